@@ -1,0 +1,65 @@
+// Opening the workspace database: WAL, foreign keys, migrations tracked by `user_version`.
+import BetterSqlite3 from 'better-sqlite3';
+import type { Database } from 'better-sqlite3';
+import { StudioError } from '../../../shared/contract/errors.js';
+import { MIGRATIONS, type Migration } from './migrations/index.js';
+
+export type { Database } from 'better-sqlite3';
+
+export interface OpenOptions {
+  readonly readonly?: boolean;
+  /** Tests pass their own list to exercise one migration at a time. */
+  readonly migrations?: readonly Migration[];
+}
+
+export function schemaVersion(db: Database): number {
+  return db.pragma('user_version', { simple: true }) as number;
+}
+
+/** Applies every pending migration, each in its own transaction; refuses a database from a newer studio. */
+export function migrate(db: Database, migrations: readonly Migration[] = MIGRATIONS, file = ':memory:'): number {
+  const current = schemaVersion(db);
+  const latest = migrations.length;
+  if (current > latest) {
+    throw new StudioError(
+      'schema_too_new',
+      `${file}: database schema version ${current} is newer than this studio understands (${latest}); ` +
+        'open it with a newer Cause Studio',
+      { file, schemaVersion: current, supported: latest },
+    );
+  }
+  for (const m of migrations.slice(current)) {
+    db.transaction(() => {
+      m.up(db);
+      db.pragma(`user_version = ${m.version}`);
+    })();
+  }
+  return latest;
+}
+
+export function openDatabase(file: string, options: OpenOptions = {}): Database {
+  let db: Database;
+  try {
+    db = new BetterSqlite3(file, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false });
+  } catch (e) {
+    throw new StudioError('io_error', `${file}: cannot open database: ${(e as Error).message}`, { file });
+  }
+  try {
+    db.pragma('busy_timeout = 5000');
+    db.pragma('foreign_keys = ON');
+    if (options.readonly) {
+      const v = schemaVersion(db);
+      const latest = (options.migrations ?? MIGRATIONS).length;
+      if (v > latest) migrate(db, options.migrations, file); // throws schema_too_new
+      return db;
+    }
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    migrate(db, options.migrations, file);
+    return db;
+  } catch (e) {
+    db.close();
+    if (e instanceof StudioError) throw e;
+    throw new StudioError('io_error', `${file}: ${(e as Error).message}`, { file });
+  }
+}

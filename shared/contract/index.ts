@@ -1,0 +1,36 @@
+// The one contract: every engine method, declared once. Domain files add their methods here.
+import type { z } from 'zod';
+import type { MethodSpec } from './define.js';
+import { engineMethods } from './engine.js';
+import { jobMethods } from './jobs.js';
+
+export const contract = {
+  ...engineMethods,
+  ...jobMethods,
+} as const;
+
+export type Contract = typeof contract;
+export type MethodName = keyof Contract;
+type SpecOf<M extends MethodName> = Contract[M];
+export type ArgsOf<M extends MethodName> =
+  SpecOf<M> extends MethodSpec<infer A, unknown> ? z.input<A> : never;
+export type ParsedArgsOf<M extends MethodName> =
+  SpecOf<M> extends MethodSpec<infer A, unknown> ? z.output<A> : never;
+export type ResultOf<M extends MethodName> = SpecOf<M> extends MethodSpec<z.ZodType, infer R> ? R : never;
+
+export function isMethodName(name: string): name is MethodName {
+  return Object.prototype.hasOwnProperty.call(contract, name);
+}
+
+/** What a client (renderer, CLI, tests) can do with an engine, whatever the transport. */
+export interface StudioClient {
+  call<M extends MethodName>(method: M, args: ArgsOf<M>, options?: { signal?: AbortSignal }): Promise<ResultOf<M>>;
+  onEvent(listener: (event: import('./events.js').StudioEvent) => void): () => void;
+}
+
+export * from './define.js';
+export * from './errors.js';
+export * from './events.js';
+export * from './wire.js';
+export type { EngineInfo, WorkspaceInfo, ComputeBackendInfo } from './engine.js';
+export type { JobSummary, JobDetail } from './jobs.js';
