@@ -1,8 +1,10 @@
 // The ordered list of migrations. Append only; numbers are contiguous from 1 (a test checks).
 import { migration001 } from './001-init.js';
+import { migration002 } from './002-datasets.js';
+import { migration003 } from './003-models-features.js';
 import type { Migration } from './types.js';
 
-export const MIGRATIONS: readonly Migration[] = [migration001];
+export const MIGRATIONS: readonly Migration[] = [migration001, migration002, migration003];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.length;
 export type { Migration } from './types.js';

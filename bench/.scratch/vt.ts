@@ -1,0 +1,10 @@
+import * as ort from 'onnxruntime-node';
+import { buildVitModel } from '../../main/engine/onnx/vit-model.js';
+const bytes = buildVitModel({ patchSize: 8, dim: 32, depth: 2, heads: 4, registers: 4 });
+console.log('bytes', bytes.length);
+const s = await ort.InferenceSession.create(bytes);
+console.log(s.inputMetadata, s.outputMetadata);
+const x = new ort.Tensor('float32', new Float32Array(2*3*32*48).map(()=>Math.random()), [2,3,32,48]);
+const r = await s.run({ pixel_values: x });
+const o = r.last_hidden_state!;
+console.log(o.dims, (o.data as Float32Array).slice(0,5));

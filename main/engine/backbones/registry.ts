@@ -1,0 +1,117 @@
+// Which backbones exist: the built-ins (always) and the ONNX models in the workspace's store.
+// Descriptors come without loading anything (for the cache key and the UI); `openBackbone` loads.
+import path from 'node:path';
+import type { Database } from 'better-sqlite3';
+import { StudioError } from '../../../shared/contract/errors.js';
+import type { BackboneInfo, ExecutionProviderChoice } from '../../../shared/contract/backbones.js';
+import { getModelByName, listModels, type ModelRow } from '../db/queries/models.js';
+import { referenceSize, type Backbone, type BackboneDescriptor } from './backbone.js';
+import { BUILTIN_DIM, createBuiltinBackbone, createRgbBackbone } from './builtin.js';
+import { openOnnxBackbone } from './onnx-backbone.js';
+
+interface BuiltinEntry {
+  readonly descriptor: BackboneDescriptor;
+  readonly description: string;
+  create(): Backbone;
+}
+
+const BUILTINS: Readonly<Record<string, BuiltinEntry>> = {
+  rgb: {
+    descriptor: descriptorOf(createRgbBackbone()),
+    description: 'per-patch colour mean and spread (6 dims): the trivial baseline',
+    create: createRgbBackbone,
+  },
+  builtin: {
+    descriptor: descriptorOf(createBuiltinBackbone()),
+    description: `fixed multi-scale filter bank (Lab colour and context, oriented gradient energy at 3 scales, texture, position; ${BUILTIN_DIM} dims) — no download, no substitute for DINOv2`,
+    create: createBuiltinBackbone,
+  },
+};
+
+function descriptorOf(b: BackboneDescriptor): BackboneDescriptor {
+  return {
+    id: b.id,
+    kind: b.kind,
+    family: b.family,
+    patchSize: b.patchSize,
+    dim: b.dim,
+    mean: b.mean,
+    std: b.std,
+    fixedSize: b.fixedSize,
+    cacheId: b.cacheId,
+  };
+}
+
+function modelDescriptor(row: ModelRow): BackboneDescriptor {
+  return {
+    id: row.name,
+    kind: 'onnx',
+    family: row.family,
+    patchSize: row.patch_size,
+    dim: row.dim,
+    mean: JSON.parse(row.mean) as [number, number, number],
+    std: JSON.parse(row.std) as [number, number, number],
+    fixedSize: row.fixed_width !== null && row.fixed_height !== null ? { width: row.fixed_width, height: row.fixed_height } : null,
+    cacheId: `onnx:${row.sha256}`,
+  };
+}
+
+export function isBuiltinBackbone(id: string): boolean {
+  return Object.prototype.hasOwnProperty.call(BUILTINS, id);
+}
+
+export function describeBackbone(db: Database, id: string): BackboneDescriptor {
+  const builtin = BUILTINS[id];
+  if (builtin && isBuiltinBackbone(id)) return builtin.descriptor;
+  const row = getModelByName(db, id);
+  if (!row) {
+    const known = [...Object.keys(BUILTINS), ...listModels(db).map((m) => m.name)];
+    throw new StudioError('not_found', `no backbone '${id}' (known: ${known.join(', ')}; add ONNX models with \`cause-studio models add\`)`);
+  }
+  return modelDescriptor(row);
+}
+
+export function listBackbones(db: Database): BackboneInfo[] {
+  const info = (d: BackboneDescriptor, description: string): BackboneInfo => ({
+    id: d.id,
+    kind: d.kind,
+    family: d.family,
+    patchSize: d.patchSize,
+    dim: d.dim,
+    referenceSize: d.fixedSize?.width ?? referenceSize(d.patchSize),
+    description,
+  });
+  return [
+    ...Object.values(BUILTINS).map((b) => info(b.descriptor, b.description)),
+    ...listModels(db).map((m) => info(modelDescriptor(m), `${m.family} ONNX model (${m.source})`)),
+  ];
+}
+
+export interface OpenBackboneOptions {
+  readonly workspaceRoot: string;
+  readonly provider?: ExecutionProviderChoice;
+  readonly threads?: number;
+  readonly onLog?: (message: string) => void;
+}
+
+export async function openBackbone(db: Database, id: string, options: OpenBackboneOptions): Promise<Backbone> {
+  const builtin = BUILTINS[id];
+  if (builtin && isBuiltinBackbone(id)) return builtin.create();
+  const row = getModelByName(db, id);
+  if (!row) describeBackbone(db, id); // throws not_found with the list
+  const r = row!;
+  const file = path.join(options.workspaceRoot, r.file);
+  return openOnnxBackbone({
+    model: file,
+    label: file,
+    id: r.name,
+    family: r.family,
+    patchSize: r.patch_size,
+    sha256: r.sha256,
+    mean: JSON.parse(r.mean) as [number, number, number],
+    std: JSON.parse(r.std) as [number, number, number],
+    ...(options.provider ? { provider: options.provider } : {}),
+    ...(options.threads ? { threads: options.threads } : {}),
+    ...(options.onLog ? { onLog: options.onLog } : {}),
+  });
+}

@@ -1,0 +1,150 @@
+// Segmentation heads (MLP and one-layer transformer "TR") and the projection 90 → p.
+// Weights are [in, out] so every product is a plain x·W (see tf/matmul.ts for why that matters on wasm).
+import * as tf from '@tensorflow/tfjs';
+import { dense, matMul } from '../tf/matmul.js';
+import { dropout, layerNorm } from './ops.js';
+import type { ParamInit, ParamSet } from './params.js';
+import type { Prng } from './prng.js';
+
+export type HeadKind = 'mlp' | 'tr';
+
+export interface HeadSpec {
+  readonly kind: HeadKind;
+  /** Backbone feature dimension D. */
+  readonly dim: number;
+  /** Head output dimension r (90). */
+  readonly headDim: number;
+  /** Projection dimension p (2048). */
+  readonly projDim: number;
+  /** TR: FFN hidden size. */
+  readonly ffnDim: number;
+  /** TR: tokens per image N = h·w (the positional table fixes it to the training grid). */
+  readonly gridTokens: number;
+  readonly dropout: number;
+}
+
+/** Draws a fresh dropout seed; null means eval mode (no dropout). */
+export type SeedSource = (() => number) | null;
+
+function linear(out: Map<string, ParamInit>, name: string, fanIn: number, fanOut: number, rng: Prng, zeroBias = false): void {
+  // torch.nn.Linear's default: U(±1/√fan_in) for weight and bias.
+  const bound = 1 / Math.sqrt(fanIn);
+  out.set(`${name}.w`, { shape: [fanIn, fanOut], values: rng.uniformArray(fanIn * fanOut, -bound, bound) });
+  out.set(`${name}.b`, { shape: [fanOut], values: zeroBias ? new Float32Array(fanOut) : rng.uniformArray(fanOut, -bound, bound) });
+}
+
+function xavier(out: Map<string, ParamInit>, name: string, d: number, rng: Prng): void {
+  // nn.MultiheadAttention initialises its packed in-projection (3D × D) with xavier_uniform, biases 0.
+  const bound = Math.sqrt(6 / (d + 3 * d));
+  out.set(`${name}.w`, { shape: [d, d], values: rng.uniformArray(d * d, -bound, bound) });
+  out.set(`${name}.b`, { shape: [d], values: new Float32Array(d) });
+}
+
+function layerNormInit(out: Map<string, ParamInit>, name: string, d: number): void {
+  out.set(`${name}.g`, { shape: [d], values: new Float32Array(d).fill(1) });
+  out.set(`${name}.b`, { shape: [d], values: new Float32Array(d) });
+}
+
+/** Student head + projection parameters; the teacher is a copy of these. */
+export function initHeadParams(spec: HeadSpec, rng: Prng): Map<string, ParamInit> {
+  const out = new Map<string, ParamInit>();
+  const D = spec.dim;
+  if (spec.kind === 'tr') {
+    out.set('head.pos', { shape: [spec.gridTokens, D], values: rng.normalArray(spec.gridTokens * D) });
+    for (const a of ['sa', 'ca']) {
+      for (const m of ['q', 'k', 'v']) xavier(out, `head.${a}.${m}`, D, rng);
+      linear(out, `head.${a}.o`, D, D, rng, true);
+    }
+    for (const ln of ['ln1', 'ln2', 'ln3']) layerNormInit(out, `head.${ln}`, D);
+    linear(out, 'head.ffn1', D, spec.ffnDim, rng);
+    linear(out, 'head.ffn2', spec.ffnDim, D, rng);
+  }
+  linear(out, 'head.f1', D, spec.headDim, rng);
+  linear(out, 'head.f2a', D, D, rng);
+  linear(out, 'head.f2b', D, spec.headDim, rng);
+  linear(out, 'proj', spec.headDim, spec.projDim, rng);
+  return out;
+}
+
+const W = (p: ParamSet, n: string) => p.get(`${n}.w`) as unknown as tf.Tensor2D;
+const Bv = (p: ParamSet, n: string) => p.get(`${n}.b`) as unknown as tf.Tensor1D;
+
+/** out = f1(drop(t)) + f2(drop(t)), independent dropout masks per branch. */
+function outputLayers(p: ParamSet, t: tf.Tensor2D, constInput: boolean, seeds: SeedSource, rate: number): tf.Tensor2D {
+  const x1 = dropout(t, rate, seeds?.());
+  const x2 = dropout(t, rate, seeds?.());
+  const f1 = dense(x1, W(p, 'head.f1'), Bv(p, 'head.f1'), constInput);
+  const h = tf.relu(dense(x2, W(p, 'head.f2a'), Bv(p, 'head.f2a'), constInput));
+  return tf.add(f1, dense(h, W(p, 'head.f2b'), Bv(p, 'head.f2b'))) as tf.Tensor2D;
+}
+
+function attention(
+  p: ParamSet,
+  name: string,
+  qIn: tf.Tensor2D,
+  kvIn: tf.Tensor2D,
+  vIn: tf.Tensor2D,
+  kvConst: boolean,
+  B: number,
+  N: number,
+  seeds: SeedSource,
+  rate: number,
+): tf.Tensor2D {
+  const D = qIn.shape[1];
+  const Q = dense(qIn, W(p, `${name}.q`), Bv(p, `${name}.q`)) as tf.Tensor2D;
+  const K = dense(kvIn, W(p, `${name}.k`), Bv(p, `${name}.k`), kvConst) as tf.Tensor2D;
+  const V = dense(vIn, W(p, `${name}.v`), Bv(p, `${name}.v`), kvConst) as tf.Tensor2D;
+  const scale = 1 / Math.sqrt(D);
+  const outs: tf.Tensor2D[] = [];
+  for (let b = 0; b < B; b++) {
+    const Qb = Q.slice([b * N, 0], [N, D]);
+    const Kb = K.slice([b * N, 0], [N, D]);
+    const Vb = V.slice([b * N, 0], [N, D]);
+    const A = dropout(tf.softmax(tf.mul(matMul(Qb, tf.transpose(Kb)), scale)) as tf.Tensor2D, rate, seeds?.());
+    outs.push(matMul(A, Vb));
+  }
+  const O = outs.length === 1 ? outs[0]! : (tf.concat(outs, 0) as tf.Tensor2D);
+  return dense(O, W(p, `${name}.o`), Bv(p, `${name}.o`)) as tf.Tensor2D;
+}
+
+/**
+ * Head output r-d per token. MLP: x is any set of tokens [T, D]. TR: x is B full grids [B·N, D] and
+ * `queries` their nearest codebook rows [B·N, D] (both constants).
+ */
+export function headForward(
+  spec: HeadSpec,
+  p: ParamSet,
+  x: tf.Tensor2D,
+  seeds: SeedSource,
+  queries?: tf.Tensor2D,
+): tf.Tensor2D {
+  const rate = spec.dropout;
+  if (spec.kind === 'mlp') return outputLayers(p, x, true, seeds, rate);
+  if (!queries) throw new Error('TR head needs its codebook queries');
+  const N = spec.gridTokens;
+  const D = spec.dim;
+  const B = x.shape[0] / N;
+  if (!Number.isInteger(B)) throw new Error(`TR head: ${x.shape[0]} tokens is not a multiple of the grid (${N})`);
+  const pos = p.get('head.pos') as unknown as tf.Tensor2D;
+  const addPos = (t: tf.Tensor2D) => tf.add(t.reshape([B, N, D]), pos).reshape([B * N, D]) as tf.Tensor2D;
+  const ln = (t: tf.Tensor, n: string) => layerNorm(t, p.get(`head.${n}.g`), p.get(`head.${n}.b`)) as tf.Tensor2D;
+  const qp = addPos(queries);
+  const sa = attention(p, 'head.sa', qp, qp, queries, false, B, N, seeds, rate);
+  let t = ln(tf.add(queries, dropout(sa, rate, seeds?.())), 'ln1');
+  const ca = attention(p, 'head.ca', addPos(t), x, x, true, B, N, seeds, rate);
+  t = ln(tf.add(t, dropout(ca, rate, seeds?.())), 'ln2');
+  const hidden = dropout(tf.relu(dense(t, W(p, 'head.ffn1'), Bv(p, 'head.ffn1'))), rate, seeds?.());
+  const ff = dense(hidden, W(p, 'head.ffn2'), Bv(p, 'head.ffn2')) as tf.Tensor2D;
+  t = tf.add(t, dropout(ff, rate, seeds?.())) as tf.Tensor2D;
+  t = tf.add(x, ln(t, 'ln3')) as tf.Tensor2D;
+  return outputLayers(p, t, false, seeds, rate);
+}
+
+export function project(p: ParamSet, y: tf.Tensor2D): tf.Tensor2D {
+  return dense(y, W(p, 'proj'), Bv(p, 'proj')) as tf.Tensor2D;
+}
+
+/** Nearest codebook row (cosine) of each token, as the raw row: the TR head's queries. */
+export function codebookQueries(x: tf.Tensor2D, clusterbook: tf.Tensor2D, clusterbookNormT: tf.Tensor2D): tf.Tensor2D {
+  return tf.tidy(() => tf.gather(clusterbook, tf.argMax(tf.matMul(x, clusterbookNormT), 1)) as tf.Tensor2D);
+}

@@ -1,0 +1,93 @@
+// Adam with global gradient-norm clipping, written out so its moments can be checkpointed exactly
+// (tf.train.adam keeps them private) and resumed bit-for-bit.
+import * as tf from '@tensorflow/tfjs';
+import type { ParamInit, ParamSet } from './params.js';
+
+export interface AdamState {
+  readonly t: number;
+  readonly m: Map<string, ParamInit>;
+  readonly v: Map<string, ParamInit>;
+}
+
+export class Adam {
+  private t = 0;
+  private readonly m = new Map<string, tf.Variable>();
+  private readonly v = new Map<string, tf.Variable>();
+
+  constructor(
+    private readonly params: ParamSet,
+    public lr: number,
+    private readonly beta1 = 0.9,
+    private readonly beta2 = 0.999,
+    private readonly eps = 1e-8,
+  ) {
+    for (const [name, p] of params.vars) {
+      this.m.set(name, tf.variable(tf.zerosLike(p), false));
+      this.v.set(name, tf.variable(tf.zerosLike(p), false));
+    }
+  }
+
+  get steps(): number {
+    return this.t;
+  }
+
+  /**
+   * Clips the global norm to `clip` (torch's clip_grad_norm_: coefficient clip/(norm+1e-6), capped at 1),
+   * then applies one Adam update. Returns the gradient norm before clipping.
+   */
+  apply(grads: Record<string, tf.Tensor>, clip: number | null): number {
+    const names = this.params.names();
+    const norm = tf.tidy(() => {
+      const sq = names.map((n) => tf.sum(tf.square(grads[this.params.get(n).name]!)));
+      return Math.sqrt(tf.addN(sq).dataSync()[0]!);
+    });
+    const coef = clip !== null && Number.isFinite(norm) ? Math.min(1, clip / (norm + 1e-6)) : 1;
+    this.t++;
+    const bc1 = 1 - Math.pow(this.beta1, this.t);
+    const bc2 = 1 - Math.pow(this.beta2, this.t);
+    for (const name of names) {
+      const p = this.params.get(name);
+      const g0 = grads[p.name];
+      if (!g0) continue;
+      const m = this.m.get(name)!;
+      const v = this.v.get(name)!;
+      tf.tidy(() => {
+        const g = coef === 1 ? g0 : tf.mul(g0, coef);
+        m.assign(tf.add(tf.mul(m, this.beta1), tf.mul(g, 1 - this.beta1)));
+        v.assign(tf.add(tf.mul(v, this.beta2), tf.mul(tf.square(g), 1 - this.beta2)));
+        const update = tf.div(tf.div(m, bc1), tf.add(tf.sqrt(tf.div(v, bc2)), this.eps));
+        p.assign(tf.sub(p, tf.mul(update, this.lr)));
+      });
+    }
+    return norm;
+  }
+
+  export(): AdamState {
+    const dump = (src: Map<string, tf.Variable>) => {
+      const out = new Map<string, ParamInit>();
+      for (const [k, v] of src) out.set(k, { shape: [...v.shape], values: v.dataSync() as Float32Array });
+      return out;
+    };
+    return { t: this.t, m: dump(this.m), v: dump(this.v) };
+  }
+
+  load(s: AdamState): void {
+    this.t = s.t;
+    for (const [src, dst] of [
+      [s.m, this.m],
+      [s.v, this.v],
+    ] as const) {
+      for (const [k, v] of dst) {
+        const p = src.get(k);
+        if (!p) throw new Error(`checkpoint has no optimiser moment for ${k}`);
+        tf.tidy(() => v.assign(tf.tensor(p.values, p.shape)));
+      }
+    }
+  }
+
+  dispose(): void {
+    for (const v of [...this.m.values(), ...this.v.values()]) v.dispose();
+    this.m.clear();
+    this.v.clear();
+  }
+}

@@ -1,0 +1,7 @@
+// The asset types this engine serves. Domain modules add `{ type, resolve }` entries here
+// (e.g. 'frame', 'thumb', 'gt', 'prediction'), and dataset roots through BUILTIN_ROOT_PROVIDERS.
+import type { AssetResolver, RootProvider } from './asset-server.js';
+
+export const BUILTIN_ASSET_TYPES: { readonly type: string; readonly resolve: AssetResolver }[] = [];
+
+export const BUILTIN_ROOT_PROVIDERS: RootProvider[] = [];

@@ -1,0 +1,52 @@
+// engine.* , workspace.* and settings.* methods.
+import os from 'node:os';
+import fs from 'node:fs';
+import { StudioError } from '../../../shared/contract/errors.js';
+import { detectComputeBackends } from '../compute-info.js';
+import { schemaVersion } from '../db/connection.js';
+import * as settings from '../db/queries/settings.js';
+import * as ws from '../db/queries/workspace.js';
+import { ENGINE_VERSION } from '../version.js';
+import type { HandlerGroup } from './handler-types.js';
+
+function diskFree(dir: string): number | null {
+  try {
+    const s = fs.statfsSync(dir);
+    return s.bavail * s.bsize;
+  } catch {
+    return null;
+  }
+}
+
+export const engineHandlers: HandlerGroup<'engine.info' | 'workspace.info' | 'settings.get' | 'settings.set'> = {
+  'engine.info': (_args, ctx) => ({
+    version: ENGINE_VERSION,
+    workspace: ctx.workspace.root,
+    databasePath: ctx.workspace.databasePath,
+    schemaVersion: schemaVersion(ctx.db),
+    backends: detectComputeBackends(),
+    platform: `${process.platform}-${process.arch}`,
+    cpus: os.cpus().length,
+  }),
+  'workspace.info': (_args, ctx) => {
+    const info = ws.readWorkspaceInfo(ctx.db);
+    return {
+      path: ctx.workspace.root,
+      workspaceId: info.workspaceId,
+      createdAt: info.createdAt,
+      schemaVersion: schemaVersion(ctx.db),
+      engineVersion: ENGINE_VERSION,
+      counts: ws.tableCounts(ctx.db),
+      diskFreeBytes: diskFree(ctx.workspace.root),
+    };
+  },
+  'settings.get': ({ key }, ctx) => {
+    const value = settings.getSetting(ctx.db, key);
+    if (value === undefined) throw new StudioError('not_found', `no setting '${key}'`);
+    return { key, value };
+  },
+  'settings.set': ({ key, value }, ctx) => {
+    settings.setSetting(ctx.db, key, value);
+    return { key, value };
+  },
+};

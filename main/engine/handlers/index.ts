@@ -1,0 +1,10 @@
+// Every contract method's implementation. The mapped type makes a missing handler a compile error.
+import type { MethodName } from '../../../shared/contract/index.js';
+import { engineHandlers } from './engine.js';
+import type { Handler } from './handler-types.js';
+import { jobHandlers } from './jobs.js';
+
+export const handlers: { readonly [M in MethodName]: Handler<M> } = {
+  ...engineHandlers,
+  ...jobHandlers,
+};

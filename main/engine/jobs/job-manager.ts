@@ -1,0 +1,367 @@
+// Durable jobs in the engine host: the row is written before work starts, work runs in a worker thread,
+// progress streams to subscribers, and a dead engine's jobs come back as `interrupted` and resume.
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import type { Worker } from 'node:worker_threads';
+import type { Database } from 'better-sqlite3';
+import { StudioError, toErrorData } from '../../../shared/contract/errors.js';
+import type { JobState, StudioEvent } from '../../../shared/contract/events.js';
+import type { JobDetail, JobSummary } from '../../../shared/contract/jobs.js';
+import * as q from '../db/queries/jobs.js';
+import type { Workspace } from '../workspace.js';
+import type { HostContext } from './job-kind.js';
+import type { JobRegistry } from './registry.js';
+import { resolveModuleUrl, spawnWorker } from './spawn-worker.js';
+import type { HostToWorker, WorkerInit, WorkerToHost } from './worker-messages.js';
+
+const FINAL: readonly JobState[] = ['succeeded', 'failed', 'cancelled'];
+const PROGRESS_FLUSH_MS = 500;
+const CANCEL_GRACE_MS = 5000;
+
+interface Running {
+  readonly id: string;
+  readonly kind: string;
+  readonly heavy: boolean;
+  readonly worker: Worker;
+  readonly startedAt: number;
+  readonly startFraction: number;
+  cancelRequested: boolean;
+  settled: boolean;
+  lastFlush: number;
+  progress: { fraction: number; step: number; totalSteps: number; message: string; stage: string | null; etaSeconds: number | null };
+}
+
+export interface JobManagerOptions {
+  /** false: a read-only engine (CLI queries) that never starts work. */
+  readonly runJobs: boolean;
+  readonly maxHeavyJobs?: number;
+}
+
+export class JobManager {
+  private readonly running = new Map<string, Running>();
+  private readonly waiters = new Map<string, Set<(s: JobSummary) => void>>();
+  private readonly maxHeavy: number;
+  private closed = false;
+
+  constructor(
+    private readonly db: Database,
+    private readonly workspace: Workspace,
+    readonly registry: JobRegistry,
+    private readonly emit: (e: StudioEvent) => void,
+    private readonly options: JobManagerOptions,
+  ) {
+    this.maxHeavy = options.maxHeavyJobs ?? 1;
+  }
+
+  /** Called once at engine start: running rows of a dead process become `interrupted`, then resume. */
+  recover(options: { resume: boolean }): string[] {
+    const ids = q.markRunningInterrupted(this.db);
+    for (const id of ids) q.addJobEvent(this.db, id, 'interrupted', 'engine stopped while the job was running');
+    if (options.resume && this.options.runJobs) {
+      for (const j of q.listJobs(this.db, { states: ['interrupted'], limit: 1000 }).reverse()) {
+        if (this.registry.has(j.kind)) this.resume(j.id);
+      }
+    }
+    this.schedule();
+    return ids;
+  }
+
+  submit(kind: string, params: unknown): JobSummary {
+    const def = this.registry.get(kind);
+    const parsed = def.params.safeParse(params);
+    if (!parsed.success) {
+      throw new StudioError('bad_request', `invalid parameters for job '${kind}': ${parsed.error.message}`);
+    }
+    const id = randomUUID();
+    const summary = q.insertJob(this.db, {
+      id,
+      kind,
+      title: def.title(parsed.data),
+      heavy: def.heavy,
+      params: parsed.data,
+    });
+    q.addJobEvent(this.db, id, 'queued', 'job created');
+    this.emit({ type: 'job.state', jobId: id, kind, state: 'queued' });
+    this.schedule();
+    return q.getJobSummary(this.db, id) ?? summary;
+  }
+
+  list(options: { states?: readonly JobState[]; limit?: number } = {}): JobSummary[] {
+    return q.listJobs(this.db, options);
+  }
+
+  get(id: string): JobDetail {
+    const d = q.getJobDetail(this.db, id);
+    if (!d) throw new StudioError('not_found', `no job '${id}'`);
+    return d;
+  }
+
+  summary(id: string): JobSummary {
+    const s = q.getJobSummary(this.db, id);
+    if (!s) throw new StudioError('not_found', `no job '${id}'`);
+    return s;
+  }
+
+  cancel(id: string): JobSummary {
+    const s = this.summary(id);
+    const r = this.running.get(id);
+    if (r) {
+      r.cancelRequested = true;
+      r.worker.postMessage({ t: 'cancel' } satisfies HostToWorker);
+      // Job code that never checks for cancellation is stopped after a grace period.
+      setTimeout(() => {
+        if (!r.settled) void r.worker.terminate();
+      }, CANCEL_GRACE_MS).unref();
+      q.addJobEvent(this.db, id, 'cancel', 'cancellation requested');
+      return this.summary(id);
+    }
+    if (s.state === 'queued' || s.state === 'interrupted') {
+      q.finishJob(this.db, id, 'cancelled', { error: null });
+      q.addJobEvent(this.db, id, 'cancelled', 'cancelled before it ran');
+      this.settle(id, 'cancelled');
+      return this.summary(id);
+    }
+    throw new StudioError('conflict', `job '${id}' is ${s.state}; only queued or running jobs can be cancelled`);
+  }
+
+  /** Runs an interrupted, failed or cancelled job again, from its last checkpoint. */
+  resume(id: string): JobSummary {
+    const s = this.summary(id);
+    if (!['interrupted', 'failed', 'cancelled'].includes(s.state)) {
+      throw new StudioError('conflict', `job '${id}' is ${s.state}; only interrupted, failed or cancelled jobs resume`);
+    }
+    if (!this.options.runJobs) throw new StudioError('conflict', 'this engine is read-only and runs no jobs');
+    this.registry.get(s.kind);
+    q.requeueJob(this.db, id);
+    q.addJobEvent(this.db, id, 'resumed', 'queued again; resumes from its last checkpoint');
+    this.emit({ type: 'job.state', jobId: id, kind: s.kind, state: 'queued' });
+    this.schedule();
+    return this.summary(id);
+  }
+
+  /** Resolves when the job reaches succeeded, failed or cancelled (or is interrupted by shutdown). */
+  wait(id: string, signal?: AbortSignal): Promise<JobSummary> {
+    const s = this.summary(id);
+    if (FINAL.includes(s.state) || (s.state === 'interrupted' && !this.running.has(id))) return Promise.resolve(s);
+    return new Promise((resolve, reject) => {
+      const set = this.waiters.get(id) ?? new Set();
+      this.waiters.set(id, set);
+      const done = (summary: JobSummary) => {
+        set.delete(done);
+        resolve(summary);
+      };
+      set.add(done);
+      signal?.addEventListener('abort', () => {
+        set.delete(done);
+        reject(new StudioError('cancelled', 'wait cancelled'));
+      });
+    });
+  }
+
+  /** Stops every worker; their jobs stay `interrupted` and resume at the next start. */
+  async close(): Promise<void> {
+    this.closed = true;
+    const all = [...this.running.values()];
+    for (const r of all) {
+      r.settled = true;
+      this.running.delete(r.id);
+      q.finishJob(this.db, r.id, 'interrupted');
+      q.addJobEvent(this.db, r.id, 'interrupted', 'engine shut down while the job was running');
+    }
+    await Promise.all(all.map((r) => r.worker.terminate()));
+    for (const r of all) this.settle(r.id, 'interrupted');
+  }
+
+  private schedule(): void {
+    if (this.closed || !this.options.runJobs) return;
+    let heavyRunning = [...this.running.values()].filter((r) => r.heavy).length;
+    for (const row of q.queuedJobs(this.db)) {
+      if (this.running.has(row.id)) continue;
+      if (row.heavy) {
+        if (heavyRunning >= this.maxHeavy) continue;
+        heavyRunning++;
+      }
+      this.start(row.id);
+    }
+  }
+
+  private start(id: string): void {
+    const row = q.getJobRow(this.db, id)!;
+    let def;
+    try {
+      def = this.registry.get(row.kind);
+    } catch (e) {
+      q.finishJob(this.db, id, 'failed', { error: (e as Error).message });
+      this.settle(id, 'failed', (e as Error).message);
+      return;
+    }
+    const jobDir = this.workspace.dir('jobs', id);
+    const init: WorkerInit = {
+      runner: resolveModuleUrl(def.worker).href,
+      jobId: id,
+      params: JSON.parse(row.params) as unknown,
+      workspaceRoot: this.workspace.root,
+      databasePath: this.workspace.databasePath,
+      jobDir,
+      attempt: row.attempts,
+    };
+    q.markStarted(this.db, id);
+    q.addJobEvent(this.db, id, 'started', row.attempts > 0 ? `attempt ${row.attempts + 1}` : 'started');
+    const worker = spawnWorker(new URL('./worker-entry.js', import.meta.url), init);
+    const r: Running = {
+      id,
+      kind: row.kind,
+      heavy: row.heavy === 1,
+      worker,
+      startedAt: Date.now(),
+      startFraction: row.fraction,
+      cancelRequested: false,
+      settled: false,
+      lastFlush: 0,
+      progress: {
+        fraction: row.fraction,
+        step: row.step,
+        totalSteps: row.total_steps,
+        message: row.message,
+        stage: row.stage,
+        etaSeconds: null,
+      },
+    };
+    this.running.set(id, r);
+    this.emit({ type: 'job.state', jobId: id, kind: row.kind, state: 'running' });
+
+    const host: HostContext = { db: this.db, workspace: this.workspace };
+    const params = init.params;
+    worker.on('message', (m: WorkerToHost) => {
+      if (r.settled) return;
+      switch (m.t) {
+        case 'progress':
+          this.onProgress(r, m.update);
+          break;
+        case 'metric':
+          this.emit({ type: 'metric', jobId: id, name: m.name, step: m.step, value: m.value });
+          break;
+        case 'log':
+          if (m.level !== 'debug') q.addJobEvent(this.db, id, `log.${m.level}`, m.message);
+          this.emit({ type: 'log', level: m.level, message: m.message, jobId: id });
+          break;
+        case 'checkpoint':
+          q.setCheckpointStep(this.db, id, m.step);
+          break;
+        case 'hostCall': {
+          const op = def.hostOps?.[m.op];
+          let reply: HostToWorker;
+          if (!op) {
+            reply = { t: 'hostReply', callId: m.callId, ok: false, error: { code: 'internal', message: `no host op '${m.op}'` } };
+          } else {
+            try {
+              const result = this.db.transaction(() => op(host, { id, params }, m.payload))();
+              reply = { t: 'hostReply', callId: m.callId, ok: true, result };
+            } catch (e) {
+              reply = { t: 'hostReply', callId: m.callId, ok: false, error: toErrorData(e) };
+            }
+          }
+          worker.postMessage(reply);
+          break;
+        }
+        case 'done': {
+          let stored: unknown = m.result;
+          try {
+            if (def.complete) stored = this.db.transaction(() => def.complete!(host, { id, params }, m.result))();
+            this.flushProgress(r, true);
+            q.finishJob(this.db, id, 'succeeded', { result: stored ?? null });
+            q.addJobEvent(this.db, id, 'succeeded', 'finished');
+            this.finish(r, 'succeeded');
+          } catch (e) {
+            this.fail(r, toErrorData(e).message);
+          }
+          break;
+        }
+        case 'error':
+          if (m.error.code === 'cancelled' || r.cancelRequested) {
+            this.flushProgress(r, true);
+            q.finishJob(this.db, id, 'cancelled', { error: null });
+            q.addJobEvent(this.db, id, 'cancelled', 'cancelled');
+            this.finish(r, 'cancelled');
+          } else {
+            this.fail(r, m.error.message);
+          }
+          break;
+      }
+    });
+    worker.on('error', (e) => {
+      if (!r.settled) this.fail(r, `worker crashed: ${e.message}`);
+    });
+    worker.on('exit', (code) => {
+      if (r.settled) return;
+      if (r.cancelRequested) {
+        q.finishJob(this.db, id, 'cancelled', { error: null });
+        q.addJobEvent(this.db, id, 'cancelled', 'stopped after the cancellation grace period');
+        this.finish(r, 'cancelled');
+      } else {
+        this.fail(r, `worker exited unexpectedly (code ${code})`);
+      }
+    });
+  }
+
+  private onProgress(r: Running, u: { fraction?: number; step?: number; totalSteps?: number; message?: string; stage?: string }) {
+    const p = r.progress;
+    if (u.step !== undefined) p.step = u.step;
+    if (u.totalSteps !== undefined) p.totalSteps = u.totalSteps;
+    if (u.message !== undefined) p.message = u.message;
+    if (u.stage !== undefined) p.stage = u.stage;
+    const derived = p.totalSteps > 0 ? p.step / p.totalSteps : p.fraction;
+    p.fraction = Math.min(1, Math.max(0, u.fraction ?? derived));
+    // ETA from the rate since this attempt started, so a resumed job does not count work it skipped.
+    const elapsed = (Date.now() - r.startedAt) / 1000;
+    const done = p.fraction - r.startFraction;
+    p.etaSeconds = elapsed > 1 && done > 0.005 ? ((1 - p.fraction) * elapsed) / done : null;
+    this.emit({
+      type: 'job.progress',
+      jobId: r.id,
+      kind: r.kind,
+      fraction: p.fraction,
+      step: p.step,
+      totalSteps: p.totalSteps,
+      etaSeconds: p.etaSeconds,
+      message: p.message,
+      ...(p.stage !== null ? { stage: p.stage } : {}),
+    });
+    this.flushProgress(r, false);
+  }
+
+  private flushProgress(r: Running, force: boolean): void {
+    const now = Date.now();
+    if (!force && now - r.lastFlush < PROGRESS_FLUSH_MS) return;
+    r.lastFlush = now;
+    q.updateProgress(this.db, r.id, r.progress);
+  }
+
+  private fail(r: Running, reason: string): void {
+    this.flushProgress(r, true);
+    q.finishJob(this.db, r.id, 'failed', { error: reason });
+    q.addJobEvent(this.db, r.id, 'failed', reason);
+    this.finish(r, 'failed', reason);
+  }
+
+  private finish(r: Running, state: JobState, error?: string): void {
+    r.settled = true;
+    this.running.delete(r.id);
+    void r.worker.terminate();
+    this.settle(r.id, state, error);
+    this.schedule();
+  }
+
+  private settle(id: string, state: JobState, error?: string): void {
+    const s = q.getJobSummary(this.db, id);
+    if (!s) return;
+    this.emit({ type: 'job.state', jobId: id, kind: s.kind, state, ...(error ? { error } : {}) });
+    for (const w of [...(this.waiters.get(id) ?? [])]) w(s);
+    this.waiters.delete(id);
+  }
+
+  /** The job's folder, for kinds that keep files beside their checkpoint. */
+  jobDir(id: string): string {
+    return path.join(this.workspace.root, 'jobs', id);
+  }
+}

@@ -1,0 +1,31 @@
+// The job kinds this engine knows. Domain modules add their definition to BUILTIN_JOB_KINDS.
+import { StudioError } from '../../../shared/contract/errors.js';
+import type { JobKindDefinition } from './job-kind.js';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- each kind has its own params type
+export type AnyKind = JobKindDefinition<any>;
+
+export const BUILTIN_JOB_KINDS: AnyKind[] = [];
+
+export class JobRegistry {
+  private readonly kinds = new Map<string, AnyKind>();
+
+  constructor(kinds: readonly AnyKind[] = BUILTIN_JOB_KINDS) {
+    for (const k of kinds) this.register(k);
+  }
+
+  register(kind: AnyKind): void {
+    if (this.kinds.has(kind.kind)) throw new Error(`job kind '${kind.kind}' registered twice`);
+    this.kinds.set(kind.kind, kind);
+  }
+
+  get(kind: string): AnyKind {
+    const k = this.kinds.get(kind);
+    if (!k) throw new StudioError('not_found', `unknown job kind '${kind}'`);
+    return k;
+  }
+
+  has(kind: string): boolean {
+    return this.kinds.has(kind);
+  }
+}

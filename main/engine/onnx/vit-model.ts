@@ -1,0 +1,127 @@
+// A ViT encoder in the export form of Hugging Face's DINOv2/DINO/MAE models:
+//   pixel_values [B,3,H,W] → last_hidden_state [B, 1 + R + h·w, D]   (CLS, R register tokens, patches)
+// Real transformer blocks (pre-LayerNorm, multi-head QKV attention, MLP with exact GELU) so its cost
+// is that of a ViT of the same shape. Weights are seeded random: this is a test and benchmark model,
+// not a feature extractor.
+import { GraphBuilder, float, int, ints, type Dim } from './graph-builder.js';
+
+export interface VitSpec {
+  readonly patchSize: number;
+  readonly dim: number;
+  readonly depth: number;
+  readonly heads: number;
+  readonly mlpRatio?: number;
+  readonly registers?: number;
+  /** A fixed input size (adds learned position embeddings); omitted: any H×W multiple of the patch. */
+  readonly fixedSize?: { readonly height: number; readonly width: number };
+  /** A fixed batch size (default: dynamic 'batch'). */
+  readonly batch?: number;
+  readonly seed?: number;
+  readonly inputName?: string;
+  readonly outputName?: string;
+  /** Leave out the final LayerNorm (to test models whose output is not normalised). */
+  readonly finalNorm?: boolean;
+}
+
+export const VIT_SHAPES = {
+  'vit-s14': { patchSize: 14, dim: 384, depth: 12, heads: 6 },
+  'vit-b14': { patchSize: 14, dim: 768, depth: 12, heads: 12 },
+  'vit-s8': { patchSize: 8, dim: 384, depth: 12, heads: 6 },
+  'vit-b8': { patchSize: 8, dim: 768, depth: 12, heads: 12 },
+  'vit-s16': { patchSize: 16, dim: 384, depth: 12, heads: 6 },
+  'vit-b16': { patchSize: 16, dim: 768, depth: 12, heads: 12 },
+} as const satisfies Record<string, VitSpec>;
+
+/** mulberry32: small, fast, seedable; enough for random weights. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export function buildVitModel(spec: VitSpec): Uint8Array {
+  const { patchSize: p, dim: D, depth, heads } = spec;
+  if (D % heads !== 0) throw new Error(`dim ${D} is not divisible by ${heads} heads`);
+  const hidden = D * (spec.mlpRatio ?? 4);
+  const R = spec.registers ?? 0;
+  const dh = D / heads;
+  const rand = rng(spec.seed ?? 1);
+  // Uniform with the variance of N(0, std²): keeps activations O(1) through the depth.
+  const weights = (n: number, std: number) => {
+    const a = new Float32Array(n);
+    const s = std * Math.sqrt(3);
+    for (let i = 0; i < n; i++) a[i] = (rand() * 2 - 1) * s;
+    return a;
+  };
+  const filled = (n: number, v: number) => new Float32Array(n).fill(v);
+
+  const g = new GraphBuilder();
+  const batch: Dim = spec.batch ?? 'batch';
+  const H: Dim = spec.fixedSize?.height ?? 'height';
+  const W: Dim = spec.fixedSize?.width ?? 'width';
+  const inputName = spec.inputName ?? 'pixel_values';
+  const outputName = spec.outputName ?? 'last_hidden_state';
+  const x0 = g.input(inputName, [batch, 3, H, W]);
+
+  // Patch embedding: a stride-p convolution, then [B,D,h,w] → [B,N,D].
+  const conv = g.op('Conv', [x0, g.floats('patch_w', [D, 3, p, p], weights(D * 3 * p * p, 1 / Math.sqrt(3 * p * p))), g.floats('patch_b', [D], weights(D, 0.02))], {
+    kernel_shape: ints([p, p]),
+    strides: ints([p, p]),
+  });
+  const flat = g.op('Reshape', [conv, g.int64s('shape', [0, D, -1])]);
+  let x = g.op('Transpose', [flat], { perm: ints([0, 2, 1]) });
+  if (spec.fixedSize) {
+    const n = (spec.fixedSize.height / p) * (spec.fixedSize.width / p);
+    x = g.op('Add', [x, g.floats('pos', [1, n, D], weights(n * D, 0.02))]);
+  }
+  // CLS (+ register) tokens, broadcast to the batch: Expand to [B, 1+R, D].
+  const prefix = g.floats('cls_reg', [1, 1 + R, D], weights((1 + R) * D, 0.5));
+  const batchDim = g.op('Slice', [g.op('Shape', [x]), g.int64s('s0', [0]), g.int64s('s1', [1])]);
+  const prefixShape = g.op('Concat', [batchDim, g.int64s('pshape', [1 + R, D])], { axis: int(0) });
+  x = g.op('Concat', [g.op('Expand', [prefix, prefixShape]), x], { axis: int(1) });
+
+  const layerNorm = (t: string) =>
+    g.op('LayerNormalization', [t, g.floats('ln_g', [D], filled(D, 1)), g.floats('ln_b', [D], filled(D, 0))], {
+      axis: int(-1),
+      epsilon: float(1e-6),
+    });
+  const linear = (t: string, din: number, dout: number) =>
+    g.op('Add', [g.op('MatMul', [t, g.floats('w', [din, dout], weights(din * dout, 1 / Math.sqrt(din)))]), g.floats('b', [dout], weights(dout, 0.02))]);
+  const scalar = (v: number) => g.floats('c', [], new Float32Array([v]));
+
+  for (let layer = 0; layer < depth; layer++) {
+    const h = layerNorm(x);
+    const qkv = linear(h, D, 3 * D); // [B,T,3D]
+    const split = g.op('Transpose', [g.op('Reshape', [qkv, g.int64s('shape', [0, 0, 3, heads, dh])])], { perm: ints([2, 0, 3, 1, 4]) }); // [3,B,H,T,dh]
+    const pick = (i: number) => g.op('Gather', [split, g.int64s('idx', [i], [])], { axis: int(0) }); // [B,H,T,dh]
+    const q = g.op('Mul', [pick(0), scalar(1 / Math.sqrt(dh))]);
+    const kT = g.op('Transpose', [pick(1)], { perm: ints([0, 1, 3, 2]) });
+    const attn = g.op('Softmax', [g.op('MatMul', [q, kT])], { axis: int(-1) });
+    const ctx = g.op('Reshape', [g.op('Transpose', [g.op('MatMul', [attn, pick(2)])], { perm: ints([0, 2, 1, 3]) }), g.int64s('shape', [0, 0, D])]);
+    x = g.op('Add', [x, linear(ctx, D, D)]);
+    const m = linear(layerNorm(x), D, hidden);
+    // Exact GELU, 0.5·m·(1 + erf(m/√2)); ORT fuses this pattern into its Gelu kernel.
+    const gelu = g.op('Mul', [g.op('Mul', [m, scalar(0.5)]), g.op('Add', [g.op('Erf', [g.op('Div', [m, scalar(Math.SQRT2)])]), scalar(1)])]);
+    x = g.op('Add', [x, linear(gelu, hidden, D)]);
+  }
+  const out = spec.finalNorm === false ? g.op('Identity', [x], {}, outputName) : g.op('Identity', [layerNorm(x)], {}, outputName);
+  void out;
+  g.output(outputName, [batch, 'tokens', D]);
+  return g.toBytes({ producer: 'cause-studio vit-model', metadata: { patch_size: String(p), registers: String(R) } });
+}
+
+/** Multiply-adds ×2 of one forward at H×W (per image): patch embedding, attention and MLP. */
+export function vitFlops(spec: Pick<VitSpec, 'patchSize' | 'dim' | 'depth' | 'mlpRatio' | 'registers'>, height: number, width: number): number {
+  const n = (height / spec.patchSize) * (width / spec.patchSize);
+  const t = n + 1 + (spec.registers ?? 0);
+  const D = spec.dim;
+  const hidden = D * (spec.mlpRatio ?? 4);
+  const embed = 2 * n * D * 3 * spec.patchSize * spec.patchSize;
+  const block = 2 * t * D * 3 * D + 2 * 2 * t * t * D + 2 * t * D * D + 2 * 2 * t * D * hidden;
+  return embed + spec.depth * block;
+}

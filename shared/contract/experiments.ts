@@ -1,0 +1,216 @@
+// Experiments: a CAUSE (or k-means baseline) training run on one feature set, its versioned config,
+// its metrics time series and its predictions.
+import { z } from 'zod';
+import { method } from './define.js';
+
+export const EXPERIMENT_METHODS = ['cause-mlp', 'cause-tr', 'kmeans'] as const;
+export type ExperimentMethod = (typeof EXPERIMENT_METHODS)[number];
+export const TRAIN_PRESETS = ['reference', 'fast'] as const;
+export type TrainPreset = (typeof TRAIN_PRESETS)[number];
+export const TF_BACKEND_CHOICES = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
+export type TfBackendChoice = (typeof TF_BACKEND_CHOICES)[number];
+
+export const TRAIN_CONFIG_SCHEMA_VERSION = 1;
+
+const lr = z.number().positive().max(1);
+const epochs = z.number().int().min(0).max(1000);
+
+/** Persisted with every experiment; a newer schemaVersion is refused rather than misread. */
+export const trainConfigSchema = z
+  .object({
+    schemaVersion: z.literal(TRAIN_CONFIG_SCHEMA_VERSION),
+    preset: z.enum(TRAIN_PRESETS),
+    method: z.enum(EXPERIMENT_METHODS),
+    /** K, the number of clusters of the final segmentation. */
+    clusters: z.number().int().min(2).max(65535),
+    seed: z.number().int().min(0).max(0xffffffff),
+    backend: z.enum(TF_BACKEND_CHOICES),
+    /** k, clusterbook size (2048 in the reference). */
+    concepts: z.number().int().min(2).max(16384),
+    /** r, head output dimension (90). */
+    headDim: z.number().int().min(2).max(4096),
+    /** Projection dimension (2048). */
+    projDim: z.number().int().min(2).max(8192),
+    /** TR head FFN width (2048). */
+    ffnDim: z.number().int().min(2).max(8192),
+    tau: z.number().positive(),
+    posThreshold: z.number().min(-1).max(1),
+    negThreshold: z.number().min(-1).max(1),
+    temperature: z.number().positive(),
+    bankPerConcept: z.number().int().min(0).max(10000),
+    batchSize: z.number().int().min(1).max(1024),
+    dropout: z.number().min(0).max(0.9),
+    emaMomentum: z.number().min(0).max(1),
+    gradClip: z.number().positive().nullable(),
+    step1: z.object({ lr, epochs }).strict(),
+    step2: z.object({ lr, epochs }).strict(),
+    step3: z
+      .object({ lr, epochs, decayEvery: z.number().int().min(1), decayFactor: z.number().positive().max(1) })
+      .strict(),
+    /** Train on at most this many feature items (evenly spaced); null = all. */
+    maxImages: z.number().int().min(1).nullable(),
+    /** Global steps between checkpoints. */
+    checkpointEvery: z.number().int().min(1),
+    flipAveraging: z.boolean(),
+    kmeans: z.object({ maxIterations: z.number().int().min(1), maxTokens: z.number().int().min(1) }).strict(),
+  })
+  .strict()
+  .refine((c) => c.posThreshold > c.negThreshold, { message: 'posThreshold must exceed negThreshold' });
+export type TrainConfig = z.infer<typeof trainConfigSchema>;
+
+export type TrainConfigOverrides = Partial<Omit<TrainConfig, 'schemaVersion'>>;
+
+/**
+ * 'reference' = the public release's settings (learning rates as the release effectively ran them,
+ * 4e-3 with one replica); 'fast' = small budgets that finish in minutes on a CPU (demos and tests).
+ */
+export function presetConfig(
+  preset: TrainPreset,
+  method: ExperimentMethod,
+  clusters: number,
+  seed = 0,
+  backend: TfBackendChoice = 'auto',
+): TrainConfig {
+  const tr = method === 'cause-tr';
+  const base = {
+    schemaVersion: TRAIN_CONFIG_SCHEMA_VERSION,
+    preset,
+    method,
+    clusters,
+    seed,
+    backend,
+    tau: 0.1,
+    posThreshold: 0.3,
+    negThreshold: 0.1,
+    temperature: 0.07,
+    dropout: 0.1,
+    emaMomentum: 0.99,
+    gradClip: 1,
+    flipAveraging: true,
+  } as const;
+  if (preset === 'reference') {
+    return {
+      ...base,
+      concepts: 2048,
+      headDim: 90,
+      projDim: 2048,
+      ffnDim: 2048,
+      bankPerConcept: 100,
+      batchSize: 16,
+      step1: { lr: 4e-3, epochs: 1 },
+      step2: { lr: 4e-3, epochs: 2 },
+      step3: { lr: 4e-3, epochs: tr ? 5 : 1, decayEvery: 2, decayFactor: 0.5 },
+      maxImages: null,
+      checkpointEvery: 50,
+      kmeans: { maxIterations: 100, maxTokens: 200_000 },
+    };
+  }
+  return {
+    ...base,
+    concepts: 256,
+    headDim: 90,
+    projDim: 256,
+    ffnDim: 512,
+    bankPerConcept: 20,
+    batchSize: 8,
+    step1: { lr: 4e-3, epochs: 4 },
+    step2: { lr: 2e-3, epochs: 4 },
+    step3: { lr: 4e-3, epochs: 4, decayEvery: 2, decayFactor: 0.5 },
+    maxImages: null,
+    checkpointEvery: 10,
+    kmeans: { maxIterations: 100, maxTokens: 60_000 },
+  };
+}
+
+/** Validates a stored or user-given config; `file` names where it came from in the error. */
+export function parseTrainConfig(json: unknown, source: string): TrainConfig {
+  const v = (json as { schemaVersion?: unknown } | null)?.schemaVersion;
+  if (typeof v === 'number' && v > TRAIN_CONFIG_SCHEMA_VERSION) {
+    throw new Error(`${source}: training config schemaVersion ${v} is newer than this studio understands (${TRAIN_CONFIG_SCHEMA_VERSION})`);
+  }
+  const r = trainConfigSchema.safeParse(json);
+  if (!r.success) throw new Error(`${source}: invalid training config: ${r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  return r.data;
+}
+
+export type ExperimentStatus = 'created' | 'training' | 'trained' | 'failed' | 'cancelled';
+
+export interface ExperimentSummary {
+  readonly id: string;
+  readonly name: string;
+  readonly datasetId: string;
+  readonly featureSetId: string;
+  readonly backbone: string;
+  readonly method: ExperimentMethod;
+  readonly clusters: number;
+  readonly preset: TrainPreset;
+  readonly seed: number;
+  readonly status: ExperimentStatus;
+  /** The TensorFlow.js backend the run actually used (null until it started). */
+  readonly backend: string | null;
+  readonly trainJobId: string | null;
+  readonly createdAt: string;
+  readonly finishedAt: string | null;
+}
+
+export interface ExperimentPredictionSet {
+  readonly datasetId: string;
+  readonly featureSetId: string;
+  readonly jobId: string;
+  readonly frames: number;
+  readonly createdAt: string;
+}
+
+export interface ExperimentDetail extends ExperimentSummary {
+  readonly config: TrainConfig;
+  /** What the finished run reports: steps, skipped terms, final losses, seconds. */
+  readonly summary: Readonly<Record<string, number | string>> | null;
+  readonly predictions: readonly ExperimentPredictionSet[];
+}
+
+export interface MetricSeries {
+  readonly name: string;
+  readonly steps: readonly number[];
+  readonly values: readonly number[];
+}
+
+export const experimentId = z.string().min(1).max(64);
+
+export const experimentCreateArgs = z
+  .object({
+    datasetId: z.string().min(1),
+    /** Backbone id ('builtin', 'rgb', a model name); the feature set is looked up from it... */
+    backbone: z.string().min(1).optional(),
+    /** ...or given directly. */
+    featureSetId: z.string().min(1).optional(),
+    method: z.enum(EXPERIMENT_METHODS),
+    clusters: z.number().int().min(2).max(65535),
+    preset: z.enum(TRAIN_PRESETS).default('fast'),
+    seed: z.number().int().min(0).max(0xffffffff).default(0),
+    backend: z.enum(TF_BACKEND_CHOICES).default('auto'),
+    name: z.string().min(1).max(200).optional(),
+    /** Individual settings over the preset (validated against the config schema). */
+    overrides: z.record(z.string(), z.unknown()).optional(),
+  })
+  .strict()
+  .refine((a) => a.backbone !== undefined || a.featureSetId !== undefined, {
+    message: 'give backbone or featureSetId',
+  });
+
+export const experimentMethods = {
+  /** Creates the experiment and queues its training job. */
+  'experiments.create': method<{ experimentId: string; jobId: string }>()(experimentCreateArgs),
+  /** Queues training again for an existing experiment (e.g. after it failed). */
+  'experiments.train': method<{ experimentId: string; jobId: string }>()(z.object({ id: experimentId }).strict()),
+  'experiments.list': method<ExperimentSummary[]>()(z.object({ datasetId: z.string().optional() }).strict()),
+  'experiments.get': method<ExperimentDetail>()(z.object({ id: experimentId }).strict()),
+  'experiments.metrics': method<MetricSeries[]>()(
+    z
+      .object({ id: experimentId, names: z.array(z.string()).optional(), sinceStep: z.number().int().min(0).optional() })
+      .strict(),
+  ),
+  /** Predicts cluster and confidence maps for every frame of a dataset (default: the training one). */
+  'experiments.predict': method<{ jobId: string }>()(
+    z.object({ id: experimentId, datasetId: z.string().min(1).optional() }).strict(),
+  ),
+};
