@@ -90,7 +90,7 @@ export class EngineProcess<P extends MessagePortMainLike> {
   /** A window finished loading (first load or reload): it gets a port now, or when the engine is ready. */
   connectRenderer(target: RendererTarget<P>): void {
     this.renderers.set(target.id, target);
-    if (this.stateValue === 'ready') this.sendPort(target);
+    // mutated
   }
 
   /** The window is gone: its session in the engine ends. */

@@ -68,15 +68,24 @@ export function openWorkspace(root: string, options: { readonly?: boolean } = {}
  * One writer per workspace: the engine host takes `engine.lock` (its pid). A stale lock (dead pid) is
  * taken over; a live one is a clear `conflict` naming the process.
  */
+const heldLocks = new Set<string>();
+
 export function acquireWriterLock(ws: Workspace): () => void {
   const lockPath = path.join(ws.root, 'engine.lock');
+  if (heldLocks.has(lockPath)) {
+    throw new StudioError('conflict', `${ws.root}: workspace is in use by another Cause Studio engine (pid ${process.pid}, this process)`, {
+      pid: process.pid,
+    });
+  }
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       fs.writeFileSync(lockPath, String(process.pid), { flag: 'wx' });
+      heldLocks.add(lockPath);
       let released = false;
       return () => {
         if (released) return;
         released = true;
+        heldLocks.delete(lockPath);
         try {
           if (fs.readFileSync(lockPath, 'utf8') === String(process.pid)) fs.rmSync(lockPath);
         } catch {
@@ -111,16 +120,19 @@ function isAlive(pid: number): boolean {
 /** Writes a file atomically: temp file in the same folder, fsync, rename. Readers never see half a file. */
 export function writeFileAtomic(file: string, data: string | Uint8Array): void {
   const tmp = `${file}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
-  const fd = fs.openSync(tmp, 'w');
   try {
-    fs.writeSync(fd, typeof data === 'string' ? Buffer.from(data) : data);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-  try {
+    const fd = fs.openSync(tmp, 'w');
+    try {
+      const buf = typeof data === 'string' ? Buffer.from(data) : data;
+      let off = 0;
+      while (off < buf.length) off += fs.writeSync(fd, buf, off, buf.length - off);
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
     fs.renameSync(tmp, file);
   } catch (e) {
+    // A full disk or a vanished folder must not leave a half-written temp file behind.
     fs.rmSync(tmp, { force: true });
     throw e;
   }

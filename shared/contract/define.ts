@@ -18,3 +18,9 @@ export function method<R>() {
     cancellable: options.cancellable ?? false,
   });
 }
+
+/** The part of AbortSignal the contract relies on (shared/ has no DOM or Node typings). */
+export interface CancelSignal {
+  readonly aborted: boolean;
+  addEventListener(type: 'abort', listener: () => void): void;
+}

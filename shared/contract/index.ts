@@ -1,12 +1,16 @@
 // The one contract: every engine method, declared once. Domain files add their methods here.
 import type { z } from 'zod';
-import type { MethodSpec } from './define.js';
+import type { CancelSignal, MethodSpec } from './define.js';
 import { engineMethods } from './engine.js';
 import { jobMethods } from './jobs.js';
+import { backboneMethods } from './backbones.js';
+import { datasetMethods } from './datasets.js';
 
 export const contract = {
   ...engineMethods,
   ...jobMethods,
+  ...backboneMethods,
+  ...datasetMethods,
 } as const;
 
 export type Contract = typeof contract;
@@ -24,7 +28,7 @@ export function isMethodName(name: string): name is MethodName {
 
 /** What a client (renderer, CLI, tests) can do with an engine, whatever the transport. */
 export interface StudioClient {
-  call<M extends MethodName>(method: M, args: ArgsOf<M>, options?: { signal?: AbortSignal }): Promise<ResultOf<M>>;
+  call<M extends MethodName>(method: M, args: ArgsOf<M>, options?: { signal?: CancelSignal }): Promise<ResultOf<M>>;
   onEvent(listener: (event: import('./events.js').StudioEvent) => void): () => void;
 }
 

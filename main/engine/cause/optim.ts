@@ -22,8 +22,9 @@ export class Adam {
     private readonly eps = 1e-8,
   ) {
     for (const [name, p] of params.vars) {
-      this.m.set(name, tf.variable(tf.zerosLike(p), false));
-      this.v.set(name, tf.variable(tf.zerosLike(p), false));
+      // In a tidy so the zero tensors the variables were made from do not outlive them.
+      this.m.set(name, tf.tidy(() => tf.variable(tf.zerosLike(p), false)));
+      this.v.set(name, tf.tidy(() => tf.variable(tf.zerosLike(p), false)));
     }
   }
 

@@ -10,7 +10,7 @@ export class ParamSet {
   readonly vars = new Map<string, tf.Variable>();
 
   constructor(init: ReadonlyMap<string, ParamInit> | Iterable<[string, ParamInit]>, trainable = true) {
-    for (const [name, p] of init) this.vars.set(name, tf.variable(tf.tensor(p.values, p.shape), trainable));
+    for (const [name, p] of init) this.vars.set(name, tf.tidy(() => tf.variable(tf.tensor(p.values, p.shape), trainable)));
   }
 
   get(name: string): tf.Variable {

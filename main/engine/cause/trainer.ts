@@ -103,7 +103,8 @@ export function batchItems(config: TrainConfig, schedule: Schedule, stage: numbe
   return out;
 }
 
-function initState(config: TrainConfig, source: FeatureSource): TrainerState {
+/** The state before step 1: seeded initialisation, teacher = copy of student. */
+export function initialTrainerState(source: FeatureSource, config: TrainConfig): TrainerState {
   const k = config.concepts;
   const D = source.dim;
   const spec = headSpecFor(config, source);
@@ -176,13 +177,13 @@ export async function trainCause(source: FeatureSource, config: TrainConfig, hoo
   const schedule = trainSchedule(config, source.count);
   if (schedule.images.length === 0) throw new Error('trainCause: no feature items to train on');
   const loaded = hooks.loadCheckpoint?.();
-  const s0 = loaded ?? initState(config, source);
+  const s0 = loaded ?? initialTrainerState(source, config);
   if (loaded) hooks.log?.(`resuming at global step ${loaded.globalStep} (${STAGES[loaded.stage] ?? 'done'} step ${loaded.stageStep})`);
   const live: Live = {
-    clusterbook: tf.variable(tf.tensor(s0.clusterbook.values, s0.clusterbook.shape)),
+    clusterbook: tf.tidy(() => tf.variable(tf.tensor(s0.clusterbook.values, s0.clusterbook.shape))),
     student: new ParamSet(s0.student!),
     teacher: new ParamSet(s0.teacher!, false),
-    probe: tf.variable(tf.tensor(s0.probe!.values, s0.probe!.shape)),
+    probe: tf.tidy(() => tf.variable(tf.tensor(s0.probe!.values, s0.probe!.shape))),
     bank: s0.bank
       ? ConceptBank.restore({ dim: config.projDim, cap: config.bankPerConcept, ...s0.bank })
       : new ConceptBank(config.projDim, config.bankPerConcept),

@@ -1,7 +1,8 @@
 // The asset types this engine serves. Domain modules add `{ type, resolve }` entries here
 // (e.g. 'frame', 'thumb', 'gt', 'prediction'), and dataset roots through BUILTIN_ROOT_PROVIDERS.
 import type { AssetResolver, RootProvider } from './asset-server.js';
+import { DATASET_ASSET_TYPES, datasetRootProvider } from '../datasets/assets.js';
 
-export const BUILTIN_ASSET_TYPES: { readonly type: string; readonly resolve: AssetResolver }[] = [];
+export const BUILTIN_ASSET_TYPES: { readonly type: string; readonly resolve: AssetResolver }[] = [...DATASET_ASSET_TYPES, ];
 
-export const BUILTIN_ROOT_PROVIDERS: RootProvider[] = [];
+export const BUILTIN_ROOT_PROVIDERS: RootProvider[] = [datasetRootProvider, ];

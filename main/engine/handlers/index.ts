@@ -3,8 +3,12 @@ import type { MethodName } from '../../../shared/contract/index.js';
 import { engineHandlers } from './engine.js';
 import type { Handler } from './handler-types.js';
 import { jobHandlers } from './jobs.js';
+import { backboneHandlers } from './backbones.js';
+import { datasetHandlers } from './datasets.js';
 
 export const handlers: { readonly [M in MethodName]: Handler<M> } = {
   ...engineHandlers,
   ...jobHandlers,
+  ...backboneHandlers,
+  ...datasetHandlers,
 };

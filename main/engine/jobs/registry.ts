@@ -1,11 +1,13 @@
 // The job kinds this engine knows. Domain modules add their definition to BUILTIN_JOB_KINDS.
 import { StudioError } from '../../../shared/contract/errors.js';
 import type { JobKindDefinition } from './job-kind.js';
+import { importJobKind } from '../datasets/import-job.js';
+import { featuresExtractKind } from '../features/extract-job.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each kind has its own params type
 export type AnyKind = JobKindDefinition<any>;
 
-export const BUILTIN_JOB_KINDS: AnyKind[] = [];
+export const BUILTIN_JOB_KINDS: AnyKind[] = [importJobKind, featuresExtractKind, ];
 
 export class JobRegistry {
   private readonly kinds = new Map<string, AnyKind>();

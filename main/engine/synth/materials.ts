@@ -50,14 +50,16 @@ export interface ShadeEnv {
  */
 export function shadeMaterial(
   mat: number,
-  u: number,
-  v: number,
+  uIn: number,
+  vIn: number,
   P: Float32Array,
   po: number,
   seed: number,
   env: ShadeEnv,
   out: Float32Array,
 ): void {
+  let u = uIn;
+  let v = vIn;
   let r = P[po]!;
   let g = P[po + 1]!;
   let b = P[po + 2]!;
@@ -247,8 +249,15 @@ export function shadeMaterial(
       break;
     }
     case MAT.foliage: {
+      // P7 > 0: a canopy billboard of that radius centred on (0, 0): darker rim and underside fake the
+      // shading of a round crown
       const n = fbm2(u * 2.2, v * 2.2, seed);
-      const k = 0.55 + 0.8 * n * n;
+      let k = 0.55 + 0.8 * n * n;
+      const rad = P[po + 7]!;
+      if (rad > 0) {
+        const q = Math.min(1, (u * u + v * v) / (rad * rad));
+        k *= (0.72 + 0.28 * Math.sqrt(1 - q)) * (0.85 + 0.15 * Math.max(-1, Math.min(1, v / rad)));
+      }
       const dry = hashf(Math.floor(u * 3), Math.floor(v * 3), seed + 2) * 0.15;
       r = (r + dry * 0.5) * k;
       g = g * k;
@@ -393,6 +402,8 @@ export function shadeMaterial(
       // P6 which lamp is lit (0 top red, 1 amber, 2 green), P7 housing height; u, v from the housing centre
       const hh = P[po + 7]!;
       const lit = P[po + 6]!;
+      u -= P[po + 8]!;
+      v -= P[po + 9]!;
       for (let i = 0; i < 3; i++) {
         const cy = hh * (0.3 - i * 0.3);
         const dy = v - cy;

@@ -53,7 +53,6 @@ export interface Brush {
   inst: number;
   mat: number;
   seed: number;
-  twoSided: boolean;
   /** Flat ground receives the cast-shadow mask. */
   ground: boolean;
   readonly params: Float32Array;
@@ -75,7 +74,6 @@ export class Rasterizer {
     inst: 0,
     mat: MAT.plain,
     seed: 0,
-    twoSided: false,
     ground: false,
     params: new Float32Array(PARAM_STRIDE),
   };
@@ -337,8 +335,9 @@ export class Rasterizer {
     nz /= nl;
     // facing: the camera must be on the normal's side
     const side = (cam.x - wx[0]!) * nx + (cam.y - wy[0]!) * ny + (cam.z - wz[0]!) * nz;
-    if (side <= 0) {
-      if (!this.brush.twoSided || side === 0) return;
+    // every polygon is two-sided (boxes cull their own back faces); the normal is turned to the camera
+    if (side === 0) return;
+    if (side < 0) {
       nx = -nx;
       ny = -ny;
       nz = -nz;

@@ -39,7 +39,7 @@ export interface StudioState {
   readonly selection: Selection;
   readonly view: ViewName;
   /** The mapping being edited (Mapping view), shown live by the player's class and error layers. */
-  readonly mapping: { readonly experimentId: string; readonly values: Int32Array } | null;
+  readonly mapping: { readonly experimentId: string; readonly protocolId: string; readonly values: Int32Array } | null;
   /** Bumped whenever a job finishes, so lists derived from engine data re-query exactly then. */
   readonly dataVersion: number;
 }

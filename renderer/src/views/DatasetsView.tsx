@@ -123,8 +123,10 @@ function DatasetDetailPane({ dataset }: { dataset: DatasetSummary }) {
 
 function SequencePlayer({ dataset, sequence }: { dataset: DatasetSummary; sequence: SequenceSummary }) {
   const frames = useAllFrames(dataset.id, sequence.id);
-  const protocol = useMemo(() => (dataset.protocolId === null ? null : (getBuiltinProtocol(dataset.protocolId) ?? null)), [dataset.protocolId]);
   const overlay = useExperimentOverlay(dataset.id);
+  // Show GT and mapped classes in the mapping's protocol when one is being edited, else the dataset's own.
+  const protocolId = overlay?.protocolId ?? dataset.protocolId;
+  const protocol = useMemo(() => (protocolId === null ? null : (getBuiltinProtocol(protocolId) ?? null)), [protocolId]);
   if (frames.error !== null) return <div className="error-text">{frames.error}</div>;
   if (frames.data === undefined) return <div className="muted">Loading {sequence.frameCount} frames…</div>;
   return (

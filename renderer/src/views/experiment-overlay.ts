@@ -9,6 +9,8 @@ export interface ExperimentOverlay {
   readonly clusterCount: number;
   readonly clusterUrl: (frame: FrameSummary) => string;
   readonly clusterToClass: Int32Array | null;
+  /** The protocol the mapping's class indices refer to. */
+  readonly protocolId: string | null;
 }
 
 export function useExperimentOverlay(datasetId: string): ExperimentOverlay | null {
@@ -25,6 +27,7 @@ export function useExperimentOverlay(datasetId: string): ExperimentOverlay | nul
       clusterCount: exp.clusters,
       clusterUrl: (frame: FrameSummary) => client.assetUrl('prediction', frame.id, { experiment: exp.id }),
       clusterToClass: mapping !== null && mapping.experimentId === exp.id ? mapping.values : null,
+      protocolId: mapping !== null && mapping.experimentId === exp.id ? mapping.protocolId : null,
     };
   }, [experiment.data, selection.experimentId, datasetId, mapping, client]);
 }

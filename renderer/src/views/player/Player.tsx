@@ -77,10 +77,11 @@ export function Player({ frames, protocol, clusterUrl = null, clusterCount = 0, 
   const urls = useCallback(
     (f: FrameSummary) => ({
       image: client.assetUrl('frame', f.id),
-      gt: hasGt && f.labelRel !== null ? client.assetUrl('gt', f.id) : null,
+      // The engine maps raw labels to this protocol's class indices (255 = ignore), so the GT LUT is identity.
+      gt: hasGt && f.labelRel !== null && protocol !== null ? client.assetUrl('gt', f.id, { protocol: protocol.id }) : null,
       clusters: clusterUrl !== null ? clusterUrl(f) : null,
     }),
-    [client, hasGt, clusterUrl],
+    [client, hasGt, clusterUrl, protocol],
   );
 
   const setIndex = useCallback(
@@ -136,7 +137,6 @@ export function Player({ frames, protocol, clusterUrl = null, clusterCount = 0, 
         (i) => !hiddenClusters.has(i) && (isolation === null || isolation.kind !== 'cluster' || isolation.id === i),
       ),
     );
-    if (protocol !== null) r.setLut('gtLut', protocol.lut);
     const c2c = new Uint8Array(256).fill(255);
     if (clusterToClass !== null) clusterToClass.forEach((c, k) => k < 256 && (c2c[k] = c < 0 ? 255 : c));
     r.setLut('clusterToClass', c2c);
@@ -257,8 +257,7 @@ export function Player({ frames, protocol, clusterUrl = null, clusterCount = 0, 
     }
     const u = urls(frame);
     const [fw, fh] = r.frameSize;
-    const rawGt = idsAt(u.gt, p[0], p[1], fw, fh);
-    const gtClass = rawGt === null || protocol === null ? null : protocol.lut[rawGt] ?? null;
+    const gtClass = idsAt(u.gt, p[0], p[1], fw, fh);
     setHover({ x: e.clientX - rect.left, y: e.clientY - rect.top, px: p[0], py: p[1], gtClass, cluster: idsAt(u.clusters, p[0], p[1], fw, fh) });
   };
   const drag = useRef<{ x: number; y: number } | null>(null);

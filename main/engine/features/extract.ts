@@ -1,0 +1,293 @@
+// Feature extraction for one dataset under one (backbone, preprocessing) key. Runs inside the
+// 'features.extract' worker (see extract-job.ts); kept free of the worker plumbing so tests drive it
+// directly. Resumable by construction: every finished shard is registered in the database at once,
+// and a (re)start skips every frame whose content hash already has a verified entry.
+import fs from 'node:fs';
+import path from 'node:path';
+import crypto from 'node:crypto';
+import type { Database } from 'better-sqlite3';
+import { StudioError } from '../../../shared/contract/errors.js';
+import type { ExecutionProviderChoice, Preprocessing } from '../../../shared/contract/backbones.js';
+import type { Backbone } from '../backbones/backbone.js';
+import { openBackbone } from '../backbones/registry.js';
+import { cropCount, decodeRGB, preprocessImage } from '../backbones/preprocess.js';
+import { entriesByHash, getShard, type FeatureEntryRow } from '../db/queries/features.js';
+import { listFrames, getDataset } from '../datasets/frame-source.js';
+import { encodeFloat16 } from './float16.js';
+import { cacheDir, writeManifest, MANIFEST_SCHEMA_VERSION, type FeatureSetManifest } from './manifest.js';
+import { encodeShard, readShardFile, writeShard } from './shard-format.js';
+import { sha256Bytes } from './cache-key.js';
+
+export interface ExtractParams {
+  readonly featureSetId: string;
+  readonly datasetId: string;
+  readonly backbone: string;
+  readonly family: string;
+  readonly patchSize: number;
+  readonly modelSha256: string | null;
+  readonly cacheKey: string;
+  readonly preprocessing: Preprocessing;
+  readonly provider?: ExecutionProviderChoice;
+  readonly threads?: number;
+  /** Frames per inference batch (each contributes 1 or 5 crops). */
+  readonly batchSize?: number;
+  /** Target shard size in bytes (default 64 MiB): the bound on buffered output. */
+  readonly shardBytes?: number;
+}
+
+export interface RegisterShardPayload {
+  readonly id: string;
+  readonly cacheKey: string;
+  readonly file: string;
+  readonly sha256: string;
+  readonly bytes: number;
+  readonly tensors: number;
+  readonly entries: readonly { contentHash: string; firstSlot: number; crops: number }[];
+}
+
+export interface ExtractEnv {
+  /** Read-only is enough: writes go through `registerShard` / `dropShard`. */
+  readonly db: Database;
+  readonly workspaceRoot: string;
+  throwIfCancelled(): void;
+  progress(update: { fraction?: number; step?: number; totalSteps?: number; message?: string; stage?: string }): void;
+  log(message: string, level?: 'debug' | 'info' | 'warn' | 'error'): void;
+  registerShard(payload: RegisterShardPayload): Promise<void>;
+  dropShard(shardId: string): Promise<void>;
+  /** Tests substitute a backbone (e.g. one whose provider falls back). */
+  openBackbone?(): Promise<Backbone>;
+}
+
+export interface ExtractResult {
+  readonly featureSetId: string;
+  readonly manifest: string;
+  /** Provider that computed features in this run; null when every frame came from the cache. */
+  readonly provider: string | null;
+  readonly providerFallbacks: readonly { provider: string; reason: string }[];
+  readonly grid: { h: number; w: number };
+  readonly dim: number;
+  readonly frameCount: number;
+  readonly itemCount: number;
+  /** Distinct frame contents computed in this run / found in the cache. */
+  readonly computed: number;
+  readonly reused: number;
+  /** Shards found damaged and dropped (their frames were recomputed). */
+  readonly corruptShards: number;
+}
+
+interface PendingEntry {
+  contentHash: string;
+  tensors: Uint16Array[];
+}
+
+export async function extractFeatures(env: ExtractEnv, params: ExtractParams): Promise<ExtractResult> {
+  const prep = params.preprocessing;
+  const crops = cropCount(prep.crops);
+  const batchFrames = Math.max(1, params.batchSize ?? Math.max(1, Math.floor(8 / crops)));
+  const shardBytes = params.shardBytes ?? 64 * 1024 * 1024;
+  getDataset(env.db, params.datasetId);
+  const frames = listFrames(env.db, params.datasetId);
+  if (frames.length === 0) throw new StudioError('invalid_input', `dataset '${params.datasetId}' has no frames to extract features from`);
+
+  // 1. Content hashes (the cache key of each frame).
+  env.progress({ stage: 'hashing', fraction: 0, message: `${frames.length} frames` });
+  const hashes: string[] = [];
+  for (let i = 0; i < frames.length; i++) {
+    const f = frames[i]!;
+    let bytes: Buffer;
+    try {
+      bytes = await fs.promises.readFile(f.imagePath);
+    } catch (e) {
+      throw new StudioError('not_found', `${f.imagePath}: frame image missing (${(e as NodeJS.ErrnoException).code ?? 'read error'})`, {
+        file: f.imagePath,
+      });
+    }
+    hashes.push(sha256Bytes(bytes));
+    if (i % 64 === 0) env.throwIfCancelled();
+  }
+
+  // 2. What the cache already holds, with each shard verified once (a damaged one is dropped).
+  let cached = entriesByHash(env.db, params.cacheKey);
+  const needed = new Set(hashes);
+  const shardIds = new Set<string>();
+  for (const [hash, e] of cached) if (needed.has(hash)) shardIds.add(e.shard_id);
+  let corruptShards = 0;
+  for (const id of shardIds) {
+    const row = getShard(env.db, id);
+    let ok = false;
+    let reason = 'missing from the database';
+    if (row) {
+      try {
+        const parsed = readShardFile(path.join(env.workspaceRoot, row.file));
+        const h = parsed.header;
+        ok = h.gridH * params.patchSize === prep.height && h.gridW * params.patchSize === prep.width;
+        if (!ok) reason = `grid ${h.gridW}×${h.gridH} does not match ${prep.width}×${prep.height}`;
+      } catch (e) {
+        reason = (e as Error).message;
+      }
+    }
+    if (!ok) {
+      corruptShards++;
+      env.log(`feature shard ${id} is unusable (${reason}); its frames will be recomputed`, 'warn');
+      await env.dropShard(id);
+    }
+  }
+  if (corruptShards > 0) cached = entriesByHash(env.db, params.cacheKey);
+
+  const todo: { hash: string; file: string }[] = [];
+  const seen = new Set<string>();
+  frames.forEach((f, i) => {
+    const h = hashes[i]!;
+    if (!cached.has(h) && !seen.has(h)) {
+      seen.add(h);
+      todo.push({ hash: h, file: f.imagePath });
+    }
+  });
+  const reused = new Set(hashes).size - todo.length;
+
+  // 3. Compute what is missing: decode + preprocess of batch k+1 overlaps inference of batch k.
+  let provider: string | null = null;
+  let fallbacks: readonly { provider: string; reason: string }[] = [];
+  let dimSeen: number | null = null;
+  if (todo.length > 0) {
+    const backbone = env.openBackbone
+      ? await env.openBackbone()
+      : await openBackbone(env.db, params.backbone, {
+          workspaceRoot: env.workspaceRoot,
+          ...(params.provider ? { provider: params.provider } : {}),
+          ...(params.threads ? { threads: params.threads } : {}),
+          onLog: (m) => env.log(m, 'warn'),
+        });
+    provider = backbone.provider;
+    fallbacks = (backbone as { fallbacks?: readonly { provider: string; reason: string }[] }).fallbacks ?? [];
+    const dir = cacheDir(env.workspaceRoot, params.cacheKey);
+    fs.mkdirSync(dir, { recursive: true });
+    const per = 3 * prep.width * prep.height;
+
+    const prepare = async (start: number) => {
+      const items = todo.slice(start, start + batchFrames);
+      const data = new Float32Array(items.length * crops * per);
+      await Promise.all(
+        items.map(async (it, k) => {
+          const bytes = await fs.promises.readFile(it.file);
+          if (sha256Bytes(bytes) !== it.hash) {
+            throw new StudioError('conflict', `${it.file}: the image changed while features were being extracted; run again`, { file: it.file });
+          }
+          const img = await decodeRGB(it.file, bytes);
+          await preprocessImage(img, prep, data, k * crops * per);
+        }),
+      );
+      return { items, data };
+    };
+
+    let pending: PendingEntry[] = [];
+    let pendingBytes = 0;
+    let done = 0;
+    const flush = async (gridH: number, gridW: number, dim: number) => {
+      if (pending.length === 0) return;
+      const shard = encodeShard({ gridH, gridW, dim }, pending);
+      const id = `${Date.now().toString(36)}-${crypto.randomBytes(6).toString('hex')}`;
+      const rel = path.join('features', 'cache', params.cacheKey, `${id}.csf`);
+      writeShard(path.join(env.workspaceRoot, rel), shard);
+      await env.registerShard({
+        id,
+        cacheKey: params.cacheKey,
+        file: rel,
+        sha256: shard.fileSha256,
+        bytes: shard.bytes.length,
+        tensors: shard.header.tensors,
+        entries: shard.header.entries,
+      });
+      pending = [];
+      pendingBytes = 0;
+    };
+
+    const started = Date.now();
+    try {
+      let next: Promise<{ items: { hash: string; file: string }[]; data: Float32Array }> | null = prepare(0);
+      for (let start = 0; start < todo.length; start += batchFrames) {
+        const batch = await next!;
+        next = start + batchFrames < todo.length ? prepare(start + batchFrames) : null;
+        // Keep a rejected prefetch from surfacing as unhandled if we stop early.
+        next?.catch(() => undefined);
+        env.throwIfCancelled();
+        const grid = await backbone.extract({ data: batch.data, n: batch.items.length * crops, height: prep.height, width: prep.width });
+        dimSeen = grid.dim;
+        const tensorLen = grid.h * grid.w * grid.dim;
+        batch.items.forEach((it, k) => {
+          const tensors: Uint16Array[] = [];
+          for (let c = 0; c < crops; c++) {
+            const o = (k * crops + c) * tensorLen;
+            tensors.push(encodeFloat16(grid.data.subarray(o, o + tensorLen)));
+          }
+          pending.push({ contentHash: it.hash, tensors });
+          pendingBytes += crops * tensorLen * 2;
+        });
+        done += batch.items.length;
+        if (pendingBytes >= shardBytes) await flush(grid.h, grid.w, grid.dim);
+        const elapsed = (Date.now() - started) / 1000;
+        env.progress({
+          stage: 'extracting',
+          step: done,
+          totalSteps: todo.length,
+          fraction: done / todo.length,
+          message: `${done}/${todo.length} frames (${(done / Math.max(elapsed, 1e-3)).toFixed(2)}/s, ${reused} cached)`,
+        });
+      }
+      await flush(prep.height / params.patchSize, prep.width / params.patchSize, dimSeen ?? backbone.dim);
+    } finally {
+      await backbone.dispose();
+    }
+  }
+
+  // 4. The manifest: every frame (in dataset order) × crop → (shard, slot).
+  const entries = entriesByHash(env.db, params.cacheKey);
+  const shardIndex = new Map<string, number>();
+  const shards: { file: string; sha256: string }[] = [];
+  const items: FeatureSetManifest['items'] = [];
+  let dim = dimSeen;
+  frames.forEach((f, i) => {
+    const e: FeatureEntryRow | undefined = entries.get(hashes[i]!);
+    if (!e) throw new StudioError('internal', `feature entry for frame ${f.id} missing after extraction`);
+    let si = shardIndex.get(e.shard_id);
+    if (si === undefined) {
+      const row = getShard(env.db, e.shard_id);
+      if (!row) throw new StudioError('internal', `feature shard ${e.shard_id} missing after extraction`);
+      si = shards.length;
+      shardIndex.set(e.shard_id, si);
+      shards.push({ file: row.file, sha256: row.sha256 });
+      if (dim === null) dim = readShardFile(path.join(env.workspaceRoot, row.file), { verify: false }).header.dim;
+    }
+    for (let c = 0; c < e.crops; c++) items.push({ frameId: f.id, contentHash: e.content_hash, crop: c, shard: si, slot: e.first_slot + c });
+  });
+  const grid = { h: prep.height / params.patchSize, w: prep.width / params.patchSize };
+  const manifest: FeatureSetManifest = {
+    schemaVersion: MANIFEST_SCHEMA_VERSION,
+    id: params.featureSetId,
+    datasetId: params.datasetId,
+    backbone: { id: params.backbone, family: params.family, patchSize: params.patchSize, modelSha256: params.modelSha256 },
+    preprocessing: prep,
+    cacheKey: params.cacheKey,
+    provider: provider ?? 'cache',
+    grid,
+    dim: dim!,
+    createdAt: new Date().toISOString(),
+    shards,
+    items,
+  };
+  const file = writeManifest(env.workspaceRoot, manifest);
+  env.progress({ stage: 'done', fraction: 1, message: `${frames.length} frames, ${todo.length} computed, ${reused} cached` });
+  return {
+    featureSetId: params.featureSetId,
+    manifest: file,
+    provider,
+    providerFallbacks: fallbacks,
+    grid,
+    dim: dim!,
+    frameCount: frames.length,
+    itemCount: items.length,
+    computed: todo.length,
+    reused,
+    corruptShards,
+  };
+}
