@@ -3,8 +3,16 @@ import { Command, CommanderError } from 'commander';
 import { StudioError } from '../../shared/contract/errors.js';
 import { ENGINE_VERSION } from '../engine/version.js';
 import { register as registerJobs } from './commands/jobs.js';
+import { register as registerDatasets } from './commands/datasets.js';
+import { register as registerModels } from './commands/models.js';
+import { register as registerFeatures } from './commands/features.js';
+import { register as registerSynth } from './commands/synth.js';
 import { register as registerServe } from './commands/serve.js';
 import { register as registerWorkspace } from './commands/workspace.js';
+import { register as registerEval } from './commands/eval.js';
+import { register as registerMap } from './commands/map.js';
+import { register as registerCompare } from './commands/compare.js';
+import { register as registerExport } from './commands/export.js';
 import { CliRuntime } from './runtime.js';
 
 const program = new Command();
@@ -19,7 +27,7 @@ program
   .configureOutput({ outputError: () => {} }); // we print our own one-line error below
 
 const runtime = new CliRuntime(program);
-for (const register of [registerWorkspace, registerJobs, registerServe]) register(program, runtime);
+for (const register of [registerWorkspace, registerJobs, registerDatasets, registerServe, registerModels, registerFeatures, registerEval, registerMap, registerCompare, registerSynth, registerExport]) register(program, runtime);
 program.commands.forEach((c) => c.exitOverride().configureOutput({ outputError: () => {} }));
 for (const c of program.commands) for (const s of c.commands) s.exitOverride().configureOutput({ outputError: () => {} });
 

@@ -3,14 +3,14 @@
 // crashing, and stops it cleanly on quit. Written against small shapes of Electron's UtilityProcess,
 // MessageChannelMain and WebContents so tests can drive it without Electron.
 import type { StudioErrorData } from '../../shared/contract/errors.js';
-import {
-  ENGINE_SERVICE_NAME,
-  WORKSPACE_FLAG,
-  type HostControlMessage,
-  type HostStatusMessage,
-  type MessagePortMainLike,
-} from '../engine/host/utility-entry.js';
+// Types only: importing utility-entry's values would load the whole engine (SQLite, onnxruntime…)
+// into Electron's main process.
+import type { HostControlMessage, HostStatusMessage, MessagePortMainLike } from '../engine/host/utility-entry.js';
 import { IPC } from './ipc-channels.js';
+
+/** Must equal utility-entry's ENGINE_SERVICE_NAME / WORKSPACE_FLAG (test/unit/electron/engine-port.test.ts checks). */
+export const ENGINE_SERVICE_NAME = 'cause-studio-engine';
+export const WORKSPACE_FLAG = '--workspace=';
 
 export interface EngineChild<P> {
   postMessage(message: HostControlMessage, transfer?: P[]): void;
@@ -90,7 +90,7 @@ export class EngineProcess<P extends MessagePortMainLike> {
   /** A window finished loading (first load or reload): it gets a port now, or when the engine is ready. */
   connectRenderer(target: RendererTarget<P>): void {
     this.renderers.set(target.id, target);
-    // mutated
+    if (this.stateValue === 'ready') this.sendPort(target);
   }
 
   /** The window is gone: its session in the engine ends. */

@@ -122,6 +122,8 @@ export const importParamsSchema = z
     protocol: z.string().min(1).optional(),
     /** Folder format: where the labels are, when not found beside the images. */
     labels: z.string().min(1).optional(),
+    /** Decode label maps to check their values: an evenly spread sample (default), all, or none. */
+    labelCheck: z.enum(['all', 'sample', 'none']).optional(),
     /** Video frame cache encoding. */
     cacheFormat: z.enum(['jpg', 'png']).optional(),
     /** Set by the engine so a resumed job writes the same dataset. */

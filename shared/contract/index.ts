@@ -5,12 +5,20 @@ import { engineMethods } from './engine.js';
 import { jobMethods } from './jobs.js';
 import { backboneMethods } from './backbones.js';
 import { datasetMethods } from './datasets.js';
+import { evaluationMethods } from './evaluation.js';
+import { synthMethods } from './synth.js';
+import { exportMethods } from './exports.js';
+import { experimentMethods } from './experiments.js';
 
 export const contract = {
   ...engineMethods,
   ...jobMethods,
   ...backboneMethods,
   ...datasetMethods,
+  ...evaluationMethods,
+  ...synthMethods,
+  ...exportMethods,
+  ...experimentMethods,
 } as const;
 
 export type Contract = typeof contract;

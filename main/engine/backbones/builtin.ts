@@ -35,7 +35,7 @@ export function createRgbBackbone(): Backbone {
     cacheId: 'rgb@1',
     provider: 'js',
     extract(batch) {
-      return Promise.resolve(rgbFeatures(batch));
+      return Promise.resolve().then(() => rgbFeatures(batch));
     },
     dispose() {
       return Promise.resolve();
@@ -104,7 +104,7 @@ export function createBuiltinBackbone(): Backbone {
     cacheId: 'builtin@1',
     provider: 'js',
     extract(batch) {
-      return Promise.resolve(filterBankFeatures(batch));
+      return Promise.resolve().then(() => filterBankFeatures(batch));
     },
     dispose() {
       return Promise.resolve();

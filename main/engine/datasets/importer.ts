@@ -20,7 +20,6 @@ import { isDir, isImageFile, isVideoFile, listFiles, stemOf } from './scan.js';
 import { extractFrames, frameFileName } from './video.js';
 
 export const importJobParamsSchema = importParamsSchema.extend({
-  labelCheck: z.enum(['all', 'sample', 'none']).optional(),
   labelCheckLimit: z.number().int().min(1).optional(),
 });
 export type ImportJobParams = z.output<typeof importJobParamsSchema>;

@@ -10,7 +10,6 @@ import { LabelFreeAccumulator } from '../../../shared/metrics/label-free.js';
 import { openDatabase } from '../db/connection.js';
 import { listFrames, readLabelMap, type FrameRecord } from '../datasets/frame-source.js';
 import type { JobContext } from '../jobs/job-kind.js';
-import { readGrayPng } from './cluster-png.js';
 import { applySampler, fullSampler, referenceSampler, type Sampler } from './geometry.js';
 import { encodeDense, encodeSparse, HistogramBuilder } from './histogram.js';
 import type { EvalJobParams, EvalJobResult } from './eval-job.js';

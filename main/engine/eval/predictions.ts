@@ -1,9 +1,12 @@
-// Where evaluation reads an experiment's predictions: the per-frame cluster maps (and confidence maps)
-// that the experiments' predict job caches in the workspace. This is the only file that knows that
-// layout, so the evaluator, the label-free signals and run comparison all read predictions the same way.
+// Where evaluation reads an experiment's predictions: the per-frame cluster maps and confidence maps the
+// experiments' predict job caches in the workspace (rows in experiment_prediction_frames, files relative
+// to the workspace root). This is the only eval file that knows that layout, so the evaluator, the
+// label-free signals and run comparison all read predictions the same way.
+import path from 'node:path';
 import type { Database } from 'better-sqlite3';
 import { StudioError } from '../../../shared/contract/errors.js';
 import type { FrameRecord } from '../datasets/frame-source.js';
+import { getExperimentRow, getPredictionSetKey, listPredictionFrames, type PredictionFrameRow } from '../db/queries/experiments.js';
 import { readGrayPng, type GrayImage16 } from './cluster-png.js';
 import type { ClusterMap } from './histogram.js';
 
@@ -28,15 +31,48 @@ export interface PredictionSource {
 }
 
 export function getExperimentInfo(db: Database, experimentId: string): ExperimentInfo {
-  void db;
-  throw new StudioError('unavailable', `experiment '${experimentId}': experiments are not available in this build yet`);
+  const r = getExperimentRow(db, experimentId);
+  if (!r) throw new StudioError('not_found', `experiment '${experimentId}' does not exist in this workspace`, { experimentId });
+  return { id: r.id, name: r.name, clusters: r.clusters, datasetId: r.dataset_id };
 }
 
 export function openPredictionSource(db: Database, workspaceRoot: string, experimentId: string, datasetId: string): PredictionSource {
-  void workspaceRoot;
-  void datasetId;
-  getExperimentInfo(db, experimentId);
-  throw new StudioError('unavailable', 'predictions are not available in this build yet');
+  const exp = getExperimentInfo(db, experimentId);
+  const key = getPredictionSetKey(db, experimentId, datasetId);
+  if (key === undefined) {
+    throw new StudioError(
+      'not_found',
+      `experiment '${experimentId}' has no predictions for dataset '${datasetId}'; run \`cause-studio predict --experiment ${experimentId} --dataset ${datasetId}\` first`,
+      { experimentId, datasetId },
+    );
+  }
+  const byFrame = new Map<string, PredictionFrameRow>();
+  for (const r of listPredictionFrames(db, experimentId, datasetId)) byFrame.set(r.frame_id, r);
+  const row = (f: FrameRecord): PredictionFrameRow => {
+    const r = byFrame.get(f.id);
+    if (!r) throw new StudioError('not_found', `experiment '${experimentId}' has no prediction for frame ${f.name} (${f.id})`);
+    return r;
+  };
+  const abs = (rel: string) => path.resolve(workspaceRoot, rel);
+  return {
+    experimentId,
+    datasetId,
+    clusters: exp.clusters,
+    key,
+    has: (f) => byFrame.has(f.id),
+    clusterPath: (f) => abs(row(f).cluster_file),
+    confidencePath: (f) => abs(row(f).confidence_file),
+    async readClusters(f) {
+      const r = row(f);
+      const m = await readGrayPng(abs(r.cluster_file), 'cluster map');
+      if (m.width !== r.width || m.height !== r.height) {
+        throw new StudioError('invalid_input', `${abs(r.cluster_file)}: cluster map is ${m.width}×${m.height}, recorded as ${r.width}×${r.height}`);
+      }
+      return m;
+    },
+    async readConfidence(f) {
+      const r = row(f);
+      return readGrayPng(abs(r.confidence_file), 'confidence map');
+    },
+  };
 }
-
-export { readGrayPng };

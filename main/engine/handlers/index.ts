@@ -5,10 +5,18 @@ import type { Handler } from './handler-types.js';
 import { jobHandlers } from './jobs.js';
 import { backboneHandlers } from './backbones.js';
 import { datasetHandlers } from './datasets.js';
+import { evaluationHandlers } from './evaluation.js';
+import { synthHandlers } from './synth.js';
+import { exportHandlers } from './exports.js';
+import { experimentHandlers } from './experiments.js';
 
 export const handlers: { readonly [M in MethodName]: Handler<M> } = {
   ...engineHandlers,
   ...jobHandlers,
   ...backboneHandlers,
   ...datasetHandlers,
+  ...evaluationHandlers,
+  ...synthHandlers,
+  ...exportHandlers,
+  ...experimentHandlers,
 };

@@ -76,7 +76,9 @@ function imageError(file: string, e: unknown): StudioError {
 
 /** Encodes a one-channel class-id map as an 8-bit gray PNG. */
 export async function encodeGrayPng(data: Uint8Array, width: number, height: number): Promise<Buffer> {
+  // Without b-w, libvips writes a one-channel raw input as an RGB PNG.
   return sharp(Buffer.from(data.buffer, data.byteOffset, data.byteLength), { raw: { width, height, channels: 1 } })
+    .toColourspace('b-w')
     .png({ compressionLevel: 6 })
     .toBuffer();
 }

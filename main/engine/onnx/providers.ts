@@ -53,6 +53,10 @@ export interface SessionOptions {
   readonly failProviders?: readonly ProviderName[];
 }
 
+// ORT prints a failed provider load to stderr itself (a red error line on every CPU-only machine);
+// the failure reaches us as an exception and is reported once, with context, by the caller.
+ort.env.logLevel = 'fatal';
+
 export async function createSession(model: string | Uint8Array, label: string, options: SessionOptions = {}): Promise<CreatedSession> {
   const plan = planProviders(options.provider ?? 'auto', options.platform ?? process.platform);
   const fallbacks: { provider: ProviderName; reason: string }[] = [];

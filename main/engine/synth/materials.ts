@@ -1,7 +1,14 @@
 // Surface appearance of SynthDrive: each material turns a surface coordinate (u, v in metres on the face)
 // into an albedo. Colours are deliberately shared across classes (grey asphalt, grey concrete, grey and
 // white cars, green grass and green leaves) so that colour alone does not give a pixel's class away.
-import { fbm2, hash3, hashf, valueNoise } from './noise.js';
+import * as noise from './noise.js';
+
+// Module-local copies: called per pixel, and a direct local call is cheaper than an imported binding
+// under some loaders (tsx's ESM interop wraps imports in getters).
+const fbm2 = noise.fbm2;
+const hash3 = noise.hash3;
+const hashf = noise.hashf;
+const valueNoise = noise.valueNoise;
 
 export const MAT = {
   plain: 0,
@@ -70,7 +77,7 @@ export function shadeMaterial(
     case MAT.asphalt: {
       // P6 lane half width (edge line position), P7 centre-line style (0 dashed, 1 solid, 2 none),
       // P8/P9 crossing u range, P10 lane width for multi-lane dashes, P11 stop-line u (or -1e9)
-      const n = fbm2(u * 0.35, v * 0.35, seed) - 0.5;
+      const n = valueNoise(u * 0.35, v * 0.35, seed) - 0.5;
       let k = 1 + n * 0.22 + (hashf(Math.floor(u * 9), Math.floor(v * 9), seed) - 0.5) * 0.07;
       // patches: darker or lighter repaired rectangles
       const cu = Math.floor(u / 7);

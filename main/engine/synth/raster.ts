@@ -3,8 +3,14 @@
 // label is read from the id buffer at the pixel centre, occlusion in the labels is exact; anti-aliasing is
 // applied to the RGB image only, at primitive boundaries. All buffers are typed arrays allocated once per
 // image size and reused frame after frame, so memory stays flat over long sequences.
-import { MAT, PARAM_STRIDE, shadeMaterial, type ShadeEnv } from './materials.js';
-import { hash3, fbm2 } from './noise.js';
+import { MAT, PARAM_STRIDE as PARAM_STRIDE_IMPORTED, shadeMaterial, type ShadeEnv } from './materials.js';
+import * as noise from './noise.js';
+
+// local copies of the per-pixel helpers (see materials.ts)
+const fbm2 = noise.fbm2;
+const shade = shadeMaterial;
+const PARAM_STRIDE = PARAM_STRIDE_IMPORTED;
+const NOISE_TABLE = 262139; // prime, so the sensor-noise pattern does not line up with rows
 
 export interface CameraPose {
   readonly x: number;
@@ -83,6 +89,8 @@ export class Rasterizer {
   private readonly shadow: Uint8Array;
   private readonly shaded: Uint8Array;
   private readonly vignette: Float32Array;
+  private vignetteOf = -1;
+  private readonly noiseTable: Int8Array;
 
   // primitive attributes (struct of arrays, grown by doubling and reused)
   private cap = 0;
@@ -137,6 +145,9 @@ export class Rasterizer {
     this.prim = new Int32Array(n);
     this.shadow = new Uint8Array(n);
     this.vignette = new Float32Array(n);
+    // fixed table of sensor noise (uniform in [-0.5, 0.5) × 256), indexed from a per-frame offset
+    this.noiseTable = new Int8Array(NOISE_TABLE + 3);
+    for (let i = 0; i < this.noiseTable.length; i++) this.noiseTable[i] = (noise.hash3(i, 7, 99) & 255) - 128;
     this.grow(1024);
   }
 
@@ -186,6 +197,8 @@ export class Rasterizer {
     R[8] = ct * cp;
     const { width: W, height: H } = this;
     const vig = light.vignette;
+    if (vig === this.vignetteOf) return;
+    this.vignetteOf = vig;
     const rx = W / 2;
     const ry = H / 2;
     const norm = 1 / (rx * rx + ry * ry);
@@ -587,7 +600,9 @@ export class Rasterizer {
     const noiseAmp = light.noise;
     const lights = this.lights;
     const nl = lights.length / 7;
-    const frameSalt = Math.floor(this.time * 1000) | 0;
+    const noiseTable = this.noiseTable;
+    let nIdx = noise.hash3(Math.floor(this.time * 1000), 3, 5) % NOISE_TABLE;
+    const noiseK = noiseAmp / 256;
     const cloudiness = light.clouds;
     for (let y = 0; y < H; y++) {
       const yn = (y + 0.5 - cam.cy) / f;
@@ -628,7 +643,7 @@ export class Rasterizer {
           const gi = id * 9;
           const u = px * geom[gi]! + py * geom[gi + 1]! + z * geom[gi + 2]! + geom[gi + 3]!;
           const v = px * geom[gi + 4]! + py * geom[gi + 5]! + z * geom[gi + 6]! + geom[gi + 7]!;
-          shadeMaterial(this.pMat[id]!, u, v, params, id * PARAM_STRIDE, this.pSeed[id]!, env, out);
+          shade(this.pMat[id]!, u, v, params, id * PARAM_STRIDE, this.pSeed[id]!, env, out);
           let sun = geom[gi + 8]!;
           if (this.shadow[i] && this.pFlags[id]! & 1) sun = 0;
           let lr = ambR + sunR * sun;
@@ -656,10 +671,11 @@ export class Rasterizer {
           b += (hazeB - b) * h;
         }
         const vg = this.vignette[i]! * exposure;
-        const nh = hash3(x, y, frameSalt);
-        const nr = ((nh & 255) / 255 - 0.5) * noiseAmp;
-        const ng = (((nh >>> 8) & 255) / 255 - 0.5) * noiseAmp;
-        const nb = (((nh >>> 16) & 255) / 255 - 0.5) * noiseAmp;
+        const nr = noiseTable[nIdx]! * noiseK;
+        const ng = noiseTable[nIdx + 1]! * noiseK;
+        const nb = noiseTable[nIdx + 2]! * noiseK;
+        nIdx += 3;
+        if (nIdx >= NOISE_TABLE) nIdx -= NOISE_TABLE;
         const o = i * 3;
         shaded[o] = clamp255(r * tR * vg + nr);
         shaded[o + 1] = clamp255(g * tG * vg + ng);

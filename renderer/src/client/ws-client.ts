@@ -1,7 +1,7 @@
 // Browser transport: the contract over one WebSocket to `cause-studio serve`, reconnecting with backoff.
 // Requests in flight when the socket drops are rejected (the engine may have restarted), never retried
 // silently, so a view shows the failure instead of waiting forever.
-import type { ArgsOf, MethodName, ResultOf, ServerMessage, StudioEvent } from '../../../shared/contract/index.js';
+import type { ArgsOf, CancelSignal, MethodName, ResultOf, ServerMessage, StudioEvent } from '../../../shared/contract/index.js';
 import { StudioError } from '../../../shared/contract/errors.js';
 import type { ConnectionState, RendererClient } from './types.js';
 import { toQuery } from './query.js';
@@ -97,7 +97,7 @@ export function createWebSocketClient(options: WebSocketClientOptions): Renderer
 
   return {
     transport: 'websocket',
-    call<M extends MethodName>(method: M, args: ArgsOf<M>, callOptions?: { signal?: AbortSignal }) {
+    call<M extends MethodName>(method: M, args: ArgsOf<M>, callOptions?: { signal?: CancelSignal }) {
       const id = nextId++;
       return new Promise<ResultOf<M>>((resolve, reject) => {
         const signal = callOptions?.signal;
@@ -105,12 +105,17 @@ export function createWebSocketClient(options: WebSocketClientOptions): Renderer
           reject(new StudioError('cancelled', `${method} was cancelled before it was sent`));
           return;
         }
-        const onAbort = (): void => send({ kind: 'cancel', id });
-        signal?.addEventListener('abort', onAbort, { once: true });
+        // CancelSignal has no removeEventListener; a settled request simply ignores a late abort.
+        let settled = false;
+        signal?.addEventListener('abort', () => {
+          if (!settled) send({ kind: 'cancel', id });
+        });
         pending.set(id, {
           resolve: resolve as (v: unknown) => void,
           reject,
-          cleanup: () => signal?.removeEventListener('abort', onAbort),
+          cleanup: () => {
+            settled = true;
+          },
         });
         send({ kind: 'request', id, method, args });
       });

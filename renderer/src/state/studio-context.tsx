@@ -2,7 +2,7 @@
 // transport directly; engine errors are reported as notices, never swallowed.
 import { createContext, useCallback, useContext, useEffect, useRef, useState, useSyncExternalStore } from 'react';
 import type { ReactNode } from 'react';
-import type { ArgsOf, MethodName, ResultOf } from '../../../shared/contract/index.js';
+import type { ArgsOf, CancelSignal, MethodName, ResultOf } from '../../../shared/contract/index.js';
 import type { RendererClient } from '../client/types.js';
 import { StudioStore, type Selection, type StudioState } from './store.js';
 
@@ -66,7 +66,7 @@ export interface UseStudio {
   readonly client: RendererClient;
   readonly store: StudioStore;
   /** Calls the engine; a failure is shown as a notice and rethrown so the caller can react. */
-  call<M extends MethodName>(method: M, args: ArgsOf<M>, options?: { signal?: AbortSignal }): Promise<ResultOf<M>>;
+  call<M extends MethodName>(method: M, args: ArgsOf<M>, options?: { signal?: CancelSignal }): Promise<ResultOf<M>>;
   select(patch: Partial<Selection>): void;
 }
 
@@ -75,7 +75,7 @@ export function useStudio(): UseStudio {
   if (ctx === null) throw new Error('useStudio() used outside <StudioProvider>');
   const { client, store } = ctx;
   const call = useCallback(
-    async <M extends MethodName>(method: M, args: ArgsOf<M>, options?: { signal?: AbortSignal }) => {
+    async <M extends MethodName>(method: M, args: ArgsOf<M>, options?: { signal?: CancelSignal }) => {
       try {
         return await client.call(method, args, options);
       } catch (e) {

@@ -12,12 +12,21 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { StudioErrorData } from '../../../shared/contract/errors.js';
 import type { StudioEvent } from '../../../shared/contract/events.js';
 import { AssetForwarder } from '../../../main/electron/asset-forwarder.js';
-import { EngineProcess, RestartPolicy, type EngineChild, type RendererTarget } from '../../../main/electron/engine-process.js';
+import {
+  ENGINE_SERVICE_NAME as MAIN_SERVICE_NAME,
+  EngineProcess,
+  RestartPolicy,
+  WORKSPACE_FLAG as MAIN_WORKSPACE_FLAG,
+  type EngineChild,
+  type RendererTarget,
+} from '../../../main/electron/engine-process.js';
 import { IPC } from '../../../main/electron/ipc-channels.js';
 import { createPortClient, type ClientPort, type PortClient } from '../../../main/electron/port-client.js';
 import { createEngine, type Engine } from '../../../main/engine/engine.js';
 import {
+  ENGINE_SERVICE_NAME,
   runUtilityHost,
+  WORKSPACE_FLAG,
   workspaceFromArgv,
   type HostControlMessage,
   type MessagePortMainLike,
@@ -103,19 +112,28 @@ class InProcessUtility extends EventEmitter implements EngineChild<TestPort> {
 }
 
 /** A window as the preload sees it: the port goes to the client, engine-down fails it. */
-function rendererTarget(id: number, client: PortClient): RendererTarget<TestPort> & { ports: number } {
+function rendererTarget(
+  id: number,
+  client: PortClient,
+): RendererTarget<TestPort> & { ports: number; closedPorts: number; downs: StudioErrorData[] } {
   const target = {
     id,
     ports: 0,
+    closedPorts: 0,
+    downs: [] as StudioErrorData[],
     isDestroyed: () => false,
     postMessage(channel: string, _message: unknown, transfer: TestPort[] = []) {
       if (channel === IPC.port && transfer[0]) {
         target.ports++;
+        transfer[0].node.on('close', () => target.closedPorts++);
         client.attach(asClientPort(transfer[0].node));
       }
     },
     send(channel: string, ...args: unknown[]) {
-      if (channel === IPC.engineDown) client.fail(args[0] as StudioErrorData);
+      if (channel === IPC.engineDown) {
+        target.downs.push(args[0] as StudioErrorData);
+        client.fail(args[0] as StudioErrorData);
+      }
     },
   };
   return target;
@@ -241,12 +259,14 @@ describe('Electron transport: main ↔ engine utility process ↔ preload', () =
     await client.call('workspace.info', {});
     engine.connectRenderer(target);
     await waitFor(() => target.ports === 2, 'second port');
+    await waitFor(() => target.closedPorts === 1, 'old port closed');
     expect(await client.call('workspace.info', {})).toMatchObject({ path: path.resolve(workspace) });
     engine.disconnectRenderer(7);
+    await waitFor(() => target.closedPorts === 2, 'port closed on disconnect');
     await engine.stop();
   });
 
-  it('restarts a crashed engine, failing the calls in flight, then serves the window again', async () => {
+  it('tells the window when the engine crashes, restarts it, then serves the window again', async () => {
     const client = createPortClient();
     const engine = supervisor();
     const target = rendererTarget(1, client);
@@ -256,6 +276,7 @@ describe('Electron transport: main ↔ engine utility process ↔ preload', () =
     children[0]!.kill();
     await waitFor(() => children.length === 2 && engine.state === 'ready', 'restart');
     await waitFor(() => target.ports === 2, 'port from the new engine');
+    expect(target.downs).toEqual([{ code: 'unavailable', message: expect.stringMatching(/exit code 137.*restarting/) }]);
     expect(await client.call('workspace.info', {})).toMatchObject({ path: path.resolve(workspace) });
     expect(fatal).toEqual([]);
     await engine.stop();
@@ -293,6 +314,16 @@ describe('Electron transport: main ↔ engine utility process ↔ preload', () =
     await new Promise((r) => setTimeout(r, 50));
     expect(children).toHaveLength(1);
     await expect(client.call('workspace.info', {})).rejects.toMatchObject({ code: 'invalid_input' });
+  });
+});
+
+describe('main and the engine host agree', () => {
+  it('on the service name and the workspace argument (main cannot import the host at run time)', () => {
+    expect(MAIN_SERVICE_NAME).toBe(ENGINE_SERVICE_NAME);
+    expect(MAIN_WORKSPACE_FLAG).toBe(WORKSPACE_FLAG);
+    expect(workspaceFromArgv(['/electron', `${MAIN_WORKSPACE_FLAG}/a b/c`])).toBe(path.resolve('/a b/c'));
+    expect(() => workspaceFromArgv(['/electron'])).toThrow(/--workspace=/);
+    expect(() => workspaceFromArgv([`${MAIN_WORKSPACE_FLAG}`])).toThrow(/--workspace=/);
   });
 });
 

@@ -67,7 +67,9 @@ describe('application menu template', () => {
   it('attaches each command id to its own action without touching the template', () => {
     const template = buildMenuTemplate({ platform: 'linux', appName: 'x', developerItems: false });
     const calls: MenuCommand[] = [];
-    const actions = Object.fromEntries(MENU_COMMANDS.map((c) => [c, vi.fn(() => calls.push(c))])) as Record<MenuCommand, () => void>;
+    const actions = Object.fromEntries(
+      MENU_COMMANDS.map((c) => [c, vi.fn(() => void calls.push(c))]),
+    ) as unknown as Record<MenuCommand, () => void>;
     const wired = flatten(attachMenuActions(template, actions));
     for (const id of menuCommandIds(template)) {
       const item = wired.find((i) => i.id === id)!;

@@ -12,7 +12,7 @@ export const migration005: Migration = {
     db.exec(`
       CREATE TABLE eval_histograms (
         id             TEXT PRIMARY KEY,
-        experiment_id  TEXT NOT NULL,
+        experiment_id  TEXT NOT NULL REFERENCES experiments(id) ON DELETE CASCADE,
         dataset_id     TEXT NOT NULL REFERENCES datasets(id) ON DELETE CASCADE,
         split          TEXT,                 -- null: every labelled frame of the dataset
         protocol_id    TEXT NOT NULL,
@@ -42,7 +42,7 @@ export const migration005: Migration = {
 
       CREATE TABLE mappings (
         id             TEXT PRIMARY KEY,
-        experiment_id  TEXT NOT NULL,
+        experiment_id  TEXT NOT NULL REFERENCES experiments(id) ON DELETE CASCADE,
         version        INTEGER NOT NULL,     -- 1, 2, ... per experiment
         name           TEXT NOT NULL,
         method         TEXT NOT NULL CHECK (method IN ('hungarian','majority','manual')),
@@ -67,7 +67,7 @@ export const migration005: Migration = {
 
       CREATE TABLE label_free_signals (
         id             TEXT PRIMARY KEY,
-        experiment_id  TEXT NOT NULL,
+        experiment_id  TEXT NOT NULL REFERENCES experiments(id) ON DELETE CASCADE,
         dataset_id     TEXT NOT NULL REFERENCES datasets(id) ON DELETE CASCADE,
         split          TEXT,
         geometry       TEXT NOT NULL CHECK (geometry IN ('reference','full')),

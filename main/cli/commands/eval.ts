@@ -1,0 +1,129 @@
+// `cause-studio eval`: histogram job (cached per predictions), then a score under a mapping, printed as a
+// per-class table with mIoU and pixel accuracy.
+import path from 'node:path';
+import type { Command } from 'commander';
+import { StudioError } from '../../../shared/contract/errors.js';
+import type { EvalReport, LabelFreeReport } from '../../../shared/contract/evaluation.js';
+import type { Engine } from '../../engine/engine.js';
+import { table, type CliRuntime } from '../runtime.js';
+
+const pct = (x: number | null | undefined, digits = 1): string => (x === null || x === undefined ? '—' : (x * 100).toFixed(digits));
+
+/** Built-in names pass through; anything that looks like a file is made absolute for the engine. */
+export function absolutizeSpec(spec: string, keep: readonly string[] = []): string {
+  if (keep.includes(spec)) return spec;
+  if (spec.endsWith('.json') || spec.includes('/') || spec.includes(path.sep)) return path.resolve(spec);
+  return spec;
+}
+
+export function formatReport(r: EvalReport, labelFree?: LabelFreeReport): string {
+  const rows = r.perClass.map((c) => [
+    c.index,
+    c.name,
+    c.category,
+    c.iou === null ? '—' : pct(c.iou),
+    c.gtPixels,
+    c.clusters.length > 6 ? `${c.clusters.slice(0, 6).join(',')},… (${c.clusters.length})` : c.clusters.join(','),
+  ]);
+  const unmatchedClusters = r.mapping.filter((t) => t < 0).length;
+  const lines = [
+    `experiment ${r.experimentId}  dataset ${r.datasetId}  protocol ${r.protocolId}  geometry ${r.geometry}`,
+    `mapping    ${r.mappingName}${r.mappingId ? ` [${r.mappingId}]` : ''}; ${unmatchedClusters} of ${r.mapping.length} clusters unmatched`,
+    '',
+    table(['#', 'class', 'category', 'IoU %', 'GT pixels', 'clusters'], rows),
+    '',
+    `mIoU            ${pct(r.miou)} %  (over ${r.classesScored} classes with a defined IoU)`,
+    `pixel accuracy  ${pct(r.pixelAccuracy)} %`,
+    `category mIoU   ${pct(r.categoryMiou)} %  (${r.perCategory.map((g) => `${g.name} ${pct(g.iou)}`).join(', ')})`,
+    `pixels          ${r.totalPixels} over ${r.frameCount} frames; ${pct(r.totalPixels > 0 ? r.unmatchedPixels / r.totalPixels : null)} % in unmatched clusters`,
+  ];
+  if (r.worstFrames.length > 0) {
+    lines.push(`worst frames    ${r.worstFrames.map((f) => `${f.name} ${pct(f.miou)}`).join(', ')}`);
+  }
+  if (labelFree) {
+    lines.push(
+      `label-free      ${labelFree.usedClusters}/${labelFree.clusters} clusters used; flicker on static regions ${pct(labelFree.flickerStatic, 2)} % ` +
+        `(${labelFree.framePairs} frame pairs), all pixels ${pct(labelFree.flickerAll, 2)} %`,
+    );
+  }
+  return lines.join('\n');
+}
+
+/** Runs (or reuses) the histogram job and returns the histogram id. */
+export async function ensureHistogram(
+  rt: CliRuntime,
+  engine: Engine,
+  args: { experimentId: string; datasetId?: string; split?: string; protocol: string; geometry: 'reference' | 'full'; force?: boolean; labelFree?: boolean },
+): Promise<string> {
+  const started = await engine.call('eval.run', {
+    experimentId: args.experimentId,
+    ...(args.datasetId ? { datasetId: args.datasetId } : {}),
+    ...(args.split ? { split: args.split } : {}),
+    protocol: absolutizeSpec(args.protocol),
+    geometry: args.geometry,
+    force: args.force ?? false,
+    labelFree: args.labelFree ?? true,
+  });
+  if (started.histogramId) return started.histogramId;
+  await rt.runJob(engine, started.jobId!, 'evaluating');
+  const job = await engine.call('jobs.get', { id: started.jobId! });
+  const result = job.result as { histogramId: string | null } | null;
+  if (!result?.histogramId) {
+    throw new StudioError('invalid_input', 'the dataset has no ground truth for the predicted frames: nothing to score (label-free signals were stored)');
+  }
+  return result.histogramId;
+}
+
+export function register(program: Command, rt: CliRuntime): void {
+  program
+    .command('eval')
+    .description('score an experiment against ground truth (unsupervised protocol: Hungarian matching, mIoU, pixel accuracy)')
+    .requiredOption('--experiment <id>', 'experiment id')
+    .option('--dataset <id>', 'evaluation dataset (default: the experiment’s own)')
+    .option('--split <name>', 'only this split')
+    .option('--protocol <id|file.json>', 'cityscapes-27 | cityscapes-19 | cityscapes-7 | bdd-19 | custom protocol JSON', 'cityscapes-27')
+    .option('--mapping <spec>', 'hungarian | majority | <mapping-id> | <file.json>', 'hungarian')
+    .option('--geometry <g>', 'reference (short side 320, centre crop 320) | full', 'reference')
+    .option('--worst <n>', 'list the n worst frames', '5')
+    .option('--force', 'recompute the histogram even if one is stored for these predictions')
+    .option('--no-label-free', 'skip label-free signals (pixel shares, confidence, flicker)')
+    .action(
+      async (o: {
+        experiment: string;
+        dataset?: string;
+        split?: string;
+        protocol: string;
+        mapping: string;
+        geometry: string;
+        worst: string;
+        force?: boolean;
+        labelFree: boolean;
+      }) => {
+        if (o.geometry !== 'reference' && o.geometry !== 'full') {
+          throw new StudioError('bad_request', `--geometry must be reference or full (got '${o.geometry}')`);
+        }
+        const worst = Number(o.worst);
+        if (!Number.isInteger(worst) || worst < 0) throw new StudioError('bad_request', `--worst must be a whole number (got '${o.worst}')`);
+        await rt.withEngine({ runJobs: true }, async (engine) => {
+          const histogramId = await ensureHistogram(rt, engine, {
+            experimentId: o.experiment,
+            ...(o.dataset ? { datasetId: o.dataset } : {}),
+            ...(o.split ? { split: o.split } : {}),
+            protocol: o.protocol,
+            geometry: o.geometry as 'reference' | 'full',
+            force: o.force === true,
+            labelFree: o.labelFree,
+          });
+          const report = await engine.call('eval.score', {
+            histogramId,
+            mapping: absolutizeSpec(o.mapping, ['hungarian', 'majority']),
+            worstFrames: worst,
+          });
+          const lf = (await engine.call('eval.labelFree', { experimentId: o.experiment })).find(
+            (l) => l.datasetId === report.datasetId && l.geometry === report.geometry,
+          );
+          rt.print({ ...report, labelFree: lf ?? null }, () => formatReport(report, lf));
+        });
+      },
+    );
+}

@@ -1,0 +1,65 @@
+// Worker half of 'experiments.predict': one cluster map and one confidence map per frame, at the frame's
+// own resolution, written as PNGs into the workspace. Resumes after the last checkpointed frame.
+import fs from 'node:fs';
+import path from 'node:path';
+import { StudioError } from '../../../shared/contract/errors.js';
+import { openDatabase } from '../db/connection.js';
+import { listFrameRows } from '../db/queries/datasets.js';
+import { openFeatureSet } from '../features/feature-reader.js';
+import type { JobContext } from '../jobs/job-kind.js';
+import { initTfBackend } from '../tf/backend.js';
+import { writeFileAtomic } from '../workspace.js';
+import { loadModel } from './model-io.js';
+import { predictionDir, safeName } from './paths.js';
+import type { PredictedFrame, PredictJobParams, PredictJobResult } from './predict-job.js';
+import { encodeClusterMap, encodeConfidenceMap } from './prediction-png.js';
+import { centreCropRegion, Predictor } from './predict.js';
+
+export async function run(ctx: JobContext, params: PredictJobParams): Promise<PredictJobResult> {
+  const choice = await initTfBackend(params.backend, (m) => ctx.log(m));
+  const set = openFeatureSet(ctx.workspaceRoot, params.featureSetId);
+  const db = openDatabase(ctx.databasePath, { readonly: true });
+  const model = loadModel(path.join(ctx.workspaceRoot, params.modelFile));
+  const predictor = new Predictor(model, params.flipAveraging);
+  try {
+    if (set.preprocessing.crops !== 'none') {
+      throw new StudioError(
+        'invalid_input',
+        `feature set ${set.id} is five-cropped; predictions need whole-frame features (extract with crops 'none')`,
+      );
+    }
+    const itemOf = new Map<string, number>();
+    set.items.forEach((it, i) => {
+      if (it.crop === 0 && !itemOf.has(it.frameId)) itemOf.set(it.frameId, i);
+    });
+    const frames = listFrameRows(db, params.datasetId).filter((f) => itemOf.has(f.id));
+    if (frames.length === 0) throw new StudioError('not_found', `feature set ${set.id} has no frames of dataset ${params.datasetId}`);
+    const outRel = predictionDir(params.experimentId, params.datasetId);
+    fs.mkdirSync(path.join(ctx.workspaceRoot, outRel), { recursive: true });
+    const done: PredictedFrame[] = [];
+    const resumeFrom = (ctx.loadCheckpoint() as { step: number } | undefined)?.step ?? 0;
+    for (let i = 0; i < frames.length; i++) {
+      ctx.throwIfCancelled();
+      const f = frames[i]!;
+      const clusterFile = path.join(outRel, `${safeName(f.id)}.png`);
+      const confidenceFile = path.join(outRel, `${safeName(f.id)}.conf.png`);
+      const entry = { frameId: f.id, clusterFile, confidenceFile, width: f.width, height: f.height };
+      if (i < resumeFrom && fs.existsSync(path.join(ctx.workspaceRoot, confidenceFile))) {
+        done.push(entry);
+        continue;
+      }
+      const region = centreCropRegion(f.width, f.height, set.preprocessing.width, set.preprocessing.height);
+      const p = predictor.predict(set.read(itemOf.get(f.id)!), set.grid.h, set.grid.w, set.dim, f.width, f.height, region);
+      writeFileAtomic(path.join(ctx.workspaceRoot, clusterFile), await encodeClusterMap(p.clusters, p.width, p.height, predictor.clusters));
+      writeFileAtomic(path.join(ctx.workspaceRoot, confidenceFile), await encodeConfidenceMap(p.confidence, p.width, p.height));
+      done.push(entry);
+      ctx.progress({ step: i + 1, totalSteps: frames.length, stage: 'predict', message: f.name });
+      if ((i + 1) % 25 === 0) ctx.saveCheckpoint(i + 1, null);
+    }
+    return { frames: done, backend: choice.name };
+  } finally {
+    predictor.dispose();
+    db.close();
+    set.close();
+  }
+}

@@ -1,0 +1,96 @@
+// Worker half of 'experiments.train': picks the TensorFlow.js backend, trains on the cached features
+// (Steps 1-3, or the k-means baseline), checkpoints atomically, and writes the model file.
+import fs from 'node:fs';
+import path from 'node:path';
+import { openFeatureSet } from '../features/feature-reader.js';
+import type { JobContext } from '../jobs/job-kind.js';
+import { initTfBackend } from '../tf/backend.js';
+import { writeFileAtomic } from '../workspace.js';
+import type { FeatureSource } from './features.js';
+import { trainKmeans } from './kmeans-baseline.js';
+import { encodeTrainerState, readTrainerState, saveModel } from './model-io.js';
+import { modelFile } from './paths.js';
+import type { TrainJobParams, TrainJobResult } from './train-job.js';
+import { trainCause, trainSchedule } from './trainer.js';
+
+interface CheckpointRef {
+  readonly file: string;
+}
+
+export async function run(ctx: JobContext, params: TrainJobParams): Promise<TrainJobResult> {
+  const { config } = params;
+  const started = Date.now();
+  const choice = await initTfBackend(config.backend, (m) => ctx.log(m));
+  await ctx.hostCall('started', { backend: choice.name });
+  const set = openFeatureSet(ctx.workspaceRoot, params.featureSetId);
+  const source: FeatureSource = { count: set.items.length, h: set.grid.h, w: set.grid.w, dim: set.dim, read: (i) => set.read(i) };
+  const outRel = modelFile(params.experimentId);
+  const outAbs = path.join(ctx.workspaceRoot, outRel);
+  fs.mkdirSync(path.dirname(outAbs), { recursive: true });
+  try {
+    if (config.method === 'kmeans') {
+      ctx.progress({ stage: 'kmeans', message: 'k-means on sampled tokens', fraction: 0 });
+      const model = trainKmeans(source, config, (m) => ctx.log(m));
+      saveModel(outAbs, model);
+      return { modelFile: outRel, summary: { backend: choice.name, items: source.count, seconds: (Date.now() - started) / 1000 } };
+    }
+    const schedule = trainSchedule(config, source.count);
+    let pending: { name: string; step: number; value: number | null }[] = [];
+    let lastLoss: Record<string, number> = {};
+    const model = await trainCause(source, config, {
+      throwIfCancelled: () => ctx.throwIfCancelled(),
+      log: (m) => ctx.log(m),
+      progress: (u) =>
+        ctx.progress({
+          step: u.globalStep,
+          totalSteps: u.totalSteps,
+          stage: u.stage,
+          message: `${u.stage} ${u.stageStep}/${u.stageSteps}`,
+        }),
+      metrics: async (step, values) => {
+        for (const [name, value] of Object.entries(values)) {
+          if (Number.isFinite(value)) ctx.metric(name, step, value);
+          pending.push({ name, step, value: Number.isFinite(value) ? value : null });
+          if (name.endsWith('.loss') && Number.isFinite(value)) lastLoss = { ...lastLoss, [name]: value };
+        }
+        // Written through the host in small batches; the checkpoint cadence bounds what a kill loses.
+        if (pending.length >= 64 || step === schedule.totalSteps) {
+          const batch = pending;
+          pending = [];
+          await ctx.hostCall('metrics', batch);
+        }
+      },
+      saveCheckpoint: async (state) => {
+        if (pending.length) {
+          const batch = pending;
+          pending = [];
+          await ctx.hostCall('metrics', batch);
+        }
+        const file = path.join(ctx.jobDir, `state-${state.globalStep}.bin`);
+        fs.mkdirSync(ctx.jobDir, { recursive: true });
+        writeFileAtomic(file, encodeTrainerState(state));
+        const previous = ctx.loadCheckpoint() as { state: CheckpointRef } | undefined;
+        ctx.saveCheckpoint(state.globalStep, { file: path.basename(file) } satisfies CheckpointRef);
+        if (previous && previous.state.file !== path.basename(file)) fs.rmSync(path.join(ctx.jobDir, previous.state.file), { force: true });
+      },
+      loadCheckpoint: () => {
+        const c = ctx.loadCheckpoint() as { step: number; state: CheckpointRef } | undefined;
+        if (!c) return undefined;
+        return readTrainerState(path.join(ctx.jobDir, c.state.file));
+      },
+    });
+    saveModel(outAbs, model);
+    return {
+      modelFile: outRel,
+      summary: {
+        backend: choice.name,
+        items: source.count,
+        steps: schedule.totalSteps,
+        seconds: (Date.now() - started) / 1000,
+        ...lastLoss,
+      },
+    };
+  } finally {
+    set.close();
+  }
+}
