@@ -1,9 +1,10 @@
 // npm run bench:eval — evaluation speed.
 //  1. Re-scoring one mapping edit from a stored K×C histogram (C = 27), K up to 300: target < 5 ms.
 //     Also the Hungarian proposal and the full report (per-class rows, categories, worst frames).
-//  2. Evaluating a 500-frame dataset at reference geometry: reading each frame's cluster-map PNG and
-//     label PNG with the same readers the eval worker uses, sampling both to the 320×320 reference crop
-//     and accumulating the histogram (target < 20 s). Frames are written once to a temp folder first.
+//  2. Evaluating a 500-frame dataset at reference geometry (target < 20 s): a Cityscapes-layout dataset
+//     is written and imported, an experiment's prediction cache is filled, then the real 'eval.histogram'
+//     job runs through the engine (worker thread, PNG decoding, 320×320 reference crop, storage), once
+//     without and once with the label-free signals (which also decode every RGB frame for flicker).
 // Usage: npx tsx bench/eval.ts [--frames 500] [--size 1024x512] [--clusters 27]
 import fs from 'node:fs';
 import os from 'node:os';
@@ -13,9 +14,11 @@ import sharp from 'sharp';
 import { hungarianMapping, majorityMapping, scoreHistogram } from '../shared/metrics/confusion.js';
 import { buildEvalReport } from '../shared/metrics/report.js';
 import { getBuiltinProtocol } from '../shared/protocols/builtin.js';
-import { readLabelMap } from '../main/engine/datasets/frame-source.js';
-import { encodeClusterPng, readClusterPng } from '../main/engine/eval/cluster-png.js';
-import { HistogramBuilder } from '../main/engine/eval/histogram.js';
+import { presetConfig } from '../shared/contract/experiments.js';
+import { listFrames } from '../main/engine/datasets/frame-source.js';
+import { insertExperiment } from '../main/engine/db/queries/experiments.js';
+import { createEngine } from '../main/engine/engine.js';
+import { encodeClusterPng } from '../main/engine/eval/cluster-png.js';
 
 function arg(name: string, def: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -94,58 +97,99 @@ for (const K of [27, 100, 300]) {
   results[`report_with_frames_ms_K${K}`] = Number(median(reportFramesMs).toFixed(3));
 }
 
-console.log('\n## 2. evaluate a dataset at reference geometry');
+console.log('\n## 2. evaluate a dataset at reference geometry (the real eval.histogram job)');
 const nFrames = Number(arg('frames', '500'));
 const [W, H] = arg('size', '1024x512').split('x').map(Number) as [number, number];
 const K = Number(arg('clusters', '27'));
+const perSeq = 25;
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-eval-'));
 try {
-  // Blocky label/prediction maps (compress like real ones: large uniform regions), one per frame.
+  // A Cityscapes-layout dataset with blocky label maps and images (large uniform regions compress and
+  // decode like real ones), and one cluster-map + confidence PNG per frame in an experiment's cache.
   const t0 = performance.now();
+  const root = path.join(dir, 'cityscapes');
   const labelIds = Array.from({ length: 27 }, (_, i) => 7 + i);
+  const stems: string[] = [];
+  const preds = new Map<string, Uint8Array>();
   for (let f = 0; f < nFrames; f++) {
+    const stem = `benchcity_${String(Math.floor(f / perSeq)).padStart(6, '0')}_${String(f % perSeq).padStart(6, '0')}`;
+    stems.push(stem);
     const lab = new Uint8Array(W * H);
     const pred = new Uint8Array(W * H);
-    const bw = 64;
-    const bh = 32;
-    for (let by = 0; by < H; by += bh) {
-      for (let bx = 0; bx < W; bx += bw) {
+    const rgb = new Uint8Array(W * H * 3);
+    for (let by = 0; by < H; by += 32) {
+      for (let bx = 0; bx < W; bx += 64) {
         const l = rand() < 0.05 ? 0 : labelIds[Math.floor(rand() * labelIds.length)]!;
         const p = Math.floor(rand() * K);
-        for (let y = by; y < Math.min(H, by + bh); y++) {
-          lab.fill(l, y * W + bx, y * W + Math.min(W, bx + bw));
-          pred.fill(p, y * W + bx, y * W + Math.min(W, bx + bw));
+        const g = Math.floor(rand() * 256);
+        for (let y = by; y < Math.min(H, by + 32); y++) {
+          lab.fill(l, y * W + bx, y * W + Math.min(W, bx + 64));
+          pred.fill(p, y * W + bx, y * W + Math.min(W, bx + 64));
+          rgb.fill(g, (y * W + bx) * 3, (y * W + Math.min(W, bx + 64)) * 3);
         }
       }
     }
-    fs.writeFileSync(path.join(dir, `${f}_labelIds.png`), await sharp(lab, { raw: { width: W, height: H, channels: 1 } }).png().toBuffer());
-    fs.writeFileSync(path.join(dir, `${f}_clusters.png`), await encodeClusterPng({ data: pred, width: W, height: H }));
+    preds.set(stem, pred);
+    const imgDir = path.join(root, 'leftImg8bit', 'val', 'benchcity');
+    const gtDir = path.join(root, 'gtFine', 'val', 'benchcity');
+    fs.mkdirSync(imgDir, { recursive: true });
+    fs.mkdirSync(gtDir, { recursive: true });
+    fs.writeFileSync(path.join(imgDir, `${stem}_leftImg8bit.png`), await sharp(rgb, { raw: { width: W, height: H, channels: 3 } }).png().toBuffer());
+    fs.writeFileSync(path.join(gtDir, `${stem}_gtFine_labelIds.png`), await sharp(lab, { raw: { width: W, height: H, channels: 1 } }).png().toBuffer());
   }
-  console.log(`wrote ${nFrames} frames (${W}×${H}) in ${((performance.now() - t0) / 1000).toFixed(1)} s (setup, not timed)`);
+  const ws = path.join(dir, 'ws');
+  const engine = await createEngine({ workspace: ws, runJobs: true });
+  try {
+    const imp = await engine.call('datasets.import', { path: root, format: 'cityscapes', name: 'bench' });
+    const impJob = await engine.call('jobs.wait', { id: imp.jobId });
+    if (impJob.state !== 'succeeded') throw new Error(`import failed: ${impJob.error}`);
+    const frames = listFrames(engine.db, imp.datasetId);
+    insertExperiment(engine.db, { id: 'bench-exp', name: 'bench', datasetId: imp.datasetId, featureSetId: 'fs', backbone: 'bench', config: presetConfig('fast', 'kmeans', K) });
+    engine.db
+      .prepare(`INSERT INTO experiment_predictions (experiment_id, dataset_id, feature_set_id, job_id, prediction_key, frame_count, created_at) VALUES ('bench-exp', ?, 'fs', NULL, 'k', ?, ?)`)
+      .run(imp.datasetId, frames.length, new Date().toISOString());
+    const ins = engine.db.prepare(
+      `INSERT INTO experiment_prediction_frames (experiment_id, dataset_id, frame_id, cluster_file, confidence_file, width, height) VALUES ('bench-exp', ?, ?, ?, ?, ?, ?)`,
+    );
+    const predDir = path.join(ws, 'experiments', 'bench-exp', 'predictions');
+    fs.mkdirSync(predDir, { recursive: true });
+    const conf = new Uint8Array(W * H).fill(200);
+    const confPng = await sharp(conf, { raw: { width: W, height: H, channels: 1 } }).png().toBuffer();
+    for (const f of frames) {
+      const c = path.join('experiments', 'bench-exp', 'predictions', `${f.id}.png`);
+      const q = path.join('experiments', 'bench-exp', 'predictions', `${f.id}_conf.png`);
+      fs.writeFileSync(path.join(ws, c), await encodeClusterPng({ data: preds.get(f.name)!, width: W, height: H }));
+      fs.writeFileSync(path.join(ws, q), confPng);
+      ins.run(imp.datasetId, f.id, c, q, W, H);
+    }
+    console.log(`setup: ${frames.length} frames (${W}×${H}) written and imported in ${((performance.now() - t0) / 1000).toFixed(1)} s (not timed)`);
 
-  const builder = new HistogramBuilder(K, cs27, 'reference');
-  const t1 = performance.now();
-  let readMs = 0;
-  const load = (f: number) => Promise.all([readClusterPng(path.join(dir, `${f}_clusters.png`)), readLabelMap(path.join(dir, `${f}_labelIds.png`))]);
-  let next = load(0);
-  for (let f = 0; f < nFrames; f++) {
-    const tr = performance.now();
-    const [pred, label] = await next;
-    readMs += performance.now() - tr;
-    next = f + 1 < nFrames ? load(f + 1) : (null as never);
-    builder.addFrame({ frameId: String(f), labelPath: `${f}_labelIds.png` }, pred, label);
+    for (const labelFree of [false, true]) {
+      const t1 = performance.now();
+      const started = await engine.call('eval.run', { experimentId: 'bench-exp', protocol: 'cityscapes-27', geometry: 'reference', labelFree, force: true });
+      const job = await engine.call('jobs.wait', { id: started.jobId! });
+      if (job.state !== 'succeeded') throw new Error(`eval failed: ${job.error}`);
+      const total = (performance.now() - t1) / 1000;
+      const detail = (await engine.call('jobs.get', { id: started.jobId! })).result as { seconds: number; histogramId: string };
+      console.log(
+        `eval.histogram job, ${frames.length} frames, reference geometry, label-free ${labelFree ? 'on ' : 'off'}: ${total.toFixed(2)} s wall ` +
+          `(worker loop ${detail.seconds.toFixed(2)} s, ${((detail.seconds * 1000) / frames.length).toFixed(1)} ms/frame); target < 20 s`,
+      );
+      results[labelFree ? 'eval_job_s_with_label_free' : 'eval_job_s'] = Number(total.toFixed(3));
+      if (labelFree) {
+        const t2 = performance.now();
+        const report = await engine.call('eval.score', { histogramId: detail.histogramId, mapping: 'hungarian', worstFrames: 10 });
+        const ms = performance.now() - t2;
+        console.log(`eval.score (Hungarian, report, ${frames.length} per-frame mIoU from SQLite): ${ms.toFixed(1)} ms; mIoU ${((report.miou ?? 0) * 100).toFixed(2)} %`);
+        results.eval_score_stored_ms = Number(ms.toFixed(2));
+      }
+    }
+    results.frames = frames.length;
+    results.width = W;
+    results.height = H;
+  } finally {
+    await engine.close();
   }
-  const total = (performance.now() - t1) / 1000;
-  const r = builder.result();
-  console.log(
-    `evaluated ${nFrames} frames at reference geometry in ${total.toFixed(2)} s (${((total * 1000) / nFrames).toFixed(1)} ms/frame; ` +
-      `waiting on decode ${(readMs / 1000).toFixed(2)} s); ${r.pixels} pixels counted; target < 20 s`,
-  );
-  results.eval_seconds = Number(total.toFixed(3));
-  results.eval_ms_per_frame = Number(((total * 1000) / nFrames).toFixed(2));
-  results.frames = nFrames;
-  results.width = W;
-  results.height = H;
 } finally {
   fs.rmSync(dir, { recursive: true, force: true });
 }

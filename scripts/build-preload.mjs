@@ -28,6 +28,8 @@ try {
   });
   console.log(`preload bundled: ${path.relative(process.cwd(), outfile)}`);
 } catch (e) {
-  console.error(`build-preload: bundling main/electron/preload.ts failed: ${e instanceof Error ? e.message : e}`);
+  console.error(
+    `build-preload: bundling main/electron/preload.ts failed: ${e instanceof Error ? e.message : e}`,
+  );
   process.exit(1);
 }

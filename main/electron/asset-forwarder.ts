@@ -62,7 +62,8 @@ export class AssetForwarder {
   }
 
   handle = (request: Request): Promise<Response> => {
-    if (request.method !== 'GET' && request.method !== 'HEAD') return Promise.resolve(textResponse(405, 'method not allowed'));
+    if (request.method !== 'GET' && request.method !== 'HEAD')
+      return Promise.resolve(textResponse(405, 'method not allowed'));
     const port = this.port;
     if (!port) return Promise.resolve(textResponse(503, 'engine is not running'));
     const id = this.nextId++;
@@ -72,7 +73,12 @@ export class AssetForwarder {
         resolve(textResponse(504, 'engine did not answer'));
       }, this.timeoutMs);
       this.pending.set(id, { resolve, timer });
-      const message: AssetRequestMessage = { kind: 'asset-request', id, url: request.url, method: request.method as 'GET' | 'HEAD' };
+      const message: AssetRequestMessage = {
+        kind: 'asset-request',
+        id,
+        url: request.url,
+        method: request.method as 'GET' | 'HEAD',
+      };
       try {
         port.postMessage(message);
       } catch {
@@ -94,7 +100,8 @@ export class AssetForwarder {
     const headers = new Headers();
     if (Array.isArray(m.headers)) {
       for (const pair of m.headers as unknown[]) {
-        if (Array.isArray(pair) && typeof pair[0] === 'string' && typeof pair[1] === 'string') headers.append(pair[0], pair[1]);
+        if (Array.isArray(pair) && typeof pair[0] === 'string' && typeof pair[1] === 'string')
+          headers.append(pair[0], pair[1]);
       }
     }
     // The page (studio://app) reads assets cross-origin: fetch() of mask bytes and canvas pixel reads.

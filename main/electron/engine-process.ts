@@ -5,7 +5,11 @@
 import type { StudioErrorData } from '../../shared/contract/errors.js';
 // Types only: importing utility-entry's values would load the whole engine (SQLite, onnxruntime…)
 // into Electron's main process.
-import type { HostControlMessage, HostStatusMessage, MessagePortMainLike } from '../engine/host/utility-entry.js';
+import type {
+  HostControlMessage,
+  HostStatusMessage,
+  MessagePortMainLike,
+} from '../engine/host/utility-entry.js';
 import { IPC } from './ipc-channels.js';
 
 /** Must equal utility-entry's ENGINE_SERVICE_NAME / WORKSPACE_FLAG (test/unit/electron/engine-port.test.ts checks). */
@@ -27,7 +31,11 @@ export interface RendererTarget<P> {
 }
 
 export interface EngineProcessDeps<P extends MessagePortMainLike> {
-  fork(modulePath: string, args: string[], options: { serviceName: string; stdio: 'inherit' }): EngineChild<P>;
+  fork(
+    modulePath: string,
+    args: string[],
+    options: { serviceName: string; stdio: 'inherit' },
+  ): EngineChild<P>;
   createChannel(): { port1: P; port2: P };
   /** Where studio://asset requests go; re-attached to each new engine. */
   readonly assets: { attach(port: P): void; detach(reason: string): void };
@@ -161,7 +169,10 @@ export class EngineProcess<P extends MessagePortMainLike> {
     this.deps.assets.detach(`engine exited with code ${code}`);
     const now = (this.deps.now ?? Date.now)();
     if (this.policy.crashed(now)) {
-      this.notifyDown({ code: 'unavailable', message: `the engine stopped (exit code ${code}); restarting it` });
+      this.notifyDown({
+        code: 'unavailable',
+        message: `the engine stopped (exit code ${code}); restarting it`,
+      });
       this.stateValue = 'idle';
       this.start();
       return;

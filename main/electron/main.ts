@@ -14,4 +14,15 @@ import {
 } from 'electron';
 import { startShell } from './shell.js';
 
-startShell({ app, BrowserWindow, dialog, ipcMain, Menu, MessageChannelMain, protocol, session, shell, utilityProcess });
+startShell({
+  app,
+  BrowserWindow,
+  dialog,
+  ipcMain,
+  Menu,
+  MessageChannelMain,
+  protocol,
+  session,
+  shell,
+  utilityProcess,
+});

@@ -61,7 +61,12 @@ export function buildMenuTemplate(input: MenuInput): MenuItemConstructorOptions[
     label: 'View',
     submenu: [
       ...(input.developerItems
-        ? ([{ role: 'reload' }, { role: 'forceReload' }, { role: 'toggleDevTools' }, { type: 'separator' }] as const)
+        ? ([
+            { role: 'reload' },
+            { role: 'forceReload' },
+            { role: 'toggleDevTools' },
+            { type: 'separator' },
+          ] as const)
         : []),
       { role: 'resetZoom' },
       { role: 'zoomIn' },

@@ -54,7 +54,10 @@ export function createPortClient(): PortClient {
     } catch (e) {
       // Arguments that cannot be structured-cloned (functions, DOM nodes) fail here, not in the engine.
       pending.delete(id);
-      q.reject({ code: 'bad_request', message: `${q.method}: arguments cannot be sent (${e instanceof Error ? e.message : String(e)})` });
+      q.reject({
+        code: 'bad_request',
+        message: `${q.method}: arguments cannot be sent (${e instanceof Error ? e.message : String(e)})`,
+      });
     }
   };
 
@@ -85,20 +88,30 @@ export function createPortClient(): PortClient {
     if (!p) return;
     pending.delete(m.id);
     if (m.ok === true) p.resolve(m.result);
-    else p.reject((m.error as StudioErrorData | undefined) ?? { code: 'internal', message: 'engine sent an error without detail' });
+    else
+      p.reject(
+        (m.error as StudioErrorData | undefined) ?? {
+          code: 'internal',
+          message: 'engine sent an error without detail',
+        },
+      );
   };
 
   return {
     call(method, args) {
       return new Promise((resolve, reject) => {
         if (typeof method !== 'string' || method === '') {
-          reject({ code: 'bad_request', message: 'method must be a non-empty string' } satisfies StudioErrorData);
+          reject({
+            code: 'bad_request',
+            message: 'method must be a non-empty string',
+          } satisfies StudioErrorData);
           return;
         }
         const q: Queued = { method, args, resolve, reject };
         if (port) send(q);
         else if (down) reject(down);
-        else if (queue.length >= MAX_QUEUED) reject({ code: 'unavailable', message: 'engine is still starting' } satisfies StudioErrorData);
+        else if (queue.length >= MAX_QUEUED)
+          reject({ code: 'unavailable', message: 'engine is still starting' } satisfies StudioErrorData);
         else queue.push(q);
       });
     },

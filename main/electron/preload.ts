@@ -33,7 +33,10 @@ ipcRenderer.on(IPC.port, (event) => {
 });
 
 ipcRenderer.on(IPC.engineDown, (_event, error: StudioErrorData) => {
-  client.fail({ code: 'unavailable', message: typeof error?.message === 'string' ? error.message : 'engine stopped' });
+  client.fail({
+    code: 'unavailable',
+    message: typeof error?.message === 'string' ? error.message : 'engine stopped',
+  });
 });
 
 ipcRenderer.on(IPC.menuCommand, (_event, message: MenuCommandMessage) => {

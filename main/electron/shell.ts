@@ -98,7 +98,8 @@ export interface ShellHandle {
 }
 
 export function startShell(electron: ShellElectron, options: ShellOptions = {}): ShellHandle {
-  const { app, BrowserWindow, Menu, MessageChannelMain, dialog, ipcMain, protocol, session, shell } = electron;
+  const { app, BrowserWindow, Menu, MessageChannelMain, dialog, ipcMain, protocol, session, shell } =
+    electron;
   const env = options.env ?? process.env;
   const platform = options.platform ?? process.platform;
 
@@ -125,7 +126,10 @@ export function startShell(electron: ShellElectron, options: ShellOptions = {}):
     assets,
     onFatal: (error) => {
       if (quitting) return;
-      dialog.showErrorBox('Cause Studio cannot start its engine', `${error.message}\n\nWorkspace: ${workspace}`);
+      dialog.showErrorBox(
+        'Cause Studio cannot start its engine',
+        `${error.message}\n\nWorkspace: ${workspace}`,
+      );
       app.quit();
     },
   });
@@ -142,7 +146,9 @@ export function startShell(electron: ShellElectron, options: ShellOptions = {}):
 
   const chooseFolder = async (title: string): Promise<string | null> => {
     const opts = { title, properties: ['openDirectory' as const, 'dontAddToRecent' as const] };
-    const result = mainWindow ? await dialog.showOpenDialog(mainWindow, opts) : await dialog.showOpenDialog(opts);
+    const result = mainWindow
+      ? await dialog.showOpenDialog(mainWindow, opts)
+      : await dialog.showOpenDialog(opts);
     return result.canceled ? null : (result.filePaths[0] ?? null);
   };
 
@@ -150,7 +156,10 @@ export function startShell(electron: ShellElectron, options: ShellOptions = {}):
     'open-dataset-folder': () => {
       void chooseFolder('Open dataset folder').then((folder) => {
         if (folder && mainWindow && !mainWindow.isDestroyed()) {
-          mainWindow.webContents.send(IPC.menuCommand, { command: 'open-dataset-folder', path: folder } satisfies MenuCommandMessage);
+          mainWindow.webContents.send(IPC.menuCommand, {
+            command: 'open-dataset-folder',
+            path: folder,
+          } satisfies MenuCommandMessage);
         }
       });
     },
@@ -186,12 +195,17 @@ export function startShell(electron: ShellElectron, options: ShellOptions = {}):
     ses.webRequest.onHeadersReceived((details, callback) => {
       callback({ responseHeaders: withCspHeader(details.responseHeaders) });
     });
-    ses.setPermissionRequestHandler((_contents, permission, callback) => callback(isPermissionAllowed(permission)));
+    ses.setPermissionRequestHandler((_contents, permission, callback) =>
+      callback(isPermissionAllowed(permission)),
+    );
     ses.setPermissionCheckHandler((_contents, permission) => isPermissionAllowed(permission));
 
     protocol.handle(
       STUDIO_SCHEME,
-      createStudioProtocolHandler({ app: (request) => serveAppFile(paths.renderer, request), asset: assets.handle }),
+      createStudioProtocolHandler({
+        app: (request) => serveAppFile(paths.renderer, request),
+        asset: assets.handle,
+      }),
     );
 
     ipcMain.handle(IPC.openFolderDialog, async (event: IpcMainInvokeEvent) => {
@@ -218,7 +232,8 @@ export function startShell(electron: ShellElectron, options: ShellOptions = {}):
 
   // Quit waits for the engine to close the database and checkpoint running jobs.
   app.on('before-quit', (event) => {
-    if (quitting || engine.state === 'stopped' || engine.state === 'idle' || engine.state === 'failed') return;
+    if (quitting || engine.state === 'stopped' || engine.state === 'idle' || engine.state === 'failed')
+      return;
     event.preventDefault();
     quitting = true;
     void engine.stop().finally(() => app.quit());

@@ -26,6 +26,8 @@ export const videoExportArgs = z
     /** Width of one panel in pixels (height follows the aspect ratio); default: the dataset's. */
     width: z.number().int().min(64).max(4096).optional(),
     opacity: z.number().min(0).max(1).default(0.55),
+    /** Burn in the experiment name, frame index and a legend of the classes present. */
+    captions: z.boolean().default(true),
     /** Absolute output path; default: <workspace>/exports/<experiment>-<sequence>-<mode>.mp4 */
     out: z.string().min(1).optional(),
     force: z.boolean().default(false),

@@ -18,6 +18,7 @@ export function register(program: Command, rt: CliRuntime): void {
     .option('--width <px>', 'panel width (height keeps the aspect ratio)')
     .option('--opacity <x>', 'overlay opacity 0..1', '0.55')
     .option('--out <file.mp4>', 'output file (default: <workspace>/exports/…)')
+    .option('--no-captions', 'no burned-in title, frame index or legend')
     .option('--force', 'overwrite an existing file')
     .action(async (o: Record<string, string | boolean | undefined>) => {
       await rt.withEngine({ runJobs: true }, async (engine) => {
@@ -31,6 +32,7 @@ export function register(program: Command, rt: CliRuntime): void {
           ...(o.width ? { width: Number(o.width) } : {}),
           opacity: Number(o.opacity),
           ...(o.out ? { out: path.resolve(String(o.out)) } : {}),
+          captions: o.captions !== false,
           force: o.force === true,
         });
         await rt.runJob(engine, jobId, 'export video');

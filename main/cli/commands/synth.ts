@@ -97,7 +97,9 @@ export function register(program: Command, rt: CliRuntime): void {
     .option('--size <WxH>', `frame size (default ${SYNTH_DEFAULTS.size})`)
     .option('--seed <s>', `world seed (default ${SYNTH_DEFAULTS.seed})`)
     .option('--weather <w>', `${SYNTH_WEATHERS.join('|')} (default ${SYNTH_DEFAULTS.weather})`)
-    .action((o: SynthFlags & { span?: string }) => {
+    .action((own: SynthFlags & { span?: string }) => {
+      // flags shared with `synth` are parsed by the parent command, so read both
+      const o: SynthFlags & { span?: string } = { ...synth.opts<SynthFlags>(), ...own };
       if (!o.out) throw new StudioError('bad_request', 'synth preview: --out FILE.png is required');
       const { width, height } = parseSynthSize(o.size ?? SYNTH_DEFAULTS.size);
       const sheet = writeContactSheet({

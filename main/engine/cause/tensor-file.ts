@@ -58,7 +58,9 @@ export function decodeTensorFile(
     const start = base + e.offset;
     if (start + e.length * 4 > bytes.length) throw bad(`truncated payload of ${e.name}`);
     // Copy so the result does not pin (or alias) the file buffer and is 4-byte aligned.
-    const raw = bytes.slice(start, start + e.length * 4);
+    // (Buffer.slice would return a view into Node's shared pool, so copy explicitly.)
+    const raw = new Uint8Array(e.length * 4);
+    raw.set(bytes.subarray(start, start + e.length * 4));
     const values = e.dtype === 'int32' ? new Int32Array(raw.buffer) : new Float32Array(raw.buffer);
     arrays.set(e.name, { shape: e.shape, values });
   }

@@ -13,7 +13,9 @@ import { splitRank, type LayoutScan } from './candidates.js';
 import { naturalCompare } from './scan.js';
 
 export const MAX_STORED_ISSUES = 1000;
-export const DEFAULT_LABEL_CHECK_LIMIT = 500;
+export const DEFAULT_LABEL_CHECK_LIMIT = 300;
+/** The sampled label check stops after this long (machine under load); the visited prefix stays spread. */
+export const DEFAULT_LABEL_CHECK_SECONDS = 10;
 
 export interface PreflightOptions {
   readonly datasetId: string;
@@ -22,6 +24,7 @@ export interface PreflightOptions {
   /** 'all' decodes every label map; 'sample' up to labelCheckLimit spread evenly; 'none' headers only. */
   readonly labelCheck?: 'all' | 'sample' | 'none';
   readonly labelCheckLimit?: number;
+  readonly labelCheckSeconds?: number;
   readonly notes?: readonly string[];
   readonly onProgress?: (done: number, total: number, stage: string) => void;
   readonly throwIfCancelled?: () => void;
@@ -152,12 +155,16 @@ export function runPreflight(scan: LayoutScan, options: PreflightOptions): Prefl
   const limit = options.labelCheckLimit ?? DEFAULT_LABEL_CHECK_LIMIT;
   let toCheck: Checked[] = [];
   if (mode === 'all' || (mode === 'sample' && labelled.length <= limit)) toCheck = labelled;
-  else if (mode === 'sample') {
-    const step = labelled.length / limit;
-    for (let i = 0; i < limit; i++) toCheck.push(labelled[Math.floor(i * step)]!);
-  }
-  const hist = new Float64Array(256);
-  toCheck.forEach((f, i) => {
+  else if (mode === 'sample') toCheck = spreadOrder(limit).map((i) => labelled[Math.floor((i * labelled.length) / limit)]!);
+  const budgetMs = mode === 'sample' ? (options.labelCheckSeconds ?? DEFAULT_LABEL_CHECK_SECONDS) * 1000 : Infinity;
+  const checkStart = Date.now();
+  let stoppedEarly = false;
+  const hist = new Uint32Array(256);
+  toCheck.every((f, i) => {
+    if (Date.now() - checkStart > budgetMs) {
+      stoppedEarly = true;
+      return false;
+    }
     if (i % 16 === 0) {
       options.throwIfCancelled?.();
       options.onProgress?.(i, toCheck.length, 'labels');
@@ -177,7 +184,7 @@ export function runPreflight(scan: LayoutScan, options: PreflightOptions): Prefl
       f.labelRel = null;
       f.labelSize = null;
       f.labelMtime = null;
-      return;
+      return true;
     }
     labelsChecked++;
     hist.fill(0);
@@ -198,6 +205,7 @@ export function runPreflight(scan: LayoutScan, options: PreflightOptions): Prefl
         });
       }
     }
+    return true;
   });
 
   // 3. Sequences and ordering.
@@ -252,9 +260,10 @@ export function runPreflight(scan: LayoutScan, options: PreflightOptions): Prefl
   const notes = [...(options.notes ?? []), ...scan.notes];
   if (labelled.length > 0) {
     notes.push(
-      toCheck.length === labelled.length
+      labelsChecked === labelled.length
         ? `label values checked on all ${labelled.length} label maps`
-        : `label values checked on ${toCheck.length} of ${labelled.length} label maps (evenly spread sample)`,
+        : `label values checked on ${labelsChecked} of ${labelled.length} label maps (evenly spread sample` +
+            `${stoppedEarly ? `, stopped at the ${budgetMs / 1000} s budget` : ''}; --check-labels all checks every one)`,
     );
   }
   notes.push('truncation check: PNG must end with IEND, JPEG with its EOI marker (headers and tails read, not pixels)');
@@ -291,4 +300,17 @@ export function nothingUsableError(source: string, report: PreflightReport): Stu
       ? 'no images found'
       : `none of the ${report.scannedImages} images is usable (${first.join('; ')}${report.issues.length > 3 ? '; …' : ''})`;
   return new StudioError('invalid_input', `${source}: nothing to import: ${why}`, { file: source });
+}
+
+/** 0..n-1 in van der Corput order: every prefix is spread over the whole range. */
+export function spreadOrder(n: number): number[] {
+  let bits = 0;
+  while (1 << bits < n) bits++;
+  const out: number[] = [];
+  for (let i = 0; i < 1 << bits; i++) {
+    let r = 0;
+    for (let b = 0; b < bits; b++) if (i & (1 << b)) r |= 1 << (bits - 1 - b);
+    if (r < n) out.push(r);
+  }
+  return out;
 }

@@ -30,6 +30,8 @@ export interface ComposeOptions {
   /** Output size of one panel (even numbers); side-by-side output is panels × this width. */
   readonly panelWidth: number;
   readonly panelHeight: number;
+  /** Burn in the header (experiment, frame) and the legend. Default true. */
+  readonly captions?: boolean;
 }
 
 export function panelCount(mode: VideoMode, hasGroundTruth: boolean): number {
@@ -103,7 +105,7 @@ export async function composeFrame(
     for (let y = 0; y < ph; y++) out.set(resized.subarray(y * rowBytes, (y + 1) * rowBytes), (y * pw * panels.length + p * pw) * 3);
   }
   const W = pw * panels.length;
-  drawCaptions(out, W, ph, input, scheme, present, atlas);
+  if (options.captions ?? true) drawCaptions(out, W, ph, input, scheme, present, atlas);
   return { rgb: out, width: W, height: ph };
 }
 

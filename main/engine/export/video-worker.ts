@@ -92,7 +92,7 @@ async function render(ctx: JobContext, db: Database, p: VideoExportParams): Prom
       const frame = await composeFrame(
         { image, clusters: clusters.data, groundTruth, frameLabel: `${f.name}  ${i + 1}/${frames.length}`, title: exp.name },
         scheme,
-        { mode: p.mode, opacity: p.opacity, panelWidth: panelW, panelHeight: panelH },
+        { mode: p.mode, opacity: p.opacity, panelWidth: panelW, panelHeight: panelH, captions: p.captions },
         atlas,
       );
       await encoder.write(frame.rgb);

@@ -1,5 +1,6 @@
 // datasets.* methods: queries over the dataset tables; import is handed to the 'datasets.import' job.
 import fs from 'node:fs';
+import type { Database } from 'better-sqlite3';
 import path from 'node:path';
 import type { FrameSummary, PreflightReport } from '../../../shared/contract/datasets.js';
 import { StudioError } from '../../../shared/contract/errors.js';
@@ -18,7 +19,7 @@ import { listProtocols, resolveProtocolSpec } from '../datasets/protocols.js';
 import { removeDataset } from '../datasets/remove.js';
 import type { HandlerGroup } from './handler-types.js';
 
-function requireDataset(ctx: { db: import('better-sqlite3').Database }, id: string) {
+function requireDataset(ctx: { db: Database }, id: string) {
   const row = getDatasetRow(ctx.db, id);
   if (!row) throw new StudioError('not_found', `dataset '${id}' does not exist in this workspace`, { datasetId: id });
   return row;

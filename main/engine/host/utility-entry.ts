@@ -28,7 +28,10 @@ export interface MessagePortMainLike {
 
 /** Electron's `process.parentPort` in a utility process, by shape. */
 export interface ParentPortLike {
-  on(event: 'message', listener: (e: { data: unknown; ports: readonly MessagePortMainLike[] }) => void): unknown;
+  on(
+    event: 'message',
+    listener: (e: { data: unknown; ports: readonly MessagePortMainLike[] }) => void,
+  ): unknown;
   postMessage(message: unknown): void;
 }
 
@@ -39,7 +42,12 @@ export type HostControlMessage =
   | { readonly type: 'shutdown' };
 
 export type HostStatusMessage =
-  | { readonly type: 'ready'; readonly engineVersion: string; readonly workspace: string; readonly pid: number }
+  | {
+      readonly type: 'ready';
+      readonly engineVersion: string;
+      readonly workspace: string;
+      readonly pid: number;
+    }
   | { readonly type: 'fatal'; readonly error: StudioErrorData }
   | { readonly type: 'stopped' };
 
@@ -94,10 +102,14 @@ function parseControl(data: unknown): HostControlMessage | null {
  * messages are ignored — only main holds the other end — but a handler failure still answers 500, so
  * main never waits for a reply that will not come.
  */
-export function serveAssetPort(port: MessagePortMainLike, handle: (request: Request) => Promise<Response>): void {
+export function serveAssetPort(
+  port: MessagePortMainLike,
+  handle: (request: Request) => Promise<Response>,
+): void {
   port.on('message', (e) => {
     const m = e.data;
-    if (!isRecord(m) || m.kind !== 'asset-request' || !Number.isInteger(m.id) || typeof m.url !== 'string') return;
+    if (!isRecord(m) || m.kind !== 'asset-request' || !Number.isInteger(m.id) || typeof m.url !== 'string')
+      return;
     const id = m.id as number;
     const method = m.method === 'HEAD' ? 'HEAD' : 'GET';
     const reply = (r: Omit<AssetResponseMessage, 'kind' | 'id'>) => {
@@ -110,7 +122,8 @@ export function serveAssetPort(port: MessagePortMainLike, handle: (request: Requ
     void (async () => {
       try {
         const response = await handle(new Request(m.url as string, { method }));
-        const body = method === 'HEAD' || response.body === null ? null : new Uint8Array(await response.arrayBuffer());
+        const body =
+          method === 'HEAD' || response.body === null ? null : new Uint8Array(await response.arrayBuffer());
         reply({ status: response.status, headers: [...response.headers.entries()], body });
       } catch (err) {
         const message = new TextEncoder().encode(err instanceof Error ? err.message : String(err));
@@ -122,7 +135,10 @@ export function serveAssetPort(port: MessagePortMainLike, handle: (request: Requ
 }
 
 /** One contract session over a renderer's port; the returned function ends it. */
-export function serveRendererPort(port: MessagePortMainLike, engine: Pick<Engine, 'callUnchecked' | 'onEvent'>): () => void {
+export function serveRendererPort(
+  port: MessagePortMainLike,
+  engine: Pick<Engine, 'callUnchecked' | 'onEvent'>,
+): () => void {
   let closed = false;
   const session: Session = createSession(engine, (m) => port.postMessage(m));
   const close = () => {

@@ -6,7 +6,6 @@ import * as noise from './noise.js';
 // Module-local copies: called per pixel, and a direct local call is cheaper than an imported binding
 // under some loaders (tsx's ESM interop wraps imports in getters).
 const fbm2 = noise.fbm2;
-const hash3 = noise.hash3;
 const hashf = noise.hashf;
 const valueNoise = noise.valueNoise;
 
@@ -496,9 +495,4 @@ export function shadeMaterial(
   out[3] = er;
   out[4] = eg;
   out[5] = eb;
-}
-
-/** A seed for a primitive from its object's seed and a part number. */
-export function partSeed(objectSeed: number, part: number): number {
-  return hash3(objectSeed, part, 77) & 0x7fffffff;
 }

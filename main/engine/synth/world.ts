@@ -3,7 +3,7 @@
 // of (world, frame index): nothing accumulates between frames, so any frame can be rendered alone — the
 // generator relies on that to resume a killed run at the first missing frame.
 import { cityscapesId } from '../../../shared/protocols/cityscapes-labels.js';
-import { MAT, partSeed } from './materials.js';
+import { MAT } from './materials.js';
 import { Rng, hash3 } from './noise.js';
 import type { CameraPose, Lighting, Rasterizer } from './raster.js';
 import { pickWeather, weatherLighting, type Weather, type WeatherOption } from './weather.js';
@@ -590,8 +590,9 @@ export class SynthSequence {
       s += width;
       const gap = urban ? (rng.chance(0.65) ? 0.2 : rng.range(2, 8)) : rng.range(3, 9);
       if (gap > 2 && urban) {
-        if (rng.chance(0.5)) this.addWall(rng, s + 0.2, s + gap - 0.2, sg * (bl + 0.2), rng.range(1.5, 3));
-        else if (rng.chance(0.5)) this.addFence(rng, s + 0.2, s + gap - 0.2, sg * (bl + 0.2));
+        const filler = rng.next();
+        if (filler < 0.5) this.addWall(rng, s + 0.2, s + gap - 0.2, sg * (bl + 0.2), rng.range(1.5, 3));
+        else if (filler < 0.75) this.addFence(rng, s + 0.2, s + gap - 0.2, sg * (bl + 0.2));
       }
       s += gap;
     }

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../../main/engine/db/connection.js';
 import { getDataset, listFrames, readImageRGB, readLabelMap } from '../../../main/engine/datasets/frame-source.js';
 import { createEngine, type Engine } from '../../../main/engine/engine.js';
+import type { ArgsOf } from '../../../shared/contract/index.js';
 import { decodePngLabel } from '../../../main/engine/images/png-label.js';
 import { tempDir } from '../../helpers/temp-workspace.js';
 import { makeBddTree, makeBrokenFolder, makeCityscapesTree } from '../../unit/datasets/fixtures.js';
@@ -18,8 +19,8 @@ let engine: Engine;
 let cs: string;
 let csId: string;
 
-async function importAndWait(args: Parameters<Engine['call']>[1] & object) {
-  const { jobId, datasetId } = await engine.call('datasets.import', args as never);
+async function importAndWait(args: ArgsOf<'datasets.import'>) {
+  const { jobId, datasetId } = await engine.call('datasets.import', args);
   const job = await engine.call('jobs.wait', { id: jobId });
   return { job, datasetId, jobId };
 }

@@ -16,14 +16,22 @@ describe('appFileForUrl', () => {
   it('maps app URLs to files in the bundle', () => {
     expect(appFileForUrl(root, 'studio://app/')).toBe(path.join(root, 'index.html'));
     expect(appFileForUrl(root, 'studio://app/index.html#/x')).toBe(path.join(root, 'index.html'));
-    expect(appFileForUrl(root, 'studio://app/assets/index-abc.js?v=1')).toBe(path.join(root, 'assets', 'index-abc.js'));
-    expect(appFileForUrl(root, 'studio://app/assets/my%20font.woff2')).toBe(path.join(root, 'assets', 'my font.woff2'));
+    expect(appFileForUrl(root, 'studio://app/assets/index-abc.js?v=1')).toBe(
+      path.join(root, 'assets', 'index-abc.js'),
+    );
+    expect(appFileForUrl(root, 'studio://app/assets/my%20font.woff2')).toBe(
+      path.join(root, 'assets', 'my font.woff2'),
+    );
   });
 
   it('resolves dot segments the way the URL parser (and Chromium) does: never above the bundle', () => {
     expect(appFileForUrl(root, 'studio://app/../secret')).toBe(path.join(root, 'secret'));
-    expect(appFileForUrl(root, 'studio://app/assets/../../etc/passwd')).toBe(path.join(root, 'etc', 'passwd'));
-    expect(appFileForUrl(root, 'studio://app/%2e%2e/%2e%2e/etc/passwd')).toBe(path.join(root, 'etc', 'passwd'));
+    expect(appFileForUrl(root, 'studio://app/assets/../../etc/passwd')).toBe(
+      path.join(root, 'etc', 'passwd'),
+    );
+    expect(appFileForUrl(root, 'studio://app/%2e%2e/%2e%2e/etc/passwd')).toBe(
+      path.join(root, 'etc', 'passwd'),
+    );
   });
 
   it.each([
@@ -77,7 +85,13 @@ describe('serveAppFile', () => {
   });
 
   it('404s files outside the bundle, symlinks out of it, folders and missing files', async () => {
-    for (const url of ['studio://app/../secret.txt', 'studio://app/%2e%2e/secret.txt', 'studio://app/assets/link.txt', 'studio://app/assets', 'studio://app/missing.js']) {
+    for (const url of [
+      'studio://app/../secret.txt',
+      'studio://app/%2e%2e/secret.txt',
+      'studio://app/assets/link.txt',
+      'studio://app/assets',
+      'studio://app/missing.js',
+    ]) {
       const r = await get(url);
       expect(r.status, url).toBe(404);
       expect(await r.text()).not.toContain('top secret');
@@ -104,6 +118,12 @@ describe('studio:// routing and privileges', () => {
 
   it('registers studio: as a standard secure scheme that does not bypass the CSP', () => {
     expect(STUDIO_SCHEME_PRIVILEGES.scheme).toBe('studio');
-    expect(STUDIO_SCHEME_PRIVILEGES.privileges).toMatchObject({ standard: true, secure: true, supportFetchAPI: true, bypassCSP: false, allowServiceWorkers: false });
+    expect(STUDIO_SCHEME_PRIVILEGES.privileges).toMatchObject({
+      standard: true,
+      secure: true,
+      supportFetchAPI: true,
+      bypassCSP: false,
+      allowServiceWorkers: false,
+    });
   });
 });

@@ -2,7 +2,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { CONTENT_SECURITY_POLICY, CSP_DIRECTIVES, formatCsp, parseCsp, withCspHeader } from '../../../main/electron/csp.js';
+import {
+  CONTENT_SECURITY_POLICY,
+  CSP_DIRECTIVES,
+  formatCsp,
+  parseCsp,
+  withCspHeader,
+} from '../../../main/electron/csp.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 
@@ -44,7 +50,7 @@ describe('Content-Security-Policy of the Electron window', () => {
   it('replaces any CSP a response brings, in any letter case, and keeps the other headers', () => {
     const headers = withCspHeader({
       'content-security-policy': ["script-src * 'unsafe-eval'"],
-      'CONTENT-SECURITY-POLICY': "default-src *",
+      'CONTENT-SECURITY-POLICY': 'default-src *',
       'Content-Type': 'text/html',
       'X-Other': ['a', 'b'],
     });
@@ -67,7 +73,7 @@ describe('Content-Security-Policy of the Electron window', () => {
   });
 
   it.skipIf(!fs.existsSync(path.join(root, 'dist', 'renderer', 'index.html')))(
-    'the built renderer has no inline script or style the header would block (skipped until `npm run build:renderer`)',
+    'the built renderer has no inline script or style the header would block (checked once `npm run build:renderer` has run)',
     () => {
       const html = fs.readFileSync(path.join(root, 'dist', 'renderer', 'index.html'), 'utf8');
       const scripts = [...html.matchAll(/<script\b([^>]*)>([\s\S]*?)<\/script>/gi)];

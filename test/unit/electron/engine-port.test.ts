@@ -41,7 +41,8 @@ function asMainPort(node: NodeMessagePort): TestPort {
   return {
     node,
     on(event: 'message' | 'close', listener: ((e: { data: unknown }) => void) | (() => void)) {
-      if (event === 'message') node.on('message', (data: unknown) => (listener as (e: { data: unknown }) => void)({ data }));
+      if (event === 'message')
+        node.on('message', (data: unknown) => (listener as (e: { data: unknown }) => void)({ data }));
       else node.on('close', listener as () => void);
       return this;
     },
@@ -203,8 +204,12 @@ describe('Electron transport: main ↔ engine utility process ↔ preload', () =
     await expect(client.call('settings.get', { key: 42 })).rejects.toMatchObject({ code: 'bad_request' });
     await expect(client.call('', {})).rejects.toMatchObject({ code: 'bad_request' });
     // A value that cannot cross a port fails at the client, before the engine.
-    await expect(client.call('settings.get', { key: () => 1 })).rejects.toMatchObject({ code: 'bad_request' });
-    expect(await client.call('settings.set', { key: 'ui.theme', value: 'dark' })).toMatchObject({ value: 'dark' });
+    await expect(client.call('settings.get', { key: () => 1 })).rejects.toMatchObject({
+      code: 'bad_request',
+    });
+    expect(await client.call('settings.set', { key: 'ui.theme', value: 'dark' })).toMatchObject({
+      value: 'dark',
+    });
     expect(await client.call('settings.get', { key: 'ui.theme' })).toMatchObject({ value: 'dark' });
     await engine.stop();
   });
@@ -218,7 +223,11 @@ describe('Electron transport: main ↔ engine utility process ↔ preload', () =
     const events: StudioEvent[] = [];
     client.onEvent((e) => events.push(e));
     // The engine's emitter is private: reach it the way its job manager does.
-    (children[0]!.engine as unknown as { emit(e: StudioEvent): void }).emit({ type: 'log', level: 'info', message: 'hello window' });
+    (children[0]!.engine as unknown as { emit(e: StudioEvent): void }).emit({
+      type: 'log',
+      level: 'info',
+      message: 'hello window',
+    });
     await waitFor(() => events.length > 0, 'event');
     expect(events[0]).toEqual({ type: 'log', level: 'info', message: 'hello window' });
     await engine.stop();
@@ -244,7 +253,10 @@ describe('Electron transport: main ↔ engine utility process ↔ preload', () =
     expect(head.body).toBeNull();
     expect((await forwarder.handle(new Request('studio://asset/test-bytes/other'))).status).toBe(404);
     expect((await forwarder.handle(new Request('studio://asset/test-bytes/..%2f..%2fetc'))).status).toBe(400);
-    expect((await forwarder.handle(new Request('studio://asset/test-bytes/blob1', { method: 'POST', body: 'x' }))).status).toBe(405);
+    expect(
+      (await forwarder.handle(new Request('studio://asset/test-bytes/blob1', { method: 'POST', body: 'x' })))
+        .status,
+    ).toBe(405);
     await engine.stop();
     // After shutdown the forwarder answers 503 at once instead of hanging.
     expect((await forwarder.handle(new Request('studio://asset/test-bytes/blob1'))).status).toBe(503);
@@ -276,7 +288,9 @@ describe('Electron transport: main ↔ engine utility process ↔ preload', () =
     children[0]!.kill();
     await waitFor(() => children.length === 2 && engine.state === 'ready', 'restart');
     await waitFor(() => target.ports === 2, 'port from the new engine');
-    expect(target.downs).toEqual([{ code: 'unavailable', message: expect.stringMatching(/exit code 137.*restarting/) }]);
+    expect(target.downs).toEqual([
+      { code: 'unavailable', message: expect.stringMatching(/exit code 137.*restarting/) },
+    ]);
     expect(await client.call('workspace.info', {})).toMatchObject({ path: path.resolve(workspace) });
     expect(fatal).toEqual([]);
     await engine.stop();
@@ -307,7 +321,10 @@ describe('Electron transport: main ↔ engine utility process ↔ preload', () =
     engine.connectRenderer(rendererTarget(1, client));
     const pending = client.call('workspace.info', {});
     engine.start();
-    await expect(pending).rejects.toMatchObject({ code: 'invalid_input', message: expect.stringContaining(notAFolder) });
+    await expect(pending).rejects.toMatchObject({
+      code: 'invalid_input',
+      message: expect.stringContaining(notAFolder),
+    });
     await waitFor(() => fatal.length === 1, 'fatal');
     expect(fatal[0]).toMatchObject({ code: 'invalid_input' });
     expect(engine.state).toBe('failed');
@@ -353,7 +370,12 @@ describe('crash-loop protection', () => {
       onFatal: (e) => fatalErrors.push(e),
       now: () => 1000,
     });
-    engine.connectRenderer({ id: 1, isDestroyed: () => false, postMessage: () => {}, send: (_c, e) => downs.push(e as StudioErrorData) });
+    engine.connectRenderer({
+      id: 1,
+      isDestroyed: () => false,
+      postMessage: () => {},
+      send: (_c, e) => downs.push(e as StudioErrorData),
+    });
     engine.start();
     await waitFor(() => fatalErrors.length === 1, 'give up');
     expect(forks).toBe(4);

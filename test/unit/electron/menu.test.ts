@@ -3,7 +3,13 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { MenuItemConstructorOptions } from 'electron';
 import { describe, expect, it, vi } from 'vitest';
-import { attachMenuActions, buildMenuTemplate, MENU_COMMANDS, menuCommandIds, type MenuCommand } from '../../../main/electron/menu.js';
+import {
+  attachMenuActions,
+  buildMenuTemplate,
+  MENU_COMMANDS,
+  menuCommandIds,
+  type MenuCommand,
+} from '../../../main/electron/menu.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 
@@ -36,17 +42,20 @@ describe('application menu template', () => {
     }
   });
 
-  it.each(platforms)('on %s offers opening a dataset folder (Ctrl/Cmd+O), the workspace and quitting', (platform) => {
-    const template = buildMenuTemplate({ platform, appName: 'Cause Studio', developerItems: false });
-    const items = flatten(template);
-    const open = items.find((i) => i.id === 'open-dataset-folder');
-    expect(open?.accelerator).toBe('CmdOrCtrl+O');
-    expect(items.some((i) => i.id === 'reveal-workspace')).toBe(true);
-    expect(items.some((i) => i.role === 'quit')).toBe(true);
-    expect(items.some((i) => i.role === 'copy') && items.some((i) => i.role === 'paste')).toBe(true);
-    const ids = menuCommandIds(template);
-    expect(new Set(ids).size).toBe(ids.length);
-  });
+  it.each(platforms)(
+    'on %s offers opening a dataset folder (Ctrl/Cmd+O), the workspace and quitting',
+    (platform) => {
+      const template = buildMenuTemplate({ platform, appName: 'Cause Studio', developerItems: false });
+      const items = flatten(template);
+      const open = items.find((i) => i.id === 'open-dataset-folder');
+      expect(open?.accelerator).toBe('CmdOrCtrl+O');
+      expect(items.some((i) => i.id === 'reveal-workspace')).toBe(true);
+      expect(items.some((i) => i.role === 'quit')).toBe(true);
+      expect(items.some((i) => i.role === 'copy') && items.some((i) => i.role === 'paste')).toBe(true);
+      const ids = menuCommandIds(template);
+      expect(new Set(ids).size).toBe(ids.length);
+    },
+  );
 
   it('puts the app menu first on macOS only, and About where each platform expects it', () => {
     const mac = buildMenuTemplate({ platform: 'darwin', appName: 'Cause Studio', developerItems: false });
@@ -61,7 +70,9 @@ describe('application menu template', () => {
     const dev = flatten(buildMenuTemplate({ platform: 'linux', appName: 'x', developerItems: true }));
     const prod = flatten(buildMenuTemplate({ platform: 'linux', appName: 'x', developerItems: false }));
     expect(dev.some((i) => i.role === 'toggleDevTools')).toBe(true);
-    expect(prod.some((i) => i.role === 'toggleDevTools' || i.role === 'reload' || i.role === 'forceReload')).toBe(false);
+    expect(
+      prod.some((i) => i.role === 'toggleDevTools' || i.role === 'reload' || i.role === 'forceReload'),
+    ).toBe(false);
   });
 
   it('attaches each command id to its own action without touching the template', () => {

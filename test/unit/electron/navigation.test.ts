@@ -2,10 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { APP_ENTRY_URL, externalUrlToOpen, isAllowedNavigation } from '../../../main/electron/navigation.js';
 
 describe('isAllowedNavigation', () => {
-  it.each([APP_ENTRY_URL, 'studio://app/', 'studio://app/index.html#/concepts', 'studio://app/index.html?x=1', 'STUDIO://APP/index.html'])(
-    'allows the app page %s',
-    (url) => expect(isAllowedNavigation(url)).toBe(true),
-  );
+  it.each([
+    APP_ENTRY_URL,
+    'studio://app/',
+    'studio://app/index.html#/concepts',
+    'studio://app/index.html?x=1',
+    'STUDIO://APP/index.html',
+  ])('allows the app page %s', (url) => expect(isAllowedNavigation(url)).toBe(true));
 
   it.each([
     'studio://asset/frame/abc',

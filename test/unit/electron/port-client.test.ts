@@ -41,7 +41,9 @@ describe('preload port client', () => {
     const lost = c.call('slow.op', {});
     expect(c.pendingCount).toBe(1);
     const second = channel();
-    second.engineSide.on('message', (m: { id: number }) => second.engineSide.postMessage({ kind: 'response', id: m.id, ok: true, result: 'ok' }));
+    second.engineSide.on('message', (m: { id: number }) =>
+      second.engineSide.postMessage({ kind: 'response', id: m.id, ok: true, result: 'ok' }),
+    );
     c.attach(second.client);
     await expect(lost).rejects.toMatchObject({ code: 'unavailable' });
     expect(await c.call('fast.op', {})).toBe('ok');
@@ -54,7 +56,12 @@ describe('preload port client', () => {
     engineSide.on('message', (m: { id: number }) => {
       engineSide.postMessage(42);
       engineSide.postMessage({ kind: 'response', id: 999, ok: true, result: 'stray' });
-      engineSide.postMessage({ kind: 'response', id: null, ok: false, error: { code: 'bad_request', message: 'x' } });
+      engineSide.postMessage({
+        kind: 'response',
+        id: null,
+        ok: false,
+        error: { code: 'bad_request', message: 'x' },
+      });
       engineSide.postMessage({ kind: 'response', id: m.id, ok: true, result: 'mine' });
     });
     c.attach(client);
@@ -64,13 +71,20 @@ describe('preload port client', () => {
   it('queues a bounded number of calls before the first port arrives', async () => {
     const c = createPortClient();
     const queued = Array.from({ length: 1000 }, () => c.call('a.b', {}));
-    await expect(c.call('a.b', {})).rejects.toMatchObject({ code: 'unavailable', message: 'engine is still starting' });
+    await expect(c.call('a.b', {})).rejects.toMatchObject({
+      code: 'unavailable',
+      message: 'engine is still starting',
+    });
     c.fail({ code: 'io_error', message: '/ws: workspace folder is not writable' });
     const results = await Promise.allSettled(queued);
-    expect(results.every((r) => r.status === 'rejected' && (r.reason as { code: string }).code === 'io_error')).toBe(true);
+    expect(
+      results.every((r) => r.status === 'rejected' && (r.reason as { code: string }).code === 'io_error'),
+    ).toBe(true);
     // A new port after a failure brings the client back.
     const { client, engineSide } = channel();
-    engineSide.on('message', (m: { id: number }) => engineSide.postMessage({ kind: 'response', id: m.id, ok: true, result: 1 }));
+    engineSide.on('message', (m: { id: number }) =>
+      engineSide.postMessage({ kind: 'response', id: m.id, ok: true, result: 1 }),
+    );
     c.attach(client);
     expect(await c.call('a.b', {})).toBe(1);
   });

@@ -27,7 +27,9 @@ let bundle: string;
 beforeAll(() => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'studio-preload-'));
   const out = path.join(tmp, 'preload.cjs');
-  execFileSync(process.execPath, [path.join(root, 'scripts', 'build-preload.mjs'), '--outfile', out], { stdio: 'pipe' });
+  execFileSync(process.execPath, [path.join(root, 'scripts', 'build-preload.mjs'), '--outfile', out], {
+    stdio: 'pipe',
+  });
   bundle = fs.readFileSync(out, 'utf8');
 });
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -90,8 +92,15 @@ describe('bundled preload', () => {
     const { port1, port2 } = new MessageChannel();
     // A fake engine at the other end: answers requests, pushes one event.
     port2.on('message', (m: { kind: string; id: number; method: string }) => {
-      if (m.method === 'engine.info') port2.postMessage({ kind: 'response', id: m.id, ok: true, result: { version: '9.9.9' } });
-      else port2.postMessage({ kind: 'response', id: m.id, ok: false, error: { code: 'unknown_method', message: `unknown method '${m.method}'` } });
+      if (m.method === 'engine.info')
+        port2.postMessage({ kind: 'response', id: m.id, ok: true, result: { version: '9.9.9' } });
+      else
+        port2.postMessage({
+          kind: 'response',
+          id: m.id,
+          ok: false,
+          error: { code: 'unknown_method', message: `unknown method '${m.method}'` },
+        });
       port2.postMessage({ kind: 'event', event: { type: 'log', level: 'info', message: `saw ${m.method}` } });
     });
     const events: unknown[] = [];
@@ -99,7 +108,10 @@ describe('bundled preload', () => {
     // ipcRenderer delivers the transferred port in event.ports (a DOM MessagePort: onmessage/postMessage).
     ipc.emit(IPC.port, { ports: [port1] });
     expect(await pending).toEqual({ version: '9.9.9' });
-    await expect(bridge.call('nope', {})).rejects.toEqual({ code: 'unknown_method', message: "unknown method 'nope'" });
+    await expect(bridge.call('nope', {})).rejects.toEqual({
+      code: 'unknown_method',
+      message: "unknown method 'nope'",
+    });
     await new Promise((r) => setTimeout(r, 20));
     expect(events).toEqual([
       { type: 'log', level: 'info', message: 'saw engine.info' },
@@ -107,7 +119,10 @@ describe('bundled preload', () => {
     ]);
     off();
     ipc.emit(IPC.engineDown, {}, { code: 'internal', message: 'engine crashed' });
-    await expect(bridge.call('engine.info', {})).rejects.toMatchObject({ code: 'unavailable', message: 'engine crashed' });
+    await expect(bridge.call('engine.info', {})).rejects.toMatchObject({
+      code: 'unavailable',
+      message: 'engine crashed',
+    });
     port1.close();
     port2.close();
   });

@@ -56,7 +56,12 @@ function fakeElectron(options: { gotLock?: boolean; appPath: string }) {
   let ready!: () => void;
   const readyPromise = new Promise<void>((r) => (ready = r));
   const windows: FakeWindow[] = [];
-  const children: { modulePath: string; args: string[]; options: Record<string, unknown>; child: FakeChild }[] = [];
+  const children: {
+    modulePath: string;
+    args: string[];
+    options: Record<string, unknown>;
+    child: FakeChild;
+  }[] = [];
   const ipcHandlers = new Map<string, Listener>();
   const state = {
     protocolHandlers: new Map<string, (r: Request) => Promise<Response>>(),
@@ -122,7 +127,8 @@ function fakeElectron(options: { gotLock?: boolean; appPath: string }) {
     },
     ipcMain: { handle: (channel: string, fn: Listener) => ipcHandlers.set(channel, fn) },
     protocol: {
-      registerSchemesAsPrivileged: (schemes: { scheme: string }[]) => log.push(`privileged ${schemes.map((s) => s.scheme).join()}`),
+      registerSchemesAsPrivileged: (schemes: { scheme: string }[]) =>
+        log.push(`privileged ${schemes.map((s) => s.scheme).join()}`),
       handle: (scheme: string, h: (r: Request) => Promise<Response>) => state.protocolHandlers.set(scheme, h),
     },
     session: {
@@ -165,7 +171,10 @@ let appPath: string;
 beforeEach(() => {
   appPath = fs.mkdtempSync(path.join(os.tmpdir(), 'studio-shell-'));
   fs.mkdirSync(path.join(appPath, 'dist', 'renderer'), { recursive: true });
-  fs.writeFileSync(path.join(appPath, 'dist', 'renderer', 'index.html'), '<!doctype html><title>studio</title>');
+  fs.writeFileSync(
+    path.join(appPath, 'dist', 'renderer', 'index.html'),
+    '<!doctype html><title>studio</title>',
+  );
 });
 afterEach(() => fs.rmSync(appPath, { recursive: true, force: true }));
 
@@ -180,7 +189,12 @@ describe('shell startup', () => {
     const win = f.windows[0]!;
     expect(win.loaded).toEqual(['studio://app/index.html']);
     const prefs = win.options.webPreferences as Record<string, unknown>;
-    expect(prefs).toMatchObject({ contextIsolation: true, sandbox: true, nodeIntegration: false, webSecurity: true });
+    expect(prefs).toMatchObject({
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      webSecurity: true,
+    });
     expect(prefs.preload).toBe(path.join(appPath, 'dist', 'main', 'electron', 'preload.cjs'));
   });
 
@@ -260,9 +274,12 @@ describe('shell security hooks', () => {
     startShell(f.electron, { env: {}, platform: 'linux' });
     await f.ready();
     let headers: Record<string, string[]> | undefined;
-    f.state.headersListener!({ responseHeaders: { 'content-security-policy': ['default-src *'] } }, (r: { responseHeaders: Record<string, string[]> }) => {
-      headers = r.responseHeaders;
-    });
+    f.state.headersListener!(
+      { responseHeaders: { 'content-security-policy': ['default-src *'] } },
+      (r: { responseHeaders: Record<string, string[]> }) => {
+        headers = r.responseHeaders;
+      },
+    );
     expect(headers).toEqual({ 'Content-Security-Policy': [CONTENT_SECURITY_POLICY] });
     const decide = (permission: string) => {
       let granted: boolean | undefined;
@@ -313,7 +330,10 @@ describe('shell engine, menu and quit', () => {
     win.webContents.emit('did-finish-load');
     expect(win.webContents.posted).toHaveLength(2);
     win.emit('closed');
-    expect(child.posted.at(-1)!.message).toEqual({ type: 'disconnect-renderer', clientId: win.webContents.id });
+    expect(child.posted.at(-1)!.message).toEqual({
+      type: 'disconnect-renderer',
+      clientId: win.webContents.id,
+    });
   });
 
   it('shows the engine error and quits when the engine cannot open the workspace', async () => {
@@ -322,10 +342,15 @@ describe('shell engine, menu and quit', () => {
     await f.ready();
     const win = f.windows[0]!;
     win.webContents.emit('did-finish-load');
-    f.children[0]!.child.emit('message', { type: 'fatal', error: { code: 'schema_too_new', message: 'studio.db: written by a newer studio' } });
+    f.children[0]!.child.emit('message', {
+      type: 'fatal',
+      error: { code: 'schema_too_new', message: 'studio.db: written by a newer studio' },
+    });
     expect(f.log).toContain('error-box Cause Studio cannot start its engine');
     expect(f.log.at(-1)).toBe('quit');
-    expect(win.webContents.sent).toEqual([[IPC.engineDown, { code: 'schema_too_new', message: 'studio.db: written by a newer studio' }]]);
+    expect(win.webContents.sent).toEqual([
+      [IPC.engineDown, { code: 'schema_too_new', message: 'studio.db: written by a newer studio' }],
+    ]);
   });
 
   it('wires the File menu: a chosen dataset folder goes to the window', async () => {
@@ -337,7 +362,9 @@ describe('shell engine, menu and quit', () => {
     const items = flat(f.state.menuTemplate!);
     (items.find((i) => i.id === 'open-dataset-folder')!.click as () => void)();
     await new Promise((r) => setTimeout(r, 10));
-    expect(f.windows[0]!.webContents.sent).toEqual([[IPC.menuCommand, { command: 'open-dataset-folder', path: '/data/cityscapes' }]]);
+    expect(f.windows[0]!.webContents.sent).toEqual([
+      [IPC.menuCommand, { command: 'open-dataset-folder', path: '/data/cityscapes' }],
+    ]);
     (items.find((i) => i.id === 'reveal-workspace')!.click as () => void)();
     expect(f.state.openPath).toEqual(['/home/u/.config/Cause Studio']);
     expect(items.some((i) => i.role === 'toggleDevTools')).toBe(true); // unpackaged run
@@ -366,7 +393,11 @@ describe('shell engine, menu and quit', () => {
   });
 
   it('quits when the last window closes except on macOS', async () => {
-    for (const [platform, quits] of [['linux', true], ['win32', true], ['darwin', false]] as const) {
+    for (const [platform, quits] of [
+      ['linux', true],
+      ['win32', true],
+      ['darwin', false],
+    ] as const) {
       const f = fakeElectron({ appPath });
       startShell(f.electron, { env: {}, platform });
       await f.ready();

@@ -2,7 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { mainWindowOptions, SECURE_WEB_PREFERENCES } from '../../../main/electron/window-options.js';
 
 describe('main window options', () => {
-  const options = mainWindowOptions({ preloadPath: '/opt/cause/dist/main/electron/preload.cjs', iconPath: '/opt/cause/assets/icons/icon.png' });
+  const options = mainWindowOptions({
+    preloadPath: '/opt/cause/dist/main/electron/preload.cjs',
+    iconPath: '/opt/cause/assets/icons/icon.png',
+  });
   const prefs = options.webPreferences!;
 
   it('isolates and sandboxes the renderer, with no Node anywhere', () => {
@@ -36,6 +39,8 @@ describe('main window options', () => {
 
   it('refuses a relative preload path (it would resolve against the cwd)', () => {
     expect(() => mainWindowOptions({ preloadPath: 'dist/main/electron/preload.cjs' })).toThrow(/absolute/);
-    expect(mainWindowOptions({ preloadPath: 'C:\\app\\preload.cjs' }).webPreferences?.preload).toBe('C:\\app\\preload.cjs');
+    expect(mainWindowOptions({ preloadPath: 'C:\\app\\preload.cjs' }).webPreferences?.preload).toBe(
+      'C:\\app\\preload.cjs',
+    );
   });
 });

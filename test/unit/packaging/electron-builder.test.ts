@@ -59,7 +59,8 @@ function productionPackageDirs(): string[] {
           dependencies?: Record<string, string>;
           optionalDependencies?: Record<string, string>;
         };
-        for (const dep of Object.keys({ ...child.dependencies, ...child.optionalDependencies })) visit(dep, candidate);
+        for (const dep of Object.keys({ ...child.dependencies, ...child.optionalDependencies }))
+          visit(dep, candidate);
         return;
       }
       if (dir === root) return; // optional dependency not installed here
@@ -96,12 +97,24 @@ describe('electron-builder.yml', () => {
     expect(validate({ ...config, linux: { ...config.linux, target: 42 } })).toBe(false);
   });
 
+  it("passes electron-builder's own configuration check (schema plus its deprecation rules)", async () => {
+    const { validateConfiguration } = require('app-builder-lib/out/util/config/config.js') as {
+      validateConfiguration(config: unknown, debugLogger: { isEnabled: boolean; add(): void }): Promise<void>;
+    };
+    const quiet = { isEnabled: false, add: () => {} };
+    await expect(validateConfiguration(structuredClone(config), quiet)).resolves.toBeUndefined();
+    await expect(validateConfiguration({ ...structuredClone(config), asarUnpak: [] }, quiet)).rejects.toThrow(
+      /asarUnpak/,
+    );
+  });
+
   it('names the product, the output folder and ships the built app and package.json', () => {
     expect(config.productName).toBe('Cause Studio');
     expect(config.appId).toMatch(/^[a-z0-9-]+(\.[a-z0-9-]+)+$/i);
     expect(config.directories).toEqual({ output: 'release', buildResources: 'assets' });
     expect(config.files).toEqual(expect.arrayContaining(['dist/**', 'package.json', 'assets/**']));
-    const main = (JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { main: string }).main;
+    const main = (JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { main: string })
+      .main;
     expect(config.files?.some((g) => minimatch(main, g))).toBe(true);
     expect(config.npmRebuild).toBe(true);
   });
@@ -153,8 +166,11 @@ describe('electron-builder.yml', () => {
 
 describe('npm start', () => {
   it('builds, rebuilds native modules for Electron, then launches Electron, in that order', () => {
-    const scripts = (JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> })
-      .scripts;
+    const scripts = (
+      JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as {
+        scripts: Record<string, string>;
+      }
+    ).scripts;
     const steps = scripts.start!.split('&&').map((s) => s.trim());
     expect(steps).toEqual(['npm run build', 'electron-builder install-app-deps', 'electron .']);
     expect(scripts['build:main']).toContain('node scripts/build-preload.mjs');

@@ -1,0 +1,111 @@
+// `cause-studio train --dataset D --backbone B --method cause-mlp|cause-tr|kmeans --clusters K
+//  [--preset reference|fast] [--seed S] [--backend B]` trains and prints the experiment id;
+// `train list` and `train show <id>` inspect experiments.
+import type { Command } from 'commander';
+import { StudioError } from '../../../shared/contract/errors.js';
+import { EXPERIMENT_METHODS, TF_BACKEND_CHOICES, TRAIN_PRESETS } from '../../../shared/contract/experiments.js';
+import type { Engine } from '../../engine/engine.js';
+import { table, type CliRuntime } from '../runtime.js';
+
+async function resolveDataset(engine: Engine, idOrName: string): Promise<string> {
+  const list = (await engine.callUnchecked('datasets.list', {})) as { id: string; name: string }[];
+  const hit = list.find((d) => d.id === idOrName) ?? list.filter((d) => d.name === idOrName)[0];
+  if (!hit) throw new StudioError('not_found', `no dataset '${idOrName}' (see \`cause-studio datasets list\`)`);
+  return hit.id;
+}
+
+function oneOf<T extends string>(flag: string, value: string, allowed: readonly T[]): T {
+  if (!(allowed as readonly string[]).includes(value)) throw new StudioError('bad_request', `${flag} ${value}: expected one of ${allowed.join(', ')}`);
+  return value as T;
+}
+
+function int(flag: string, value: string, min: number): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min) throw new StudioError('bad_request', `${flag} ${value}: expected an integer ≥ ${min}`);
+  return n;
+}
+
+export function register(program: Command, rt: CliRuntime): void {
+  const train = program
+    .command('train')
+    .description('train CAUSE (or the k-means baseline) on cached features; prints the experiment id')
+    .option('--dataset <id>', 'dataset id or name')
+    .option('--backbone <id>', "backbone whose cached features to train on ('builtin', 'rgb', a model name)", 'builtin')
+    .option('--method <m>', EXPERIMENT_METHODS.join(' | '), 'cause-mlp')
+    .option('--clusters <K>', 'number of clusters', '27')
+    .option('--preset <p>', TRAIN_PRESETS.join(' | '), 'fast')
+    .option('--seed <s>', 'seed (same seed + backend = same result)', '0')
+    .option('--backend <b>', TF_BACKEND_CHOICES.join(' | '), 'auto')
+    .option('--name <name>', 'experiment name')
+    .option('--no-wait', 'queue the job and return at once')
+    .action(
+      async (o: { dataset?: string; backbone: string; method: string; clusters: string; preset: string; seed: string; backend: string; name?: string; wait: boolean }) => {
+        if (!o.dataset) throw new StudioError('bad_request', 'train: --dataset is required');
+        const method = oneOf('--method', o.method, EXPERIMENT_METHODS);
+        const preset = oneOf('--preset', o.preset, TRAIN_PRESETS);
+        const backend = oneOf('--backend', o.backend, TF_BACKEND_CHOICES);
+        const clusters = int('--clusters', o.clusters, 2);
+        const seed = int('--seed', o.seed, 0);
+        await rt.withEngine({ runJobs: o.wait }, async (engine) => {
+          const datasetId = await resolveDataset(engine, o.dataset!);
+          const r = await engine.call('experiments.create', {
+            datasetId,
+            backbone: o.backbone,
+            method,
+            clusters,
+            preset,
+            seed,
+            backend,
+            ...(o.name ? { name: o.name } : {}),
+          });
+          if (o.wait) await rt.runJob(engine, r.jobId, `train ${method}`);
+          const detail = await engine.call('experiments.get', { id: r.experimentId });
+          rt.print(detail, () => {
+            if (!o.wait) return r.experimentId;
+            const s = detail.summary ?? {};
+            process.stderr.write(
+              `${method} K=${clusters} on ${o.backbone}: backend ${detail.backend ?? '?'}, ${s.steps ?? '-'} steps, ${Number(s.seconds ?? 0).toFixed(1)} s\n`,
+            );
+            return r.experimentId;
+          });
+        });
+      },
+    );
+
+  train
+    .command('list')
+    .description('list experiments')
+    .option('--dataset <id>', 'only this dataset')
+    .action(async (o: { dataset?: string }) => {
+      await rt.withEngine({ runJobs: false, allowReadonly: true }, async (engine) => {
+        const list = await engine.call('experiments.list', o.dataset ? { datasetId: o.dataset } : {});
+        rt.print(list, () =>
+          list.length
+            ? table(
+                ['id', 'method', 'K', 'backbone', 'preset', 'seed', 'status', 'backend'],
+                list.map((e) => [e.id, e.method, e.clusters, e.backbone, e.preset, e.seed, e.status, e.backend ?? '-']),
+              )
+            : 'no experiments',
+        );
+      });
+    });
+
+  train
+    .command('show <id>')
+    .description('an experiment: config, status, summary, last value of each metric')
+    .action(async (id: string) => {
+      await rt.withEngine({ runJobs: false, allowReadonly: true }, async (engine) => {
+        const d = await engine.call('experiments.get', { id });
+        const metrics = await engine.call('experiments.metrics', { id });
+        const last = Object.fromEntries(metrics.map((m) => [m.name, m.values[m.values.length - 1]]));
+        rt.print({ ...d, lastMetrics: last }, () =>
+          [
+            `${d.id} ${d.name}`,
+            `status ${d.status}, backend ${d.backend ?? '-'}, feature set ${d.featureSetId}`,
+            `summary ${JSON.stringify(d.summary)}`,
+            ...metrics.map((m) => `  ${m.name}: ${m.values.length} points, last ${String(m.values[m.values.length - 1])}`),
+          ].join('\n'),
+        );
+      });
+    });
+}

@@ -1,0 +1,107 @@
+// Pseudo-labels in Cityscapes format from an experiment's cluster maps and a mapping: for every frame
+// `<stem>_gtFine_labelIds.png`, `<stem>_gtFine_labelTrainIds.png` and `<stem>_gtFine_color.png`, in
+// `<out>/<city>/` like gtFine, so the Cityscapes evaluation scripts (and the studio's own importer) read
+// them unchanged. Pixels of unmatched/ignored clusters become labelId 0 'unlabeled' (trainId 255, black).
+import fs from 'node:fs';
+import path from 'node:path';
+import sharp from 'sharp';
+import { StudioError } from '../../../shared/contract/errors.js';
+import { CITYSCAPES_BY_ID } from '../../../shared/protocols/cityscapes-labels.js';
+import type { LabelProtocol } from '../../../shared/protocols/label-protocol.js';
+import { writeFileAtomic } from '../workspace.js';
+
+const UNLABELED = 0;
+
+/**
+ * Raw label value written for each class: the smallest raw value the protocol reads as that class
+ * (Cityscapes-27: labelId = class + 7; -19: the labelId owning the trainId; -7: the category's first
+ * class — road, building, pole, vegetation, sky, person, car).
+ */
+export function classToRawTable(protocol: LabelProtocol): Uint8Array {
+  const C = protocol.classNames.length;
+  const table = new Uint8Array(256).fill(UNLABELED);
+  const found = new Uint8Array(C);
+  for (let v = 0; v < 256; v++) {
+    const t = protocol.lut[v]!;
+    if (t < C && !found[t]) {
+      table[t] = v;
+      found[t] = 1;
+    }
+  }
+  for (let t = 0; t < C; t++) {
+    if (!found[t]) throw new StudioError('invalid_input', `protocol '${protocol.id}' has no raw value for class '${protocol.classNames[t]}'`);
+  }
+  return table;
+}
+
+/** Per-pixel labelIds of a cluster map under a mapping (cluster → class, -1 = unlabeled). */
+export function clustersToLabelIds(clusters: Uint8Array | Uint16Array, mapping: Int32Array, classToRaw: Uint8Array): Uint8Array {
+  // One lookup per cluster first, so the per-pixel loop is a single table read.
+  const lut = new Uint8Array(mapping.length);
+  for (let k = 0; k < mapping.length; k++) {
+    const t = mapping[k]!;
+    lut[k] = t < 0 ? UNLABELED : classToRaw[t]!;
+  }
+  const out = new Uint8Array(clusters.length);
+  for (let i = 0; i < clusters.length; i++) {
+    const k = clusters[i]!;
+    if (k >= lut.length) throw new StudioError('invalid_input', `cluster id ${k} is outside the mapping (${lut.length} clusters)`);
+    out[i] = lut[k]!;
+  }
+  return out;
+}
+
+/** labelId → trainId (255 where none) and colour tables from the official Cityscapes table. */
+function cityscapesTables(): { trainId: Uint8Array; color: Uint8Array } {
+  const trainId = new Uint8Array(256).fill(255);
+  const color = new Uint8Array(256 * 3);
+  for (let v = 0; v < CITYSCAPES_BY_ID.length; v++) {
+    const l = CITYSCAPES_BY_ID[v];
+    if (!l) continue;
+    trainId[v] = l.trainId >= 0 && l.trainId < 255 ? l.trainId : 255;
+    color[v * 3] = l.color[0];
+    color[v * 3 + 1] = l.color[1];
+    color[v * 3 + 2] = l.color[2];
+  }
+  return { trainId, color };
+}
+
+const TABLES = cityscapesTables();
+
+/** Cityscapes stems are <city>_<seq>_<frame>; the city folder is the part before the first '_'. */
+export function cityOf(stem: string): string {
+  const i = stem.indexOf('_');
+  return i > 0 ? stem.slice(0, i) : 'frames';
+}
+
+/** Writes the three PNGs of one frame (atomically); returns their paths. */
+export async function writeCityscapesLabels(
+  outDir: string,
+  stem: string,
+  labelIds: Uint8Array,
+  width: number,
+  height: number,
+): Promise<{ labelIds: string; trainIds: string; color: string }> {
+  if (labelIds.length !== width * height) throw new StudioError('bad_request', `label map of ${stem} has the wrong size`);
+  const dir = path.join(outDir, cityOf(stem));
+  fs.mkdirSync(dir, { recursive: true });
+  const trainIds = new Uint8Array(labelIds.length);
+  const rgb = new Uint8Array(labelIds.length * 3);
+  for (let i = 0; i < labelIds.length; i++) {
+    const v = labelIds[i]!;
+    trainIds[i] = TABLES.trainId[v]!;
+    rgb[i * 3] = TABLES.color[v * 3]!;
+    rgb[i * 3 + 1] = TABLES.color[v * 3 + 1]!;
+    rgb[i * 3 + 2] = TABLES.color[v * 3 + 2]!;
+  }
+  const gray = (d: Uint8Array) => sharp(Buffer.from(d.buffer, d.byteOffset, d.byteLength), { raw: { width, height, channels: 1 } }).png().toBuffer();
+  const files = {
+    labelIds: path.join(dir, `${stem}_gtFine_labelIds.png`),
+    trainIds: path.join(dir, `${stem}_gtFine_labelTrainIds.png`),
+    color: path.join(dir, `${stem}_gtFine_color.png`),
+  };
+  writeFileAtomic(files.labelIds, await gray(labelIds));
+  writeFileAtomic(files.trainIds, await gray(trainIds));
+  writeFileAtomic(files.color, await sharp(Buffer.from(rgb.buffer), { raw: { width, height, channels: 3 } }).png().toBuffer());
+  return files;
+}
