@@ -173,7 +173,25 @@ export const evalCompareArgsSchema = z
   })
   .strict();
 
+export const labelsExportArgsSchema = z
+  .object({
+    experimentId: id,
+    /** Default: the experiment's own dataset. */
+    datasetId: id.optional(),
+    split: z.string().min(1).max(40).optional(),
+    /** cityscapes: *_gtFine_{labelIds,labelTrainIds,color}.png + mapping.json; clusters: raw cluster-id PNGs. */
+    format: z.enum(['cityscapes', 'clusters']).default('cityscapes'),
+    /** 'hungarian' | 'majority' | a stored mapping id | a mapping JSON file; default: the newest saved mapping, else Hungarian. */
+    mapping: z.string().min(1).optional(),
+    /** Absolute output folder; it appears only when complete. */
+    out: z.string().min(1),
+    force: z.boolean().default(false),
+  })
+  .strict();
+
 export const evaluationMethods = {
+  /** Pseudo-labels of an experiment's predictions (a job; its result is the ExportRecord). */
+  'exports.labels': method<{ jobId: string }>()(labelsExportArgsSchema),
   /** Starts the histogram job (or returns the stored histogram when it is up to date and not forced). */
   'eval.run': method<{ jobId: string | null; histogramId: string | null }>()(evalRunArgsSchema),
   'eval.histograms': method<EvalHistogramSummary[]>()(z.object({ experimentId: id.optional() }).strict()),

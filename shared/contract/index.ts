@@ -1,6 +1,7 @@
 // The one contract: every engine method, declared once. Domain files add their methods here.
 import type { z } from 'zod';
 import type { CancelSignal, MethodSpec } from './define.js';
+import type { StudioEvent } from './events.js';
 import { engineMethods } from './engine.js';
 import { jobMethods } from './jobs.js';
 import { backboneMethods } from './backbones.js';
@@ -37,7 +38,7 @@ export function isMethodName(name: string): name is MethodName {
 /** What a client (renderer, CLI, tests) can do with an engine, whatever the transport. */
 export interface StudioClient {
   call<M extends MethodName>(method: M, args: ArgsOf<M>, options?: { signal?: CancelSignal }): Promise<ResultOf<M>>;
-  onEvent(listener: (event: import('./events.js').StudioEvent) => void): () => void;
+  onEvent(listener: (event: StudioEvent) => void): () => void;
 }
 
 export * from './define.js';

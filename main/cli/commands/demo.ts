@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { isMethodName, type JobSummary } from '../../../shared/contract/index.js';
+import type { JobSummary } from '../../../shared/contract/index.js';
 import type { ExperimentMethod } from '../../../shared/contract/experiments.js';
 import type { Engine } from '../../engine/engine.js';
 import { formatSeconds, table, type CliRuntime } from '../runtime.js';
@@ -118,16 +118,16 @@ async function runDemo(engine: Engine, rt: CliRuntime, o: DemoOptions): Promise<
     rows.push({ method: run.method, backbone: run.backbone, experimentId, miou: report.miou, pixelAccuracy: report.pixelAccuracy, seconds: (Date.now() - t) / 1000 });
   }
 
-  // 6. exports: an overlay video of the first sequence, and pseudo-labels when the exporter is present
+  // 6. exports: a side-by-side video of the first sequence, and Cityscapes-format pseudo-labels
   const cause = rows[0]!;
   const firstSequence = (await engine.call('datasets.sequences', { id: datasetId }))[0]!;
   const video = await engine.call('exports.video', { experimentId: cause.experimentId, sequenceId: firstSequence.id, mode: 'side-by-side', force: true });
   await wait(video.jobId, 'export video');
   const videoPath = ((await engine.call('jobs.get', { id: video.jobId })).result as { path: string }).path;
   let labelsPath: string | null = null;
-  if (isMethodName('exports.labels')) {
+  {
     const out = path.join(engine.workspace.root, 'exports', 'demo-pseudo-labels');
-    const r = (await engine.callUnchecked('exports.labels', { experimentId: cause.experimentId, datasetId, format: 'cityscapes', out, force: true })) as { jobId: string };
+    const r = await engine.call('exports.labels', { experimentId: cause.experimentId, datasetId, format: 'cityscapes', out, force: true });
     await wait(r.jobId, 'export labels');
     labelsPath = out;
   }

@@ -67,7 +67,8 @@ export function datasetCacheDir(workspaceRoot: string, datasetId: string): strin
 
 export async function runImport(params: ImportJobParams, env: ImportEnv): Promise<ImportOutcome> {
   const source = path.resolve(params.path);
-  const format = params.format === 'auto' ? detectFormat(source) : params.format;
+  const requested = params.format === 'auto' ? detectFormat(source) : params.format;
+  let format: DatasetFormat = requested;
   const datasetId = params.datasetId ?? env.fallbackDatasetId;
   const throwIfCancelled = () => {
     if (env.signal?.aborted) throw new StudioError('cancelled', 'import cancelled');
@@ -80,10 +81,17 @@ export async function runImport(params: ImportJobParams, env: ImportEnv): Promis
   const options: Record<string, unknown> = {};
   env.progress?.({ fraction: 0, stage: 'scan', message: `reading ${source}` });
 
-  switch (format) {
-    case 'cityscapes':
+  switch (requested) {
+    case 'cityscapes': {
       scan = scanCityscapes(source);
+      // SynthDrive writes Cityscapes layout plus its manifest: same reader, recorded as its own format.
+      const synth = readSynthManifest(scan.root);
+      if (synth) {
+        format = 'synthdrive';
+        options.synthdrive = synth;
+      }
       break;
+    }
     case 'bdd100k':
       scan = scanBdd100k(source);
       break;
@@ -234,4 +242,16 @@ async function decodeVideos(
 function toRationalFromString(s: string) {
   const [n, d] = s.split('/').map(Number);
   return { num: n!, den: d ?? 1 };
+}
+
+function readSynthManifest(root: string): Record<string, unknown> | null {
+  const file = path.join(root, 'synthdrive.json');
+  if (!fs.existsSync(file)) return null;
+  try {
+    const m = JSON.parse(fs.readFileSync(file, 'utf8')) as { generator?: unknown; version?: unknown; params?: unknown; sequenceWeather?: unknown };
+    if (m.generator !== 'SynthDrive') return null;
+    return { version: m.version, params: m.params, sequenceWeather: m.sequenceWeather };
+  } catch {
+    return null;
+  }
 }

@@ -13,6 +13,8 @@ import { splitRank, type LayoutScan } from './candidates.js';
 import { naturalCompare } from './scan.js';
 
 export const MAX_STORED_ISSUES = 1000;
+/** BDD100K stills make one sequence per source video (thousands); the table lists them all anyway. */
+export const MAX_REPORTED_SEQUENCES = 2000;
 export const DEFAULT_LABEL_CHECK_LIMIT = 300;
 /** The sampled label check stops after this long (machine under load); the visited prefix stays spread. */
 export const DEFAULT_LABEL_CHECK_SECONDS = 10;
@@ -74,6 +76,7 @@ export function runPreflight(scan: LayoutScan, options: PreflightOptions): Prefl
   );
   const total = candidates.length;
   const kept: Checked[] = [];
+  const unlabelled: Checked[] = [];
   let dropped = 0;
 
   // 1. Headers of every image and label.
@@ -138,11 +141,21 @@ export function runPreflight(scan: LayoutScan, options: PreflightOptions): Prefl
         frame.labelSize = lh.header.size;
         frame.labelMtime = lh.header.mtimeMs;
       }
-    } else if (options.protocol !== null) {
-      issue({ kind: 'missing_label', file: c.imageRel, message: `${c.imageRel}: no label map found`, dropped: false });
+    } else {
+      unlabelled.push(frame);
     }
     kept.push(frame);
   });
+  // A missing label is news only where labels are expected: in a split that has labels, and not in
+  // Cityscapes-style sequences, where only one frame per snippet is annotated by design.
+  if (options.protocol !== null && options.format !== 'cityscapes' && options.format !== 'synthdrive') {
+    const labelledSplits = new Set(candidates.filter((c) => c.labelRel !== null).map((c) => c.split));
+    for (const f of unlabelled) {
+      if (labelledSplits.has(f.split)) {
+        issue({ kind: 'missing_label', file: f.imageRel, message: `${f.imageRel}: no label map found for this image`, dropped: false });
+      }
+    }
+  }
   for (const o of scan.orphanLabels) {
     issue({ kind: 'orphan_label', file: o, message: `${o}: label map without a matching image; ignored`, dropped: false });
   }
@@ -266,6 +279,9 @@ export function runPreflight(scan: LayoutScan, options: PreflightOptions): Prefl
             `${stoppedEarly ? `, stopped at the ${budgetMs / 1000} s budget` : ''}; --check-labels all checks every one)`,
     );
   }
+  if (sequences.length > MAX_REPORTED_SEQUENCES) {
+    notes.push(`per-sequence counts list the first ${MAX_REPORTED_SEQUENCES} of ${sequences.length} sequences (datasets.sequences has all)`);
+  }
   notes.push('truncation check: PNG must end with IEND, JPEG with its EOI marker (headers and tails read, not pixels)');
   const labelledKept = frames.filter((f) => f.labelRel !== null).length;
   const report: PreflightReport = {
@@ -279,7 +295,9 @@ export function runPreflight(scan: LayoutScan, options: PreflightOptions): Prefl
     droppedFrames: dropped,
     framesWithoutLabels: frames.length - labelledKept,
     perSplit,
-    perSequence: sequences.map((s) => ({ name: s.name, split: s.split, frames: s.frameCount, labelled: s.labelledCount })),
+    perSequence: sequences
+      .slice(0, MAX_REPORTED_SEQUENCES)
+      .map((s) => ({ name: s.name, split: s.split, frames: s.frameCount, labelled: s.labelledCount })),
     labelValues: values,
     labelsChecked,
     issues,

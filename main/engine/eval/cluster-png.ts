@@ -4,7 +4,9 @@
 import fs from 'node:fs';
 import sharp from 'sharp';
 import { StudioError } from '../../../shared/contract/errors.js';
-import type { ClusterMap } from './histogram.js';
+import type { ClusterMap, RawLabelMap } from './histogram.js';
+import { decodeGrayPng } from './png-gray.js';
+import { readLabelMap } from '../datasets/frame-source.js';
 
 export interface GrayImage16 {
   readonly data: Uint8Array | Uint16Array;
@@ -20,6 +22,12 @@ export async function readGrayPng(file: string, what = 'cluster map'): Promise<G
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     throw new StudioError(code === 'ENOENT' ? 'not_found' : 'io_error', `${file}: cannot read ${what} (${code ?? String(e)})`, { file });
+  }
+  try {
+    const fast = await decodeGrayPng(bytes);
+    if (fast) return fast;
+  } catch (e) {
+    throw new StudioError('invalid_input', `${file}: ${what} cannot be decoded (${(e as Error).message})`, { file });
   }
   try {
     const meta = await sharp(bytes).metadata();
@@ -44,6 +52,28 @@ export async function readGrayPng(file: string, what = 'cluster map'): Promise<G
 
 export async function readClusterPng(file: string): Promise<ClusterMap> {
   return readGrayPng(file, 'cluster map');
+}
+
+/**
+ * A raw label map, like frame-source's readLabelMap (8-bit gray value or palette index), through the fast
+ * path when the file is 8-bit gray or palette; anything else goes to the general decoder.
+ */
+export async function readLabelPng(file: string): Promise<RawLabelMap> {
+  let bytes: Buffer;
+  try {
+    bytes = await fs.promises.readFile(file);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new StudioError(code === 'ENOENT' ? 'not_found' : 'io_error', `${file}: cannot read label map (${code ?? String(e)})`, { file });
+  }
+  let fast: Awaited<ReturnType<typeof decodeGrayPng>> = null;
+  try {
+    fast = await decodeGrayPng(bytes);
+  } catch {
+    fast = null; // let the general decoder produce its own precise error
+  }
+  if (fast && fast.data instanceof Uint8Array) return { data: fast.data, width: fast.width, height: fast.height };
+  return readLabelMap(file);
 }
 
 /** Writes a cluster map as PNG: 8-bit when every id fits, else 16-bit. Used by tests and exports. */

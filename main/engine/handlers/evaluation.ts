@@ -1,10 +1,14 @@
 // eval.* and mappings.* methods. Pixel work runs in jobs; everything here reads stored histograms.
+import fs from 'node:fs';
+import path from 'node:path';
 import { StudioError } from '../../../shared/contract/errors.js';
+import { mappingToDocument } from '../../../shared/metrics/mapping-file.js';
 import { getDataset } from '../datasets/frame-source.js';
 import { getProtocol } from '../datasets/protocols.js';
 import { findHistogram, listLabelFree } from '../db/queries/evaluation.js';
 import type { EvalJobParams } from '../eval/eval-job.js';
 import type { CompareJobParams } from '../eval/compare-job.js';
+import type { LabelsJobParams } from '../eval/labels-job.js';
 import { getExperimentInfo, openPredictionSource } from '../eval/predictions.js';
 import { checkProtocolFits, resolveEvalProtocol } from '../eval/protocol-spec.js';
 import {
@@ -15,13 +19,16 @@ import {
   listHistograms,
   listLabelFreeReports,
   listMappings,
+  loadHistogram,
   proposeMapping,
+  resolveMapping,
   saveMapping,
   scoreStored,
 } from '../eval/service.js';
 import type { HandlerGroup } from './handler-types.js';
 
 type EvalMethods =
+  | 'exports.labels'
   | 'eval.run'
   | 'eval.histograms'
   | 'eval.histogram'
@@ -36,6 +43,36 @@ type EvalMethods =
   | 'mappings.export';
 
 export const evaluationHandlers: HandlerGroup<EvalMethods> = {
+  'exports.labels': (args, ctx) => {
+    const exp = getExperimentInfo(ctx.db, args.experimentId);
+    const datasetId = args.datasetId ?? exp.datasetId;
+    getDataset(ctx.db, datasetId);
+    openPredictionSource(ctx.db, ctx.workspace.root, exp.id, datasetId); // fails early without predictions
+    const out = path.resolve(args.out);
+    if (!args.force && fs.existsSync(out)) throw new StudioError('conflict', `${out}: already exists (use force to replace it)`);
+    let mapping: LabelsJobParams['mapping'] = null;
+    if (args.format === 'cityscapes' || args.mapping) {
+      const hist = listHistograms(ctx.db, exp.id).find((h) => h.datasetId === datasetId) ?? listHistograms(ctx.db, exp.id)[0];
+      const spec = args.mapping ?? listMappings(ctx.db, exp.id)[0]?.id ?? 'hungarian';
+      if (!hist && (spec === 'hungarian' || spec === 'majority')) {
+        throw new StudioError('invalid_input', `experiment '${exp.id}' has not been evaluated, so there is no ${spec} mapping yet: run \`cause-studio eval --experiment ${exp.id}\` or pass a mapping`);
+      }
+      const loaded = hist ? loadHistogram(ctx.db, hist.id) : null;
+      const m = loaded ? resolveMapping(ctx.db, loaded, spec) : null;
+      const stored = m === null ? getMapping(ctx.db, spec) : null;
+      const values = m ? Array.from(m.mapping) : [...stored!.mapping];
+      const protocolId = loaded ? loaded.meta.protocol_id : stored!.protocolId;
+      const classNames = loaded ? loaded.classNames : stored!.document.classNames;
+      if (values.length !== exp.clusters) {
+        throw new StudioError('invalid_input', `mapping '${spec}' has ${values.length} clusters, experiment '${exp.id}' has ${exp.clusters}`);
+      }
+      const name = m ? m.name : stored!.name;
+      const document = mappingToDocument(Int32Array.from(values), { id: protocolId, classNames }, { name, method: m ? m.method : stored!.method, experimentId: exp.id });
+      mapping = { values, protocolId, name, document };
+    }
+    const params: LabelsJobParams = { experimentId: exp.id, datasetId, split: args.split ?? null, format: args.format, mapping, out, force: args.force };
+    return { jobId: ctx.jobs.submit('exports.labels', params).id };
+  },
   'eval.run': (args, ctx) => {
     const exp = getExperimentInfo(ctx.db, args.experimentId);
     const datasetId = args.datasetId ?? exp.datasetId;

@@ -5,15 +5,17 @@ import { importJobKind } from '../datasets/import-job.js';
 import { featuresExtractKind } from '../features/extract-job.js';
 import { evalJobKind } from '../eval/eval-job.js';
 import { compareJobKind } from '../eval/compare-job.js';
+import { labelsJobKind } from '../eval/labels-job.js';
 import { synthGenerateKind } from '../synth/synth-job.js';
 import { videoExportJob } from '../export/video-job.js';
+import { labelsExportJob } from '../export/labels-job.js';
 import { trainJobKind } from '../cause/train-job.js';
 import { predictJobKind } from '../cause/predict-job.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each kind has its own params type
 export type AnyKind = JobKindDefinition<any>;
 
-export const BUILTIN_JOB_KINDS: AnyKind[] = [importJobKind, featuresExtractKind, evalJobKind, compareJobKind, synthGenerateKind, videoExportJob, trainJobKind, predictJobKind, ];
+export const BUILTIN_JOB_KINDS: AnyKind[] = [importJobKind, featuresExtractKind, evalJobKind, compareJobKind, labelsJobKind, synthGenerateKind, videoExportJob, trainJobKind, predictJobKind, ];
 
 export class JobRegistry {
   private readonly kinds = new Map<string, AnyKind>();

@@ -87,7 +87,8 @@ export class Rasterizer {
   private readonly invz: Float32Array;
   private readonly prim: Int32Array;
   private readonly shadow: Uint8Array;
-  private readonly shaded: Uint8Array;
+  /** Shaded colour before anti-aliasing; a clamped array rounds and clamps on store, in native code. */
+  private readonly shaded: Uint8ClampedArray;
   private readonly vignette: Float32Array;
   private vignetteOf = -1;
   private readonly noiseTable: Int8Array;
@@ -132,19 +133,25 @@ export class Rasterizer {
   private readonly hullZ = new Float64Array(64);
   private readonly hullIdx = new Int32Array(64);
   private readonly shadeOut = new Float32Array(6);
+  private readonly spanX0: Int32Array;
+  private readonly spanX1: Int32Array;
+  private readonly colXn: Float64Array;
 
   constructor(width: number, height: number) {
     this.width = width;
     this.height = height;
     const n = width * height;
     this.rgb = new Uint8Array(n * 3);
-    this.shaded = new Uint8Array(n * 3);
+    this.shaded = new Uint8ClampedArray(n * 3);
     this.labels = new Uint8Array(n);
     this.instances = new Uint16Array(n);
     this.invz = new Float32Array(n);
     this.prim = new Int32Array(n);
     this.shadow = new Uint8Array(n);
     this.vignette = new Float32Array(n);
+    this.spanX0 = new Int32Array(height);
+    this.spanX1 = new Int32Array(height);
+    this.colXn = new Float64Array(width);
     // fixed table of sensor noise (uniform in [-0.5, 0.5) × 256), indexed from a per-frame offset
     this.noiseTable = new Int8Array(NOISE_TABLE + 3);
     for (let i = 0; i < this.noiseTable.length; i++) this.noiseTable[i] = (noise.hash3(i, 7, 99) & 255) - 128;
@@ -456,33 +463,44 @@ export class Rasterizer {
     const L = this.light.sun;
     geom[g + 8] = Math.max(0, nx * L[0] + ny * L[1] + nz * L[2]);
 
-    this.scan(m, minY, maxY, (rowStart, x0, x1, yc) => {
-      const invz = this.invz;
-      const prim = this.prim;
-      let iz = A * (x0 + 0.5) + B * yc + C;
-      for (let x = x0; x < x1; x++) {
-        const i = rowStart + x;
+    const rows = this.scan(m, minY, maxY);
+    const invz = this.invz;
+    const prim = this.prim;
+    const spanX0 = this.spanX0;
+    const spanX1 = this.spanX1;
+    for (let y = rows >> 16, yEnd = rows & 0xffff; y <= yEnd; y++) {
+      const x0 = spanX0[y]!;
+      const x1 = spanX1[y]!;
+      if (x1 <= x0) continue;
+      const rowStart = y * W;
+      let iz = A * (x0 + 0.5) + B * (y + 0.5) + C;
+      for (let i = rowStart + x0, e = rowStart + x1; i < e; i++) {
         if (iz > invz[i]!) {
           invz[i] = iz;
           prim[i] = id;
         }
         iz += A;
       }
-    });
+    }
   }
 
-  /** Scanline walk over the projected polygon in sx/sy; the fill rule is shared by all polygons. */
-  private scan(m: number, minY: number, maxY: number, span: (rowStart: number, x0: number, x1: number, yc: number) => void): void {
-    const { sx, sy, width: W, height: H } = this;
+  /**
+   * Scanline walk over the projected polygon in sx/sy, with one fill rule for every polygon (pixel
+   * centres, half-open spans, shared edges computed from canonically ordered endpoints, so adjacent
+   * polygons neither overlap nor leave cracks). Fills spanX0/spanX1 per row and returns the row range
+   * packed as (first << 16) | last; first > last when nothing is covered.
+   */
+  private scan(m: number, minY: number, maxY: number): number {
+    const { sx, sy, width: W, height: H, spanX0, spanX1 } = this;
     const yStart = Math.max(0, Math.ceil(minY - 0.5));
     const yEnd = Math.min(H - 1, Math.ceil(maxY - 0.5) - 1);
+    if (yEnd < yStart) return 1 << 16;
     for (let y = yStart; y <= yEnd; y++) {
       const yc = y + 0.5;
       let xl = Infinity;
       let xr = -Infinity;
       for (let i = 0; i < m; i++) {
         const j = i + 1 === m ? 0 : i + 1;
-        // canonical endpoint order so a shared edge gives the same x in both polygons (no cracks)
         let a = i;
         let b = j;
         if (sy[a]! > sy[b]! || (sy[a] === sy[b] && sx[a]! > sx[b]!)) {
@@ -496,11 +514,15 @@ export class Rasterizer {
         if (x < xl) xl = x;
         if (x > xr) xr = x;
       }
-      if (xl > xr) continue;
-      const x0 = Math.max(0, Math.ceil(xl - 0.5));
-      const x1 = Math.min(W, Math.ceil(xr - 0.5));
-      if (x1 > x0) span(y * W, x0, x1, yc);
+      if (xl > xr) {
+        spanX0[y] = 0;
+        spanX1[y] = 0;
+        continue;
+      }
+      spanX0[y] = Math.max(0, Math.ceil(xl - 0.5));
+      spanX1[y] = Math.min(W, Math.ceil(xr - 0.5));
     }
+    return (yStart << 16) | yEnd;
   }
 
   /**
@@ -567,9 +589,10 @@ export class Rasterizer {
       if (sy[i]! > maxY) maxY = sy[i]!;
     }
     const shadow = this.shadow;
-    this.scan(m2, minY, maxY, (rowStart, x0, x1) => {
-      shadow.fill(1, rowStart + x0, rowStart + x1);
-    });
+    const rows = this.scan(m2, minY, maxY);
+    for (let y = rows >> 16, yEnd = rows & 0xffff; y <= yEnd; y++) {
+      if (this.spanX1[y]! > this.spanX0[y]!) shadow.fill(1, y * this.width + this.spanX0[y]!, y * this.width + this.spanX1[y]!);
+    }
   }
 
   /** Deferred shading of every pixel, then labels, instances and the edge anti-aliasing of the RGB. */
@@ -604,11 +627,20 @@ export class Rasterizer {
     let nIdx = noise.hash3(Math.floor(this.time * 1000), 3, 5) % NOISE_TABLE;
     const noiseK = noiseAmp / 256;
     const cloudiness = light.clouds;
+    const colXn = this.colXn;
+    for (let x = 0; x < W; x++) colXn[x] = (x + 0.5 - cam.cx) / f;
+    const pCls = this.pCls;
+    const pInst = this.pInst;
+    const pMat = this.pMat;
+    const pSeed = this.pSeed;
+    const pFlags = this.pFlags;
+    const shadowMask = this.shadow;
+    const vignette = this.vignette;
     for (let y = 0; y < H; y++) {
       const yn = (y + 0.5 - cam.cy) / f;
       for (let x = 0; x < W; x++) {
         const i = y * W + x;
-        const xn = (x + 0.5 - cam.cx) / f;
+        const xn = colXn[x]!;
         const id = prim[i]!;
         let r: number;
         let g: number;
@@ -635,17 +667,17 @@ export class Rasterizer {
             b += (cc[2] * shade - b) * c;
           }
         } else {
-          labels[i] = this.pCls[id]!;
-          instances[i] = this.pInst[id]!;
+          labels[i] = pCls[id]!;
+          instances[i] = pInst[id]!;
           const z = 1 / invz[i]!;
           const px = xn * z;
           const py = yn * z;
           const gi = id * 9;
           const u = px * geom[gi]! + py * geom[gi + 1]! + z * geom[gi + 2]! + geom[gi + 3]!;
           const v = px * geom[gi + 4]! + py * geom[gi + 5]! + z * geom[gi + 6]! + geom[gi + 7]!;
-          shade(this.pMat[id]!, u, v, params, id * PARAM_STRIDE, this.pSeed[id]!, env, out);
+          shade(pMat[id]!, u, v, params, id * PARAM_STRIDE, pSeed[id]!, env, out);
           let sun = geom[gi + 8]!;
-          if (this.shadow[i] && this.pFlags[id]! & 1) sun = 0;
+          if (shadowMask[i] && pFlags[id]! & 1) sun = 0;
           let lr = ambR + sunR * sun;
           let lg = ambG + sunG * sun;
           let lb = ambB + sunB * sun;
@@ -670,16 +702,16 @@ export class Rasterizer {
           g += (hazeG - g) * h;
           b += (hazeB - b) * h;
         }
-        const vg = this.vignette[i]! * exposure;
+        const vg = vignette[i]! * exposure;
         const nr = noiseTable[nIdx]! * noiseK;
         const ng = noiseTable[nIdx + 1]! * noiseK;
         const nb = noiseTable[nIdx + 2]! * noiseK;
         nIdx += 3;
         if (nIdx >= NOISE_TABLE) nIdx -= NOISE_TABLE;
         const o = i * 3;
-        shaded[o] = clamp255(r * tR * vg + nr);
-        shaded[o + 1] = clamp255(g * tG * vg + ng);
-        shaded[o + 2] = clamp255(b * tB * vg + nb);
+        shaded[o] = r * tR * vg + nr;
+        shaded[o + 1] = g * tG * vg + ng;
+        shaded[o + 2] = b * tB * vg + nb;
       }
     }
     // Edge anti-aliasing in RGB only: where the visible primitive changes, blend with the neighbours
@@ -725,16 +757,13 @@ export class Rasterizer {
         if (n === 0) continue;
         const o = i * 3;
         const wSelf = 2;
-        rgb[o] = Math.round((shaded[o]! * wSelf + sr * 0.5) / (wSelf + n * 0.5));
-        rgb[o + 1] = Math.round((shaded[o + 1]! * wSelf + sg * 0.5) / (wSelf + n * 0.5));
-        rgb[o + 2] = Math.round((shaded[o + 2]! * wSelf + sb * 0.5) / (wSelf + n * 0.5));
+        const inv = 1 / (wSelf + n * 0.5);
+        rgb[o] = ((shaded[o]! * wSelf + sr * 0.5) * inv + 0.5) | 0;
+        rgb[o + 1] = ((shaded[o + 1]! * wSelf + sg * 0.5) * inv + 0.5) | 0;
+        rgb[o + 2] = ((shaded[o + 2]! * wSelf + sb * 0.5) * inv + 0.5) | 0;
       }
     }
   }
-}
-
-function clamp255(v: number): number {
-  return v <= 0 ? 0 : v >= 255 ? 255 : Math.round(v);
 }
 
 /** Andrew's monotone chain; writes hull indices (counter-clockwise) into idx and returns their count. */

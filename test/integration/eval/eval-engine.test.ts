@@ -240,7 +240,7 @@ describe('evaluation through the engine', () => {
     const imported = await e.call('mappings.import', { experimentId: 'exp-a', path: file });
     expect(imported.version).toBe(3);
     expect(imported.mapping).toEqual(saved.mapping);
-    expect((await e.call('mappings.list', { experimentId: 'exp-a' })).map((m) => m.version)).toEqual([1, 2, 3]);
+    expect((await e.call('mappings.list', { experimentId: 'exp-a' })).map((m) => m.version)).toEqual([3, 2, 1]); // newest first
     // A mapping for the wrong number of clusters is refused with the file named.
     const bad = { ...proposed.document, clusters: proposed.document.clusters.slice(0, 5) };
     fs.writeFileSync(file, JSON.stringify(bad));

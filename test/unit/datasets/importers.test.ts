@@ -100,6 +100,8 @@ describe('BDD100K importer', () => {
     ]);
     expect(o.dataset.report.counts.unknown_label_values ?? 0).toBe(0);
     expect(o.dataset.report.labelValues['255']).toBeGreaterThan(0);
+    // the unlabelled train image is named; the test split (no labels at all) is not
+    expect(o.dataset.report.issues.map((i) => `${i.kind} ${i.file}`)).toEqual(['missing_label images/10k/train/0a0a0b1a-7c39d842.jpg']);
     expect(o.frames[0]!.labelRel).toBe('labels/sem_seg/masks/train/0a0a0b1a-7c39d841.png');
   });
 });

@@ -78,7 +78,7 @@ describe('migration 005 evaluation', () => {
     const m = { experiment_id: 'e1', name: 'm', method: 'manual' as const, protocol_id: 'p', clusters: 3, document: '{}', parent_id: null, histogram_id: 'h1', created_at: 'now' };
     expect(insertMapping(db, { ...m, id: 'm1' })).toBe(1);
     expect(insertMapping(db, { ...m, id: 'm2', parent_id: 'm1' })).toBe(2);
-    expect(listMappingRows(db, 'e1').map((r) => r.version)).toEqual([1, 2]);
+    expect(listMappingRows(db, 'e1').map((r) => r.version)).toEqual([2, 1]);
     expect(() => insertMapping(db, { ...m, id: 'm3', experiment_id: 'missing' })).toThrow(/FOREIGN KEY/);
     db.prepare(`DELETE FROM experiments WHERE id = 'e1'`).run();
     expect(listMappingRows(db, 'e1')).toEqual([]);

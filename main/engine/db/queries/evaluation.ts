@@ -144,7 +144,7 @@ export function getMappingRow(db: Database, id: string): MappingRow | undefined 
 }
 
 export function listMappingRows(db: Database, experimentId: string): MappingRow[] {
-  return db.prepare('SELECT * FROM mappings WHERE experiment_id = ? ORDER BY version').all(experimentId) as MappingRow[];
+  return db.prepare('SELECT * FROM mappings WHERE experiment_id = ? ORDER BY version DESC').all(experimentId) as MappingRow[];
 }
 
 export function upsertScore(
