@@ -53,9 +53,9 @@ test('the player is usable from the keyboard alone', async ({ page }) => {
   const canvas = page.getByTestId('player-canvas');
   await expect(counter).toHaveText(`1 / ${FRAMES}`);
   await expect(canvas).toHaveAttribute('data-rendered-frame', '0');
-  // Leave the select so the player's shortcuts apply.
-  await page.getByTestId('player-canvas').evaluate((el) => (el as HTMLElement).blur());
-  await page.locator('body').focus();
+  // Tab from the sequence select into the player canvas; its shortcuts apply from there.
+  await page.keyboard.press('Tab');
+  await expect(canvas).toBeFocused();
   await page.keyboard.press('ArrowRight');
   await expect(counter).toHaveText(`2 / ${FRAMES}`);
   await page.keyboard.press('Shift+ArrowRight');

@@ -6,7 +6,7 @@ import type { JobKindDefinition } from '../jobs/job-kind.js';
 import type { VideoExportResult } from './video-worker.js';
 
 export const videoExportJob: JobKindDefinition<VideoExportParams> = {
-  kind: 'export.video',
+  kind: 'exports.video',
   worker: new URL('./video-worker.js', import.meta.url),
   heavy: true,
   params: videoExportArgs,

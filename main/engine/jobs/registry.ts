@@ -8,7 +8,6 @@ import { compareJobKind } from '../eval/compare-job.js';
 import { labelsJobKind } from '../eval/labels-job.js';
 import { synthGenerateKind } from '../synth/synth-job.js';
 import { videoExportJob } from '../export/video-job.js';
-import { labelsExportJob } from '../export/labels-job.js';
 import { trainJobKind } from '../cause/train-job.js';
 import { predictJobKind } from '../cause/predict-job.js';
 

@@ -339,6 +339,8 @@ export function Player({ frames, protocol, clusterUrl = null, clusterCount = 0, 
         <canvas
           ref={canvasRef}
           className="player-canvas"
+          // Focusable so keyboard users Tab into the player; its shortcuts work from anywhere but fields.
+          tabIndex={0}
           data-testid="player-canvas"
           data-rendered-frame={renderedIndex}
           aria-label={frame === undefined ? 'No frame' : `Frame ${index + 1} of ${count}: ${frame.name}`}
