@@ -4,8 +4,7 @@
 import fs from 'node:fs';
 import sharp from 'sharp';
 import { StudioError } from '../../../shared/contract/errors.js';
-import { readLabelMap } from '../datasets/frame-source.js';
-import type { ClusterMap, RawLabelMap } from './histogram.js';
+import type { ClusterMap } from './histogram.js';
 
 const isPng = (b: Uint8Array) => b.length > 33 && b[0] === 0x89 && b[1] === 0x50 && b[2] === 0x4e && b[3] === 0x47;
 
@@ -47,28 +46,6 @@ export async function readGrayPng(file: string, what = 'cluster map'): Promise<G
 
 export async function readClusterPng(file: string): Promise<ClusterMap> {
   return readGrayPng(file, 'cluster map');
-}
-
-/**
- * A raw label map with exactly frame-source's readLabelMap values, faster: 8-bit gray PNGs (Cityscapes
- * *_labelIds.png, SynthDrive) are decoded by libvips; palette, colour and unusual files go to the
- * general decoder (libvips would expand a palette to colours and lose the indices).
- */
-export async function readLabelFast(file: string): Promise<RawLabelMap> {
-  let bytes: Buffer;
-  try {
-    bytes = await fs.promises.readFile(file);
-  } catch {
-    return readLabelMap(file); // its error names the file and the reason
-  }
-  if (!isPng(bytes) || bytes[24] !== 8 || bytes[25] !== 0 || bytes[28] !== 0) return readLabelMap(file);
-  try {
-    const { data, info } = await sharp(bytes, { failOn: 'truncated' }).extractChannel(0).raw().toBuffer({ resolveWithObject: true });
-    if (info.channels !== 1) return readLabelMap(file);
-    return { data: new Uint8Array(data.buffer, data.byteOffset, info.width * info.height), width: info.width, height: info.height };
-  } catch {
-    return readLabelMap(file);
-  }
 }
 
 /** Writes a cluster map as PNG: 8-bit when every id fits, else 16-bit. Used by tests and exports. */

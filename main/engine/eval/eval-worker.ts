@@ -8,8 +8,7 @@ import sharp from 'sharp';
 import { StudioError } from '../../../shared/contract/errors.js';
 import { LabelFreeAccumulator } from '../../../shared/metrics/label-free.js';
 import { openDatabase } from '../db/connection.js';
-import { listFrames, type FrameRecord } from '../datasets/frame-source.js';
-import { readLabelFast } from './cluster-png.js';
+import { listFrames, readLabelMap, type FrameRecord } from '../datasets/frame-source.js';
 import type { JobContext } from '../jobs/job-kind.js';
 import { applySampler, fullSampler, referenceSampler, type Sampler } from './geometry.js';
 import { encodeDense, encodeSparse, HistogramBuilder } from './histogram.js';
@@ -50,7 +49,7 @@ async function evaluate(ctx: JobContext, params: EvalJobParams, db: ReturnType<t
   const load = (f: FrameRecord) =>
     Promise.all([
       source.readClusters(f),
-      builder && f.labelPath ? readLabelFast(f.labelPath) : Promise.resolve(null),
+      builder && f.labelPath ? readLabelMap(f.labelPath) : Promise.resolve(null),
       labelFree ? source.readConfidence(f) : Promise.resolve(null),
       labelFree ? readLuma(f.imagePath) : Promise.resolve(null),
     ]);

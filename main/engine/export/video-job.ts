@@ -1,4 +1,4 @@
-// Job kind 'export.video': a sequence's segmentation as an MP4, recorded in the exports table.
+// Job kind 'exports.video': a sequence's segmentation as an MP4, recorded in the exports table.
 import { randomUUID } from 'node:crypto';
 import { videoExportArgs, type VideoExportParams } from '../../../shared/contract/exports.js';
 import { insertExport } from '../db/queries/exports.js';

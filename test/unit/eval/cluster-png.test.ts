@@ -2,8 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
-import { readLabelMap } from '../../../main/engine/datasets/frame-source.js';
-import { encodeClusterPng, readClusterPng, readGrayPng, readLabelFast } from '../../../main/engine/eval/cluster-png.js';
+import { encodeClusterPng, readClusterPng, readGrayPng } from '../../../main/engine/eval/cluster-png.js';
 import { tempDir } from '../../helpers/temp-workspace.js';
 
 const tmp = tempDir('cs-eval-png-');
@@ -32,25 +31,6 @@ describe('cluster and label PNG readers', () => {
     const file = path.join(tmp.dir, 'rgb.png');
     fs.writeFileSync(file, await sharp(Buffer.from(v), { raw: { width: 2, height: 2, channels: 1 } }).toColourspace('srgb').png().toBuffer());
     expect(Array.from((await readGrayPng(file)).data)).toEqual([0, 5, 250, 7]);
-  });
-
-  it('readLabelFast gives exactly readLabelMap values for gray, RGB and palette label files', async () => {
-    const W = 64;
-    const H = 16;
-    const ids = new Uint8Array(W * H).map((_, i) => (i >> 3) % 34);
-    const gray = path.join(tmp.dir, 'gray_labelIds.png');
-    const rgb = path.join(tmp.dir, 'rgb_labelIds.png');
-    const pal = path.join(tmp.dir, 'pal_labelIds.png');
-    fs.writeFileSync(gray, await sharp(Buffer.from(ids), { raw: { width: W, height: H, channels: 1 } }).toColourspace('b-w').png().toBuffer());
-    fs.writeFileSync(rgb, await sharp(Buffer.from(ids), { raw: { width: W, height: H, channels: 1 } }).png().toBuffer());
-    fs.writeFileSync(pal, await sharp(Buffer.from(ids), { raw: { width: W, height: H, channels: 1 } }).png({ palette: true, colours: 64, dither: 0 }).toBuffer());
-    for (const f of [gray, rgb, pal]) {
-      const ref = await readLabelMap(f);
-      const fast = await readLabelFast(f);
-      expect([fast.width, fast.height]).toEqual([ref.width, ref.height]);
-      expect(Buffer.from(fast.data).equals(Buffer.from(ref.data))).toBe(true);
-    }
-    expect(Array.from((await readLabelFast(gray)).data)).toEqual(Array.from(ids));
   });
 
   it('names the file when a cluster map is missing or not a PNG', async () => {
