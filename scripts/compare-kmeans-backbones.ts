@@ -63,8 +63,10 @@ try {
       const raw = await readLabelMap(frame.labelPath);
       const crop = await sharp(raw.data, { raw: { width: raw.width, height: raw.height, channels: 1 } })
         .resize(width, height, { fit: 'cover', position: 'centre', kernel: 'nearest' })
+        .extractChannel(0)
         .raw()
         .toBuffer();
+      if (crop.length !== width * height) throw new Error(`${frame.labelPath}: label crop has ${crop.length} values, expected ${width * height}`);
       labels.push(mapLabels(protocol, new Uint8Array(crop.buffer, crop.byteOffset, crop.length)));
     }
 

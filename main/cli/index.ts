@@ -12,6 +12,7 @@ import { register as registerWorkspace } from './commands/workspace.js';
 import { register as registerEval } from './commands/eval.js';
 import { register as registerMap } from './commands/map.js';
 import { register as registerCompare } from './commands/compare.js';
+import { register as registerBundle } from './commands/bundle.js';
 import { register as registerExport } from './commands/export.js';
 import { register as registerDemo } from './commands/demo.js';
 import { register as registerTrain } from './commands/train.js';
@@ -30,7 +31,7 @@ program
   .configureOutput({ outputError: () => {} }); // we print our own one-line error below
 
 const runtime = new CliRuntime(program);
-for (const register of [registerWorkspace, registerJobs, registerDatasets, registerServe, registerModels, registerFeatures, registerEval, registerMap, registerCompare, registerSynth, registerExport, registerTrain, registerPredict, registerDemo]) register(program, runtime);
+for (const register of [registerWorkspace, registerJobs, registerDatasets, registerServe, registerModels, registerFeatures, registerEval, registerMap, registerCompare, registerBundle, registerSynth, registerExport, registerTrain, registerPredict, registerDemo]) register(program, runtime);
 program.commands.forEach((c) => c.exitOverride().configureOutput({ outputError: () => {} }));
 for (const c of program.commands) for (const s of c.commands) s.exitOverride().configureOutput({ outputError: () => {} });
 

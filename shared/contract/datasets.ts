@@ -110,7 +110,7 @@ export const importParamsSchema = z
     path: z.string().min(1),
     format: z.enum(IMPORT_FORMATS).default('auto'),
     name: z.string().min(1).max(200).optional(),
-    /** Split name for formats without their own (folder, video); default 'train'. */
+    /** Folder, video: the split frames are filed under (default 'train'). Cityscapes, BDD100K: only this split. */
     split: z.string().min(1).max(40).regex(/^[A-Za-z0-9_-]+$/).optional(),
     /** Video: frames per second to sample; default: the source rate. */
     fps: z.number().positive().max(240).optional(),

@@ -190,6 +190,14 @@ export const labelsExportArgsSchema = z
   .strict();
 
 export const evaluationMethods = {
+  /** Writes a reproducible experiment bundle (tar: manifest with hashes, config, weights, mapping, metrics). */
+  'bundles.export': method<{ path: string; bytes: number; files: string[] }>()(
+    z.object({ experimentId: id, out: z.string().min(1), force: z.boolean().default(false) }).strict(),
+  ),
+  /** Registers a bundled experiment on a dataset of this workspace (features of the same backbone needed). */
+  'bundles.import': method<{ experimentId: string; mappingId: string | null; datasetId: string; featureSetId: string }>()(
+    z.object({ path: z.string().min(1), datasetId: id.optional(), name: z.string().min(1).max(200).optional() }).strict(),
+  ),
   /** Pseudo-labels of an experiment's predictions (a job; its result is the ExportRecord). */
   'exports.labels': method<{ jobId: string }>()(labelsExportArgsSchema),
   /** Starts the histogram job (or returns the stored histogram when it is up to date and not forced). */

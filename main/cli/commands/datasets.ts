@@ -76,7 +76,7 @@ export function register(program: Command, rt: CliRuntime): void {
     .description('register a dataset where it lies (Cityscapes, BDD100K, an image folder, or a video) and check it')
     .option('--format <format>', `one of ${IMPORT_FORMATS.join(', ')}`, format, 'auto' as ImportFormat)
     .option('--name <name>', 'dataset name (default: the folder or video name)')
-    .option('--split <split>', 'split for folders and videos (default: train, or the train/val/test folder names)')
+    .option('--split <split>', 'folders and videos: the split to file frames under (default: train, or train/val/test folder names); Cityscapes and BDD100K: import only this split')
     .option('--fps <fps>', 'video: frames per second to keep (default: the source rate)', positiveNumber)
     .option('--width <px>', 'video: frame width in the cache (height keeps the aspect)', positiveInt)
     .option('--height <px>', 'video: frame height in the cache', positiveInt)

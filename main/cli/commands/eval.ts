@@ -49,12 +49,27 @@ export function formatReport(r: EvalReport, labelFree?: LabelFreeReport): string
   return lines.join('\n');
 }
 
-/** Runs (or reuses) the histogram job and returns the histogram id. */
+/** Per-cluster label-free signals, largest clusters first. */
+export function formatLabelFree(l: LabelFreeReport): string {
+  const order = l.pixelShare
+    .map((share, k) => ({ k, share: share ?? 0 }))
+    .filter((x) => x.share > 0)
+    .sort((a, b) => b.share - a.share);
+  const rows = order.map(({ k, share }) => [k, Number((share * 100).toFixed(2)), pct(l.meanConfidence[k], 1), pct(l.flickerStaticPerCluster[k], 2)]);
+  return [
+    `${l.frames} frames, ${l.usedClusters}/${l.clusters} clusters used, geometry ${l.geometry}`,
+    `flicker (static regions: luma change ≤ ${l.staticThreshold}/255 between consecutive frames) ${pct(l.flickerStatic, 2)} % over ${l.framePairs} frame pairs; all pixels ${pct(l.flickerAll, 2)} %`,
+    '',
+    table(['cluster', 'pixels %', 'mean confidence %', 'static flicker %'], rows),
+  ].join('\n');
+}
+
+/** Runs (or reuses) the histogram job and returns the histogram id, or null when there is no ground truth. */
 export async function ensureHistogram(
   rt: CliRuntime,
   engine: Engine,
   args: { experimentId: string; datasetId?: string; split?: string; protocol: string; geometry: 'reference' | 'full'; force?: boolean; labelFree?: boolean },
-): Promise<string> {
+): Promise<string | null> {
   const started = await engine.call('eval.run', {
     experimentId: args.experimentId,
     ...(args.datasetId ? { datasetId: args.datasetId } : {}),
@@ -68,10 +83,7 @@ export async function ensureHistogram(
   await rt.runJob(engine, started.jobId!, 'evaluating');
   const job = await engine.call('jobs.get', { id: started.jobId! });
   const result = job.result as { histogramId: string | null } | null;
-  if (!result?.histogramId) {
-    throw new StudioError('invalid_input', 'the dataset has no ground truth for the predicted frames: nothing to score (label-free signals were stored)');
-  }
-  return result.histogramId;
+  return result?.histogramId ?? null;
 }
 
 export function register(program: Command, rt: CliRuntime): void {
@@ -114,16 +126,56 @@ export function register(program: Command, rt: CliRuntime): void {
             force: o.force === true,
             labelFree: o.labelFree,
           });
+          const labelFree = (await engine.call('eval.labelFree', { experimentId: o.experiment })).find(
+            (l) => (!o.dataset || l.datasetId === o.dataset) && l.geometry === o.geometry && (l.split ?? undefined) === o.split,
+          );
+          if (!histogramId) {
+            if (!labelFree) throw new StudioError('invalid_input', 'the dataset has no ground truth and no label-free signals were computed');
+            rt.print({ labelFree }, () => `no ground truth for these frames: label-free signals only\n\n${formatLabelFree(labelFree)}`);
+            return;
+          }
           const report = await engine.call('eval.score', {
             histogramId,
             mapping: absolutizeSpec(o.mapping, ['hungarian', 'majority']),
             worstFrames: worst,
           });
-          const lf = (await engine.call('eval.labelFree', { experimentId: o.experiment })).find(
-            (l) => l.datasetId === report.datasetId && l.geometry === report.geometry,
-          );
+          const lf = labelFree && labelFree.datasetId === report.datasetId ? labelFree : undefined;
           rt.print({ ...report, labelFree: lf ?? null }, () => formatReport(report, lf));
         });
       },
     );
+}
+
+/**
+ * `cause-studio export labels`: attach to the `export` command group (main/cli/commands/export.ts calls
+ * this with its group, so the evaluation side owns the pseudo-label options).
+ */
+export function registerExportLabels(exp: Command, rt: CliRuntime): void {
+  exp
+    .command('labels')
+    .description('pseudo-labels: Cityscapes *_gtFine_{labelIds,labelTrainIds,color}.png + mapping.json, or raw cluster-id PNGs')
+    .requiredOption('--experiment <id>', 'experiment whose predictions to export')
+    .requiredOption('--out <dir>', 'output folder (appears only when complete)')
+    .option('--dataset <id>', 'frames to export (default: the experiment’s own dataset)')
+    .option('--split <name>', 'only this split')
+    .option('--format <f>', 'cityscapes | clusters', 'cityscapes')
+    .option('--mapping <spec>', 'hungarian | majority | <mapping-id> | <file.json> (default: newest saved, else hungarian)')
+    .option('--force', 'replace an existing output folder')
+    .action(async (o: { experiment: string; out: string; dataset?: string; split?: string; format: string; mapping?: string; force?: boolean }) => {
+      if (o.format !== 'cityscapes' && o.format !== 'clusters') throw new StudioError('bad_request', `--format must be cityscapes or clusters (got '${o.format}')`);
+      await rt.withEngine({ runJobs: true }, async (engine) => {
+        const { jobId } = await engine.call('exports.labels', {
+          experimentId: o.experiment,
+          out: path.resolve(o.out),
+          format: o.format as 'cityscapes' | 'clusters',
+          ...(o.dataset ? { datasetId: o.dataset } : {}),
+          ...(o.split ? { split: o.split } : {}),
+          ...(o.mapping ? { mapping: absolutizeSpec(o.mapping, ['hungarian', 'majority']) } : {}),
+          force: o.force === true,
+        });
+        await rt.runJob(engine, jobId, 'export labels');
+        const rec = (await engine.call('jobs.get', { id: jobId })).result as { path: string; bytes: number; summary: { frames?: number; files?: number } };
+        rt.print(rec, () => `${rec.path}  (${rec.summary.frames ?? 0} frames, ${rec.summary.files ?? 0} files, ${(rec.bytes / 1e6).toFixed(1)} MB)`);
+      });
+    });
 }

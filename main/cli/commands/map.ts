@@ -44,6 +44,7 @@ export function register(program: Command, rt: CliRuntime): void {
               protocol: o.protocol,
               geometry: o.geometry as 'reference' | 'full',
             }));
+          if (!histogramId) throw new StudioError('invalid_input', 'the dataset has no ground truth: a Hungarian or majority mapping needs one (edit a mapping by hand and import it instead)');
           const m = await engine.call('mappings.propose', {
             histogramId,
             method: o.method as 'hungarian' | 'majority',

@@ -21,6 +21,8 @@ export interface LayoutScan {
   readonly orphanLabels: string[];
   readonly notes: string[];
   readonly scannedLabels: number;
+  /** Image-like files the studio does not read (reported). */
+  readonly unsupported?: readonly string[];
 }
 
 const SPLIT_ORDER = ['train', 'val', 'test'];

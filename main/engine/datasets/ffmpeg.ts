@@ -57,7 +57,8 @@ export function findFfmpeg(configured?: string | null): string {
   try {
     const req = createRequire(import.meta.url);
     const pkg = req('@ffmpeg-installer/ffmpeg') as { path?: string };
-    if (pkg.path) candidates.push(pkg.path);
+    // Packaged, the binary is unpacked beside the asar (electron-builder asarUnpack): a file inside app.asar cannot run.
+    if (pkg.path) candidates.push(pkg.path.replace(`app.asar${path.sep}`, `app.asar.unpacked${path.sep}`));
   } catch {
     /* optional dependency absent */
   }

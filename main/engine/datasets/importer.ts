@@ -9,14 +9,14 @@ import { importParamsSchema, type DatasetFormat } from '../../../shared/contract
 import { StudioError } from '../../../shared/contract/errors.js';
 import { getBuiltinProtocol, type LabelProtocol } from '../../../shared/protocols/index.js';
 import type { NewDataset, NewFrame, NewSequence } from '../db/queries/datasets.js';
-import type { FrameCandidate, LayoutScan } from './candidates.js';
+import { splitRank, type FrameCandidate, type LayoutScan } from './candidates.js';
 import { findFfmpeg, probeVideo, rationalValue, toRational } from './ffmpeg.js';
 import { bdd100kRoot, scanBdd100k } from './layouts/bdd100k.js';
 import { cityscapesRoot, scanCityscapes } from './layouts/cityscapes.js';
 import { scanFolder } from './layouts/folder.js';
 import { nothingUsableError, runPreflight } from './preflight.js';
 import { resolveProtocolSpec } from './protocols.js';
-import { isDir, isImageFile, isVideoFile, listFiles, stemOf } from './scan.js';
+import { isDir, isImageFile, isVideoFile, listFiles, naturalCompare, stemOf } from './scan.js';
 import { extractFrames, frameFileName } from './video.js';
 
 export const importJobParamsSchema = importParamsSchema.extend({
@@ -107,6 +107,16 @@ export async function runImport(params: ImportJobParams, env: ImportEnv): Promis
     }
   }
   throwIfCancelled();
+  // Layouts with their own splits: --split picks one of them.
+  if (params.split !== undefined && (requested === 'cityscapes' || requested === 'bdd100k')) {
+    const present = [...new Set(scan.candidates.map((c) => c.split))].sort((a, b) => splitRank(a) - splitRank(b) || naturalCompare(a, b));
+    if (!present.includes(params.split)) {
+      throw new StudioError('invalid_input', `${scan.root}: no split '${params.split}' here (found: ${present.join(', ') || 'none'})`);
+    }
+    const keep = params.split;
+    scan = { ...scan, candidates: scan.candidates.filter((c) => c.split === keep), orphanLabels: scan.orphanLabels.filter((o) => o.split('/').includes(keep)) };
+    notes.push(`only split ${keep} imported`);
+  }
 
   const hasLabels = scan.candidates.some((c) => c.labelRel !== null);
   let protocol: LabelProtocol | null = resolved?.protocol ?? null;

@@ -5,7 +5,7 @@
 import path from 'node:path';
 import type { DatasetFormat, PreflightIssue, PreflightReport } from '../../../shared/contract/datasets.js';
 import { StudioError } from '../../../shared/contract/errors.js';
-import { unknownValues, type LabelProtocol } from '../../../shared/protocols/index.js';
+import { IGNORE, unknownValues, type LabelProtocol } from '../../../shared/protocols/index.js';
 import type { NewFrame, NewSequence } from '../db/queries/datasets.js';
 import { readImageHeader } from '../images/image-header.js';
 import { readLabelMapSync } from '../images/decode.js';
@@ -156,6 +156,9 @@ export function runPreflight(scan: LayoutScan, options: PreflightOptions): Prefl
       }
     }
   }
+  for (const u of scan.unsupported ?? []) {
+    issue({ kind: 'unsupported_file', file: u, message: `${u}: not a PNG or JPEG; convert it to import this frame`, dropped: true });
+  }
   for (const o of scan.orphanLabels) {
     issue({ kind: 'orphan_label', file: o, message: `${o}: label map without a matching image; ignored`, dropped: false });
   }
@@ -173,6 +176,7 @@ export function runPreflight(scan: LayoutScan, options: PreflightOptions): Prefl
   const checkStart = Date.now();
   let stoppedEarly = false;
   const hist = new Uint32Array(256);
+  const validPixelsBySplit: Record<string, { checked: number; valid: number }> = {};
   toCheck.every((f, i) => {
     if (Date.now() - checkStart > budgetMs) {
       stoppedEarly = true;
@@ -205,6 +209,11 @@ export function runPreflight(scan: LayoutScan, options: PreflightOptions): Prefl
     for (let p = 0; p < d.length; p++) hist[d[p]!]!++;
     for (let v = 0; v < 256; v++) labelValues[v]! += hist[v]!;
     if (options.protocol) {
+      let valid = 0;
+      for (let v = 0; v < 256; v++) if (options.protocol.lut[v] !== IGNORE) valid += hist[v]!;
+      const sv = (validPixelsBySplit[f.split] ??= { checked: 0, valid: 0 });
+      sv.checked++;
+      sv.valid += valid;
       const unknown = unknownValues(options.protocol, hist);
       if (unknown.length > 0) {
         const px = unknown.reduce((s, v) => s + hist[v]!, 0);
@@ -278,6 +287,12 @@ export function runPreflight(scan: LayoutScan, options: PreflightOptions): Prefl
         : `label values checked on ${labelsChecked} of ${labelled.length} label maps (evenly spread sample` +
             `${stoppedEarly ? `, stopped at the ${budgetMs / 1000} s budget` : ''}; --check-labels all checks every one)`,
     );
+  }
+  for (const [split, v] of Object.entries(validPixelsBySplit)) {
+    // e.g. Cityscapes' gtFine/test: the files exist but the benchmark withholds the annotation
+    if (v.checked > 0 && v.valid === 0) {
+      notes.push(`split ${split}: the ${v.checked} checked label maps hold only values ${options.protocol!.id} ignores; they cannot be used for evaluation`);
+    }
   }
   if (sequences.length > MAX_REPORTED_SEQUENCES) {
     notes.push(`per-sequence counts list the first ${MAX_REPORTED_SEQUENCES} of ${sequences.length} sequences (datasets.sequences has all)`);

@@ -67,6 +67,9 @@ export const datasetHandlers: HandlerGroup<
     // A bad protocol (unknown id, invalid JSON) fails now, with its message, rather than as a failed job.
     if (args.protocol !== undefined) resolveProtocolSpec(ctx.db, args.protocol);
     const labels = args.labels !== undefined ? path.resolve(args.labels) : undefined;
+    if (labels !== undefined && !fs.existsSync(labels)) {
+      throw new StudioError('not_found', `${labels}: label folder does not exist`, { file: labels });
+    }
     const protocol =
       args.protocol !== undefined && /[\\/]|\.json$/.test(args.protocol) ? path.resolve(args.protocol) : args.protocol;
     const datasetId = args.datasetId ?? newDatasetId();

@@ -1,4 +1,5 @@
 // eval.* and mappings.* methods. Pixel work runs in jobs; everything here reads stored histograms.
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { StudioError } from '../../../shared/contract/errors.js';
@@ -7,6 +8,8 @@ import { getDataset } from '../datasets/frame-source.js';
 import { getProtocol } from '../datasets/protocols.js';
 import { findHistogram, listLabelFree } from '../db/queries/evaluation.js';
 import type { EvalJobParams } from '../eval/eval-job.js';
+import { insertExport } from '../db/queries/exports.js';
+import { exportBundle, importBundle } from '../eval/bundle.js';
 import type { CompareJobParams } from '../eval/compare-job.js';
 import type { LabelsJobParams } from '../eval/labels-job.js';
 import { getExperimentInfo, openPredictionSource } from '../eval/predictions.js';
@@ -28,6 +31,8 @@ import {
 import type { HandlerGroup } from './handler-types.js';
 
 type EvalMethods =
+  | 'bundles.export'
+  | 'bundles.import'
   | 'exports.labels'
   | 'eval.run'
   | 'eval.histograms'
@@ -43,6 +48,22 @@ type EvalMethods =
   | 'mappings.export';
 
 export const evaluationHandlers: HandlerGroup<EvalMethods> = {
+  'bundles.export': ({ experimentId, out, force }, ctx) => {
+    const r = exportBundle(ctx.db, ctx.workspace, experimentId, out, force);
+    insertExport(ctx.db, {
+      id: `bundle-${randomUUID().slice(0, 8)}`,
+      kind: 'bundle',
+      experimentId,
+      jobId: null,
+      path: r.path,
+      bytes: r.bytes,
+      params: { experimentId },
+      summary: { files: r.files },
+    });
+    return r;
+  },
+  'bundles.import': ({ path: file, datasetId, name }, ctx) =>
+    importBundle(ctx.db, ctx.workspace, file, { ...(datasetId ? { datasetId } : {}), ...(name ? { name } : {}) }),
   'exports.labels': (args, ctx) => {
     const exp = getExperimentInfo(ctx.db, args.experimentId);
     const datasetId = args.datasetId ?? exp.datasetId;

@@ -183,9 +183,16 @@ export async function runUtilityHost(parent: ParentPortLike, options: UtilityHos
     for (const close of renderers.values()) close();
     renderers.clear();
     // Closing the engine lets running jobs checkpoint and marks the database cleanly closed.
-    if (engine) await engine.close();
+    let code = 0;
+    try {
+      if (engine) await engine.close();
+    } catch (err) {
+      // Still exit: main is waiting to quit, and a restart will recover the workspace.
+      console.error(`engine shutdown failed: ${err instanceof Error ? err.message : String(err)}`);
+      code = 1;
+    }
     send({ type: 'stopped' });
-    exit(0);
+    exit(code);
   };
 
   const apply = (msg: HostControlMessage, port: MessagePortMainLike | undefined, eng: Engine) => {

@@ -10,9 +10,6 @@ export interface RGBImage {
   readonly height: number;
 }
 
-// Worker threads share libvips' cache; frames are read once per pass, so caching only costs memory.
-sharp.cache(false);
-
 /** Decodes any image sharp reads to packed 8-bit RGB (alpha dropped, gray expanded, EXIF orientation NOT applied). */
 export async function readImageRGB(file: string): Promise<RGBImage> {
   try {

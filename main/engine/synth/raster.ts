@@ -136,6 +136,7 @@ export class Rasterizer {
   private readonly spanX0: Int32Array;
   private readonly spanX1: Int32Array;
   private readonly colXn: Float64Array;
+  private readonly edges: Int32Array;
 
   constructor(width: number, height: number) {
     this.width = width;
@@ -152,6 +153,7 @@ export class Rasterizer {
     this.spanX0 = new Int32Array(height);
     this.spanX1 = new Int32Array(height);
     this.colXn = new Float64Array(width);
+    this.edges = new Int32Array(n);
     // fixed table of sensor noise (uniform in [-0.5, 0.5) × 256), indexed from a per-frame offset
     this.noiseTable = new Int8Array(NOISE_TABLE + 3);
     for (let i = 0; i < this.noiseTable.length; i++) this.noiseTable[i] = (noise.hash3(i, 7, 99) & 255) - 128;
@@ -636,12 +638,18 @@ export class Rasterizer {
     const pFlags = this.pFlags;
     const shadowMask = this.shadow;
     const vignette = this.vignette;
+    const edges = this.edges;
+    let edgeCount = 0;
     for (let y = 0; y < H; y++) {
       const yn = (y + 0.5 - cam.cy) / f;
       for (let x = 0; x < W; x++) {
         const i = y * W + x;
         const xn = colXn[x]!;
         const id = prim[i]!;
+        // a pixel on a primitive boundary (seen from either side) gets anti-aliased below
+        if ((x + 1 < W && prim[i + 1] !== id) || (y + 1 < H && prim[i + W] !== id) || (x > 0 && prim[i - 1] !== id) || (y > 0 && prim[i - W] !== id)) {
+          edges[edgeCount++] = i;
+        }
         let r: number;
         let g: number;
         let b: number;
@@ -718,10 +726,11 @@ export class Rasterizer {
     // across the edge (a partial-coverage estimate); labels keep the pixel-centre class.
     const rgb = this.rgb;
     rgb.set(shaded);
-    for (let y = 0; y < H; y++) {
-      for (let x = 0; x < W; x++) {
-        const i = y * W + x;
-        const p = prim[i]!;
+    for (let e = 0; e < edgeCount; e++) {
+      const i = edges[e]!;
+      const x = i % W;
+      const y = (i - x) / W;
+      const p = prim[i]!;
         let n = 0;
         let sr = 0;
         let sg = 0;
@@ -754,14 +763,12 @@ export class Rasterizer {
           sb += shaded[o + 2]!;
           n++;
         }
-        if (n === 0) continue;
         const o = i * 3;
         const wSelf = 2;
         const inv = 1 / (wSelf + n * 0.5);
         rgb[o] = ((shaded[o]! * wSelf + sr * 0.5) * inv + 0.5) | 0;
         rgb[o + 1] = ((shaded[o + 1]! * wSelf + sg * 0.5) * inv + 0.5) | 0;
         rgb[o + 2] = ((shaded[o + 2]! * wSelf + sb * 0.5) * inv + 0.5) | 0;
-      }
     }
   }
 }

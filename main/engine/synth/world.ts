@@ -80,6 +80,8 @@ export interface SequenceSpec {
   readonly width: number;
   readonly height: number;
   readonly weather: WeatherOption;
+  /** Replaces parts of the weather's lighting (benchmarks use it to measure what each effect adds). */
+  readonly lightingOverride?: Partial<Lighting>;
 }
 
 const CAR_COLOURS: readonly (readonly [RGB, number])[] = [
@@ -163,7 +165,7 @@ export class SynthSequence {
     const root = new Rng(hash3(spec.seed, spec.sequence, 0x51d));
     const weatherRng = root.fork(1);
     this.weather = pickWeather(spec.weather, weatherRng);
-    this.lighting = weatherLighting(this.weather, weatherRng);
+    this.lighting = { ...weatherLighting(this.weather, weatherRng), ...spec.lightingOverride };
     const rng = root.fork(2);
     this.laneW = rng.range(3.0, 3.6);
     this.lanesPerDir = rng.chance(0.25) ? 2 : 1;
@@ -620,7 +622,7 @@ export class SynthSequence {
     // parked vehicles
     if (side.parking) {
       for (let q = block.s0 + rng.range(1, 4); q < block.s1 - 4; ) {
-        if (rng.chance(0.8)) {
+        if (rng.chance(0.65)) {
           const big = rng.chance(0.06);
           const len2 = big ? rng.range(6, 7.5) : rng.range(3.8, 4.9);
           const yaw = (rng.chance(0.85) ? 0 : Math.PI) + rng.range(-0.03, 0.03);

@@ -16,7 +16,6 @@ import { encodeClusterMap } from '../../../main/engine/cause/prediction-png.js';
 import { listFrames, readLabelMap, type FrameRecord } from '../../../main/engine/datasets/frame-source.js';
 import { insertExperiment } from '../../../main/engine/db/queries/experiments.js';
 import { createEngine, type Engine } from '../../../main/engine/engine.js';
-import { classToRawTable, clustersToLabelIds, writeCityscapesLabels } from '../../../main/engine/eval/export-labels.js';
 import { generateSynthDrive } from '../../../main/engine/synth/generate.js';
 import { REPO_ROOT, tempDir } from '../../helpers/temp-workspace.js';
 
@@ -149,19 +148,26 @@ describe('evaluation through the engine', () => {
     const e = engine!;
     const report = await e.call('eval.score', { histogramId: histFull, mapping: 'hungarian', worstFrames: 3 });
     expect(report.mapping.filter((t) => t < 0)).toEqual([]); // K = C: a full bijection
-    // Export the mapped predictions as Cityscapes label files (the studio's exporter) ...
+    // Export the mapped predictions as Cityscapes label files through the studio's export job ...
     const out = path.join(tmp.dir, 'export');
-    const toRaw = classToRawTable(cs27);
-    const mapping = Int32Array.from(report.mapping);
-    for (const f of frames) {
-      const ids = predictions.get('exp-a')!.get(f.id)!;
-      await writeCityscapesLabels(out, f.name, clustersToLabelIds(ids, mapping, toRaw), f.width, f.height);
-    }
+    const { jobId } = await e.call('exports.labels', { experimentId: 'exp-a', format: 'cityscapes', mapping: 'hungarian', out });
+    const job = await e.call('jobs.wait', { id: jobId });
+    expect(job.state, job.error ?? '').toBe('succeeded');
+    const rec = (await e.call('jobs.get', { id: jobId })).result as { path: string; summary: { frames: number } };
+    expect(rec.path).toBe(out);
+    expect(rec.summary.frames).toBe(6);
+    expect(fs.readdirSync(tmp.dir).filter((n) => n.includes('.partial-'))).toEqual([]);
+    expect(JSON.parse(fs.readFileSync(path.join(out, 'mapping.json'), 'utf8')).schemaVersion).toBe(1);
+    const city = fs.readdirSync(out).filter((n) => n !== 'mapping.json');
+    expect(city.length).toBe(1);
+    expect(fs.readdirSync(path.join(out, city[0]!)).filter((n) => n.endsWith('_gtFine_color.png')).length).toBe(6);
+    // Without force an existing output is refused, naming it.
+    await expect(e.call('exports.labels', { experimentId: 'exp-a', out })).rejects.toThrow(/export: already exists/);
     // ... and score them the way the field's script does: a labelId confusion matrix over the 27 classes.
     const conf = new Map<string, number>();
     for (const f of frames) {
       const gt = await readLabelMap(f.labelPath!);
-      const file = path.join(out, f.name.split('_')[0]!, `${f.name}_gtFine_labelIds.png`);
+      const file = path.join(out, city[0]!, `${f.name}_gtFine_labelIds.png`);
       const pred = await readLabelMap(file);
       for (let i = 0; i < gt.data.length; i++) {
         const g = gt.data[i]!;

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { detectFormat, importJobParamsSchema, runImport, type ImportOutcome } from '../../../main/engine/datasets/importer.js';
 import { naturalCompare } from '../../../main/engine/datasets/scan.js';
+import { spreadOrder } from '../../../main/engine/datasets/preflight.js';
 import { tempDir } from '../../helpers/temp-workspace.js';
 import { makeBddTree, makeBrokenFolder, makeCityscapesTree, writeLabel, writeRgb } from './fixtures.js';
 
@@ -82,6 +83,25 @@ describe('Cityscapes importer', () => {
     expect(f0.imageMtime).toBeCloseTo(st.mtimeMs, 0);
     expect([f0.width, f0.height]).toEqual([64, 32]);
     expect(fs.existsSync(path.join(tmp.dir, 'ws'))).toBe(false);
+  });
+});
+
+describe('split selection', () => {
+  it('imports only the requested split of a Cityscapes tree, and names the splits when it is absent', async () => {
+    const o = await importOf({ path: cs, split: 'val' });
+    expect(o.frames.map((f) => f.name)).toEqual(['lindau_000000_000019']);
+    expect(o.dataset.report.issues).toEqual([]);
+    await expect(importOf({ path: cs, split: 'nope' })).rejects.toThrow(/no split 'nope' here \(found: train, val, test, demoVideo\)/);
+  });
+});
+
+describe('cancellation', () => {
+  it('stops with a cancelled error when the job is cancelled', async () => {
+    const ac = new AbortController();
+    ac.abort();
+    await expect(
+      runImport(importJobParamsSchema.parse({ path: cs }), { workspaceRoot: tmp.dir, db: null, fallbackDatasetId: 'ds-x', signal: ac.signal }),
+    ).rejects.toMatchObject({ code: 'cancelled' });
   });
 });
 
@@ -172,6 +192,24 @@ describe('image folder importer with broken files', () => {
     const o = await importOf({ path: root, labelCheckLimit: 2 });
     expect(o.dataset.report.labelsChecked).toBe(2);
     expect(o.dataset.report.notes.join('\n')).toMatch(/checked on 2 of 6 label maps/);
+  });
+
+  it('names image files it cannot read and notes a split whose labels are all void', async () => {
+    const root = path.join(tmp.dir, 'odd');
+    await writeRgb(path.join(root, 'images', 'a.png'), 8, 8);
+    await writeLabel(path.join(root, 'labels', 'a.png'), 8, 8, [0, 3]);
+    fs.writeFileSync(path.join(root, 'images', 'b.bmp'), 'BM');
+    const o = await importOf({ path: root });
+    expect(o.dataset.report.issues).toEqual([
+      { kind: 'unsupported_file', file: 'images/b.bmp', message: 'images/b.bmp: not a PNG or JPEG; convert it to import this frame', dropped: true },
+    ]);
+    expect(o.dataset.report.notes.join('\n')).toMatch(/split train: the 1 checked label maps hold only values cityscapes-27 ignores/);
+  });
+
+  it('visits a label sample so that every prefix is spread out', () => {
+    expect(spreadOrder(8)).toEqual([0, 4, 2, 6, 1, 5, 3, 7]);
+    expect(spreadOrder(5).sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4]);
+    expect(spreadOrder(5).slice(0, 2)).toEqual([0, 4]);
   });
 
   it('rejects an unknown protocol and reads a custom protocol file', async () => {

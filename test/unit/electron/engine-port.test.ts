@@ -140,7 +140,8 @@ function rendererTarget(
   return target;
 }
 
-function waitFor(cond: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
+// Generous: the machines running this are often heavily shared.
+function waitFor(cond: () => boolean, what: string, timeoutMs = 60_000): Promise<void> {
   const start = Date.now();
   return new Promise((resolve, reject) => {
     const tick = () => {
@@ -188,7 +189,7 @@ afterEach(async () => {
   fs.rmSync(tmp, { recursive: true, force: true });
 });
 
-describe('Electron transport: main ↔ engine utility process ↔ preload', () => {
+describe('Electron transport: main ↔ engine utility process ↔ preload', { timeout: 120_000 }, () => {
   it('answers contract calls made before the engine was up, with typed errors for bad ones', async () => {
     const client = createPortClient();
     const engine = supervisor();

@@ -1,10 +1,12 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { isStudioError } from '../../../shared/contract/errors.js';
 import { framePaths, generateSynthDrive, MANIFEST_NAME, type SynthOptions } from '../../../main/engine/synth/generate.js';
-import { readGray16, readGray8, readRgb, tempDir } from './helpers.js';
+import { readGray16, readGray8, readRgb, removeTempDirs, tempDir } from './helpers.js';
+
+afterAll(removeTempDirs);
 
 const base = (out: string, extra: Partial<SynthOptions> = {}): SynthOptions => ({
   out,

@@ -4,8 +4,17 @@ import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 
+const created: string[] = [];
+
 export function tempDir(prefix = 'synthdrive-'): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  created.push(dir);
+  return dir;
+}
+
+/** Removes every folder tempDir made (call from afterAll). */
+export function removeTempDirs(): void {
+  for (const d of created.splice(0)) fs.rmSync(d, { recursive: true, force: true });
 }
 
 export async function readGray8(file: string): Promise<{ data: Uint8Array; width: number; height: number }> {

@@ -1,8 +1,10 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import path from 'node:path';
 import { encodePng } from '../../../main/engine/synth/png.js';
-import { readGray16, readGray8, readRgb, tempDir } from './helpers.js';
+import { readGray16, readGray8, readRgb, removeTempDirs, tempDir } from './helpers.js';
+
+afterAll(removeTempDirs);
 
 describe('encodePng', () => {
   const W = 37;

@@ -10,6 +10,8 @@ import { isDir, isImageFile, listFiles, relPath, stemOf } from '../scan.js';
 const IMAGE_DIR_NAMES = ['images', 'image', 'img', 'imgs', 'rgb', 'image_2', 'frames'];
 const LABEL_DIR_NAMES = ['labels', 'label', 'masks', 'mask', 'gt', 'semantic', 'annotations', 'labelids'];
 const LABEL_SUFFIXES = ['_gtFine_labelIds', '_labelIds', '_labelids', '_train_id', '_trainIds', '_label', '_mask', '_gt'];
+/** Image files people keep beside their frames that the studio does not read: named, not silently skipped. */
+const UNSUPPORTED_IMAGES = new Set(['.bmp', '.tif', '.tiff', '.webp', '.gif', '.heic', '.ppm', '.pgm']);
 const SPLITS: Record<string, string> = {
   train: 'train',
   training: 'train',
@@ -104,5 +106,8 @@ export function scanFolder(userPath: string, options: FolderOptions = {}): Layou
     };
   });
   const orphanLabels = labelRels.filter((l) => !used.has(l)).map((l) => relPath(root, path.join(labelsDir!, l)));
-  return { root, candidates, orphanLabels, notes, scannedLabels: labelRels.length };
+  const unsupported = listFiles(imagesDir, (n) => UNSUPPORTED_IMAGES.has(path.extname(n).toLowerCase())).map((rel) =>
+    relPath(root, path.join(imagesDir, rel)),
+  );
+  return { root, candidates, orphanLabels, notes, scannedLabels: labelRels.length, unsupported };
 }

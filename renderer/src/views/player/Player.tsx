@@ -305,7 +305,7 @@ export function Player({ frames, protocol, clusterUrl = null, clusterCount = 0, 
           setGotoOpen(true);
           break;
         case 'opacity':
-          setOpacity((o) => Math.round(Math.min(1, Math.max(0, o + action.delta)) * 10) / 10);
+          setOpacity((o) => Math.round(Math.min(1, Math.max(0, o + action.delta)) * 20) / 20);
           break;
         case 'toggle-layer':
           setLayers((l) => l ^ LAYER_BITS[action.layer]);

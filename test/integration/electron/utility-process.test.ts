@@ -10,13 +10,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../../..');
 const entry = path.join(root, 'main', 'engine', 'host', 'utility-entry.ts');
-const fakeParentPort = path.join(here, 'fixtures', 'fake-parent-port.mjs');
+const fakeParentPort = path.join(root, 'test', 'fixtures', 'electron', 'fake-parent-port.mjs');
 
 let tmp: string;
 beforeAll(() => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'studio-utility-'));
 });
-afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+const started: ChildProcess[] = [];
+afterAll(() => {
+  // A test that timed out must not leave its engine process behind.
+  for (const c of started) if (c.exitCode === null && c.signalCode === null) c.kill();
+  fs.rmSync(tmp, { recursive: true, force: true });
+});
 
 function start(args: string[]): {
   child: ChildProcess;
@@ -28,13 +33,14 @@ function start(args: string[]): {
     cwd: root,
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
+  started.push(child);
   const messages: { type: string }[] = [];
   child.on('message', (m) => messages.push(m as { type: string }));
   const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   return { child, messages, exit };
 }
 
-async function until(cond: () => boolean, what: string, ms = 60_000) {
+async function until(cond: () => boolean, what: string, ms = 110_000) {
   const t0 = Date.now();
   while (!cond()) {
     if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);

@@ -1,0 +1,181 @@
+// bench:player — frames per second when stepping the sequence player through cached 1024×512 frames
+// (image + ground-truth mask drawn by the WebGL2 palette shader) in headless Debian Chromium, against a
+// real `cause-studio serve`. Target ≥ 30 fps.
+//
+//   npm run bench:player            (FRAMES=80 by default; BENCH_FRAMES=N to change)
+//
+// Prints the figures, the command, and a final `BENCH {json}` line.
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import sharp from 'sharp';
+import WebSocket from 'ws';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const FRAMES = Number(process.env.BENCH_FRAMES ?? 80);
+const WIDTH = 1024;
+const HEIGHT = 512;
+
+async function writeCityscapesSequence(root: string): Promise<void> {
+  const imgDir = path.join(root, 'leftImg8bit', 'train', 'benchcity');
+  const gtDir = path.join(root, 'gtFine', 'train', 'benchcity');
+  fs.mkdirSync(imgDir, { recursive: true });
+  fs.mkdirSync(gtDir, { recursive: true });
+  const rgb = Buffer.alloc(WIDTH * HEIGHT * 3);
+  const ids = Buffer.alloc(WIDTH * HEIGHT);
+  for (let f = 0; f < FRAMES; f++) {
+    const carX = Math.floor((f / FRAMES) * (WIDTH - 200));
+    for (let y = 0; y < HEIGHT; y++) {
+      for (let x = 0; x < WIDTH; x++) {
+        const i = y * WIDTH + x;
+        const car = x >= carX && x < carX + 200 && y > 260 && y < 380;
+        const sky = y < 220;
+        // labelIds: sky 23, road 7, car 26, building 11 on the sides.
+        const building = !sky && !car && y < 260 && (x < 200 || x > WIDTH - 220);
+        ids[i] = car ? 26 : sky ? 23 : building ? 11 : 7;
+        const n = (x * 7 + y * 13 + f * 3) % 17;
+        rgb[i * 3] = car ? 150 + n : sky ? 120 + (y >> 3) : building ? 110 + n : 80 + n;
+        rgb[i * 3 + 1] = car ? 30 + n : sky ? 160 : building ? 100 + n : 78 + n;
+        rgb[i * 3 + 2] = car ? 40 : sky ? 220 : building ? 90 : 82 + n;
+      }
+    }
+    const stem = `benchcity_000000_${String(f).padStart(6, '0')}`;
+    await sharp(rgb, { raw: { width: WIDTH, height: HEIGHT, channels: 3 } }).png({ compressionLevel: 1 }).toFile(path.join(imgDir, `${stem}_leftImg8bit.png`));
+    await sharp(ids, { raw: { width: WIDTH, height: HEIGHT, channels: 1 } }).png({ compressionLevel: 1 }).toFile(path.join(gtDir, `${stem}_gtFine_labelIds.png`));
+  }
+}
+
+function startServe(home: string): Promise<{ url: string; stop(): void }> {
+  const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'cause-studio.js'), 'serve', '--port', '0'], {
+    cwd: ROOT,
+    env: { ...process.env, CAUSE_STUDIO_HOME: home },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (d: string) => {
+      out += d;
+      const m = /Cause Studio serving at (\S+)/.exec(out);
+      if (m?.[1] !== undefined) resolve({ url: m[1], stop: () => child.kill('SIGTERM') });
+    });
+    child.on('exit', (code) => reject(new Error(`serve exited (${code}) before listening:\n${out}`)));
+  });
+}
+
+/** One contract call over the same WebSocket the renderer uses. */
+function rpc(url: string): { call(method: string, args: unknown): Promise<unknown>; close(): void } {
+  const ws = new WebSocket(url.replace(/^http/, 'ws').replace(/\/(\?|$)/, '/ws$1'));
+  const opened = new Promise<void>((resolve, reject) => {
+    ws.once('open', () => resolve());
+    ws.once('error', reject);
+  });
+  const pending = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
+  let id = 1;
+  ws.on('message', (data) => {
+    const m = JSON.parse(String(data)) as { kind: string; id?: number; ok?: boolean; result?: unknown; error?: { message: string } };
+    if (m.kind !== 'response' || m.id === undefined) return;
+    const p = pending.get(m.id);
+    pending.delete(m.id);
+    if (m.ok) p?.resolve(m.result);
+    else p?.reject(new Error(m.error?.message ?? 'engine error'));
+  });
+  return {
+    async call(method, args) {
+      await opened;
+      const n = id++;
+      return new Promise((resolve, reject) => {
+        pending.set(n, { resolve, reject });
+        ws.send(JSON.stringify({ kind: 'request', id: n, method, args }));
+      });
+    },
+    close: () => ws.close(),
+  };
+}
+
+// Runs in the page (as a string: the bench is type-checked without DOM typings). Steps with → and waits
+// for each frame to be drawn (the canvas publishes the index it rendered last).
+const STEP_SCRIPT = `async (count) => {
+  const canvas = document.querySelector('[data-testid="player-canvas"]');
+  const rendered = () => Number(canvas.getAttribute('data-rendered-frame'));
+  const waitFor = (i) => new Promise((resolve) => {
+    if (rendered() === i) return resolve();
+    const obs = new MutationObserver(() => { if (rendered() === i) { obs.disconnect(); resolve(); } });
+    obs.observe(canvas, { attributes: true, attributeFilter: ['data-rendered-frame'] });
+  });
+  const start = rendered();
+  const times = [];
+  const t0 = performance.now();
+  for (let i = 1; i < count; i++) {
+    const s = performance.now();
+    window.dispatchEvent(new KeyboardEvent('keydown', { key: 'ArrowRight', code: 'ArrowRight', bubbles: true }));
+    await waitFor(start + i);
+    // Count the frame as shown once the browser has painted it.
+    await new Promise((r) => requestAnimationFrame(() => r()));
+    times.push(performance.now() - s);
+  }
+  return { totalMs: performance.now() - t0, times };
+}`;
+
+async function main(): Promise<void> {
+  if (!fs.existsSync(path.join(ROOT, 'dist', 'renderer', 'index.html'))) {
+    throw new Error('dist/renderer is missing: run `npm run build:renderer` first');
+  }
+  const tmp = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'bench-player-')));
+  const data = path.join(tmp, 'data');
+  const t0 = Date.now();
+  await writeCityscapesSequence(data);
+  console.log(`wrote ${FRAMES} frames ${WIDTH}×${HEIGHT} (+ labelIds) in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  const serve = await startServe(path.join(tmp, 'home'));
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+  try {
+    const engine = rpc(serve.url);
+    const { jobId } = (await engine.call('datasets.import', { path: data, format: 'cityscapes', name: 'bench' })) as { jobId: string };
+    const done = (await engine.call('jobs.wait', { id: jobId })) as { state: string; error: string | null };
+    if (done.state !== 'succeeded') throw new Error(`import ${done.state}: ${done.error ?? ''}`);
+    engine.close();
+
+    const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    await page.goto(serve.url);
+    await page.getByTestId('dataset-row').first().click();
+    await page.getByTestId('sequence-select').selectOption({ index: 1 });
+    const canvas = page.getByTestId('player-canvas');
+    await canvas.waitFor();
+    const renderer = await page.evaluate(`(() => { const gl = document.createElement('canvas').getContext('webgl2'); const d = gl && gl.getExtension('WEBGL_debug_renderer_info'); return d ? gl.getParameter(d.UNMASKED_RENDERER_WEBGL) : String(!!gl); })()`);
+    await canvas.focus();
+    // Ground-truth layer on: every step uploads an RGB frame and an id mask and runs the palette shader.
+    await page.keyboard.press('Shift+Digit2');
+    // Warm pass: visit every frame once so all are decoded in the cache (the target is cached stepping).
+    const warm = (await page.evaluate(`(${STEP_SCRIPT})(${FRAMES})`)) as { totalMs: number };
+    await page.keyboard.press('Digit0');
+    await page.waitForFunction(`document.querySelector('[data-testid="player-canvas"]').getAttribute('data-rendered-frame') === '0'`);
+    const hot = (await page.evaluate(`(${STEP_SCRIPT})(${FRAMES})`)) as { totalMs: number; times: number[] };
+    const steps = hot.times.length;
+    const fps = (steps / hot.totalMs) * 1000;
+    const sorted = [...hot.times].sort((a, b) => a - b);
+    const p50 = sorted[Math.floor(steps * 0.5)]!;
+    const p95 = sorted[Math.floor(steps * 0.95)]!;
+    const coldFps = ((FRAMES - 1) / warm.totalMs) * 1000;
+    await page.screenshot({ path: path.join(tmp, 'player.png') });
+    console.log(`command: npm run bench:player (BENCH_FRAMES=${FRAMES})`);
+    console.log(`chromium WebGL: ${String(renderer)}`);
+    console.log(`cached stepping: ${fps.toFixed(1)} frames/s over ${steps} steps (p50 ${p50.toFixed(1)} ms, p95 ${p95.toFixed(1)} ms per frame)`);
+    console.log(`first pass (loading from serve): ${coldFps.toFixed(1)} frames/s`);
+    console.log(`target ≥ 30 frames/s: ${fps >= 30 ? 'met' : 'NOT met'}`);
+    console.log(
+      `BENCH ${JSON.stringify({ bench: 'player', frames: FRAMES, width: WIDTH, height: HEIGHT, layers: ['image', 'gt'], fps: Number(fps.toFixed(1)), p50Ms: Number(p50.toFixed(2)), p95Ms: Number(p95.toFixed(2)), firstPassFps: Number(coldFps.toFixed(1)), target: 30, webgl: String(renderer) })}`,
+    );
+  } finally {
+    await browser.close();
+    serve.stop();
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+await main();
