@@ -83,7 +83,8 @@ async function benchModel(name: string, spec: VitSpec, size: number): Promise<vo
       if (quick && batch === 8 && spec.patchSize === 8) continue;
       const x = new Float32Array(batch * 3 * size * size).map((_, i) => ((i * 7919) % 255) / 128 - 1);
       const feeds = { [input]: new ort.Tensor('float32', x, [batch, 3, size, size]) };
-      await s.run(feeds); // warm-up (allocations, kernel selection)
+      // Warm-up (allocations, kernel selection); ViT-B/8 at batch 8 is warm from batch 1 (its run is ~30 s).
+      if (!(batch === 8 && spec.patchSize === 8)) await s.run(feeds);
       const reps = batch === 1 ? (spec.patchSize === 8 ? 2 : 5) : 1;
       let best = Infinity;
       for (let r = 0; r < reps; r++) {
@@ -93,11 +94,11 @@ async function benchModel(name: string, spec: VitSpec, size: number): Promise<vo
       }
       const ips = batch / (best / 1000);
       const gflops = (ips * flops) / 1e9;
-      const p: Point = { model: name, size, batch, threads, imagesPerSecond: ips, gflops, peakRatio: gflops / peaks[threads]!, msPerImage: best / batch };
+      const p: Point = { model: name, size, batch, threads, imagesPerSecond: ips, gflops, peakRatio: 0, msPerImage: best / batch };
       points.push(p);
       log(
         `  ${name} ${size}px batch ${batch} threads ${threads}: ${ips.toFixed(2)} img/s, ${p.msPerImage.toFixed(0)} ms/img, ` +
-          `${gflops.toFixed(1)} GFLOP/s = ${(p.peakRatio * 100).toFixed(0)} % of peak`,
+          `${gflops.toFixed(1)} GFLOP/s`,
       );
     }
     await s.release();
@@ -172,13 +173,29 @@ async function endToEnd(threads: number, frames: number): Promise<{ imagesPerSec
 
 const started = now();
 log('command: npm run bench:backbone' + (quick ? ' (BENCH_QUICK=1)' : ''));
+log(`load average at start: ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} (other work on these cores lowers every figure)`);
 log(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, onnxruntime-node ${ort.env.versions.common}, CPU provider`);
-for (const t of [1, 2]) {
-  peaks[t] = await matmulPeak(t);
-  log(`matmul peak (1536³ sgemm, onnxruntime, ${t} thread${t > 1 ? 's' : ''}): ${peaks[t]!.toFixed(1)} GFLOP/s`);
-}
+// Other work on a shared machine only ever lowers a measurement, so the peak is the best of several
+// measurements spread over the run (before, between and after the models).
+const peakSamples: Record<number, number[]> = { 1: [], 2: [] };
+const samplePeaks = async (when: string) => {
+  for (const t of [1, 2]) {
+    const g = await matmulPeak(t);
+    peakSamples[t]!.push(g);
+    peaks[t] = Math.max(peaks[t] ?? 0, g);
+    log(`matmul (1536³ sgemm, onnxruntime, ${t} thread${t > 1 ? 's' : ''}, ${when}): ${g.toFixed(1)} GFLOP/s`);
+  }
+};
+await samplePeaks('start');
 await benchModel('vit-s14', VIT_SHAPES['vit-s14'], 322);
+await samplePeaks('between models');
 await benchModel('vit-b8', VIT_SHAPES['vit-b8'], 320);
+await samplePeaks('end');
+log(`matmul peak (best of ${peakSamples[1]!.length}): 1 thread ${peaks[1]!.toFixed(1)} GFLOP/s, 2 threads ${peaks[2]!.toFixed(1)} GFLOP/s`);
+for (const p of points) {
+  p.peakRatio = p.gflops / peaks[p.threads]!;
+  log(`  ${p.model} ${p.size}px batch ${p.batch} threads ${p.threads}: ${p.imagesPerSecond.toFixed(2)} img/s, ${p.gflops.toFixed(1)} GFLOP/s = ${(p.peakRatio * 100).toFixed(0)} % of peak`);
+}
 const e2e = await endToEnd(2, 24);
 const e2e1 = await endToEnd(1, 16);
 fs.rmSync(tmp, { recursive: true, force: true });
@@ -186,7 +203,8 @@ fs.rmSync(tmp, { recursive: true, force: true });
 const best = (model: string, threads: number) => Math.max(...points.filter((p) => p.model === model && p.threads === threads).map((p) => p.peakRatio));
 const summary = {
   bench: 'backbone',
-  peakGflops: { threads1: peaks[1], threads2: peaks[2] },
+  peakGflops: { threads1: peaks[1], threads2: peaks[2], samples: peakSamples },
+  loadAverage: os.loadavg(),
   points,
   inferencePeakRatioBest: { 'vit-s14': { t1: best('vit-s14', 1), t2: best('vit-s14', 2) }, 'vit-b8': { t1: best('vit-b8', 1), t2: best('vit-b8', 2) } },
   endToEnd: { threads2: e2e, threads1: e2e1 },

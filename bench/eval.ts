@@ -53,7 +53,16 @@ for (const K of [27, 100, 300]) {
     for (let t = 0; t < C; t++) hist[k * C + t] = Math.floor(rand() * 2000);
     hist[k * C + main] = hist[k * C + main]! + Math.floor(rand() * 5e6);
   }
-  const frames = Array.from({ length: 500 }, (_, i) => ({ frameId: `f${i}`, name: `f${i}`, hist: hist.map((v) => Math.floor(v / 500)) }));
+  // 500 frames, each a sparse histogram with the same support as the whole.
+  const cells: number[] = [];
+  const counts: number[] = [];
+  hist.forEach((v, i) => {
+    if (Math.floor(v / 500) > 0) {
+      cells.push(i);
+      counts.push(Math.floor(v / 500));
+    }
+  });
+  const frames = Array.from({ length: 500 }, (_, i) => ({ frameId: `f${i}`, name: `f${i}`, cells, counts }));
   const mapping = hungarianMapping(hist, K, C);
   const edit = Int32Array.from(mapping);
   const scoreMs: number[] = [];

@@ -66,10 +66,11 @@ function rgbKMeansScore(rgb: Uint8Array, labels: Uint8Array, seed: number): Scor
   const match = hungarian(hist, K, C, 'max');
   const clusterSize = new Float64Array(K);
   const classSize = new Float64Array(C);
-  for (let k = 0; k < K; k++) for (let c = 0; c < C; c++) {
-    clusterSize[k]! += hist[k * C + c]!;
-    classSize[c]! += hist[k * C + c]!;
-  }
+  for (let k = 0; k < K; k++)
+    for (let c = 0; c < C; c++) {
+      clusterSize[k]! += hist[k * C + c]!;
+      classSize[c]! += hist[k * C + c]!;
+    }
   let correct = 0;
   const iou = new Float64Array(C);
   for (let k = 0; k < K; k++) {
@@ -108,7 +109,14 @@ async function main(): Promise<void> {
   const t0 = performance.now();
   let o = 0;
   for (let s = 0; s < seqs; s++) {
-    const world = new SynthSequence({ seed: SYNTH_DEFAULTS.seed, sequence: s, frames, width, height, weather: SYNTH_DEFAULTS.weather });
+    const world = new SynthSequence({
+      seed: SYNTH_DEFAULTS.seed,
+      sequence: s,
+      frames,
+      width,
+      height,
+      weather: SYNTH_DEFAULTS.weather,
+    });
     weathers.push(world.weather);
     for (let f = 0; f < frames; f++) {
       world.render(raster, f);
@@ -118,23 +126,50 @@ async function main(): Promise<void> {
     }
   }
   const renderMs = performance.now() - t0;
-  console.log(`SynthDrive default run: ${seqs}×${frames} frames at ${width}x${height}, seed ${SYNTH_DEFAULTS.seed}, weather ${SYNTH_DEFAULTS.weather} (${weathers.join(', ')}), rendered in ${(renderMs / 1000).toFixed(1)} s`);
+  console.log(
+    `SynthDrive default run: ${seqs}×${frames} frames at ${width}x${height}, seed ${SYNTH_DEFAULTS.seed}, weather ${SYNTH_DEFAULTS.weather} (${weathers.join(', ')}), rendered in ${(renderMs / 1000).toFixed(1)} s`,
+  );
   const synth = SEEDS.map((seed) => rgbKMeansScore(rgb, labels, seed));
   const synthMiou = mean(synth.map((s) => s.miou));
   const synthAcc = mean(synth.map((s) => s.acc));
-  console.log(`RGB k-means (K = ${synth[0]!.k} classes present), seeds ${SEEDS.join(',')}: mIoU ${synth.map((s) => pct(s.miou)).join(' / ')}, pixel accuracy ${synth.map((s) => pct(s.acc)).join(' / ')}`);
-  console.log('per-class IoU (seed 0): ' + synth[0]!.perClass.map((c) => `${c.name} ${(c.iou * 100).toFixed(0)}`).join(', '));
+  console.log(
+    `RGB k-means (K = ${synth[0]!.k} classes present), seeds ${SEEDS.join(',')}: mIoU ${synth.map((s) => pct(s.miou)).join(' / ')}, pixel accuracy ${synth.map((s) => pct(s.acc)).join(' / ')}`,
+  );
+  console.log(
+    'per-class IoU (seed 0): ' +
+      synth[0]!.perClass.map((c) => `${c.name} ${(c.iou * 100).toFixed(0)}`).join(', '),
+  );
 
   // calibration on the real KITTI frame
-  const kittiRoot = path.resolve(import.meta.dirname, '..', '..', 'shared', 'data', 'real-driving', 'kitti', 'training');
+  const kittiRoot = path.resolve(
+    import.meta.dirname,
+    '..',
+    '..',
+    'shared',
+    'data',
+    'real-driving',
+    'kitti',
+    'training',
+  );
   let kitti: { miou: number; acc: number; k: number } | null = null;
   if (fs.existsSync(path.join(kittiRoot, 'image_2', '000000_10.png'))) {
-    const img = await sharp(path.join(kittiRoot, 'image_2', '000000_10.png')).removeAlpha().raw().toBuffer({ resolveWithObject: true });
-    const sem = await sharp(path.join(kittiRoot, 'semantic', '000000_10.png')).toColourspace('b-w').raw().toBuffer({ resolveWithObject: true });
-    if (img.info.width !== sem.info.width || img.info.height !== sem.info.height) throw new Error('KITTI image and labels differ in size');
-    const scores = SEEDS.map((seed) => rgbKMeansScore(new Uint8Array(img.data), new Uint8Array(sem.data), seed));
+    const img = await sharp(path.join(kittiRoot, 'image_2', '000000_10.png'))
+      .removeAlpha()
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    const sem = await sharp(path.join(kittiRoot, 'semantic', '000000_10.png'))
+      .toColourspace('b-w')
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    if (img.info.width !== sem.info.width || img.info.height !== sem.info.height)
+      throw new Error('KITTI image and labels differ in size');
+    const scores = SEEDS.map((seed) =>
+      rgbKMeansScore(new Uint8Array(img.data), new Uint8Array(sem.data), seed),
+    );
     kitti = { miou: mean(scores.map((s) => s.miou)), acc: mean(scores.map((s) => s.acc)), k: scores[0]!.k };
-    console.log(`calibration, real KITTI frame 000000_10 (K = ${kitti.k}): mIoU ${scores.map((s) => pct(s.miou)).join(' / ')}, pixel accuracy ${scores.map((s) => pct(s.acc)).join(' / ')} (reference 8.9 % / 31.6 %)`);
+    console.log(
+      `calibration, real KITTI frame 000000_10 (K = ${kitti.k}): mIoU ${scores.map((s) => pct(s.miou)).join(' / ')}, pixel accuracy ${scores.map((s) => pct(s.acc)).join(' / ')} (reference 8.9 % / 31.6 %)`,
+    );
   } else {
     console.log(`calibration skipped: ${kittiRoot} is absent`);
   }
@@ -145,13 +180,34 @@ async function main(): Promise<void> {
     const variants: { name: string; weather: 'clear' | 'mixed'; override?: Partial<Lighting> }[] = [
       { name: 'clear weather only', weather: 'clear' },
       { name: 'clear, no sensor noise / vignetting', weather: 'clear', override: { noise: 0, vignette: 0 } },
-      { name: 'clear, no noise / vignetting / haze / cast shadows', weather: 'clear', override: { noise: 0, vignette: 0, hazeDensity: 0, shadows: false } },
+      {
+        name: 'clear, no noise / vignetting / haze / cast shadows',
+        weather: 'clear',
+        override: { noise: 0, vignette: 0, hazeDensity: 0, shadows: false },
+      },
+      {
+        name: 'clear, albedo only (also no sun shading)',
+        weather: 'clear',
+        override: {
+          noise: 0,
+          vignette: 0,
+          hazeDensity: 0,
+          shadows: false,
+          sunColor: [0, 0, 0],
+          ambient: [1, 1, 1],
+        },
+      },
     ];
     for (const v of variants) {
       let off = 0;
       for (let s = 0; s < seqs; s++) {
         const world = new SynthSequence({
-          seed: SYNTH_DEFAULTS.seed, sequence: s, frames, width, height, weather: v.weather,
+          seed: SYNTH_DEFAULTS.seed,
+          sequence: s,
+          frames,
+          width,
+          height,
+          weather: v.weather,
           ...(v.override ? { lightingOverride: v.override } : {}),
         });
         for (let f = 0; f < frames; f++) {
@@ -168,22 +224,40 @@ async function main(): Promise<void> {
     }
   }
   const pass = synthMiou <= GATE;
-  console.log(`gate: mean mIoU ${pct(synthMiou)} ${pass ? '≤' : '>'} ${pct(GATE)} → ${pass ? 'PASS' : 'FAIL'}`);
+  console.log(
+    `gate: mean mIoU ${pct(synthMiou)} ${pass ? '≤' : '>'} ${pct(GATE)} → ${pass ? 'PASS' : 'FAIL'}`,
+  );
   console.log(`command: ${command}`);
   console.log(
     'BENCH ' +
       JSON.stringify({
         bench: 'synth-baseline',
         command,
-        run: { sequences: seqs, frames, width, height, seed: SYNTH_DEFAULTS.seed, weather: SYNTH_DEFAULTS.weather, weathers },
+        run: {
+          sequences: seqs,
+          frames,
+          width,
+          height,
+          seed: SYNTH_DEFAULTS.seed,
+          weather: SYNTH_DEFAULTS.weather,
+          weathers,
+        },
         k: synth[0]!.k,
         miou: Number(synthMiou.toFixed(4)),
         pixelAccuracy: Number(synthAcc.toFixed(4)),
         perSeed: synth.map((s) => ({ miou: Number(s.miou.toFixed(4)), acc: Number(s.acc.toFixed(4)) })),
         gate: GATE,
         pass,
-        ablations: ablations.map((a) => ({ name: a.name, miou: Number(a.miou.toFixed(4)), pixelAccuracy: Number(a.acc.toFixed(4)) })),
-        kitti: kitti && { miou: Number(kitti.miou.toFixed(4)), pixelAccuracy: Number(kitti.acc.toFixed(4)), k: kitti.k },
+        ablations: ablations.map((a) => ({
+          name: a.name,
+          miou: Number(a.miou.toFixed(4)),
+          pixelAccuracy: Number(a.acc.toFixed(4)),
+        })),
+        kitti: kitti && {
+          miou: Number(kitti.miou.toFixed(4)),
+          pixelAccuracy: Number(kitti.acc.toFixed(4)),
+          k: kitti.k,
+        },
       }),
   );
   if (!pass) process.exitCode = 1;

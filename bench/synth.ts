@@ -25,7 +25,14 @@ function median(xs: number[]): number {
 async function main(): Promise<void> {
   sharp.concurrency(1);
   // 1. stage timings on one frame, warmed up
-  const world = new SynthSequence({ seed: 1, sequence: 0, frames: 30, width: W, height: H, weather: 'clear' });
+  const world = new SynthSequence({
+    seed: 1,
+    sequence: 0,
+    frames: 30,
+    width: W,
+    height: H,
+    weather: 'clear',
+  });
   const r = new Rasterizer(W, H);
   for (let f = 0; f < 5; f++) world.render(r, f);
   const stage = (fn: () => void, reps = 10): number => {
@@ -43,11 +50,19 @@ async function main(): Promise<void> {
   let sharpBytes = 0;
   const t0 = performance.now();
   for (let i = 0; i < 5; i++) {
-    sharpBytes = (await sharp(Buffer.from(r.rgb), { raw: { width: W, height: H, channels: 3 } }).png({ compressionLevel: 3 }).toBuffer()).length;
+    sharpBytes = (
+      await sharp(Buffer.from(r.rgb), { raw: { width: W, height: H, channels: 3 } })
+        .png({ compressionLevel: 3 })
+        .toBuffer()
+    ).length;
   }
   const sharpRgbMs = (performance.now() - t0) / 5;
-  console.log(`stages at ${W}x${H}, CPU ms per frame: render ${renderMs.toFixed(1)}, PNG RGB ${ownRgbMs.toFixed(1)} (${(ownRgbBytes / 1024).toFixed(0)} KiB), labelIds ${ownLabelMs.toFixed(1)}, instanceIds ${ownInstMs.toFixed(1)}`);
-  console.log(`sharp PNG RGB (compressionLevel 3, concurrency 1): ${sharpRgbMs.toFixed(1)} ms wall, ${(sharpBytes / 1024).toFixed(0)} KiB`);
+  console.log(
+    `stages at ${W}x${H}, CPU ms per frame: render ${renderMs.toFixed(1)}, PNG RGB ${ownRgbMs.toFixed(1)} (${(ownRgbBytes / 1024).toFixed(0)} KiB), labelIds ${ownLabelMs.toFixed(1)}, instanceIds ${ownInstMs.toFixed(1)}`,
+  );
+  console.log(
+    `sharp PNG RGB (compressionLevel 3, concurrency 1): ${sharpRgbMs.toFixed(1)} ms wall, ${(sharpBytes / 1024).toFixed(0)} KiB`,
+  );
 
   // 2. the whole generator over one long sequence
   const out = fs.mkdtempSync(path.join(os.tmpdir(), 'synth-bench-'));
@@ -88,10 +103,16 @@ async function main(): Promise<void> {
   const early = Math.max(...rss.slice(0, Math.min(20, rss.length)));
   const late = Math.max(...rss.slice(Math.floor(rss.length / 2)));
   console.log(`generator, ${FRAMES} frames at ${W}x${H} (render + colour labels + 4 PNGs + atomic writes):`);
-  console.log(`  median per frame: ${median(steady).toFixed(1)} ms CPU → ${fpsCpu.toFixed(1)} frames/s on one core; ${median(wall.slice(5)).toFixed(1)} ms wall → ${fpsWall.toFixed(1)} frames/s here (load ${os.loadavg()[0]!.toFixed(1)} on ${os.cpus().length} cores)`);
-  console.log(`  10th percentile per frame: ${p10.toFixed(1)} ms CPU → ${(1000 / p10).toFixed(1)} frames/s (closest to an uncontended core)`);
+  console.log(
+    `  median per frame: ${median(steady).toFixed(1)} ms CPU → ${fpsCpu.toFixed(1)} frames/s on one core; ${median(wall.slice(5)).toFixed(1)} ms wall → ${fpsWall.toFixed(1)} frames/s here (load ${os.loadavg()[0]!.toFixed(1)} on ${os.cpus().length} cores)`,
+  );
+  console.log(
+    `  10th percentile per frame: ${p10.toFixed(1)} ms CPU → ${(1000 / p10).toFixed(1)} frames/s (closest to an uncontended core)`,
+  );
   console.log(`  total ${totalWall.toFixed(1)} s wall, ${totalCpu.toFixed(1)} s CPU`);
-  console.log(`  RSS MiB at frame 1/10/50/100/150/${FRAMES}: ${[0, 9, 49, 99, 149, FRAMES - 1].map((i) => at(i).toFixed(0)).join(' / ')}; peak ${peak.toFixed(0)}; max of first 20 frames ${early.toFixed(0)}, of second half ${late.toFixed(0)}`);
+  console.log(
+    `  RSS MiB at frame 1/10/50/100/150/${FRAMES}: ${[0, 9, 49, 99, 149, FRAMES - 1].map((i) => at(i).toFixed(0)).join(' / ')}; peak ${peak.toFixed(0)}; max of first 20 frames ${early.toFixed(0)}, of second half ${late.toFixed(0)}`,
+  );
   console.log(`command: ${command}`);
   console.log(
     'BENCH ' +
@@ -101,7 +122,13 @@ async function main(): Promise<void> {
         width: W,
         height: H,
         frames: FRAMES,
-        stagesCpuMs: { render: +renderMs.toFixed(1), pngRgb: +ownRgbMs.toFixed(1), pngLabelIds: +ownLabelMs.toFixed(1), pngInstanceIds: +ownInstMs.toFixed(1), sharpPngRgbWall: +sharpRgbMs.toFixed(1) },
+        stagesCpuMs: {
+          render: +renderMs.toFixed(1),
+          pngRgb: +ownRgbMs.toFixed(1),
+          pngLabelIds: +ownLabelMs.toFixed(1),
+          pngInstanceIds: +ownInstMs.toFixed(1),
+          sharpPngRgbWall: +sharpRgbMs.toFixed(1),
+        },
         framesPerSecondOneCore: +fpsCpu.toFixed(2),
         framesPerSecondOneCoreP10: +(1000 / p10).toFixed(2),
         framesPerSecondWall: +fpsWall.toFixed(2),

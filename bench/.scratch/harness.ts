@@ -26,13 +26,32 @@ for (const f of files) {
 }
 const mode = process.argv[3] ?? 'builtin';
 const feats = inputs.map((x) => (mode === 'rgb' ? rgbFeatures : filterBankFeatures)({ data: x, n: 1, height: S, width: S }));
-const D = feats[0]!.dim;
+const radii = (process.env.CTX ?? '').split(',').filter(Boolean).map(Number);
+const D0 = feats[0]!.dim;
+const D = D0 * (1 + radii.length);
+function pool(src: Float32Array, r: number): Float32Array {
+  const out = new Float32Array(src.length);
+  for (let y = 0; y < g; y++) for (let x = 0; x < g; x++) {
+    let c = 0;
+    const acc = new Float64Array(D0);
+    for (let yy = Math.max(0, y - r); yy <= Math.min(g - 1, y + r); yy++) for (let xx = Math.max(0, x - r); xx <= Math.min(g - 1, x + r); xx++) { c++; for (let d = 0; d < D0; d++) acc[d] += src[(yy * g + xx) * D0 + d]!; }
+    for (let d = 0; d < D0; d++) out[(y * g + x) * D0 + d] = acc[d]! / c;
+  }
+  return out;
+}
+const CW = Number(process.env.CW ?? '1');
+const feats2 = feats.map((f) => {
+  const parts = [f.data, ...radii.map((r) => pool(f.data, r))];
+  const out = new Float32Array(g * g * D);
+  for (let i = 0; i < g * g; i++) parts.forEach((p, k) => { for (let d = 0; d < D0; d++) out[i * D + k * D0 + d] = p[i * D0 + d]! * (k > 0 ? CW : 1); });
+  return { data: out };
+});
 const all = new Float32Array(feats.length * g * g * D);
-feats.forEach((f, i) => all.set(f.data, i * g * g * D));
+feats2.forEach((f, i) => all.set(f.data, i * g * g * D));
 const weightsArg = process.argv[4];
 if (weightsArg) {
   const w = JSON.parse(weightsArg) as number[];
-  for (let i = 0; i < all.length; i++) all[i]! *= w[i % D] ?? 1;
+  for (let i = 0; i < all.length; i++) all[i]! *= w[(i % D) % D0] ?? 1;
 }
 for (const metric of ['euclidean', 'cosine'] as KMeansMetric[]) {
   const km = kmeans(all, feats.length * g * g, D, { k: 27, metric, seed: 0, maxIterations: 40 });

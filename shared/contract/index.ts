@@ -47,3 +47,5 @@ export * from './events.js';
 export * from './wire.js';
 export type { EngineInfo, WorkspaceInfo, ComputeBackendInfo } from './engine.js';
 export type { JobSummary, JobDetail } from './jobs.js';
+export type { DatasetSummary, DatasetDetail, SequenceSummary, FrameSummary, FramePage, PreflightReport, PreflightIssue, ProtocolSummary } from './datasets.js';
+export type { EvalReport, EvalHistogramSummary, EvalHistogramData, MappingSummary, MappingDetail, LabelFreeReport, RunComparisonReport } from './evaluation.js';

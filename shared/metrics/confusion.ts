@@ -214,6 +214,45 @@ export function perFrameMiou(
 }
 
 /**
+ * mIoU of one frame given as a sparse K×C histogram (flat cell indices and counts), under the same rules
+ * as scoreHistogram, in O(cells + C) — per-frame histograms are mostly zeros.
+ */
+export function sparseMiou(
+  cells: ArrayLike<number>,
+  counts: ArrayLike<number>,
+  K: number,
+  C: number,
+  mapping: Int32Array,
+  scratch: Float64Array = new Float64Array(3 * C),
+): number {
+  if (mapping.length !== K) throw new StudioError('bad_request', `mapping has ${mapping.length} entries, expected one per cluster (K = ${K})`);
+  scratch.fill(0, 0, 3 * C);
+  // scratch: [0, C) TP, [C, 2C) FP, [2C, 3C) GT
+  for (let i = 0; i < cells.length; i++) {
+    const cell = cells[i]!;
+    const v = counts[i]!;
+    const k = Math.floor(cell / C);
+    const t = cell - k * C;
+    if (k >= K) throw new StudioError('bad_request', `sparse histogram cell ${cell} is outside ${K}×${C}`);
+    scratch[2 * C + t] = scratch[2 * C + t]! + v;
+    const m = mapping[k]!;
+    if (m === t) scratch[t] = scratch[t]! + v;
+    else if (m >= 0) scratch[C + m] = scratch[C + m]! + v;
+  }
+  let sum = 0;
+  let n = 0;
+  for (let t = 0; t < C; t++) {
+    const tp = scratch[t]!;
+    const denom = scratch[C + t]! + scratch[2 * C + t]!; // TP + FP + FN = FP + GT
+    if (denom > 0) {
+      sum += tp / denom;
+      n++;
+    }
+  }
+  return n === 0 ? Number.NaN : sum / n;
+}
+
+/**
  * Add one frame's pixels to a K×C histogram. `clusterMap` holds cluster ids per pixel; `labelClassMap`
  * holds the protocol's class index per pixel with 255 = ignore. Clusters ≥ K are rejected rather than
  * silently dropped: they mean the prediction and the experiment disagree on K.

@@ -3,7 +3,7 @@
 // stored histogram after every mapping edit.
 
 import type { EvalReport, EvalGeometryName } from '../contract/evaluation.js';
-import { perFrameMiou, scoreCategories, scoreHistogram } from './confusion.js';
+import { scoreCategories, scoreHistogram, sparseMiou } from './confusion.js';
 import type { MappingMethod } from './mapping-file.js';
 
 const finite = (x: number): number | null => (Number.isFinite(x) ? x : null);
@@ -23,7 +23,8 @@ export interface ReportInput {
   readonly mappingId: string | null;
   readonly mappingMethod: MappingMethod;
   readonly mappingName: string;
-  readonly frames?: readonly { frameId: string; name: string; hist: Float64Array }[];
+  /** Per-frame histograms in sparse form (as 'eval.histogram' with frames returns them). */
+  readonly frames?: readonly { frameId: string; name: string; cells: ArrayLike<number>; counts: ArrayLike<number> }[];
   readonly frameCount: number;
   readonly worstFrames?: number;
 }
@@ -56,13 +57,8 @@ export function buildEvalReport(input: ReportInput): EvalReport {
 
   let worst: { frameId: string; name: string; miou: number | null }[] = [];
   if (input.frames && (input.worstFrames ?? 10) > 0) {
-    const m = perFrameMiou(
-      input.frames.map((f) => f.hist),
-      K,
-      C,
-      mapping,
-    );
-    worst = input.frames.map((f, i) => ({ frameId: f.frameId, name: f.name, miou: finite(m[i]!) }));
+    const scratch = new Float64Array(3 * C);
+    worst = input.frames.map((f) => ({ frameId: f.frameId, name: f.name, miou: finite(sparseMiou(f.cells, f.counts, K, C, mapping, scratch)) }));
     // Worst first; frames with nothing to score (no labelled pixels) go last.
     worst.sort((a, b) => (a.miou === null ? 1 : b.miou === null ? -1 : a.miou - b.miou));
     worst = worst.slice(0, input.worstFrames ?? 10);

@@ -53,6 +53,9 @@ function reportText(d: DatasetDetail, maxIssues: number): string {
     `source      ${d.sourcePath}`,
     `protocol    ${d.protocolId ?? '(no labels)'}`,
     `frames      ${d.frameCount} (${d.labelledCount} labelled) in ${d.sequenceCount} sequences; ${r.droppedFrames} dropped of ${r.scannedImages} found`,
+    ...((d.options.videos as { file: string; fps: string; frames: number }[] | undefined) ?? []).map(
+      (v) => `video       ${v.file}: ${v.frames} frames at ${v.fps} fps`,
+    ),
     '',
     table(
       ['split', 'frames', 'labelled', 'sequences'],

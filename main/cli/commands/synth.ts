@@ -17,7 +17,8 @@ import type { CliRuntime } from '../runtime.js';
 
 function int(name: string, v: string | undefined, fallback: number, min: number): number {
   if (v === undefined) return fallback;
-  if (!/^\d+$/.test(v.trim())) throw new StudioError('bad_request', `--${name} ${v}: expected a whole number`);
+  if (!/^\d+$/.test(v.trim()))
+    throw new StudioError('bad_request', `--${name} ${v}: expected a whole number`);
   const n = Number(v);
   if (n < min) throw new StudioError('bad_request', `--${name} ${v}: must be at least ${min}`);
   return n;
@@ -25,13 +26,15 @@ function int(name: string, v: string | undefined, fallback: number, min: number)
 
 function weatherOf(v: string | undefined): SynthWeather {
   const w = v ?? SYNTH_DEFAULTS.weather;
-  if (!(SYNTH_WEATHERS as readonly string[]).includes(w)) throw new StudioError('bad_request', `--weather ${w}: expected one of ${SYNTH_WEATHERS.join(', ')}`);
+  if (!(SYNTH_WEATHERS as readonly string[]).includes(w))
+    throw new StudioError('bad_request', `--weather ${w}: expected one of ${SYNTH_WEATHERS.join(', ')}`);
   return w as SynthWeather;
 }
 
 function splitOf(v: string | undefined): SynthSplit {
   const s = v ?? SYNTH_DEFAULTS.split;
-  if (!(SYNTH_SPLITS as readonly string[]).includes(s)) throw new StudioError('bad_request', `--split ${s}: expected one of ${SYNTH_SPLITS.join(', ')}`);
+  if (!(SYNTH_SPLITS as readonly string[]).includes(s))
+    throw new StudioError('bad_request', `--split ${s}: expected one of ${SYNTH_SPLITS.join(', ')}`);
   return s as SynthSplit;
 }
 
@@ -78,11 +81,13 @@ export function register(program: Command, rt: CliRuntime): void {
         const { jobId } = await engine.call('synth.generate', args);
         await rt.runJob(engine, jobId, 'synth');
         const result = (await engine.call('jobs.get', { id: jobId })).result as SynthGenerateResult;
-        rt.print({ jobId, ...result }, () =>
-          `SynthDrive: ${result.framesWritten} frames written` +
-          (result.framesSkipped ? `, ${result.framesSkipped} already complete` : '') +
-          ` to ${result.out}\nweather per sequence: ${result.weathers.join(', ')}` +
-          (result.labelIds.length ? `\nlabelIds present: ${result.labelIds.join(' ')}` : ''),
+        rt.print(
+          { jobId, ...result },
+          () =>
+            `SynthDrive: ${result.framesWritten} frames written` +
+            (result.framesSkipped ? `, ${result.framesSkipped} already complete` : '') +
+            ` to ${result.out}\nweather per sequence: ${result.weathers.join(', ')}` +
+            (result.labelIds.length ? `\nlabelIds present: ${result.labelIds.join(' ')}` : ''),
         );
       });
     });
@@ -93,7 +98,10 @@ export function register(program: Command, rt: CliRuntime): void {
     .option('--out <file>', 'PNG file to write')
     .option('--sequences <n>', 'sequences to show (default 3)')
     .option('--frames <n>', 'frames shown per sequence (default 2)')
-    .option('--span <n>', `sequence length the shown frames are spread over (default ${SYNTH_DEFAULTS.frames})`)
+    .option(
+      '--span <n>',
+      `sequence length the shown frames are spread over (default ${SYNTH_DEFAULTS.frames})`,
+    )
     .option('--size <WxH>', `frame size (default ${SYNTH_DEFAULTS.size})`)
     .option('--seed <s>', `world seed (default ${SYNTH_DEFAULTS.seed})`)
     .option('--weather <w>', `${SYNTH_WEATHERS.join('|')} (default ${SYNTH_DEFAULTS.weather})`)

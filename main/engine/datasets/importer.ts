@@ -50,7 +50,7 @@ export function detectFormat(p: string): Exclude<DatasetFormat, 'synthdrive'> {
   }
   if (cityscapesRoot(abs) !== null) return 'cityscapes';
   const bdd = bdd100kRoot(abs);
-  if (bdd && bdd.root === abs) return 'bdd100k';
+  if (bdd && (bdd.root === abs || isInside(path.join(bdd.root, bdd.variant.images), abs))) return 'bdd100k';
   const images = listFiles(abs, isImageFile);
   if (images.length === 0 && listFiles(abs, isVideoFile).length > 0) return 'video';
   return 'folder';
@@ -107,13 +107,14 @@ export async function runImport(params: ImportJobParams, env: ImportEnv): Promis
     }
   }
   throwIfCancelled();
-  // Layouts with their own splits: --split picks one of them.
-  if (params.split !== undefined && (requested === 'cityscapes' || requested === 'bdd100k')) {
+  // Layouts with their own splits: --split (or pointing at a split folder) picks one of them.
+  const split = params.split ?? splitFolderOf(source, scan.root);
+  if (split !== undefined && (requested === 'cityscapes' || requested === 'bdd100k')) {
     const present = [...new Set(scan.candidates.map((c) => c.split))].sort((a, b) => splitRank(a) - splitRank(b) || naturalCompare(a, b));
-    if (!present.includes(params.split)) {
-      throw new StudioError('invalid_input', `${scan.root}: no split '${params.split}' here (found: ${present.join(', ') || 'none'})`);
+    if (!present.includes(split)) {
+      throw new StudioError('invalid_input', `${scan.root}: no split '${split}' here (found: ${present.join(', ') || 'none'})`);
     }
-    const keep = params.split;
+    const keep = split;
     scan = { ...scan, candidates: scan.candidates.filter((c) => c.split === keep), orphanLabels: scan.orphanLabels.filter((o) => o.split('/').includes(keep)) };
     notes.push(`only split ${keep} imported`);
   }
@@ -264,4 +265,18 @@ function readSynthManifest(root: string): Record<string, unknown> | null {
   } catch {
     return null;
   }
+}
+
+function isInside(dir: string, p: string): boolean {
+  const rel = path.relative(dir, p);
+  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+}
+
+/** `<root>/leftImg8bit/val` or `<root>/images/10k/val` given as the path: the split it names. */
+function splitFolderOf(source: string, root: string): string | undefined {
+  const rel = path.relative(root, source).split(path.sep);
+  if (rel[0] === 'leftImg8bit' || rel[0] === 'leftImg8bit_sequence') return rel[1] || undefined;
+  if (rel[0] === 'images' && rel[1] === '10k') return rel[2] || undefined;
+  if (rel[0] === 'seg' && rel[1] === 'images') return rel[2] || undefined;
+  return undefined;
 }

@@ -45,7 +45,6 @@ async function evaluate(ctx: JobContext, params: EvalJobParams, db: ReturnType<t
   const ordinals: number[] = [];
   const started = Date.now();
 
-  // Frames are decoded one ahead of the accumulation so sharp's threads overlap with our loops.
   const load = (f: FrameRecord) =>
     Promise.all([
       source.readClusters(f),
@@ -53,12 +52,20 @@ async function evaluate(ctx: JobContext, params: EvalJobParams, db: ReturnType<t
       labelFree ? source.readConfidence(f) : Promise.resolve(null),
       labelFree ? readLuma(f.imagePath) : Promise.resolve(null),
     ]);
-  let next = work.length > 0 ? load(work[0]!) : null;
+  // A small window of frames decodes ahead (sharp runs on libuv's pool) while this thread accumulates.
+  const AHEAD = 3;
+  const pending: ReturnType<typeof load>[] = [];
+  const enqueue = (f: FrameRecord) => {
+    const p = load(f);
+    p.catch(() => {}); // rethrown when awaited in order; a failure further ahead must not go unhandled
+    pending.push(p);
+  };
+  for (let j = 0; j < Math.min(AHEAD, work.length); j++) enqueue(work[j]!);
   for (let i = 0; i < work.length; i++) {
     ctx.throwIfCancelled();
     const f = work[i]!;
-    const [pred, label, conf, luma] = await next!;
-    next = i + 1 < work.length ? load(work[i + 1]!) : null;
+    const [pred, label, conf, luma] = await pending.shift()!;
+    if (i + AHEAD < work.length) enqueue(work[i + AHEAD]!);
     if (pred.data.length !== pred.width * pred.height) {
       throw new StudioError('invalid_input', `${source.clusterPath(f)}: prediction size does not match its data`);
     }

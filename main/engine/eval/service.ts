@@ -36,7 +36,7 @@ import {
   type MappingRow,
 } from '../db/queries/evaluation.js';
 import { writeFileAtomic } from '../workspace.js';
-import { decodeDense, decodeSparse, fromSparse } from './histogram.js';
+import { decodeDense, decodeSparse } from './histogram.js';
 
 export interface LoadedHistogram {
   readonly meta: HistogramMeta;
@@ -92,15 +92,14 @@ export function listHistograms(db: Database, experimentId?: string): EvalHistogr
   return listHistogramMeta(db, experimentId).map(toHistogramSummary);
 }
 
-export function loadFrameHistograms(db: Database, h: LoadedHistogram): { frameId: string; name: string; sequenceId: string; pixels: number; hist: Float64Array }[] {
-  const size = h.K * h.C;
-  return listFrameHistograms(db, h.meta.id).map((r) => ({
-    frameId: r.frame_id,
-    name: r.name ?? r.frame_id,
-    sequenceId: r.sequence_id ?? '',
-    pixels: r.pixels,
-    hist: fromSparse(decodeSparse(new Uint8Array(r.cells.buffer, r.cells.byteOffset, r.cells.byteLength)), size),
-  }));
+export function loadFrameHistograms(
+  db: Database,
+  h: LoadedHistogram,
+): { frameId: string; name: string; sequenceId: string; pixels: number; cells: Uint32Array; counts: Float64Array }[] {
+  return listFrameHistograms(db, h.meta.id).map((r) => {
+    const s = decodeSparse(new Uint8Array(r.cells.buffer, r.cells.byteOffset, r.cells.byteLength));
+    return { frameId: r.frame_id, name: r.name ?? r.frame_id, sequenceId: r.sequence_id ?? '', pixels: r.pixels, cells: s.cells, counts: s.counts };
+  });
 }
 
 export function histogramData(db: Database, id: string, withFrames: boolean): EvalHistogramData {

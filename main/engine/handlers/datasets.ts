@@ -72,6 +72,9 @@ export const datasetHandlers: HandlerGroup<
     }
     const protocol =
       args.protocol !== undefined && /[\\/]|\.json$/.test(args.protocol) ? path.resolve(args.protocol) : args.protocol;
+    if (args.datasetId !== undefined && getDatasetRow(ctx.db, args.datasetId)) {
+      throw new StudioError('conflict', `dataset '${args.datasetId}' already exists; remove it first or import under another id`);
+    }
     const datasetId = args.datasetId ?? newDatasetId();
     const job = ctx.jobs.submit(IMPORT_JOB_KIND, {
       ...args,

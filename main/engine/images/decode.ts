@@ -80,10 +80,4 @@ export async function encodeGrayPng(data: Uint8Array, width: number, height: num
     .toBuffer();
 }
 
-export async function encodeRgbPng(data: Uint8Array, width: number, height: number): Promise<Buffer> {
-  return sharp(Buffer.from(data.buffer, data.byteOffset, data.byteLength), { raw: { width, height, channels: 3 } })
-    .png({ compressionLevel: 6 })
-    .toBuffer();
-}
-
 export type { LabelMap } from './png-label.js';

@@ -3,8 +3,9 @@
 //
 // Truncation rule (documented in the report): a PNG must end with its IEND chunk (00 00 00 00 'IEND'
 // AE 42 60 82) within the last 64 bytes — a file cut anywhere before its end loses IEND. A JPEG must
-// have its EOI marker (FF D9) within the last 1 KiB (cameras pad after EOI; entropy-coded data cannot
-// contain FF D9, so a cut file lacks it). A file that is complete but corrupt inside is caught only
+// have its EOI marker (FF D9) after its frame header: looked for in the last 1 KiB, then further back
+// (phones append large trailers after EOI), never before the frame header, where an EXIF thumbnail's
+// own EOI lives. Entropy-coded data cannot contain FF D9, so a cut file lacks it. A file that is complete but corrupt inside is caught only
 // when its pixels are decoded (labels are decoded during preflight; images when first used).
 import fs from 'node:fs';
 
@@ -69,6 +70,24 @@ function readTail(fd: number, size: number, n: number): Buffer {
   const buf = Buffer.allocUnsafe(len);
   const got = fs.readSync(fd, buf, 0, len, size - len);
   return buf.subarray(0, got);
+}
+
+const JPEG_MAX_TRAILER = 8 * 1024 * 1024;
+
+function hasJpegEoi(fd: number, size: number, dataStart: number): boolean {
+  let end = size;
+  let window = JPEG_TAIL;
+  while (end > dataStart && size - end < JPEG_MAX_TRAILER) {
+    const start = Math.max(dataStart, end - window);
+    const buf = Buffer.allocUnsafe(end - start);
+    const got = fs.readSync(fd, buf, 0, buf.length, start);
+    for (let i = got - 2; i >= 0; i--) if (buf[i] === 0xff && buf[i + 1] === 0xd9) return true;
+    if (start === dataStart) break;
+    // overlap one byte so a marker split across two reads is still seen
+    end = start + 1;
+    window = 64 * 1024;
+  }
+  return false;
 }
 
 function parsePng(
@@ -138,15 +157,7 @@ function parseJpeg(
       const width = buf.readUInt16BE(pos + 7);
       const channels = buf[pos + 9]!;
       if (width === 0 || height === 0) return fail('unreadable', `JPEG frame header has size ${width}x${height}`);
-      const tail = readTail(fd, size, JPEG_TAIL);
-      let eoi = false;
-      for (let i = tail.length - 2; i >= 0; i--) {
-        if (tail[i] === 0xff && tail[i + 1] === 0xd9) {
-          eoi = true;
-          break;
-        }
-      }
-      if (!eoi) return fail('truncated', `JPEG is truncated: no end-of-image marker at the end of the file (${size} bytes)`);
+      if (!hasJpegEoi(fd, size, pos + 2 + len)) return fail('truncated', `JPEG is truncated: no end-of-image marker at the end of the file (${size} bytes)`);
       return {
         ok: true,
         header: { format: 'jpeg', width, height, bitDepth, channels, colorType: -1, interlaced: marker === 0xc2, size, mtimeMs },

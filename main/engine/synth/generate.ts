@@ -5,7 +5,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { StudioError } from '../../../shared/contract/errors.js';
-import { parseSynthSize, type SynthGenerateResult, type SynthSplit, type SynthWeather } from '../../../shared/contract/synth.js';
+import {
+  parseSynthSize,
+  type SynthGenerateResult,
+  type SynthSplit,
+  type SynthWeather,
+} from '../../../shared/contract/synth.js';
 import { CITYSCAPES_BY_ID } from '../../../shared/protocols/cityscapes-labels.js';
 import { writeFileAtomic } from '../workspace.js';
 import { encodePng } from './png.js';
@@ -83,16 +88,31 @@ export function framePaths(out: string, split: string, sequence: number, frame: 
 }
 
 function manifestParams(o: SynthOptions): SynthManifest['params'] {
-  return { sequences: o.sequences, frames: o.frames, width: o.width, height: o.height, seed: o.seed, weather: o.weather, split: o.split };
+  return {
+    sequences: o.sequences,
+    frames: o.frames,
+    width: o.width,
+    height: o.height,
+    seed: o.seed,
+    weather: o.weather,
+    split: o.split,
+  };
 }
 
 /** Validates the options; throws a `bad_request` StudioError naming the wrong value. */
 export function validateSynthOptions(o: SynthOptions): void {
   parseSynthSize(`${o.width}x${o.height}`);
-  if (!Number.isInteger(o.sequences) || o.sequences < 1) throw new StudioError('bad_request', `sequences must be a positive integer, got ${o.sequences}`);
-  if (!Number.isInteger(o.frames) || o.frames < 1) throw new StudioError('bad_request', `frames must be a positive integer, got ${o.frames}`);
-  if (o.sequences > 999999 || o.frames > 999999) throw new StudioError('bad_request', 'sequences and frames must stay below 1,000,000 (6-digit Cityscapes numbering)');
-  if (!Number.isInteger(o.seed) || o.seed < 0) throw new StudioError('bad_request', `seed must be a non-negative integer, got ${o.seed}`);
+  if (!Number.isInteger(o.sequences) || o.sequences < 1)
+    throw new StudioError('bad_request', `sequences must be a positive integer, got ${o.sequences}`);
+  if (!Number.isInteger(o.frames) || o.frames < 1)
+    throw new StudioError('bad_request', `frames must be a positive integer, got ${o.frames}`);
+  if (o.sequences > 999999 || o.frames > 999999)
+    throw new StudioError(
+      'bad_request',
+      'sequences and frames must stay below 1,000,000 (6-digit Cityscapes numbering)',
+    );
+  if (!Number.isInteger(o.seed) || o.seed < 0)
+    throw new StudioError('bad_request', `seed must be a non-negative integer, got ${o.seed}`);
 }
 
 function readManifest(file: string): SynthManifest | undefined {
@@ -121,7 +141,8 @@ export function prepareOutput(o: SynthOptions): { resume: boolean } {
   } catch {
     stat = undefined;
   }
-  if (stat && !stat.isDirectory()) throw new StudioError('invalid_input', `${out}: output path exists and is not a folder`, { path: out });
+  if (stat && !stat.isDirectory())
+    throw new StudioError('invalid_input', `${out}: output path exists and is not a folder`, { path: out });
   try {
     fs.mkdirSync(out, { recursive: true });
     const probe = path.join(out, `.synthdrive-probe-${process.pid}`);
@@ -136,13 +157,22 @@ export function prepareOutput(o: SynthOptions): { resume: boolean } {
   const manifest = readManifest(path.join(out, MANIFEST_NAME));
   if (sameRun(manifest, o)) return { resume: true };
   if (!o.force) {
-    const what = manifest ? 'holds a SynthDrive run with different parameters' : `is not empty (${entries.length} entries)`;
-    throw new StudioError('conflict', `${out}: output folder ${what}; choose an empty folder or pass --force`, { path: out });
+    const what = manifest
+      ? 'holds a SynthDrive run with different parameters'
+      : `is not empty (${entries.length} entries)`;
+    throw new StudioError(
+      'conflict',
+      `${out}: output folder ${what}; choose an empty folder or pass --force`,
+      { path: out },
+    );
   }
   if (manifest) {
     // A different SynthDrive run: its frames would mix with ours, so remove what it wrote (only ours).
     for (const top of ['leftImg8bit', 'gtFine']) {
-      fs.rmSync(path.join(out, top, manifest.params.split, SYNTHDRIVE_CITY), { recursive: true, force: true });
+      fs.rmSync(path.join(out, top, manifest.params.split, SYNTHDRIVE_CITY), {
+        recursive: true,
+        force: true,
+      });
     }
   }
   return { resume: false };
@@ -166,13 +196,25 @@ export function colorizeLabels(labels: Uint8Array, out: Uint8Array): void {
   }
 }
 
-export async function generateSynthDrive(options: SynthOptions, hooks: GenerateHooks = {}): Promise<SynthGenerateResult> {
+export async function generateSynthDrive(
+  options: SynthOptions,
+  hooks: GenerateHooks = {},
+): Promise<SynthGenerateResult> {
   const { resume } = prepareOutput(options);
   const out = path.resolve(options.out);
   const { width, height } = options;
   const sequences: SynthSequence[] = [];
   for (let s = 0; s < options.sequences; s++) {
-    sequences.push(new SynthSequence({ seed: options.seed, sequence: s, frames: options.frames, width, height, weather: options.weather }));
+    sequences.push(
+      new SynthSequence({
+        seed: options.seed,
+        sequence: s,
+        frames: options.frames,
+        width,
+        height,
+        weather: options.weather,
+      }),
+    );
   }
   const manifest: SynthManifest = {
     generator: 'SynthDrive',
@@ -200,7 +242,9 @@ export async function generateSynthDrive(options: SynthOptions, hooks: GenerateH
     for (let f = 0; f < options.frames; f++) {
       if (hooks.signal?.aborted) throw new StudioError('cancelled', 'SynthDrive generation cancelled');
       const p = framePaths(out, options.split, s, f);
-      const complete = (resume || options.force === true) && [p.labelIds, p.color, p.instanceIds, p.image].every((file) => fs.existsSync(file));
+      const complete =
+        (resume || options.force === true) &&
+        [p.labelIds, p.color, p.instanceIds, p.image].every((file) => fs.existsSync(file));
       if (complete) {
         skipped++;
       } else {
@@ -222,5 +266,12 @@ export async function generateSynthDrive(options: SynthOptions, hooks: GenerateH
   }
   const labelIds: number[] = [];
   for (let i = 0; i < 256; i++) if (seen[i]) labelIds.push(i);
-  return { out, framesWritten: written, framesSkipped: skipped, totalFrames: total, labelIds, weathers: manifest.sequenceWeather };
+  return {
+    out,
+    framesWritten: written,
+    framesSkipped: skipped,
+    totalFrames: total,
+    labelIds,
+    weathers: manifest.sequenceWeather,
+  };
 }

@@ -105,7 +105,7 @@ export function shadeMaterial(
       // edge lines
       if (Math.abs(av - (half - 0.25)) < 0.08) mark = 1;
       // pedestrian crossing stripes across the whole road
-      if (u >= P[po + 8]! && u <= P[po + 9]! && av < half - 0.4 && ((v + 100) % 1.0) < 0.5) mark = 1;
+      if (u >= P[po + 8]! && u <= P[po + 9]! && av < half - 0.4 && (v + 100) % 1.0 < 0.5) mark = 1;
       if (Math.abs(u - P[po + 11]!) < 0.2 && v > 0 && v < half - 0.3) mark = 1;
       if (mark) {
         const wear = 0.55 + 0.45 * valueNoise(u * 1.3, v * 4, seed + 5);
@@ -155,7 +155,10 @@ export function shadeMaterial(
     }
     case MAT.parking: {
       // P6 bay length; white bay lines across the strip
-      const k = 0.9 + 0.2 * fbm2(u * 0.5, v * 0.5, seed) + (hashf(Math.floor(u * 6), Math.floor(v * 6), seed) - 0.5) * 0.08;
+      const k =
+        0.9 +
+        0.2 * fbm2(u * 0.5, v * 0.5, seed) +
+        (hashf(Math.floor(u * 6), Math.floor(v * 6), seed) - 0.5) * 0.08;
       const bay = P[po + 6]!;
       const fu = ((u % bay) + bay) % bay;
       if (fu < 0.12) {
@@ -189,7 +192,7 @@ export function shadeMaterial(
         // brick courses
         const row = Math.floor(v / 0.075);
         const off = row & 1 ? 0.125 : 0;
-        const fu = ((u + off) / 0.25) - Math.floor((u + off) / 0.25);
+        const fu = (u + off) / 0.25 - Math.floor((u + off) / 0.25);
         const fv = v / 0.075 - row;
         k = 0.85 + 0.3 * hashf(Math.floor((u + off) / 0.25), row, seed);
         if (fu < 0.08 || fv < 0.15) k = 1.25;
@@ -235,7 +238,10 @@ export function shadeMaterial(
           eb = env.night * 0.45 * warm;
         }
         // window frame
-        if (style !== 3 && (fu < 0.5 - ww * 0.5 + 0.03 || fu > 0.5 + ww * 0.5 - 0.03 || fv < 0.33 || fv > 0.82)) {
+        if (
+          style !== 3 &&
+          (fu < 0.5 - ww * 0.5 + 0.03 || fu > 0.5 + ww * 0.5 - 0.03 || fv < 0.33 || fv > 0.82)
+        ) {
           r = P[po + 3]!;
           g = P[po + 4]!;
           b = P[po + 5]!;
@@ -338,7 +344,7 @@ export function shadeMaterial(
       const face = P[po + 6]!;
       const h = P[po + 8]!;
       const w = P[po + 7]!;
-      if (face === 0 && v > h * 0.42 && v < h * 0.88 && (u % 1.6) > 0.12) {
+      if (face === 0 && v > h * 0.42 && v < h * 0.88 && u % 1.6 > 0.12) {
         r = 0.06 + env.skyR * 0.3;
         g = 0.07 + env.skyG * 0.3;
         b = 0.09 + env.skyB * 0.35;
@@ -391,7 +397,7 @@ export function shadeMaterial(
         }
       } else if (design === 3) {
         // information: blue/green rectangle with white text bars
-        const text = Math.abs(v) < 0.6 * rad && (((v / rad) * 5 + 10) % 1) < 0.45 && Math.abs(u) < 0.8 * rad;
+        const text = Math.abs(v) < 0.6 * rad && ((v / rad) * 5 + 10) % 1 < 0.45 && Math.abs(u) < 0.8 * rad;
         if (text) r = g = b = 0.9;
       } else {
         // warning triangle: red border, white inside, dark pictogram
@@ -442,7 +448,8 @@ export function shadeMaterial(
       const style = P[po + 6]!;
       let gap = false;
       if (style === 0) gap = ((u % 0.14) + 0.14) % 0.14 < 0.03;
-      else if (style === 1) gap = ((u + v) % 0.1 + 0.1) % 0.1 > 0.02 && ((u - v) % 0.1 + 0.1) % 0.1 > 0.02;
+      else if (style === 1)
+        gap = (((u + v) % 0.1) + 0.1) % 0.1 > 0.02 && (((u - v) % 0.1) + 0.1) % 0.1 > 0.02;
       else gap = ((u % 0.15) + 0.15) % 0.15 > 0.03 && v > 0.1 && v < P[po + 7]! - 0.1;
       const k = 0.85 + 0.3 * valueNoise(u * 3, v * 3, seed);
       if (gap) {

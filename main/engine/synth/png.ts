@@ -25,13 +25,21 @@ export interface PngOptions {
 /**
  * Encodes raw pixels. `pixels`: Uint8Array (gray8: w*h, rgb8: w*h*3) or Uint16Array (gray16: w*h).
  */
-export function encodePng(kind: PngKind, width: number, height: number, pixels: Uint8Array | Uint16Array, options: PngOptions = {}): Buffer {
+export function encodePng(
+  kind: PngKind,
+  width: number,
+  height: number,
+  pixels: Uint8Array | Uint16Array,
+  options: PngOptions = {},
+): Buffer {
   const channels = kind === 'rgb8' ? 3 : 1;
   const bytesPerSample = kind === 'gray16' ? 2 : 1;
   const bpp = channels * bytesPerSample;
   const stride = width * bpp;
   if (pixels.length !== width * height * channels) {
-    throw new RangeError(`encodePng: expected ${width * height * channels} samples for ${kind} ${width}x${height}, got ${pixels.length}`);
+    throw new RangeError(
+      `encodePng: expected ${width * height * channels} samples for ${kind} ${width}x${height}, got ${pixels.length}`,
+    );
   }
   // Every row uses the Up filter and zlib's run-length strategy: on SynthDrive frames this was both the
   // fastest and the smallest of the combinations measured (none/sub/up × default/filtered/RLE × levels

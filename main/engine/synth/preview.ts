@@ -22,14 +22,30 @@ export interface PreviewOptions {
   readonly weather: SynthWeather;
 }
 
-export function renderContactSheet(o: PreviewOptions): { rgb: Uint8Array; width: number; height: number; rows: { sequence: number; frame: number; weather: string }[] } {
+export function renderContactSheet(o: PreviewOptions): {
+  rgb: Uint8Array;
+  width: number;
+  height: number;
+  rows: { sequence: number; frame: number; weather: string }[];
+} {
   validateSynthOptions({ ...o, split: 'train' });
-  if (o.frames > o.span) throw new StudioError('bad_request', `preview: --frames ${o.frames} exceeds the sequence length ${o.span}`);
+  if (o.frames > o.span)
+    throw new StudioError(
+      'bad_request',
+      `preview: --frames ${o.frames} exceeds the sequence length ${o.span}`,
+    );
   const { width: W, height: H } = o;
   const rows: { sequence: number; frame: number; weather: string }[] = [];
   const worlds: SynthSequence[] = [];
   for (let s = 0; s < o.sequences; s++) {
-    const w = new SynthSequence({ seed: o.seed, sequence: s, frames: o.span, width: W, height: H, weather: o.weather });
+    const w = new SynthSequence({
+      seed: o.seed,
+      sequence: s,
+      frames: o.span,
+      width: W,
+      height: H,
+      weather: o.weather,
+    });
     worlds.push(w);
     for (let k = 0; k < o.frames; k++) {
       const frame = o.frames === 1 ? Math.floor(o.span / 2) : Math.round((k * (o.span - 1)) / (o.frames - 1));
@@ -38,7 +54,11 @@ export function renderContactSheet(o: PreviewOptions): { rgb: Uint8Array; width:
   }
   const sheetW = W * 2;
   const sheetH = H * rows.length;
-  if (sheetW * sheetH > 64e6) throw new StudioError('bad_request', `preview: a ${sheetW}x${sheetH} sheet is too large; show fewer frames or a smaller size`);
+  if (sheetW * sheetH > 64e6)
+    throw new StudioError(
+      'bad_request',
+      `preview: a ${sheetW}x${sheetH} sheet is too large; show fewer frames or a smaller size`,
+    );
   const sheet = new Uint8Array(sheetW * sheetH * 3);
   const raster = new Rasterizer(W, H);
   const color = new Uint8Array(W * H * 3);
@@ -46,7 +66,7 @@ export function renderContactSheet(o: PreviewOptions): { rgb: Uint8Array; width:
     worlds[row.sequence]!.render(raster, row.frame);
     colorizeLabels(raster.labels, color);
     for (let y = 0; y < H; y++) {
-      const dst = ((r * H + y) * sheetW) * 3;
+      const dst = (r * H + y) * sheetW * 3;
       sheet.set(raster.rgb.subarray(y * W * 3, (y + 1) * W * 3), dst);
       sheet.set(color.subarray(y * W * 3, (y + 1) * W * 3), dst + W * 3);
     }
@@ -54,19 +74,30 @@ export function renderContactSheet(o: PreviewOptions): { rgb: Uint8Array; width:
   return { rgb: sheet, width: sheetW, height: sheetH, rows };
 }
 
-export function writeContactSheet(o: PreviewOptions): { file: string; width: number; height: number; rows: { sequence: number; frame: number; weather: string }[] } {
+export function writeContactSheet(o: PreviewOptions): {
+  file: string;
+  width: number;
+  height: number;
+  rows: { sequence: number; frame: number; weather: string }[];
+} {
   const file = path.resolve(o.out);
   const dir = path.dirname(file);
   try {
     fs.mkdirSync(dir, { recursive: true });
   } catch (e) {
-    throw new StudioError('io_error', `${dir}: cannot create the folder for the preview (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    throw new StudioError(
+      'io_error',
+      `${dir}: cannot create the folder for the preview (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+    );
   }
   const sheet = renderContactSheet(o);
   try {
     writeFileAtomic(file, encodePng('rgb8', sheet.width, sheet.height, sheet.rgb, { level: 6 }));
   } catch (e) {
-    throw new StudioError('io_error', `${file}: cannot write the preview (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    throw new StudioError(
+      'io_error',
+      `${file}: cannot write the preview (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+    );
   }
   return { file, width: sheet.width, height: sheet.height, rows: sheet.rows };
 }

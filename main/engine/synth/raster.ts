@@ -221,7 +221,17 @@ export class Rasterizer {
   }
 
   /** Texture frame for the following polygons: u = (p − o)·U, v = (p − o)·V (world, metres). */
-  setFrame(ox: number, oy: number, oz: number, ux: number, uy: number, uz: number, vx: number, vy: number, vz: number): void {
+  setFrame(
+    ox: number,
+    oy: number,
+    oz: number,
+    ux: number,
+    uy: number,
+    uz: number,
+    vx: number,
+    vy: number,
+    vz: number,
+  ): void {
     this.fo[0] = ox;
     this.fo[1] = oy;
     this.fo[2] = oz;
@@ -241,21 +251,45 @@ export class Rasterizer {
     const dz = z - this.cam.z;
     const cz = R[6]! * dx + R[7]! * dy + R[8]! * dz;
     if (cz < -radius * 2) return;
-    this.lights.push(R[0]! * dx + R[1]! * dy + R[2]! * dz, R[3]! * dx + R[4]! * dy + R[5]! * dz, cz, r, g, b, radius * radius);
+    this.lights.push(
+      R[0]! * dx + R[1]! * dy + R[2]! * dz,
+      R[3]! * dx + R[4]! * dy + R[5]! * dz,
+      cz,
+      r,
+      g,
+      b,
+      radius * radius,
+    );
   }
 
   /** Quad from four world points (in order around the face). */
   quad(
-    x0: number, y0: number, z0: number,
-    x1: number, y1: number, z1: number,
-    x2: number, y2: number, z2: number,
-    x3: number, y3: number, z3: number,
+    x0: number,
+    y0: number,
+    z0: number,
+    x1: number,
+    y1: number,
+    z1: number,
+    x2: number,
+    y2: number,
+    z2: number,
+    x3: number,
+    y3: number,
+    z3: number,
   ): void {
     const { wx, wy, wz } = this;
-    wx[0] = x0; wy[0] = y0; wz[0] = z0;
-    wx[1] = x1; wy[1] = y1; wz[1] = z1;
-    wx[2] = x2; wy[2] = y2; wz[2] = z2;
-    wx[3] = x3; wy[3] = y3; wz[3] = z3;
+    wx[0] = x0;
+    wy[0] = y0;
+    wz[0] = z0;
+    wx[1] = x1;
+    wy[1] = y1;
+    wz[1] = z1;
+    wx[2] = x2;
+    wy[2] = y2;
+    wz[2] = z2;
+    wx[3] = x3;
+    wy[3] = y3;
+    wz[3] = z3;
     this.polygonFromScratch(4);
   }
 
@@ -276,10 +310,18 @@ export class Rasterizer {
    * 2/3 = ±b (u along a, v along d), 4/5 = ±d (u along a); v runs along b from the bottom.
    */
   box(
-    cx: number, cy: number, cz: number,
-    ax: number, ay: number, az: number,
-    bx: number, by: number, bz: number,
-    dx: number, dy: number, dz: number,
+    cx: number,
+    cy: number,
+    cz: number,
+    ax: number,
+    ay: number,
+    az: number,
+    bx: number,
+    by: number,
+    bz: number,
+    dx: number,
+    dy: number,
+    dz: number,
     onFace?: (face: number, uLen: number, vLen: number) => void,
   ): void {
     const la = Math.hypot(ax, ay, az);
@@ -293,17 +335,41 @@ export class Rasterizer {
       let qx: number, qy: number, qz: number; // in-face axis 2 (v)
       let lu: number, lv: number;
       if (face < 2) {
-        nx = ax * sgn; ny = ay * sgn; nz = az * sgn;
-        px = dx; py = dy; pz = dz; lu = ld;
-        qx = bx; qy = by; qz = bz; lv = lb;
+        nx = ax * sgn;
+        ny = ay * sgn;
+        nz = az * sgn;
+        px = dx;
+        py = dy;
+        pz = dz;
+        lu = ld;
+        qx = bx;
+        qy = by;
+        qz = bz;
+        lv = lb;
       } else if (face < 4) {
-        nx = bx * sgn; ny = by * sgn; nz = bz * sgn;
-        px = ax; py = ay; pz = az; lu = la;
-        qx = dx; qy = dy; qz = dz; lv = ld;
+        nx = bx * sgn;
+        ny = by * sgn;
+        nz = bz * sgn;
+        px = ax;
+        py = ay;
+        pz = az;
+        lu = la;
+        qx = dx;
+        qy = dy;
+        qz = dz;
+        lv = ld;
       } else {
-        nx = dx * sgn; ny = dy * sgn; nz = dz * sgn;
-        px = ax; py = ay; pz = az; lu = la;
-        qx = bx; qy = by; qz = bz; lv = lb;
+        nx = dx * sgn;
+        ny = dy * sgn;
+        nz = dz * sgn;
+        px = ax;
+        py = ay;
+        pz = az;
+        lu = la;
+        qx = bx;
+        qy = by;
+        qz = bz;
+        lv = lb;
       }
       const fcx = cx + nx;
       const fcy = cy + ny;
@@ -316,17 +382,31 @@ export class Rasterizer {
       this.setFrame(ox, oy, oz, px / lu, py / lu, pz / lu, qx / lv, qy / lv, qz / lv);
       if (onFace) onFace(face, 2 * lu, 2 * lv);
       this.quad(
-        fcx - px - qx, fcy - py - qy, fcz - pz - qz,
-        fcx + px - qx, fcy + py - qy, fcz + pz - qz,
-        fcx + px + qx, fcy + py + qy, fcz + pz + qz,
-        fcx - px + qx, fcy - py + qy, fcz - pz + qz,
+        fcx - px - qx,
+        fcy - py - qy,
+        fcz - pz - qz,
+        fcx + px - qx,
+        fcy + py - qy,
+        fcz + pz - qz,
+        fcx + px + qx,
+        fcy + py + qy,
+        fcz + pz + qz,
+        fcx - px + qx,
+        fcy - py + qy,
+        fcz - pz + qz,
       );
     }
   }
 
   /** Axis-aligned-in-yaw box standing on y0: footprint centre (x, z), heading yaw, sizes w (across) × len (along). */
   uprightBox(
-    x: number, z: number, yaw: number, w: number, len: number, y0: number, y1: number,
+    x: number,
+    z: number,
+    yaw: number,
+    w: number,
+    len: number,
+    y0: number,
+    y1: number,
     onFace?: (face: number, uLen: number, vLen: number) => void,
   ): void {
     const c = Math.cos(yaw);
@@ -593,7 +673,8 @@ export class Rasterizer {
     const shadow = this.shadow;
     const rows = this.scan(m2, minY, maxY);
     for (let y = rows >> 16, yEnd = rows & 0xffff; y <= yEnd; y++) {
-      if (this.spanX1[y]! > this.spanX0[y]!) shadow.fill(1, y * this.width + this.spanX0[y]!, y * this.width + this.spanX1[y]!);
+      if (this.spanX1[y]! > this.spanX0[y]!)
+        shadow.fill(1, y * this.width + this.spanX0[y]!, y * this.width + this.spanX1[y]!);
     }
   }
 
@@ -647,7 +728,12 @@ export class Rasterizer {
         const xn = colXn[x]!;
         const id = prim[i]!;
         // a pixel on a primitive boundary (seen from either side) gets anti-aliased below
-        if ((x + 1 < W && prim[i + 1] !== id) || (y + 1 < H && prim[i + W] !== id) || (x > 0 && prim[i - 1] !== id) || (y > 0 && prim[i - W] !== id)) {
+        if (
+          (x + 1 < W && prim[i + 1] !== id) ||
+          (y + 1 < H && prim[i + W] !== id) ||
+          (x > 0 && prim[i - 1] !== id) ||
+          (y > 0 && prim[i - W] !== id)
+        ) {
           edges[edgeCount++] = i;
         }
         let r: number;
@@ -731,44 +817,44 @@ export class Rasterizer {
       const x = i % W;
       const y = (i - x) / W;
       const p = prim[i]!;
-        let n = 0;
-        let sr = 0;
-        let sg = 0;
-        let sb = 0;
-        if (x + 1 < W && prim[i + 1] !== p) {
-          const o = (i + 1) * 3;
-          sr += shaded[o]!;
-          sg += shaded[o + 1]!;
-          sb += shaded[o + 2]!;
-          n++;
-        }
-        if (x > 0 && prim[i - 1] !== p) {
-          const o = (i - 1) * 3;
-          sr += shaded[o]!;
-          sg += shaded[o + 1]!;
-          sb += shaded[o + 2]!;
-          n++;
-        }
-        if (y + 1 < H && prim[i + W] !== p) {
-          const o = (i + W) * 3;
-          sr += shaded[o]!;
-          sg += shaded[o + 1]!;
-          sb += shaded[o + 2]!;
-          n++;
-        }
-        if (y > 0 && prim[i - W] !== p) {
-          const o = (i - W) * 3;
-          sr += shaded[o]!;
-          sg += shaded[o + 1]!;
-          sb += shaded[o + 2]!;
-          n++;
-        }
-        const o = i * 3;
-        const wSelf = 2;
-        const inv = 1 / (wSelf + n * 0.5);
-        rgb[o] = ((shaded[o]! * wSelf + sr * 0.5) * inv + 0.5) | 0;
-        rgb[o + 1] = ((shaded[o + 1]! * wSelf + sg * 0.5) * inv + 0.5) | 0;
-        rgb[o + 2] = ((shaded[o + 2]! * wSelf + sb * 0.5) * inv + 0.5) | 0;
+      let n = 0;
+      let sr = 0;
+      let sg = 0;
+      let sb = 0;
+      if (x + 1 < W && prim[i + 1] !== p) {
+        const o = (i + 1) * 3;
+        sr += shaded[o]!;
+        sg += shaded[o + 1]!;
+        sb += shaded[o + 2]!;
+        n++;
+      }
+      if (x > 0 && prim[i - 1] !== p) {
+        const o = (i - 1) * 3;
+        sr += shaded[o]!;
+        sg += shaded[o + 1]!;
+        sb += shaded[o + 2]!;
+        n++;
+      }
+      if (y + 1 < H && prim[i + W] !== p) {
+        const o = (i + W) * 3;
+        sr += shaded[o]!;
+        sg += shaded[o + 1]!;
+        sb += shaded[o + 2]!;
+        n++;
+      }
+      if (y > 0 && prim[i - W] !== p) {
+        const o = (i - W) * 3;
+        sr += shaded[o]!;
+        sg += shaded[o + 1]!;
+        sb += shaded[o + 2]!;
+        n++;
+      }
+      const o = i * 3;
+      const wSelf = 2;
+      const inv = 1 / (wSelf + n * 0.5);
+      rgb[o] = ((shaded[o]! * wSelf + sr * 0.5) * inv + 0.5) | 0;
+      rgb[o + 1] = ((shaded[o + 1]! * wSelf + sg * 0.5) * inv + 0.5) | 0;
+      rgb[o + 2] = ((shaded[o + 2]! * wSelf + sb * 0.5) * inv + 0.5) | 0;
     }
   }
 }

@@ -1,7 +1,11 @@
 // Worker half of 'synth.generate': renders frame after frame, reporting progress and saving a checkpoint
 // per frame. Resuming needs no state from the checkpoint — complete frames on disk are skipped — but the
 // checkpoint records how far the previous attempt got, which the job history shows.
-import { parseSynthSize, type SynthGenerateArgs, type SynthGenerateResult } from '../../../shared/contract/synth.js';
+import {
+  parseSynthSize,
+  type SynthGenerateArgs,
+  type SynthGenerateResult,
+} from '../../../shared/contract/synth.js';
 import type { JobContext } from '../jobs/job-kind.js';
 import { generateSynthDrive } from './generate.js';
 
@@ -37,6 +41,7 @@ export async function run(ctx: JobContext, params: SynthGenerateArgs): Promise<S
       },
     },
   );
-  if (result.framesSkipped > 0) ctx.log(`kept ${result.framesSkipped} complete frames from an earlier attempt`);
+  if (result.framesSkipped > 0)
+    ctx.log(`kept ${result.framesSkipped} complete frames from an earlier attempt`);
   return result;
 }

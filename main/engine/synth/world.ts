@@ -170,10 +170,13 @@ export class SynthSequence {
     this.laneW = rng.range(3.0, 3.6);
     this.lanesPerDir = rng.chance(0.25) ? 2 : 1;
     this.lanesHalf = this.laneW * this.lanesPerDir;
-    this.bLine = [this.lanesHalf + PARK_W + rng.range(2.5, 4.5), this.lanesHalf + PARK_W + rng.range(2.5, 4.5)];
+    this.bLine = [
+      this.lanesHalf + PARK_W + rng.range(2.5, 4.5),
+      this.lanesHalf + PARK_W + rng.range(2.5, 4.5),
+    ];
     this.egoV = rng.range(6.5, 11);
     this.egoS0 = 30;
-    this.egoD = this.lanesPerDir === 2 ? this.laneW * 0.5 : this.laneW * 0.5;
+    this.egoD = this.laneW * 0.5; // the inner lane of our direction
     this.camH = rng.range(1.42, 1.6);
     this.wobble = rng.range(0, 100);
     const ag = rng.range(0.3, 0.46);
@@ -221,7 +224,8 @@ export class SynthSequence {
               ['park', 0.7],
             ]);
       const parking = district !== 'park' && rng.chance(district === 'urban' ? 0.7 : 0.4);
-      const curb = district === 'park' ? this.lanesHalf + 0.5 : parking ? this.lanesHalf + PARK_W : this.lanesHalf;
+      const curb =
+        district === 'park' ? this.lanesHalf + 0.5 : parking ? this.lanesHalf + PARK_W : this.lanesHalf;
       return { district, parking, curb };
     };
     while (s < length) {
@@ -229,11 +233,12 @@ export class SynthSequence {
       if (prev === 'start') kind = 'straight';
       else if (prev === 'intersection') kind = 'straight';
       else if (prev === 'curve') kind = rng.chance(0.75) ? 'straight' : 'curve';
-      else kind = rng.weighted<Block['kind']>([
-        ['intersection', 5],
-        ['curve', 3],
-        ['straight', 1],
-      ]);
+      else
+        kind = rng.weighted<Block['kind']>([
+          ['intersection', 5],
+          ['curve', 3],
+          ['straight', 1],
+        ]);
       let len: number;
       let kappa = 0;
       let crossHalf = 0;
@@ -247,7 +252,18 @@ export class SynthSequence {
         crossSw = rng.range(2.5, 3.5);
         len = 2 * crossHalf + 2 * crossSw;
       }
-      const b: Block = { kind, s0: s, s1: s + len, kappa, x0: x, z0: z, th0: th, sides: [side(kind), side(kind)], crossHalf, crossSw };
+      const b: Block = {
+        kind,
+        s0: s,
+        s1: s + len,
+        kappa,
+        x0: x,
+        z0: z,
+        th0: th,
+        sides: [side(kind), side(kind)],
+        crossHalf,
+        crossSw,
+      };
       if (kind === 'intersection') {
         // sidewalks continue through the crossing bands; no parking inside an intersection
         for (const sd of b.sides) {
@@ -349,7 +365,20 @@ export class SynthSequence {
     b.ground = true;
     r.setFrame(0, 0, 0, 1, 0, 0, 0, 0, 1);
     const E = 3000;
-    r.quad(cam.x - E, -0.03, cam.z - E, cam.x + E, -0.03, cam.z - E, cam.x + E, -0.03, cam.z + E, cam.x - E, -0.03, cam.z + E);
+    r.quad(
+      cam.x - E,
+      -0.03,
+      cam.z - E,
+      cam.x + E,
+      -0.03,
+      cam.z - E,
+      cam.x + E,
+      -0.03,
+      cam.z + E,
+      cam.x - E,
+      -0.03,
+      cam.z + E,
+    );
     for (const block of this.blocks) {
       if (block.s1 < camS - DRAW_BEHIND || block.s0 > camS + DRAW_AHEAD + 40) continue;
       this.drawGround(r, block);
@@ -363,7 +392,15 @@ export class SynthSequence {
     r.finish();
   }
 
-  private setBrush(r: Rasterizer, cls: number, inst: number, mat: number, seed: number, c: readonly number[], c2?: readonly number[]): void {
+  private setBrush(
+    r: Rasterizer,
+    cls: number,
+    inst: number,
+    mat: number,
+    seed: number,
+    c: readonly number[],
+    c2?: readonly number[],
+  ): void {
     const b = r.brush;
     b.cls = cls;
     b.inst = inst;
@@ -384,7 +421,17 @@ export class SynthSequence {
    * Flat band between s0..s1 and lateral d0..d1 at height y, tessellated along curves. The texture frame
    * maps u to s (or to |d| when `crossFrame`) and v to d.
    */
-  private strip(r: Rasterizer, block: Block, s0: number, s1: number, d0: number, d1: number, y: number, crossMid?: number, crossSign?: number): void {
+  private strip(
+    r: Rasterizer,
+    block: Block,
+    s0: number,
+    s1: number,
+    d0: number,
+    d1: number,
+    y: number,
+    crossMid?: number,
+    crossSign?: number,
+  ): void {
     const steps = block.kappa === 0 ? 1 : Math.max(1, Math.ceil((s1 - s0) / 3));
     for (let k = 0; k < steps; k++) {
       const a = s0 + ((s1 - s0) * k) / steps;
@@ -413,10 +460,18 @@ export class SynthSequence {
         r.setFrame(ax - tx * a, y, az - tz * a, tx, 0, tz, rax, 0, raz);
       }
       r.quad(
-        ax + rax * d0, y, az + raz * d0,
-        ax + rax * d1, y, az + raz * d1,
-        cx + rcx * d1, y, cz + rcz * d1,
-        cx + rcx * d0, y, cz + rcz * d0,
+        ax + rax * d0,
+        y,
+        az + raz * d0,
+        ax + rax * d1,
+        y,
+        az + raz * d1,
+        cx + rcx * d1,
+        y,
+        cz + rcz * d1,
+        cx + rcx * d0,
+        y,
+        cz + rcz * d0,
       );
     }
   }
@@ -445,8 +500,23 @@ export class SynthSequence {
     return { x: this.pose[0]! + d * Math.cos(th), z: this.pose[1]! - d * Math.sin(th), th };
   }
 
-  private roadBrush(r: Rasterizer, block: Block, half: number, style: number, zebra0: number, zebra1: number, stop: number): void {
-    this.setBrush(r, ID.road, ID.road, MAT.asphalt, hash3(this.spec.seed, this.spec.sequence, 91), this.asphalt);
+  private roadBrush(
+    r: Rasterizer,
+    block: Block,
+    half: number,
+    style: number,
+    zebra0: number,
+    zebra1: number,
+    stop: number,
+  ): void {
+    this.setBrush(
+      r,
+      ID.road,
+      ID.road,
+      MAT.asphalt,
+      hash3(this.spec.seed, this.spec.sequence, 91),
+      this.asphalt,
+    );
     const p = r.brush.params;
     p[6] = half;
     p[7] = style;
@@ -473,12 +543,27 @@ export class SynthSequence {
         if (side.district === 'park') {
           this.roadBrush(r, block, lh, centreStyle, 1, 0, -1e9);
           this.strip(r, block, block.s0, block.s1, sg * lh, sg * side.curb, 0);
-          this.setBrush(r, ID.terrain, ID.terrain, MAT.grass, seqSeed + k, GREENS[seqSeed % GREENS.length]!, this.lotColour[k]!);
+          this.setBrush(
+            r,
+            ID.terrain,
+            ID.terrain,
+            MAT.grass,
+            seqSeed + k,
+            GREENS[seqSeed % GREENS.length]!,
+            this.lotColour[k]!,
+          );
           this.strip(r, block, block.s0, block.s1, sg * side.curb, sg * (side.curb + 60), 0);
           continue;
         }
         if (side.parking) {
-          this.setBrush(r, ID.parking, ID.parking, MAT.parking, seqSeed + 7 + k, jitter(new Rng(seqSeed + k), this.asphalt, 0.08));
+          this.setBrush(
+            r,
+            ID.parking,
+            ID.parking,
+            MAT.parking,
+            seqSeed + 7 + k,
+            jitter(new Rng(seqSeed + k), this.asphalt, 0.08),
+          );
           r.brush.params[6] = 5.5;
           this.strip(r, block, block.s0, block.s1, sg * lh, sg * side.curb, 0);
         }
@@ -489,7 +574,8 @@ export class SynthSequence {
         r.brush.params[7] = 0.8;
         this.strip(r, block, block.s0, block.s1, sg * side.curb, sg * this.bLine[k]!, H);
         const lotMat = side.district === 'suburban' ? MAT.grass : MAT.dirt;
-        const lotC = side.district === 'suburban' ? GREENS[(seqSeed + k) % GREENS.length]! : this.lotColour[k]!;
+        const lotC =
+          side.district === 'suburban' ? GREENS[(seqSeed + k) % GREENS.length]! : this.lotColour[k]!;
         this.setBrush(r, ID.terrain, ID.terrain, lotMat, seqSeed + 13 + k, lotC, [0.45, 0.42, 0.3]);
         this.strip(r, block, block.s0, block.s1, sg * this.bLine[k]!, sg * (this.bLine[k]! + 45), H);
       }
@@ -565,7 +651,8 @@ export class SynthSequence {
       for (let s = block.s0 + rng.range(0, 30); s < block.s1; s += rng.range(30, 45)) {
         this.addPole(rng, s, sg * (side.curb + 1.2), rng.range(7, 9), 0.22, [0.35, 0.3, 0.25]);
       }
-      if (rng.chance(0.5)) this.addSign(rng, block.s0 + rng.range(5, Math.max(6, len - 5)), sg, side.curb + 0.8);
+      if (rng.chance(0.5))
+        this.addSign(rng, block.s0 + rng.range(5, Math.max(6, len - 5)), sg, side.curb + 0.8);
       return;
     }
     // buildings along the building line
@@ -586,8 +673,10 @@ export class SynthSequence {
         ]);
         if (kind === 'hedge') this.addHedge(rng, s + width * 0.3, sg * (bl + 0.5), width * 0.6);
         else if (kind === 'fence') this.addFence(rng, s + 0.5, s + width * 0.7, sg * (bl + 0.3));
-        else if (kind === 'wall') this.addWall(rng, s + 0.5, s + width * 0.7, sg * (bl + 0.3), rng.range(0.6, 1.4));
-        if (rng.chance(0.6)) this.addTree(rng, s + width * rng.range(0.2, 0.8), sg * (bl + rng.range(2, setback)));
+        else if (kind === 'wall')
+          this.addWall(rng, s + 0.5, s + width * 0.7, sg * (bl + 0.3), rng.range(0.6, 1.4));
+        if (rng.chance(0.6))
+          this.addTree(rng, s + width * rng.range(0.2, 0.8), sg * (bl + rng.range(2, setback)));
       }
       s += width;
       const gap = urban ? (rng.chance(0.65) ? 0.2 : rng.range(2, 8)) : rng.range(3, 9);
@@ -600,13 +689,25 @@ export class SynthSequence {
     }
     // street furniture
     const treePits = rng.chance(urban ? 0.5 : 0.7);
-    if (treePits) for (let q = block.s0 + rng.range(2, 8); q < block.s1 - 2; q += rng.range(8, 15)) this.addTree(rng, q, sg * (side.curb + 1.0));
-    for (let q = block.s0 + rng.range(3, 20); q < block.s1 - 2; q += rng.range(24, 36)) this.addStreetLight(rng, q, sg, side.curb + 0.5);
+    if (treePits)
+      for (let q = block.s0 + rng.range(2, 8); q < block.s1 - 2; q += rng.range(8, 15))
+        this.addTree(rng, q, sg * (side.curb + 1.0));
+    for (let q = block.s0 + rng.range(3, 20); q < block.s1 - 2; q += rng.range(24, 36))
+      this.addStreetLight(rng, q, sg, side.curb + 0.5);
     for (let q = block.s0 + rng.range(2, 20); q < block.s1 - 2; q += rng.range(15, 45)) {
       if (rng.chance(0.5)) this.addSign(rng, q, sg, side.curb + 0.6);
-      else this.addPole(rng, q, sg * (side.curb + 0.35), rng.chance(0.5) ? 1.0 : rng.range(2.5, 4), 0.1, [0.3, 0.3, 0.3]);
+      else
+        this.addPole(
+          rng,
+          q,
+          sg * (side.curb + 0.35),
+          rng.chance(0.5) ? 1.0 : rng.range(2.5, 4),
+          0.1,
+          [0.3, 0.3, 0.3],
+        );
     }
-    if (next && next.kind === 'intersection' && sg === 1) this.addSign(rng, block.s1 - rng.range(4, 12), sg, side.curb + 0.6);
+    if (next && next.kind === 'intersection' && sg === 1)
+      this.addSign(rng, block.s1 - rng.range(4, 12), sg, side.curb + 0.6);
     // people on the sidewalk, parked bicycles
     const density = urban ? 1 / 12 : 1 / 28;
     const people = Math.round(len * density * rng.range(0.5, 1.5));
@@ -617,11 +718,12 @@ export class SynthSequence {
     }
     if (rng.chance(urban ? 0.4 : 0.15)) {
       const q = rng.range(block.s0, block.s1);
-      for (let i = 0, n = rng.int(1, 4); i < n; i++) this.addParkedBicycle(rng, q + i * 0.7, sg * (side.curb + 0.8));
+      for (let i = 0, n = rng.int(1, 4); i < n; i++)
+        this.addParkedBicycle(rng, q + i * 0.7, sg * (side.curb + 0.8));
     }
     // parked vehicles
     if (side.parking) {
-      for (let q = block.s0 + rng.range(1, 4); q < block.s1 - 4; ) {
+      for (let q = block.s0 + rng.range(1, 4); q < block.s1 - 4;) {
         if (rng.chance(0.65)) {
           const big = rng.chance(0.06);
           const len2 = big ? rng.range(6, 7.5) : rng.range(3.8, 4.9);
@@ -646,7 +748,8 @@ export class SynthSequence {
         const s = k === 0 ? block.s0 - 0.6 : block.s1 + 0.6;
         this.addTrafficLight(rng, s, sg, this.lanesHalf + 0.5, k === 0 && rng.chance(0.4));
       }
-      if (rng.chance(0.6)) this.addTrafficLight(rng, k === 0 ? block.s1 + 0.6 : block.s0 - 0.6, sg, this.lanesHalf + 0.5, false);
+      if (rng.chance(0.6))
+        this.addTrafficLight(rng, k === 0 ? block.s1 + 0.6 : block.s0 - 0.6, sg, this.lanesHalf + 0.5, false);
       // buildings along the cross street, both sides of it
       for (const [q0, dir] of [
         [block.s0, -1],
@@ -660,7 +763,8 @@ export class SynthSequence {
           this.addCrossBuilding(rng, q0 + dir * (depth / 2 + rng.range(0, 1)), sg * (d + w / 2), w, depth, h);
           d += w + rng.range(0, 4);
         }
-        if (rng.chance(0.6)) this.addTree(rng, q0 + dir * -0.8 * -1 + dir * 0.5, sg * (bl + rng.range(4, 15)));
+        if (rng.chance(0.6))
+          this.addTree(rng, q0 + dir * -0.8 * -1 + dir * 0.5, sg * (bl + rng.range(4, 15)));
       }
       // pedestrians waiting or crossing on the cross street sidewalks
       for (let i = 0, n = rng.int(0, 3); i < n; i++) {
@@ -672,7 +776,7 @@ export class SynthSequence {
       for (let i = 0, n = rng.int(0, 3); i < n; i++) {
         const d = sg * rng.range(bl + 5, 60);
         const q = rng.chance(0.5) ? a0 + 1.1 : a1 - 1.1;
-        this.addCar(rng, q, d, 0, Math.PI / 2 * sg + (rng.chance(0.5) ? Math.PI : 0), rng.range(3.8, 4.8));
+        this.addCar(rng, q, d, 0, (Math.PI / 2) * sg + (rng.chance(0.5) ? Math.PI : 0), rng.range(3.8, 4.8));
       }
     }
   }
@@ -680,24 +784,31 @@ export class SynthSequence {
   private populateTraffic(rng: Rng, camEnd: number, travel: number): void {
     const T = travel / this.egoV;
     const lw = this.laneW;
-    // oncoming traffic, spread so that it passes during the sequence
+    // Each lane moves as a platoon at one speed, so vehicles in a lane never drive through each other; a
+    // lane with cyclists is a slow lane (the traffic stays behind them).
     for (let lane = 0; lane < this.lanesPerDir; lane++) {
       const d = -(lane + 0.5) * lw;
-      for (let s = this.egoS0 + rng.range(5, 30); s < camEnd + DRAW_AHEAD + 12 * T; s += rng.range(18, 70)) {
-        this.addVehicle(rng, s, d, -rng.range(7, 13), Math.PI, lane === 0 && this.lanesPerDir === 1);
+      const cyclists = lane === this.lanesPerDir - 1 && rng.chance(0.35);
+      const v = cyclists ? rng.range(5, 7) : rng.range(8, 12.5);
+      // oncoming: spread so that vehicles pass the camera during the sequence
+      for (let s = this.egoS0 + rng.range(5, 30); s < camEnd + DRAW_AHEAD + v * T; s += rng.range(18, 70)) {
+        this.addVehicle(rng, s, d, -v, Math.PI, cyclists);
       }
     }
-    // traffic in our direction: ahead of us in our lane, never closer than 10 m at any time
-    const egoLane = this.lanesPerDir - 1;
+    // our direction: the camera drives in lane 0; vehicles ahead in it never come closer than 10 m
     for (let lane = 0; lane < this.lanesPerDir; lane++) {
       const d = (lane + 0.5) * lw;
-      let s = this.egoS0 + (lane === egoLane ? rng.range(14, 30) : rng.range(-30, 10));
+      const ego = lane === 0;
+      const cyclists = !ego && lane === this.lanesPerDir - 1 && rng.chance(0.35);
+      const v = ego
+        ? rng.range(Math.max(3, this.egoV - 0.5), this.egoV + 2.5)
+        : cyclists
+          ? rng.range(5, 7)
+          : rng.range(7, 12);
+      const minAhead = 16 + Math.max(0, (this.egoV - v) * T);
+      let s = this.egoS0 + (ego ? minAhead + rng.range(0, 15) : rng.range(-30, 10));
       while (s < camEnd + DRAW_AHEAD) {
-        const v = rng.range(Math.max(3, this.egoV - 1), this.egoV + 3);
-        const behindBy = (this.egoV - v) * T;
-        if (lane !== egoLane || s - this.egoS0 > 10 + Math.max(0, behindBy) + 6) {
-          this.addVehicle(rng, s, d, v, 0, lane === this.lanesPerDir - 1 && lane !== egoLane);
-        }
+        this.addVehicle(rng, s, d, v, 0, cyclists);
         s += rng.range(20, 60);
       }
     }
@@ -705,7 +816,14 @@ export class SynthSequence {
 
   // ---------------------------------------------------------------- objects
 
-  private addVehicle(rng: Rng, s: number, d: number, v: number, yawOffset: number, allowCyclist: boolean): void {
+  private addVehicle(
+    rng: Rng,
+    s: number,
+    d: number,
+    v: number,
+    yawOffset: number,
+    allowCyclist: boolean,
+  ): void {
     const kind = rng.weighted<'car' | 'truck' | 'bus' | 'cyclist' | 'moto'>([
       ['car', 80],
       ['truck', 8],
@@ -717,14 +835,20 @@ export class SynthSequence {
     else if (kind === 'truck') this.addTruck(rng, s, d, v, yawOffset, rng.range(7, 10));
     else if (kind === 'bus') this.addBus(rng, s, d, v, yawOffset);
     else {
-      // two-wheelers keep to the right edge of their lane and ride slower
+      // two-wheelers keep to the outer edge of their lane
       const edge = d + Math.sign(d || 1) * this.laneW * 0.3;
-      this.addCyclist(rng, s, edge, Math.sign(v || 1) * rng.range(3.5, 6.5), yawOffset, kind === 'moto');
+      this.addCyclist(rng, s, edge, v, yawOffset, kind === 'moto');
     }
   }
 
   /** World pose of an object at (s, d) moving with speed v along the street, at time t. */
-  private movingPose(s0: number, d: number, v: number, yawOffset: number, t: number): { x: number; z: number; yaw: number } {
+  private movingPose(
+    s0: number,
+    d: number,
+    v: number,
+    yawOffset: number,
+    t: number,
+  ): { x: number; z: number; yaw: number } {
     const p = this.at(s0 + v * t, d);
     return { x: p.x, z: p.z, yaw: p.th + yawOffset };
   }
@@ -748,12 +872,32 @@ export class SynthSequence {
       draw: (r, t) => {
         const p = this.movingPose(s, d, v, yawOffset, t);
         this.drawCar(r, p.x, p.z, p.yaw, len, wid, kind, colour, seed, inst);
-        if (lit) r.addLight(p.x + Math.sin(p.yaw) * (len / 2 + 4), 0.6, p.z + Math.cos(p.yaw) * (len / 2 + 4), 1.2, 1.1, 0.9, 3.5);
+        if (lit)
+          r.addLight(
+            p.x + Math.sin(p.yaw) * (len / 2 + 4),
+            0.6,
+            p.z + Math.cos(p.yaw) * (len / 2 + 4),
+            1.2,
+            1.1,
+            0.9,
+            3.5,
+          );
       },
     });
   }
 
-  private drawCar(r: Rasterizer, x: number, z: number, yaw: number, len: number, wid: number, kind: number, colour: RGB, seed: number, inst: number): void {
+  private drawCar(
+    r: Rasterizer,
+    x: number,
+    z: number,
+    yaw: number,
+    len: number,
+    wid: number,
+    kind: number,
+    colour: RGB,
+    seed: number,
+    inst: number,
+  ): void {
     const fx = Math.sin(yaw);
     const fz = Math.cos(yaw);
     const rx = Math.cos(yaw);
@@ -772,7 +916,16 @@ export class SynthSequence {
     r.uprightBox(x, z, yaw, wid, len, 0.28, bodyTop, paintFace);
     r.brush.mat = MAT.cabin;
     r.brush.seed = seed + 1;
-    r.uprightBox(x + fx * cabinOff, z + fz * cabinOff, yaw, wid - 0.14, cabinLen, bodyTop, cabinTop, paintFace);
+    r.uprightBox(
+      x + fx * cabinOff,
+      z + fz * cabinOff,
+      yaw,
+      wid - 0.14,
+      cabinLen,
+      bodyTop,
+      cabinTop,
+      paintFace,
+    );
     this.setBrush(r, ID.car, inst, MAT.tyre, seed + 2, [0.08, 0.08, 0.09]);
     for (const a of [-1, 1]) {
       for (const b of [-1, 1]) {
@@ -786,8 +939,28 @@ export class SynthSequence {
 
   private addTruck(rng: Rng, s: number, d: number, v: number, yawOffset: number, len: number): void {
     const inst = this.nextInstance(ID.truck);
-    const cab = jitter(rng, rng.pick<RGB>([[0.85, 0.85, 0.84], [0.55, 0.08, 0.07], [0.15, 0.2, 0.45], [0.5, 0.5, 0.52], [0.9, 0.9, 0.9]]), 0.05);
-    const cargo = jitter(rng, rng.pick<RGB>([[0.88, 0.88, 0.86], [0.6, 0.6, 0.62], [0.3, 0.32, 0.35], [0.7, 0.6, 0.3], [0.25, 0.35, 0.28]]), 0.05);
+    const cab = jitter(
+      rng,
+      rng.pick<RGB>([
+        [0.85, 0.85, 0.84],
+        [0.55, 0.08, 0.07],
+        [0.15, 0.2, 0.45],
+        [0.5, 0.5, 0.52],
+        [0.9, 0.9, 0.9],
+      ]),
+      0.05,
+    );
+    const cargo = jitter(
+      rng,
+      rng.pick<RGB>([
+        [0.88, 0.88, 0.86],
+        [0.6, 0.6, 0.62],
+        [0.3, 0.32, 0.35],
+        [0.7, 0.6, 0.3],
+        [0.25, 0.35, 0.28],
+      ]),
+      0.05,
+    );
     const seed = rng.int(0, 1e9);
     const height = rng.range(3.0, 3.8);
     this.entities.push({
@@ -829,7 +1002,17 @@ export class SynthSequence {
 
   private addBus(rng: Rng, s: number, d: number, v: number, yawOffset: number): void {
     const inst = this.nextInstance(ID.bus);
-    const colour = jitter(rng, rng.pick<RGB>([[0.85, 0.85, 0.82], [0.75, 0.15, 0.1], [0.9, 0.75, 0.1], [0.2, 0.4, 0.6], [0.5, 0.5, 0.52]]), 0.05);
+    const colour = jitter(
+      rng,
+      rng.pick<RGB>([
+        [0.85, 0.85, 0.82],
+        [0.75, 0.15, 0.1],
+        [0.9, 0.75, 0.1],
+        [0.2, 0.4, 0.6],
+        [0.5, 0.5, 0.52],
+      ]),
+      0.05,
+    );
     const len = rng.range(11, 12.5);
     const seed = rng.int(0, 1e9);
     this.entities.push({
@@ -860,7 +1043,14 @@ export class SynthSequence {
     });
   }
 
-  private personLook(rng: Rng): { h: number; shirt: RGB; pants: RGB; skin: RGB; seed: number; phase: number } {
+  private personLook(rng: Rng): {
+    h: number;
+    shirt: RGB;
+    pants: RGB;
+    skin: RGB;
+    seed: number;
+    phase: number;
+  } {
     return {
       h: rng.range(1.55, 1.95),
       shirt: jitter(rng, rng.pick(CLOTH_COLOURS), 0.1),
@@ -914,16 +1104,56 @@ export class SynthSequence {
     r.uprightBox(x, z, yaw, 0.42 * k, 0.24 * k, leg, leg + torso);
     for (const side of [-1, 1]) {
       const a = -swing * side * 0.8;
-      this.limb(r, x + rx * side * 0.26 * k, z + rz * side * 0.26 * k, leg + torso - 0.03, a, 0.62 * k, 0.055 * k, fx, fz, rx, rz);
+      this.limb(
+        r,
+        x + rx * side * 0.26 * k,
+        z + rz * side * 0.26 * k,
+        leg + torso - 0.03,
+        a,
+        0.62 * k,
+        0.055 * k,
+        fx,
+        fz,
+        rx,
+        rz,
+      );
     }
     this.setBrush(r, cls, inst, MAT.cloth, look.seed + 2, look.skin);
     r.uprightBox(x, z, yaw, 0.19 * k, 0.22 * k, leg + torso + 0.02, leg + torso + 0.25 * k);
-    this.pts.set([x - 0.25, 0, z - 0.25, x + 0.25, 0, z - 0.25, x + 0.25, 0, z + 0.25, x - 0.25, 0, z + 0.25, x, look.h, z]);
+    this.pts.set([
+      x - 0.25,
+      0,
+      z - 0.25,
+      x + 0.25,
+      0,
+      z - 0.25,
+      x + 0.25,
+      0,
+      z + 0.25,
+      x - 0.25,
+      0,
+      z + 0.25,
+      x,
+      look.h,
+      z,
+    ]);
     r.shadowCaster(this.pts, 5);
   }
 
   /** A limb hanging from (x, top, z), rotated by `a` about the lateral axis. */
-  private limb(r: Rasterizer, x: number, z: number, top: number, a: number, len: number, half: number, fx: number, fz: number, rx: number, rz: number): void {
+  private limb(
+    r: Rasterizer,
+    x: number,
+    z: number,
+    top: number,
+    a: number,
+    len: number,
+    half: number,
+    fx: number,
+    fz: number,
+    rx: number,
+    rz: number,
+  ): void {
     const ca = Math.cos(a);
     const sa = Math.sin(a);
     // axis pointing down the limb: -up*cos a + forward*sin a
@@ -937,7 +1167,16 @@ export class SynthSequence {
   }
 
   /** A thin box between two world points (bicycle frames, handlebars). */
-  private rod(r: Rasterizer, x0: number, y0: number, z0: number, x1: number, y1: number, z1: number, half: number): void {
+  private rod(
+    r: Rasterizer,
+    x0: number,
+    y0: number,
+    z0: number,
+    x1: number,
+    y1: number,
+    z1: number,
+    half: number,
+  ): void {
     const bx = (x1 - x0) / 2;
     const by = (y1 - y0) / 2;
     const bz = (z1 - z0) / 2;
@@ -960,10 +1199,31 @@ export class SynthSequence {
     const cy = bz * ax - bx * az;
     const cz = bx * ay - by * ax;
     const cl = Math.hypot(cx, cy, cz) || 1;
-    r.box(x0 + bx, y0 + by, z0 + bz, ax, ay, az, bx, by, bz, (cx / cl) * half, (cy / cl) * half, (cz / cl) * half);
+    r.box(
+      x0 + bx,
+      y0 + by,
+      z0 + bz,
+      ax,
+      ay,
+      az,
+      bx,
+      by,
+      bz,
+      (cx / cl) * half,
+      (cy / cl) * half,
+      (cz / cl) * half,
+    );
   }
 
-  private wheel(r: Rasterizer, cx: number, cy: number, cz: number, fx: number, fz: number, radius: number): void {
+  private wheel(
+    r: Rasterizer,
+    cx: number,
+    cy: number,
+    cz: number,
+    fx: number,
+    fz: number,
+    radius: number,
+  ): void {
     const n = 12;
     for (let i = 0; i < n; i++) {
       const a = (i / n) * Math.PI * 2;
@@ -981,7 +1241,18 @@ export class SynthSequence {
     const bikeCls = motor ? ID.motorcycle : ID.bicycle;
     const bikeInst = this.nextInstance(bikeCls);
     const look = this.personLook(rng);
-    const frame = jitter(rng, rng.pick<RGB>([[0.1, 0.1, 0.1], [0.6, 0.6, 0.62], [0.6, 0.1, 0.1], [0.15, 0.25, 0.5], [0.85, 0.85, 0.85], [0.2, 0.35, 0.2]]), 0.08);
+    const frame = jitter(
+      rng,
+      rng.pick<RGB>([
+        [0.1, 0.1, 0.1],
+        [0.6, 0.6, 0.62],
+        [0.6, 0.1, 0.1],
+        [0.15, 0.25, 0.5],
+        [0.85, 0.85, 0.85],
+        [0.2, 0.35, 0.2],
+      ]),
+      0.08,
+    );
     this.entities.push({
       s,
       v,
@@ -997,7 +1268,16 @@ export class SynthSequence {
 
   private addParkedBicycle(rng: Rng, s: number, d: number): void {
     const inst = this.nextInstance(ID.bicycle);
-    const frame = jitter(rng, rng.pick<RGB>([[0.1, 0.1, 0.1], [0.6, 0.6, 0.62], [0.6, 0.1, 0.1], [0.15, 0.25, 0.5]]), 0.08);
+    const frame = jitter(
+      rng,
+      rng.pick<RGB>([
+        [0.1, 0.1, 0.1],
+        [0.6, 0.6, 0.62],
+        [0.6, 0.1, 0.1],
+        [0.15, 0.25, 0.5],
+      ]),
+      0.08,
+    );
     const seed = rng.int(0, 1e9);
     this.entities.push({
       s,
@@ -1010,7 +1290,17 @@ export class SynthSequence {
     });
   }
 
-  private drawBike(r: Rasterizer, x: number, z: number, yaw: number, frame: RGB, seed: number, cls: number, inst: number, motor: boolean): void {
+  private drawBike(
+    r: Rasterizer,
+    x: number,
+    z: number,
+    yaw: number,
+    frame: RGB,
+    seed: number,
+    cls: number,
+    inst: number,
+    motor: boolean,
+  ): void {
     const fx = Math.sin(yaw);
     const fz = Math.cos(yaw);
     const rx = Math.cos(yaw);
@@ -1056,7 +1346,11 @@ export class SynthSequence {
     const fz = Math.cos(yaw);
     const rx = Math.cos(yaw);
     const rz = -Math.sin(yaw);
-    const P = (along: number, y: number, lat = 0): [number, number, number] => [x + fx * along + rx * lat, y, z + fz * along + rz * lat];
+    const P = (along: number, y: number, lat = 0): [number, number, number] => [
+      x + fx * along + rx * lat,
+      y,
+      z + fz * along + rz * lat,
+    ];
     const hipY = motor ? 0.95 : 0.98;
     const hip = P(-0.15, hipY);
     const shoulder = P(motor ? 0.05 : 0.18, hipY + 0.55 * k);
@@ -1078,14 +1372,41 @@ export class SynthSequence {
     this.setBrush(r, ID.rider, inst, MAT.cloth, look.seed + 2, motor ? [0.1, 0.1, 0.12] : look.skin);
     const head = P(motor ? 0.1 : 0.25, shoulder[1] + 0.17 * k);
     r.uprightBox(head[0], head[2], yaw, 0.2 * k, 0.23 * k, head[1] - 0.11 * k, head[1] + 0.12 * k);
-    this.pts.set([x - 0.3, 0, z - 0.3, x + 0.3, 0, z - 0.3, x + 0.3, 0, z + 0.3, x - 0.3, 0, z + 0.3, ...shoulder]);
+    this.pts.set([
+      x - 0.3,
+      0,
+      z - 0.3,
+      x + 0.3,
+      0,
+      z - 0.3,
+      x + 0.3,
+      0,
+      z + 0.3,
+      x - 0.3,
+      0,
+      z + 0.3,
+      ...shoulder,
+    ]);
     r.shadowCaster(this.pts, 5);
   }
 
-  private addBuilding(rng: Rng, s: number, width: number, sg: number, dFront: number, district: District): void {
+  private addBuilding(
+    rng: Rng,
+    s: number,
+    width: number,
+    sg: number,
+    dFront: number,
+    district: District,
+  ): void {
     const urban = district === 'urban';
     const depth = urban ? rng.range(12, 22) : rng.range(8, 12);
-    const height = urban ? rng.weighted<number>([[rng.range(8, 14), 3], [rng.range(14, 24), 3], [rng.range(24, 40), 1]]) : rng.range(5, 9);
+    const height = urban
+      ? rng.weighted<number>([
+          [rng.range(8, 14), 3],
+          [rng.range(14, 24), 3],
+          [rng.range(24, 40), 1],
+        ])
+      : rng.range(5, 9);
     const style = rng.weighted<number>([
       [0, 3.5],
       [1, 2],
@@ -1093,7 +1414,12 @@ export class SynthSequence {
       [3, urban ? 1.2 : 0],
     ]);
     const wall = this.facadeColour(rng, style);
-    const frame = rng.pick<RGB>([[0.9, 0.9, 0.88], [0.2, 0.2, 0.2], [0.45, 0.45, 0.45], [0.35, 0.25, 0.18]]);
+    const frame = rng.pick<RGB>([
+      [0.9, 0.9, 0.88],
+      [0.2, 0.2, 0.2],
+      [0.45, 0.45, 0.45],
+      [0.35, 0.25, 0.18],
+    ]);
     const floorH = rng.range(2.9, 3.6);
     const spacing = style === 3 ? rng.range(1.2, 2) : rng.range(2.2, 3.6);
     const winW = rng.range(0.35, 0.65);
@@ -1106,11 +1432,35 @@ export class SynthSequence {
       s: sMid,
       v: 0,
       reach: width,
-      draw: (r) => this.drawBuilding(r, p.x, p.z, p.th, depth, width, height, wall, frame, style, floorH, spacing, winW, shop, seed),
+      draw: (r) =>
+        this.drawBuilding(
+          r,
+          p.x,
+          p.z,
+          p.th,
+          depth,
+          width,
+          height,
+          wall,
+          frame,
+          style,
+          floorH,
+          spacing,
+          winW,
+          shop,
+          seed,
+        ),
     });
   }
 
-  private addCrossBuilding(rng: Rng, s: number, d: number, width: number, depth: number, height: number): void {
+  private addCrossBuilding(
+    rng: Rng,
+    s: number,
+    d: number,
+    width: number,
+    depth: number,
+    height: number,
+  ): void {
     const style = rng.weighted<number>([
       [0, 3],
       [1, 2],
@@ -1126,12 +1476,39 @@ export class SynthSequence {
       s,
       v: 0,
       reach: 10,
-      draw: (r) => this.drawBuilding(r, p.x, p.z, p.th, width, depth, height, wall, [0.85, 0.85, 0.85], style, floorH, spacing, 0.5, 0, seed),
+      draw: (r) =>
+        this.drawBuilding(
+          r,
+          p.x,
+          p.z,
+          p.th,
+          width,
+          depth,
+          height,
+          wall,
+          [0.85, 0.85, 0.85],
+          style,
+          floorH,
+          spacing,
+          0.5,
+          0,
+          seed,
+        ),
     });
   }
 
   private facadeColour(rng: Rng, style: number): RGB {
-    if (style === 1) return jitter(rng, rng.pick<RGB>([[0.5, 0.28, 0.2], [0.42, 0.25, 0.2], [0.6, 0.4, 0.3], [0.35, 0.3, 0.28]]), 0.08);
+    if (style === 1)
+      return jitter(
+        rng,
+        rng.pick<RGB>([
+          [0.5, 0.28, 0.2],
+          [0.42, 0.25, 0.2],
+          [0.6, 0.4, 0.3],
+          [0.35, 0.3, 0.28],
+        ]),
+        0.08,
+      );
     if (style === 2) {
       const g = rng.range(0.38, 0.6);
       return [g, g * rng.range(0.98, 1.02), g * rng.range(0.97, 1.03)];
@@ -1154,8 +1531,21 @@ export class SynthSequence {
   }
 
   private drawBuilding(
-    r: Rasterizer, x: number, z: number, yaw: number, across: number, along: number, height: number,
-    wall: RGB, frame: RGB, style: number, floorH: number, spacing: number, winW: number, shop: number, seed: number,
+    r: Rasterizer,
+    x: number,
+    z: number,
+    yaw: number,
+    across: number,
+    along: number,
+    height: number,
+    wall: RGB,
+    frame: RGB,
+    style: number,
+    floorH: number,
+    spacing: number,
+    winW: number,
+    shop: number,
+    seed: number,
   ): void {
     this.setBrush(r, ID.building, ID.building, MAT.facade, seed, wall, frame);
     r.uprightBox(x, z, yaw, across, along, 0, height, (face, uLen) => {
@@ -1181,7 +1571,15 @@ export class SynthSequence {
     this.boxShadow(r, x, z, yaw, across, along, height);
   }
 
-  private boxShadow(r: Rasterizer, x: number, z: number, yaw: number, w: number, len: number, h: number): void {
+  private boxShadow(
+    r: Rasterizer,
+    x: number,
+    z: number,
+    yaw: number,
+    w: number,
+    len: number,
+    h: number,
+  ): void {
     const rx = Math.cos(yaw) * (w / 2);
     const rz = -Math.sin(yaw) * (w / 2);
     const fx = Math.sin(yaw) * (len / 2);
@@ -1295,7 +1693,15 @@ export class SynthSequence {
     const colour: RGB =
       style === 0
         ? jitter(rng, [0.45, 0.35, 0.25], 0.15)
-        : jitter(rng, rng.pick<RGB>([[0.5, 0.5, 0.52], [0.2, 0.28, 0.2], [0.15, 0.15, 0.15]]), 0.1);
+        : jitter(
+            rng,
+            rng.pick<RGB>([
+              [0.5, 0.5, 0.52],
+              [0.2, 0.28, 0.2],
+              [0.15, 0.15, 0.15],
+            ]),
+            0.1,
+          );
     const h = rng.range(1.0, 1.9);
     const seed = rng.int(0, 1e9);
     const p = this.at((s0 + s1) / 2, d);
@@ -1361,7 +1767,15 @@ export class SynthSequence {
     const h = rng.range(6, 9);
     const p = this.at(s, sg * dAbs);
     const arm = this.at(s, sg * (dAbs - 1.6));
-    const colour = jitter(rng, rng.pick<RGB>([[0.45, 0.46, 0.47], [0.25, 0.27, 0.28], [0.55, 0.55, 0.52]]), 0.05);
+    const colour = jitter(
+      rng,
+      rng.pick<RGB>([
+        [0.45, 0.46, 0.47],
+        [0.25, 0.27, 0.28],
+        [0.55, 0.55, 0.52],
+      ]),
+      0.05,
+    );
     const seed = rng.int(0, 1e9);
     this.entities.push({
       s,
@@ -1397,29 +1811,58 @@ export class SynthSequence {
         if (overhead) this.rod(r, p.x, h + 0.2, p.z, head.x, h + 0.2, head.z, 0.06);
         const phase = (t + offset) % 20;
         const lit = phase < 9 ? 2 : phase < 11 ? 1 : 0;
-        this.setBrush(r, ID.trafficLight, inst, MAT.metal, seed + 1, yellowBody ? [0.7, 0.55, 0.1] : [0.12, 0.12, 0.13]);
-        r.uprightBox(head.x, head.z, head.th, 0.32, 0.26, h - (overhead ? 0.8 : 0), h + (overhead ? 0.15 : 0.95), (face, uLen, vLen) => {
-          const pp = r.brush.params;
-          if (face === 5) {
-            r.brush.mat = MAT.trafficLight;
-            pp[6] = lit;
-            pp[7] = vLen;
-            pp[8] = uLen / 2;
-            pp[9] = vLen / 2;
-          } else r.brush.mat = MAT.metal;
-        });
+        this.setBrush(
+          r,
+          ID.trafficLight,
+          inst,
+          MAT.metal,
+          seed + 1,
+          yellowBody ? [0.7, 0.55, 0.1] : [0.12, 0.12, 0.13],
+        );
+        r.uprightBox(
+          head.x,
+          head.z,
+          head.th,
+          0.32,
+          0.26,
+          h - (overhead ? 0.8 : 0),
+          h + (overhead ? 0.15 : 0.95),
+          (face, uLen, vLen) => {
+            const pp = r.brush.params;
+            if (face === 5) {
+              r.brush.mat = MAT.trafficLight;
+              pp[6] = lit;
+              pp[7] = vLen;
+              pp[8] = uLen / 2;
+              pp[9] = vLen / 2;
+            } else r.brush.mat = MAT.metal;
+          },
+        );
       },
     });
   }
 
   private addSign(rng: Rng, s: number, sg: number, dAbs: number): void {
     const design = rng.int(0, 4);
-    const shape = design === 2 ? 'diamond' : design === 3 ? 'rect' : design === 4 ? 'triangle' : rng.chance(0.15) ? 'octagon' : 'circle';
+    const shape =
+      design === 2
+        ? 'diamond'
+        : design === 3
+          ? 'rect'
+          : design === 4
+            ? 'triangle'
+            : rng.chance(0.15)
+              ? 'octagon'
+              : 'circle';
     const rad = rng.range(0.3, 0.42);
     const h = rng.range(2.0, 2.6);
     const p = this.at(s, sg * dAbs);
     const seed = rng.int(0, 1e9);
-    const infoColour = rng.pick<RGB>([[0.1, 0.25, 0.6], [0.1, 0.4, 0.2], [0.9, 0.9, 0.88]]);
+    const infoColour = rng.pick<RGB>([
+      [0.1, 0.25, 0.6],
+      [0.1, 0.4, 0.2],
+      [0.9, 0.9, 0.88],
+    ]);
     this.entities.push({
       s,
       v: 0,

@@ -106,6 +106,11 @@ describe('datasets through the engine', () => {
     expect(c.info.channels).toBe(3);
     expect([...c.data.subarray(0, 3)]).toEqual([70, 130, 180]); // sky
     expect([...c.data.subarray(30 * 64 * 3, 30 * 64 * 3 + 3)]).toEqual([0, 0, 142]); // car
+    // and its indices are the class ids
+    const colourBytes = Buffer.from(await (await get(`studio://asset/gt-color/${labelled.id}`)).arrayBuffer());
+    expect(colourBytes[25]).toBe(3); // colour type: palette
+    const idx = decodePngLabel(colourBytes).data;
+    expect([idx[0], idx[10 * 64], idx[20 * 64], idx[30 * 64]]).toEqual([16, 4, 0, 19]);
 
     const unlabelled = frames.find((f) => f.labelPath === null)!;
     expect((await get(`studio://asset/gt/${unlabelled.id}`)).status).toBe(404);

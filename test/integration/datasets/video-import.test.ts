@@ -119,6 +119,22 @@ describe.skipIf(!hasFfmpeg)('video import job', () => {
     expect(fs.existsSync(video)).toBe(true);
   });
 
+  it('imports a folder of videos as one sequence per video', async () => {
+    const dir = path.join(tmp.dir, 'clips');
+    fs.mkdirSync(dir);
+    for (const [name, dur] of [['b', 1], ['a', 2]] as const) {
+      execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', `testsrc=size=64x48:rate=10:duration=${dur}`, '-c:v', 'libx264', '-pix_fmt', 'yuv420p', path.join(dir, `${name}.mp4`)]);
+    }
+    const { jobId, datasetId } = await engine.call('datasets.import', { path: dir, fps: 5 });
+    const job = await engine.call('jobs.wait', { id: jobId });
+    expect(job.state, job.error ?? '').toBe('succeeded');
+    const seqs = await engine.call('datasets.sequences', { id: datasetId });
+    expect(seqs.map((s) => [s.name, s.frameCount])).toEqual([
+      ['a', 10],
+      ['b', 5],
+    ]);
+  });
+
   it('auto-detects a video file and fails clearly on a broken one', async () => {
     const bad = path.join(tmp.dir, 'broken.mp4');
     fs.writeFileSync(bad, 'this is not a video');

@@ -13,7 +13,7 @@ import type { EvalReport, RunComparisonReport } from '../../../shared/contract/e
 import type { ArgsOf } from '../../../shared/contract/index.js';
 import { getBuiltinProtocol } from '../../../shared/protocols/builtin.js';
 import { encodeClusterMap } from '../../../main/engine/cause/prediction-png.js';
-import { listFrames, readLabelMap, type FrameRecord } from '../../../main/engine/datasets/frame-source.js';
+import { listFrames, readImageRGB, readLabelMap, type FrameRecord } from '../../../main/engine/datasets/frame-source.js';
 import { insertExperiment } from '../../../main/engine/db/queries/experiments.js';
 import { createEngine, type Engine } from '../../../main/engine/engine.js';
 import { generateSynthDrive } from '../../../main/engine/synth/generate.js';
@@ -28,6 +28,7 @@ let engine: Engine | null = null;
 let wsDir: string;
 let datasetId: string;
 let frames: FrameRecord[];
+let noGtDataset: string;
 /** Per experiment: the cluster map of every frame, as written. */
 const predictions = new Map<string, Map<string, Uint16Array>>();
 
@@ -89,6 +90,28 @@ async function addExperiment(e: Engine, id: string, K: number, seed: number, fli
   for (const r of rows) stmt.run(id, datasetId, r.frame_id, r.cluster_file, r.confidence_file, r.width, r.height);
 }
 
+/** A run on a dataset without labels: cluster = luma quantised into K bins. */
+async function addLumaExperiment(e: Engine, id: string, ds: string, K: number): Promise<void> {
+  insertExperiment(e.db, { id, name: id, datasetId: ds, featureSetId: 'fs-test', backbone: 'test', config: presetConfig('fast', 'kmeans', K, 0) });
+  const predDir = path.join('experiments', id, 'predictions', ds);
+  fs.mkdirSync(path.join(wsDir, predDir), { recursive: true });
+  const list = listFrames(e.db, ds);
+  e.db
+    .prepare(`INSERT INTO experiment_predictions (experiment_id, dataset_id, feature_set_id, job_id, prediction_key, frame_count, created_at) VALUES (?, ?, 'fs-test', NULL, ?, ?, ?)`)
+    .run(id, ds, `key-${id}`, list.length, new Date().toISOString());
+  for (const f of list) {
+    const img = await readImageRGB(f.imagePath);
+    const n = img.width * img.height;
+    const ids = new Uint16Array(n);
+    for (let i = 0; i < n; i++) ids[i] = Math.min(K - 1, Math.floor(((img.data[i * 3]! + img.data[i * 3 + 1]! + img.data[i * 3 + 2]!) / 765) * K));
+    const clusterFile = path.join(predDir, `${f.id}.png`);
+    fs.writeFileSync(path.join(wsDir, clusterFile), await encodeClusterMap(ids, img.width, img.height, K));
+    e.db
+      .prepare(`INSERT INTO experiment_prediction_frames (experiment_id, dataset_id, frame_id, cluster_file, confidence_file, width, height) VALUES (?, ?, ?, ?, ?, ?, ?)`)
+      .run(id, ds, f.id, clusterFile, clusterFile, img.width, img.height);
+  }
+}
+
 async function evalAndWait(e: Engine, args: ArgsOf<'eval.run'>): Promise<string> {
   const started = await e.call('eval.run', args);
   if (started.histogramId) return started.histogramId;
@@ -112,6 +135,14 @@ beforeAll(async () => {
   expect(frames.length).toBe(6);
   await addExperiment(engine, 'exp-a', 27, 1, 0.1);
   await addExperiment(engine, 'exp-b', 40, 2, 0.2);
+  // The same images as a folder dataset without ground truth, with a run that clusters luma.
+  const imgs = path.join(synth, 'leftImg8bit', 'val');
+  const city = fs.readdirSync(imgs)[0]!;
+  const plain = await engine.call('datasets.import', { path: path.join(imgs, city), format: 'folder', name: 'no-gt' });
+  const plainJob = await engine.call('jobs.wait', { id: plain.jobId });
+  expect(plainJob.state, plainJob.error ?? '').toBe('succeeded');
+  noGtDataset = plain.datasetId;
+  await addLumaExperiment(engine, 'exp-c', noGtDataset, 8);
 }, 300_000);
 
 afterAll(async () => {
@@ -265,6 +296,23 @@ describe('evaluation through the engine', () => {
     for (const c of lf.meanConfidence) if (c !== null) expect(c).toBeGreaterThan(89 / 255);
   });
 
+  it('computes only label-free signals on a dataset without ground truth', async () => {
+    const e = engine!;
+    const started = await e.call('eval.run', { experimentId: 'exp-c', geometry: 'full' });
+    const job = await e.call('jobs.wait', { id: started.jobId! });
+    expect(job.state, job.error ?? '').toBe('succeeded');
+    expect(((await e.call('jobs.get', { id: started.jobId! })).result as { histogramId: string | null }).histogramId).toBeNull();
+    const lf = (await e.call('eval.labelFree', { experimentId: 'exp-c' }))[0]!;
+    expect(lf.datasetId).toBe(noGtDataset);
+    expect(lf.frames).toBe(6);
+    expect(lf.usedClusters).toBeGreaterThan(2);
+    // Luma bins barely change where the luma barely changed (only pixels at a bin edge can): static-region
+    // flicker is small and well below the all-pixel flicker that motion causes.
+    expect(lf.flickerStatic!).toBeLessThan(0.15);
+    expect(lf.flickerStatic!).toBeLessThan(lf.flickerAll!);
+    await expect(e.call('eval.run', { experimentId: 'exp-c', labelFree: false })).rejects.toThrow(/no ground truth/);
+  });
+
   it('compares two runs by co-occurrence', async () => {
     const { jobId } = await engine!.call('eval.compare', { experimentA: 'exp-a', experimentB: 'exp-b', geometry: 'full' });
     const job = await engine!.call('jobs.wait', { id: jobId });
@@ -295,10 +343,19 @@ describe('evaluation through the engine', () => {
     expect(report.perClass.length).toBe(27);
     const list = await run(process.execPath, [cli, '--workspace', wsDir, 'map', 'list', '--experiment', 'exp-a'], { cwd: tmp.dir });
     expect(list.stdout).toMatch(/edited/);
+    const newest = list.stdout.split('\n')[1]!.split(/\s+/)[0]!;
+    await run(process.execPath, [cli, '--workspace', wsDir, 'map', 'export', newest, '--out', 'm.json'], { cwd: tmp.dir });
+    expect(JSON.parse(fs.readFileSync(path.join(tmp.dir, 'm.json'), 'utf8')).kind).toBe('cause-studio/mapping');
+    const cmp = await run(process.execPath, [cli, '--workspace', wsDir, 'compare', 'exp-a', 'exp-b', '--geometry', 'full'], { cwd: tmp.dir });
+    expect(cmp.stdout).toMatch(/A exp-a \(27 clusters\)\s+vs\s+B exp-b \(40 clusters\)/);
+    expect(cmp.stdout).toMatch(/agreement under the matching \d+\.\d %/);
+    const noGt = await run(process.execPath, [cli, '--workspace', wsDir, 'eval', '--experiment', 'exp-c', '--geometry', 'full'], { cwd: tmp.dir });
+    expect(noGt.stdout).toMatch(/label-free signals only/);
+    expect(noGt.stdout).toMatch(/static flicker %/);
     const bad = await run(process.execPath, [cli, '--workspace', wsDir, 'eval', '--experiment', 'exp-a', '--geometry', 'sideways'], { cwd: tmp.dir }).catch(
       (err: { code: number; stderr: string }) => err,
     );
     expect((bad as { code: number }).code).toBe(1);
     expect((bad as { stderr: string }).stderr).toMatch(/--geometry must be reference or full/);
-  }, 120_000);
+  }, 180_000);
 });

@@ -43,7 +43,13 @@ describe('synth.generate job', () => {
       const off = engine.onEvent((e) => {
         if (e.type === 'job.progress') steps.push(e.step);
       });
-      const { jobId } = await engine.call('synth.generate', { out, sequences: 1, frames: 4, size: '128x64', seed: 3 });
+      const { jobId } = await engine.call('synth.generate', {
+        out,
+        sequences: 1,
+        frames: 4,
+        size: '128x64',
+        seed: 3,
+      });
       const done = await engine.call('jobs.wait', { id: jobId });
       off();
       expect(done.state).toBe('succeeded');
@@ -54,19 +60,33 @@ describe('synth.generate job', () => {
       const full = digest(out);
 
       // simulate a run killed after two frames: the same folder with frames 2 and 3 missing
-      for (const f of [2, 3]) for (const file of Object.values(framePaths(out, 'train', 0, f)).slice(1)) fs.rmSync(file);
-      const again = await engine.call('synth.generate', { out, sequences: 1, frames: 4, size: '128x64', seed: 3 });
+      for (const f of [2, 3])
+        for (const file of Object.values(framePaths(out, 'train', 0, f)).slice(1)) fs.rmSync(file);
+      const again = await engine.call('synth.generate', {
+        out,
+        sequences: 1,
+        frames: 4,
+        size: '128x64',
+        seed: 3,
+      });
       const second = await engine.call('jobs.wait', { id: again.jobId });
       expect(second.state).toBe('succeeded');
-      expect((await engine.call('jobs.get', { id: again.jobId })).result).toMatchObject({ framesWritten: 2, framesSkipped: 2 });
+      expect((await engine.call('jobs.get', { id: again.jobId })).result).toMatchObject({
+        framesWritten: 2,
+        framesSkipped: 2,
+      });
       expect(digest(out)).toBe(full);
 
       // a bad request is refused before any job is created
-      await expect(engine.call('synth.generate', { out: path.join(tmp.dir, 'x'), size: '100x64' })).rejects.toThrow(/not a multiple of 16/);
+      await expect(
+        engine.call('synth.generate', { out: path.join(tmp.dir, 'x'), size: '100x64' }),
+      ).rejects.toThrow(/not a multiple of 16/);
       const busy = path.join(tmp.dir, 'busy');
       fs.mkdirSync(busy);
       fs.writeFileSync(path.join(busy, 'a.txt'), 'x');
-      await expect(engine.call('synth.generate', { out: busy, size: '128x64' })).rejects.toThrow(/not empty.*--force/);
+      await expect(engine.call('synth.generate', { out: busy, size: '128x64' })).rejects.toThrow(
+        /not empty.*--force/,
+      );
     } finally {
       await engine.close();
     }
@@ -76,13 +96,37 @@ describe('synth.generate job', () => {
 describe('cause-studio synth', () => {
   it('writes a run, the same bytes as the library, and reports it', async () => {
     const out = path.join(tmp.dir, 'cli-out');
-    const r = cli(['--json', 'synth', '--out', out, '--sequences', '1', '--frames', '2', '--size', '128x64', '--seed', '4', '--weather', 'rain']);
+    const r = cli([
+      '--json',
+      'synth',
+      '--out',
+      out,
+      '--sequences',
+      '1',
+      '--frames',
+      '2',
+      '--size',
+      '128x64',
+      '--seed',
+      '4',
+      '--weather',
+      'rain',
+    ]);
     expect(r.err).not.toMatch(/error/);
     expect(r.code).toBe(0);
     const result = JSON.parse(r.out) as { framesWritten: number; weathers: string[] };
     expect(result).toMatchObject({ framesWritten: 2, weathers: ['rain'] });
     const lib = path.join(tmp.dir, 'lib-out');
-    await generateSynthDrive({ out: lib, sequences: 1, frames: 2, width: 128, height: 64, seed: 4, weather: 'rain', split: 'train' });
+    await generateSynthDrive({
+      out: lib,
+      sequences: 1,
+      frames: 2,
+      width: 128,
+      height: 64,
+      seed: 4,
+      weather: 'rain',
+      split: 'train',
+    });
     expect(digest(out)).toBe(digest(lib));
   });
 
@@ -112,7 +156,18 @@ describe('cause-studio synth', () => {
 
   it('writes a contact sheet', () => {
     const sheet = path.join(tmp.dir, 'sheet.png');
-    const r = cli(['synth', 'preview', '--out', sheet, '--sequences', '2', '--frames', '1', '--size', '128x64']);
+    const r = cli([
+      'synth',
+      'preview',
+      '--out',
+      sheet,
+      '--sequences',
+      '2',
+      '--frames',
+      '1',
+      '--size',
+      '128x64',
+    ]);
     expect(r.code).toBe(0);
     const png = fs.readFileSync(sheet);
     expect(png.subarray(1, 4).toString()).toBe('PNG');

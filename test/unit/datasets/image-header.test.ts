@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { readImageHeader } from '../../../main/engine/images/image-header.js';
 import { readImageRGB, readLabelMap } from '../../../main/engine/images/decode.js';
 import { decodePngLabel } from '../../../main/engine/images/png-label.js';
+import { encodePalettePng } from '../../../main/engine/images/png-palette.js';
 import { tempDir } from '../../helpers/temp-workspace.js';
 import { truncate, writeLabel, writeRgb } from './fixtures.js';
 
@@ -52,6 +53,20 @@ describe('image headers', () => {
     // a file cut inside its header
     fs.writeFileSync(f('h.png'), fs.readFileSync(f('a.png')).subarray(0, 20));
     expect(readImageHeader(f('h.png'))).toMatchObject({ ok: false, reason: 'truncated' });
+  });
+
+  it('accepts a JPEG with a large trailer after its end marker, and not a cut one with an EXIF thumbnail', async () => {
+    const jpg = await sharp(Buffer.alloc(64 * 48 * 3, 120), { raw: { width: 64, height: 48, channels: 3 } }).jpeg().toBuffer();
+    fs.writeFileSync(f('trailer.jpg'), Buffer.concat([jpg, Buffer.alloc(200_000, 0x20)]));
+    expect(readImageHeader(f('trailer.jpg')).ok).toBe(true);
+    // an APP1 segment holding a thumbnail (its own FF D8 … FF D9) before the frame header, then a cut file
+    const thumb = Buffer.concat([Buffer.from([0xff, 0xd8]), Buffer.alloc(20, 1), Buffer.from([0xff, 0xd9])]);
+    const app1 = Buffer.concat([Buffer.from([0xff, 0xe1, 0, thumb.length + 2]), thumb]);
+    const withThumb = Buffer.concat([jpg.subarray(0, 2), app1, jpg.subarray(2)]);
+    fs.writeFileSync(f('thumb.jpg'), withThumb);
+    expect(readImageHeader(f('thumb.jpg')).ok).toBe(true);
+    fs.writeFileSync(f('thumb-cut.jpg'), withThumb.subarray(0, withThumb.length - 40));
+    expect(readImageHeader(f('thumb-cut.jpg'))).toMatchObject({ ok: false, reason: 'truncated' });
   });
 
   it('rejects empty, missing and non-image files', () => {
@@ -128,6 +143,19 @@ describe('label map decoding', () => {
     await expect(readLabelMap(f('l.png'))).rejects.toThrow(new RegExp(`^${f('l.png')}: label map cannot be decoded: truncated`));
     await writeRgb(f('l.jpg'), 8, 8, 1, 'jpg');
     await expect(readLabelMap(f('l.jpg'))).rejects.toThrow(/l\.jpg: label maps must be PNG/);
+  });
+});
+
+describe('palette PNG writer', () => {
+  it('writes class ids as indices and protocol colours as the palette (valid for libpng)', async () => {
+    const indices = Uint8Array.from([0, 1, 2, 255, 1, 0]);
+    const palette = new Uint8Array(256 * 3);
+    palette.set([10, 20, 30, 40, 50, 60, 70, 80, 90]);
+    const png = encodePalettePng(indices, 3, 2, palette);
+    expect([...decodePngLabel(png).data]).toEqual([...indices]);
+    const { data, info } = await sharp(png).raw().toBuffer({ resolveWithObject: true });
+    expect(info.channels).toBe(3);
+    expect([...data]).toEqual([10, 20, 30, 40, 50, 60, 70, 80, 90, 0, 0, 0, 40, 50, 60, 10, 20, 30]);
   });
 });
 

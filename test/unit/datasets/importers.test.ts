@@ -92,6 +92,13 @@ describe('split selection', () => {
     expect(o.frames.map((f) => f.name)).toEqual(['lindau_000000_000019']);
     expect(o.dataset.report.issues).toEqual([]);
     await expect(importOf({ path: cs, split: 'nope' })).rejects.toThrow(/no split 'nope' here \(found: train, val, test, demoVideo\)/);
+    // pointing at a split folder picks that split
+    const v = await importOf({ path: path.join(cs, 'leftImg8bit', 'val') });
+    expect(v.dataset.root).toBe(cs);
+    expect(v.frames.map((f) => f.name)).toEqual(['lindau_000000_000019']);
+    const b = await importOf({ path: path.join(bdd, 'images', '10k', 'val') });
+    expect(b.dataset.format).toBe('bdd100k');
+    expect(b.frames.map((f) => f.name)).toEqual(['7d2f7975-e0c1c5a7']);
   });
 });
 

@@ -7,6 +7,7 @@ import {
   perFrameMiou,
   scoreCategories,
   scoreHistogram,
+  sparseMiou,
 } from '../../../shared/metrics/confusion.js';
 
 // Hand-made 3 clusters × 3 classes; class 2 never occurs in the ground truth.
@@ -100,6 +101,30 @@ describe('mappings', () => {
   it('majorityMapping sends each cluster to its largest class, ties to the lower index', () => {
     const h = Float64Array.from([50, 10, 40, 30, 0, 5, 3, 3, 0, 0]);
     expect(Array.from(majorityMapping(h, 5, 2))).toEqual([0, 0, 1, 0, -1]);
+  });
+
+  it('sparse per-frame mIoU equals dense scoring on random frames and mappings', () => {
+    let seed = 42;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    for (let trial = 0; trial < 50; trial++) {
+      const K = 2 + Math.floor(rand() * 6);
+      const C = 2 + Math.floor(rand() * 5);
+      const h = new Float64Array(K * C);
+      const cells: number[] = [];
+      const counts: number[] = [];
+      for (let i = 0; i < h.length; i++) {
+        if (rand() < 0.5) {
+          h[i] = 1 + Math.floor(rand() * 9);
+          cells.push(i);
+          counts.push(h[i]!);
+        }
+      }
+      const mapping = Int32Array.from({ length: K }, () => Math.floor(rand() * (C + 1)) - 1);
+      const dense = scoreHistogram(h, K, C, mapping).miou;
+      const sparse = sparseMiou(cells, counts, K, C, mapping);
+      if (Number.isNaN(dense)) expect(Number.isNaN(sparse)).toBe(true);
+      else expect(sparse).toBeCloseTo(dense, 12);
+    }
   });
 
   it('scores per-frame mIoU', () => {

@@ -1,6 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { buildEvalReport } from '../../../shared/metrics/report.js';
 
+function toSparse(h: Float64Array): { cells: number[]; counts: number[] } {
+  const cells: number[] = [];
+  const counts: number[] = [];
+  h.forEach((v, i) => {
+    if (v !== 0) {
+      cells.push(i);
+      counts.push(v);
+    }
+  });
+  return { cells, counts };
+}
+
 // 3 clusters × 3 classes (road, sidewalk in category flat; sky in sky), class sky absent from the GT.
 const H = Float64Array.from([10, 2, 0, 1, 5, 0, 0, 3, 0]);
 const base = {
@@ -45,9 +57,9 @@ describe('buildEvalReport', () => {
       ...base,
       mapping: Int32Array.from([0, 1, 2]),
       frames: [
-        { frameId: 'a', name: 'good', hist: good },
-        { frameId: 'b', name: 'empty', hist: empty },
-        { frameId: 'c', name: 'bad', hist: bad },
+        { frameId: 'a', name: 'good', ...toSparse(good) },
+        { frameId: 'b', name: 'empty', ...toSparse(empty) },
+        { frameId: 'c', name: 'bad', ...toSparse(bad) },
       ],
       worstFrames: 3,
     });

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { parseSynthSize, synthGenerateArgs, synthSizeProblem, SYNTH_DEFAULTS } from '../../../shared/contract/synth.js';
+import {
+  parseSynthSize,
+  synthGenerateArgs,
+  synthSizeProblem,
+  SYNTH_DEFAULTS,
+} from '../../../shared/contract/synth.js';
 import { isStudioError } from '../../../shared/contract/errors.js';
 
 describe('SynthDrive sizes and arguments', () => {
@@ -29,7 +34,14 @@ describe('SynthDrive sizes and arguments', () => {
 
   it('fills defaults and refuses bad sizes and unknown weather in the method schema', () => {
     const parsed = synthGenerateArgs.parse({ out: '/tmp/x' });
-    expect(parsed).toMatchObject({ sequences: 3, frames: 30, size: SYNTH_DEFAULTS.size, weather: 'mixed', split: 'train', force: false });
+    expect(parsed).toMatchObject({
+      sequences: 3,
+      frames: 30,
+      size: SYNTH_DEFAULTS.size,
+      weather: 'mixed',
+      split: 'train',
+      force: false,
+    });
     expect(synthGenerateArgs.safeParse({ out: '/tmp/x', size: '100x100' }).success).toBe(false);
     expect(synthGenerateArgs.safeParse({ out: '/tmp/x', weather: 'snow' }).success).toBe(false);
     expect(synthGenerateArgs.safeParse({ out: '/tmp/x', extra: 1 }).success).toBe(false);

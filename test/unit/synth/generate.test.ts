@@ -3,7 +3,12 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { isStudioError } from '../../../shared/contract/errors.js';
-import { framePaths, generateSynthDrive, MANIFEST_NAME, type SynthOptions } from '../../../main/engine/synth/generate.js';
+import {
+  framePaths,
+  generateSynthDrive,
+  MANIFEST_NAME,
+  type SynthOptions,
+} from '../../../main/engine/synth/generate.js';
 import { readGray16, readGray8, readRgb, removeTempDirs, tempDir } from './helpers.js';
 
 afterAll(removeTempDirs);
@@ -50,7 +55,9 @@ describe('generateSynthDrive', () => {
   it('writes the Cityscapes layout with consecutive frame numbers and a manifest', async () => {
     const out = tempDir();
     const reports: string[] = [];
-    const result = await generateSynthDrive(base(out), { onFrame: (r) => reports.push(`${r.done}/${r.total} ${r.stem}`) });
+    const result = await generateSynthDrive(base(out), {
+      onFrame: (r) => reports.push(`${r.done}/${r.total} ${r.stem}`),
+    });
     expect(result).toMatchObject({ framesWritten: 6, framesSkipped: 0, totalFrames: 6 });
     expect(reports[0]).toBe('1/6 synthdrive_000000_000000');
     expect(reports[5]).toBe('6/6 synthdrive_000001_000002');
@@ -60,9 +67,13 @@ describe('generateSynthDrive', () => {
     );
     const gt = fs.readdirSync(path.join(out, 'gtFine', 'train', 'synthdrive'));
     expect(gt).toHaveLength(18);
-    for (const name of gt) expect(name).toMatch(/^synthdrive_\d{6}_\d{6}_gtFine_(labelIds|color|instanceIds)\.png$/);
+    for (const name of gt)
+      expect(name).toMatch(/^synthdrive_\d{6}_\d{6}_gtFine_(labelIds|color|instanceIds)\.png$/);
     const manifest = JSON.parse(fs.readFileSync(path.join(out, MANIFEST_NAME), 'utf8'));
-    expect(manifest).toMatchObject({ generator: 'SynthDrive', params: { seed: 7, sequences: 2, frames: 3, width: 128, height: 64 } });
+    expect(manifest).toMatchObject({
+      generator: 'SynthDrive',
+      params: { seed: 7, sequences: 2, frames: 3, width: 128, height: 64 },
+    });
     expect(manifest.version).toMatch(/^\d+\.\d+\.\d+$/);
     // file formats: RGB image, 8-bit labelIds, Cityscapes colours, 16-bit instanceIds
     const p = framePaths(out, 'train', 1, 2);
@@ -74,7 +85,8 @@ describe('generateSynthDrive', () => {
     for (let i = 0; i < labels.data.length; i++) {
       const id = labels.data[i]!;
       const iv = inst.data[i]!;
-      if (iv >= 1000 ? Math.floor(iv / 1000) !== id : iv !== id) throw new Error(`instanceId ${iv} disagrees with labelId ${id} at ${i}`);
+      if (iv >= 1000 ? Math.floor(iv / 1000) !== id : iv !== id)
+        throw new Error(`instanceId ${iv} disagrees with labelId ${id} at ${i}`);
     }
     // road pixels are drawn in the official road colour
     const road = labels.data.indexOf(7);
@@ -98,7 +110,10 @@ describe('generateSynthDrive', () => {
     const out = tempDir();
     const controller = new AbortController();
     await expectStudioError(
-      generateSynthDrive(base(out), { signal: controller.signal, onFrame: (r) => r.done === 2 && controller.abort() }),
+      generateSynthDrive(base(out), {
+        signal: controller.signal,
+        onFrame: (r) => r.done === 2 && controller.abort(),
+      }),
       'cancelled',
       /cancelled/,
     );
@@ -122,12 +137,20 @@ describe('generateSynthDrive', () => {
   it('refuses a non-empty folder without force, names it, and writes into it with force', async () => {
     const out = tempDir();
     fs.writeFileSync(path.join(out, 'notes.txt'), 'mine');
-    await expectStudioError(generateSynthDrive(base(out)), 'conflict', new RegExp(`${out}.*not empty.*--force`));
+    await expectStudioError(
+      generateSynthDrive(base(out)),
+      'conflict',
+      new RegExp(`${out}.*not empty.*--force`),
+    );
     const r = await generateSynthDrive(base(out, { force: true, sequences: 1, frames: 1 }));
     expect(r.framesWritten).toBe(1);
     expect(fs.readFileSync(path.join(out, 'notes.txt'), 'utf8')).toBe('mine');
     // a different SynthDrive run in the folder is a conflict too; with force its frames are replaced
-    await expectStudioError(generateSynthDrive(base(out, { seed: 8, sequences: 1, frames: 1 })), 'conflict', /different parameters/);
+    await expectStudioError(
+      generateSynthDrive(base(out, { seed: 8, sequences: 1, frames: 1 })),
+      'conflict',
+      /different parameters/,
+    );
     const other = await generateSynthDrive(base(out, { seed: 8, sequences: 1, frames: 1, force: true }));
     expect(other.framesWritten).toBe(1);
   });
@@ -136,12 +159,20 @@ describe('generateSynthDrive', () => {
     const dir = tempDir();
     const file = path.join(dir, 'a-file');
     fs.writeFileSync(file, '');
-    await expectStudioError(generateSynthDrive(base(path.join(file, 'out'))), 'io_error', /a-file\/out: output folder is not writable/);
+    await expectStudioError(
+      generateSynthDrive(base(path.join(file, 'out'))),
+      'io_error',
+      /a-file\/out: output folder is not writable/,
+    );
     await expectStudioError(generateSynthDrive(base(file)), 'invalid_input', /exists and is not a folder/);
     if (process.getuid?.() !== 0) {
       const ro = path.join(dir, 'read-only');
       fs.mkdirSync(ro, { mode: 0o555 });
-      await expectStudioError(generateSynthDrive(base(ro)), 'io_error', /read-only: output folder is not writable \(EACCES\)/);
+      await expectStudioError(
+        generateSynthDrive(base(ro)),
+        'io_error',
+        /read-only: output folder is not writable \(EACCES\)/,
+      );
     }
   });
 });

@@ -24,13 +24,20 @@ export async function readGray8(file: string): Promise<{ data: Uint8Array; width
   return { data: new Uint8Array(data), width: info.width, height: info.height };
 }
 
-export async function readGray16(file: string): Promise<{ data: Uint16Array; width: number; height: number }> {
-  const { data, info } = await sharp(file).toColourspace('grey16').raw({ depth: 'ushort' }).toBuffer({ resolveWithObject: true });
+export async function readGray16(
+  file: string,
+): Promise<{ data: Uint16Array; width: number; height: number }> {
+  const { data, info } = await sharp(file)
+    .toColourspace('grey16')
+    .raw({ depth: 'ushort' })
+    .toBuffer({ resolveWithObject: true });
   const copy = new Uint8Array(data);
   return { data: new Uint16Array(copy.buffer, 0, copy.length / 2), width: info.width, height: info.height };
 }
 
-export async function readRgb(file: string): Promise<{ data: Uint8Array; width: number; height: number; channels: number }> {
+export async function readRgb(
+  file: string,
+): Promise<{ data: Uint8Array; width: number; height: number; channels: number }> {
   const { data, info } = await sharp(file).raw().toBuffer({ resolveWithObject: true });
   return { data: new Uint8Array(data), width: info.width, height: info.height, channels: info.channels };
 }

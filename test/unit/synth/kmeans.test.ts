@@ -2,7 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { assignToCentroids, kmeans, mulberry32 } from '../../../main/engine/clustering/kmeans.js';
 
 /** Gaussian-ish blobs around given centres: n points each, spread `s`. */
-function blobs(centres: number[][], perBlob: number, s: number, seed: number): { data: Float32Array; truth: Int32Array; d: number } {
+function blobs(
+  centres: number[][],
+  perBlob: number,
+  s: number,
+  seed: number,
+): { data: Float32Array; truth: Int32Array; d: number } {
   const d = centres[0]!.length;
   const rand = mulberry32(seed);
   const n = centres.length * perBlob;
@@ -21,7 +26,8 @@ function blobs(centres: number[][], perBlob: number, s: number, seed: number): {
 /** Fraction of points whose cluster agrees with the majority cluster of their true blob. */
 function purity(assign: Int32Array, truth: Int32Array, k: number): number {
   const counts = new Map<string, number>();
-  for (let i = 0; i < assign.length; i++) counts.set(`${truth[i]}:${assign[i]}`, (counts.get(`${truth[i]}:${assign[i]}`) ?? 0) + 1);
+  for (let i = 0; i < assign.length; i++)
+    counts.set(`${truth[i]}:${assign[i]}`, (counts.get(`${truth[i]}:${assign[i]}`) ?? 0) + 1);
   let good = 0;
   for (let t = 0; t < k; t++) {
     let best = 0;
@@ -72,7 +78,9 @@ describe('kmeans', () => {
 
   it('assignments are nearest-centroid and inertia matches a direct computation (high-d blocked path)', () => {
     const d = 37;
-    const centres = Array.from({ length: 4 }, (_, b) => Array.from({ length: d }, (_, j) => ((b * 7 + j * 3) % 11) - 5));
+    const centres = Array.from({ length: 4 }, (_, b) =>
+      Array.from({ length: d }, (_, j) => ((b * 7 + j * 3) % 11) - 5),
+    );
     const { data, truth } = blobs(centres, 150, 2, 5);
     const n = truth.length;
     const r = kmeans(data, n, d, { k: 4, seed: 1 });
@@ -133,7 +141,16 @@ describe('kmeans', () => {
   });
 
   it('assignToCentroids agrees with the fitted assignments', () => {
-    const { data, truth, d } = blobs([[0, 0], [5, 5], [0, 5]], 100, 1, 3);
+    const { data, truth, d } = blobs(
+      [
+        [0, 0],
+        [5, 5],
+        [0, 5],
+      ],
+      100,
+      1,
+      3,
+    );
     const r = kmeans(data, truth.length, d, { k: 3, seed: 8 });
     const again = assignToCentroids(data, truth.length, d, r.centroids, 3);
     expect(Array.from(again.assignments)).toEqual(Array.from(r.assignments));

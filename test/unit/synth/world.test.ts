@@ -10,7 +10,14 @@ const SKY = cityscapesId('sky');
 const W = 256;
 const H = 128;
 
-function sequence(seq: number, weather: (typeof WEATHERS)[number] | 'mixed', frames = 12, seed = 5, w = W, h = H) {
+function sequence(
+  seq: number,
+  weather: (typeof WEATHERS)[number] | 'mixed',
+  frames = 12,
+  seed = 5,
+  w = W,
+  h = H,
+) {
   return new SynthSequence({ seed, sequence: seq, frames, width: w, height: h, weather });
 }
 
@@ -26,7 +33,8 @@ describe('SynthDrive world', () => {
         const label = CITYSCAPES_BY_ID[id];
         const inst = r.instances[i]!;
         if (!label || id < 7 || id > 33) bad.push(`labelId ${id} at pixel ${i}`);
-        else if (label.hasInstances ? Math.floor(inst / 1000) !== id : inst !== id) bad.push(`instanceId ${inst} for labelId ${id} at pixel ${i}`);
+        else if (label.hasInstances ? Math.floor(inst / 1000) !== id : inst !== id)
+          bad.push(`instanceId ${inst} for labelId ${id} at pixel ${i}`);
         if (bad.length > 5) break;
       }
       expect(bad, weather).toEqual([]);
@@ -93,7 +101,9 @@ describe('SynthDrive world', () => {
         // an object keeps its id: its centre moves by a fraction of the image between frames
         const dx = c.x / c.n - p.x / p.n;
         const dy = c.y / c.n - p.y / p.n;
-        expect(Math.hypot(dx, dy), `instance ${id} jumped between frames ${f - 1} and ${f}`).toBeLessThan(W * 0.25);
+        expect(Math.hypot(dx, dy), `instance ${id} jumped between frames ${f - 1} and ${f}`).toBeLessThan(
+          W * 0.25,
+        );
       }
       prev = cur;
     }
@@ -116,13 +126,23 @@ describe('SynthDrive world', () => {
     const r = new Rasterizer(width, height);
     const seen = new Set<number>();
     for (let s = 0; s < SYNTH_DEFAULTS.sequences; s++) {
-      const world = new SynthSequence({ seed: SYNTH_DEFAULTS.seed, sequence: s, frames: SYNTH_DEFAULTS.frames, width, height, weather: SYNTH_DEFAULTS.weather });
+      const world = new SynthSequence({
+        seed: SYNTH_DEFAULTS.seed,
+        sequence: s,
+        frames: SYNTH_DEFAULTS.frames,
+        width,
+        height,
+        weather: SYNTH_DEFAULTS.weather,
+      });
       for (let f = 0; f < SYNTH_DEFAULTS.frames; f++) {
         world.render(r, f);
         for (let i = 0; i < r.labels.length; i++) seen.add(r.labels[i]!);
       }
     }
     const cs27 = [...seen].filter((id) => id >= 7 && id <= 33);
-    expect(cs27.length, `classes: ${cs27.map((id) => CITYSCAPES_BY_ID[id]!.name).join(', ')}`).toBeGreaterThanOrEqual(15);
+    expect(
+      cs27.length,
+      `classes: ${cs27.map((id) => CITYSCAPES_BY_ID[id]!.name).join(', ')}`,
+    ).toBeGreaterThanOrEqual(15);
   }, 180_000);
 });

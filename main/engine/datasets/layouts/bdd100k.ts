@@ -20,7 +20,7 @@ const VARIANTS: readonly Variant[] = [
 
 export function bdd100kRoot(p: string): { root: string; variant: Variant } | null {
   let abs = path.resolve(p);
-  for (let up = 0; up < 3; up++) {
+  for (let up = 0; up < 4; up++) {
     for (const v of VARIANTS) if (isDir(path.join(abs, v.images))) return { root: abs, variant: v };
     abs = path.dirname(abs);
   }

@@ -16,7 +16,9 @@ const LABEL_DIRS = ['gtFine', 'gtCoarse'] as const;
 export function cityscapesRoot(p: string): string | null {
   const abs = path.resolve(p);
   if (IMAGE_DIRS.some((d) => isDir(path.join(abs, d)))) return abs;
+  // leftImg8bit itself, or one of its split folders
   if ((IMAGE_DIRS as readonly string[]).includes(path.basename(abs))) return path.dirname(abs);
+  if ((IMAGE_DIRS as readonly string[]).includes(path.basename(path.dirname(abs)))) return path.dirname(path.dirname(abs));
   return null;
 }
 
