@@ -142,6 +142,8 @@ async function main(): Promise<void> {
     engine.close();
 
     const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    page.on('crash', () => console.error('the page crashed'));
+    page.on('pageerror', (e) => console.error('page error:', e.message));
     await page.goto(serve.url);
     await page.getByTestId('dataset-row').first().click();
     await page.getByTestId('sequence-select').selectOption({ index: 1 });

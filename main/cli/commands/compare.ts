@@ -15,15 +15,16 @@ export function formatComparison(r: RunComparisonReport): string {
     '',
     table(
       ['A', 'B', 'IoU %', 'pixels'],
-      [...r.matches].sort((x, y) => y.iou - x.iou).map((m) => [m.a, m.b, Number((m.iou * 100).toFixed(1)), m.pixels]),
+      [...r.matches].sort((x, y) => y.iou - x.iou).map((m) => [m.a, m.b, (m.iou * 100).toFixed(1).padStart(5), m.pixels]),
     ),
     '',
   ];
   const share = (s: readonly number[]) => s.map((v) => `${(v * 100).toFixed(0)}%`).join('/');
   for (const s of r.split) lines.push(`split     A${s.a} → B${s.into.join(', B')} (${share(s.shares)})`);
   for (const m of r.merged) lines.push(`merged    A${m.from.join(' + A')} → B${m.b} (${share(m.shares)})`);
-  for (const v of r.vanished) lines.push(`vanished  A${v.a} (best match B${v.bestB}, IoU ${(v.bestIou * 100).toFixed(1)} %)`);
-  for (const a of r.appeared) lines.push(`appeared  B${a.b} (best match A${a.bestA}, IoU ${(a.bestIou * 100).toFixed(1)} %)`);
+  // One line each: a run with many small noise clusters would otherwise bury the splits and merges.
+  if (r.vanished.length) lines.push(`vanished  ${r.vanished.map((v) => `A${v.a} (best B${v.bestB} ${(v.bestIou * 100).toFixed(1)} %)`).join(', ')}`);
+  if (r.appeared.length) lines.push(`appeared  ${r.appeared.map((a) => `B${a.b} (best A${a.bestA} ${(a.bestIou * 100).toFixed(1)} %)`).join(', ')}`);
   if (r.split.length + r.merged.length + r.vanished.length + r.appeared.length === 0) lines.push('no concept split, merged, vanished or appeared');
   if (r.unusedA.length || r.unusedB.length) lines.push(`unused    A: ${r.unusedA.join(',') || '—'}  B: ${r.unusedB.join(',') || '—'}`);
   return lines.join('\n');

@@ -21,7 +21,7 @@ export function formatReport(r: EvalReport, labelFree?: LabelFreeReport): string
     c.index,
     c.name,
     c.category,
-    c.iou === null ? '—' : pct(c.iou),
+    (c.iou === null ? '—' : pct(c.iou)).padStart(5),
     c.gtPixels,
     c.clusters.length > 6 ? `${c.clusters.slice(0, 6).join(',')},… (${c.clusters.length})` : c.clusters.join(','),
   ]);

@@ -26,10 +26,10 @@ const summary = (f: FeatureSetSummary) =>
   `${f.preprocessing.crops === 'five' ? ' five-crop' : ''}, grid ${f.grid.h}x${f.grid.w}x${f.dim}, ${f.frameCount} frames, ` +
   `${f.itemCount} items, provider ${f.provider}`;
 
-export function register(program: Command, rt: CliRuntime): void {
-  const features = program
-    .command('features')
-    .description('extract backbone features for a dataset into the cache (reused by every experiment on the same key)')
+type ExtractOptions = { dataset?: string; backbone: string; size?: string; crops: string; provider: string; threads?: string; batch?: string };
+
+function extractCommand(cmd: Command, rt: CliRuntime): Command {
+  return cmd
     .option('--dataset <id>', 'dataset id or name')
     .option('--backbone <id>', "'builtin', 'rgb', or a stored model name", 'builtin')
     .option('--size <WxH>', "network input size (default: the backbone's reference size, 320 or 322)")
@@ -37,12 +37,12 @@ export function register(program: Command, rt: CliRuntime): void {
     .option('--provider <p>', 'auto | cpu | cuda | dml | coreml (naming one forces it)', 'auto')
     .option('--threads <n>', 'CPU threads for inference')
     .option('--batch <n>', 'frames per inference batch')
-    .action(async (o: { dataset?: string; backbone: string; size?: string; crops: string; provider: string; threads?: string; batch?: string }) => {
+    .action(async (o: ExtractOptions) => {
       if (!o.dataset) throw new StudioError('bad_request', 'features: --dataset is required (or use `features list`)');
       await rt.withEngine({ runJobs: true }, async (engine) => {
         const datasetId = await resolveDataset(engine, o.dataset!);
         const size = o.size ? parseSize(o.size) : undefined;
-        const job = await engine.callUnchecked('features.extract', {
+        const job = (await engine.callUnchecked('features.extract', {
           datasetId,
           backbone: o.backbone,
           ...(size ? size : {}),
@@ -50,7 +50,7 @@ export function register(program: Command, rt: CliRuntime): void {
           provider: o.provider,
           ...(o.threads ? { threads: Number(o.threads) } : {}),
           ...(o.batch ? { batchSize: Number(o.batch) } : {}),
-        }) as { id: string };
+        })) as { id: string };
         await rt.runJob(engine, job.id, 'features');
         const detail = await engine.call('jobs.get', { id: job.id });
         const result = detail.result as { featureSetId: string; computed: number; reused: number; corruptShards: number };
@@ -61,6 +61,14 @@ export function register(program: Command, rt: CliRuntime): void {
         );
       });
     });
+}
+
+export function register(program: Command, rt: CliRuntime): void {
+  const features = extractCommand(
+    program.command('features').description('extract backbone features for a dataset into the cache (reused by every experiment on the same key)'),
+    rt,
+  );
+  extractCommand(features.command('extract').description('the same as `features --dataset D ...`'), rt);
 
   features
     .command('list')

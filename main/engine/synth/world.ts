@@ -231,6 +231,8 @@ export class SynthSequence {
     while (s < length) {
       let kind: Block['kind'];
       if (prev === 'start') kind = 'straight';
+      // sequences start a short block before a crossing, so short runs see traffic lights and crossings
+      else if (this.blocks.length === 1) kind = 'intersection';
       else if (prev === 'intersection') kind = 'straight';
       else if (prev === 'curve') kind = rng.chance(0.75) ? 'straight' : 'curve';
       else
@@ -243,7 +245,7 @@ export class SynthSequence {
       let kappa = 0;
       let crossHalf = 0;
       let crossSw = 0;
-      if (kind === 'straight') len = prev === 'start' ? rng.range(70, 110) : rng.range(45, 110);
+      if (kind === 'straight') len = prev === 'start' ? rng.range(60, 95) : rng.range(45, 110);
       else if (kind === 'curve') {
         len = rng.range(35, 80);
         kappa = (rng.chance(0.5) ? 1 : -1) / rng.range(45, 140);
@@ -708,6 +710,10 @@ export class SynthSequence {
     }
     if (next && next.kind === 'intersection' && sg === 1)
       this.addSign(rng, block.s1 - rng.range(4, 12), sg, side.curb + 0.6);
+    // a pedestrian signal at a mid-block crossing, facing our direction of travel
+    if (sg === 1 && urban && len > 40 && rng.chance(0.35)) {
+      this.addTrafficLight(rng, block.s0 + rng.range(15, len - 15), sg, side.curb + 0.4, false);
+    }
     // people on the sidewalk, parked bicycles
     const density = urban ? 1 / 12 : 1 / 28;
     const people = Math.round(len * density * rng.range(0.5, 1.5));
@@ -716,7 +722,7 @@ export class SynthSequence {
       const v = moving ? (rng.chance(0.5) ? 1 : -1) * rng.range(1.0, 1.6) : 0;
       this.addPerson(rng, rng.range(block.s0, block.s1), sg * rng.range(side.curb + 0.6, bl - 0.4), v);
     }
-    if (rng.chance(urban ? 0.4 : 0.15)) {
+    if (rng.chance(urban ? 0.6 : 0.25)) {
       const q = rng.range(block.s0, block.s1);
       for (let i = 0, n = rng.int(1, 4); i < n; i++)
         this.addParkedBicycle(rng, q + i * 0.7, sg * (side.curb + 0.8));
@@ -788,7 +794,7 @@ export class SynthSequence {
     // lane with cyclists is a slow lane (the traffic stays behind them).
     for (let lane = 0; lane < this.lanesPerDir; lane++) {
       const d = -(lane + 0.5) * lw;
-      const cyclists = lane === this.lanesPerDir - 1 && rng.chance(0.35);
+      const cyclists = lane === this.lanesPerDir - 1 && rng.chance(0.5);
       const v = cyclists ? rng.range(5, 7) : rng.range(8, 12.5);
       // oncoming: spread so that vehicles pass the camera during the sequence
       for (let s = this.egoS0 + rng.range(5, 30); s < camEnd + DRAW_AHEAD + v * T; s += rng.range(18, 70)) {
@@ -799,7 +805,7 @@ export class SynthSequence {
     for (let lane = 0; lane < this.lanesPerDir; lane++) {
       const d = (lane + 0.5) * lw;
       const ego = lane === 0;
-      const cyclists = !ego && lane === this.lanesPerDir - 1 && rng.chance(0.35);
+      const cyclists = !ego && lane === this.lanesPerDir - 1 && rng.chance(0.5);
       const v = ego
         ? rng.range(Math.max(3, this.egoV - 0.5), this.egoV + 2.5)
         : cyclists
@@ -828,7 +834,7 @@ export class SynthSequence {
       ['car', 80],
       ['truck', 8],
       ['bus', 6],
-      ['cyclist', allowCyclist ? 8 : 0],
+      ['cyclist', allowCyclist ? 25 : 0],
       ['moto', 3],
     ]);
     if (kind === 'car') this.addCar(rng, s, d, v, yawOffset, rng.range(3.8, 4.9));
