@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import type { ExportRecord } from '../../../shared/contract/exports.js';
 import type { CliRuntime } from '../runtime.js';
+import { registerExportLabels } from './eval.js';
 
 export function register(program: Command, rt: CliRuntime): void {
   const exp = program.command('export').description('segmentation videos and pseudo-labels');
@@ -40,4 +41,5 @@ export function register(program: Command, rt: CliRuntime): void {
         rt.print(rec, () => `${rec.path}  (${(rec.bytes / 1e6).toFixed(1)} MB, ${String(rec.summary.frames)} frames)`);
       });
     });
+  registerExportLabels(exp, rt);
 }

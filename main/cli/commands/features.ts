@@ -17,7 +17,8 @@ function parseSize(s: string): { width: number; height: number } {
 async function resolveDataset(engine: Engine, idOrName: string): Promise<string> {
   const list = (await engine.callUnchecked('datasets.list', {})) as { id: string; name: string }[];
   const hit = list.find((d) => d.id === idOrName) ?? list.filter((d) => d.name === idOrName)[0];
-  if (!hit) throw new StudioError('not_found', `no dataset '${idOrName}' (see \`cause-studio datasets list\`)`);
+  if (!hit)
+    throw new StudioError('not_found', `no dataset '${idOrName}' (see \`cause-studio datasets list\`)`);
   return hit.id;
 }
 
@@ -26,10 +27,55 @@ const summary = (f: FeatureSetSummary) =>
   `${f.preprocessing.crops === 'five' ? ' five-crop' : ''}, grid ${f.grid.h}x${f.grid.w}x${f.dim}, ${f.frameCount} frames, ` +
   `${f.itemCount} items, provider ${f.provider}`;
 
-type ExtractOptions = { dataset?: string; backbone: string; size?: string; crops: string; provider: string; threads?: string; batch?: string };
+type ExtractOptions = {
+  dataset?: string;
+  backbone: string;
+  size?: string;
+  crops: string;
+  provider: string;
+  threads?: string;
+  batch?: string;
+};
 
-function extractCommand(cmd: Command, rt: CliRuntime): Command {
-  return cmd
+async function extract(rt: CliRuntime, o: ExtractOptions): Promise<void> {
+  if (!o.dataset)
+    throw new StudioError('bad_request', 'features: --dataset is required (or use `features list`)');
+  await rt.withEngine({ runJobs: true }, async (engine) => {
+    const datasetId = await resolveDataset(engine, o.dataset!);
+    const size = o.size ? parseSize(o.size) : undefined;
+    const job = (await engine.callUnchecked('features.extract', {
+      datasetId,
+      backbone: o.backbone,
+      ...(size ? size : {}),
+      crops: o.crops,
+      provider: o.provider,
+      ...(o.threads ? { threads: Number(o.threads) } : {}),
+      ...(o.batch ? { batchSize: Number(o.batch) } : {}),
+    })) as { id: string };
+    await rt.runJob(engine, job.id, 'features');
+    const detail = await engine.call('jobs.get', { id: job.id });
+    const result = detail.result as {
+      featureSetId: string;
+      computed: number;
+      reused: number;
+      corruptShards: number;
+    };
+    const set = await engine.call('features.get', { id: result.featureSetId });
+    rt.print(
+      { ...set, computed: result.computed, reused: result.reused, corruptShards: result.corruptShards },
+      () =>
+        `${summary(set)}\ncomputed ${result.computed}, reused ${result.reused} from the cache` +
+        (result.corruptShards ? `, ${result.corruptShards} damaged shard(s) recomputed` : ''),
+    );
+  });
+}
+
+export function register(program: Command, rt: CliRuntime): void {
+  const features = program
+    .command('features')
+    .description(
+      'extract backbone features for a dataset into the cache (reused by every experiment on the same key)',
+    )
     .option('--dataset <id>', 'dataset id or name')
     .option('--backbone <id>', "'builtin', 'rgb', or a stored model name", 'builtin')
     .option('--size <WxH>', "network input size (default: the backbone's reference size, 320 or 322)")
@@ -37,51 +83,36 @@ function extractCommand(cmd: Command, rt: CliRuntime): Command {
     .option('--provider <p>', 'auto | cpu | cuda | dml | coreml (naming one forces it)', 'auto')
     .option('--threads <n>', 'CPU threads for inference')
     .option('--batch <n>', 'frames per inference batch')
-    .action(async (o: ExtractOptions) => {
-      if (!o.dataset) throw new StudioError('bad_request', 'features: --dataset is required (or use `features list`)');
-      await rt.withEngine({ runJobs: true }, async (engine) => {
-        const datasetId = await resolveDataset(engine, o.dataset!);
-        const size = o.size ? parseSize(o.size) : undefined;
-        const job = (await engine.callUnchecked('features.extract', {
-          datasetId,
-          backbone: o.backbone,
-          ...(size ? size : {}),
-          crops: o.crops,
-          provider: o.provider,
-          ...(o.threads ? { threads: Number(o.threads) } : {}),
-          ...(o.batch ? { batchSize: Number(o.batch) } : {}),
-        })) as { id: string };
-        await rt.runJob(engine, job.id, 'features');
-        const detail = await engine.call('jobs.get', { id: job.id });
-        const result = detail.result as { featureSetId: string; computed: number; reused: number; corruptShards: number };
-        const set = await engine.call('features.get', { id: result.featureSetId });
-        rt.print({ ...set, computed: result.computed, reused: result.reused, corruptShards: result.corruptShards }, () =>
-          `${summary(set)}\ncomputed ${result.computed}, reused ${result.reused} from the cache` +
-          (result.corruptShards ? `, ${result.corruptShards} damaged shard(s) recomputed` : ''),
-        );
-      });
-    });
-}
-
-export function register(program: Command, rt: CliRuntime): void {
-  const features = extractCommand(
-    program.command('features').description('extract backbone features for a dataset into the cache (reused by every experiment on the same key)'),
-    rt,
-  );
-  extractCommand(features.command('extract').description('the same as `features --dataset D ...`'), rt);
+    .action((o: ExtractOptions) => extract(rt, o));
+  // `features extract --dataset D ...` reads the same options (they belong to `features`).
+  features
+    .command('extract')
+    .description('the same as `features --dataset D ...`')
+    .action(() => extract(rt, features.opts<ExtractOptions>()));
 
   features
     .command('list')
     .description('list feature sets')
-    .option('--dataset <id>', 'only this dataset')
+    .option('--dataset <id>', 'only this dataset (id or name)')
     .action(async (o: { dataset?: string }) => {
+      // `--dataset` after `list` is parsed by `features` itself, which has an option of that name.
+      const dataset = o.dataset ?? features.opts<ExtractOptions>().dataset;
       await rt.withEngine({ runJobs: false, allowReadonly: true }, async (engine) => {
-        const list = await engine.call('features.list', o.dataset ? { datasetId: o.dataset } : {});
+        const list = await engine.call('features.list', dataset ? { datasetId: await resolveDataset(engine, dataset) } : {});
         rt.print(list, () =>
           list.length
             ? table(
                 ['id', 'dataset', 'backbone', 'size', 'crops', 'grid', 'frames', 'provider'],
-                list.map((f) => [f.id, f.datasetId.slice(0, 8), f.backbone, `${f.preprocessing.width}x${f.preprocessing.height}`, f.preprocessing.crops, `${f.grid.h}x${f.grid.w}x${f.dim}`, f.frameCount, f.provider]),
+                list.map((f) => [
+                  f.id,
+                  f.datasetId.slice(0, 8),
+                  f.backbone,
+                  `${f.preprocessing.width}x${f.preprocessing.height}`,
+                  f.preprocessing.crops,
+                  `${f.grid.h}x${f.grid.w}x${f.dim}`,
+                  f.frameCount,
+                  f.provider,
+                ]),
               )
             : 'no feature sets',
         );

@@ -88,6 +88,7 @@ export async function run(ctx: JobContext, params: TrainJobParams): Promise<Trai
         steps: schedule.totalSteps,
         seconds: (Date.now() - started) / 1000,
         ...lastLoss,
+        ...model.counters,
       },
     };
   } finally {

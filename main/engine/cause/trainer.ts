@@ -28,6 +28,8 @@ export interface CauseModel {
   readonly teacher: Map<string, ParamInit>;
   /** K × r cluster probe centroids. */
   readonly centroids: Float32Array;
+  /** Run totals (e.g. images skipped for lack of a positive pair); not stored in the model file. */
+  readonly counters?: Readonly<Record<string, number>>;
 }
 
 export interface TrainerState {
@@ -270,6 +272,7 @@ export async function trainCause(source: FeatureSource, config: TrainConfig, hoo
       clusterbook: live.clusterbook.dataSync() as Float32Array,
       teacher: live.teacher.export(),
       centroids: live.probe.dataSync() as Float32Array,
+      counters: { ...live.counters },
     };
   } finally {
     const t = cbNormT as tf.Tensor2D | null;

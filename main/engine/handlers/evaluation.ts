@@ -1,4 +1,5 @@
-// eval.* and mappings.* methods. Pixel work runs in jobs; everything here reads stored histograms.
+// eval.*, mappings.*, exports.labels and bundles.* methods. Pixel work runs in jobs; the rest reads stored
+// histograms and mappings.
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';

@@ -140,6 +140,22 @@ describe('kmeans', () => {
     expect(() => kmeans(data, 7, 2, { k: 2 })).toThrow(/expected n×d/);
   });
 
+  it('stops at maxIterations and reports that it did not converge', () => {
+    const rand = mulberry32(3);
+    const n = 3000;
+    const data = new Float32Array(n * 2);
+    for (let i = 0; i < data.length; i++) data[i] = rand();
+    const capped = kmeans(data, n, 2, { k: 25, seed: 1, maxIterations: 2, tolerance: 0 });
+    expect(capped.iterations).toBe(2);
+    expect(capped.converged).toBe(false);
+    const free = kmeans(data, n, 2, { k: 25, seed: 1, maxIterations: 500 });
+    expect(free.converged).toBe(true);
+    expect(free.inertia).toBeLessThan(capped.inertia);
+    // a loose tolerance stops earlier than a strict one
+    const loose = kmeans(data, n, 2, { k: 25, seed: 1, maxIterations: 500, tolerance: 1e-2 });
+    expect(loose.iterations).toBeLessThan(free.iterations);
+  });
+
   it('assignToCentroids agrees with the fitted assignments', () => {
     const { data, truth, d } = blobs(
       [
