@@ -204,22 +204,28 @@ async function download(url: string, part: string, options: PullOptions): Promis
     timer = setTimeout(() => ctrl.abort(), timeout);
   };
   try {
-    let res: Response;
-    try {
-      res = await fetch(url, { headers: have > 0 ? { Range: `bytes=${have}-` } : {}, signal: ctrl.signal, redirect: 'follow' });
-    } catch (e) {
-      if (options.signal?.aborted) throw new StudioError('cancelled', 'download cancelled');
-      const cause = (e as { cause?: { code?: string; message?: string } }).cause;
-      if (ctrl.signal.aborted) throw offline(`no answer from ${host} within ${timeout} ms`);
-      throw offline(`${host} unreachable (${cause?.code ?? cause?.message ?? (e as Error).message})`);
-    }
+    const request = async (method: 'HEAD' | 'GET', redirect: 'manual' | 'follow', headers: Record<string, string> = {}) => {
+      try {
+        return await fetch(url, { method, headers, signal: ctrl.signal, redirect });
+      } catch (e) {
+        if (options.signal?.aborted) throw new StudioError('cancelled', 'download cancelled');
+        const cause = (e as { cause?: { code?: string; message?: string } }).cause;
+        if (ctrl.signal.aborted) throw offline(`no answer from ${host} within ${timeout} ms`);
+        throw offline(`${host} unreachable (${cause?.code ?? cause?.message ?? (e as Error).message})`);
+      }
+    };
+    // The hub states an LFS file's sha256 on its redirect (X-Linked-Etag), not on the CDN's answer.
+    const head = await request('HEAD', 'manual');
+    const linked = head.headers.get('x-linked-etag');
+    bump();
+    const res = await request('GET', 'follow', have > 0 ? { Range: `bytes=${have}-` } : {});
     if (res.status === 416 && have > 0) {
       // Already complete on disk.
     } else if (!res.ok) {
       throw new StudioError(res.status === 404 ? 'not_found' : 'unavailable', `cannot download ${url}: HTTP ${res.status} ${res.statusText}`, { url });
     }
     if (res.status === 200 && have > 0) have = 0; // server ignored the Range: start over
-    const expectedSha = (res.headers.get('x-linked-etag') ?? res.headers.get('etag') ?? '').replace(/^W\//, '').replace(/"/g, '');
+    const expectedSha = (linked ?? res.headers.get('x-linked-etag') ?? res.headers.get('etag') ?? '').replace(/^W\//, '').replace(/"/g, '');
     const lenHeader = res.headers.get('content-length');
     const total = lenHeader ? have + Number(lenHeader) : null;
     if (res.status !== 416 && res.body) {

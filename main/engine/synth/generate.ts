@@ -155,7 +155,10 @@ export function prepareOutput(o: SynthOptions): { resume: boolean } {
   const entries = fs.readdirSync(out);
   if (entries.length === 0) return { resume: false };
   const manifest = readManifest(path.join(out, MANIFEST_NAME));
-  if (sameRun(manifest, o)) return { resume: true };
+  if (sameRun(manifest, o)) {
+    removeStaleTempFiles(out, o.split);
+    return { resume: true };
+  }
   if (!o.force) {
     const what = manifest
       ? 'holds a SynthDrive run with different parameters'
@@ -176,6 +179,33 @@ export function prepareOutput(o: SynthOptions): { resume: boolean } {
     }
   }
   return { resume: false };
+}
+
+/** Temp files of writes a killed run never renamed (writeFileAtomic names them `<file>.tmp-<pid>-<random>`). */
+function removeStaleTempFiles(out: string, split: string): void {
+  for (const top of ['leftImg8bit', 'gtFine']) {
+    const dir = path.join(out, top, split, SYNTHDRIVE_CITY);
+    let names: string[];
+    try {
+      names = fs.readdirSync(dir);
+    } catch {
+      continue;
+    }
+    for (const name of names) {
+      const m = /\.png\.tmp-(\d+)-/.exec(name);
+      // only a dead writer's: a live process (another run into the same folder) may still rename it
+      if (m && !processAlive(Number(m[1]))) fs.rmSync(path.join(dir, name), { force: true });
+    }
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /** Cityscapes colour image of a labelId map. */

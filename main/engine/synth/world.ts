@@ -922,7 +922,11 @@ export class SynthSequence {
     r.uprightBox(x, z, yaw, wid, len, 0.28, bodyTop, paintFace);
     r.brush.mat = MAT.cabin;
     r.brush.seed = seed + 1;
-    r.uprightBox(
+    // cabin with a raked windscreen and rear window (vans are nearly upright)
+    const h = cabinTop - bodyTop;
+    const rake = kind === 3 ? 0.25 : 0.75;
+    this.cabin(
+      r,
       x + fx * cabinOff,
       z + fz * cabinOff,
       yaw,
@@ -930,7 +934,8 @@ export class SynthSequence {
       cabinLen,
       bodyTop,
       cabinTop,
-      paintFace,
+      h * rake,
+      h * rake * 0.6,
     );
     this.setBrush(r, ID.car, inst, MAT.tyre, seed + 2, [0.08, 0.08, 0.09]);
     for (const a of [-1, 1]) {
@@ -941,6 +946,90 @@ export class SynthSequence {
       }
     }
     this.boxShadow(r, x, z, yaw, wid, len, cabinTop);
+  }
+
+  /**
+   * A car cabin: a prism whose top is shorter than its base by `frontInset` and `rearInset`, so the
+   * windscreen and the rear window slope. Faces are two-sided and the z-buffer hides the far ones.
+   */
+  private cabin(
+    r: Rasterizer,
+    x: number,
+    z: number,
+    yaw: number,
+    wid: number,
+    len: number,
+    y0: number,
+    y1: number,
+    frontInset: number,
+    rearInset: number,
+  ): void {
+    const fx = Math.sin(yaw);
+    const fz = Math.cos(yaw);
+    const rx = Math.cos(yaw);
+    const rz = -Math.sin(yaw);
+    const hw = wid / 2;
+    const hl = len / 2;
+    const P = (lat: number, along: number): [number, number] => [
+      x + rx * lat + fx * along,
+      z + rz * lat + fz * along,
+    ];
+    const bfL = P(-hw, hl);
+    const bfR = P(hw, hl);
+    const brL = P(-hw, -hl);
+    const brR = P(hw, -hl);
+    const tfL = P(-hw, hl - frontInset);
+    const tfR = P(hw, hl - frontInset);
+    const trL = P(-hw, -hl + rearInset);
+    const trR = P(hw, -hl + rearInset);
+    const h = y1 - y0;
+    const p = r.brush.params;
+    const face = (kind: number, uLen: number, vLen: number) => {
+      p[6] = kind;
+      p[7] = uLen;
+      p[8] = vLen;
+    };
+    // sides: u along the car from the rear, v up
+    for (const [b0, b1, t1, t0] of [
+      [brL, bfL, tfL, trL],
+      [brR, bfR, tfR, trR],
+    ] as const) {
+      face(0, len, h);
+      r.setFrame(b0[0], y0, b0[1], fx, 0, fz, 0, 1, 0);
+      r.polygon([b0[0], y0, b0[1], b1[0], y0, b1[1], t1[0], y1, t1[1], t0[0], y1, t0[1]], 4);
+    }
+    // windscreen and rear window: u across, v up the slope
+    const frontSlope = Math.hypot(frontInset, h);
+    face(1, wid, frontSlope);
+    r.setFrame(
+      bfL[0],
+      y0,
+      bfL[1],
+      rx,
+      0,
+      rz,
+      (-fx * frontInset) / frontSlope,
+      h / frontSlope,
+      (-fz * frontInset) / frontSlope,
+    );
+    r.polygon([bfL[0], y0, bfL[1], bfR[0], y0, bfR[1], tfR[0], y1, tfR[1], tfL[0], y1, tfL[1]], 4);
+    const rearSlope = Math.hypot(rearInset, h);
+    face(2, wid, rearSlope);
+    r.setFrame(
+      brL[0],
+      y0,
+      brL[1],
+      rx,
+      0,
+      rz,
+      (fx * rearInset) / rearSlope,
+      h / rearSlope,
+      (fz * rearInset) / rearSlope,
+    );
+    r.polygon([brL[0], y0, brL[1], brR[0], y0, brR[1], trR[0], y1, trR[1], trL[0], y1, trL[1]], 4);
+    face(3, wid, len - frontInset - rearInset);
+    r.setFrame(trL[0], y1, trL[1], rx, 0, rz, fx, 0, fz);
+    r.polygon([trL[0], y1, trL[1], trR[0], y1, trR[1], tfR[0], y1, tfR[1], tfL[0], y1, tfL[1]], 4);
   }
 
   private addTruck(rng: Rng, s: number, d: number, v: number, yawOffset: number, len: number): void {

@@ -102,7 +102,7 @@ export class MaskRenderer {
   private hasClusters = false;
 
   constructor(private readonly canvas: HTMLCanvasElement) {
-    const gl = canvas.getContext('webgl2', { antialias: false, preserveDrawingBuffer: true });
+    const gl = canvas.getContext('webgl2', { antialias: false, preserveDrawingBuffer: false, depth: false, stencil: false });
     if (gl === null) throw new Error('WebGL2 is not available in this browser; the player needs it to draw masks.');
     this.gl = gl;
     const program = gl.createProgram();

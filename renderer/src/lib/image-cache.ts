@@ -3,7 +3,8 @@
 
 export interface LoadedImage {
   readonly url: string;
-  readonly image: HTMLImageElement;
+  /** Decoded pixels: uploading an ImageBitmap to WebGL skips the decode an <img> may redo per upload. */
+  readonly image: ImageBitmap;
   readonly width: number;
   readonly height: number;
 }
@@ -36,7 +37,9 @@ export class ImageCache {
       } catch {
         throw new Error(`Could not load ${url.replace(/token=[^&]+/, 'token=…')}: the engine did not serve a decodable image`);
       }
-      const loaded = { url, image, width: image.naturalWidth, height: image.naturalHeight };
+      // Id masks must stay byte-exact: no colour-space conversion, no premultiplication.
+      const bitmap = await createImageBitmap(image, { colorSpaceConversion: 'none', premultiplyAlpha: 'none' });
+      const loaded = { url, image: bitmap, width: bitmap.width, height: bitmap.height };
       if (this.entries.has(url)) this.ready.set(url, loaded);
       return loaded;
     })();
@@ -61,16 +64,17 @@ export class ImageCache {
       const oldest = this.entries.keys().next().value;
       if (oldest === undefined) break;
       this.entries.delete(oldest);
+      this.ready.get(oldest)?.image.close();
       this.ready.delete(oldest);
     }
   }
 }
 
 /** Reads an id image's red channel (class / cluster ids) for hover tooltips. */
-export function readIds(image: HTMLImageElement): { data: Uint8Array; width: number; height: number } {
+export function readIds(image: ImageBitmap): { data: Uint8Array; width: number; height: number } {
   const canvas = document.createElement('canvas');
-  canvas.width = image.naturalWidth;
-  canvas.height = image.naturalHeight;
+  canvas.width = image.width;
+  canvas.height = image.height;
   const ctx = canvas.getContext('2d', { willReadFrequently: true, colorSpace: 'srgb' });
   if (ctx === null) throw new Error('2D canvas unavailable');
   ctx.drawImage(image, 0, 0);

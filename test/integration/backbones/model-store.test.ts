@@ -105,10 +105,15 @@ describe('model store', () => {
     const ranges: (string | undefined)[] = [];
     // A local stand-in for the hub (never an outside address in tests).
     const srv = http.createServer((req, res) => {
+      if (req.method === 'HEAD') {
+        // Like the hub: the checksum on a redirect to the file's storage.
+        res.writeHead(302, { location: `/cdn${req.url ?? ''}`, 'x-linked-etag': `"${sha}"` });
+        return res.end();
+      }
       ranges.push(req.headers.range);
       const m = /bytes=(\d+)-/.exec(req.headers.range ?? '');
       const from = m ? Number(m[1]) : 0;
-      res.writeHead(m ? 206 : 200, { 'content-length': model.length - from, 'x-linked-etag': `"${sha}"` });
+      res.writeHead(m ? 206 : 200, { 'content-length': model.length - from, etag: '"not-a-sha"' });
       res.end(model.subarray(from));
     });
     await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));

@@ -1,6 +1,6 @@
 // SynthDrive through the engine (a real 'synth.generate' job in a worker thread, progress events,
 // resume after an interrupted attempt) and through the CLI in a child process.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -152,6 +152,59 @@ describe('cause-studio synth', () => {
     const c = cli(['synth', '--out', path.join(file, 'sub'), '--size', '128x64']);
     expect(c.code).toBe(1);
     expect(c.err).toMatch(/plain-file\/sub: output folder is not writable/);
+  });
+
+  it('resumes after the CLI process is killed mid-run, ending byte-identical to an uninterrupted run', async () => {
+    const out = path.join(tmp.dir, 'killed-out');
+    const args = [
+      'synth',
+      '--out',
+      out,
+      '--sequences',
+      '1',
+      '--frames',
+      '40',
+      '--size',
+      '256x128',
+      '--seed',
+      '6',
+    ];
+    const child = spawn(process.execPath, [path.join(REPO_ROOT, 'bin', 'cause-studio.js'), ...args], {
+      env: { ...process.env, CAUSE_STUDIO_HOME: path.join(tmp.dir, 'kill-ws') },
+      stdio: 'ignore',
+      detached: true,
+    });
+    const imgDir = path.join(out, 'leftImg8bit', 'train', 'synthdrive');
+    const started = Date.now();
+    while (Date.now() - started < 200_000) {
+      const n = fs.existsSync(imgDir) ? fs.readdirSync(imgDir).filter((f) => f.endsWith('.png')).length : 0;
+      if (n >= 3) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    // SIGKILL the whole process group (CLI and its job worker thread): no cleanup runs
+    process.kill(-child.pid!, 'SIGKILL');
+    await new Promise((r) => child.once('exit', r));
+    const before = fs.readdirSync(imgDir).filter((f) => f.endsWith('.png')).length;
+    expect(before).toBeGreaterThanOrEqual(3);
+    expect(before).toBeLessThan(40);
+    const r = cli(['--json', ...args]);
+    expect(r.code).toBe(0);
+    const result = JSON.parse(r.out) as { framesWritten: number; framesSkipped: number };
+    expect(result.framesSkipped).toBeGreaterThanOrEqual(before - 1);
+    expect(result.framesWritten + result.framesSkipped).toBe(40);
+    const lib = path.join(tmp.dir, 'killed-lib');
+    await generateSynthDrive({
+      out: lib,
+      sequences: 1,
+      frames: 40,
+      width: 256,
+      height: 128,
+      seed: 6,
+      weather: 'mixed',
+      split: 'train',
+    });
+    // the resumed run also removed the temp files of the write the kill interrupted
+    expect(digest(out)).toBe(digest(lib));
   });
 
   it('writes a contact sheet', () => {

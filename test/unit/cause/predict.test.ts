@@ -19,7 +19,7 @@ describe('inference', () => {
     const ref = tf.image.resizeBilinear(img, [H, W], false, true).reshape([H, W]).arraySync() as number[][];
     const Ry = tf.tensor2d(bilinearMatrix(H, h, 0, H), [H, h]);
     const Rx = tf.tensor2d(bilinearMatrix(W, w, 0, W), [W, w]);
-    const mine = tf.matMul(tf.matMul(Ry, img.reshape([h, w])), Rx, false, true).arraySync();
+    const mine = tf.matMul(tf.matMul(Ry, img.reshape([h, w]) as tf.Tensor2D), Rx, false, true).arraySync() as number[][];
     for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) expect(mine[y]![x]).toBeCloseTo(ref[y]![x]!, 5);
   });
 
