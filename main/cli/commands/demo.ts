@@ -57,11 +57,10 @@ async function runDemo(engine: Engine, rt: CliRuntime, o: DemoOptions): Promise<
 
   // 1. data
   const dataDir = path.join(engine.workspace.root, 'demo', `synthdrive-${sequences}x${frames}-${o.size}-s${seed}`);
-  if (fs.existsSync(path.join(dataDir, 'synthdrive.json'))) say(`SynthDrive data: reusing ${dataDir}`);
-  else {
-    say(`SynthDrive: generating ${sequences}×${frames} frames at ${o.size} into ${dataDir}`);
-    await wait(await engine.call('synth.generate', { out: dataDir, sequences, frames, size: o.size, seed, force: true }), 'synthdrive');
-  }
+  // Always asked for: the generator skips frames an identical earlier run completed, and finishes a
+  // run that was killed half-way.
+  say(`SynthDrive: ${sequences}×${frames} frames at ${o.size} in ${dataDir}${fs.existsSync(path.join(dataDir, 'synthdrive.json')) ? ' (reusing complete frames)' : ''}`);
+  await wait(await engine.call('synth.generate', { out: dataDir, sequences, frames, size: o.size, seed }), 'synthdrive');
   let dataset = (await engine.call('datasets.list', {})).find((d) => path.resolve(d.sourcePath) === path.resolve(dataDir));
   if (dataset) say(`dataset: reusing ${dataset.name} (${dataset.id.slice(0, 8)})`);
   else {
