@@ -101,8 +101,12 @@ function rpc(url: string): { call(method: string, args: unknown): Promise<unknow
 const STEP_SCRIPT = `async (count) => {
   const canvas = document.querySelector('[data-testid="player-canvas"]');
   const rendered = () => Number(canvas.getAttribute('data-rendered-frame'));
-  const waitFor = (i) => new Promise((resolve) => {
+  const waitFor = (i) => new Promise((resolve, reject) => {
     if (rendered() === i) return resolve();
+    setTimeout(() => {
+      const err = document.querySelector('[data-testid="player-error"]');
+      reject(new Error('frame ' + i + ' was not drawn within 20 s' + (err ? ': ' + err.textContent : '')));
+    }, 20000);
     const obs = new MutationObserver(() => { if (rendered() === i) { obs.disconnect(); resolve(); } });
     obs.observe(canvas, { attributes: true, attributeFilter: ['data-rendered-frame'] });
   });
@@ -135,11 +139,13 @@ async function main(): Promise<void> {
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
   });
   try {
+    console.log(`serve at ${serve.url}; importing…`);
     const engine = rpc(serve.url);
     const { jobId } = (await engine.call('datasets.import', { path: data, format: 'cityscapes', name: 'bench' })) as { jobId: string };
     const done = (await engine.call('jobs.wait', { id: jobId })) as { state: string; error: string | null };
     if (done.state !== 'succeeded') throw new Error(`import ${done.state}: ${done.error ?? ''}`);
     engine.close();
+    console.log('imported; opening the player…');
 
     const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
     page.on('crash', () => console.error('the page crashed'));
@@ -154,7 +160,11 @@ async function main(): Promise<void> {
     // Ground-truth layer on: every step uploads an RGB frame and an id mask and runs the palette shader.
     await page.keyboard.press('Shift+Digit2');
     // Warm pass: visit every frame once so all are decoded in the cache (the target is cached stepping).
-    const warm = (await page.evaluate(`(${STEP_SCRIPT})(${FRAMES})`)) as { totalMs: number };
+    const warm = (await page.evaluate(`(${STEP_SCRIPT})(${FRAMES})`).catch(async (e: unknown) => {
+      const shot = path.join(os.tmpdir(), 'bench-player-failure.png');
+      await page.screenshot({ path: shot });
+      throw new Error(`${(e as Error).message} (screenshot: ${shot})`);
+    })) as { totalMs: number };
     await page.keyboard.press('Digit0');
     await page.waitForFunction(`document.querySelector('[data-testid="player-canvas"]').getAttribute('data-rendered-frame') === '0'`);
     const hot = (await page.evaluate(`(${STEP_SCRIPT})(${FRAMES})`)) as { totalMs: number; times: number[] };

@@ -71,8 +71,9 @@ function flopsPerStep(stage: 'step1' | 'step2-mlp' | 'step2-tr', c: TrainConfig,
   }
   const attn = (2 * 4 * N * D * D + 2 * 2 * N * N * D) * 2; // two attention layers per image
   const ffn = 2 * 2 * N * D * c.ffnDim;
-  const trFwd = B * (attn + ffn) + headTok(B * N) + 2 * B * N * D * k; // + codebook queries
-  return assign + masks + contrast + trFwd * 4;
+  const trFwd = B * (attn + ffn) + headTok(B * N);
+  const queries = 2 * B * N * D * k; // nearest codebook row per token: forward only, once
+  return assign + masks + contrast + queries + trFwd * 4;
 }
 
 interface Row {

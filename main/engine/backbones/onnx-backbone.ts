@@ -26,6 +26,7 @@ export interface OnnxBackboneOptions {
   readonly threads?: number;
   /** Only for tests: make these providers fail to load. */
   readonly failProviders?: readonly ProviderName[];
+  readonly spinning?: boolean;
   readonly onLog?: (message: string) => void;
 }
 
@@ -45,6 +46,7 @@ export async function openOnnxBackbone(options: OnnxBackboneOptions): Promise<On
     ...(options.provider ? { provider: options.provider } : {}),
     ...(options.threads ? { threads: options.threads } : {}),
     ...(options.failProviders ? { failProviders: options.failProviders } : {}),
+    ...(options.spinning !== undefined ? { spinning: options.spinning } : {}),
   });
   for (const f of created.fallbacks) options.onLog?.(`${label}: provider ${f.provider} unavailable (${f.reason}); using ${created.provider}`);
   const session = created.session;

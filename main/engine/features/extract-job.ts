@@ -23,6 +23,8 @@ const paramsSchema = z
     threads: z.number().int().positive().optional(),
     batchSize: z.number().int().positive().optional(),
     shardBytes: z.number().int().positive().optional(),
+    prefetch: z.boolean().optional(),
+    preprocessInThread: z.boolean().optional(),
   })
   .strict();
 

@@ -51,6 +51,12 @@ export interface SessionOptions {
   readonly platform?: NodeJS.Platform;
   /** Only for tests: pretend a provider's library failed to load. */
   readonly failProviders?: readonly ProviderName[];
+  /**
+   * Let ORT's worker threads spin between operators (default false). Spinning only pays when ORT owns
+   * its cores; the studio always shares them (frame decoding overlaps inference, other jobs, the UI),
+   * and measured here a spinning pool made end-to-end extraction ~10-20 points slower.
+   */
+  readonly spinning?: boolean;
 }
 
 // ORT prints a failed provider load to stderr itself (a red error line on every CPU-only machine);
@@ -69,6 +75,7 @@ export async function createSession(model: string | Uint8Array, label: string, o
         // ORT prints provider-load failures itself at error level; we report them ourselves.
         logSeverityLevel: 4,
         ...(options.threads ? { intraOpNumThreads: options.threads, interOpNumThreads: 1 } : {}),
+        ...(options.spinning === true ? {} : { extra: { session: { intra_op: { allow_spinning: '0' } } } }),
       });
       return { session, provider, fallbacks };
     } catch (e) {

@@ -96,6 +96,19 @@ describe('CAUSE trainer', () => {
     }
   });
 
+  it('cancellation stops between steps and leaves no tensors behind', async () => {
+    const start = tf.memory().numTensors;
+    let calls = 0;
+    const cancelled = trainCause(plantedFeatures(8, 8, 8, 16), tinyConfig('cause-tr'), {
+      throwIfCancelled: () => {
+        if (++calls > 3) throw new Error('job cancelled');
+      },
+    });
+    await expect(cancelled).rejects.toThrow(/cancelled/);
+    expect(calls).toBe(4);
+    expect(tf.memory().numTensors).toBe(start);
+  });
+
   it('rejects a grid with nothing to sample before doing any work', async () => {
     await expect(trainCause(plantedFeatures(2, 3, 8, 4), tinyConfig('cause-mlp'))).rejects.toThrow(/smaller than 4×4/);
   });
