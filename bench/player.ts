@@ -159,6 +159,8 @@ async function main(): Promise<void> {
     await canvas.focus();
     // Ground-truth layer on: every step uploads an RGB frame and an id mask and runs the palette shader.
     await page.keyboard.press('Shift+Digit2');
+    // Locator waits, not waitForFunction: the page's CSP forbids the eval that waitForFunction uses.
+    await page.locator('[data-testid="player-canvas"][data-rendered-frame="0"]').waitFor({ timeout: 60_000 });
     // Warm pass: visit every frame once so all are decoded in the cache (the target is cached stepping).
     const warm = (await page.evaluate(`(${STEP_SCRIPT})(${FRAMES})`).catch(async (e: unknown) => {
       const shot = path.join(os.tmpdir(), 'bench-player-failure.png');
@@ -166,7 +168,7 @@ async function main(): Promise<void> {
       throw new Error(`${(e as Error).message} (screenshot: ${shot})`);
     })) as { totalMs: number };
     await page.keyboard.press('Digit0');
-    await page.waitForFunction(`document.querySelector('[data-testid="player-canvas"]').getAttribute('data-rendered-frame') === '0'`);
+    await page.locator('[data-testid="player-canvas"][data-rendered-frame="0"]').waitFor({ timeout: 60_000 });
     const hot = (await page.evaluate(`(${STEP_SCRIPT})(${FRAMES})`)) as { totalMs: number; times: number[] };
     const steps = hot.times.length;
     const fps = (steps / hot.totalMs) * 1000;

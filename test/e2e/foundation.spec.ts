@@ -38,3 +38,28 @@ test('shows the real engine version, workspace path and compute backends', async
   // The strict CSP must not have blocked anything the page needs.
   expect(pageErrors.filter((e) => /Content Security Policy|Refused/i.test(e))).toEqual([]);
 });
+
+test('a SynthDrive generation started from the UI appears in the live job list with progress', async ({ page }) => {
+  const out = path.join(studio.home, 'synth-out');
+  await page.goto(studio.url);
+  await expect(page.getByTestId('connection-state')).toHaveText('engine');
+  await page.getByTestId('open-import').click();
+  await page.getByTestId('tab-synth').click();
+  await page.getByTestId('synth-out').fill(out);
+  await page.getByTestId('synth-sequences').fill('1');
+  await page.getByTestId('synth-frames').fill('4');
+  await page.getByTestId('synth-size').fill('256x128');
+  await page.getByTestId('synth-generate').click();
+  await page.getByTestId('jobs-toggle').click();
+  const row = page.locator('[data-testid="job-row"][data-job-kind="synth.generate"]');
+  await expect(row).toBeVisible();
+  await expect(row).toHaveAttribute('data-job-state', 'succeeded', { timeout: 120_000 });
+  await expect(row.getByTestId('job-progress')).toHaveText('100 %');
+  await page.screenshot({ path: screenshotPath('shell-job-list') });
+  // The generated world imports as a Cityscapes-layout dataset.
+  await page.getByTestId('synth-import').click();
+  await expect(page.locator('[data-testid="job-row"][data-job-kind="datasets.import"]')).toHaveAttribute('data-job-state', 'succeeded', { timeout: 60_000 });
+  await page.getByTestId('import-open').click();
+  await expect(page.getByTestId('dataset-row')).toHaveCount(1);
+  await expect(page.getByTestId('dataset-row').first()).toContainText('cityscapes');
+});

@@ -3,7 +3,7 @@
 import type { ArgsOf, MethodName, ResultOf, StudioEvent } from '../../../shared/contract/index.js';
 import { StudioError, type StudioErrorData } from '../../../shared/contract/errors.js';
 import type { PreloadBridge, RendererClient } from './types.js';
-import { toQuery } from './query.js';
+import { encodeAssetId, toQuery } from './query.js';
 
 function isErrorData(e: unknown): e is StudioErrorData {
   return typeof e === 'object' && e !== null && 'code' in e && 'message' in e;
@@ -27,7 +27,7 @@ export function createElectronClient(bridge: PreloadBridge): RendererClient {
     connection: () => 'open',
     onConnection: () => () => undefined,
     assetUrl(type, id, query = {}) {
-      return `studio://asset/${encodeURIComponent(type)}/${encodeURIComponent(id)}${toQuery(query)}`;
+      return `studio://asset/${encodeURIComponent(type)}/${encodeAssetId(id)}${toQuery(query)}`;
     },
     openFolderDialog: () => bridge.openFolderDialog(),
   };

@@ -7,3 +7,8 @@ export function toQuery(params: Record<string, string | number | boolean | undef
   const text = search.toString();
   return text === '' ? '' : `?${text}`;
 }
+
+/** Asset ids may contain ':' (e.g. `<experimentId>:<frameId>`); the frame server matches ids unencoded. */
+export function encodeAssetId(id: string): string {
+  return encodeURIComponent(id).replace(/%3A/gi, ':');
+}

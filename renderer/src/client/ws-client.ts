@@ -4,7 +4,7 @@
 import type { ArgsOf, CancelSignal, MethodName, ResultOf, ServerMessage, StudioEvent } from '../../../shared/contract/index.js';
 import { StudioError } from '../../../shared/contract/errors.js';
 import type { ConnectionState, RendererClient } from './types.js';
-import { toQuery } from './query.js';
+import { encodeAssetId, toQuery } from './query.js';
 
 interface Pending {
   resolve(value: unknown): void;
@@ -130,7 +130,7 @@ export function createWebSocketClient(options: WebSocketClientOptions): Renderer
       return () => connectionListeners.delete(listener);
     },
     assetUrl(type, id, query = {}) {
-      return `${httpOrigin}/asset/${encodeURIComponent(type)}/${encodeURIComponent(id)}${toQuery({
+      return `${httpOrigin}/asset/${encodeURIComponent(type)}/${encodeAssetId(id)}${toQuery({
         token: options.token ?? undefined,
         ...query,
       })}`;

@@ -1,8 +1,137 @@
+// Exports: a segmentation-video dialog (mode, colours, fps, opacity) whose job shows progress, and the
+// list of everything exported with where it was written.
+import { useState } from 'react';
+import { ExperimentPicker } from '../components/ExperimentPicker.js';
+import { JobProgress } from '../components/JobProgress.js';
+import { formatBytes } from '../lib/format.js';
+import { useQuery, useSelection, useStudio } from '../state/studio-context.js';
+
+type Mode = 'overlay' | 'side-by-side' | 'labels';
+type Colors = 'classes' | 'clusters';
+
 export function ExportsView() {
+  const selection = useSelection();
+  const exports = useQuery('exports.list', {});
   return (
     <section className="view" aria-label="Exports">
-      <h2>Exports</h2>
-      <div className="empty">Nothing here yet.</div>
+      <div className="row">
+        <h2 className="grow">Exports</h2>
+        <ExperimentPicker />
+      </div>
+      {selection.experimentId !== null && <VideoExportForm experimentId={selection.experimentId} />}
+      {exports.error !== null && <div className="error-text">{exports.error}</div>}
+      <div className="table-wrap">
+        <table className="table" data-testid="exports-table">
+          <thead>
+            <tr>
+              <th>Kind</th>
+              <th>Output</th>
+              <th className="num">Size</th>
+              <th>Experiment</th>
+              <th>Created</th>
+            </tr>
+          </thead>
+          <tbody>
+            {exports.data?.length === 0 && (
+              <tr>
+                <td colSpan={5} className="muted">
+                  Nothing exported yet.
+                </td>
+              </tr>
+            )}
+            {exports.data?.map((x) => (
+              <tr key={x.id} data-testid="export-row" data-kind={x.kind}>
+                <td>{x.kind}</td>
+                <td className="path-cell" title={x.path}>
+                  {x.path}
+                </td>
+                <td className="num">{formatBytes(x.bytes)}</td>
+                <td>{x.experimentId ?? '—'}</td>
+                <td>{new Date(x.createdAt).toLocaleString()}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
     </section>
+  );
+}
+
+function VideoExportForm({ experimentId }: { experimentId: string }) {
+  const { call } = useStudio();
+  const experiment = useQuery('experiments.get', { id: experimentId });
+  const sequences = useQuery('datasets.sequences', experiment.data === undefined ? null : { id: experiment.data.datasetId });
+  const [sequenceId, setSequenceId] = useState('');
+  const [mode, setMode] = useState<Mode>('overlay');
+  const [colors, setColors] = useState<Colors>('classes');
+  const [fps, setFps] = useState(10);
+  const [opacity, setOpacity] = useState(0.55);
+  const [jobId, setJobId] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const seq = sequenceId !== '' ? sequenceId : (sequences.data?.[0]?.id ?? '');
+
+  const start = async (): Promise<void> => {
+    setError(null);
+    try {
+      const r = await call('exports.video', { experimentId, sequenceId: seq, mode, colors, fps, opacity, force: true });
+      setJobId(r.jobId);
+    } catch (e) {
+      setError((e as Error).message);
+    }
+  };
+
+  return (
+    <form
+      className="panel"
+      data-testid="video-export-form"
+      onSubmit={(e) => {
+        e.preventDefault();
+        void start();
+      }}
+    >
+      <strong>Segmentation video</strong>
+      <div className="row" style={{ marginTop: 6 }}>
+        <label>
+          Sequence{' '}
+          <select data-testid="export-sequence" value={seq} onChange={(e) => setSequenceId(e.target.value)}>
+            {sequences.data?.map((s) => (
+              <option key={s.id} value={s.id}>
+                {s.split}/{s.name} · {s.frameCount} frames
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Mode{' '}
+          <select data-testid="export-mode" value={mode} onChange={(e) => setMode(e.target.value as Mode)}>
+            <option value="overlay">overlay</option>
+            <option value="side-by-side">side by side</option>
+            <option value="labels">labels</option>
+          </select>
+        </label>
+        <label>
+          Colours{' '}
+          <select value={colors} onChange={(e) => setColors(e.target.value as Colors)}>
+            <option value="classes">mapped classes</option>
+            <option value="clusters">clusters</option>
+          </select>
+        </label>
+        <label>
+          fps <input type="number" min={1} max={120} value={fps} onChange={(e) => setFps(Math.min(120, Math.max(1, Number(e.target.value) || 10)))} style={{ width: 60 }} />
+        </label>
+        <label>
+          opacity <input type="range" min={0} max={1} step={0.05} value={opacity} onChange={(e) => setOpacity(Number(e.target.value))} />
+        </label>
+        <button type="submit" className="primary" data-testid="export-video" disabled={seq === ''}>
+          Export video
+        </button>
+      </div>
+      {jobId !== null && <JobProgress jobId={jobId} label="Encoding the video" />}
+      {error !== null && (
+        <div className="error-text" data-testid="export-error">
+          {error}
+        </div>
+      )}
+    </form>
   );
 }

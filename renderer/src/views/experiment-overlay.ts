@@ -25,7 +25,7 @@ export function useExperimentOverlay(datasetId: string): ExperimentOverlay | nul
     return {
       experimentId: exp.id,
       clusterCount: exp.clusters,
-      clusterUrl: (frame: FrameSummary) => client.assetUrl('prediction', frame.id, { experiment: exp.id }),
+      clusterUrl: (frame: FrameSummary) => client.assetUrl('prediction', `${exp.id}:${frame.id}`),
       clusterToClass: mapping !== null && mapping.experimentId === exp.id ? mapping.values : null,
       protocolId: mapping !== null && mapping.experimentId === exp.id ? mapping.protocolId : null,
     };
