@@ -171,28 +171,14 @@ export async function extractFeatures(env: ExtractEnv, params: ExtractParams): P
   let fallbacks: readonly { provider: string; reason: string }[] = [];
   let dimSeen: number | null = null;
   if (todo.length > 0) {
-    // The first frames are decoded while the model loads (a large ONNX session takes a second or more).
-    const pre = params.preprocessInThread ? inThreadPreprocessor(prep) : workerPreprocessor(prep);
-    const early = new Map<number, Promise<Float32Array>>();
-    for (let i = 0; i < Math.min(todo.length, 8); i++) {
-      const p = pre.run(todo[i]!.file, todo[i]!.hash);
-      p.catch(() => undefined);
-      early.set(i, p);
-    }
-    let backbone: Backbone;
-    try {
-      backbone = env.openBackbone
-        ? await env.openBackbone()
-        : await openBackbone(env.db, params.backbone, {
-            workspaceRoot: env.workspaceRoot,
-            ...(params.provider ? { provider: params.provider } : {}),
-            ...(params.threads ? { threads: params.threads } : {}),
-            onLog: (m) => env.log(m, 'warn'),
-          });
-    } catch (e) {
-      await pre.close();
-      throw e;
-    }
+    const backbone = env.openBackbone
+      ? await env.openBackbone()
+      : await openBackbone(env.db, params.backbone, {
+          workspaceRoot: env.workspaceRoot,
+          ...(params.provider ? { provider: params.provider } : {}),
+          ...(params.threads ? { threads: params.threads } : {}),
+          onLog: (m) => env.log(m, 'warn'),
+        });
     provider = backbone.provider;
     const batchFrames = params.batchSize ?? defaultBatchFrames(backbone, prep, crops);
     fallbacks = (backbone as { fallbacks?: readonly { provider: string; reason: string }[] }).fallbacks ?? [];
@@ -200,14 +186,13 @@ export async function extractFeatures(env: ExtractEnv, params: ExtractParams): P
     fs.mkdirSync(dir, { recursive: true });
     const per = 3 * prep.width * prep.height;
 
+    const pre = params.preprocessInThread ? inThreadPreprocessor(prep) : workerPreprocessor(prep);
     const prepare = async (start: number) => {
       const items = todo.slice(start, start + batchFrames);
       const data = new Float32Array(items.length * crops * per);
       await Promise.all(
         items.map(async (it, k) => {
-          const ready = early.get(start + k);
-          early.delete(start + k);
-          data.set(await (ready ?? pre.run(it.file, it.hash)), k * crops * per);
+          data.set(await pre.run(it.file, it.hash), k * crops * per);
         }),
       );
       return { items, data };
