@@ -77,7 +77,8 @@ describe('jobs', () => {
   });
 
   it('runs one heavy job at a time and queues the rest', async () => {
-    const a = engine.jobs.submit('test.count', { steps: 30, stepMs: 10 });
+    // long enough that it cannot finish between two polls on a loaded machine
+    const a = engine.jobs.submit('test.count', { steps: 100, stepMs: 20 });
     const b = engine.jobs.submit('test.count', { steps: 3, stepMs: 1 });
     await waitFor(() => engine.jobs.summary(a.id).step > 2);
     expect(engine.jobs.summary(b.id).state).toBe('queued');

@@ -67,12 +67,12 @@ it('resumes a SynthDrive job after serve is killed mid-run', async () => {
   const out = path.join(tmp.dir, 'synth');
   const first = await serve();
   const c1 = await Client.open(first.url);
-  const { jobId } = await c1.call<{ jobId: string }>('synth.generate', { out, sequences: 2, frames: 12, size: '256x128', seed: 3 });
+  const { jobId } = await c1.call<{ jobId: string }>('synth.generate', { out, sequences: 2, frames: 60, size: '512x256', seed: 3 });
   // wait until a few frames are done, then kill the whole server without warning
   const t0 = Date.now();
   for (;;) {
     const j = await c1.call<{ step: number; state: string }>('jobs.get', { id: jobId });
-    if (j.step >= 4) break;
+    if (j.step >= 4) break; // of 120: the kill lands long before the end
     if (j.state !== 'running' && j.state !== 'queued') throw new Error(`job ${j.state}`);
     if (Date.now() - t0 > 120_000) throw new Error('no progress');
     await new Promise((r) => setTimeout(r, 100));
@@ -87,10 +87,10 @@ it('resumes a SynthDrive job after serve is killed mid-run', async () => {
   expect(final.attempts).toBe(1);
   const detail = await c2.call<{ events: { type: string }[] }>('jobs.get', { id: jobId });
   expect(detail.events.map((e) => e.type)).toEqual(expect.arrayContaining(['interrupted', 'resumed']));
-  // every frame is there, whole: 24 images and their labels, no temp files
+  // every frame is there, whole: 120 images and their labels, no temp files
   const files = fs.readdirSync(out, { recursive: true }).map(String);
-  expect(files.filter((f) => f.endsWith('_leftImg8bit.png'))).toHaveLength(24);
-  expect(files.filter((f) => f.endsWith('_gtFine_labelIds.png'))).toHaveLength(24);
+  expect(files.filter((f) => f.endsWith('_leftImg8bit.png'))).toHaveLength(120);
+  expect(files.filter((f) => f.endsWith('_gtFine_labelIds.png'))).toHaveLength(120);
   expect(files.filter((f) => /\.tmp|partial/.test(f)), files.join(" ")).toEqual([]);
   c1.close();
   c2.close();
