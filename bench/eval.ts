@@ -19,22 +19,13 @@ import { listFrames } from '../main/engine/datasets/frame-source.js';
 import { insertExperiment } from '../main/engine/db/queries/experiments.js';
 import { createEngine } from '../main/engine/engine.js';
 import { encodeClusterPng } from '../main/engine/eval/cluster-png.js';
+import { mulberry32 } from '../shared/random.js';
 
 function arg(name: string, def: string): string {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : def;
 }
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 

@@ -2,6 +2,8 @@
 // iterations, Euclidean or cosine (spherical k-means) distance. Used by SynthDrive's realism gate and by
 // the CAUSE k-means baseline, so it is written for large n: no per-point allocation, the inner loops run
 // over flat typed arrays, and distances use ‖x‖² − 2x·c + ‖c‖² with precomputed norms.
+export { mulberry32 } from '../../../shared/random.js';
+import { mulberry32 } from '../../../shared/random.js';
 
 export type KMeansMetric = 'euclidean' | 'cosine';
 
@@ -32,18 +34,6 @@ export interface KMeansResult {
   readonly converged: boolean;
   /** Sum of squared distances to the assigned centroid (cosine: of the normalised rows). */
   readonly inertia: number;
-}
-
-/** mulberry32: small, fast, good enough for seeding; never Math.random so runs are reproducible. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function checkShape(data: Float32Array, n: number, d: number, what: string): void {

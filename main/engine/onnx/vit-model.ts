@@ -4,6 +4,7 @@
 // is that of a ViT of the same shape. Weights are seeded random: this is a test and benchmark model,
 // not a feature extractor.
 import { GraphBuilder, float, int, ints, type Dim } from './graph-builder.js';
+import { mulberry32 as rng } from '../../../shared/random.js';
 
 export interface VitSpec {
   readonly patchSize: number;
@@ -32,17 +33,6 @@ export const VIT_SHAPES = {
   'vit-b16': { patchSize: 16, dim: 768, depth: 12, heads: 12 },
 } as const satisfies Record<string, VitSpec>;
 
-/** mulberry32: small, fast, seedable; enough for random weights. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export function buildVitModel(spec: VitSpec): Uint8Array {
   const { patchSize: p, dim: D, depth, heads } = spec;

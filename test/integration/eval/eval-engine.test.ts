@@ -18,6 +18,7 @@ import { insertExperiment } from '../../../main/engine/db/queries/experiments.js
 import { createEngine, type Engine } from '../../../main/engine/engine.js';
 import { generateSynthDrive } from '../../../main/engine/synth/generate.js';
 import { REPO_ROOT, tempDir } from '../../helpers/temp-workspace.js';
+import { mulberry32 } from '../../../shared/random.js';
 
 const run = promisify(execFile);
 const cs27 = getBuiltinProtocol('cityscapes-27')!;
@@ -32,16 +33,6 @@ let noGtDataset: string;
 /** Per experiment: the cluster map of every frame, as written. */
 const predictions = new Map<string, Map<string, Uint16Array>>();
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * A fake run: cluster = a fixed permutation of the true class (void → random cluster), with a share of

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { getBuiltinProtocol } from '../../../shared/protocols/builtin.js';
 import { accumulate } from '../../../shared/metrics/confusion.js';
 import { applySampler, referenceSampler } from '../../../main/engine/eval/geometry.js';
+import { mulberry32 } from '../../../shared/random.js';
 import {
   decodeDense,
   decodeSparse,
@@ -14,16 +15,6 @@ import {
 
 const cs27 = getBuiltinProtocol('cityscapes-27')!;
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('HistogramBuilder', () => {
   it('counts full-geometry pixels through the protocol table (void labelIds ignored)', () => {

@@ -1,17 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { assignmentWeight, hungarian } from '../../../shared/metrics/hungarian.js';
+import { mulberry32 } from '../../../shared/random.js';
 
-// Deterministic PRNG so failures are reproducible.
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Best total weight over every injective matching of min(rows, cols) pairs. */
 function bruteForce(w: Float64Array, rows: number, cols: number, mode: 'max' | 'min'): number {
