@@ -45,6 +45,8 @@ test('the player is usable from the keyboard alone', async ({ page }) => {
   await page.getByTestId('dataset-row').first().focus();
   await page.keyboard.press('Enter');
   const seq = page.getByTestId('sequence-select');
+  // The sequences load after the dataset is chosen: wait for them before keying through the select.
+  await expect(seq.locator('option')).toHaveCount(2);
   await seq.focus();
   // Keyboard-select the first sequence in the native select.
   await page.keyboard.press('ArrowDown');
