@@ -7,6 +7,7 @@ import type { Database } from 'better-sqlite3';
 import { StudioError } from '../../../shared/contract/errors.js';
 import type { DatasetFormat } from '../../../shared/contract/datasets.js';
 import {
+  datasetFields,
   getDatasetRow,
   getFrameRow,
   listFrameRows,
@@ -68,18 +69,7 @@ export interface SequenceRecord {
 export function getDataset(db: Database, datasetId: string): DatasetRecord {
   const r = getDatasetRow(db, datasetId);
   if (!r) throw new StudioError('not_found', `dataset '${datasetId}' does not exist in this workspace`, { datasetId });
-  return {
-    id: r.id,
-    name: r.name,
-    format: r.format,
-    root: r.root,
-    sourcePath: r.source_path,
-    protocolId: r.protocol_id,
-    frameCount: r.frame_count,
-    labelledCount: r.labelled_count,
-    options: JSON.parse(r.options) as Record<string, unknown>,
-    createdAt: r.created_at,
-  };
+  return { ...datasetFields(r), options: JSON.parse(r.options) as Record<string, unknown> };
 }
 
 export function toFrameRecord(root: string, f: FrameRow): FrameRecord {

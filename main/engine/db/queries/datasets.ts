@@ -140,15 +140,8 @@ export function getDatasetRow(db: Database, id: string): DatasetRow | undefined 
   return db.prepare('SELECT * FROM datasets WHERE id = ?').get(id) as DatasetRow | undefined;
 }
 
-function summaryOf(db: Database, r: DatasetRow): DatasetSummary {
-  const splits = (
-    db.prepare('SELECT DISTINCT split FROM dataset_sequences WHERE dataset_id = ? ORDER BY split').all(r.id) as {
-      split: string;
-    }[]
-  ).map((s) => s.split);
-  const seqCount = (
-    db.prepare('SELECT COUNT(*) AS n FROM dataset_sequences WHERE dataset_id = ?').get(r.id) as { n: number }
-  ).n;
+/** The columns every dataset view shares, in the contract's names (one mapping, so a new column lands once). */
+export function datasetFields(r: DatasetRow) {
   return {
     id: r.id,
     name: r.name,
@@ -158,10 +151,20 @@ function summaryOf(db: Database, r: DatasetRow): DatasetSummary {
     protocolId: r.protocol_id,
     frameCount: r.frame_count,
     labelledCount: r.labelled_count,
-    sequenceCount: seqCount,
-    splits,
     createdAt: r.created_at,
   };
+}
+
+function summaryOf(db: Database, r: DatasetRow): DatasetSummary {
+  const splits = (
+    db.prepare('SELECT DISTINCT split FROM dataset_sequences WHERE dataset_id = ? ORDER BY split').all(r.id) as {
+      split: string;
+    }[]
+  ).map((s) => s.split);
+  const seqCount = (
+    db.prepare('SELECT COUNT(*) AS n FROM dataset_sequences WHERE dataset_id = ?').get(r.id) as { n: number }
+  ).n;
+  return { ...datasetFields(r), sequenceCount: seqCount, splits };
 }
 
 export function listDatasetSummaries(db: Database): DatasetSummary[] {
