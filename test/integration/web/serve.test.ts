@@ -1,5 +1,7 @@
 // `serve`: the contract over a real WebSocket, tokens, origin checks, and a fuzz of malformed frames.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import fs from 'node:fs';
+import path from 'node:path';
 import WebSocket from 'ws';
 import { createEngine, type Engine } from '../../../main/engine/engine.js';
 import { startServer, type RunningServer } from '../../../main/web/server.js';
@@ -92,6 +94,24 @@ describe('serve', () => {
     const res = await fetch(`http://127.0.0.1:${server.port}/`);
     expect(res.status).toBe(503);
     expect(await res.text()).toMatch(/npm run build/);
+  });
+
+  it('serves the page with a strict CSP: no inline or eval, no framing', async () => {
+    const dir = path.join(tmp.dir, 'renderer-built');
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, 'index.html'), '<!doctype html><title>t</title>');
+    const s = await startServer(engine, { host: '127.0.0.1', port: 0, rendererDir: dir });
+    try {
+      const res = await fetch(`http://127.0.0.1:${s.port}/`);
+      expect(res.status).toBe(200);
+      const csp = res.headers.get('content-security-policy') ?? '';
+      expect(csp).toMatch(/script-src 'self'(;|$)/);
+      expect(csp).toMatch(/style-src 'self'(;|$)/);
+      expect(csp).not.toMatch(/unsafe-inline|unsafe-eval/);
+      expect(csp).toMatch(/frame-ancestors 'none'/);
+    } finally {
+      await s.close();
+    }
   });
 });
 
