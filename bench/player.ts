@@ -1,16 +1,26 @@
 // bench:player — frames per second when stepping the sequence player through cached 1024×512 frames
-// (image + ground-truth mask drawn by the WebGL2 palette shader) in headless Debian Chromium, against a
-// real `cause-studio serve`. Target ≥ 30 fps.
+// (the frame on the 2-D image layer + the ground-truth mask coloured by the WebGL2 palette shader) in
+// headless Debian Chromium, against a real `cause-studio serve`. Target ≥ 30 fps.
 //
-//   npm run bench:player            (FRAMES=80 by default; BENCH_FRAMES=N to change)
+//   npm run bench:player                 (BENCH_FRAMES=80 by default)
+//   BENCH_TRACE=1 npm run bench:player   + a Chromium trace of the timed pass: ms per step by thread · event
+//   BENCH_PROFILE=1 npm run bench:player + a V8 CPU profile of the page: self ms per step by function
 //
-// Prints the figures, the command, and a final `BENCH {json}` line.
+// Chromium runs with the same flags as the e2e tests and ../shared/docs/environment.md
+// (--no-sandbox --disable-gpu --disable-background-networking --disable-component-update --disable-sync
+// --no-first-run) and nothing that tunes rendering: --disable-gpu means WebGL runs on SwiftShader (a CPU
+// rasteriser) and the page is composited in software, which is what Chromium falls back to on a machine
+// without a GPU anyway, so the figure is what a headless Chromium user gets here.
+//
+// A step: → keydown, the player draws the frame (data-rendered-frame changes), then one
+// requestAnimationFrame so the frame has been through the browser's paint/commit (where the WebGL canvas
+// is read back for the software compositor). Prints the figures, the command, and a final `BENCH {json}`.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { chromium, type Page } from 'playwright-core';
 import sharp from 'sharp';
 import WebSocket from 'ws';
 
@@ -18,6 +28,10 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const FRAMES = Number(process.env.BENCH_FRAMES ?? 80);
 const WIDTH = 1024;
 const HEIGHT = 512;
+/** BENCH_TRACE=1: record a Chromium trace of the timed pass and print where each frame's time went. */
+const TRACE = process.env.BENCH_TRACE === '1';
+/** BENCH_PROFILE=1: sample the page's JavaScript during the timed pass and print the functions that cost most. */
+const PROFILE = process.env.BENCH_PROFILE === '1';
 
 async function writeCityscapesSequence(root: string): Promise<void> {
   const imgDir = path.join(root, 'leftImg8bit', 'train', 'benchcity');
@@ -43,8 +57,12 @@ async function writeCityscapesSequence(root: string): Promise<void> {
       }
     }
     const stem = `benchcity_000000_${String(f).padStart(6, '0')}`;
-    await sharp(rgb, { raw: { width: WIDTH, height: HEIGHT, channels: 3 } }).png({ compressionLevel: 1 }).toFile(path.join(imgDir, `${stem}_leftImg8bit.png`));
-    await sharp(ids, { raw: { width: WIDTH, height: HEIGHT, channels: 1 } }).png({ compressionLevel: 1 }).toFile(path.join(gtDir, `${stem}_gtFine_labelIds.png`));
+    await sharp(rgb, { raw: { width: WIDTH, height: HEIGHT, channels: 3 } })
+      .png({ compressionLevel: 1 })
+      .toFile(path.join(imgDir, `${stem}_leftImg8bit.png`));
+    await sharp(ids, { raw: { width: WIDTH, height: HEIGHT, channels: 1 } })
+      .png({ compressionLevel: 1 })
+      .toFile(path.join(gtDir, `${stem}_gtFine_labelIds.png`));
   }
 }
 
@@ -76,7 +94,13 @@ function rpc(url: string): { call(method: string, args: unknown): Promise<unknow
   const pending = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
   let id = 1;
   ws.on('message', (data) => {
-    const m = JSON.parse(String(data)) as { kind: string; id?: number; ok?: boolean; result?: unknown; error?: { message: string } };
+    const m = JSON.parse(String(data)) as {
+      kind: string;
+      id?: number;
+      ok?: boolean;
+      result?: unknown;
+      error?: { message: string };
+    };
     if (m.kind !== 'response' || m.id === undefined) return;
     const p = pending.get(m.id);
     pending.delete(m.id);
@@ -124,6 +148,96 @@ const STEP_SCRIPT = `async (count) => {
   return { totalMs: performance.now() - t0, times };
 }`;
 
+interface TraceEvent {
+  readonly name: string;
+  readonly ph: string;
+  readonly pid: number;
+  readonly tid: number;
+  readonly ts: number;
+  readonly dur?: number;
+  readonly args?: { name?: string };
+}
+
+/**
+ * Chromium tracing over CDP. The summary is per thread (renderer main, compositor, GPU, …): the sum of each
+ * event name's durations divided by the number of steps, top-level work first, so it shows where a step's
+ * milliseconds go (script, style/layout, paint, texture upload, the GPU process's swap).
+ */
+async function startTrace(page: Page): Promise<{ stopAndSummarise(steps: number): Promise<void> }> {
+  const cdp = await page.context().newCDPSession(page);
+  const events: TraceEvent[] = [];
+  cdp.on('Tracing.dataCollected', (e) => events.push(...(e.value as unknown as TraceEvent[])));
+  await cdp.send('Tracing.start', {
+    transferMode: 'ReportEvents',
+    traceConfig: {
+      includedCategories: [
+        'devtools.timeline',
+        'disabled-by-default-devtools.timeline',
+        'blink',
+        'cc',
+        'gpu',
+        'viz',
+        'toplevel',
+        'v8',
+        'blink.user_timing',
+        'renderer.scheduler',
+      ],
+    },
+  });
+  return {
+    async stopAndSummarise(steps) {
+      const done = new Promise<void>((resolve) => cdp.once('Tracing.tracingComplete', () => resolve()));
+      await cdp.send('Tracing.end');
+      await done;
+      const threads = new Map<string, string>();
+      for (const e of events)
+        if (e.ph === 'M' && e.name === 'thread_name') threads.set(`${e.pid}:${e.tid}`, e.args?.name ?? '?');
+      const sums = new Map<string, number>();
+      for (const e of events) {
+        if (e.ph !== 'X' || e.dur === undefined) continue;
+        const key = `${threads.get(`${e.pid}:${e.tid}`) ?? `${e.pid}:${e.tid}`} · ${e.name}`;
+        sums.set(key, (sums.get(key) ?? 0) + e.dur / 1000);
+      }
+      const top = [...sums].sort((a, b) => b[1] - a[1]).slice(0, Number(process.env.BENCH_TRACE_TOP ?? 40));
+      console.log(`trace: ${events.length} events; ms per step (nested events overlap their parents):`);
+      for (const [k, ms] of top) console.log(`  ${(ms / steps).toFixed(2).padStart(8)}  ${k}`);
+    },
+  };
+}
+
+interface ProfileNode {
+  readonly id: number;
+  readonly callFrame: { functionName: string; url: string; lineNumber: number };
+  readonly children?: number[];
+}
+
+/** The V8 sampling profiler over CDP: self time per function, per step (the renderer's main thread only). */
+async function startProfile(page: Page): Promise<{ stopAndSummarise(steps: number): Promise<void> }> {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Profiler.enable');
+  await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
+  await cdp.send('Profiler.start');
+  return {
+    async stopAndSummarise(steps) {
+      const { profile } = (await cdp.send('Profiler.stop')) as unknown as {
+        profile: { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[] };
+      };
+      const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+      const self = new Map<string, number>();
+      profile.samples.forEach((id, i) => {
+        const n = byId.get(id);
+        if (n === undefined) return;
+        const file = n.callFrame.url.split('/').pop() ?? '';
+        const key = `${n.callFrame.functionName || '(anonymous)'} ${file}:${n.callFrame.lineNumber + 1}`;
+        self.set(key, (self.get(key) ?? 0) + (profile.timeDeltas[i] ?? 0) / 1000);
+      });
+      const top = [...self].sort((a, b) => b[1] - a[1]).slice(0, Number(process.env.BENCH_TRACE_TOP ?? 30));
+      console.log("profile: self ms per step of the page's main thread:");
+      for (const [k, ms] of top) console.log(`  ${(ms / steps).toFixed(2).padStart(8)}  ${k}`);
+    },
+  };
+}
+
 async function main(): Promise<void> {
   if (!fs.existsSync(path.join(ROOT, 'dist', 'renderer', 'index.html'))) {
     throw new Error('dist/renderer is missing: run `npm run build:renderer` first');
@@ -132,16 +246,29 @@ async function main(): Promise<void> {
   const data = path.join(tmp, 'data');
   const t0 = Date.now();
   await writeCityscapesSequence(data);
-  console.log(`wrote ${FRAMES} frames ${WIDTH}×${HEIGHT} (+ labelIds) in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  console.log(
+    `wrote ${FRAMES} frames ${WIDTH}×${HEIGHT} (+ labelIds) in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+  );
   const serve = await startServe(path.join(tmp, 'home'));
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
   });
   try {
     console.log(`serve at ${serve.url}; importing…`);
     const engine = rpc(serve.url);
-    const { jobId } = (await engine.call('datasets.import', { path: data, format: 'cityscapes', name: 'bench' })) as { jobId: string };
+    const { jobId } = (await engine.call('datasets.import', {
+      path: data,
+      format: 'cityscapes',
+      name: 'bench',
+    })) as { jobId: string };
     const done = (await engine.call('jobs.wait', { id: jobId })) as { state: string; error: string | null };
     if (done.state !== 'succeeded') throw new Error(`import ${done.state}: ${done.error ?? ''}`);
     engine.close();
@@ -155,10 +282,15 @@ async function main(): Promise<void> {
     await page.getByTestId('sequence-select').selectOption({ index: 1 });
     const canvas = page.getByTestId('player-canvas');
     await canvas.waitFor();
-    const renderer = await page.evaluate(`(() => { const gl = document.createElement('canvas').getContext('webgl2'); const d = gl && gl.getExtension('WEBGL_debug_renderer_info'); return d ? gl.getParameter(d.UNMASKED_RENDERER_WEBGL) : String(!!gl); })()`);
+    const renderer = await page.evaluate(
+      `(() => { const gl = document.createElement('canvas').getContext('webgl2'); const d = gl && gl.getExtension('WEBGL_debug_renderer_info'); return d ? gl.getParameter(d.UNMASKED_RENDERER_WEBGL) : String(!!gl); })()`,
+    );
     await canvas.focus();
-    // Ground-truth layer on: every step uploads an RGB frame and an id mask and runs the palette shader.
-    await page.keyboard.press('Shift+Digit2');
+    // Ground-truth layer on (the player's default when a sequence has labels; Shift+2 toggles it), so every
+    // step draws a frame and an id mask through the palette shader.
+    if (!(await page.getByTestId('layer-gt').isChecked())) await page.keyboard.press('Shift+Digit2');
+    if (!(await page.getByTestId('layer-gt').isChecked()))
+      throw new Error('could not switch the ground-truth layer on');
     // Locator waits, not waitForFunction: the page's CSP forbids the eval that waitForFunction uses.
     await page.locator('[data-testid="player-canvas"][data-rendered-frame="0"]').waitFor({ timeout: 60_000 });
     // Warm pass: visit every frame once so all are decoded in the cache (the target is cached stepping).
@@ -169,19 +301,27 @@ async function main(): Promise<void> {
     })) as { totalMs: number };
     await page.keyboard.press('Digit0');
     await page.locator('[data-testid="player-canvas"][data-rendered-frame="0"]').waitFor({ timeout: 60_000 });
+    const trace = TRACE ? await startTrace(page) : null;
+    const profile = PROFILE ? await startProfile(page) : null;
     const hot = (await page.evaluate(`(${STEP_SCRIPT})(${FRAMES})`)) as { totalMs: number; times: number[] };
+    if (trace !== null) await trace.stopAndSummarise(FRAMES - 1);
+    if (profile !== null) await profile.stopAndSummarise(FRAMES - 1);
     const steps = hot.times.length;
     const fps = (steps / hot.totalMs) * 1000;
     const sorted = [...hot.times].sort((a, b) => a - b);
     const p50 = sorted[Math.floor(steps * 0.5)]!;
     const p95 = sorted[Math.floor(steps * 0.95)]!;
     const coldFps = ((FRAMES - 1) / warm.totalMs) * 1000;
-    await page.screenshot({ path: path.join(tmp, 'player.png') });
+    const shot = path.join(os.tmpdir(), 'bench-player.png');
+    await page.screenshot({ path: shot });
     console.log(`command: npm run bench:player (BENCH_FRAMES=${FRAMES})`);
     console.log(`chromium WebGL: ${String(renderer)}`);
-    console.log(`cached stepping: ${fps.toFixed(1)} frames/s over ${steps} steps (p50 ${p50.toFixed(1)} ms, p95 ${p95.toFixed(1)} ms per frame)`);
+    console.log(
+      `cached stepping: ${fps.toFixed(1)} frames/s over ${steps} steps (p50 ${p50.toFixed(1)} ms, p95 ${p95.toFixed(1)} ms per frame)`,
+    );
     console.log(`first pass (loading from serve): ${coldFps.toFixed(1)} frames/s`);
     console.log(`target ≥ 30 frames/s: ${fps >= 30 ? 'met' : 'NOT met'}`);
+    console.log(`screenshot of the last frame: ${shot}`);
     console.log(
       `BENCH ${JSON.stringify({ bench: 'player', frames: FRAMES, width: WIDTH, height: HEIGHT, layers: ['image', 'gt'], fps: Number(fps.toFixed(1)), p50Ms: Number(p50.toFixed(2)), p95Ms: Number(p95.toFixed(2)), firstPassFps: Number(coldFps.toFixed(1)), target: 30, webgl: String(renderer) })}`,
     );

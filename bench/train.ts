@@ -1,13 +1,18 @@
 // npm run bench:train — CAUSE training step speed at the reference shapes: Step 1 (clusterbook),
 // Step 2 with the MLP head and with the TR head, for D = 384 on a 40×40 grid and D = 768 on 23×23,
 // batch 16, reference preset (k = 2048 concepts, projection 2048, bank 100 per concept).
-// Prints ms per step (median of the measured steps after one warm-up step), the matmul GFLOP/s implied
-// by an analytic FLOP count, and the peak memory; ends with one `BENCH {json}` line.
-// Each case runs in its own child process: a wasm out-of-memory abort (TR on 40×40 at batch 16 can
-// exceed the 4 GiB wasm heap) then fails only that case, which is retried at batch 4 and labelled so.
-// Options (env): BENCH_STEPS (measured steps, default 3), BENCH_BACKEND (wasm|cpu|tensorflow|auto),
+// Step 1 and Step 2 MLP run on both engines: onnxruntime (the product's default; 1 and 2 threads) and
+// tfjs (the oracle); Step 1's onnxruntime engine runs the assignment products there, its loop in tfjs. Prints ms per step (median of the measured steps after one warm-up step), the matmul GFLOP/s
+// implied by an analytic FLOP count, the bank rows the steps ran with, and the peak memory; when
+// bench/pytorch/reference.json holds by-hand PyTorch figures (bench/pytorch/train_steps.py) it prints
+// the ratio to them. Ends with one `BENCH {json}` line.
+// Each case runs in its own child process: a wasm out-of-memory abort then fails only that case.
+// Options (env): BENCH_STEPS (measured steps, default 3), BENCH_BACKEND (tfjs backend: wasm|cpu|tensorflow|auto),
+// BENCH_ENGINES (Step 1 / Step 2 MLP engines, default "onnxruntime,tfjs"), BENCH_ORT_THREADS (default "1,2"),
+// BENCH_ONLY (comma list of step1,step2-mlp,step2-tr), BENCH_SHAPES (comma list of shape names),
 // BENCH_QUICK=1 (skip the TR head on 40×40, the slowest point), BENCH_SKIP_TR=1.
 import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { presetConfig, type TrainConfig } from '../shared/contract/experiments.js';
@@ -19,6 +24,11 @@ import { initTfBackend, type TfBackendName } from '../main/engine/tf/backend.js'
 const steps = Number(process.env.BENCH_STEPS ?? 3);
 const quick = process.env.BENCH_QUICK === '1';
 const skipTr = process.env.BENCH_SKIP_TR === '1';
+const engines = (process.env.BENCH_ENGINES ?? 'onnxruntime,tfjs').split(',').filter(Boolean) as Engine[];
+const ortThreads = (process.env.BENCH_ORT_THREADS ?? '1,2').split(',').filter(Boolean).map(Number);
+const only = new Set((process.env.BENCH_ONLY ?? '').split(',').filter(Boolean));
+const shapesWanted = new Set((process.env.BENCH_SHAPES ?? '').split(',').filter(Boolean));
+type Engine = 'onnxruntime' | 'tfjs';
 const log = (s: string) => process.stdout.write(s + '\n');
 
 /** A small pool of random grids with planted structure (a few prototypes + noise), reused cyclically. */
@@ -79,15 +89,24 @@ function flopsPerStep(stage: 'step1' | 'step2-mlp' | 'step2-tr', c: TrainConfig,
 interface Row {
   readonly stage: string;
   readonly shape: string;
+  /** Which engine ran the step: tfjs backend name, or onnxruntime-<provider> with its thread count. */
+  readonly engine: string;
+  readonly batch: number;
   readonly msPerStep: number;
+  /** Process CPU time per step (median): what the step costs whatever else shares the cores. */
+  readonly cpuMsPerStep: number;
   readonly gflops: number;
   readonly gflopPerStep: number;
+  /** Mean bank rows the measured steps contrasted against. */
   readonly bankRows: number;
+  readonly peakRssMiB: number;
+  readonly peakTfMiB: number;
+  readonly allMs: number[];
 }
 
 type Stage = 'step1' | 'step2-mlp' | 'step2-tr';
 
-async function measure(stage: Stage, s: Shape, batch: number): Promise<Row & { batch: number; peakRssMiB: number }> {
+async function measure(stage: Stage, s: Shape, batch: number, engine: Engine, threads: number | undefined, backend: string): Promise<Row> {
   const method = stage === 'step2-tr' ? 'cause-tr' : 'cause-mlp';
   const base = presetConfig('reference', method, 27, 0);
   const total = steps + 1;
@@ -100,27 +119,45 @@ async function measure(stage: Stage, s: Shape, batch: number): Promise<Row & { b
   };
   const src = source(s.h, s.w, s.D, c.batchSize * total);
   const times: number[] = [];
-  let bank = 0;
-  await trainCause(src, c, {
+  const cpu: number[] = [];
+  const banks: number[] = [];
+  let bankBefore = 0;
+  let cpuMark = process.cpuUsage();
+  const model = await trainCause(src, c, {
+    step1Engine: engine,
+    step2Engine: engine,
+    ...(threads ? { ortThreads: threads } : {}),
     metrics: (_step, v) => {
       times.push(v.stepMs!);
-      bank = v['step2.bankFill'] ?? 0;
+      const used = process.cpuUsage(cpuMark);
+      cpu.push((used.user + used.system) / 1000);
+      cpuMark = process.cpuUsage();
+      banks.push(bankBefore);
+      bankBefore = v['step2.bankFill'] ?? 0;
       peakRss = Math.max(peakRss, process.memoryUsage().rss);
       peakTf = Math.max(peakTf, tf.memory().numBytes);
     },
   });
-  const measured = times.slice(1).sort((a, b) => a - b);
-  const ms = measured[Math.floor(measured.length / 2)]!;
+  const measured = times.slice(1);
+  const median = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)]!;
+  const ms = median(measured);
+  const bank = Math.round(banks.slice(1).reduce((a, b) => a + b, 0) / Math.max(1, banks.length - 1));
   const flops = flopsPerStep(stage, c, s, bank);
+  const used = stage === 'step1' ? model.step1Engine : model.step2Engine;
+  const ran = used === 'tfjs' || !used ? backend : `${used}×${threads ?? 'all'}`;
   return {
     stage,
     shape: s.name,
+    engine: ran,
     batch,
     msPerStep: ms,
+    cpuMsPerStep: median(cpu.slice(1)),
     gflops: flops / (ms / 1000) / 1e9,
     gflopPerStep: flops / 1e9,
     bankRows: bank,
     peakRssMiB: Math.round(peakRss / 2 ** 20),
+    peakTfMiB: Math.round(peakTf / 2 ** 20),
+    allMs: measured.map((t) => Math.round(t)),
   };
 }
 
@@ -131,27 +168,43 @@ const backendWanted = (process.env.BENCH_BACKEND ?? 'auto') as TfBackendName | '
 
 if (caseArg > 0) {
   // Child: one case, one JSON line.
-  const [stage, shapeName, batch] = process.argv[caseArg + 1]!.split('|') as [Stage, string, string];
+  const [stage, shapeName, batch, engine, threads] = process.argv[caseArg + 1]!.split('|') as [Stage, string, string, Engine, string];
   const shape = SHAPES.find((x) => x.name === shapeName)!;
-  await initTfBackend(backendWanted);
-  const r = await measure(stage, shape, Number(batch));
-  process.stdout.write(`CASE ${JSON.stringify({ ...r, peakTfMiB: Math.round(peakTf / 2 ** 20) })}\n`);
+  const choice = await initTfBackend(backendWanted);
+  const r = await measure(stage, shape, Number(batch), engine, threads ? Number(threads) : undefined, choice.name);
+  process.stdout.write(`CASE ${JSON.stringify(r)}\n`);
   process.exit(0);
 }
 
 const choice = await initTfBackend(backendWanted, (m) => log(m));
-log(`command: npm run bench:train (BENCH_STEPS=${steps}${quick ? ' BENCH_QUICK=1' : ''}${skipTr ? ' BENCH_SKIP_TR=1' : ''}); backend ${choice.name}`);
+const envShown = ['BENCH_STEPS', 'BENCH_BACKEND', 'BENCH_ENGINES', 'BENCH_ORT_THREADS', 'BENCH_ONLY', 'BENCH_SHAPES', 'BENCH_QUICK', 'BENCH_SKIP_TR']
+  .filter((k) => process.env[k] !== undefined)
+  .map((k) => `${k}=${process.env[k]}`);
+log(`command: ${[...envShown, 'npm run bench:train'].join(' ')}; tfjs backend ${choice.name}`);
 log('reference preset: k = 2048 concepts, projection 2048, head 90, bank 100/concept (fills during the run); one process per case');
-log(`load average at start: ${(await import('node:os')).loadavg().map((v) => v.toFixed(1)).join(' ')} (2 cores shared: figures inflate under contention)`);
+const os = await import('node:os');
+const loadStart = os.loadavg();
+log(`load average at start: ${loadStart.map((v) => v.toFixed(1)).join(' ')} (${os.cpus().length} cores; figures inflate under contention)`);
+
+/** By-hand PyTorch figures (bench/pytorch/train_steps.py), keyed "stage@shape"; absent → no ratio column. */
+interface TorchRef {
+  readonly measured: string;
+  readonly command: string;
+  readonly rows: Record<string, { msPerStep: number; cpuMsPerStep?: number; threads: number; bank?: number }>;
+}
+const refFile = fileURLToPath(new URL('./pytorch/reference.json', import.meta.url));
+const torchRef = fs.existsSync(refFile) ? (JSON.parse(fs.readFileSync(refFile, 'utf8')) as TorchRef) : null;
+if (torchRef) log(`PyTorch reference (by hand, ${torchRef.measured}): ${torchRef.command}`);
+
 const self = fileURLToPath(import.meta.url);
 const tsx = fileURLToPath(new URL('../node_modules/.bin/tsx', import.meta.url));
-type CaseRow = Row & { batch: number; peakRssMiB: number; peakTfMiB: number };
-function runCase(stage: Stage, s: Shape, batch: number): CaseRow {
+function runCase(stage: Stage, s: Shape, batch: number, engine: Engine, threads?: number): Row {
   try {
-    const out = execFileSync(tsx, [self, '--case', `${stage}|${s.name}|${batch}`], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1 << 24 });
+    const arg = `${stage}|${s.name}|${batch}|${engine}|${threads ?? ''}`;
+    const out = execFileSync(tsx, [self, '--case', arg], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1 << 24 });
     const line = out.split('\n').find((l) => l.startsWith('CASE '));
     if (!line) throw new Error('no result line');
-    return JSON.parse(line.slice(5)) as CaseRow;
+    return JSON.parse(line.slice(5)) as Row;
   } catch (e) {
     const err = e as { stderr?: string; stdout?: string; message: string };
     const text = `${err.stdout ?? ''}\n${err.stderr ?? ''}`;
@@ -159,36 +212,69 @@ function runCase(stage: Stage, s: Shape, batch: number): CaseRow {
     throw new Error(why);
   }
 }
-const rows: CaseRow[] = [];
+
+interface Plan {
+  readonly stage: Stage;
+  readonly engine: Engine;
+  readonly threads?: number;
+}
+const both = (stage: Stage) =>
+  engines.flatMap((engine): Plan[] => (engine === 'onnxruntime' ? ortThreads.map((threads) => ({ stage, engine, threads })) : [{ stage, engine }]));
+const plans: Plan[] = [
+  ...both('step1'),
+  ...both('step2-mlp'),
+  { stage: 'step2-tr', engine: 'tfjs' },
+];
+const rows: Row[] = [];
 const errors: Record<string, string> = {};
 for (const s of SHAPES) {
-  for (const stage of ['step1', 'step2-mlp', 'step2-tr'] as const) {
+  if (shapesWanted.size && !shapesWanted.has(s.name)) continue;
+  for (const plan of plans) {
+    const { stage } = plan;
+    if (only.size && !only.has(stage)) continue;
     if (stage === 'step2-tr' && (skipTr || (quick && s.h === 40))) continue;
-    for (const batch of stage === 'step2-tr' ? [16, 4] : [16]) {
-      try {
-        const r = runCase(stage, s, batch);
-        rows.push(r);
-        log(
-          `${r.stage.padEnd(10)} ${r.shape.padEnd(11)} batch ${String(batch).padStart(2)} ${r.msPerStep.toFixed(0).padStart(8)} ms/step  ` +
-            `${r.gflops.toFixed(1).padStart(6)} GFLOP/s  (${r.gflopPerStep.toFixed(1)} GFLOP/step, bank ${r.bankRows} rows, peak rss ${r.peakRssMiB} MiB)`,
-        );
-        break;
-      } catch (e) {
-        errors[`${stage}@${s.name}@b${batch}`] = (e as Error).message;
-        log(`${stage.padEnd(10)} ${s.name.padEnd(11)} batch ${String(batch).padStart(2)} failed: ${(e as Error).message}`);
-      }
+    const key = `${stage}@${s.name}`;
+    try {
+      const r = runCase(stage, s, 16, plan.engine, plan.threads);
+      rows.push(r);
+      const ref = torchRef?.rows[key];
+      // CPU time against CPU time when the reference has it: wall figures on a shared machine swing with the load.
+      const ratio = !ref
+        ? ''
+        : ref.cpuMsPerStep !== undefined
+          ? `  ${(r.cpuMsPerStep / ref.cpuMsPerStep).toFixed(2)}× PyTorch cpu (${ref.cpuMsPerStep} ms cpu, ${ref.msPerStep} wall, ${ref.threads} thr)`
+          : `  ${(r.msPerStep / ref.msPerStep).toFixed(2)}× PyTorch wall (${ref.msPerStep} ms, ${ref.threads} thr)`;
+      log(
+        `${stage.padEnd(10)} ${s.name.padEnd(11)} ${r.engine.padEnd(22)} ${r.msPerStep.toFixed(0).padStart(7)} ms/step ` +
+          `(cpu ${r.cpuMsPerStep.toFixed(0)}) ` +
+          `${r.gflops.toFixed(1).padStart(6)} GFLOP/s  (${r.gflopPerStep.toFixed(1)} GFLOP/step, steps ${r.allMs.join('/')}, bank ${r.bankRows}, ` +
+          `peak rss ${r.peakRssMiB} MiB)${ratio}`,
+      );
+    } catch (e) {
+      errors[`${key}@${plan.engine}${plan.threads ? `x${plan.threads}` : ''}`] = (e as Error).message;
+      log(`${stage.padEnd(10)} ${s.name.padEnd(11)} ${plan.engine.padEnd(22)} failed: ${(e as Error).message}`);
     }
   }
 }
 const peak = Math.max(0, ...rows.map((r) => r.peakRssMiB));
-log(`peak memory (largest case): rss ${peak} MiB`);
+log(`peak memory (largest case): rss ${peak} MiB; load average at end: ${os.loadavg().map((v) => v.toFixed(1)).join(' ')}`);
 log(
   'BENCH ' +
     JSON.stringify({
       bench: 'train',
       backend: choice.name,
       steps,
-      rows: rows.map((r) => ({ ...r, msPerStep: Math.round(r.msPerStep), gflops: Number(r.gflops.toFixed(2)), gflopPerStep: Number(r.gflopPerStep.toFixed(2)) })),
+      loadAvgStart: loadStart.map((v) => Number(v.toFixed(2))),
+      rows: rows.map((r) => ({
+        ...r,
+        msPerStep: Math.round(r.msPerStep),
+        cpuMsPerStep: Math.round(r.cpuMsPerStep),
+        gflops: Number(r.gflops.toFixed(2)),
+        gflopPerStep: Number(r.gflopPerStep.toFixed(2)),
+        ...(torchRef?.rows[`${r.stage}@${r.shape}`]
+          ? { pytorchMs: torchRef.rows[`${r.stage}@${r.shape}`]!.msPerStep, pytorchCpuMs: torchRef.rows[`${r.stage}@${r.shape}`]!.cpuMsPerStep ?? null }
+          : {}),
+      })),
       errors,
       peakRssMiB: peak,
     }),

@@ -10,6 +10,7 @@ import { evaluationMethods } from './evaluation.js';
 import { synthMethods } from './synth.js';
 import { exportMethods } from './exports.js';
 import { experimentMethods } from './experiments.js';
+import { conceptMethods } from './concepts.js';
 
 export const contract = {
   ...engineMethods,
@@ -20,6 +21,7 @@ export const contract = {
   ...synthMethods,
   ...exportMethods,
   ...experimentMethods,
+  ...conceptMethods,
 } as const;
 
 export type Contract = typeof contract;

@@ -11,7 +11,8 @@ import { deleteModel, getModelByName, getModelBySha, insertModel, listModels, to
 import { sha256File } from '../features/cache-key.js';
 import { inspectOnnx } from '../onnx/onnx-inspect.js';
 import type { Workspace } from '../workspace.js';
-import { IMAGENET_MEAN, IMAGENET_STD, referenceSize } from './backbone.js';
+import { IMAGENET_MEAN, IMAGENET_STD, referenceSize, type TokenGrid } from './backbone.js';
+import { probeImage, writeFusedVariant } from './fused-attention.js';
 import { openOnnxBackbone } from './onnx-backbone.js';
 
 export interface AddModelOptions {
@@ -69,10 +70,12 @@ export async function addModel(db: Database, ws: Workspace, options: AddModelOpt
     ...(options.onLog ? { onLog: options.onLog } : {}),
   });
   let dim: number;
+  const size = probe.fixedSize ?? { width: referenceSize(patchSize), height: referenceSize(patchSize) };
+  let reference: TokenGrid;
   try {
-    const size = probe.fixedSize ?? { width: referenceSize(patchSize), height: referenceSize(patchSize) };
-    const grid = await probe.extract({ data: new Float32Array(3 * size.width * size.height), n: 1, height: size.height, width: size.width });
-    dim = grid.dim;
+    // A varied image, not zeros: its tokens are also the reference the fused-attention variant must match.
+    reference = await probe.extract({ data: probeImage(size.height, size.width), n: 1, height: size.height, width: size.width });
+    dim = reference.dim;
   } finally {
     await probe.dispose();
   }
@@ -92,6 +95,12 @@ export async function addModel(db: Database, ws: Workspace, options: AddModelOpt
       throw new StudioError('invalid_input', `${src}: external weight file ${from} is missing`, { file: src });
     }
   }
+  const variant = await writeFusedVariant({ modelFile: dest, label: src, patchSize, size, reference });
+  options.onLog?.(
+    variant.file
+      ? `${options.name}: ${variant.fused} attention blocks fused into MultiHeadAttention (max token difference ${variant.maxDifference!.toExponential(1)}); extraction uses the fused graph`
+      : `${options.name}: attention left as exported: ${variant.reason}`,
+  );
   insertModel(db, {
     id: crypto.randomUUID(),
     name: options.name,

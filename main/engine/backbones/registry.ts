@@ -8,6 +8,7 @@ import { getModelByName, listModels, type ModelRow } from '../db/queries/models.
 import { referenceSize, type Backbone, type BackboneDescriptor } from './backbone.js';
 import { BUILTIN_DIM, createBuiltinBackbone, createRgbBackbone } from './builtin.js';
 import { openOnnxBackbone } from './onnx-backbone.js';
+import { fusedVariantOf } from './fused-attention.js';
 
 interface BuiltinEntry {
   readonly descriptor: BackboneDescriptor;
@@ -92,6 +93,11 @@ export interface OpenBackboneOptions {
   readonly provider?: ExecutionProviderChoice;
   readonly threads?: number;
   readonly onLog?: (message: string) => void;
+  /**
+   * 'fused' (default) runs the store's fused-attention variant when `models add` made one;
+   * 'as-exported' runs the file as it was added (for comparison, and the benchmark).
+   */
+  readonly attention?: 'fused' | 'as-exported';
 }
 
 export async function openBackbone(db: Database, id: string, options: OpenBackboneOptions): Promise<Backbone> {
@@ -101,8 +107,9 @@ export async function openBackbone(db: Database, id: string, options: OpenBackbo
   if (!row) describeBackbone(db, id); // throws not_found with the list
   const r = row!;
   const file = path.join(options.workspaceRoot, r.file);
+  const fused = options.attention === 'as-exported' ? null : fusedVariantOf(file);
   return openOnnxBackbone({
-    model: file,
+    model: fused ?? file,
     label: file,
     id: r.name,
     family: r.family,

@@ -47,6 +47,16 @@ export function planContrastive(masks: PairMasks, B: number): ContrastivePlan {
 }
 
 /**
+ * The plan restricted to anchor rows [r0, r1) of whole images (a TR micro-batch): weights and guards are
+ * per row and an image's weight depends only on its own rows, so the slices' sums add up to the whole.
+ * Only the fields contrastiveSum reads are meaningful in the slice.
+ */
+export function slicePlan(plan: ContrastivePlan, r0: number, r1: number): ContrastivePlan {
+  if (r0 === 0 && r1 === plan.weights.length) return plan;
+  return { ...plan, weights: plan.weights.subarray(r0, r1), guard: plan.guard.subarray(r0, r1) };
+}
+
+/**
  * Σ over images with positives of ℓ_b. z: student projections [B·n, p] (gradient flows);
  * targetsNormT: normalize(teacher or bank projections)ᵀ [p, Q] (constant); masks [B·n, Q].
  */

@@ -69,10 +69,17 @@ export function initHeadParams(spec: HeadSpec, rng: Prng): Map<string, ParamInit
 const W = (p: ParamSet, n: string) => p.get(`${n}.w`) as unknown as tf.Tensor2D;
 const Bv = (p: ParamSet, n: string) => p.get(`${n}.b`) as unknown as tf.Tensor1D;
 
+/** Explicit dropout multipliers (0 or 1/(1−p)) for the two output branches, [T, D] each. */
+export interface BranchMasks {
+  readonly m1: tf.Tensor2D;
+  readonly m2: tf.Tensor2D;
+}
+
 /** out = f1(drop(t)) + f2(drop(t)), independent dropout masks per branch. */
-function outputLayers(p: ParamSet, t: tf.Tensor2D, constInput: boolean, seeds: SeedSource, rate: number): tf.Tensor2D {
-  const x1 = dropout(t, rate, seeds?.());
-  const x2 = dropout(t, rate, seeds?.());
+function outputLayers(p: ParamSet, t: tf.Tensor2D, constInput: boolean, seeds: SeedSource, rate: number, masks?: BranchMasks): tf.Tensor2D {
+  // Explicit masks (the onnxruntime path's, drawn in JS) replace the seeded ones: the oracle tests feed both engines the same masks.
+  const x1 = masks ? tf.mul(t, masks.m1) : dropout(t, rate, seeds?.());
+  const x2 = masks ? tf.mul(t, masks.m2) : dropout(t, rate, seeds?.());
   const f1 = dense(x1, W(p, 'head.f1'), Bv(p, 'head.f1'), constInput);
   const h = tf.relu(dense(x2, W(p, 'head.f2a'), Bv(p, 'head.f2a'), constInput));
   return tf.add(f1, dense(h, W(p, 'head.f2b'), Bv(p, 'head.f2b'))) as tf.Tensor2D;
@@ -117,9 +124,10 @@ export function headForward(
   x: tf.Tensor2D,
   seeds: SeedSource,
   queries?: tf.Tensor2D,
+  masks?: BranchMasks,
 ): tf.Tensor2D {
   const rate = spec.dropout;
-  if (spec.kind === 'mlp') return outputLayers(p, x, true, seeds, rate);
+  if (spec.kind === 'mlp') return outputLayers(p, x, true, seeds, rate, masks);
   if (!queries) throw new Error('TR head needs its codebook queries');
   const N = spec.gridTokens;
   const D = spec.dim;

@@ -92,3 +92,44 @@ export class Adam {
     this.v.clear();
   }
 }
+
+/**
+ * The same clip + Adam update on host arrays (the onnxruntime Step 2 path keeps its parameters in JS:
+ * ~1 M floats, a few ms, cheaper than copying them into wasm tensors every step). Mutates `params`,
+ * `m` and `v` in place; `t` is the step number after this update (1-based). Returns the gradient norm
+ * before clipping.
+ */
+export function adamHostStep(
+  params: ReadonlyMap<string, Float32Array>,
+  grads: ReadonlyMap<string, Float32Array>,
+  m: ReadonlyMap<string, Float32Array>,
+  v: ReadonlyMap<string, Float32Array>,
+  t: number,
+  lr: number,
+  clip: number | null,
+  beta1 = 0.9,
+  beta2 = 0.999,
+  eps = 1e-8,
+): number {
+  let sq = 0;
+  for (const g of grads.values()) for (let i = 0; i < g.length; i++) sq += g[i]! * g[i]!;
+  const norm = Math.sqrt(sq);
+  const coef = clip !== null && Number.isFinite(norm) ? Math.min(1, clip / (norm + 1e-6)) : 1;
+  const bc1 = 1 - Math.pow(beta1, t);
+  const bc2 = 1 - Math.pow(beta2, t);
+  for (const [name, p] of params) {
+    const g = grads.get(name);
+    if (!g) continue;
+    const mm = m.get(name)!;
+    const vv = v.get(name)!;
+    for (let i = 0; i < p.length; i++) {
+      const gi = g[i]! * coef;
+      const mi = beta1 * mm[i]! + (1 - beta1) * gi;
+      const vi = beta2 * vv[i]! + (1 - beta2) * gi * gi;
+      mm[i] = mi;
+      vv[i] = vi;
+      p[i] = p[i]! - (lr * (mi / bc1)) / (Math.sqrt(vi / bc2) + eps);
+    }
+  }
+  return norm;
+}

@@ -59,3 +59,12 @@ export function emaUpdate(teacher: ParamSet, student: ParamSet, momentum: number
     tf.tidy(() => t.assign(tf.add(tf.mul(t, momentum), tf.mul(s, 1 - momentum))));
   }
 }
+
+/** The same EMA on host arrays (in place), for the onnxruntime Step 2 path. */
+export function emaHostUpdate(teacher: ReadonlyMap<string, Float32Array>, student: ReadonlyMap<string, Float32Array>, momentum: number): void {
+  for (const [name, t] of teacher) {
+    const s = student.get(name);
+    if (!s) throw new Error(`parameter ${name} is missing`);
+    for (let i = 0; i < t.length; i++) t[i] = t[i]! * momentum + s[i]! * (1 - momentum);
+  }
+}

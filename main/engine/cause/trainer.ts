@@ -3,16 +3,19 @@
 import * as tf from '@tensorflow/tfjs';
 import type { TrainConfig } from '../../../shared/contract/experiments.js';
 import { ConceptBank } from './bank.js';
-import { assignConcepts, conceptVectors, normalizedTranspose, pairMasks } from './concepts.js';
-import { contrastiveSum, planContrastive } from './contrastive.js';
+import { assignConcepts, conceptVectors, normalizedTranspose, pairMasks, type PairMasks } from './concepts.js';
+import { contrastiveSum, planContrastive, slicePlan } from './contrastive.js';
 import type { FeatureSource } from './features.js';
 import { gatherTokens, sampleGrid, sampledCount } from './grid-sampling.js';
-import { codebookQueries, headForward, initHeadParams, project, type HeadSpec, type SeedSource } from './heads.js';
-import { disposeGraph, modularityGraph, modularityLoss } from './modularity.js';
+import { codebookQueries, headForward, initHeadParams, project, type HeadSpec } from './heads.js';
+import { coMembership, disposeGraph, modularityGraph, modularityLoss, modularityLossFromDelta, type ModularityGraph } from './modularity.js';
 import { gatherRows, l2normalize } from './ops.js';
 import { Adam, type AdamState } from './optim.js';
 import { emaUpdate, ParamSet, type ParamInit } from './params.js';
 import { Prng, type PrngState } from './prng.js';
+import { applyHostUpdate, dropoutMultipliers, MlpStep2Graph, OrtMlpStep2 } from './ort/mlp-step2.js';
+import { OrtStep1 } from './ort/step1.js';
+import { kmeansCentroids, ownership, PROBE_INIT_ITERATIONS, reviveDeadCentroids } from './probe.js';
 
 export const STAGES = ['step1', 'step2', 'step3'] as const;
 export type Stage = (typeof STAGES)[number];
@@ -30,6 +33,10 @@ export interface CauseModel {
   readonly centroids: Float32Array;
   /** Run totals (e.g. images skipped for lack of a positive pair); not stored in the model file. */
   readonly counters?: Readonly<Record<string, number>>;
+  /** Which engine ran Step 2 ('onnxruntime-cpu', 'tfjs', ...), when Step 2 ran in this call. */
+  readonly step2Engine?: string;
+  /** Which engine ran Step 1's dense products ('onnxruntime-cpu' or 'tfjs'), when Step 1 ran in this call. */
+  readonly step1Engine?: string;
 }
 
 export interface TrainerState {
@@ -57,6 +64,17 @@ export interface TrainHooks {
   log?(message: string): void;
   /** Tests: stop (as if killed) after this global step has been checkpointed. */
   stopAfterStep?: number;
+  /**
+   * Step 2 engine: 'auto' (default) runs the MLP head's step as one onnxruntime graph and the TR head in
+   * tfjs; 'tfjs' forces tfjs (the oracle); 'onnxruntime' fails rather than fall back.
+   */
+  step2Engine?: 'auto' | 'onnxruntime' | 'tfjs';
+  /** Step 1: 'auto' (default) runs the assignment products on onnxruntime, the co-membership loop in tfjs. */
+  step1Engine?: 'auto' | 'onnxruntime' | 'tfjs';
+  /** onnxruntime intra-op threads for Step 2 (default: all cores). */
+  ortThreads?: number;
+  /** TR head: images per gradient micro-batch (default 0 = sized from the grid to bound memory). */
+  trMicroBatch?: number;
 }
 
 export interface Schedule {
@@ -140,6 +158,11 @@ interface Live {
   adam: Adam | null;
   rng: Prng;
   counters: Record<string, number>;
+  /** The onnxruntime Step 2 (MLP), opened at the first Step 2 step; its host arrays are flushed into student/teacher/adam. */
+  ort: OrtMlpStep2 | null;
+  step2Engine: string | undefined;
+  ort1: OrtStep1 | null;
+  step1Engine: string | undefined;
 }
 
 function sampleBatch(source: FeatureSource, items: number[], rng: Prng): { tokens: Float32Array; indices: Int32Array[]; n: number } {
@@ -192,6 +215,10 @@ export async function trainCause(source: FeatureSource, config: TrainConfig, hoo
     adam: null,
     rng: new Prng(s0.rng),
     counters: { ...s0.counters },
+    ort: null,
+    step2Engine: undefined,
+    ort1: null,
+    step1Engine: undefined,
   };
   let stage = s0.stage;
   let stageStep = s0.stageStep;
@@ -217,7 +244,9 @@ export async function trainCause(source: FeatureSource, config: TrainConfig, hoo
     return { cbNormT: cbNormT, cbNorm: cbNorm! };
   };
 
-  const snapshot = (): TrainerState => ({
+  // The onnxruntime Step 2 keeps its state in host arrays; the tf variables catch up before anyone reads them.
+  const flushOrt = () => live.ort?.flush(live.student, live.teacher, stage === 1 ? live.adam : null);
+  const snapshot = (): TrainerState => (flushOrt(), {
     stage,
     stageStep,
     globalStep,
@@ -239,6 +268,11 @@ export async function trainCause(source: FeatureSource, config: TrainConfig, hoo
       const steps = schedule.stageSteps[stage]!;
       if (stageStep >= steps) {
         // Stage boundary: the next stage gets a fresh optimiser.
+        flushOrt();
+        await live.ort?.release();
+        live.ort = null;
+        await live.ort1?.release();
+        live.ort1 = null;
         live.adam?.dispose();
         stage++;
         stageStep = 0;
@@ -250,9 +284,9 @@ export async function trainCause(source: FeatureSource, config: TrainConfig, hoo
       const t0 = performance.now();
       const values =
         stage === 0
-          ? step1(source, config, live, items)
+          ? await step1(source, config, live, items, hooks)
           : stage === 1
-            ? step2(source, config, spec, live, items, frozenCodebook())
+            ? await step2(source, config, spec, live, items, frozenCodebook(), hooks)
             : step3(source, config, spec, live, items, stageStep, schedule.stepsPerEpoch, frozenCodebook());
       values.stepMs = performance.now() - t0;
       stageStep++;
@@ -273,8 +307,12 @@ export async function trainCause(source: FeatureSource, config: TrainConfig, hoo
       teacher: live.teacher.export(),
       centroids: live.probe.dataSync() as Float32Array,
       counters: { ...live.counters },
+      ...(live.step2Engine ? { step2Engine: live.step2Engine } : {}),
+      ...(live.step1Engine ? { step1Engine: live.step1Engine } : {}),
     };
   } finally {
+    await live.ort?.release();
+    await live.ort1?.release();
     const t = cbNormT as tf.Tensor2D | null;
     t?.dispose();
     live.adam?.dispose();
@@ -299,7 +337,52 @@ function wrap(name: string, v: tf.Variable): ParamSet {
   return p;
 }
 
-function step1(source: FeatureSource, config: TrainConfig, live: Live, items: number[]): Record<string, number> {
+/** Step 1: the assignment products on onnxruntime unless told otherwise (see ort/step1.ts). */
+async function step1(source: FeatureSource, config: TrainConfig, live: Live, items: number[], hooks: TrainHooks): Promise<Record<string, number>> {
+  const want = hooks.step1Engine ?? 'auto';
+  if (want !== 'tfjs' && !live.ort1 && live.step1Engine === undefined) {
+    try {
+      const opts = { ...(hooks.ortThreads ? { threads: hooks.ortThreads } : {}), ...(hooks.log ? { log: hooks.log } : {}) };
+      live.ort1 = await OrtStep1.open(source.dim, config.concepts, opts);
+      live.step1Engine = `onnxruntime-${live.ort1.provider}`;
+    } catch (e) {
+      if (want === 'onnxruntime') throw e;
+      hooks.log?.(`Step 1 on onnxruntime unavailable (${(e as Error).message.split('\n')[0]}); using tfjs`);
+      live.step1Engine = 'tfjs';
+    }
+    hooks.log?.(`Step 1 engine: ${live.step1Engine}`);
+  }
+  if (live.ort1) return step1Ort(source, config, live, items, live.ort1);
+  live.step1Engine ??= 'tfjs';
+  return step1Tfjs(source, config, live, items);
+}
+
+/** ∂L/∂C by tfjs (the co-membership loop's custom gradient), the products around it by onnxruntime. */
+async function step1Ort(source: FeatureSource, config: TrainConfig, live: Live, items: number[], ort1: OrtStep1): Promise<Record<string, number>> {
+  const { tokens, n } = sampleBatch(source, items, live.rng);
+  const B = items.length;
+  const D = source.dim;
+  const k = config.concepts;
+  const m = live.clusterbook.dataSync() as Float32Array;
+  const { xhat, w, e, c } = await ort1.assignment(tokens, B, m);
+  const g: ModularityGraph = { W: tf.tensor3d(w, [B, n, n]), e: tf.tensor1d(e), xhat: tf.tensor2d(xhat, [B * n, D]) };
+  try {
+    let loss = NaN;
+    let dc: Float32Array | undefined;
+    tf.tidy(() => {
+      const { value, grad } = tf.valueAndGrad((C: tf.Tensor) => modularityLossFromDelta(g, coMembership(C as tf.Tensor3D, config.tau)))(tf.tensor3d(c, [B, n, k]));
+      loss = value.dataSync()[0]!;
+      dc = grad.dataSync() as Float32Array;
+    });
+    const dm = await ort1.clusterbookGrad(xhat, m, c, dc!);
+    const gradNorm = tf.tidy(() => live.adam!.apply({ [live.clusterbook.name]: tf.tensor2d(dm, [k, D]) }, null));
+    return { 'step1.loss': loss, 'step1.modularity': -loss, 'step1.gradNorm': gradNorm, lr: live.adam!.lr };
+  } finally {
+    disposeGraph(g);
+  }
+}
+
+function step1Tfjs(source: FeatureSource, config: TrainConfig, live: Live, items: number[]): Record<string, number> {
   const { tokens, n } = sampleBatch(source, items, live.rng);
   const B = items.length;
   return tf.tidy(() => {
@@ -314,20 +397,146 @@ function step1(source: FeatureSource, config: TrainConfig, live: Live, items: nu
   });
 }
 
-function step2(
+/** Step 2: the MLP head runs as one onnxruntime graph (see ort/mlp-step2-graph.ts) unless told otherwise; the TR head in tfjs. */
+async function step2(
   source: FeatureSource,
   config: TrainConfig,
   spec: HeadSpec,
   live: Live,
   items: number[],
   cb: { cbNormT: tf.Tensor2D; cbNorm: Float32Array },
+  hooks: TrainHooks,
+): Promise<Record<string, number>> {
+  const want = hooks.step2Engine ?? 'auto';
+  if (spec.kind === 'tr' && want === 'onnxruntime') {
+    throw new Error('Step 2 on onnxruntime has a graph for the MLP head only; the TR head trains in tfjs (step2Engine auto or tfjs)');
+  }
+  if (spec.kind === 'mlp' && want !== 'tfjs' && !live.ort && live.step2Engine === undefined) {
+    try {
+      const graph = await MlpStep2Graph.open(
+        {
+          dim: source.dim,
+          headDim: spec.headDim,
+          projDim: spec.projDim,
+          concepts: config.concepts,
+          tokensPerImage: sampledCount(source.h, source.w),
+          temperature: config.temperature,
+          posThreshold: config.posThreshold,
+          negThreshold: config.negThreshold,
+          dropout: config.dropout > 0,
+        },
+        { ...(hooks.ortThreads ? { threads: hooks.ortThreads } : {}), ...(hooks.log ? { log: hooks.log } : {}) },
+      );
+      live.ort = new OrtMlpStep2(graph);
+      live.step2Engine = `onnxruntime-${graph.provider}`;
+    } catch (e) {
+      if (want === 'onnxruntime') throw e;
+      hooks.log?.(`Step 2 on onnxruntime unavailable (${(e as Error).message.split('\n')[0]}); using tfjs`);
+      live.step2Engine = 'tfjs';
+    }
+    hooks.log?.(`Step 2 engine: ${live.step2Engine}`);
+  }
+  if (live.ort) return step2Ort(source, config, live, live.ort, items, cb.cbNorm);
+  live.step2Engine ??= 'tfjs';
+  return step2Tfjs(source, config, spec, live, items, cb, hooks.trMicroBatch ?? 0);
+}
+
+/** Memory the wasm heap may spend on one TR micro-batch's forward + backward. */
+const TR_MICRO_BATCH_BYTES = 1 << 30;
+
+/**
+ * Images per TR micro-batch: a rough count of the float32 values one image keeps alive through
+ * forward and backward (two N×N attention maps with softmax, dropout and their gradients, the FFN
+ * activations, ~40 D-wide activations per token), fitted to TR_MICRO_BATCH_BYTES.
+ */
+export function trMicroBatch(spec: HeadSpec, config: Pick<TrainConfig, 'batchSize'>): number {
+  const N = spec.gridTokens;
+  const perImage = 4 * (16 * N * N + 6 * N * spec.ffnDim + 40 * N * spec.dim);
+  return Math.max(1, Math.min(config.batchSize, Math.floor(TR_MICRO_BATCH_BYTES / perImage)));
+}
+
+/** Dropout seeds of one network's forward over micro-batch `chunk`, derived from the step's base seed. */
+function chunkSeeds(base: number, chunk: number): () => number {
+  const r = new Prng((base ^ Math.imul(chunk + 1, 0x9e3779b1)) >>> 0);
+  return () => r.nextUint32();
+}
+
+/** Step 2 MLP through the onnxruntime graph; clipping, Adam and EMA on host arrays. Same metrics as the tfjs path. */
+async function step2Ort(
+  source: FeatureSource,
+  config: TrainConfig,
+  live: Live,
+  ort: OrtMlpStep2,
+  items: number[],
+  cbNorm: Float32Array,
+): Promise<Record<string, number>> {
+  const B = items.length;
+  const D = source.dim;
+  const rng = live.rng;
+  const { tokens, n } = sampleBatch(source, items, rng);
+  const T = B * n;
+  // Seeds drawn as the tfjs path draws them (one base per network, then one per branch); the masks are
+  // drawn from them in JS so the graph stays deterministic and a resumed run repeats exactly.
+  const teacherSeeds = chunkSeeds(rng.nextUint32(), 0);
+  const studentSeeds = chunkSeeds(rng.nextUint32(), 0);
+  const p = config.dropout;
+  const masks =
+    p > 0
+      ? {
+          t1: dropoutMultipliers(teacherSeeds(), T * D, p),
+          t2: dropoutMultipliers(teacherSeeds(), T * D, p),
+          s1: dropoutMultipliers(studentSeeds(), T * D, p),
+          s2: dropoutMultipliers(studentSeeds(), T * D, p),
+        }
+      : null;
+  const bankSnap = live.bank.size > 0 ? live.bank.snapshot() : null;
+  const host = ort.state(live.student, live.teacher, live.adam!);
+  const out = await ort.graph.run(cbNorm, { tokens, bank: bankSnap, masks, student: host.student, teacher: host.teacher });
+  const st = out.stats;
+  const bankTerms = bankSnap ? st.bankTerms : 0;
+  const terms = st.batchTerms + bankTerms;
+  const skippedImages = B - st.batchTerms + (bankSnap ? B - bankTerms : 0);
+  let loss = NaN;
+  let gradNorm = NaN;
+  if (terms > 0) {
+    loss = out.loss;
+    gradNorm = applyHostUpdate(host, out.grads, live.adam!.lr, config.gradClip, config.emaMomentum);
+    ort.touched();
+  }
+  live.counters.skippedImages = (live.counters.skippedImages ?? 0) + skippedImages;
+  if (terms > 0) live.bank.insert(out.ids, out.teacherProj, rng);
+  else live.counters.skippedSteps = (live.counters.skippedSteps ?? 0) + 1;
+  return {
+    'step2.loss': loss,
+    'step2.gradNorm': gradNorm,
+    'step2.terms': terms,
+    'step2.skippedImages': skippedImages,
+    'step2.posPairs': st.batchPosPairs + (bankSnap ? st.bankPosPairs : 0),
+    'step2.negPairs': st.batchNegPairs + (bankSnap ? st.bankNegPairs : 0),
+    'step2.bankPosPairs': bankSnap ? st.bankPosPairs : 0,
+    lr: live.adam!.lr,
+    'step2.bankFill': live.bank.size,
+  };
+}
+
+function step2Tfjs(
+  source: FeatureSource,
+  config: TrainConfig,
+  spec: HeadSpec,
+  live: Live,
+  items: number[],
+  cb: { cbNormT: tf.Tensor2D; cbNorm: Float32Array },
+  microBatch: number,
 ): Record<string, number> {
   const B = items.length;
   const D = source.dim;
   const N = source.h * source.w;
   const rng = live.rng;
-  const seeds: SeedSource = () => rng.nextUint32();
   const { tokens, indices, n } = sampleBatch(source, items, rng);
+  // One base seed per network and step; each micro-batch derives its dropout seeds from it, so the main
+  // stream advances the same whatever the micro-batching.
+  const teacherBase = rng.nextUint32();
+  const studentBase = rng.nextUint32();
   const T = B * n;
   const grids = spec.kind === 'tr' ? readGrids(source, items) : null;
   const bankSnap = live.bank.size > 0 ? live.bank.snapshot() : null;
@@ -352,33 +561,62 @@ function step2(
     const terms = batchPlan.terms + (bank?.plan.terms ?? 0);
     const skippedImages = batchPlan.skipped + (bank?.plan.skipped ?? 0);
 
-    // Head inputs: MLP samples before the head; TR runs on full grids and samples afterwards.
-    let xIn: tf.Tensor2D;
-    let queries: tf.Tensor2D | undefined;
-    let gidx: Int32Array | null = null;
-    if (spec.kind === 'tr') {
-      xIn = tf.tensor2d(grids!, [B * N, D]);
-      queries = codebookQueries(xIn, live.clusterbook as unknown as tf.Tensor2D, cb.cbNormT);
-      gidx = globalIndices(indices, N);
-    } else xIn = xs;
+    // Head inputs: MLP samples before the head; TR runs on full grids and samples afterwards, a few
+    // images at a time: given the constant teacher targets the loss is a sum of per-image terms, so the
+    // micro-batches' gradients add up to the full-batch gradient while memory stays that of a micro-batch
+    // (the whole batch of 16 40×40 grids does not fit wasm's 4 GiB heap).
+    const mb = spec.kind === 'tr' ? Math.min(B, microBatch > 0 ? microBatch : trMicroBatch(spec, config)) : B;
+    const chunks: [number, number][] = [];
+    for (let b0 = 0; b0 < B; b0 += mb) chunks.push([b0, Math.min(B, b0 + mb)]);
+    const headIn = (b0: number, b1: number): { xIn: tf.Tensor2D; queries?: tf.Tensor2D; gidx: Int32Array | null } => {
+      if (spec.kind !== 'tr') return { xIn: chunks.length === 1 ? xs : xs.slice([b0 * n, 0], [(b1 - b0) * n, D]), gidx: null };
+      const xIn = tf.tensor2d(grids!.subarray(b0 * N * D, b1 * N * D), [(b1 - b0) * N, D]);
+      const queries = codebookQueries(xIn, live.clusterbook as unknown as tf.Tensor2D, cb.cbNormT);
+      return { xIn, queries, gidx: globalIndices(indices.slice(b0, b1), N) };
+    };
 
-    const teacherOut = headForward(spec, live.teacher, xIn, seeds, queries);
-    const zt = project(live.teacher, gidx ? tf.gather(teacherOut, tf.tensor1d(gidx, 'int32')) : teacherOut);
-    const ztn = l2normalize(zt);
+    const ztParts = chunks.map(([b0, b1], c) =>
+      tf.tidy(() => {
+        const h = headIn(b0, b1);
+        const out = headForward(spec, live.teacher, h.xIn, chunkSeeds(teacherBase, c), h.queries);
+        return l2normalize(project(live.teacher, h.gidx ? tf.gather(out, tf.tensor1d(h.gidx, 'int32')) : out));
+      }),
+    );
+    const ztn = ztParts.length === 1 ? ztParts[0]! : (tf.concat(ztParts, 0) as tf.Tensor2D);
     const ztnT = tf.transpose(ztn) as tf.Tensor2D;
 
     let loss = NaN;
     let gradNorm = NaN;
     if (terms > 0) {
-      const { value, grads } = tf.variableGrads(() => {
-        const y = headForward(spec, live.student, xIn, seeds, queries);
-        const z = project(live.student, gidx ? gatherRows(y, gidx) : y);
-        let sum = contrastiveSum(z, ztnT, batchMasks, batchPlan, config.temperature);
-        if (bank) sum = tf.add(sum, contrastiveSum(z, bank.targetsT, bank.masks, bank.plan, config.temperature));
-        return tf.div(sum, terms) as tf.Scalar;
-      }, live.student.list());
-      loss = value.dataSync()[0]!;
-      gradNorm = live.adam!.apply(grads, config.gradClip);
+      let acc: tf.NamedTensorMap | null = null;
+      let sumLoss = 0;
+      const rows = (m: PairMasks, r0: number, r1: number): PairMasks =>
+        chunks.length === 1 ? m : { pos: m.pos.slice([r0, 0], [r1 - r0, -1]), neg: m.neg.slice([r0, 0], [r1 - r0, -1]) };
+      for (const [c, [b0, b1]] of chunks.entries()) {
+        const [r0, r1] = [b0 * n, b1 * n];
+        const seeds = chunkSeeds(studentBase, c);
+        const prev: tf.NamedTensorMap | null = acc;
+        const next = tf.tidy(() => {
+          const h = headIn(b0, b1);
+          const { value, grads } = tf.variableGrads(() => {
+            const y = headForward(spec, live.student, h.xIn, seeds, h.queries);
+            const z = project(live.student, h.gidx ? gatherRows(y, h.gidx) : y);
+            let sum = contrastiveSum(z, ztnT, rows(batchMasks, r0, r1), slicePlan(batchPlan, r0, r1), config.temperature);
+            if (bank) sum = tf.add(sum, contrastiveSum(z, bank.targetsT, rows(bank.masks, r0, r1), slicePlan(bank.plan, r0, r1), config.temperature));
+            return tf.div(sum, terms) as tf.Scalar;
+          }, live.student.list());
+          const merged: tf.NamedTensorMap = {};
+          for (const [k, g] of Object.entries(grads)) merged[k] = prev ? tf.add(prev[k]!, g) : g;
+          return { value, merged };
+        });
+        if (prev) tf.dispose(Object.values(prev));
+        sumLoss += next.value.dataSync()[0]!;
+        next.value.dispose();
+        acc = next.merged;
+      }
+      loss = sumLoss;
+      gradNorm = live.adam!.apply(acc!, config.gradClip);
+      tf.dispose(Object.values(acc!));
       emaUpdate(live.teacher, live.student, config.emaMomentum);
     }
     result = {
@@ -438,17 +676,86 @@ function step3(
   cb: { cbNormT: tf.Tensor2D },
 ): Record<string, number> {
   const B = items.length;
+  const K = config.clusters;
+  const r = spec.headDim;
   const epoch = Math.floor(stageStep / stepsPerEpoch);
   live.adam!.lr = config.step3.lr * Math.pow(config.step3.decayFactor, Math.floor(epoch / config.step3.decayEvery));
-  return tf.tidy(() => {
-    // The head is frozen here: its outputs are constants and only the centroids learn.
-    const { out, n } = teacherSampledOutputs(source, spec, live.teacher, live.clusterbook as unknown as tf.Tensor2D, cb.cbNormT, items, live.rng);
-    const g = modularityGraph(out.reshape([B, n, spec.headDim]) as tf.Tensor3D);
-    const P = live.probe as unknown as tf.Tensor2D;
-    const { value, grads } = tf.variableGrads(() => modularityLoss(g, P, config.tau, B, n), [live.probe]);
-    const loss = value.dataSync()[0]!;
-    const gradNorm = live.adam!.apply(grads, null);
-    disposeGraph(g);
-    return { 'step3.loss': loss, 'step3.modularity': -loss, 'step3.gradNorm': gradNorm, lr: live.adam!.lr };
-  });
+  const init = config.step3.init ?? 'uniform';
+  // Studio: centroids start on the trained teacher's outputs. Done at the stage's first step (the teacher
+  // is final only now), so a run resumed from a step-2 checkpoint initialises exactly as an unbroken one.
+  if (stageStep === 0 && init !== 'uniform') {
+    const values = probeInitFromTeacher(source, config, spec, live, cb.cbNormT, init === 'kmeans' ? PROBE_INIT_ITERATIONS : 0);
+    tf.tidy(() => live.probe.assign(tf.tensor2d(values, [K, r])));
+  }
+  const clusterbook = live.clusterbook as unknown as tf.Tensor2D;
+  // The head is frozen here: its outputs are constants and only the centroids learn.
+  const { out, n } = teacherSampledOutputs(source, spec, live.teacher, clusterbook, cb.cbNormT, items, live.rng);
+  try {
+    const tokens = out.dataSync() as Float32Array;
+    const T = B * n;
+    let revived = 0;
+    let used: number;
+    if (config.step3.reviveDead) {
+      const centroids = Float32Array.from(live.probe.dataSync() as Float32Array);
+      const rv = reviveDeadCentroids(tokens, T, r, centroids, K);
+      used = rv.usedBefore;
+      revived = rv.revived;
+      if (revived > 0) tf.tidy(() => live.probe.assign(tf.tensor2d(centroids, [K, r])));
+    } else used = ownership(tokens, T, r, live.probe.dataSync() as Float32Array, K).used;
+    live.counters.probeRevived = (live.counters.probeRevived ?? 0) + revived;
+    // Studio option: one graph over every sampled token of the step, so communities are found across
+    // images rather than within each image's 100 tokens (the release builds it per image).
+    const [gB, gn] = config.step3.graph === 'batch' ? [1, T] : [B, n];
+    return tf.tidy(() => {
+      const g = modularityGraph(out.reshape([gB, gn, r]) as tf.Tensor3D);
+      const P = live.probe as unknown as tf.Tensor2D;
+      const { value, grads } = tf.variableGrads(() => modularityLoss(g, P, config.tau, gB, gn), [live.probe]);
+      const loss = value.dataSync()[0]!;
+      const gradNorm = live.adam!.apply(grads, null);
+      disposeGraph(g);
+      return {
+        'step3.loss': loss,
+        'step3.modularity': -loss,
+        'step3.gradNorm': gradNorm,
+        'step3.clustersUsed': used,
+        'step3.revived': revived,
+        lr: live.adam!.lr,
+      };
+    });
+  } finally {
+    out.dispose();
+  }
+}
+
+/** Tokens the probe's k-means initialisation reads at most (grid-sampled, evenly spread over the images). */
+const PROBE_INIT_TOKENS = 20_000;
+
+/**
+ * Studio: K centroids by k-means++ (cosine) on the frozen teacher's outputs of grid-sampled tokens of the
+ * training images — label-free, the same inputs the modularity loss sees. Its own PRNG stream, so the
+ * release path's draws are unchanged.
+ */
+function probeInitFromTeacher(
+  source: FeatureSource,
+  config: TrainConfig,
+  spec: HeadSpec,
+  live: Live,
+  cbNormT: tf.Tensor2D,
+  iterations: number,
+): Float32Array {
+  const { images } = trainSchedule(config, source.count);
+  const n = sampledCount(source.h, source.w);
+  const take = Math.min(images.length, Math.max(1, Math.ceil(PROBE_INIT_TOKENS / n)));
+  const picked: number[] = [];
+  for (let i = 0; i < take; i++) picked.push(images[Math.floor((i * images.length) / take)]!);
+  const rng = new Prng((config.seed ^ 0x85ebca6b) >>> 0);
+  const r = spec.headDim;
+  const data = new Float32Array(take * n * r);
+  for (let s = 0; s < take; s += config.batchSize) {
+    const batch = picked.slice(s, s + config.batchSize);
+    const { out } = teacherSampledOutputs(source, spec, live.teacher, live.clusterbook as unknown as tf.Tensor2D, cbNormT, batch, rng);
+    data.set(out.dataSync() as Float32Array, s * n * r);
+    out.dispose();
+  }
+  return kmeansCentroids(data, take * n, r, config.clusters, config.seed, iterations);
 }

@@ -25,6 +25,7 @@ const paramsSchema = z
     shardBytes: z.number().int().positive().optional(),
     prefetch: z.boolean().optional(),
     preprocessInThread: z.boolean().optional(),
+    attention: z.enum(['fused', 'as-exported']).optional(),
   })
   .strict();
 

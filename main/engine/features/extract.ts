@@ -9,14 +9,14 @@ import type { Database } from 'better-sqlite3';
 import { StudioError } from '../../../shared/contract/errors.js';
 import type { ExecutionProviderChoice, Preprocessing } from '../../../shared/contract/backbones.js';
 import type { Backbone } from '../backbones/backbone.js';
-import { openBackbone } from '../backbones/registry.js';
+import { describeBackbone, openBackbone } from '../backbones/registry.js';
 import { cropCount } from '../backbones/preprocess.js';
 import { inThreadPreprocessor, workerPreprocessor } from './preprocessor.js';
 import { entriesByHash, getShard, type FeatureEntryRow } from '../db/queries/features.js';
 import { listFrames, getDataset } from '../datasets/frame-source.js';
-import { encodeFloat16 } from './float16.js';
 import { cacheDir, writeManifest, MANIFEST_SCHEMA_VERSION, type FeatureSetManifest } from './manifest.js';
-import { encodeShard, readShardFile, writeShard } from './shard-format.js';
+import { readShardFile, writeShardAsync } from './shard-format.js';
+import type { ShardMeta } from './shard-encoder.js';
 import { sha256Bytes } from './cache-key.js';
 
 export interface ExtractParams {
@@ -36,8 +36,10 @@ export interface ExtractParams {
   readonly shardBytes?: number;
   /** Decode the next batch while the current one runs (default true). */
   readonly prefetch?: boolean;
-  /** Preprocess on the inference thread instead of a thread of its own (slower; for comparison). */
+  /** Preprocess and encode shards on the inference thread instead of threads of their own (slower; for comparison). */
   readonly preprocessInThread?: boolean;
+  /** 'as-exported' ignores the store's fused-attention variant of the model (for comparison). */
+  readonly attention?: 'fused' | 'as-exported';
 }
 
 export interface RegisterShardPayload {
@@ -96,10 +98,8 @@ export function defaultBatchFrames(backbone: Pick<Backbone, 'kind' | 'dim' | 'pa
   return Math.max(1, Math.floor(images / crops));
 }
 
-interface PendingEntry {
-  contentHash: string;
-  tensors: Uint16Array[];
-}
+/** Batches decoded ahead of inference (see the extraction loop). */
+const PREFETCH_BATCHES = 2;
 
 export async function extractFeatures(env: ExtractEnv, params: ExtractParams): Promise<ExtractResult> {
   const prep = params.preprocessing;
@@ -171,80 +171,101 @@ export async function extractFeatures(env: ExtractEnv, params: ExtractParams): P
   let fallbacks: readonly { provider: string; reason: string }[] = [];
   let dimSeen: number | null = null;
   if (todo.length > 0) {
-    const backbone = env.openBackbone
-      ? await env.openBackbone()
-      : await openBackbone(env.db, params.backbone, {
-          workspaceRoot: env.workspaceRoot,
-          ...(params.provider ? { provider: params.provider } : {}),
-          ...(params.threads ? { threads: params.threads } : {}),
-          onLog: (m) => env.log(m, 'warn'),
-        });
-    provider = backbone.provider;
-    const batchFrames = params.batchSize ?? defaultBatchFrames(backbone, prep, crops);
-    fallbacks = (backbone as { fallbacks?: readonly { provider: string; reason: string }[] }).fallbacks ?? [];
     const dir = cacheDir(env.workspaceRoot, params.cacheKey);
     fs.mkdirSync(dir, { recursive: true });
     const per = 3 * prep.width * prep.height;
-
     const pre = params.preprocessInThread ? inThreadPreprocessor(prep) : workerPreprocessor(prep);
-    const prepare = async (start: number) => {
-      const items = todo.slice(start, start + batchFrames);
+    const encoder = pre.shardEncoder();
+    const prepare = (items: { hash: string; file: string }[]) => {
       const data = new Float32Array(items.length * crops * per);
-      await Promise.all(
+      const ready = Promise.all(
         items.map(async (it, k) => {
           data.set(await pre.run(it.file, it.hash), k * crops * per);
         }),
-      );
-      return { items, data };
+      ).then(() => ({ items, data }));
+      // Keep a rejected prefetch from surfacing as unhandled if we stop early; awaiting it still throws.
+      ready.catch(() => undefined);
+      return ready;
     };
-
-    let pending: PendingEntry[] = [];
-    let pendingBytes = 0;
-    let done = 0;
-    const flush = async (gridH: number, gridW: number, dim: number) => {
-      if (pending.length === 0) return;
-      const shard = encodeShard({ gridH, gridW, dim }, pending);
-      const id = `${Date.now().toString(36)}-${crypto.randomBytes(6).toString('hex')}`;
-      const rel = path.join('features', 'cache', params.cacheKey, `${id}.csf`);
-      writeShard(path.join(env.workspaceRoot, rel), shard);
-      await env.registerShard({
-        id,
-        cacheKey: params.cacheKey,
-        file: rel,
-        sha256: shard.fileSha256,
-        bytes: shard.bytes.length,
-        tensors: shard.header.tensors,
-        entries: shard.header.entries,
-      });
-      pending = [];
-      pendingBytes = 0;
+    // Batches queued ahead of inference. Requests reach the preprocessing thread only when this thread
+    // is between two `session.run` calls, so one batch ahead would leave that thread idle whenever a
+    // batch's decode finishes early; two keep it busy through a whole inference.
+    const depth = overlap ? PREFETCH_BATCHES : 1;
+    const queue: Promise<{ items: { hash: string; file: string }[]; data: Float32Array }>[] = [];
+    let queued = 0;
+    let batchFrames = params.batchSize ?? null;
+    const fill = () => {
+      while (batchFrames !== null && queue.length < depth && queued < todo.length) {
+        const items = todo.slice(queued, queued + batchFrames);
+        queued += items.length;
+        queue.push(prepare(items));
+      }
     };
-
-    const started = Date.now();
+    // The batch size is known from the store's descriptor, so the first batches decode while the
+    // model loads (loading blocks this thread for seconds on a large model).
+    if (batchFrames === null && !env.openBackbone) batchFrames = defaultBatchFrames(describeBackbone(env.db, params.backbone), prep, crops);
+    fill();
+    let backbone: Backbone | null = null;
+    let written: Promise<void> = Promise.resolve();
     try {
-      let next: Promise<{ items: { hash: string; file: string }[]; data: Float32Array }> | null = prepare(0);
-      for (let start = 0; start < todo.length; start += batchFrames) {
-        const batch = await next!;
-        const following = start + batchFrames < todo.length ? start + batchFrames : null;
-        next = following !== null && overlap ? prepare(following) : null;
-        // Keep a rejected prefetch from surfacing as unhandled if we stop early.
-        next?.catch(() => undefined);
+      backbone = env.openBackbone
+        ? await env.openBackbone()
+        : await openBackbone(env.db, params.backbone, {
+            workspaceRoot: env.workspaceRoot,
+            ...(params.provider ? { provider: params.provider } : {}),
+            ...(params.threads ? { threads: params.threads } : {}),
+            ...(params.attention ? { attention: params.attention } : {}),
+            onLog: (m) => env.log(m, 'warn'),
+          });
+      provider = backbone.provider;
+      batchFrames ??= defaultBatchFrames(backbone, prep, crops);
+      fallbacks = (backbone as { fallbacks?: readonly { provider: string; reason: string }[] }).fallbacks ?? [];
+      fill();
+
+      let pendingBytes = 0;
+      let done = 0;
+      // Encoding happens on the encoder's thread; the write and the host's registration of the
+      // previous shard run while this thread is in inference. One shard in flight bounds memory.
+      const flush = async (meta: ShardMeta) => {
+        await written;
+        const encoded = encoder.flush(meta);
+        pendingBytes = 0;
+        written = encoded.then(async (shard) => {
+          if (!shard) return;
+          const id = `${Date.now().toString(36)}-${crypto.randomBytes(6).toString('hex')}`;
+          const rel = path.join('features', 'cache', params.cacheKey, `${id}.csf`);
+          await writeShardAsync(path.join(env.workspaceRoot, rel), shard);
+          await env.registerShard({
+            id,
+            cacheKey: params.cacheKey,
+            file: rel,
+            sha256: shard.fileSha256,
+            bytes: shard.bytes.length,
+            tensors: shard.header.tensors,
+            entries: shard.header.entries,
+          });
+        });
+        written.catch(() => undefined);
+      };
+
+      const started = Date.now();
+      while (queue.length > 0) {
+        const batch = await queue.shift()!;
+        if (overlap) fill();
         env.throwIfCancelled();
         const grid = await backbone.extract({ data: batch.data, n: batch.items.length * crops, height: prep.height, width: prep.width });
+        if (!overlap) fill();
         dimSeen = grid.dim;
         const tensorLen = grid.h * grid.w * grid.dim;
-        batch.items.forEach((it, k) => {
-          const tensors: Uint16Array[] = [];
-          for (let c = 0; c < crops; c++) {
-            const o = (k * crops + c) * tensorLen;
-            tensors.push(encodeFloat16(grid.data.subarray(o, o + tensorLen)));
-          }
-          pending.push({ contentHash: it.hash, tensors });
-          pendingBytes += crops * tensorLen * 2;
-        });
-        if (following !== null && !overlap) next = prepare(following);
+        encoder.add(
+          batch.items.map((it) => it.hash),
+          grid.data,
+          crops,
+          tensorLen,
+        );
+        pendingBytes += batch.items.length * crops * tensorLen * 2;
         done += batch.items.length;
-        if (pendingBytes >= shardBytes) await flush(grid.h, grid.w, grid.dim);
+        if (pendingBytes >= shardBytes) await flush({ gridH: grid.h, gridW: grid.w, dim: grid.dim });
         const elapsed = (Date.now() - started) / 1000;
         env.progress({
           stage: 'extracting',
@@ -254,10 +275,13 @@ export async function extractFeatures(env: ExtractEnv, params: ExtractParams): P
           message: `${done}/${todo.length} frames (${(done / Math.max(elapsed, 1e-3)).toFixed(2)}/s, ${reused} cached)`,
         });
       }
-      await flush(prep.height / params.patchSize, prep.width / params.patchSize, dimSeen ?? backbone.dim);
+      await flush({ gridH: prep.height / params.patchSize, gridW: prep.width / params.patchSize, dim: dimSeen ?? backbone.dim });
+      await written;
     } finally {
-      await pre.close();
-      await backbone.dispose();
+      // A failed write must not go unnoticed, but the first error is the one to report.
+      await written.catch(() => undefined);
+      await Promise.all([pre.close(), encoder.close()]);
+      await backbone?.dispose();
     }
   }
 

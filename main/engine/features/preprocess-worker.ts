@@ -9,6 +9,7 @@ import { toErrorData, StudioError } from '../../../shared/contract/errors.js';
 import type { Preprocessing } from '../../../shared/contract/backbones.js';
 import { decodeRGB, preprocessImage } from '../backbones/preprocess.js';
 import { sha256Bytes } from './cache-key.js';
+import { handleEncoderRequest, ShardAccumulator } from './shard-encoder.js';
 
 export interface PreprocessRequest {
   readonly id: number;
@@ -21,8 +22,12 @@ sharp.concurrency(1);
 const port = parentPort;
 if (!port) throw new Error('preprocess-worker must run in a worker thread');
 
+// This thread also encodes feature shards (float16 + shard bytes) for the extraction: one thread to
+// start instead of two. Those requests are handled as they arrive, between two frames' async steps.
+const acc = new ShardAccumulator();
 let queue: Promise<void> = Promise.resolve();
 port.on('message', (req: PreprocessRequest) => {
+  if (handleEncoderRequest(port, acc, req)) return;
   queue = queue.then(async () => {
     try {
       const bytes = await fs.promises.readFile(req.file);

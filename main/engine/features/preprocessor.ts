@@ -7,10 +7,13 @@ import type { Preprocessing } from '../../../shared/contract/backbones.js';
 import { decodeRGB, preprocessImage } from '../backbones/preprocess.js';
 import { spawnWorker } from '../jobs/spawn-worker.js';
 import { sha256Bytes } from './cache-key.js';
+import { inThreadShardEncoder, shardEncoderOn, type ShardEncoder } from './shard-encoder.js';
 
 export interface Preprocessor {
   /** The frame's network inputs (crops × 3 × H × W), after checking its content hash. */
   run(file: string, hash: string): Promise<Float32Array>;
+  /** A shard encoder on the same thread (closed with it). */
+  shardEncoder(): ShardEncoder;
   close(): Promise<void>;
 }
 
@@ -23,6 +26,7 @@ export function inThreadPreprocessor(prep: Preprocessing): Preprocessor {
       }
       return preprocessImage(await decodeRGB(file, bytes), prep);
     },
+    shardEncoder: inThreadShardEncoder,
     close: () => Promise.resolve(),
   };
 }
@@ -41,7 +45,8 @@ export function workerPreprocessor(prep: Preprocessing): Preprocessor {
     for (const p of pending.values()) p.reject(e);
     pending.clear();
   };
-  worker.on('message', (m: { id: number; data?: Float32Array; error?: StudioErrorData }) => {
+  worker.on('message', (m: { channel?: string; id: number; data?: Float32Array; error?: StudioErrorData }) => {
+    if (m.channel !== undefined) return; // the shard encoder's replies
     const p = pending.get(m.id);
     if (!p) return;
     pending.delete(m.id);
@@ -58,6 +63,7 @@ export function workerPreprocessor(prep: Preprocessing): Preprocessor {
         worker.postMessage({ id, file, hash, prep });
       });
     },
+    shardEncoder: () => shardEncoderOn(worker, false),
     async close() {
       await worker.terminate();
     },

@@ -93,6 +93,29 @@ export function writeShard(file: string, shard: EncodedShard): void {
   writeFileAtomic(file, shard.bytes);
 }
 
+/**
+ * writeShard without blocking the calling thread (temp file, fsync, rename): the extraction thread
+ * spends its time blocked in inference, and the write proceeds on libuv's pool meanwhile.
+ */
+export async function writeShardAsync(file: string, shard: EncodedShard): Promise<void> {
+  const tmp = `${file}.tmp-${process.pid}-${crypto.randomBytes(6).toString('hex')}`;
+  try {
+    const fh = await fs.promises.open(tmp, 'w');
+    try {
+      let off = 0;
+      while (off < shard.bytes.length) off += (await fh.write(shard.bytes, off, shard.bytes.length - off)).bytesWritten;
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await fs.promises.rename(tmp, file);
+  } catch (e) {
+    // A full disk or a vanished folder must not leave a half-written temp file behind.
+    await fs.promises.rm(tmp, { force: true });
+    throw e;
+  }
+}
+
 export interface ParsedShard {
   readonly header: ShardHeader;
   /** float16 payload, aligned (a view on the file buffer). */

@@ -3,7 +3,8 @@
 import type { AssetResolver, RootProvider } from './asset-server.js';
 import { DATASET_ASSET_TYPES, datasetRootProvider } from '../datasets/assets.js';
 import { PREDICTION_ASSET_TYPES } from '../cause/assets.js';
+import { CONCEPT_ASSET_TYPES } from '../concepts/patch-asset.js';
 
-export const BUILTIN_ASSET_TYPES: { readonly type: string; readonly resolve: AssetResolver }[] = [...DATASET_ASSET_TYPES, ...PREDICTION_ASSET_TYPES];
+export const BUILTIN_ASSET_TYPES: { readonly type: string; readonly resolve: AssetResolver }[] = [...DATASET_ASSET_TYPES, ...PREDICTION_ASSET_TYPES, ...CONCEPT_ASSET_TYPES];
 
 export const BUILTIN_ROOT_PROVIDERS: RootProvider[] = [datasetRootProvider];

@@ -9,6 +9,7 @@ import { evaluationHandlers } from './evaluation.js';
 import { synthHandlers } from './synth.js';
 import { exportHandlers } from './exports.js';
 import { experimentHandlers } from './experiments.js';
+import { conceptHandlers } from './concepts.js';
 
 export const handlers: { readonly [M in MethodName]: Handler<M> } = {
   ...engineHandlers,
@@ -19,4 +20,5 @@ export const handlers: { readonly [M in MethodName]: Handler<M> } = {
   ...synthHandlers,
   ...exportHandlers,
   ...experimentHandlers,
+  ...conceptHandlers,
 };

@@ -22,6 +22,12 @@ export interface VitSpec {
   readonly outputName?: string;
   /** Leave out the final LayerNorm (to test models whose output is not normalised). */
   readonly finalNorm?: boolean;
+  /**
+   * How attention is written: 'fused-qkv' (default) as timm and the original DINO code export it (one
+   * qkv projection, a 5-D reshape and Gathers); 'separate-qkv' as Hugging Face exports DINOv2/DINO/MAE
+   * (three projections, reshape shapes built at run time from Shape, scores divided by √dh).
+   */
+  readonly attentionLayout?: 'fused-qkv' | 'separate-qkv';
 }
 
 export const VIT_SHAPES = {
@@ -86,13 +92,34 @@ export function buildVitModel(spec: VitSpec): Uint8Array {
 
   for (let layer = 0; layer < depth; layer++) {
     const h = layerNorm(x);
-    const qkv = linear(h, D, 3 * D); // [B,T,3D]
-    const split = g.op('Transpose', [g.op('Reshape', [qkv, g.int64s('shape', [0, 0, 3, heads, dh])])], { perm: ints([2, 0, 3, 1, 4]) }); // [3,B,H,T,dh]
-    const pick = (i: number) => g.op('Gather', [split, g.int64s('idx', [i], [])], { axis: int(0) }); // [B,H,T,dh]
-    const q = g.op('Mul', [pick(0), scalar(1 / Math.sqrt(dh))]);
-    const kT = g.op('Transpose', [pick(1)], { perm: ints([0, 1, 3, 2]) });
-    const attn = g.op('Softmax', [g.op('MatMul', [q, kT])], { axis: int(-1) });
-    const ctx = g.op('Reshape', [g.op('Transpose', [g.op('MatMul', [attn, pick(2)])], { perm: ints([0, 2, 1, 3]) }), g.int64s('shape', [0, 0, D])]);
+    let ctx: string;
+    if (spec.attentionLayout === 'separate-qkv') {
+      // [B,T,D] → [B,H,T,dh] with the shape computed from the tensor, as torch.onnx traces `view`.
+      const dims = (t: string) => {
+        const shape = g.op('Shape', [t]);
+        const dim = (i: number) => g.op('Unsqueeze', [g.op('Gather', [shape, g.int64s('i', [i], [])], { axis: int(0) }), g.int64s('axes', [0])]);
+        return [dim(0), dim(1)] as const;
+      };
+      const split = (t: string, perm: number[]) => {
+        const [b, n] = dims(t);
+        return g.op('Transpose', [g.op('Reshape', [t, g.op('Concat', [b, n, g.int64s('h', [heads]), g.int64s('dh', [dh])], { axis: int(0) })])], { perm: ints(perm) });
+      };
+      const q = split(linear(h, D, D), [0, 2, 1, 3]);
+      const kT = split(linear(h, D, D), [0, 2, 3, 1]);
+      const v = split(linear(h, D, D), [0, 2, 1, 3]);
+      const attn = g.op('Softmax', [g.op('Div', [g.op('MatMul', [q, kT]), scalar(Math.sqrt(dh))])], { axis: int(-1) });
+      const merged = g.op('Transpose', [g.op('MatMul', [attn, v])], { perm: ints([0, 2, 1, 3]) });
+      const [b, n] = dims(merged);
+      ctx = g.op('Reshape', [merged, g.op('Concat', [b, n, g.int64s('d', [D])], { axis: int(0) })]);
+    } else {
+      const qkv = linear(h, D, 3 * D); // [B,T,3D]
+      const split = g.op('Transpose', [g.op('Reshape', [qkv, g.int64s('shape', [0, 0, 3, heads, dh])])], { perm: ints([2, 0, 3, 1, 4]) }); // [3,B,H,T,dh]
+      const pick = (i: number) => g.op('Gather', [split, g.int64s('idx', [i], [])], { axis: int(0) }); // [B,H,T,dh]
+      const q = g.op('Mul', [pick(0), scalar(1 / Math.sqrt(dh))]);
+      const kT = g.op('Transpose', [pick(1)], { perm: ints([0, 1, 3, 2]) });
+      const attn = g.op('Softmax', [g.op('MatMul', [q, kT])], { axis: int(-1) });
+      ctx = g.op('Reshape', [g.op('Transpose', [g.op('MatMul', [attn, pick(2)])], { perm: ints([0, 2, 1, 3]) }), g.int64s('shape', [0, 0, D])]);
+    }
     x = g.op('Add', [x, linear(ctx, D, D)]);
     const m = linear(layerNorm(x), D, hidden);
     // Exact GELU, 0.5·m·(1 + erf(m/√2)); ORT fuses this pattern into its Gelu kernel.

@@ -1,6 +1,36 @@
-// Draws a frame and its masks with one WebGL2 fragment shader. Masks arrive as id images (class or
-// cluster ids in the red channel); colours come from 256-entry palette textures, so opacity, palette
-// edits, isolate, layer toggles and mapping edits are uniform/texture updates, never a per-pixel JS loop.
+// The mask layer of the player: a transparent WebGL2 canvas over the 2-D image layer. Masks arrive as id
+// images (class or cluster ids, one byte per pixel, R8 textures); colours come from 256-entry palette
+// textures, so opacity, palette edits, isolate, layer toggles and mapping edits are uniform/texture updates,
+// never a per-pixel JS loop.
+//
+// Why the frame itself is not drawn here: in headless Chromium without a GPU, WebGL runs on SwiftShader (a
+// CPU rasteriser), so every fragment-shader pixel and every byte uploaded costs CPU time, and the canvas is
+// read back each frame for the software compositor. Measured (bench:player), uploading the RGBA frame and
+// filtering it bilinearly in the shader cost more than everything else in a step; drawing the decoded
+// ImageBitmap with Canvas 2D costs ~nothing. So this shader only looks up mask colours (two texture
+// fetches per visible layer), and each combination of layers gets its own compiled program, so the common
+// case (one layer) runs no code for the others.
+import { LAYER_BITS } from './layers.js';
+import { composePalette, programKey } from './mask-program.js';
+import { SlotRing } from './texture-ring.js';
+import { fitScale, type ViewTransform } from './view-geometry.js';
+
+export { LAYER_BITS, type LayerName } from './layers.js';
+export { composePalette, programKey } from './mask-program.js';
+
+export interface DrawState extends ViewTransform {
+  layers: number;
+  opacity: number;
+  highlightCluster: number | null;
+}
+
+/** An id mask as decoded by the image cache; `key` (its URL) names it in the texture ring. */
+export interface MaskPixels {
+  readonly key: string;
+  readonly ids: Uint8Array;
+  readonly width: number;
+  readonly height: number;
+}
 
 const VERTEX = `#version 300 es
 in vec2 a_pos;
@@ -8,77 +38,93 @@ uniform vec2 u_scale;
 uniform vec2 u_offset;
 out vec2 v_uv;
 void main() {
-  v_uv = vec2(a_pos.x, a_pos.y);
+  v_uv = a_pos;
   vec2 clip = (a_pos * 2.0 - 1.0) * u_scale + u_offset;
   gl_Position = vec4(clip.x, -clip.y, 0.0, 1.0);
 }`;
 
-const FRAGMENT = `#version 300 es
+// The output is premultiplied: the page composites it over the image layer as rgb + (1 - a) * image, which
+// is exactly the chain of "mix(base, colour, alpha)" steps the layers apply, so the result matches drawing
+// the image and the masks in one shader.
+const FRAGMENT_BODY = `
 precision highp float;
 precision highp int;
 in vec2 v_uv;
 out vec4 outColor;
-uniform sampler2D u_image;
-uniform sampler2D u_gt;
-uniform sampler2D u_clusters;
-uniform sampler2D u_classPalette;   // 256 x 1: class index -> rgba (a = 0 hidden)
-uniform sampler2D u_clusterPalette; // 256 x 1: cluster id -> rgba (a = 0 hidden)
-uniform sampler2D u_clusterToClass; // 256 x 1: cluster id -> class index (255 = unmapped)
-uniform sampler2D u_gtLut;          // 256 x 1: raw GT value -> class index (255 = ignore)
-uniform ivec2 u_maskSize;
-uniform int u_layers;               // bit 0 image, 1 gt, 2 clusters, 3 classes, 4 errors
+uniform sampler2D u_gt;           // R8: raw ground-truth value
+uniform sampler2D u_clusters;     // R8: cluster id
+uniform sampler2D u_gtColor;      // 256 x 1: raw GT value -> class colour (a = 0 hidden / ignore)
+uniform sampler2D u_clusterColor; // 256 x 1: cluster id -> cluster colour (a = 0 hidden)
+uniform sampler2D u_classColor;   // 256 x 1: cluster id -> its mapped class's colour (a = 0 unmapped / hidden)
+uniform sampler2D u_classIds;     // 256 x 2, R8: row 0 raw GT value -> class, row 1 cluster -> class (255 = none)
 uniform float u_opacity;
-uniform int u_highlightCluster;     // -1 none
-uniform int u_hasGt;
-uniform int u_hasClusters;
+uniform int u_highlightCluster;
 
-int idAt(sampler2D tex, vec2 uv) {
-  ivec2 p = clamp(ivec2(uv * vec2(u_maskSize)), ivec2(0), u_maskSize - 1);
-  return int(texelFetch(tex, p, 0).r * 255.0 + 0.5);
-}
-vec4 lut(sampler2D tex, int i) { return texelFetch(tex, ivec2(i, 0), 0); }
-int lutId(sampler2D tex, int i) { return int(texelFetch(tex, ivec2(i, 0), 0).r * 255.0 + 0.5); }
-void over(inout vec3 base, vec4 c) { base = mix(base, c.rgb, c.a * u_opacity); }
+vec2 lutUv(float v, float row) { return vec2(v * (255.0 / 256.0) + 0.5 / 256.0, row); }
+int toId(float v) { return int(v * 255.0 + 0.5); }
+void over(inout vec4 acc, vec3 c, float a) { acc = vec4(mix(acc.rgb, c, a), 1.0 - (1.0 - acc.a) * (1.0 - a)); }
+void scale(inout vec4 acc, float k) { acc = vec4(acc.rgb * k, 1.0 - (1.0 - acc.a) * k); }
 
 void main() {
-  vec3 color = (u_layers & 1) != 0 ? texture(u_image, v_uv).rgb : vec3(0.16);
-  int gtClass = 255;
-  if (u_hasGt == 1) gtClass = lutId(u_gtLut, idAt(u_gt, v_uv));
-  int cluster = -1;
-  int predClass = 255;
-  if (u_hasClusters == 1) {
-    cluster = idAt(u_clusters, v_uv);
-    predClass = lutId(u_clusterToClass, cluster);
-  }
-  if ((u_layers & 2) != 0 && gtClass != 255) over(color, lut(u_classPalette, gtClass));
-  if ((u_layers & 4) != 0 && cluster >= 0) over(color, lut(u_clusterPalette, cluster));
-  if ((u_layers & 8) != 0 && predClass != 255) over(color, lut(u_classPalette, predClass));
-  if ((u_layers & 16) != 0 && gtClass != 255 && cluster >= 0 && predClass != gtClass) {
+  vec4 acc = vec4(0.0);
+#if NEED_GT
+  float gt = texture(u_gt, v_uv).r;
+#endif
+#if NEED_CLUSTERS
+  float cluster = texture(u_clusters, v_uv).r;
+#endif
+#if LAYER_GT
+  vec4 g = texture(u_gtColor, lutUv(gt, 0.5));
+  over(acc, g.rgb, g.a * u_opacity);
+#endif
+#if LAYER_CLUSTERS
+  vec4 k = texture(u_clusterColor, lutUv(cluster, 0.5));
+  over(acc, k.rgb, k.a * u_opacity);
+#endif
+#if LAYER_CLASSES
+  vec4 m = texture(u_classColor, lutUv(cluster, 0.5));
+  over(acc, m.rgb, m.a * u_opacity);
+#endif
+#if LAYER_ERRORS
+  int gtClass = toId(texture(u_classIds, lutUv(gt, 0.25)).r);
+  int predClass = toId(texture(u_classIds, lutUv(cluster, 0.75)).r);
+  if (gtClass != 255 && predClass != gtClass) {
     // Diagonal hatching, so the error layer never relies on colour alone.
     float stripe = step(0.5, fract((gl_FragCoord.x + gl_FragCoord.y) / 8.0));
-    over(color, vec4(mix(vec3(1.0, 0.15, 0.15), vec3(0.2, 0.0, 0.0), stripe), 1.0));
+    over(acc, mix(vec3(1.0, 0.15, 0.15), vec3(0.2, 0.0, 0.0), stripe), u_opacity);
   }
-  if (u_highlightCluster >= 0 && cluster >= 0) {
-    if (cluster == u_highlightCluster) color = mix(color, vec3(1.0, 1.0, 0.2), 0.55);
-    else color *= 0.45;
-  }
-  outColor = vec4(color, 1.0);
+#endif
+#if HIGHLIGHT
+  if (toId(cluster) == u_highlightCluster) over(acc, vec3(1.0, 1.0, 0.2), 0.55);
+  else scale(acc, 0.45);
+#endif
+  outColor = acc;
 }`;
 
-export { LAYER_BITS, type LayerName } from './layers.js';
+type MaskName = 'gt' | 'clusters';
+type LutTexture = 'gtColor' | 'clusterColor' | 'classColor' | 'classIds';
+const UNITS: Record<MaskName | LutTexture, number> = {
+  gt: 0,
+  clusters: 1,
+  gtColor: 2,
+  clusterColor: 3,
+  classColor: 4,
+  classIds: 5,
+};
 
-export interface DrawState {
-  layers: number;
-  opacity: number;
-  highlightCluster: number | null;
-  /** 1 = fit the canvas; >1 zooms in. */
-  zoom: number;
-  /** Pan in canvas fractions (-1..1). */
-  panX: number;
-  panY: number;
+interface Program {
+  readonly program: WebGLProgram;
+  readonly scale: WebGLUniformLocation | null;
+  readonly offset: WebGLUniformLocation | null;
+  readonly opacity: WebGLUniformLocation | null;
+  readonly highlight: WebGLUniformLocation | null;
 }
 
-type Source = TexImageSource;
+interface Slot {
+  texture: WebGLTexture;
+  width: number;
+  height: number;
+}
 
 function compile(gl: WebGL2RenderingContext, type: number, source: string): WebGLShader {
   const shader = gl.createShader(type);
@@ -93,159 +139,240 @@ function compile(gl: WebGL2RenderingContext, type: number, source: string): WebG
 
 export class MaskRenderer {
   private readonly gl: WebGL2RenderingContext;
-  private readonly program: WebGLProgram;
-  private readonly textures: Record<'image' | 'gt' | 'clusters' | 'classPalette' | 'clusterPalette' | 'clusterToClass' | 'gtLut', WebGLTexture>;
-  private readonly uniforms = new Map<string, WebGLUniformLocation | null>();
+  private readonly vertex: WebGLShader;
+  private readonly programs = new Map<number, Program>();
+  private readonly luts: Record<LutTexture, WebGLTexture>;
+  private readonly ring: SlotRing<string>;
+  private readonly slots: (Slot | undefined)[] = [];
+  private readonly shown: Record<MaskName, string | null> = { gt: null, clusters: null };
   private imageSize: [number, number] = [1, 1];
-  private maskSize: [number, number] = [1, 1];
-  private hasGt = false;
-  private hasClusters = false;
+  // Palette inputs, composed into the colour textures whenever one of them changes.
+  private classPalette = new Uint8Array(1024);
+  private clusterPalette = new Uint8Array(1024);
+  private gtLut = Uint8Array.from({ length: 256 }, (_, i) => i);
+  private clusterToClass = new Uint8Array(256).fill(255);
 
-  constructor(private readonly canvas: HTMLCanvasElement) {
-    const gl = canvas.getContext('webgl2', { antialias: false, preserveDrawingBuffer: false, depth: false, stencil: false });
-    if (gl === null) throw new Error('WebGL2 is not available in this browser; the player needs it to draw masks.');
+  /** `ringSize`: mask textures kept on the GPU (the shown ones plus those uploaded ahead). */
+  constructor(
+    private readonly canvas: HTMLCanvasElement,
+    ringSize = 12,
+  ) {
+    const gl = canvas.getContext('webgl2', {
+      alpha: true,
+      premultipliedAlpha: true,
+      antialias: false,
+      depth: false,
+      stencil: false,
+      // No readback of our own; the compositor's copy is the only one.
+      preserveDrawingBuffer: false,
+    });
+    if (gl === null)
+      throw new Error('WebGL2 is not available in this browser; the player needs it to draw masks.');
     this.gl = gl;
-    const program = gl.createProgram();
-    gl.attachShader(program, compile(gl, gl.VERTEX_SHADER, VERTEX));
-    gl.attachShader(program, compile(gl, gl.FRAGMENT_SHADER, FRAGMENT));
-    gl.linkProgram(program);
-    if (!gl.getProgramParameter(program, gl.LINK_STATUS)) {
-      throw new Error(`WebGL2 program failed to link: ${gl.getProgramInfoLog(program) ?? ''}`);
-    }
-    this.program = program;
-    gl.useProgram(program);
+    this.ring = new SlotRing<string>(Math.max(2, ringSize));
+    this.vertex = compile(gl, gl.VERTEX_SHADER, VERTEX);
     const buffer = gl.createBuffer();
     gl.bindBuffer(gl.ARRAY_BUFFER, buffer);
     gl.bufferData(gl.ARRAY_BUFFER, new Float32Array([0, 0, 1, 0, 0, 1, 1, 1]), gl.STATIC_DRAW);
-    const loc = gl.getAttribLocation(program, 'a_pos');
-    gl.enableVertexAttribArray(loc);
-    gl.vertexAttribPointer(loc, 2, gl.FLOAT, false, 0, 0);
-    // Id images must reach the shader byte-exact: no colour management, no premultiplication.
+    gl.enableVertexAttribArray(0);
+    gl.vertexAttribPointer(0, 2, gl.FLOAT, false, 0, 0);
+    // Id bytes must reach the shader exactly; rows of odd widths are not 4-byte aligned.
+    gl.pixelStorei(gl.UNPACK_ALIGNMENT, 1);
     gl.pixelStorei(gl.UNPACK_COLORSPACE_CONVERSION_WEBGL, gl.NONE);
     gl.pixelStorei(gl.UNPACK_PREMULTIPLY_ALPHA_WEBGL, false);
-    gl.pixelStorei(gl.UNPACK_ALIGNMENT, 1);
-    const make = (unit: number, name: string, filter: number): WebGLTexture => {
+    const lut = (name: LutTexture, internal: number, width: number, height: number): WebGLTexture => {
       const t = gl.createTexture();
-      gl.activeTexture(gl.TEXTURE0 + unit);
+      gl.activeTexture(gl.TEXTURE0 + UNITS[name]);
       gl.bindTexture(gl.TEXTURE_2D, t);
-      gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_MIN_FILTER, filter);
-      gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_MAG_FILTER, filter);
-      gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_WRAP_S, gl.CLAMP_TO_EDGE);
-      gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_WRAP_T, gl.CLAMP_TO_EDGE);
-      gl.uniform1i(this.uniform(name), unit);
+      this.params(gl.NEAREST);
+      gl.texStorage2D(gl.TEXTURE_2D, 1, internal, width, height);
       return t;
     };
-    this.textures = {
-      image: make(0, 'u_image', gl.LINEAR),
-      gt: make(1, 'u_gt', gl.NEAREST),
-      clusters: make(2, 'u_clusters', gl.NEAREST),
-      classPalette: make(3, 'u_classPalette', gl.NEAREST),
-      clusterPalette: make(4, 'u_clusterPalette', gl.NEAREST),
-      clusterToClass: make(5, 'u_clusterToClass', gl.NEAREST),
-      gtLut: make(6, 'u_gtLut', gl.NEAREST),
+    this.luts = {
+      gtColor: lut('gtColor', gl.RGBA8, 256, 1),
+      clusterColor: lut('clusterColor', gl.RGBA8, 256, 1),
+      classColor: lut('classColor', gl.RGBA8, 256, 1),
+      classIds: lut('classIds', gl.R8, 256, 2),
     };
-    const identity = new Uint8Array(256);
-    for (let i = 0; i < 256; i++) identity[i] = i;
-    this.setLut('gtLut', identity);
-    this.setLut('clusterToClass', new Uint8Array(256).fill(255));
-    this.setPalette('classPalette', new Uint8Array(1024));
-    this.setPalette('clusterPalette', new Uint8Array(1024));
-    this.upload('image', gl.RGBA8, gl.RGBA, new Uint8Array([40, 40, 40, 255]), 1, 1);
-  }
-
-  private uniform(name: string): WebGLUniformLocation | null {
-    if (!this.uniforms.has(name)) this.uniforms.set(name, this.gl.getUniformLocation(this.program, name));
-    return this.uniforms.get(name) ?? null;
-  }
-
-  private bind(name: keyof MaskRenderer['textures']): void {
-    const unit = ['image', 'gt', 'clusters', 'classPalette', 'clusterPalette', 'clusterToClass', 'gtLut'].indexOf(name);
-    this.gl.activeTexture(this.gl.TEXTURE0 + unit);
-    this.gl.bindTexture(this.gl.TEXTURE_2D, this.textures[name]);
-  }
-
-  private upload(name: keyof MaskRenderer['textures'], internal: number, format: number, data: Uint8Array, w: number, h: number): void {
-    this.bind(name);
-    this.gl.texImage2D(this.gl.TEXTURE_2D, 0, internal, w, h, 0, format, this.gl.UNSIGNED_BYTE, data);
+    this.composeLuts();
   }
 
   /** 256 RGBA entries (1024 bytes); alpha 0 hides an entry. */
   setPalette(which: 'classPalette' | 'clusterPalette', rgba: Uint8Array): void {
     if (rgba.length !== 1024) throw new Error(`palette must have 256 RGBA entries, got ${rgba.length / 4}`);
-    this.upload(which, this.gl.RGBA8, this.gl.RGBA, rgba, 256, 1);
+    if (which === 'classPalette') this.classPalette = rgba.slice();
+    else this.clusterPalette = rgba.slice();
+    this.composeLuts();
   }
 
-  /** 256 one-byte entries. */
+  /** 256 one-byte entries: raw GT value → class index, or cluster → class index (255 = none). */
   setLut(which: 'clusterToClass' | 'gtLut', values: Uint8Array): void {
     if (values.length !== 256) throw new Error(`lookup table must have 256 entries, got ${values.length}`);
-    this.upload(which, this.gl.R8, this.gl.RED, values, 256, 1);
+    if (which === 'gtLut') this.gtLut = values.slice();
+    else this.clusterToClass = values.slice();
+    this.composeLuts();
   }
 
-  setImage(source: Source | null, width: number, height: number): void {
-    this.bind('image');
-    if (source === null) {
-      this.upload('image', this.gl.RGBA8, this.gl.RGBA, new Uint8Array([40, 40, 40, 255]), 1, 1);
-      this.imageSize = [width, height];
-      return;
-    }
-    this.gl.texImage2D(this.gl.TEXTURE_2D, 0, this.gl.RGBA8, this.gl.RGBA, this.gl.UNSIGNED_BYTE, source);
-    this.imageSize = [width, height];
-  }
-
-  /** An id image (red channel = id). Masks may have a lower resolution than the frame. */
-  setMask(which: 'gt' | 'clusters', source: Source | null, width: number, height: number): void {
-    this.bind(which);
-    if (source === null) {
-      if (which === 'gt') this.hasGt = false;
-      else this.hasClusters = false;
-      return;
-    }
-    this.gl.texImage2D(this.gl.TEXTURE_2D, 0, this.gl.R8, this.gl.RED, this.gl.UNSIGNED_BYTE, source);
-    this.maskSize = [width, height];
-    if (which === 'gt') this.hasGt = true;
-    else this.hasClusters = true;
+  /** The frame's size in pixels; masks of any resolution are stretched over it. */
+  setFrameSize(width: number, height: number): void {
+    this.imageSize = [Math.max(1, width), Math.max(1, height)];
   }
 
   get frameSize(): readonly [number, number] {
     return this.imageSize;
   }
 
-  /** Canvas pixel → image pixel under the current fit/zoom/pan, or null outside the image. */
-  canvasToImage(x: number, y: number, state: DrawState): [number, number] | null {
-    const { sx, sy } = this.fit(state);
-    const cx = (x / this.canvas.width) * 2 - 1;
-    const cy = (y / this.canvas.height) * 2 - 1;
-    const u = ((cx - state.panX) / sx + 1) / 2;
-    const v = ((cy - state.panY) / sy + 1) / 2;
-    if (u < 0 || u >= 1 || v < 0 || v >= 1) return null;
-    return [Math.floor(u * this.imageSize[0]), Math.floor(v * this.imageSize[1])];
+  /** Whether the mask is on the GPU already (then showing it uploads nothing). */
+  isResident(key: string): boolean {
+    return this.ring.has(key);
   }
 
-  private fit(state: DrawState): { sx: number; sy: number } {
-    const canvasAspect = this.canvas.width / Math.max(1, this.canvas.height);
-    const imageAspect = this.imageSize[0] / Math.max(1, this.imageSize[1]);
-    let sx = 1;
-    let sy = 1;
-    if (imageAspect > canvasAspect) sy = canvasAspect / imageAspect;
-    else sx = imageAspect / canvasAspect;
-    return { sx: sx * state.zoom, sy: sy * state.zoom };
+  /** Shows `mask` as the GT or cluster layer, uploading it unless it is resident; null hides the layer. */
+  setMask(which: MaskName, mask: MaskPixels | null): void {
+    if (mask === null) {
+      this.shown[which] = null;
+      return;
+    }
+    const other = this.shown[which === 'gt' ? 'clusters' : 'gt'];
+    const slot = this.residentSlot(mask, other === null ? new Set() : new Set([other]));
+    if (slot === null)
+      throw new Error('no mask texture slot is free (the ring is smaller than the shown masks)');
+    this.shown[which] = mask.key;
+    this.gl.activeTexture(this.gl.TEXTURE0 + UNITS[which]);
+    this.gl.bindTexture(this.gl.TEXTURE_2D, slot.texture);
+  }
+
+  /**
+   * Uploads a mask ahead of being shown (idle time during prefetch), never evicting a shown mask.
+   * Returns false when there was nothing to do or no slot to spare.
+   */
+  preload(mask: MaskPixels): boolean {
+    if (this.ring.has(mask.key)) return false;
+    const keep = new Set<string>();
+    if (this.shown.gt !== null) keep.add(this.shown.gt);
+    if (this.shown.clusters !== null) keep.add(this.shown.clusters);
+    return this.residentSlot(mask, keep) !== null;
   }
 
   draw(state: DrawState): void {
     const gl = this.gl;
     gl.viewport(0, 0, this.canvas.width, this.canvas.height);
-    gl.clearColor(0.11, 0.114, 0.122, 1);
+    gl.clearColor(0, 0, 0, 0);
     gl.clear(gl.COLOR_BUFFER_BIT);
-    gl.useProgram(this.program);
-    const { sx, sy } = this.fit(state);
-    gl.uniform2f(this.uniform('u_scale'), sx, sy);
-    gl.uniform2f(this.uniform('u_offset'), state.panX, state.panY);
-    gl.uniform2i(this.uniform('u_maskSize'), this.maskSize[0], this.maskSize[1]);
-    gl.uniform1i(this.uniform('u_layers'), state.layers);
-    gl.uniform1f(this.uniform('u_opacity'), state.opacity);
-    gl.uniform1i(this.uniform('u_highlightCluster'), state.highlightCluster ?? -1);
-    gl.uniform1i(this.uniform('u_hasGt'), this.hasGt ? 1 : 0);
-    gl.uniform1i(this.uniform('u_hasClusters'), this.hasClusters ? 1 : 0);
+    const key = programKey(state, this.shown.gt !== null, this.shown.clusters !== null);
+    if (key === 0) return;
+    const p = this.program(key);
+    gl.useProgram(p.program);
+    const { sx, sy } = fitScale(
+      this.canvas.width,
+      this.canvas.height,
+      this.imageSize[0],
+      this.imageSize[1],
+      state.zoom,
+    );
+    gl.uniform2f(p.scale, sx, sy);
+    gl.uniform2f(p.offset, state.panX, state.panY);
+    gl.uniform1f(p.opacity, state.opacity);
+    gl.uniform1i(p.highlight, state.highlightCluster ?? -1);
     gl.drawArrays(gl.TRIANGLE_STRIP, 0, 4);
+  }
+
+  private residentSlot(mask: MaskPixels, keep: ReadonlySet<string>): Slot | null {
+    const gl = this.gl;
+    if (mask.ids.length !== mask.width * mask.height) {
+      throw new Error(
+        `mask ${mask.key} has ${mask.ids.length} bytes for ${mask.width}×${mask.height} pixels`,
+      );
+    }
+    const resident = this.ring.get(mask.key);
+    if (resident !== undefined) return this.slots[resident] ?? null;
+    const got = this.ring.acquire(mask.key, keep);
+    if (got === null) return null;
+    if (got.evicted !== null) {
+      if (this.shown.gt === got.evicted) this.shown.gt = null;
+      if (this.shown.clusters === got.evicted) this.shown.clusters = null;
+    }
+    let slot = this.slots[got.slot];
+    // Upload through a scratch unit so the shown masks' bindings stay as they are.
+    gl.activeTexture(gl.TEXTURE0 + 7);
+    if (slot === undefined || slot.width !== mask.width || slot.height !== mask.height) {
+      // Immutable storage of the exact size: later frames of the sequence reuse it with texSubImage2D.
+      if (slot !== undefined) gl.deleteTexture(slot.texture);
+      const texture = gl.createTexture();
+      gl.bindTexture(gl.TEXTURE_2D, texture);
+      this.params(gl.NEAREST);
+      gl.texStorage2D(gl.TEXTURE_2D, 1, gl.R8, mask.width, mask.height);
+      slot = { texture, width: mask.width, height: mask.height };
+      this.slots[got.slot] = slot;
+    } else {
+      gl.bindTexture(gl.TEXTURE_2D, slot.texture);
+    }
+    gl.texSubImage2D(gl.TEXTURE_2D, 0, 0, 0, mask.width, mask.height, gl.RED, gl.UNSIGNED_BYTE, mask.ids);
+    return slot;
+  }
+
+  private params(filter: number): void {
+    const gl = this.gl;
+    gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_MIN_FILTER, filter);
+    gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_MAG_FILTER, filter);
+    gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_WRAP_S, gl.CLAMP_TO_EDGE);
+    gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_WRAP_T, gl.CLAMP_TO_EDGE);
+  }
+
+  private composeLuts(): void {
+    const gl = this.gl;
+    const gtColor = composePalette(this.gtLut, this.classPalette);
+    const classColor = composePalette(this.clusterToClass, this.classPalette);
+    const ids = new Uint8Array(512);
+    ids.set(this.gtLut, 0);
+    ids.set(this.clusterToClass, 256);
+    const put = (name: LutTexture, format: number, height: number, data: Uint8Array): void => {
+      gl.activeTexture(gl.TEXTURE0 + UNITS[name]);
+      gl.bindTexture(gl.TEXTURE_2D, this.luts[name]);
+      gl.texSubImage2D(gl.TEXTURE_2D, 0, 0, 0, 256, height, format, gl.UNSIGNED_BYTE, data);
+    };
+    put('gtColor', gl.RGBA, 1, gtColor);
+    put('clusterColor', gl.RGBA, 1, this.clusterPalette);
+    put('classColor', gl.RGBA, 1, classColor);
+    put('classIds', gl.RED, 2, ids);
+  }
+
+  private program(key: number): Program {
+    const cached = this.programs.get(key);
+    if (cached !== undefined) return cached;
+    const gl = this.gl;
+    const flag = (bit: number): number => ((key & bit) !== 0 ? 1 : 0);
+    const defines = [
+      `#define LAYER_GT ${flag(LAYER_BITS.gt)}`,
+      `#define LAYER_CLUSTERS ${flag(LAYER_BITS.clusters)}`,
+      `#define LAYER_CLASSES ${flag(LAYER_BITS.classes)}`,
+      `#define LAYER_ERRORS ${flag(LAYER_BITS.errors)}`,
+      `#define HIGHLIGHT ${flag(32)}`,
+      `#define NEED_GT (LAYER_GT || LAYER_ERRORS)`,
+      `#define NEED_CLUSTERS (LAYER_CLUSTERS || LAYER_CLASSES || LAYER_ERRORS || HIGHLIGHT)`,
+    ];
+    const program = gl.createProgram();
+    gl.attachShader(program, this.vertex);
+    gl.attachShader(
+      program,
+      compile(gl, gl.FRAGMENT_SHADER, `#version 300 es\n${defines.join('\n')}\n${FRAGMENT_BODY}`),
+    );
+    gl.bindAttribLocation(program, 0, 'a_pos');
+    gl.linkProgram(program);
+    if (!gl.getProgramParameter(program, gl.LINK_STATUS)) {
+      throw new Error(`WebGL2 program failed to link: ${gl.getProgramInfoLog(program) ?? ''}`);
+    }
+    gl.useProgram(program);
+    for (const [name, unit] of Object.entries(UNITS))
+      gl.uniform1i(gl.getUniformLocation(program, `u_${name}`), unit);
+    const p: Program = {
+      program,
+      scale: gl.getUniformLocation(program, 'u_scale'),
+      offset: gl.getUniformLocation(program, 'u_offset'),
+      opacity: gl.getUniformLocation(program, 'u_opacity'),
+      highlight: gl.getUniformLocation(program, 'u_highlightCluster'),
+    };
+    this.programs.set(key, p);
+    return p;
   }
 }

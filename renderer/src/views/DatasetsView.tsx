@@ -4,16 +4,17 @@ import type { DatasetSummary, FrameSummary, SequenceSummary } from '../../../sha
 import { getBuiltinProtocol } from '../../../shared/protocols/builtin.js';
 import { ImportDialog } from '../components/ImportDialog.js';
 import { PreflightPanel } from '../components/PreflightPanel.js';
-import { useQuery, useSelection, useStudio } from '../state/studio-context.js';
+import { useQuery, useStudio, useStudioState } from '../state/studio-context.js';
 import { useExperimentOverlay } from './experiment-overlay.js';
 import { Player } from './player/Player.js';
 
 export function DatasetsView() {
   const { select } = useStudio();
-  const selection = useSelection();
+  // Only the ids these panes show: a frame step changes the selection and must not re-render the table.
+  const datasetId = useStudioState((s) => s.selection.datasetId);
   const datasets = useQuery('datasets.list', {});
   const [importing, setImporting] = useState(false);
-  const selected = datasets.data?.find((d) => d.id === selection.datasetId) ?? null;
+  const selected = datasets.data?.find((d) => d.id === datasetId) ?? null;
 
   return (
     <section className="view" aria-label="Datasets">
@@ -30,7 +31,7 @@ export function DatasetsView() {
       {datasets.data !== undefined && datasets.data.length > 0 && (
         <DatasetTable
           datasets={datasets.data}
-          selectedId={selection.datasetId}
+          selectedId={datasetId}
           onSelect={(d) => select({ datasetId: d.id, sequenceId: null, frameIndex: 0 })}
         />
       )}
@@ -90,10 +91,10 @@ function DatasetTable({
 
 function DatasetDetailPane({ dataset }: { dataset: DatasetSummary }) {
   const { select } = useStudio();
-  const selection = useSelection();
+  const sequenceId = useStudioState((s) => s.selection.sequenceId);
   const detail = useQuery('datasets.get', { id: dataset.id });
   const sequences = useQuery('datasets.sequences', { id: dataset.id });
-  const sequence = sequences.data?.find((s) => s.id === selection.sequenceId) ?? null;
+  const sequence = sequences.data?.find((s) => s.id === sequenceId) ?? null;
   return (
     <div className="dataset-detail">
       <div className="row">
@@ -101,7 +102,7 @@ function DatasetDetailPane({ dataset }: { dataset: DatasetSummary }) {
           Sequence{' '}
           <select
             data-testid="sequence-select"
-            value={selection.sequenceId ?? ''}
+            value={sequenceId ?? ''}
             onChange={(e) => select({ sequenceId: e.target.value === '' ? null : e.target.value, frameIndex: 0 })}
           >
             <option value="">choose…</option>

@@ -1,10 +1,11 @@
-// Exports: a segmentation-video dialog (mode, colours, fps, opacity) whose job shows progress, and the
-// list of everything exported with where it was written.
-import { useState } from 'react';
+// Exports: a segmentation-video dialog (mode, colours, fps, opacity) and a pseudo-label dialog (format,
+// mapping, output folder), each job showing progress and where it wrote, and the list of everything
+// exported with its path.
+import { useMemo, useState } from 'react';
 import { ExperimentPicker } from '../components/ExperimentPicker.js';
 import { JobProgress } from '../components/JobProgress.js';
 import { formatBytes } from '../lib/format.js';
-import { useQuery, useSelection, useStudio } from '../state/studio-context.js';
+import { useEngineInfo, useJobs, useQuery, useSelection, useStudio } from '../state/studio-context.js';
 
 type Mode = 'overlay' | 'side-by-side' | 'labels';
 type Colors = 'classes' | 'clusters';
@@ -19,6 +20,7 @@ export function ExportsView() {
         <ExperimentPicker />
       </div>
       {selection.experimentId !== null && <VideoExportForm experimentId={selection.experimentId} />}
+      {selection.experimentId !== null && <LabelsExportForm key={selection.experimentId} experimentId={selection.experimentId} />}
       {exports.error !== null && <div className="error-text">{exports.error}</div>}
       <div className="table-wrap">
         <table className="table" data-testid="exports-table">
@@ -129,6 +131,111 @@ function VideoExportForm({ experimentId }: { experimentId: string }) {
       {jobId !== null && <JobProgress jobId={jobId} label="Encoding the video" />}
       {error !== null && (
         <div className="error-text" data-testid="export-error">
+          {error}
+        </div>
+      )}
+    </form>
+  );
+}
+
+/** `<workspace>/exports/<name>` with the workspace's own separator (the engine may run on Windows). */
+function defaultLabelsFolder(workspace: string | undefined, experimentId: string): string {
+  if (workspace === undefined) return '';
+  const sep = workspace.includes('\\') && !workspace.includes('/') ? '\\' : '/';
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19);
+  return `${workspace.replace(/[\\/]+$/, '')}${sep}exports${sep}labels-${experimentId.slice(0, 8)}-${stamp}`;
+}
+
+function LabelsExportForm({ experimentId }: { experimentId: string }) {
+  const { call } = useStudio();
+  const engine = useEngineInfo();
+  const saved = useQuery('mappings.list', { experimentId });
+  const [format, setFormat] = useState<'cityscapes' | 'clusters'>('cityscapes');
+  const [mapping, setMapping] = useState('');
+  const [out, setOut] = useState<string | null>(null);
+  const [force, setForce] = useState(false);
+  const [jobId, setJobId] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const workspace = engine?.workspace;
+  const suggested = useMemo(() => defaultLabelsFolder(workspace, experimentId), [workspace, experimentId]);
+  const folder = out ?? suggested;
+  const job = useJobs().find((j) => j.id === jobId);
+  const written = useQuery('exports.list', job?.state === 'succeeded' ? { experimentId } : null);
+  const record = written.data?.find((x) => x.jobId === jobId);
+
+  const start = async (): Promise<void> => {
+    setError(null);
+    try {
+      const r = await call('exports.labels', {
+        experimentId,
+        format,
+        out: folder,
+        force,
+        ...(format === 'cityscapes' && mapping !== '' ? { mapping } : {}),
+      });
+      setJobId(r.jobId);
+    } catch (e) {
+      setError((e as Error).message);
+    }
+  };
+
+  return (
+    <form
+      className="panel"
+      data-testid="labels-export-form"
+      onSubmit={(e) => {
+        e.preventDefault();
+        void start();
+      }}
+    >
+      <strong>Pseudo-labels</strong>
+      <div className="row" style={{ marginTop: 6, flexWrap: 'wrap' }}>
+        <label>
+          Format{' '}
+          <select data-testid="labels-format" value={format} onChange={(e) => setFormat(e.target.value as 'cityscapes' | 'clusters')}>
+            <option value="cityscapes">Cityscapes (labelIds, trainIds, colour)</option>
+            <option value="clusters">raw cluster ids</option>
+          </select>
+        </label>
+        <label>
+          Mapping{' '}
+          <select data-testid="labels-mapping" value={mapping} disabled={format === 'clusters'} onChange={(e) => setMapping(e.target.value)}>
+            <option value="">newest saved, else Hungarian</option>
+            <option value="hungarian">Hungarian</option>
+            <option value="majority">majority</option>
+            {saved.data?.map((m) => (
+              <option key={m.id} value={m.id}>
+                v{m.version} · {m.name}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="grow">
+          Folder{' '}
+          <input data-testid="labels-out" value={folder} onChange={(e) => setOut(e.target.value)} style={{ width: '100%', minWidth: 260 }} spellCheck={false} />
+        </label>
+        <label>
+          <input type="checkbox" checked={force} onChange={(e) => setForce(e.target.checked)} /> replace
+        </label>
+        <button type="submit" className="primary" data-testid="export-labels" disabled={folder === ''}>
+          Export labels
+        </button>
+      </div>
+      {jobId !== null && <JobProgress jobId={jobId} label="Writing pseudo-labels" />}
+      {job?.state === 'succeeded' && (
+        <div className="row" data-testid="labels-output">
+          <span>Written to</span>
+          <code className="path-cell grow" title={record?.path ?? folder}>
+            {record?.path ?? folder}
+          </code>
+          {record !== undefined && <span className="muted">{formatBytes(record.bytes)}</span>}
+          <button type="button" onClick={() => void navigator.clipboard?.writeText(record?.path ?? folder)}>
+            Copy path
+          </button>
+        </div>
+      )}
+      {error !== null && (
+        <div className="error-text" data-testid="labels-error">
           {error}
         </div>
       )}

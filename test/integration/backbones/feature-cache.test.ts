@@ -170,4 +170,29 @@ describe('feature cache', () => {
     expect(set.read(0).length).toBe(6 * 8 * 24);
     expect(set.provider).toBe('cpu');
   });
+
+  it('the threaded pipeline (prefetch, encoding off-thread, shards written while inference runs) stores what the plain in-thread path stores', async () => {
+    fx = await makeFixture({ frames: 7 });
+    const file = path.join(fx.root, 'tiny.onnx');
+    fs.writeFileSync(file, buildVitModel({ patchSize: 8, dim: 16, depth: 1, heads: 2, seed: 5 }));
+    await addModel(fx.db, fx.ws, { file, name: 'tiny' });
+    // Small shards and batches: several shards, so one is written while the next batches run.
+    const base = params(fx, 'tiny', { width: 32, height: 24, shardBytes: 2 * 12 * 16 * 2, batchSize: 2 });
+    const threaded = await extractFeatures(env(fx), base);
+    expect(threaded.computed).toBe(7);
+    const a = openFeatureSet(fx.ws.root, base.featureSetId);
+    const shardsThreaded = listShards(fx.db, base.cacheKey).length;
+    expect(shardsThreaded).toBeGreaterThanOrEqual(3);
+    const features = Array.from({ length: 7 }, (_, i) => Array.from(a.read(i)));
+    a.close();
+    for (const s of listShards(fx.db, base.cacheKey)) {
+      deleteShard(fx.db, s.id);
+      fs.rmSync(path.join(fx.ws.root, s.file), { force: true });
+    }
+    const plain = await extractFeatures(env(fx), { ...base, preprocessInThread: true, prefetch: false });
+    expect(plain.computed).toBe(7);
+    const b = openFeatureSet(fx.ws.root, base.featureSetId);
+    for (let i = 0; i < 7; i++) expect(Array.from(b.read(i))).toEqual(features[i]);
+    b.close();
+  });
 });

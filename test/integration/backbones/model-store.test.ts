@@ -6,7 +6,8 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { StudioError } from '../../../shared/contract/errors.js';
 import { addModel, listStoredModels, pullModel, removeModel } from '../../../main/engine/backbones/model-store.js';
-import { listBackbones } from '../../../main/engine/backbones/registry.js';
+import { listBackbones, openBackbone } from '../../../main/engine/backbones/registry.js';
+import { FUSED_ATTENTION_FILE, maxAbsDifference, probeImage, writeFusedVariant } from '../../../main/engine/backbones/fused-attention.js';
 import { GraphBuilder, ints } from '../../../main/engine/onnx/graph-builder.js';
 import { buildVitModel } from '../../../main/engine/onnx/vit-model.js';
 import { makeFixture, type Fixture } from './fixture.js';
@@ -129,5 +130,37 @@ describe('model store', () => {
     } finally {
       await new Promise<void>((r) => srv.close(() => r()));
     }
+  });
+
+  it('keeps a verified fused-attention variant of a model it adds, and extraction runs it unless asked not to', async () => {
+    fx = await makeFixture({ frames: 1 });
+    const file = path.join(fx.root, 'dino-like.onnx');
+    fs.writeFileSync(file, buildVitModel({ patchSize: 8, dim: 32, depth: 2, heads: 4, seed: 9, attentionLayout: 'separate-qkv' }));
+    const logs: string[] = [];
+    const m = await addModel(fx.db, fx.ws, { file, name: 'dino-like', onLog: (l) => logs.push(l) });
+    const stored = path.join(fx.ws.root, 'models', m.sha256.slice(0, 16));
+    expect(fs.readdirSync(stored).sort()).toEqual([FUSED_ATTENTION_FILE, 'model.onnx'].sort());
+    expect(logs.join('\n')).toMatch(/dino-like: 2 attention blocks fused into MultiHeadAttention/);
+
+    const x = probeImage(24, 40);
+    const fused = await openBackbone(fx.db, 'dino-like', { workspaceRoot: fx.ws.root, provider: 'cpu' });
+    const asExported = await openBackbone(fx.db, 'dino-like', { workspaceRoot: fx.ws.root, provider: 'cpu', attention: 'as-exported' });
+    try {
+      const a = await fused.extract({ data: x, n: 1, height: 24, width: 40 });
+      const b = await asExported.extract({ data: x, n: 1, height: 24, width: 40 });
+      expect(maxAbsDifference(a, b)).toBeLessThan(1e-4);
+      // Same weights, so the same cache identity: features from either are interchangeable.
+      expect(fused.cacheId).toBe(asExported.cacheId);
+    } finally {
+      await fused.dispose();
+      await asExported.dispose();
+    }
+
+    // A variant that does not reproduce the reference is not kept.
+    const reference = { data: new Float32Array(3 * 3 * 32), n: 1, h: 3, w: 3, dim: 32 };
+    const r = await writeFusedVariant({ modelFile: path.join(stored, 'model.onnx'), label: file, patchSize: 8, size: { width: 24, height: 24 }, reference });
+    expect(r.file).toBeNull();
+    expect(r.reason).toMatch(/tokens differ from the original's by .* \(> 0\.0001\)/);
+    expect(fs.existsSync(path.join(stored, FUSED_ATTENTION_FILE))).toBe(false);
   });
 });

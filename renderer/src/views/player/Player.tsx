@@ -1,11 +1,15 @@
-// The sequence player: a WebGL2 canvas (frame + palette-looked-up masks), transport controls, a
-// thumbnail timeline, layers, a legend with show/hide/isolate, hover tooltip, zoom/pan and prefetch.
+// The sequence player: the frame on a 2-D canvas under a transparent WebGL2 canvas of palette-looked-up
+// masks, transport controls, a thumbnail timeline, layers, a legend with show/hide/isolate, hover
+// tooltip, zoom/pan and prefetch (decoded frames in memory, the next masks uploaded to the GPU when idle).
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { FrameSummary } from '../../../../shared/contract/datasets.js';
 import type { LabelProtocol } from '../../../../shared/protocols/label-protocol.js';
 import { LAYER_BITS, type LayerName } from '../../gl/layers.js';
-import { MaskRenderer, type DrawState } from '../../gl/mask-renderer.js';
-import { ImageCache, readIds, type LoadedImage } from '../../lib/image-cache.js';
+import { ImageLayer } from '../../gl/image-layer.js';
+import { MaskRenderer, type DrawState, type MaskPixels } from '../../gl/mask-renderer.js';
+import { prefetchOrder } from '../../gl/texture-ring.js';
+import { canvasToImage } from '../../gl/view-geometry.js';
+import { ImageCache, type Loaded } from '../../lib/image-cache.js';
 import { isTypingTarget } from '../../lib/keys.js';
 import { clusterColor, paletteTexture } from '../../lib/palettes.js';
 import { useSelection, useStudio } from '../../state/studio-context.js';
@@ -25,6 +29,10 @@ export interface PlayerProps {
 
 const PREFETCH_AHEAD = 24;
 const PREFETCH_BEHIND = 4;
+// Masks uploaded to the GPU in idle time ahead of the playhead; the ring holds them plus the shown ones.
+const UPLOAD_AHEAD = 3;
+const UPLOAD_BEHIND = 1;
+const MASK_RING = 2 * (UPLOAD_AHEAD + UPLOAD_BEHIND + 1) + 2;
 const LAYER_LABELS: Record<LayerName, string> = {
   image: 'Image',
   gt: 'Ground truth',
@@ -42,15 +50,23 @@ interface Hover {
   readonly cluster: number | null;
 }
 
-export function Player({ frames, protocol, clusterUrl = null, clusterCount = 0, clusterToClass = null }: PlayerProps) {
+export function Player({
+  frames,
+  protocol,
+  clusterUrl = null,
+  clusterCount = 0,
+  clusterToClass = null,
+}: PlayerProps) {
   const { client, store } = useStudio();
   const selection = useSelection();
   const canvasRef = useRef<HTMLCanvasElement>(null);
+  const imageCanvasRef = useRef<HTMLCanvasElement>(null);
   const rendererRef = useRef<MaskRenderer | null>(null);
+  const imageLayerRef = useRef<ImageLayer | null>(null);
   const [glError, setGlError] = useState<string | null>(null);
   const [loadError, setLoadError] = useState<string | null>(null);
   const cache = useMemo(() => new ImageCache(200), []);
-  const idCache = useRef(new Map<string, ReturnType<typeof readIds>>());
+  useEffect(() => () => cache.dispose(), [cache]);
   const hasGt = protocol !== null && frames.some((f) => f.labelRel !== null);
   const hasClusters = clusterUrl !== null;
   const [layers, setLayers] = useState<number>(
@@ -67,7 +83,6 @@ export function Player({ frames, protocol, clusterUrl = null, clusterCount = 0, 
   const [hover, setHover] = useState<Hover | null>(null);
   const [gotoOpen, setGotoOpen] = useState(false);
   const [gotoText, setGotoText] = useState('');
-  const [renderedIndex, setRenderedIndex] = useState(-1);
   // Bumped when the canvas size or a palette changes: the same frame must be drawn again.
   const [redraw, setRedraw] = useState(0);
   const count = frames.length;
@@ -78,7 +93,10 @@ export function Player({ frames, protocol, clusterUrl = null, clusterCount = 0, 
     (f: FrameSummary) => ({
       image: client.assetUrl('frame', f.id),
       // The engine maps raw labels to this protocol's class indices (255 = ignore), so the GT LUT is identity.
-      gt: hasGt && f.labelRel !== null && protocol !== null ? client.assetUrl('gt', f.id, { protocol: protocol.id }) : null,
+      gt:
+        hasGt && f.labelRel !== null && protocol !== null
+          ? client.assetUrl('gt', f.id, { protocol: protocol.id })
+          : null,
       clusters: clusterUrl !== null ? clusterUrl(f) : null,
     }),
     [client, hasGt, clusterUrl, protocol],
@@ -91,16 +109,20 @@ export function Player({ frames, protocol, clusterUrl = null, clusterCount = 0, 
 
   useEffect(() => {
     const canvas = canvasRef.current;
-    if (canvas === null) return;
+    const imageCanvas = imageCanvasRef.current;
+    if (canvas === null || imageCanvas === null) return;
     try {
-      rendererRef.current = new MaskRenderer(canvas);
+      imageLayerRef.current = new ImageLayer(imageCanvas);
+      rendererRef.current = new MaskRenderer(canvas, MASK_RING);
     } catch (e) {
       setGlError((e as Error).message);
     }
     const resize = new ResizeObserver(() => {
       const dpr = window.devicePixelRatio || 1;
-      canvas.width = Math.max(1, Math.round(canvas.clientWidth * dpr));
-      canvas.height = Math.max(1, Math.round(canvas.clientHeight * dpr));
+      for (const c of [canvas, imageCanvas]) {
+        c.width = Math.max(1, Math.round(canvas.clientWidth * dpr));
+        c.height = Math.max(1, Math.round(canvas.clientHeight * dpr));
+      }
       setRedraw((n) => n + 1);
     });
     resize.observe(canvas);
@@ -127,14 +149,17 @@ export function Player({ frames, protocol, clusterUrl = null, clusterCount = 0, 
       'classPalette',
       paletteTexture(
         (i) => protocol?.colors[i],
-        (i) => !hiddenClasses.has(i) && (isolation === null || isolation.kind !== 'class' || isolation.id === i),
+        (i) =>
+          !hiddenClasses.has(i) && (isolation === null || isolation.kind !== 'class' || isolation.id === i),
       ),
     );
     r.setPalette(
       'clusterPalette',
       paletteTexture(
         (i) => (i < Math.max(clusterCount, 1) ? clusterColor(i) : undefined),
-        (i) => !hiddenClusters.has(i) && (isolation === null || isolation.kind !== 'cluster' || isolation.id === i),
+        (i) =>
+          !hiddenClusters.has(i) &&
+          (isolation === null || isolation.kind !== 'cluster' || isolation.id === i),
       ),
     );
     const c2c = new Uint8Array(256).fill(255);
@@ -143,27 +168,74 @@ export function Player({ frames, protocol, clusterUrl = null, clusterCount = 0, 
     setRedraw((n) => n + 1);
   }, [protocol, clusterCount, clusterToClass, hiddenClasses, hiddenClusters, isolation]);
 
+  // Masks of the next frames go to the GPU when the page is idle, so showing them uploads nothing.
+  const idleUpload = useRef<number | null>(null);
+  const scheduleUploads = useCallback(
+    (at: number): void => {
+      if (idleUpload.current !== null) cancelIdle(idleUpload.current);
+      idleUpload.current = requestIdle(() => {
+        idleUpload.current = null;
+        const r = rendererRef.current;
+        if (r === null) return;
+        for (const j of prefetchOrder(at, frames.length, UPLOAD_AHEAD, UPLOAD_BEHIND)) {
+          const f = frames[j];
+          if (f === undefined) continue;
+          const u = urls(f);
+          for (const url of [u.gt, u.clusters]) {
+            const mask = url === null || !cache.has(url) ? null : asMask(cache.peek(url));
+            if (mask !== null) r.preload(mask);
+          }
+        }
+      });
+    },
+    [frames, urls, cache],
+  );
+  useEffect(
+    () => () => {
+      if (idleUpload.current !== null) cancelIdle(idleUpload.current);
+    },
+    [],
+  );
+
   // Draw the current frame: from the cache when prefetched (no wait), else after it loads.
   useEffect(() => {
     const r = rendererRef.current;
-    if (r === null || frame === undefined) return;
+    const imageLayer = imageLayerRef.current;
+    if (r === null || imageLayer === null || frame === undefined) return;
     let cancelled = false;
     const u = urls(frame);
     const wanted = [u.image, u.gt, u.clusters];
-    const apply = (loaded: (LoadedImage | null)[]): void => {
+    const apply = (loaded: (Loaded | null)[]): void => {
       if (cancelled) return;
       const [img, gt, cl] = loaded;
-      r.setImage(img?.image ?? null, img?.width ?? frame.width, img?.height ?? frame.height);
-      r.setMask('gt', gt?.image ?? null, gt?.width ?? 1, gt?.height ?? 1);
-      r.setMask('clusters', cl?.image ?? null, cl?.width ?? 1, cl?.height ?? 1);
+      const image = img?.kind === 'image' ? img : null;
+      const fw = image?.width ?? frame.width;
+      const fh = image?.height ?? frame.height;
+      imageLayer.draw(
+        (drawState.layers & LAYER_BITS.image) !== 0 ? (image?.image ?? null) : null,
+        fw,
+        fh,
+        drawState,
+      );
+      r.setFrameSize(fw, fh);
+      // A mask no visible layer uses stays off the GPU (hover reads the decoded bytes, not the texture).
+      const { layers: on, highlightCluster } = drawState;
+      const needGt = (on & (LAYER_BITS.gt | LAYER_BITS.errors)) !== 0;
+      const needClusters =
+        (on & (LAYER_BITS.clusters | LAYER_BITS.classes | LAYER_BITS.errors)) !== 0 ||
+        highlightCluster !== null;
+      r.setMask('gt', needGt ? asMask(gt ?? null) : null);
+      r.setMask('clusters', needClusters ? asMask(cl ?? null) : null);
       r.draw(drawState);
-      setRenderedIndex(index);
+      // Published on the DOM, not in React state: a step must not cost a second render.
+      canvasRef.current?.setAttribute('data-rendered-frame', String(index));
+      scheduleUploads(index);
     };
     const immediate = wanted.map((w) => (w === null ? null : cache.peek(w)));
     if (wanted.every((w, i) => w === null || immediate[i] !== null)) {
       apply(immediate);
     } else {
-      Promise.all(wanted.map((w) => (w === null ? null : cache.load(w)))).then(
+      Promise.all(wanted.map((w, i) => (w === null ? null : cache.load(w, i === 0 ? 'image' : 'ids')))).then(
         (loaded) => {
           setLoadError(null);
           apply(loaded);
@@ -174,19 +246,13 @@ export function Player({ frames, protocol, clusterUrl = null, clusterCount = 0, 
     return () => {
       cancelled = true;
     };
-  }, [frame, index, urls, cache, drawState, redraw]);
+  }, [frame, index, urls, cache, drawState, redraw, scheduleUploads]);
 
-  // Prefetch around the playhead (more ahead than behind: playback and → go forward).
+  // Prefetch around the playhead, nearest first (more ahead than behind: playback and → go forward).
   useEffect(() => {
-    for (let d = 1; d <= PREFETCH_AHEAD; d++) {
-      const f = frames[index + d];
-      if (f === undefined) break;
-      for (const u of Object.values(urls(f))) if (u !== null) cache.load(u).catch(() => undefined);
-    }
-    for (let d = 1; d <= PREFETCH_BEHIND; d++) {
-      const f = frames[index - d];
-      if (f === undefined) break;
-      for (const u of Object.values(urls(f))) if (u !== null) cache.load(u).catch(() => undefined);
+    for (const j of prefetchOrder(index, frames.length, PREFETCH_AHEAD, PREFETCH_BEHIND)) {
+      const f = frames[j];
+      if (f !== undefined) loadFrame(cache, urls(f));
     }
   }, [frames, index, urls, cache]);
 
@@ -204,12 +270,12 @@ export function Player({ frames, protocol, clusterUrl = null, clusterCount = 0, 
           setPlaying(false);
           return;
         }
-        if (Object.values(urls(f)).every((u) => u === null || cache.peek(u) !== null)) {
+        if (Object.values(urls(f)).every((u) => u === null || cache.has(u))) {
           current = next;
           last = now;
           setIndex(next);
         } else {
-          for (const u of Object.values(urls(f))) if (u !== null) cache.load(u).catch(() => undefined);
+          loadFrame(cache, urls(f));
         }
       }
       raf = requestAnimationFrame(tick);
@@ -222,17 +288,11 @@ export function Player({ frames, protocol, clusterUrl = null, clusterCount = 0, 
   const idsAt = useCallback(
     (url: string | null, px: number, py: number, fw: number, fh: number): number | null => {
       if (url === null) return null;
-      const img = cache.peek(url);
-      if (img === null) return null;
-      let ids = idCache.current.get(url);
-      if (ids === undefined) {
-        ids = readIds(img.image);
-        idCache.current.set(url, ids);
-        if (idCache.current.size > 8) idCache.current.delete(idCache.current.keys().next().value as string);
-      }
-      const mx = Math.floor((px / fw) * ids.width);
-      const my = Math.floor((py / fh) * ids.height);
-      return ids.data[my * ids.width + mx] ?? null;
+      const mask = cache.peek(url);
+      if (mask?.kind !== 'ids') return null;
+      const mx = Math.floor((px / fw) * mask.width);
+      const my = Math.floor((py / fh) * mask.height);
+      return mask.ids[my * mask.width + mx] ?? null;
     },
     [cache],
   );
@@ -250,20 +310,37 @@ export function Player({ frames, protocol, clusterUrl = null, clusterCount = 0, 
       setView((v) => ({ ...v, panX: v.panX + dx, panY: v.panY + dy }));
       return;
     }
-    const p = r.canvasToImage((e.clientX - rect.left) * dpr, (e.clientY - rect.top) * dpr, drawState);
+    const [fw, fh] = r.frameSize;
+    const p = canvasToImage(
+      (e.clientX - rect.left) * dpr,
+      (e.clientY - rect.top) * dpr,
+      canvas.width,
+      canvas.height,
+      fw,
+      fh,
+      drawState,
+    );
     if (p === null) {
       setHover(null);
       return;
     }
     const u = urls(frame);
-    const [fw, fh] = r.frameSize;
     const gtClass = idsAt(u.gt, p[0], p[1], fw, fh);
-    setHover({ x: e.clientX - rect.left, y: e.clientY - rect.top, px: p[0], py: p[1], gtClass, cluster: idsAt(u.clusters, p[0], p[1], fw, fh) });
+    setHover({
+      x: e.clientX - rect.left,
+      y: e.clientY - rect.top,
+      px: p[0],
+      py: p[1],
+      gtClass,
+      cluster: idsAt(u.clusters, p[0], p[1], fw, fh),
+    });
   };
   const drag = useRef<{ x: number; y: number } | null>(null);
 
   const className = (c: number | null | undefined): string =>
-    c === null || c === undefined || c === 255 || c < 0 ? 'unmapped' : (protocol?.classNames[c] ?? `class ${c}`);
+    c === null || c === undefined || c === 255 || c < 0
+      ? 'unmapped'
+      : (protocol?.classNames[c] ?? `class ${c}`);
 
   const isolateHovered = useCallback(() => {
     if (hover === null) {
@@ -276,7 +353,9 @@ export function Player({ frames, protocol, clusterUrl = null, clusterCount = 0, 
       : hover.gtClass !== null && hover.gtClass !== 255
         ? { kind: 'class', id: hover.gtClass }
         : null;
-    setIsolation((cur) => (cur !== null && next !== null && cur.kind === next.kind && cur.id === next.id ? null : next));
+    setIsolation((cur) =>
+      cur !== null && next !== null && cur.kind === next.kind && cur.id === next.id ? null : next,
+    );
   }, [hover, layers]);
 
   useEffect(() => {
@@ -326,7 +405,10 @@ export function Player({ frames, protocol, clusterUrl = null, clusterCount = 0, 
   const submitGoto = (): void => {
     const i = resolveGoto(gotoText, names);
     if (i === null) {
-      store.notify('error', `No frame '${gotoText}' in this sequence (${count} frames: give an index 0–${count - 1} or a name).`);
+      store.notify(
+        'error',
+        `No frame '${gotoText}' in this sequence (${count} frames: give an index 0–${count - 1} or a name).`,
+      );
       return;
     }
     setIndex(i);
@@ -336,13 +418,16 @@ export function Player({ frames, protocol, clusterUrl = null, clusterCount = 0, 
   return (
     <div className="player" data-testid="player">
       <div className="player-stage">
+        <canvas ref={imageCanvasRef} className="player-canvas" style={STACKED} aria-hidden="true" />
         <canvas
           ref={canvasRef}
           className="player-canvas"
+          style={STACKED}
           // Focusable so keyboard users Tab into the player; its shortcuts work from anywhere but fields.
           tabIndex={0}
           data-testid="player-canvas"
-          data-rendered-frame={renderedIndex}
+          // Updated by the draw effect directly (see there); React only sets the initial value.
+          data-rendered-frame={-1}
           aria-label={frame === undefined ? 'No frame' : `Frame ${index + 1} of ${count}: ${frame.name}`}
           onMouseMove={onMouseMove}
           onMouseLeave={() => {
@@ -357,9 +442,17 @@ export function Player({ frames, protocol, clusterUrl = null, clusterCount = 0, 
           }}
         />
         {glError !== null && <div className="player-overlay error-text">{glError}</div>}
-        {loadError !== null && <div className="player-overlay error-text" data-testid="player-error">{loadError}</div>}
+        {loadError !== null && (
+          <div className="player-overlay error-text" data-testid="player-error">
+            {loadError}
+          </div>
+        )}
         {hover !== null && (
-          <div className="tooltip" style={{ left: hover.x + 14, top: hover.y + 14 }} data-testid="player-tooltip">
+          <div
+            className="tooltip"
+            style={{ left: hover.x + 14, top: hover.y + 14 }}
+            data-testid="player-tooltip"
+          >
             <div className="muted">
               x {hover.px}, y {hover.py}
             </div>
@@ -447,7 +540,10 @@ export function Player({ frames, protocol, clusterUrl = null, clusterCount = 0, 
       </div>
       <div className="row layers" role="group" aria-label="Layers">
         {LAYER_ORDER.map((name, i) => {
-          const disabled = (name === 'gt' && !hasGt) || ((name === 'clusters' || name === 'classes') && !hasClusters) || (name === 'errors' && !(hasGt && hasClusters));
+          const disabled =
+            (name === 'gt' && !hasGt) ||
+            ((name === 'clusters' || name === 'classes') && !hasClusters) ||
+            (name === 'errors' && !(hasGt && hasClusters));
           return (
             <label key={name} className={disabled ? 'muted' : ''}>
               <input
@@ -462,7 +558,12 @@ export function Player({ frames, protocol, clusterUrl = null, clusterCount = 0, 
           );
         })}
       </div>
-      <Timeline frames={frames} index={index} onSeek={setIndex} thumbUrl={(f) => client.assetUrl('thumb', f.id)} />
+      <Timeline
+        frames={frames}
+        index={index}
+        onSeek={setIndex}
+        thumbUrl={(f) => client.assetUrl('thumb', f.id)}
+      />
       <Legend
         protocol={protocol}
         clusterCount={hasClusters ? clusterCount : 0}
@@ -472,10 +573,43 @@ export function Player({ frames, protocol, clusterUrl = null, clusterCount = 0, 
         isolation={isolation}
         onToggleClass={(c) => setHiddenClasses((s) => toggle(s, c))}
         onToggleCluster={(k) => setHiddenClusters((s) => toggle(s, k))}
-        onIsolate={(iso) => setIsolation((cur) => (cur !== null && iso !== null && cur.kind === iso.kind && cur.id === iso.id ? null : iso))}
+        onIsolate={(iso) =>
+          setIsolation((cur) =>
+            cur !== null && iso !== null && cur.kind === iso.kind && cur.id === iso.id ? null : iso,
+          )
+        }
       />
     </div>
   );
+}
+
+/** The two canvases share the stage: the frame below, the masks (and the pointer events) on top. */
+const STACKED = { position: 'absolute', inset: 0 } as const;
+
+function asMask(loaded: Loaded | null): MaskPixels | null {
+  return loaded?.kind === 'ids'
+    ? { key: loaded.url, ids: loaded.ids, width: loaded.width, height: loaded.height }
+    : null;
+}
+
+function loadFrame(
+  cache: ImageCache,
+  u: { image: string; gt: string | null; clusters: string | null },
+): void {
+  cache.load(u.image, 'image').catch(() => undefined);
+  if (u.gt !== null) cache.load(u.gt, 'ids').catch(() => undefined);
+  if (u.clusters !== null) cache.load(u.clusters, 'ids').catch(() => undefined);
+}
+
+// requestIdleCallback where the browser has it (Chromium, Electron); a timer elsewhere.
+function requestIdle(fn: () => void): number {
+  return typeof requestIdleCallback === 'function'
+    ? requestIdleCallback(fn, { timeout: 250 })
+    : window.setTimeout(fn, 16);
+}
+function cancelIdle(handle: number): void {
+  if (typeof cancelIdleCallback === 'function') cancelIdleCallback(handle);
+  else window.clearTimeout(handle);
 }
 
 function toggle(set: ReadonlySet<number>, v: number): ReadonlySet<number> {
