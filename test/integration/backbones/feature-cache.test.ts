@@ -151,9 +151,13 @@ describe('feature cache', () => {
       },
     });
     await expect(extractFeatures(interrupted, p)).rejects.toThrow(/cancelled/);
-    expect(listShards(fx.db, p.cacheKey).length).toBe(2);
+    // Shards are written while the next batches run, so one more may have been in flight (and is kept)
+    // when the cancellation was seen; the run still stopped before the end.
+    const kept = listShards(fx.db, p.cacheKey).length;
+    expect(kept).toBeGreaterThanOrEqual(2);
+    expect(kept).toBeLessThanOrEqual(3);
     const resumed = await extractFeatures(env(fx), p);
-    expect(resumed).toMatchObject({ computed: 3, reused: 2, itemCount: 5 });
+    expect(resumed).toMatchObject({ computed: 5 - kept, reused: kept, itemCount: 5 });
   });
 
   it('runs an ONNX model from the store, dropping class and register tokens', async () => {
