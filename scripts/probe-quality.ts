@@ -43,6 +43,8 @@ const VARIANTS: Record<string, Partial<Step3>> = {
   'kmeans++ revive batch': { init: 'kmeans++', reviveDead: true, graph: 'batch' },
   'kmeans no-train': { init: 'kmeans', epochs: 1, lr: 1e-9 },
 };
+// --step2-engine auto|onnxruntime|tfjs: which engine trains Step 2 (the teacher every variant shares).
+const step2Engine = opt('step2-engine', 'auto') as 'auto' | 'onnxruntime' | 'tfjs';
 const chosen = opt('variants', Object.keys(VARIANTS).join(',')).split(',');
 
 await initTfBackend('wasm');
@@ -128,10 +130,10 @@ for (const seed of seeds) {
   const endOfStep2 = sched.stageSteps[0] + sched.stageSteps[1];
   let state: TrainerState | undefined;
   const t0 = Date.now();
-  await trainCause(source, base, { checkpointEvery: endOfStep2, saveCheckpoint: (s) => void (state = s), stopAfterStep: endOfStep2 }).catch((e: unknown) => {
+  await trainCause(source, base, { step2Engine, checkpointEvery: endOfStep2, saveCheckpoint: (s) => void (state = s), stopAfterStep: endOfStep2 }).catch((e: unknown) => {
     if (!(e instanceof TrainingStopped)) throw e;
   });
-  console.log(`seed ${seed}: steps 1-2 (${endOfStep2} steps) in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+  console.log(`seed ${seed}: steps 1-2 (${endOfStep2} steps, step 2 engine ${step2Engine}) in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
   for (const name of chosen) {
     const v = VARIANTS[name];
     if (!v) throw new Error(`unknown variant '${name}' (known: ${Object.keys(VARIANTS).join(', ')})`);
