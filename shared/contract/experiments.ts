@@ -233,8 +233,12 @@ export const experimentMethods = {
       .object({ id: experimentId, names: z.array(z.string()).optional(), sinceStep: z.number().int().min(0).optional() })
       .strict(),
   ),
-  /** Predicts cluster and confidence maps for every frame of a dataset (default: the training one). */
+  /**
+   * Predicts cluster and confidence maps for every frame of a dataset (default: the training one), from
+   * a given feature set of the same backbone (default: the training set when it is on that dataset, else
+   * the newest single-view set) — e.g. whole-frame features for a model trained on reference crops.
+   */
   'experiments.predict': method<{ jobId: string }>()(
-    z.object({ id: experimentId, datasetId: z.string().min(1).optional() }).strict(),
+    z.object({ id: experimentId, datasetId: z.string().min(1).optional(), featureSetId: z.string().min(1).optional() }).strict(),
   ),
 };

@@ -67,6 +67,9 @@ const CASES: { name: string; layers: number; highlight: number | null }[] = [
   { name: 'all layers', layers: BITS.gt | BITS.clusters | BITS.classes | BITS.errors, highlight: null },
   { name: 'classes with cluster 1 highlighted', layers: BITS.classes, highlight: 1 },
   { name: 'nothing but a highlight', layers: 0, highlight: 0 },
+  // No mask layer: the layer must be cleared to transparent, and stay so when asked again (no GL work).
+  { name: 'no mask layer', layers: 0, highlight: null },
+  { name: 'no mask layer again', layers: 0, highlight: null },
 ];
 
 test('the mask layer draws every layer as the reference blend', async ({ page }) => {

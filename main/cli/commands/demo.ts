@@ -77,9 +77,22 @@ async function runDemo(engine: Engine, rt: CliRuntime, o: DemoOptions): Promise<
     { method: 'kmeans', backbone: 'builtin' },
     { method: 'kmeans', backbone: 'rgb' },
   ];
+  // Training and the reference evaluation use the method's preprocessing (short side 320, centre crop);
+  // predictions — and so the video and the pseudo-labels — come from features of the whole frame at the
+  // same scale, so nothing outside the centre crop is extrapolated. (Both builtin backbones use 8-px patches.)
+  const [fw, fh] = o.size.split('x').map(Number) as [number, number];
+  const wholeHeight = 320;
+  const wholeWidth = Math.max(8, Math.round((wholeHeight * fw) / fh / 8) * 8);
+  const wholeSets = new Map<string, string>();
   for (const backbone of ['builtin', 'rgb']) {
     say(`features: ${backbone} backbone (cached after the first run)`);
     await wait(await engine.call('features.extract', { datasetId, backbone }), `features ${backbone}`);
+    await wait(await engine.call('features.extract', { datasetId, backbone, width: wholeWidth, height: wholeHeight }), `features ${backbone} whole frame`);
+    const set = (await engine.call('features.list', { datasetId })).find(
+      (f) => f.backbone === backbone && f.grid.h * 8 === wholeHeight && f.grid.w * 8 === wholeWidth,
+    );
+    if (!set) throw new Error(`whole-frame ${backbone} features of ${datasetId} were not recorded`);
+    wholeSets.set(backbone, set.id);
   }
   const rows: Row[] = [];
   for (const run of runs) {
@@ -106,8 +119,9 @@ async function runDemo(engine: Engine, rt: CliRuntime, o: DemoOptions): Promise<
       await wait(r.jobId, `train ${run.method}/${run.backbone}`);
     }
     const detail = await engine.call('experiments.get', { id: experimentId });
-    if (!detail.predictions.some((p) => p.datasetId === datasetId)) {
-      await wait(await engine.call('experiments.predict', { id: experimentId, datasetId }), `predict ${run.method}/${run.backbone}`);
+    const featureSetId = wholeSets.get(run.backbone)!;
+    if (!detail.predictions.some((p) => p.datasetId === datasetId && p.featureSetId === featureSetId)) {
+      await wait(await engine.call('experiments.predict', { id: experimentId, datasetId, featureSetId }), `predict ${run.method}/${run.backbone}`);
     }
     const ev = await engine.call('eval.run', { experimentId, datasetId, protocol: 'cityscapes-27', geometry: 'reference' });
     await wait(ev, `evaluate ${run.method}/${run.backbone}`);
@@ -141,7 +155,8 @@ async function runDemo(engine: Engine, rt: CliRuntime, o: DemoOptions): Promise<
         rows.map((r) => [r.method, r.backbone, fmt(r.miou), fmt(r.pixelAccuracy), formatSeconds(r.seconds), r.experimentId.slice(0, 8)]),
       ),
       '',
-      'Cityscapes-27 protocol, Hungarian matching, reference geometry (short side 320, centre crop).',
+      'Cityscapes-27 protocol, Hungarian matching, reference geometry (short side 320, centre crop);',
+      `trained on reference crops, predicted from whole-frame features (${wholeWidth}×${wholeHeight}).`,
       `video        ${videoPath}`,
       ...(labelsPath ? [`pseudo-labels ${labelsPath}`] : []),
       `workspace    ${engine.workspace.root}`,

@@ -1,4 +1,4 @@
-// `cause-studio predict --experiment E [--dataset D]`: cluster and confidence maps for every frame.
+// `cause-studio predict --experiment E [--dataset D] [--feature-set F]`: cluster and confidence maps for every frame.
 import type { Command } from 'commander';
 import { StudioError } from '../../../shared/contract/errors.js';
 import type { CliRuntime } from '../runtime.js';
@@ -9,10 +9,15 @@ export function register(program: Command, rt: CliRuntime): void {
     .description("write per-frame cluster maps (PNG, 16-bit when K > 255) and confidence maps for a trained experiment")
     .option('--experiment <id>', 'experiment id')
     .option('--dataset <id>', 'dataset to predict (default: the one it was trained on)')
-    .action(async (o: { experiment?: string; dataset?: string }) => {
+    .option('--feature-set <id>', 'features to predict from (e.g. whole-frame ones; default: the training set or the newest single-view set)')
+    .action(async (o: { experiment?: string; dataset?: string; featureSet?: string }) => {
       if (!o.experiment) throw new StudioError('bad_request', 'predict: --experiment is required');
       await rt.withEngine({ runJobs: true }, async (engine) => {
-        const { jobId } = await engine.call('experiments.predict', { id: o.experiment!, ...(o.dataset ? { datasetId: o.dataset } : {}) });
+        const { jobId } = await engine.call('experiments.predict', {
+          id: o.experiment!,
+          ...(o.dataset ? { datasetId: o.dataset } : {}),
+          ...(o.featureSet ? { featureSetId: o.featureSet } : {}),
+        });
         await rt.runJob(engine, jobId, 'predict');
         const d = await engine.call('experiments.get', { id: o.experiment! });
         const set = d.predictions.find((p) => p.jobId === jobId);

@@ -89,6 +89,9 @@ export async function run(ctx: JobContext, params: TrainJobParams): Promise<Trai
         seconds: (Date.now() - started) / 1000,
         ...lastLoss,
         ...model.counters,
+        // Which engine ran each stage (onnxruntime-cpu or tfjs): stored so a run's speed can be explained.
+        ...(model.step1Engine ? { step1Engine: model.step1Engine } : {}),
+        ...(model.step2Engine ? { step2Engine: model.step2Engine } : {}),
       },
     };
   } finally {

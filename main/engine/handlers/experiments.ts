@@ -43,6 +43,21 @@ function pickFeatureSet(db: Database, datasetId: string, backbone: string, whole
   return best;
 }
 
+/** A feature set asked for by id: it must exist, be of the dataset being predicted and of the model's backbone. */
+function chosenFeatureSet(db: Database, id: string, datasetId: string, backbone: string): FeatureSetRow {
+  const r = getFeatureSet(db, id);
+  if (!r) throw new StudioError('not_found', `no feature set '${id}'`);
+  if (r.dataset_id !== datasetId) {
+    throw new StudioError('bad_request', `feature set ${id} belongs to dataset ${r.dataset_id}, not ${datasetId}`);
+  }
+  if (r.backbone !== backbone) {
+    throw new StudioError('bad_request', `feature set ${id} holds "${r.backbone}" features; the experiment was trained on "${backbone}"`);
+  }
+  // Five-crop items are crops, not frames: a prediction needs one view per frame.
+  if (crops(r) !== 'none') throw new StudioError('bad_request', `feature set ${id} is five-crop; predict from a single-view feature set`);
+  return r;
+}
+
 function mergeConfig(base: TrainConfig, overrides: Record<string, unknown> | undefined): TrainConfig {
   const r = trainConfigSchema.safeParse({ ...base, ...(overrides ?? {}) });
   if (!r.success) {
@@ -106,7 +121,7 @@ export const experimentHandlers: HandlerGroup<
     return metricSeries(ctx.db, id, { ...(names ? { names } : {}), ...(sinceStep !== undefined ? { sinceStep } : {}) });
   },
 
-  'experiments.predict': ({ id, datasetId }, ctx) => {
+  'experiments.predict': ({ id, datasetId, featureSetId }, ctx) => {
     const row = getExperimentRow(ctx.db, id);
     if (!row) throw new StudioError('not_found', `no experiment '${id}'`);
     if (row.status !== 'trained' || !row.model_file) {
@@ -115,7 +130,11 @@ export const experimentHandlers: HandlerGroup<
     const target = datasetId ?? row.dataset_id;
     if (!getDatasetRow(ctx.db, target)) throw new StudioError('not_found', `no dataset '${target}'`);
     const own = getFeatureSet(ctx.db, row.feature_set_id);
-    const fsRow = own && own.dataset_id === target && crops(own) === 'none' ? own : pickFeatureSet(ctx.db, target, row.backbone, true);
+    const fsRow = featureSetId
+      ? chosenFeatureSet(ctx.db, featureSetId, target, row.backbone)
+      : own && own.dataset_id === target && crops(own) === 'none'
+        ? own
+        : pickFeatureSet(ctx.db, target, row.backbone, true);
     const config = experimentConfig(row);
     const params: PredictJobParams = {
       experimentId: id,

@@ -4,6 +4,8 @@
 // (headless Chromium here: SwiftShader) cost more than the rest of a step. See mask-renderer.ts.
 import { imageRect, type ViewTransform } from './view-geometry.js';
 
+type Rect = ReturnType<typeof imageRect>;
+
 /** The stage around the frame, and the frame's stand-in when the image layer is off or not loaded. */
 const STAGE = 'rgb(28, 29, 31)';
 const NO_IMAGE = 'rgb(41, 41, 41)';
@@ -19,8 +21,11 @@ export class ImageLayer {
     this.ctx = ctx;
   }
 
-  /** Draws `image` (or a neutral stand-in when null) where the mask layer will put its masks. */
-  draw(image: ImageBitmap | null, frameWidth: number, frameHeight: number, view: ViewTransform): void {
+  /**
+   * Draws `image` (or a neutral stand-in when null) where the mask layer will put its masks, and returns
+   * that rectangle in canvas pixels.
+   */
+  draw(image: ImageBitmap | null, frameWidth: number, frameHeight: number, view: ViewTransform): Rect {
     const { ctx, canvas } = this;
     ctx.fillStyle = STAGE;
     ctx.fillRect(0, 0, canvas.width, canvas.height);
@@ -28,11 +33,12 @@ export class ImageLayer {
     if (image === null) {
       ctx.fillStyle = NO_IMAGE;
       ctx.fillRect(r.x, r.y, r.width, r.height);
-      return;
+      return r;
     }
     // Bilinear, as the frame was filtered before; 'low' is the cheap bilinear path in both rasterisers.
     ctx.imageSmoothingEnabled = true;
     ctx.imageSmoothingQuality = 'low';
     ctx.drawImage(image, r.x, r.y, r.width, r.height);
+    return r;
   }
 }

@@ -146,6 +146,8 @@ export class MaskRenderer {
   private readonly slots: (Slot | undefined)[] = [];
   private readonly shown: Record<MaskName, string | null> = { gt: null, clusters: null };
   private imageSize: [number, number] = [1, 1];
+  /** The drawing-buffer size at which the canvas was last cleared with nothing drawn (null: it shows masks). */
+  private blankAt: string | null = null;
   // Palette inputs, composed into the colour textures whenever one of them changes.
   private classPalette = new Uint8Array(1024);
   private clusterPalette = new Uint8Array(1024);
@@ -256,10 +258,15 @@ export class MaskRenderer {
 
   draw(state: DrawState): void {
     const gl = this.gl;
+    const key = programKey(state, this.shown.gt !== null, this.shown.clusters !== null);
+    // Nothing to show and nothing shown: leave the canvas alone, so the browser has no WebGL frame to read
+    // back (stepping with only the image layer costs no GL work at all).
+    const size = `${this.canvas.width}x${this.canvas.height}`;
+    if (key === 0 && this.blankAt === size) return;
     gl.viewport(0, 0, this.canvas.width, this.canvas.height);
     gl.clearColor(0, 0, 0, 0);
     gl.clear(gl.COLOR_BUFFER_BIT);
-    const key = programKey(state, this.shown.gt !== null, this.shown.clusters !== null);
+    this.blankAt = key === 0 ? size : null;
     if (key === 0) return;
     const p = this.program(key);
     gl.useProgram(p.program);

@@ -31,21 +31,26 @@ async function decode(req: DecodeRequest): Promise<{ reply: DecodeReply; transfe
   const ctx = canvas.getContext('2d', { willReadFrequently: true });
   if (ctx === null) throw new Error('no 2-D context in the decode worker');
   ctx.drawImage(bitmap, 0, 0);
+  const pixels = ctx.getImageData(0, 0, width, height);
   bitmap.close();
-  const rgba = ctx.getImageData(0, 0, width, height).data;
+  const rgba = pixels.data;
   const ids = new Uint8Array(width * height);
   for (let i = 0, j = 0; i < ids.length; i++, j += 4) ids[i] = rgba[j]!;
-  return { reply: { id: req.id, ok: true, kind: 'ids', ids, width, height }, transfer: [ids.buffer] };
+  return {
+    reply: { id: req.id, ok: true, kind: 'ids', ids, width, height },
+    transfer: [ids.buffer],
+  };
 }
 
 scope.onmessage = (e) => {
   const req = e.data;
-  decode(req).then(
-    ({ reply, transfer }) => scope.postMessage(reply, transfer),
-    (err: unknown) =>
+  // A reply that cannot be posted still answers, so the cache never waits forever.
+  decode(req)
+    .then(({ reply, transfer }) => scope.postMessage(reply, transfer))
+    .catch((err: unknown) =>
       scope.postMessage(
         { id: req.id, ok: false, message: err instanceof Error ? err.message : String(err) },
         [],
       ),
-  );
+    );
 };

@@ -101,7 +101,13 @@ export class ImageCache {
       const loaded: Loaded =
         reply.kind === 'image'
           ? { kind: 'image', url, image: reply.bitmap, width: reply.width, height: reply.height }
-          : { kind: 'ids', url, ids: reply.ids, width: reply.width, height: reply.height };
+          : {
+              kind: 'ids',
+              url,
+              ids: reply.ids,
+              width: reply.width,
+              height: reply.height,
+            };
       if (this.entries.get(url) === promise) this.ready.set(url, loaded);
       else if (loaded.kind === 'image') loaded.image.close(); // evicted while decoding
       return loaded;

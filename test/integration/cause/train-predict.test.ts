@@ -70,6 +70,8 @@ describe('experiments through the engine', () => {
         for (const n of ['step1.loss', 'step2.loss', 'step2.posPairs', 'step2.bankFill', 'step3.loss', 'lr', 'stepMs']) expect(names).toContain(n);
         const loss = series.find((s) => s.name === 'step1.loss')!;
         expect(loss.steps.length).toBe(2); // 8 images / batch 4 × 1 epoch
+        // The MLP head's Step 2 runs as one ONNX graph by default; the engine is stored with the run.
+        expect(d.summary?.step2Engine).toMatch(/^onnxruntime/);
       }
       const { jobId } = await engine.call('experiments.predict', { id });
       const pj = await engine.call('jobs.wait', { id: jobId });
@@ -83,6 +85,29 @@ describe('experiments through the engine', () => {
       expect([img.width, img.height]).toEqual([128, 64]);
       expect(Math.max(...img.data)).toBeLessThan(5);
     }
+  });
+
+  it('predicts from a chosen feature set (whole frames for a model trained on square crops) and refuses wrong ones', async () => {
+    const id = await train(engine, 'cause-mlp', 5);
+    const wholeJob = (await engine.call('features.extract', { datasetId, backbone: 'builtin', width: 128, height: 64 })) as { id: string };
+    expect((await engine.call('jobs.wait', { id: wholeJob.id })).state).toBe('succeeded');
+    const sets = await engine.call('features.list', { datasetId });
+    const whole = sets.find((f) => f.backbone === 'builtin' && f.grid.w === 2 * f.grid.h)!;
+    expect(whole).toBeDefined();
+    const { jobId } = await engine.call('experiments.predict', { id, featureSetId: whole.id });
+    expect((await engine.call('jobs.wait', { id: jobId })).error).toBeNull();
+    const set = (await engine.call('experiments.get', { id })).predictions.find((p) => p.jobId === jobId);
+    expect(set?.featureSetId).toBe(whole.id);
+    expect(set?.frames).toBe(8);
+
+    await expect(engine.call('experiments.predict', { id, featureSetId: 'no-such-set' })).rejects.toMatchObject({ code: 'not_found' });
+    const rgbJob = (await engine.call('features.extract', { datasetId, backbone: 'rgb', width: 64, height: 64 })) as { id: string };
+    expect((await engine.call('jobs.wait', { id: rgbJob.id })).state).toBe('succeeded');
+    const rgb = (await engine.call('features.list', { datasetId })).find((f) => f.backbone === 'rgb')!;
+    await expect(engine.call('experiments.predict', { id, featureSetId: rgb.id })).rejects.toMatchObject({
+      code: 'bad_request',
+      message: expect.stringMatching(/"rgb" features/),
+    });
   });
 
   it('deleting or poisoning the label files changes nothing in training', async () => {

@@ -126,7 +126,9 @@ export function Player({
       setRedraw((n) => n + 1);
     });
     resize.observe(canvas);
-    return () => resize.disconnect();
+    return () => {
+      resize.disconnect();
+    };
   }, []);
 
   // Palettes and lookup tables: cheap texture updates, so every legend/mapping edit redraws instantly.
@@ -145,25 +147,20 @@ export function Player({
   useEffect(() => {
     const r = rendererRef.current;
     if (r === null) return;
-    r.setPalette(
-      'classPalette',
-      paletteTexture(
-        (i) => protocol?.colors[i],
-        (i) =>
-          !hiddenClasses.has(i) && (isolation === null || isolation.kind !== 'class' || isolation.id === i),
-      ),
+    const classPalette = paletteTexture(
+      (i) => protocol?.colors[i],
+      (i) =>
+        !hiddenClasses.has(i) && (isolation === null || isolation.kind !== 'class' || isolation.id === i),
     );
-    r.setPalette(
-      'clusterPalette',
-      paletteTexture(
-        (i) => (i < Math.max(clusterCount, 1) ? clusterColor(i) : undefined),
-        (i) =>
-          !hiddenClusters.has(i) &&
-          (isolation === null || isolation.kind !== 'cluster' || isolation.id === i),
-      ),
+    const clusterPalette = paletteTexture(
+      (i) => (i < Math.max(clusterCount, 1) ? clusterColor(i) : undefined),
+      (i) =>
+        !hiddenClusters.has(i) && (isolation === null || isolation.kind !== 'cluster' || isolation.id === i),
     );
     const c2c = new Uint8Array(256).fill(255);
     if (clusterToClass !== null) clusterToClass.forEach((c, k) => k < 256 && (c2c[k] = c < 0 ? 255 : c));
+    r.setPalette('classPalette', classPalette);
+    r.setPalette('clusterPalette', clusterPalette);
     r.setLut('clusterToClass', c2c);
     setRedraw((n) => n + 1);
   }, [protocol, clusterCount, clusterToClass, hiddenClasses, hiddenClusters, isolation]);
@@ -218,8 +215,8 @@ export function Player({
         drawState,
       );
       r.setFrameSize(fw, fh);
-      // A mask no visible layer uses stays off the GPU (hover reads the decoded bytes, not the texture).
       const { layers: on, highlightCluster } = drawState;
+      // A mask no visible layer uses stays off the GPU (hover reads the decoded bytes, not the texture).
       const needGt = (on & (LAYER_BITS.gt | LAYER_BITS.errors)) !== 0;
       const needClusters =
         (on & (LAYER_BITS.clusters | LAYER_BITS.classes | LAYER_BITS.errors)) !== 0 ||
