@@ -16,11 +16,18 @@ import argparse
 import json
 import os
 import statistics
+import sys
 import time
 
-import torch
-import torch.nn as nn
-import torch.nn.functional as F
+# torch.set_num_threads(1) does not bind OpenBLAS's own pthreads: without these, "1 thread" measured
+# 2 cores busy (CPU time = 2x wall). Set before torch loads so --threads N means N cores.
+_threads = sys.argv[sys.argv.index('--threads') + 1] if '--threads' in sys.argv else '1'
+os.environ.setdefault('OPENBLAS_NUM_THREADS', _threads)
+os.environ.setdefault('OMP_NUM_THREADS', _threads)
+
+import torch  # noqa: E402
+import torch.nn as nn  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
 
 p = argparse.ArgumentParser()
 p.add_argument('--threads', type=int, default=1)
