@@ -11,7 +11,7 @@ import { l2normalize } from '../../../main/engine/cause/ops.js';
 import { Adam } from '../../../main/engine/cause/optim.js';
 import { emaUpdate, ParamSet } from '../../../main/engine/cause/params.js';
 import { Prng } from '../../../main/engine/cause/prng.js';
-import { MLP_PARAMS, type MlpStep2GraphSpec } from '../../../main/engine/cause/ort/mlp-step2-graph.js';
+import { MLP_PARAMS, paramShape, type MlpParamName, type MlpStep2GraphSpec } from '../../../main/engine/cause/ort/mlp-step2-graph.js';
 import { applyHostUpdate, dropoutMultipliers, hostState, MlpStep2Graph, type MlpStep2Inputs } from '../../../main/engine/cause/ort/mlp-step2.js';
 
 const D = 12;
@@ -141,17 +141,7 @@ function oracle(c: Case, dropout: number): OracleOut {
 }
 
 function shapeOf(name: string): number[] {
-  const s: Record<string, number[]> = {
-    'head.f1.w': [D, r],
-    'head.f1.b': [r],
-    'head.f2a.w': [D, D],
-    'head.f2a.b': [D],
-    'head.f2b.w': [D, r],
-    'head.f2b.b': [r],
-    'proj.w': [r, p],
-    'proj.b': [p],
-  };
-  return s[name]!;
+  return paramShape({ dim: D, headDim: r, projDim: p }, name as MlpParamName);
 }
 
 /** max |a − b| relative to max |b|. */
