@@ -123,6 +123,9 @@ describe('experiments through the engine', () => {
   });
 
   it('a training job killed by an engine shutdown resumes to the same model as an uninterrupted run', async () => {
+    // Long enough (~60 steps) that the shutdown lands mid-run however fast the steps are: with Step 2 on
+    // onnxruntime a 4-epoch run could finish between the checkpoint poll and the shutdown.
+    const LONG_STEP2_EPOCHS = 30;
     const reference = await train(engine, 'cause-mlp', 21);
     const r = await engine.call('experiments.create', {
       datasetId,
@@ -132,7 +135,7 @@ describe('experiments through the engine', () => {
       preset: 'fast',
       seed: 21,
       backend: 'wasm',
-      overrides: { ...tiny, step2: { lr: 0.002, epochs: 4 } },
+      overrides: { ...tiny, step2: { lr: 0.002, epochs: LONG_STEP2_EPOCHS } },
     });
     // Same settings as `reference` except a longer step 2 would change the result; so compare against a
     // third, uninterrupted run of exactly these settings.
@@ -156,7 +159,7 @@ describe('experiments through the engine', () => {
       preset: 'fast',
       seed: 21,
       backend: 'wasm',
-      overrides: { ...tiny, step2: { lr: 0.002, epochs: 4 } },
+      overrides: { ...tiny, step2: { lr: 0.002, epochs: LONG_STEP2_EPOCHS } },
     });
     expect((await engine.call('jobs.wait', { id: straight.jobId })).state).toBe('succeeded');
     expect(Buffer.compare(modelBytes(r.experimentId), modelBytes(straight.experimentId))).toBe(0);
