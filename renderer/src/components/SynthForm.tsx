@@ -2,6 +2,7 @@
 import { useState } from 'react';
 import { SYNTH_DEFAULTS, SYNTH_WEATHERS, synthSizeProblem, type SynthWeather } from '../../../shared/contract/synth.js';
 import { useJobs, useStudio } from '../state/studio-context.js';
+import { useJobStart } from '../lib/use-job-start.js';
 import { JobProgress } from './JobProgress.js';
 
 export function SynthForm({ onImported }: { onImported(jobId: string, datasetId: string): void }) {
@@ -12,20 +13,11 @@ export function SynthForm({ onImported }: { onImported(jobId: string, datasetId:
   const [size, setSize] = useState<string>(SYNTH_DEFAULTS.size);
   const [seed, setSeed] = useState<number>(SYNTH_DEFAULTS.seed);
   const [weather, setWeather] = useState<SynthWeather>(SYNTH_DEFAULTS.weather);
-  const [jobId, setJobId] = useState<string | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const { jobId, error, start, setError } = useJobStart();
   const job = useJobs().find((j) => j.id === jobId);
   const sizeProblem = synthSizeProblem(size);
 
-  const generate = async (): Promise<void> => {
-    setError(null);
-    try {
-      const r = await call('synth.generate', { out: out.trim(), sequences, frames, size, seed, weather });
-      setJobId(r.jobId);
-    } catch (e) {
-      setError((e as Error).message);
-    }
-  };
+  const generate = () => start(() => call('synth.generate', { out: out.trim(), sequences, frames, size, seed, weather }));
   const importIt = async (): Promise<void> => {
     try {
       const r = await call('datasets.import', { path: out.trim(), format: 'cityscapes', name: `SynthDrive ${weather} s${seed}` });

@@ -5,6 +5,7 @@ import { useMemo, useState } from 'react';
 import { ExperimentPicker } from '../components/ExperimentPicker.js';
 import { JobProgress } from '../components/JobProgress.js';
 import { formatBytes } from '../lib/format.js';
+import { useJobStart } from '../lib/use-job-start.js';
 import { useEngineInfo, useJobs, useQuery, useSelection, useStudio } from '../state/studio-context.js';
 
 type Mode = 'overlay' | 'side-by-side' | 'labels';
@@ -68,19 +69,10 @@ function VideoExportForm({ experimentId }: { experimentId: string }) {
   const [colors, setColors] = useState<Colors>('classes');
   const [fps, setFps] = useState(10);
   const [opacity, setOpacity] = useState(0.55);
-  const [jobId, setJobId] = useState<string | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const { jobId, error, start: startJob } = useJobStart();
   const seq = sequenceId !== '' ? sequenceId : (sequences.data?.[0]?.id ?? '');
 
-  const start = async (): Promise<void> => {
-    setError(null);
-    try {
-      const r = await call('exports.video', { experimentId, sequenceId: seq, mode, colors, fps, opacity, force: true });
-      setJobId(r.jobId);
-    } catch (e) {
-      setError((e as Error).message);
-    }
-  };
+  const start = () => startJob(() => call('exports.video', { experimentId, sequenceId: seq, mode, colors, fps, opacity, force: true }));
 
   return (
     <form
@@ -154,8 +146,7 @@ function LabelsExportForm({ experimentId }: { experimentId: string }) {
   const [mapping, setMapping] = useState('');
   const [out, setOut] = useState<string | null>(null);
   const [force, setForce] = useState(false);
-  const [jobId, setJobId] = useState<string | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const { jobId, error, start: startJob } = useJobStart();
   const workspace = engine?.workspace;
   const suggested = useMemo(() => defaultLabelsFolder(workspace, experimentId), [workspace, experimentId]);
   const folder = out ?? suggested;
@@ -163,21 +154,16 @@ function LabelsExportForm({ experimentId }: { experimentId: string }) {
   const written = useQuery('exports.list', job?.state === 'succeeded' ? { experimentId } : null);
   const record = written.data?.find((x) => x.jobId === jobId);
 
-  const start = async (): Promise<void> => {
-    setError(null);
-    try {
-      const r = await call('exports.labels', {
+  const start = () =>
+    startJob(() =>
+      call('exports.labels', {
         experimentId,
         format,
         out: folder,
         force,
         ...(format === 'cityscapes' && mapping !== '' ? { mapping } : {}),
-      });
-      setJobId(r.jobId);
-    } catch (e) {
-      setError((e as Error).message);
-    }
-  };
+      }),
+    );
 
   return (
     <form
