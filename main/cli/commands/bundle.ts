@@ -2,6 +2,7 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import type { CliRuntime } from '../runtime.js';
+import { resolveExperiment } from '../resolve.js';
 
 export function register(program: Command, rt: CliRuntime): void {
   const bundle = program.command('bundle').description('reproducible experiment bundles (config, weights, mapping, metrics, hashes)');
@@ -14,7 +15,7 @@ export function register(program: Command, rt: CliRuntime): void {
     .option('--force', 'overwrite an existing file')
     .action(async (o: { experiment: string; out: string; force?: boolean }) => {
       await rt.withEngine({ runJobs: false }, async (engine) => {
-        const r = await engine.call('bundles.export', { experimentId: o.experiment, out: path.resolve(o.out), force: o.force === true });
+        const r = await engine.call('bundles.export', { experimentId: await resolveExperiment(engine, o.experiment), out: path.resolve(o.out), force: o.force === true });
         rt.print(r, () => `${r.path}  (${(r.bytes / 1e6).toFixed(2)} MB: ${r.files.join(', ')})`);
       });
     });

@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { StudioError } from '../../../shared/contract/errors.js';
 import type { RunComparisonReport } from '../../../shared/contract/evaluation.js';
 import { table, type CliRuntime } from '../runtime.js';
+import { resolveDataset, resolveExperiment } from '../resolve.js';
 
 const pct = (x: number | null) => (x === null ? '—' : `${(x * 100).toFixed(1)} %`);
 
@@ -41,9 +42,9 @@ export function register(program: Command, rt: CliRuntime): void {
       if (o.geometry !== 'reference' && o.geometry !== 'full') throw new StudioError('bad_request', `--geometry must be reference or full`);
       await rt.withEngine({ runJobs: true }, async (engine) => {
         const { jobId } = await engine.call('eval.compare', {
-          experimentA: a,
-          experimentB: b,
-          ...(o.dataset ? { datasetId: o.dataset } : {}),
+          experimentA: await resolveExperiment(engine, a),
+          experimentB: await resolveExperiment(engine, b),
+          ...(o.dataset ? { datasetId: await resolveDataset(engine, o.dataset) } : {}),
           ...(o.split ? { split: o.split } : {}),
           geometry: o.geometry as 'reference' | 'full',
         });

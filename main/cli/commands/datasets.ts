@@ -3,9 +3,8 @@ import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import type { DatasetDetail, DatasetSummary, ImportFormat } from '../../../shared/contract/datasets.js';
 import { IMPORT_FORMATS } from '../../../shared/contract/datasets.js';
-import { StudioError } from '../../../shared/contract/errors.js';
-import type { Engine } from '../../engine/engine.js';
 import { table, type CliRuntime } from '../runtime.js';
+import { resolveDataset } from '../resolve.js';
 
 function positiveNumber(v: string): number {
   const n = Number(v);
@@ -30,19 +29,6 @@ function format(v: string): ImportFormat {
     throw new InvalidArgumentError(`'${v}' is not one of ${IMPORT_FORMATS.join(', ')}`);
   }
   return v as ImportFormat;
-}
-
-/** Accepts an id, an id prefix, or a unique name. */
-async function resolveDataset(engine: Engine, ref: string): Promise<string> {
-  const list = await engine.call('datasets.list', {});
-  const exact = list.find((d) => d.id === ref);
-  if (exact) return exact.id;
-  const candidates = list.filter((d) => d.id.startsWith(ref) || d.name === ref);
-  if (candidates.length === 1) return candidates[0]!.id;
-  if (candidates.length > 1) {
-    throw new StudioError('bad_request', `'${ref}' matches ${candidates.length} datasets (${candidates.map((d) => d.id).join(', ')}); use the id`);
-  }
-  throw new StudioError('not_found', `no dataset '${ref}' in this workspace (see: cause-studio datasets list)`);
 }
 
 function reportText(d: DatasetDetail, maxIssues: number): string {

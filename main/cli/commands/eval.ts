@@ -6,6 +6,7 @@ import { StudioError } from '../../../shared/contract/errors.js';
 import type { EvalReport, LabelFreeReport } from '../../../shared/contract/evaluation.js';
 import type { Engine } from '../../engine/engine.js';
 import { table, type CliRuntime } from '../runtime.js';
+import { resolveDataset, resolveExperiment } from '../resolve.js';
 
 const pct = (x: number | null | undefined, digits = 1): string => (x === null || x === undefined ? '—' : (x * 100).toFixed(digits));
 
@@ -117,17 +118,19 @@ export function register(program: Command, rt: CliRuntime): void {
         const worst = Number(o.worst);
         if (!Number.isInteger(worst) || worst < 0) throw new StudioError('bad_request', `--worst must be a whole number (got '${o.worst}')`);
         await rt.withEngine({ runJobs: true }, async (engine) => {
+          const experimentId = await resolveExperiment(engine, o.experiment);
+          const datasetId = o.dataset ? await resolveDataset(engine, o.dataset) : undefined;
           const histogramId = await ensureHistogram(rt, engine, {
-            experimentId: o.experiment,
-            ...(o.dataset ? { datasetId: o.dataset } : {}),
+            experimentId,
+            ...(datasetId ? { datasetId } : {}),
             ...(o.split ? { split: o.split } : {}),
             protocol: o.protocol,
             geometry: o.geometry as 'reference' | 'full',
             force: o.force === true,
             labelFree: o.labelFree,
           });
-          const labelFree = (await engine.call('eval.labelFree', { experimentId: o.experiment })).find(
-            (l) => (!o.dataset || l.datasetId === o.dataset) && l.geometry === o.geometry && (l.split ?? undefined) === o.split,
+          const labelFree = (await engine.call('eval.labelFree', { experimentId })).find(
+            (l) => (!datasetId || l.datasetId === datasetId) && l.geometry === o.geometry && (l.split ?? undefined) === o.split,
           );
           if (!histogramId) {
             if (!labelFree) throw new StudioError('invalid_input', 'the dataset has no ground truth and no label-free signals were computed');
@@ -165,10 +168,10 @@ export function registerExportLabels(exp: Command, rt: CliRuntime): void {
       if (o.format !== 'cityscapes' && o.format !== 'clusters') throw new StudioError('bad_request', `--format must be cityscapes or clusters (got '${o.format}')`);
       await rt.withEngine({ runJobs: true }, async (engine) => {
         const { jobId } = await engine.call('exports.labels', {
-          experimentId: o.experiment,
+          experimentId: await resolveExperiment(engine, o.experiment),
           out: path.resolve(o.out),
           format: o.format as 'cityscapes' | 'clusters',
-          ...(o.dataset ? { datasetId: o.dataset } : {}),
+          ...(o.dataset ? { datasetId: await resolveDataset(engine, o.dataset) } : {}),
           ...(o.split ? { split: o.split } : {}),
           ...(o.mapping ? { mapping: absolutizeSpec(o.mapping, ['hungarian', 'majority']) } : {}),
           force: o.force === true,

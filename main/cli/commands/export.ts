@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import type { ExportRecord } from '../../../shared/contract/exports.js';
 import type { CliRuntime } from '../runtime.js';
 import { registerExportLabels } from './eval.js';
+import { resolveExperiment } from '../resolve.js';
 
 export function register(program: Command, rt: CliRuntime): void {
   const exp = program.command('export').description('segmentation videos and pseudo-labels');
@@ -24,7 +25,7 @@ export function register(program: Command, rt: CliRuntime): void {
     .action(async (o: Record<string, string | boolean | undefined>) => {
       await rt.withEngine({ runJobs: true }, async (engine) => {
         const { jobId } = await engine.call('exports.video', {
-          experimentId: String(o.experiment),
+          experimentId: await resolveExperiment(engine, String(o.experiment)),
           sequenceId: String(o.sequence),
           mode: o.mode as 'overlay',
           colors: o.colors as 'classes',

@@ -3,23 +3,14 @@
 import type { Command } from 'commander';
 import { StudioError } from '../../../shared/contract/errors.js';
 import type { FeatureSetSummary } from '../../../shared/contract/backbones.js';
-import type { Engine } from '../../engine/engine.js';
 import { table, type CliRuntime } from '../runtime.js';
+import { resolveDataset } from '../resolve.js';
 
 function parseSize(s: string): { width: number; height: number } {
   const m = /^(\d+)(?:x(\d+))?$/i.exec(s.trim());
   if (!m) throw new StudioError('bad_request', `--size ${s}: expected WxH (e.g. 320x320) or one number`);
   const width = Number(m[1]);
   return { width, height: m[2] ? Number(m[2]) : width };
-}
-
-/** Accepts a dataset id or its name. */
-async function resolveDataset(engine: Engine, idOrName: string): Promise<string> {
-  const list = (await engine.callUnchecked('datasets.list', {})) as { id: string; name: string }[];
-  const hit = list.find((d) => d.id === idOrName) ?? list.filter((d) => d.name === idOrName)[0];
-  if (!hit)
-    throw new StudioError('not_found', `no dataset '${idOrName}' (see \`cause-studio datasets list\`)`);
-  return hit.id;
 }
 
 const summary = (f: FeatureSetSummary) =>

@@ -5,6 +5,7 @@ import { StudioError } from '../../../shared/contract/errors.js';
 import type { MappingDetail, MappingSummary } from '../../../shared/contract/evaluation.js';
 import { table, type CliRuntime } from '../runtime.js';
 import { ensureHistogram } from './eval.js';
+import { resolveDataset, resolveExperiment } from '../resolve.js';
 
 function summaryRow(m: MappingSummary): (string | number)[] {
   return [m.id, m.version, m.method, m.protocolId, m.clusters, m.createdAt.replace('T', ' ').slice(0, 19), m.name];
@@ -39,8 +40,8 @@ export function register(program: Command, rt: CliRuntime): void {
           const histogramId =
             o.histogram ??
             (await ensureHistogram(rt, engine, {
-              experimentId: o.experiment,
-              ...(o.dataset ? { datasetId: o.dataset } : {}),
+              experimentId: await resolveExperiment(engine, o.experiment),
+              ...(o.dataset ? { datasetId: await resolveDataset(engine, o.dataset) } : {}),
               protocol: o.protocol,
               geometry: o.geometry as 'reference' | 'full',
             }));
@@ -61,7 +62,7 @@ export function register(program: Command, rt: CliRuntime): void {
     .requiredOption('--experiment <id>', 'experiment id')
     .action(async (o: { experiment: string }) => {
       await rt.withEngine({ runJobs: false, allowReadonly: true }, async (engine) => {
-        const list = await engine.call('mappings.list', { experimentId: o.experiment });
+        const list = await engine.call('mappings.list', { experimentId: await resolveExperiment(engine, o.experiment) });
         rt.print(list, () =>
           list.length ? table(['id', 'version', 'method', 'protocol', 'K', 'created', 'name'], list.map(summaryRow)) : 'no mappings',
         );
@@ -96,7 +97,7 @@ export function register(program: Command, rt: CliRuntime): void {
     .requiredOption('--experiment <id>', 'experiment id')
     .action(async (file: string, o: { experiment: string }) => {
       await rt.withEngine({ runJobs: false }, async (engine) => {
-        const m = await engine.call('mappings.import', { experimentId: o.experiment, path: path.resolve(file) });
+        const m = await engine.call('mappings.import', { experimentId: await resolveExperiment(engine, o.experiment), path: path.resolve(file) });
         rt.print(m, () => `stored ${m.id} (version ${m.version}, ${m.method}, ${m.clusters} clusters)`);
       });
     });

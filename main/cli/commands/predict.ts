@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { StudioError } from '../../../shared/contract/errors.js';
 import type { CliRuntime } from '../runtime.js';
+import { resolveDataset, resolveExperiment } from '../resolve.js';
 
 export function register(program: Command, rt: CliRuntime): void {
   program
@@ -13,13 +14,14 @@ export function register(program: Command, rt: CliRuntime): void {
     .action(async (o: { experiment?: string; dataset?: string; featureSet?: string }) => {
       if (!o.experiment) throw new StudioError('bad_request', 'predict: --experiment is required');
       await rt.withEngine({ runJobs: true }, async (engine) => {
+        const id = await resolveExperiment(engine, o.experiment!);
         const { jobId } = await engine.call('experiments.predict', {
-          id: o.experiment!,
-          ...(o.dataset ? { datasetId: o.dataset } : {}),
+          id,
+          ...(o.dataset ? { datasetId: await resolveDataset(engine, o.dataset) } : {}),
           ...(o.featureSet ? { featureSetId: o.featureSet } : {}),
         });
         await rt.runJob(engine, jobId, 'predict');
-        const d = await engine.call('experiments.get', { id: o.experiment! });
+        const d = await engine.call('experiments.get', { id });
         const set = d.predictions.find((p) => p.jobId === jobId);
         rt.print(set ?? d.predictions, () => `${set?.frames ?? 0} frames predicted for ${d.id} on ${set?.datasetId ?? '?'}`);
       });

@@ -4,15 +4,8 @@
 import type { Command } from 'commander';
 import { StudioError } from '../../../shared/contract/errors.js';
 import { EXPERIMENT_METHODS, TF_BACKEND_CHOICES, TRAIN_PRESETS } from '../../../shared/contract/experiments.js';
-import type { Engine } from '../../engine/engine.js';
 import { table, type CliRuntime } from '../runtime.js';
-
-async function resolveDataset(engine: Engine, idOrName: string): Promise<string> {
-  const list = (await engine.callUnchecked('datasets.list', {})) as { id: string; name: string }[];
-  const hit = list.find((d) => d.id === idOrName) ?? list.filter((d) => d.name === idOrName)[0];
-  if (!hit) throw new StudioError('not_found', `no dataset '${idOrName}' (see \`cause-studio datasets list\`)`);
-  return hit.id;
-}
+import { resolveDataset, resolveExperiment } from '../resolve.js';
 
 function oneOf<T extends string>(flag: string, value: string, allowed: readonly T[]): T {
   if (!(allowed as readonly string[]).includes(value)) throw new StudioError('bad_request', `${flag} ${value}: expected one of ${allowed.join(', ')}`);
@@ -78,7 +71,7 @@ export function register(program: Command, rt: CliRuntime): void {
     .option('--dataset <id>', 'only this dataset')
     .action(async (o: { dataset?: string }) => {
       await rt.withEngine({ runJobs: false, allowReadonly: true }, async (engine) => {
-        const list = await engine.call('experiments.list', o.dataset ? { datasetId: o.dataset } : {});
+        const list = await engine.call('experiments.list', o.dataset ? { datasetId: await resolveDataset(engine, o.dataset) } : {});
         rt.print(list, () =>
           list.length
             ? table(
@@ -93,8 +86,9 @@ export function register(program: Command, rt: CliRuntime): void {
   train
     .command('show <id>')
     .description('an experiment: config, status, summary, last value of each metric')
-    .action(async (id: string) => {
+    .action(async (ref: string) => {
       await rt.withEngine({ runJobs: false, allowReadonly: true }, async (engine) => {
+        const id = await resolveExperiment(engine, ref);
         const d = await engine.call('experiments.get', { id });
         const metrics = await engine.call('experiments.metrics', { id });
         const last = Object.fromEntries(metrics.map((m) => [m.name, m.values[m.values.length - 1]]));
