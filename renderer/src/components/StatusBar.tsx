@@ -1,6 +1,7 @@
 // Engine status, compute backends and the live job list (ui.md's status bar), all from pushed events.
 import { useState } from 'react';
 import { formatEta, formatPercent } from '../lib/format.js';
+import { useAction } from '../lib/use-action.js';
 import { useConnection, useEngineInfo, useJobs, useStudio, useStudioState } from '../state/studio-context.js';
 
 export function StatusBar() {
@@ -48,8 +49,14 @@ export function StatusBar() {
 function JobList({ visible }: { visible: boolean }) {
   const jobs = useJobs();
   const { call } = useStudio();
+  const action = useAction();
   return (
     <div className={visible ? 'job-list open' : 'job-list'} data-testid="job-list" role="region" aria-label="Jobs" hidden={!visible}>
+      {action.error !== null && (
+        <div className="error-text" role="alert">
+          {action.error}
+        </div>
+      )}
       {jobs.length === 0 && <div className="muted">No jobs yet.</div>}
       {jobs.slice(0, 20).map((job) => (
         <div key={job.id} className={`job job-${job.state}`} data-testid="job-row" data-job-id={job.id} data-job-kind={job.kind} data-job-state={job.state}>
@@ -66,12 +73,12 @@ function JobList({ visible }: { visible: boolean }) {
             <span>ETA {formatEta(job.etaSeconds)}</span>
             <span className="muted job-message">{job.error ?? job.message}</span>
             {(job.state === 'running' || job.state === 'queued') && (
-              <button type="button" onClick={() => void call('jobs.cancel', { id: job.id }).catch(() => undefined)}>
+              <button type="button" onClick={() => action.run(() => call('jobs.cancel', { id: job.id }))}>
                 Cancel
               </button>
             )}
             {(job.state === 'interrupted' || job.state === 'failed' || job.state === 'cancelled') && (
-              <button type="button" onClick={() => void call('jobs.resume', { id: job.id }).catch(() => undefined)}>
+              <button type="button" onClick={() => action.run(() => call('jobs.resume', { id: job.id }))}>
                 Resume
               </button>
             )}

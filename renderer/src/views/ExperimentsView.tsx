@@ -6,6 +6,8 @@ import { Curve, type CurveSeries } from '../components/Curve.js';
 import { JobProgress } from '../components/JobProgress.js';
 import { NewRunForm } from '../components/NewRunForm.js';
 import { formatDuration } from '../lib/format.js';
+import { useAction } from '../lib/use-action.js';
+import { useJobStart } from '../lib/use-job-start.js';
 import { useJobMetrics, useJobs, useQuery, useSelection, useStudio } from '../state/studio-context.js';
 
 export function ExperimentsView() {
@@ -138,7 +140,8 @@ function RunDetail({ run }: { run: ExperimentSummary }) {
   const jobs = useJobs();
   const job = jobs.find((j) => j.id === run.trainJobId);
   const series = useMemo(() => mergeSeries(history.data, live), [history.data, live]);
-  const [jobId, setJobId] = useState<string | null>(null);
+  const predict = useJobStart();
+  const action = useAction();
   const hasPredictions = (detail.data?.predictions.length ?? 0) > 0;
 
   return (
@@ -146,17 +149,17 @@ function RunDetail({ run }: { run: ExperimentSummary }) {
       <div className="row">
         <strong className="grow">{run.name}</strong>
         {job !== undefined && (job.state === 'running' || job.state === 'queued') && (
-          <button type="button" data-testid="cancel-run" onClick={() => void call('jobs.cancel', { id: job.id }).catch(() => undefined)}>
+          <button type="button" data-testid="cancel-run" onClick={() => action.run(() => call('jobs.cancel', { id: job.id }))}>
             Cancel
           </button>
         )}
         {job !== undefined && (job.state === 'interrupted' || job.state === 'cancelled') && (
-          <button type="button" data-testid="resume-run" onClick={() => void call('jobs.resume', { id: job.id }).catch(() => undefined)}>
+          <button type="button" data-testid="resume-run" onClick={() => action.run(() => call('jobs.resume', { id: job.id }))}>
             Resume
           </button>
         )}
         {(run.status === 'failed' || run.status === 'cancelled') && (
-          <button type="button" onClick={() => void call('experiments.train', { id: run.id }).catch(() => undefined)}>
+          <button type="button" onClick={() => action.run(() => call('experiments.train', { id: run.id }))}>
             Train again
           </button>
         )}
@@ -164,14 +167,19 @@ function RunDetail({ run }: { run: ExperimentSummary }) {
           <button
             type="button"
             data-testid="predict-run"
-            onClick={() => void call('experiments.predict', { id: run.id }).then((r) => setJobId(r.jobId), () => undefined)}
+            onClick={() => void predict.start(() => call('experiments.predict', { id: run.id }))}
           >
             {hasPredictions ? 'Predict again' : 'Predict cluster maps'}
           </button>
         )}
       </div>
       {run.trainJobId !== null && job !== undefined && job.state !== 'succeeded' && <JobProgress jobId={run.trainJobId} label="Training" />}
-      {jobId !== null && <JobProgress jobId={jobId} label="Predicting cluster maps" />}
+      {(action.error ?? predict.error) !== null && (
+        <div className="error-text" role="alert" data-testid="run-action-error">
+          {action.error ?? predict.error}
+        </div>
+      )}
+      {predict.jobId !== null && <JobProgress jobId={predict.jobId} label="Predicting cluster maps" />}
       {history.error !== null && <div className="error-text">{history.error}</div>}
       {series.length === 0 ? (
         <div className="muted">No metric points yet; curves appear as training reports them.</div>
