@@ -1,16 +1,19 @@
 // npm run bench:train — CAUSE training step speed at the reference shapes: Step 1 (clusterbook),
 // Step 2 with the MLP head and with the TR head, for D = 384 on a 40×40 grid and D = 768 on 23×23,
 // batch 16, reference preset (k = 2048 concepts, projection 2048, bank 100 per concept).
-// Step 1 and Step 2 MLP run on both engines: onnxruntime (the product's default; 1 and 2 threads) and
-// tfjs (the oracle); Step 1's onnxruntime engine runs the assignment products there, its loop in tfjs. Prints ms per step (median of the measured steps after one warm-up step), the matmul GFLOP/s
-// implied by an analytic FLOP count, the bank rows the steps ran with, and the peak memory; when
+// Every step runs on both engines: onnxruntime (the product's default; 1 and 2 threads) and tfjs (the
+// oracle); Step 1's onnxruntime engine runs the assignment products there, its loop in tfjs. Prints ms
+// per step (median of the measured steps after one warm-up step), the matmul GFLOP/s implied by an
+// analytic FLOP count of what the engine computes (the TR graph on onnxruntime computes the head only
+// at the sampled rows, beyond the full-grid keys/values — fewer FLOPs for the same result, see
+// main/engine/cause/ort/tr-step2-graph.ts), the bank rows the steps ran with, and the peak memory; when
 // bench/pytorch/reference.json holds by-hand PyTorch figures (bench/pytorch/train_steps.py) it prints
 // the ratio to them. Ends with one `BENCH {json}` line.
 // Each case runs in its own child process: a wasm out-of-memory abort then fails only that case.
 // Options (env): BENCH_STEPS (measured steps, default 3), BENCH_BACKEND (tfjs backend: wasm|cpu|tensorflow|auto),
-// BENCH_ENGINES (Step 1 / Step 2 MLP engines, default "onnxruntime,tfjs"), BENCH_ORT_THREADS (default "1,2"),
+// BENCH_ENGINES (engines, default "onnxruntime,tfjs"), BENCH_ORT_THREADS (default "1,2"),
 // BENCH_ONLY (comma list of step1,step2-mlp,step2-tr), BENCH_SHAPES (comma list of shape names),
-// BENCH_QUICK=1 (skip the TR head on 40×40, the slowest point), BENCH_SKIP_TR=1.
+// BENCH_QUICK=1 (skip the tfjs TR head on 40×40, the slowest point), BENCH_SKIP_TR=1.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -19,6 +22,7 @@ import { presetConfig, type TrainConfig } from '../shared/contract/experiments.j
 import type { FeatureSource } from '../main/engine/cause/features.js';
 import { Prng } from '../main/engine/cause/prng.js';
 import { trainCause } from '../main/engine/cause/trainer.js';
+import { trStep2Flops } from '../main/engine/cause/ort/tr-step2-graph.js';
 import { initTfBackend, type TfBackendName } from '../main/engine/tf/backend.js';
 
 const steps = Number(process.env.BENCH_STEPS ?? 3);
@@ -58,7 +62,7 @@ const SHAPES: Shape[] = [
 ];
 
 /** Matmul + co-membership FLOPs of one training step (forward + backward), analytic. */
-function flopsPerStep(stage: 'step1' | 'step2-mlp' | 'step2-tr', c: TrainConfig, s: Shape, bank: number): number {
+function flopsPerStep(stage: 'step1' | 'step2-mlp' | 'step2-tr', c: TrainConfig, s: Shape, bank: number, engine: Engine): number {
   const B = c.batchSize;
   const n = Math.floor(s.h / 4) * Math.floor(s.w / 4);
   const N = s.h * s.w;
@@ -78,6 +82,10 @@ function flopsPerStep(stage: 'step1' | 'step2-mlp' | 'step2-tr', c: TrainConfig,
   if (stage === 'step2-mlp') {
     // teacher forward + student forward + backward (weights only for the first layers: ≈ 2× forward)
     return assign + masks + contrast + headTok(T) * 4;
+  }
+  if (engine === 'onnxruntime') {
+    const spec = { dim: D, headDim: r, projDim: p, concepts: k, ffnDim: c.ffnDim, gridTokens: N, tokensPerImage: n };
+    return trStep2Flops(spec, B, bank);
   }
   const attn = (2 * 4 * N * D * D + 2 * 2 * N * N * D) * 2; // two attention layers per image
   const ffn = 2 * 2 * N * D * c.ffnDim;
@@ -142,7 +150,7 @@ async function measure(stage: Stage, s: Shape, batch: number, engine: Engine, th
   const median = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)]!;
   const ms = median(measured);
   const bank = Math.round(banks.slice(1).reduce((a, b) => a + b, 0) / Math.max(1, banks.length - 1));
-  const flops = flopsPerStep(stage, c, s, bank);
+  const flops = flopsPerStep(stage, c, s, bank, engine);
   const used = stage === 'step1' ? model.step1Engine : model.step2Engine;
   const ran = used === 'tfjs' || !used ? backend : `${used}×${threads ?? 'all'}`;
   return {
@@ -223,7 +231,7 @@ const both = (stage: Stage) =>
 const plans: Plan[] = [
   ...both('step1'),
   ...both('step2-mlp'),
-  { stage: 'step2-tr', engine: 'tfjs' },
+  ...both('step2-tr'),
 ];
 const rows: Row[] = [];
 const errors: Record<string, string> = {};
@@ -232,7 +240,7 @@ for (const s of SHAPES) {
   for (const plan of plans) {
     const { stage } = plan;
     if (only.size && !only.has(stage)) continue;
-    if (stage === 'step2-tr' && (skipTr || (quick && s.h === 40))) continue;
+    if (stage === 'step2-tr' && (skipTr || (quick && s.h === 40 && plan.engine === 'tfjs'))) continue;
     const key = `${stage}@${s.name}`;
     try {
       const r = runCase(stage, s, 16, plan.engine, plan.threads);

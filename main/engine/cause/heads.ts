@@ -75,6 +75,20 @@ export interface BranchMasks {
   readonly m2: tf.Tensor2D;
 }
 
+/**
+ * Explicit multipliers for every dropout site of the TR head (the onnxruntime path draws its masks in
+ * JS; the oracle tests feed both engines the same ones): both attention maps [B, N, N], the attention
+ * outputs, FFN hidden [B·N, F] and output [B·N, D], and the two output branches (m1, m2).
+ */
+export interface TrMasks extends BranchMasks {
+  readonly a1: tf.Tensor3D;
+  readonly sa: tf.Tensor2D;
+  readonly a2: tf.Tensor3D;
+  readonly ca: tf.Tensor2D;
+  readonly h: tf.Tensor2D;
+  readonly ff: tf.Tensor2D;
+}
+
 /** out = f1(drop(t)) + f2(drop(t)), independent dropout masks per branch. */
 function outputLayers(p: ParamSet, t: tf.Tensor2D, constInput: boolean, seeds: SeedSource, rate: number, masks?: BranchMasks): tf.Tensor2D {
   // Explicit masks (the onnxruntime path's, drawn in JS) replace the seeded ones: the oracle tests feed both engines the same masks.
@@ -96,6 +110,7 @@ function attention(
   N: number,
   seeds: SeedSource,
   rate: number,
+  mask?: tf.Tensor3D,
 ): tf.Tensor2D {
   const D = qIn.shape[1];
   const Q = dense(qIn, W(p, `${name}.q`), Bv(p, `${name}.q`)) as tf.Tensor2D;
@@ -107,7 +122,8 @@ function attention(
     const Qb = Q.slice([b * N, 0], [N, D]);
     const Kb = K.slice([b * N, 0], [N, D]);
     const Vb = V.slice([b * N, 0], [N, D]);
-    const A = dropout(tf.softmax(tf.mul(matMul(Qb, tf.transpose(Kb)), scale)) as tf.Tensor2D, rate, seeds?.());
+    const S = tf.softmax(tf.mul(matMul(Qb, tf.transpose(Kb)), scale)) as tf.Tensor2D;
+    const A = mask ? (tf.mul(S, mask.slice([b, 0, 0], [1, N, N]).reshape([N, N])) as tf.Tensor2D) : dropout(S, rate, seeds?.());
     outs.push(matMul(A, Vb));
   }
   const O = outs.length === 1 ? outs[0]! : (tf.concat(outs, 0) as tf.Tensor2D);
@@ -116,7 +132,8 @@ function attention(
 
 /**
  * Head output r-d per token. MLP: x is any set of tokens [T, D]. TR: x is B full grids [B·N, D] and
- * `queries` their nearest codebook rows [B·N, D] (both constants).
+ * `queries` their nearest codebook rows [B·N, D] (both constants). Explicit `masks` (BranchMasks for
+ * the MLP head, TrMasks for TR) replace the seeded dropout.
  */
 export function headForward(
   spec: HeadSpec,
@@ -124,7 +141,7 @@ export function headForward(
   x: tf.Tensor2D,
   seeds: SeedSource,
   queries?: tf.Tensor2D,
-  masks?: BranchMasks,
+  masks?: BranchMasks | TrMasks,
 ): tf.Tensor2D {
   const rate = spec.dropout;
   if (spec.kind === 'mlp') return outputLayers(p, x, true, seeds, rate, masks);
@@ -136,16 +153,18 @@ export function headForward(
   const pos = p.get('head.pos') as unknown as tf.Tensor2D;
   const addPos = (t: tf.Tensor2D) => tf.add(t.reshape([B, N, D]), pos).reshape([B * N, D]) as tf.Tensor2D;
   const ln = (t: tf.Tensor, n: string) => layerNorm(t, p.get(`head.${n}.g`), p.get(`head.${n}.b`)) as tf.Tensor2D;
+  const tm = masks && 'a1' in masks ? masks : undefined;
+  const drop = <T extends tf.Tensor>(t: T, m: tf.Tensor | undefined): T => (tm ? (tf.mul(t, m!) as T) : dropout(t, rate, seeds?.()));
   const qp = addPos(queries);
-  const sa = attention(p, 'head.sa', qp, qp, queries, false, B, N, seeds, rate);
-  let t = ln(tf.add(queries, dropout(sa, rate, seeds?.())), 'ln1');
-  const ca = attention(p, 'head.ca', addPos(t), x, x, true, B, N, seeds, rate);
-  t = ln(tf.add(t, dropout(ca, rate, seeds?.())), 'ln2');
-  const hidden = dropout(tf.relu(dense(t, W(p, 'head.ffn1'), Bv(p, 'head.ffn1'))), rate, seeds?.());
+  const sa = attention(p, 'head.sa', qp, qp, queries, false, B, N, seeds, rate, tm?.a1);
+  let t = ln(tf.add(queries, drop(sa, tm?.sa)), 'ln1');
+  const ca = attention(p, 'head.ca', addPos(t), x, x, true, B, N, seeds, rate, tm?.a2);
+  t = ln(tf.add(t, drop(ca, tm?.ca)), 'ln2');
+  const hidden = drop(tf.relu(dense(t, W(p, 'head.ffn1'), Bv(p, 'head.ffn1'))) as tf.Tensor2D, tm?.h);
   const ff = dense(hidden, W(p, 'head.ffn2'), Bv(p, 'head.ffn2')) as tf.Tensor2D;
-  t = tf.add(t, dropout(ff, rate, seeds?.())) as tf.Tensor2D;
+  t = tf.add(t, drop(ff, tm?.ff)) as tf.Tensor2D;
   t = tf.add(x, ln(t, 'ln3')) as tf.Tensor2D;
-  return outputLayers(p, t, false, seeds, rate);
+  return outputLayers(p, t, false, seeds, rate, tm);
 }
 
 export function project(p: ParamSet, y: tf.Tensor2D): tf.Tensor2D {

@@ -14,6 +14,7 @@ import { Adam, type AdamState } from './optim.js';
 import { emaUpdate, ParamSet, type ParamInit } from './params.js';
 import { Prng, type PrngState } from './prng.js';
 import { applyHostUpdate, dropoutMultipliers, MlpStep2Graph, OrtMlpStep2 } from './ort/mlp-step2.js';
+import { drawTrMasks, TrStep2Graph } from './ort/tr-step2.js';
 import { OrtStep1 } from './ort/step1.js';
 import { kmeansCentroids, ownership, PROBE_INIT_ITERATIONS, reviveDeadCentroids } from './probe.js';
 
@@ -65,15 +66,16 @@ export interface TrainHooks {
   /** Tests: stop (as if killed) after this global step has been checkpointed. */
   stopAfterStep?: number;
   /**
-   * Step 2 engine: 'auto' (default) runs the MLP head's step as one onnxruntime graph and the TR head in
-   * tfjs; 'tfjs' forces tfjs (the oracle); 'onnxruntime' fails rather than fall back.
+   * Step 2 engine: 'auto' (default) runs the step (MLP or TR head) as one onnxruntime graph, falling
+   * back to tfjs with a log line when the session cannot open; 'tfjs' forces tfjs (the oracle);
+   * 'onnxruntime' fails rather than fall back.
    */
   step2Engine?: 'auto' | 'onnxruntime' | 'tfjs';
   /** Step 1: 'auto' (default) runs the assignment products on onnxruntime, the co-membership loop in tfjs. */
   step1Engine?: 'auto' | 'onnxruntime' | 'tfjs';
   /** onnxruntime intra-op threads for Step 2 (default: all cores). */
   ortThreads?: number;
-  /** TR head: images per gradient micro-batch (default 0 = sized from the grid to bound memory). */
+  /** TR head on tfjs: images per gradient micro-batch (default 0 = sized from the grid to bound memory; the onnxruntime graph needs none). */
   trMicroBatch?: number;
 }
 
@@ -158,8 +160,8 @@ interface Live {
   adam: Adam | null;
   rng: Prng;
   counters: Record<string, number>;
-  /** The onnxruntime Step 2 (MLP), opened at the first Step 2 step; its host arrays are flushed into student/teacher/adam. */
-  ort: OrtMlpStep2 | null;
+  /** The onnxruntime Step 2 (MLP or TR graph), opened at the first Step 2 step; its host arrays are flushed into student/teacher/adam. */
+  ort: OrtMlpStep2<MlpStep2Graph | TrStep2Graph> | null;
   step2Engine: string | undefined;
   ort1: OrtStep1 | null;
   step1Engine: string | undefined;
@@ -397,7 +399,7 @@ function step1Tfjs(source: FeatureSource, config: TrainConfig, live: Live, items
   });
 }
 
-/** Step 2: the MLP head runs as one onnxruntime graph (see ort/mlp-step2-graph.ts) unless told otherwise; the TR head in tfjs. */
+/** Step 2: one onnxruntime graph per step (ort/mlp-step2-graph.ts, ort/tr-step2-graph.ts) unless told otherwise. */
 async function step2(
   source: FeatureSource,
   config: TrainConfig,
@@ -408,26 +410,25 @@ async function step2(
   hooks: TrainHooks,
 ): Promise<Record<string, number>> {
   const want = hooks.step2Engine ?? 'auto';
-  if (spec.kind === 'tr' && want === 'onnxruntime') {
-    throw new Error('Step 2 on onnxruntime has a graph for the MLP head only; the TR head trains in tfjs (step2Engine auto or tfjs)');
-  }
-  if (spec.kind === 'mlp' && want !== 'tfjs' && !live.ort && live.step2Engine === undefined) {
+  if (want !== 'tfjs' && !live.ort && live.step2Engine === undefined) {
     try {
-      const graph = await MlpStep2Graph.open(
-        {
-          dim: source.dim,
-          headDim: spec.headDim,
-          projDim: spec.projDim,
-          concepts: config.concepts,
-          tokensPerImage: sampledCount(source.h, source.w),
-          temperature: config.temperature,
-          posThreshold: config.posThreshold,
-          negThreshold: config.negThreshold,
-          dropout: config.dropout > 0,
-        },
-        { ...(hooks.ortThreads ? { threads: hooks.ortThreads } : {}), ...(hooks.log ? { log: hooks.log } : {}) },
-      );
-      live.ort = new OrtMlpStep2(graph);
+      const common = {
+        dim: source.dim,
+        headDim: spec.headDim,
+        projDim: spec.projDim,
+        concepts: config.concepts,
+        tokensPerImage: sampledCount(source.h, source.w),
+        temperature: config.temperature,
+        posThreshold: config.posThreshold,
+        negThreshold: config.negThreshold,
+        dropout: config.dropout > 0,
+      };
+      const opts = { ...(hooks.ortThreads ? { threads: hooks.ortThreads } : {}), ...(hooks.log ? { log: hooks.log } : {}) };
+      const graph =
+        spec.kind === 'tr'
+          ? await TrStep2Graph.open({ ...common, dropout: config.dropout, ffnDim: spec.ffnDim, gridTokens: spec.gridTokens }, opts)
+          : await MlpStep2Graph.open(common, opts);
+      live.ort = new OrtMlpStep2<MlpStep2Graph | TrStep2Graph>(graph);
       live.step2Engine = `onnxruntime-${graph.provider}`;
     } catch (e) {
       if (want === 'onnxruntime') throw e;
@@ -465,37 +466,53 @@ function chunkSeeds(base: number, chunk: number): () => number {
   return () => r.nextUint32();
 }
 
-/** Step 2 MLP through the onnxruntime graph; clipping, Adam and EMA on host arrays. Same metrics as the tfjs path. */
+/** Step 2 (MLP or TR head) through its onnxruntime graph; clipping, Adam and EMA on host arrays. Same metrics as the tfjs path. */
 async function step2Ort(
   source: FeatureSource,
   config: TrainConfig,
   live: Live,
-  ort: OrtMlpStep2,
+  ort: OrtMlpStep2<MlpStep2Graph | TrStep2Graph>,
   items: number[],
   cbNorm: Float32Array,
 ): Promise<Record<string, number>> {
   const B = items.length;
   const D = source.dim;
   const rng = live.rng;
-  const { tokens, n } = sampleBatch(source, items, rng);
+  const { tokens, indices, n } = sampleBatch(source, items, rng);
   const T = B * n;
-  // Seeds drawn as the tfjs path draws them (one base per network, then one per branch); the masks are
+  // Seeds drawn as the tfjs path draws them (one base per network, then one per site); the masks are
   // drawn from them in JS so the graph stays deterministic and a resumed run repeats exactly.
   const teacherSeeds = chunkSeeds(rng.nextUint32(), 0);
   const studentSeeds = chunkSeeds(rng.nextUint32(), 0);
   const p = config.dropout;
-  const masks =
-    p > 0
-      ? {
-          t1: dropoutMultipliers(teacherSeeds(), T * D, p),
-          t2: dropoutMultipliers(teacherSeeds(), T * D, p),
-          s1: dropoutMultipliers(studentSeeds(), T * D, p),
-          s2: dropoutMultipliers(studentSeeds(), T * D, p),
-        }
-      : null;
   const bankSnap = live.bank.size > 0 ? live.bank.snapshot() : null;
   const host = ort.state(live.student, live.teacher, live.adam!);
-  const out = await ort.graph.run(cbNorm, { tokens, bank: bankSnap, masks, student: host.student, teacher: host.teacher });
+  const nets = { student: host.student, teacher: host.teacher };
+  const graph = ort.graph;
+  const out =
+    graph instanceof TrStep2Graph
+      ? await graph.run(cbNorm, live.clusterbook.dataSync() as Float32Array, {
+          // The TR head runs on the full grids; the graph computes only the sampled rows' outputs.
+          grids: readGrids(source, items),
+          rows: globalIndices(indices, source.h * source.w),
+          bank: bankSnap,
+          masks: p > 0 ? { teacher: drawTrMasks(graph.spec, T, p, teacherSeeds), student: drawTrMasks(graph.spec, T, p, studentSeeds) } : null,
+          ...nets,
+        })
+      : await graph.run(cbNorm, {
+          tokens,
+          bank: bankSnap,
+          masks:
+            p > 0
+              ? {
+                  t1: dropoutMultipliers(teacherSeeds(), T * D, p),
+                  t2: dropoutMultipliers(teacherSeeds(), T * D, p),
+                  s1: dropoutMultipliers(studentSeeds(), T * D, p),
+                  s2: dropoutMultipliers(studentSeeds(), T * D, p),
+                }
+              : null,
+          ...nets,
+        });
   const st = out.stats;
   const bankTerms = bankSnap ? st.bankTerms : 0;
   const terms = st.batchTerms + bankTerms;

@@ -1,5 +1,5 @@
-// Step 2 through the trainer on its two engines: the MLP head on onnxruntime (the default) against
-// tfjs, and the TR head's micro-batched gradient against the full-batch one.
+// Step 2 through the trainer on its two engines: the MLP and TR heads on onnxruntime (the default)
+// against tfjs, and the tfjs TR head's micro-batched gradient against the full-batch one.
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { initTfBackend } from '../../../main/engine/tf/backend.js';
@@ -58,18 +58,35 @@ describe('Step 2 engines in the trainer', () => {
     expect(teacherRelErr(ort.model, tfjs.model)).toBeLessThan(1e-4);
   });
 
-  it('the TR head stays on tfjs', async () => {
-    const { model } = await run('cause-tr', {}, { step2: { lr: 2e-3, epochs: 1 } });
-    expect(model.step2Engine).toBe('tfjs');
+  it('the TR head trains on onnxruntime by default, and agrees with tfjs (dropout off)', async () => {
+    const ort = await run('cause-tr', {});
+    const tfjs = await run('cause-tr', { step2Engine: 'tfjs' });
+    expect(ort.model.step2Engine).toMatch(/^onnxruntime-/);
+    expect(tfjs.model.step2Engine).toBe('tfjs');
+    expect(ort.series.length).toBe(6);
+    expect(ort.series.length).toBe(tfjs.series.length);
+    ort.series.forEach((v, i) => {
+      const w = tfjs.series[i]!;
+      // Same plan (same sampling, same concepts, same bank), same loss up to float rounding.
+      for (const k of ['step2.terms', 'step2.posPairs', 'step2.negPairs', 'step2.bankFill', 'step2.skippedImages']) expect(v[k], k).toBe(w[k]);
+      expect(Math.abs(v['step2.loss']! - w['step2.loss']!) / Math.abs(w['step2.loss']!)).toBeLessThan(1e-4);
+      expect(Math.abs(v['step2.gradNorm']! - w['step2.gradNorm']!) / w['step2.gradNorm']!).toBeLessThan(1e-3);
+    });
+    expect(teacherRelErr(ort.model, tfjs.model)).toBeLessThan(1e-4);
   });
 
-  it('forcing onnxruntime for the TR head is refused rather than ignored', async () => {
-    await expect(run('cause-tr', { step2Engine: 'onnxruntime' }, { step2: { lr: 2e-3, epochs: 1 } })).rejects.toThrow(/onnxruntime/);
+  it('the TR head on onnxruntime with dropout repeats itself exactly (masks drawn from the run seed)', async () => {
+    const a = await run('cause-tr', {}, { dropout: 0.1 });
+    const b = await run('cause-tr', {}, { dropout: 0.1 });
+    const off = await run('cause-tr', {});
+    expect(a.series.map((v) => v['step2.loss'])).toEqual(b.series.map((v) => v['step2.loss']));
+    expect(teacherRelErr(a.model, b.model)).toBe(0);
+    expect(a.series[0]!['step2.loss']).not.toBe(off.series[0]!['step2.loss']); // the masks do reach the graph
   });
 
-  it('TR micro-batches of one image give the full-batch gradient (dropout off)', async () => {
-    const full = await run('cause-tr', { trMicroBatch: 4 });
-    const micro = await run('cause-tr', { trMicroBatch: 1 });
+  it('TR micro-batches of one image give the full-batch gradient (tfjs, dropout off)', async () => {
+    const full = await run('cause-tr', { step2Engine: 'tfjs', trMicroBatch: 4 });
+    const micro = await run('cause-tr', { step2Engine: 'tfjs', trMicroBatch: 1 });
     expect(full.series.length).toBe(6);
     full.series.forEach((v, i) => {
       const w = micro.series[i]!;

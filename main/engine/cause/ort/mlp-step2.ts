@@ -54,9 +54,21 @@ export interface MlpStep2Outputs {
 /** Inverted-dropout multipliers from one seed: keep (value 1/(1−p)) where u ≥ p, as ops.ts' dropout. */
 export function dropoutMultipliers(seed: number, count: number, p: number): Float32Array {
   const out = new Float32Array(count);
-  const rng = new Prng(seed >>> 0);
   const keep = 1 / (1 - p);
-  for (let i = 0; i < count; i++) out[i] = rng.next() >= p ? keep : 0;
+  // Prng's sfc32 step inlined on local state (the TR step draws millions of these per step; a method
+  // call per draw cost ~25 ns): the same sequence as Prng(seed).nextUint32(), compared as u ≥ p·2³²,
+  // which is exactly next() ≥ p.
+  let [a, b, c, d] = new Prng(seed >>> 0).state();
+  const threshold = p * 4294967296;
+  for (let i = 0; i < count; i++) {
+    const t = (((a + b) >>> 0) + d) >>> 0;
+    d = (d + 1) >>> 0;
+    a = b ^ (b >>> 9);
+    b = (c + (c << 3)) >>> 0;
+    c = ((c << 21) | (c >>> 11)) >>> 0;
+    c = (c + t) >>> 0;
+    out[i] = t >= threshold ? keep : 0;
+  }
   return out;
 }
 
@@ -169,15 +181,15 @@ export function applyHostUpdate(s: HostStep2State, grads: ReadonlyMap<string, Fl
 }
 
 /**
- * The graph plus the host copy of the trainer's Step 2 state. The trainer's tf variables stay the
+ * The graph (MLP or TR, see tr-step2.ts) plus the host copy of the trainer's Step 2 state. The trainer's tf variables stay the
  * state of record for checkpoints and Step 3: `attach` copies them in before the first step, `flush`
  * writes the host arrays back (before a snapshot and at the end of the stage) — once, not every step.
  */
-export class OrtMlpStep2 {
+export class OrtMlpStep2<G extends { release(): Promise<void> } = MlpStep2Graph> {
   private host: HostStep2State | null = null;
   private dirty = false;
 
-  constructor(readonly graph: MlpStep2Graph) {}
+  constructor(readonly graph: G) {}
 
   state(student: ParamSet, teacher: ParamSet, adam: Adam): HostStep2State {
     this.host ??= hostState(student.export(), teacher.export(), adam.export());
