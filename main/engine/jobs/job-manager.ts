@@ -17,6 +17,33 @@ import type { HostToWorker, WorkerInit, WorkerToHost } from './worker-messages.j
 const FINAL: readonly JobState[] = ['succeeded', 'failed', 'cancelled'];
 const PROGRESS_FLUSH_MS = 500;
 const CANCEL_GRACE_MS = 5000;
+/** How long close() waits for running jobs to reach a cancellation check (a training step, a batch). */
+const CLOSE_GRACE_MS = 15_000;
+
+/**
+ * Resolves once a closing job's code has returned (its `done`/`error` message), its thread exited, or
+ * `ms` passed. Host calls made meanwhile are refused, so code awaiting one unwinds instead of waiting.
+ */
+function jobCodeReturned(worker: Worker, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const finish = () => {
+      clearTimeout(timer);
+      worker.off('message', onMessage);
+      worker.off('exit', finish);
+      resolve();
+    };
+    const onMessage = (m: WorkerToHost) => {
+      if (m.t === 'done' || m.t === 'error') finish();
+      else if (m.t === 'hostCall') {
+        const reply: HostToWorker = { t: 'hostReply', callId: m.callId, ok: false, error: { code: 'cancelled', message: 'engine shutting down' } };
+        worker.postMessage(reply);
+      }
+    };
+    const timer = setTimeout(finish, ms);
+    worker.on('message', onMessage);
+    worker.on('exit', finish);
+  });
+}
 
 interface Running {
   readonly id: string;
@@ -158,16 +185,25 @@ export class JobManager {
     });
   }
 
-  /** Stops every worker; their jobs stay `interrupted` and resume at the next start. */
+  /**
+   * Stops every worker; their jobs stay `interrupted` and resume at the next start. Job code is first
+   * asked to stop at its next cancellation check: terminating a thread while a native call is in
+   * flight (an onnxruntime session.run inside a training step) aborts the whole process with
+   * "terminate called after throwing an instance of 'Napi::Error'". Only code that ignores the request
+   * for CLOSE_GRACE_MS is terminated where it stands.
+   */
   async close(): Promise<void> {
     this.closed = true;
     const all = [...this.running.values()];
+    const stopped = all.map((r) => jobCodeReturned(r.worker, CLOSE_GRACE_MS));
     for (const r of all) {
       r.settled = true;
       this.running.delete(r.id);
       q.finishJob(this.db, r.id, 'interrupted');
       q.addJobEvent(this.db, r.id, 'interrupted', 'engine shut down while the job was running');
+      r.worker.postMessage({ t: 'cancel' } satisfies HostToWorker);
     }
+    await Promise.all(stopped);
     await Promise.all(all.map((r) => r.worker.terminate()));
     for (const r of all) this.settle(r.id, 'interrupted');
   }

@@ -1,4 +1,6 @@
 // The durable-job mechanism with real worker threads and a real SQLite workspace.
+import fs from 'node:fs';
+import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { StudioEvent } from '../../../shared/contract/index.js';
 import { createEngine, type Engine } from '../../../main/engine/engine.js';
@@ -60,6 +62,22 @@ describe('jobs', () => {
     engine.jobs.cancel(job.id);
     const final = await engine.jobs.wait(job.id);
     expect(final.state).toBe('cancelled');
+  });
+
+  it('on close, lets running job code return at its next step (no thread killed mid-call), then resumes it', async () => {
+    // blockMs stands in for a native call (an onnxruntime session.run): terminating a thread inside one
+    // aborts the whole process, so close() must let the step finish and the code unwind.
+    const job = engine.jobs.submit('test.count', { steps: 40, stepMs: 5, blockMs: 150, markReturn: true });
+    await waitFor(() => engine.jobs.summary(job.id).step >= 2);
+    const jobDir = engine.jobs.jobDir(job.id);
+    await engine.close();
+    expect(fs.existsSync(path.join(jobDir, 'returned'))).toBe(true);
+    engine = await createEngine({ workspace: tmp.dir, jobKinds: [countJob], resumeInterrupted: true });
+    const final = await engine.call('jobs.wait', { id: job.id });
+    expect(final.state).toBe('succeeded');
+    const result = (await engine.call('jobs.get', { id: job.id })).result as { attempts: number[][] };
+    expect(result.attempts.length).toBe(2);
+    expect(result.attempts.flat()).toEqual(Array.from({ length: 40 }, (_, i) => i));
   });
 
   it('marks a job failed with the reason when its code throws', async () => {
