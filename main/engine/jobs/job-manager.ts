@@ -17,6 +17,10 @@ import type { HostToWorker, WorkerInit, WorkerToHost } from './worker-messages.j
 const FINAL: readonly JobState[] = ['succeeded', 'failed', 'cancelled'];
 const PROGRESS_FLUSH_MS = 500;
 const CANCEL_GRACE_MS = 5000;
+/** The longest a cancelled job that has gone silent (one long native call) is waited for. */
+const CANCEL_HARD_MS = 120_000;
+/** Messages arriving this soon after a cancel request may have been posted before it. */
+const IN_FLIGHT_MS = 1000;
 /** How long close() waits for running jobs to reach a cancellation check (a training step, a batch). */
 const CLOSE_GRACE_MS = 15_000;
 
@@ -55,6 +59,8 @@ interface Running {
   cancelRequested: boolean;
   settled: boolean;
   lastFlush: number;
+  /** When the worker last posted anything (a thread inside one long native call posts nothing). */
+  lastMessageAt: number;
   progress: { fraction: number; step: number; totalSteps: number; message: string; stage: string | null; etaSeconds: number | null };
 }
 
@@ -135,10 +141,16 @@ export class JobManager {
     if (r) {
       r.cancelRequested = true;
       r.worker.postMessage({ t: 'cancel' } satisfies HostToWorker);
-      // Job code that never checks for cancellation is stopped after a grace period.
-      setTimeout(() => {
-        if (!r.settled) void r.worker.terminate();
-      }, CANCEL_GRACE_MS).unref();
+      // Job code that keeps running without checking for cancellation is stopped after a grace period.
+      // A silent worker is inside one long call (an onnxruntime session.run on a big batch): terminating
+      // it there would abort the whole process, so it gets until CANCEL_HARD_MS to reach its next check.
+      const requestedAt = Date.now();
+      const check = () => {
+        if (r.settled) return;
+        if (r.lastMessageAt > requestedAt + IN_FLIGHT_MS || Date.now() - requestedAt >= CANCEL_HARD_MS) void r.worker.terminate();
+        else setTimeout(check, CANCEL_GRACE_MS).unref();
+      };
+      setTimeout(check, CANCEL_GRACE_MS).unref();
       q.addJobEvent(this.db, id, 'cancel', 'cancellation requested');
       return this.summary(id);
     }
@@ -254,6 +266,7 @@ export class JobManager {
       cancelRequested: false,
       settled: false,
       lastFlush: 0,
+      lastMessageAt: Date.now(),
       progress: {
         fraction: row.fraction,
         step: row.step,
@@ -269,6 +282,7 @@ export class JobManager {
     const host: HostContext = { db: this.db, workspace: this.workspace };
     const params = init.params;
     worker.on('message', (m: WorkerToHost) => {
+      r.lastMessageAt = Date.now();
       if (r.settled) return;
       switch (m.t) {
         case 'progress':

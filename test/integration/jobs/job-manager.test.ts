@@ -80,6 +80,16 @@ describe('jobs', () => {
     expect(result.attempts.flat()).toEqual(Array.from({ length: 40 }, (_, i) => i));
   });
 
+  it('waits out a cancelled job inside one long call (no thread killed mid-call) instead of terminating it', async () => {
+    // One step blocks longer than the grace period, as an onnxruntime session.run on a big batch can.
+    const job = engine.jobs.submit('test.count', { steps: 3, stepMs: 300, blockMs: 7000, markReturn: true });
+    await waitFor(() => engine.jobs.summary(job.id).state === 'running');
+    engine.jobs.cancel(job.id);
+    const final = await engine.jobs.wait(job.id);
+    expect(final.state).toBe('cancelled');
+    expect(fs.existsSync(path.join(engine.jobs.jobDir(job.id), 'returned'))).toBe(true);
+  });
+
   it('marks a job failed with the reason when its code throws', async () => {
     const job = engine.jobs.submit('test.count', { steps: 10, stepMs: 1, failAt: 3 });
     const final = await engine.jobs.wait(job.id);
