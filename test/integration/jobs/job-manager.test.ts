@@ -82,8 +82,9 @@ describe('jobs', () => {
 
   it('waits out a cancelled job inside one long call (no thread killed mid-call) instead of terminating it', async () => {
     // One step blocks longer than the grace period, as an onnxruntime session.run on a big batch can.
-    const job = engine.jobs.submit('test.count', { steps: 3, stepMs: 300, blockMs: 7000, markReturn: true });
-    await waitFor(() => engine.jobs.summary(job.id).state === 'running');
+    const job = engine.jobs.submit('test.count', { steps: 3, stepMs: 0, blockMs: 6000, markReturn: true });
+    // After step 1 reports, the thread is inside step 2's block when the cancel arrives.
+    await waitFor(() => engine.jobs.summary(job.id).step >= 1);
     engine.jobs.cancel(job.id);
     const final = await engine.jobs.wait(job.id);
     expect(final.state).toBe('cancelled');
