@@ -6,99 +6,34 @@
 // each frame's resolution (centre-crop region), scored with the evaluation's reference geometry,
 // Cityscapes-27, Hungarian — the demo's protocol. Training never sees a label; labels are read here only
 // to score. Ends with `RESULT {json}`.
-import path from 'node:path';
 import { presetConfig, type TrainConfig } from '../shared/contract/experiments.js';
-import { hungarianMapping, scoreHistogram } from '../shared/metrics/index.js';
-import { openDatabase } from '../main/engine/db/connection.js';
-import { listFrames, getProtocol, readLabelMap } from '../main/engine/datasets/frame-source.js';
-import { HistogramBuilder } from '../main/engine/eval/histogram.js';
-import { openFeatureSet, type FeatureSet } from '../main/engine/features/feature-reader.js';
+import { openFeatureSet } from '../main/engine/features/feature-reader.js';
 import type { FeatureSource } from '../main/engine/cause/features.js';
-import { centreCropRegion, Predictor } from '../main/engine/cause/predict.js';
-import type { TrainedModel } from '../main/engine/cause/model-io.js';
 import { trainCause, TrainingStopped, trainSchedule, type TrainerState } from '../main/engine/cause/trainer.js';
 import { initTfBackend } from '../main/engine/tf/backend.js';
+import { openDemoWorkspace, scoreModel, setGrids, STEP3_VARIANTS } from './lib/demo-eval.js';
 
 const argv = process.argv.slice(2);
 const opt = (name: string, dflt: string) => {
   const i = argv.indexOf(`--${name}`);
   return i >= 0 && argv[i + 1] ? argv[i + 1]! : dflt;
 };
-const ws = opt('workspace', process.env.CAUSE_STUDIO_HOME ?? '');
-if (!ws) throw new Error('give --workspace (a workspace where `cause-studio demo` ran)');
+const wsPath = opt('workspace', process.env.CAUSE_STUDIO_HOME ?? '');
+if (!wsPath) throw new Error('give --workspace (a workspace where `cause-studio demo` ran)');
 const seeds = opt('seeds', '1').split(',').map(Number);
 const K = Number(opt('clusters', '27'));
 
-type Step3 = TrainConfig['step3'];
 const fast = presetConfig('fast', 'cause-mlp', K).step3;
-const VARIANTS: Record<string, Partial<Step3>> = {
-  release: { init: 'uniform', reviveDead: false, graph: 'image' },
-  'kmeans++': { init: 'kmeans++' },
-  kmeans: { init: 'kmeans' },
-  revive: { reviveDead: true },
-  'kmeans++ revive': { init: 'kmeans++', reviveDead: true },
-  batch: { graph: 'batch' },
-  'kmeans++ batch': { init: 'kmeans++', graph: 'batch' },
-  'kmeans batch': { init: 'kmeans', graph: 'batch' },
-  'kmeans++ revive batch': { init: 'kmeans++', reviveDead: true, graph: 'batch' },
-  'kmeans no-train': { init: 'kmeans', epochs: 1, lr: 1e-9 },
-};
+const VARIANTS = STEP3_VARIANTS;
 // --step2-engine auto|onnxruntime|tfjs: which engine trains Step 2 (the teacher every variant shares).
 const step2Engine = opt('step2-engine', 'auto') as 'auto' | 'onnxruntime' | 'tfjs';
 const chosen = opt('variants', Object.keys(VARIANTS).join(',')).split(',');
 
 await initTfBackend('wasm');
-const db = openDatabase(path.join(ws, 'studio.db'), { readonly: true });
-const fsRow = db
-  .prepare("SELECT id, dataset_id FROM feature_sets WHERE backbone = 'builtin' ORDER BY created_at LIMIT 1")
-  .get() as { id: string; dataset_id: string } | undefined;
-if (!fsRow) throw new Error(`${ws}: no builtin feature set; run \`cause-studio demo\` there first`);
-const set = openFeatureSet(ws, fsRow.id);
+const ws = await openDemoWorkspace(wsPath);
+const { set } = ws;
 const source: FeatureSource = { count: set.items.length, h: set.grid.h, w: set.grid.w, dim: set.dim, read: (i) => set.read(i) };
-const protocol = getProtocol(db, 'cityscapes-27');
-const frames = listFrames(db, fsRow.dataset_id);
-const itemOf = new Map<string, number>();
-set.items.forEach((it, i) => {
-  if (it.crop === 0 && !itemOf.has(it.frameId)) itemOf.set(it.frameId, i);
-});
-const labelled = frames.filter((f) => f.labelPath && itemOf.has(f.id));
-const labels = await Promise.all(labelled.map((f) => readLabelMap(f.labelPath!)));
-console.log(`feature set ${fsRow.id.slice(0, 8)}: ${source.count} items, grid ${source.h}×${source.w}×${source.dim}; ${labelled.length} labelled frames`);
-
-function score(
-  model: TrainedModel,
-  detail = false,
-  fset: FeatureSet = set,
-  transform?: (grid: Float32Array) => Float32Array,
-): { miou: number; pixelAccuracy: number; clustersPredicted: number } {
-  const items = new Map<string, number>();
-  fset.items.forEach((it, i) => {
-    if (it.crop === 0 && !items.has(it.frameId)) items.set(it.frameId, i);
-  });
-  const predictor = new Predictor(model, true);
-  const builder = new HistogramBuilder(predictor.clusters, protocol, 'reference');
-  const seen = new Set<number>();
-  try {
-    labelled.forEach((f, i) => {
-      const region = centreCropRegion(f.width, f.height, fset.preprocessing.width, fset.preprocessing.height);
-      const grid = fset.read(items.get(f.id)!);
-      const p = predictor.predict(transform ? transform(grid) : grid, fset.grid.h, fset.grid.w, fset.dim, f.width, f.height, region);
-      for (let j = 0; j < p.clusters.length; j += 7) seen.add(p.clusters[j]!);
-      builder.addFrame({ frameId: f.id, labelPath: f.labelPath! }, { data: p.clusters, width: p.width, height: p.height }, labels[i]!);
-    });
-  } finally {
-    predictor.dispose();
-  }
-  const C = protocol.classNames.length;
-  const s = scoreHistogram(builder.histogram, predictor.clusters, C, hungarianMapping(builder.histogram, predictor.clusters, C));
-  if (detail) {
-    const total = s.gt.reduce((a, b) => a + b, 0);
-    protocol.classNames.forEach((name, t) => {
-      if (s.gt[t]! > 0 || s.fp[t]! > 0) console.log(`  ${name.padEnd(16)} gt ${((s.gt[t]! / total) * 100).toFixed(1).padStart(5)} %  IoU ${(s.iou[t]! * 100).toFixed(1)}`);
-    });
-  }
-  return { miou: s.miou, pixelAccuracy: s.pixelAccuracy, clustersPredicted: seen.size };
-}
+console.log(`feature set ${set.id.slice(0, 8)}: ${source.count} items, grid ${source.h}×${source.w}×${source.dim}; ${ws.labelled.length} labelled frames`);
 
 // --score <model file>: only score an existing model (e.g. the demo's) with this script's protocol.
 const only = opt('score', '');
@@ -109,7 +44,7 @@ if (only) {
   // context average 73) from that set's view width back to the training crop's, to test whether the
   // position channel explains a drop.
   const other = opt('predict-features', '');
-  const fset = other ? openFeatureSet(ws, other) : set;
+  const fset = other ? openFeatureSet(wsPath, other) : set;
   const sx = fset.grid.w / set.grid.w;
   const transform = argv.includes('--rescale-x')
     ? (g: Float32Array) => {
@@ -118,12 +53,12 @@ if (only) {
         return out;
       }
     : undefined;
-  const s = score(loadModel(only), true, fset, transform);
+  const s = scoreModel(ws, loadModel(only), setGrids(ws, fset, transform), true);
   console.log(`${only} on ${fset.id.slice(0, 8)} (${fset.grid.h}×${fset.grid.w})${transform ? ' x rescaled' : ''}: mIoU ${(s.miou * 100).toFixed(1)}  acc ${(s.pixelAccuracy * 100).toFixed(1)}  clusters predicted ${s.clustersPredicted}`);
   process.exit(0);
 }
 
-const results: Record<string, { seed: number; miou: number; pixelAccuracy: number; clustersPredicted: number; lastUsed: number; revived: number }[]> = {};
+const results: Record<string, { seed: number; miou: number; miouPresent: number; pixelAccuracy: number; clustersPredicted: number; lastUsed: number; revived: number }[]> = {};
 for (const seed of seeds) {
   const base = presetConfig('fast', 'cause-mlp', K, seed, 'wasm');
   const sched = trainSchedule(base, source.count);
@@ -148,8 +83,8 @@ for (const seed of seeds) {
         revived += m['step3.revived'] ?? 0;
       },
     });
-    const s = score(model);
-    (results[name] ??= []).push({ seed, ...s, lastUsed, revived });
+    const s = scoreModel(ws, model);
+    (results[name] ??= []).push({ seed, miou: s.miou, miouPresent: s.miouPresent, pixelAccuracy: s.pixelAccuracy, clustersPredicted: s.clustersPredicted, lastUsed, revived });
     console.log(
       `  ${name.padEnd(24)} mIoU ${(s.miou * 100).toFixed(1)}  acc ${(s.pixelAccuracy * 100).toFixed(1)}  clusters predicted ${s.clustersPredicted}/${K}  ` +
         `(last step used ${lastUsed}, revived ${revived}; ${((Date.now() - t1) / 1000).toFixed(0)} s)`,
@@ -162,5 +97,4 @@ for (const [name, rs] of Object.entries(results)) {
 }
 console.log(`command: npx tsx scripts/probe-quality.ts ${argv.join(' ')}`);
 console.log('RESULT ' + JSON.stringify(results));
-set.close();
-db.close();
+ws.close();

@@ -1,0 +1,169 @@
+// Shared by the diagnostic scripts (probe-quality.ts, feature-quality.ts): open a demo workspace
+// read-only, pick its builtin feature set, load the labelled frames, and score a trained model the way
+// the demo does — the product's Predictor at each frame's resolution with the grid placed on the
+// centre-crop region the backbone saw, the 'reference' evaluation geometry, Cityscapes-27, Hungarian.
+// Labels are read here only to score (and, in feature-quality.ts, to build diagnostic features); no
+// training function receives them.
+import path from 'node:path';
+import type Database from 'better-sqlite3';
+import { hungarianMapping, scoreHistogram } from '../../shared/metrics/index.js';
+import type { LabelProtocol } from '../../shared/protocols/index.js';
+import { openDatabase } from '../../main/engine/db/connection.js';
+import { listFrames, getProtocol, readLabelMap, type FrameRecord } from '../../main/engine/datasets/frame-source.js';
+import { HistogramBuilder, type RawLabelMap } from '../../main/engine/eval/histogram.js';
+import { openFeatureSet, type FeatureSet } from '../../main/engine/features/feature-reader.js';
+import { centreCropRegion, Predictor } from '../../main/engine/cause/predict.js';
+import type { TrainedModel } from '../../main/engine/cause/model-io.js';
+import type { TrainConfig } from '../../shared/contract/experiments.js';
+
+export interface DemoWorkspace {
+  readonly db: Database.Database;
+  /** The builtin feature set (by default the first created: the demo's 320×320 reference crop). */
+  readonly set: FeatureSet;
+  readonly protocol: LabelProtocol;
+  /** Frames with a label map and a crop-0 item in `set`, in dataset order. */
+  readonly labelled: readonly FrameRecord[];
+  /** Raw label maps of `labelled` (protocol.lut maps them to classes). */
+  readonly labels: readonly RawLabelMap[];
+  /** frame id → index of its crop-0 item in `set`. */
+  readonly itemOf: ReadonlyMap<string, number>;
+  close(): void;
+}
+
+export async function openDemoWorkspace(ws: string, featureSetId?: string): Promise<DemoWorkspace> {
+  // Read-only: another run may be training in this workspace.
+  const db = openDatabase(path.join(ws, 'studio.db'), { readonly: true });
+  const fsRow = (
+    featureSetId
+      ? db.prepare('SELECT id, dataset_id FROM feature_sets WHERE id = ?').get(featureSetId)
+      : db.prepare("SELECT id, dataset_id FROM feature_sets WHERE backbone = 'builtin' ORDER BY created_at LIMIT 1").get()
+  ) as { id: string; dataset_id: string } | undefined;
+  if (!fsRow) throw new Error(`${ws}: no ${featureSetId ?? 'builtin'} feature set; run \`cause-studio demo\` there first`);
+  const set = openFeatureSet(ws, fsRow.id);
+  const protocol = getProtocol(db, 'cityscapes-27');
+  const itemOf = new Map<string, number>();
+  set.items.forEach((it, i) => {
+    if (it.crop === 0 && !itemOf.has(it.frameId)) itemOf.set(it.frameId, i);
+  });
+  const labelled = listFrames(db, fsRow.dataset_id).filter((f) => f.labelPath && itemOf.has(f.id));
+  const labels = await Promise.all(labelled.map((f) => readLabelMap(f.labelPath!)));
+  return {
+    db,
+    set,
+    protocol,
+    labelled,
+    labels,
+    itemOf,
+    close: () => {
+      set.close();
+      db.close();
+    },
+  };
+}
+
+export interface QualityScore {
+  /** The protocol's mIoU: mean over classes with a defined IoU (absent and never predicted → left out). */
+  readonly miou: number;
+  /** mIoU over the classes present in the ground truth only. */
+  readonly miouPresent: number;
+  readonly pixelAccuracy: number;
+  /** Distinct clusters in the predictions (every 7th pixel sampled). */
+  readonly clustersPredicted: number;
+  /** Classes the protocol's mIoU averaged over / classes present in the ground truth. */
+  readonly classesScored: number;
+  readonly classesPresent: number;
+  /** Per-class IoU (NaN when undefined), ground-truth pixels and false positives. */
+  readonly iou: Float64Array;
+  readonly gt: Float64Array;
+  readonly fp: Float64Array;
+}
+
+export interface GridSource {
+  readonly h: number;
+  readonly w: number;
+  readonly dim: number;
+  /** The backbone's input size (the centre crop of each frame the grid covers). */
+  readonly inputWidth: number;
+  readonly inputHeight: number;
+  /** Feature grid of labelled frame j (ws.labelled[j]). */
+  grid(j: number): Float32Array;
+}
+
+/** The feature set's crop-0 grids as a GridSource, optionally transformed. */
+export function setGrids(ws: DemoWorkspace, fset: FeatureSet = ws.set, transform?: (g: Float32Array) => Float32Array): GridSource {
+  const items = new Map<string, number>();
+  fset.items.forEach((it, i) => {
+    if (it.crop === 0 && !items.has(it.frameId)) items.set(it.frameId, i);
+  });
+  return {
+    h: fset.grid.h,
+    w: fset.grid.w,
+    dim: fset.dim,
+    inputWidth: fset.preprocessing.width,
+    inputHeight: fset.preprocessing.height,
+    grid: (j) => {
+      const g = fset.read(items.get(ws.labelled[j]!.id)!);
+      return transform ? transform(g) : g;
+    },
+  };
+}
+
+export function scoreModel(ws: DemoWorkspace, model: TrainedModel, grids: GridSource = setGrids(ws), detail = false): QualityScore {
+  const { protocol } = ws;
+  const predictor = new Predictor(model, true);
+  const builder = new HistogramBuilder(predictor.clusters, protocol, 'reference');
+  const seen = new Set<number>();
+  try {
+    ws.labelled.forEach((f, j) => {
+      const region = centreCropRegion(f.width, f.height, grids.inputWidth, grids.inputHeight);
+      const p = predictor.predict(grids.grid(j), grids.h, grids.w, grids.dim, f.width, f.height, region);
+      for (let i = 0; i < p.clusters.length; i += 7) seen.add(p.clusters[i]!);
+      builder.addFrame({ frameId: f.id, labelPath: f.labelPath! }, { data: p.clusters, width: p.width, height: p.height }, ws.labels[j]!);
+    });
+  } finally {
+    predictor.dispose();
+  }
+  const C = protocol.classNames.length;
+  const s = scoreHistogram(builder.histogram, predictor.clusters, C, hungarianMapping(builder.histogram, predictor.clusters, C));
+  let sum = 0;
+  let present = 0;
+  let scored = 0;
+  for (let t = 0; t < C; t++) {
+    if (!Number.isNaN(s.iou[t]!)) scored++;
+    if (s.gt[t]! > 0) {
+      sum += s.iou[t]!;
+      present++;
+    }
+  }
+  if (detail) {
+    const total = s.gt.reduce((a, b) => a + b, 0);
+    protocol.classNames.forEach((name, t) => {
+      if (s.gt[t]! > 0 || s.fp[t]! > 0) console.log(`  ${name.padEnd(16)} gt ${((s.gt[t]! / total) * 100).toFixed(1).padStart(5)} %  IoU ${(s.iou[t]! * 100).toFixed(1)}`);
+    });
+  }
+  return {
+    miou: s.miou,
+    miouPresent: present ? sum / present : 0,
+    pixelAccuracy: s.pixelAccuracy,
+    clustersPredicted: seen.size,
+    classesScored: scored,
+    classesPresent: present,
+    iou: s.iou,
+    gt: s.gt,
+    fp: s.fp,
+  };
+}
+
+/** Step 3 (cluster probe) variants of the config, shared by the diagnostics (release = the fast preset's probe). */
+export const STEP3_VARIANTS: Record<string, Partial<TrainConfig['step3']>> = {
+  release: { init: 'uniform', reviveDead: false, graph: 'image' },
+  'kmeans++': { init: 'kmeans++' },
+  kmeans: { init: 'kmeans' },
+  revive: { reviveDead: true },
+  'kmeans++ revive': { init: 'kmeans++', reviveDead: true },
+  batch: { graph: 'batch' },
+  'kmeans++ batch': { init: 'kmeans++', graph: 'batch' },
+  'kmeans batch': { init: 'kmeans', graph: 'batch' },
+  'kmeans++ revive batch': { init: 'kmeans++', reviveDead: true, graph: 'batch' },
+  'kmeans no-train': { init: 'kmeans', epochs: 1, lr: 1e-9 },
+};
