@@ -50,3 +50,32 @@ export function tinyConfig(method: 'cause-mlp' | 'cause-tr', overrides: Partial<
     ...overrides,
   };
 }
+
+/** Rows of `a` (width `dim`) scaled to unit length. */
+export function normRows(a: Float32Array, dim: number): Float32Array {
+  const out = new Float32Array(a.length);
+  for (let i = 0; i < a.length / dim; i++) {
+    let s = 0;
+    for (let d = 0; d < dim; d++) s += a[i * dim + d]! ** 2;
+    const inv = 1 / Math.sqrt(s);
+    for (let d = 0; d < dim; d++) out[i * dim + d] = a[i * dim + d]! * inv;
+  }
+  return out;
+}
+
+/** A parameter map as the host arrays the onnxruntime Step 2 runners take. */
+export function toHost(m: Map<string, { values: Float32Array }>): Map<string, Float32Array> {
+  return new Map([...m].map(([key, v]) => [key, v.values]));
+}
+
+/** max |a − b| relative to max |b| (lengths must agree). */
+export function relErr(a: Float32Array, b: Float32Array): number {
+  if (a.length !== b.length) throw new Error(`relErr: lengths ${a.length} and ${b.length} differ`);
+  let diff = 0;
+  let scale = 0;
+  for (let i = 0; i < a.length; i++) {
+    diff = Math.max(diff, Math.abs(a[i]! - b[i]!));
+    scale = Math.max(scale, Math.abs(b[i]!));
+  }
+  return diff / Math.max(scale, 1e-12);
+}

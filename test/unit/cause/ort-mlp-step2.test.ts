@@ -13,6 +13,7 @@ import { emaUpdate, ParamSet } from '../../../main/engine/cause/params.js';
 import { Prng } from '../../../main/engine/cause/prng.js';
 import { MLP_PARAMS, paramShape, type MlpParamName, type MlpStep2GraphSpec } from '../../../main/engine/cause/ort/mlp-step2-graph.js';
 import { applyHostUpdate, dropoutMultipliers, hostState, MlpStep2Graph, type MlpStep2Inputs } from '../../../main/engine/cause/ort/mlp-step2.js';
+import { normRows, relErr, toHost } from './fixtures.js';
 
 const D = 12;
 const r = 6;
@@ -43,21 +44,6 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const g of graphs) await g.release();
 });
-
-function normRows(a: Float32Array, dim: number): Float32Array {
-  const out = new Float32Array(a.length);
-  for (let i = 0; i < a.length / dim; i++) {
-    let s = 0;
-    for (let d = 0; d < dim; d++) s += a[i * dim + d]! ** 2;
-    const inv = 1 / Math.sqrt(s);
-    for (let d = 0; d < dim; d++) out[i * dim + d] = a[i * dim + d]! * inv;
-  }
-  return out;
-}
-
-function toHost(m: Map<string, { values: Float32Array }>): Map<string, Float32Array> {
-  return new Map([...m].map(([key, v]) => [key, v.values]));
-}
 
 interface Case {
   readonly cbNorm: Float32Array;
@@ -142,18 +128,6 @@ function oracle(c: Case, dropout: number): OracleOut {
 
 function shapeOf(name: string): number[] {
   return paramShape({ dim: D, headDim: r, projDim: p }, name as MlpParamName);
-}
-
-/** max |a − b| relative to max |b|. */
-function relErr(a: Float32Array, b: Float32Array): number {
-  expect(a.length).toBe(b.length);
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < a.length; i++) {
-    diff = Math.max(diff, Math.abs(a[i]! - b[i]!));
-    scale = Math.max(scale, Math.abs(b[i]!));
-  }
-  return diff / Math.max(scale, 1e-12);
 }
 
 async function graph(dropout: boolean): Promise<MlpStep2Graph> {

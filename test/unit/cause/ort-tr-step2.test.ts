@@ -13,6 +13,7 @@ import { Prng } from '../../../main/engine/cause/prng.js';
 import { dropoutMultipliers } from '../../../main/engine/cause/ort/mlp-step2.js';
 import { TR_DROPOUT_SITES, TR_PARAMS, trParamShape, type TrDropoutSite, type TrStep2GraphSpec } from '../../../main/engine/cause/ort/tr-step2-graph.js';
 import { dropoutKeepFlags, TrStep2Graph, type TrMaskSet, type TrStep2Inputs } from '../../../main/engine/cause/ort/tr-step2.js';
+import { normRows, relErr, toHost } from './fixtures.js';
 
 const D = 16;
 const N = 12; // a 3×4 grid
@@ -48,18 +49,6 @@ afterAll(async () => {
   for (const g of graphs) await g.release();
 });
 
-function normRows(a: Float32Array, dim: number): Float32Array {
-  const out = new Float32Array(a.length);
-  for (let i = 0; i < a.length / dim; i++) {
-    let s = 0;
-    for (let d = 0; d < dim; d++) s += a[i * dim + d]! ** 2;
-    const inv = 1 / Math.sqrt(s);
-    for (let d = 0; d < dim; d++) out[i * dim + d] = a[i * dim + d]! * inv;
-  }
-  return out;
-}
-
-const toHost = (m: Map<string, { values: Float32Array }>) => new Map([...m].map(([key, v]) => [key, v.values]));
 const shapeOf = (name: string) => trParamShape(graphSpec(0), name as (typeof TR_PARAMS)[number]);
 
 /** Full-grid masks for the oracle: attention maps [B·N, N] (= [B, N, N]), the rest [B·N, width]. */
@@ -180,18 +169,6 @@ function oracle(c: Case, dropout: number): OracleOut {
     teacher.dispose();
   });
   return result!;
-}
-
-/** max |a − b| relative to max |b|. */
-function relErr(a: Float32Array, b: Float32Array): number {
-  expect(a.length).toBe(b.length);
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < a.length; i++) {
-    diff = Math.max(diff, Math.abs(a[i]! - b[i]!));
-    scale = Math.max(scale, Math.abs(b[i]!));
-  }
-  return diff / Math.max(scale, 1e-12);
 }
 
 const absMax = (a: Float32Array) => a.reduce((m, v) => Math.max(m, Math.abs(v)), 0);

@@ -10,17 +10,8 @@ import type { BankSnapshot } from '../bank.js';
 import { adamHostStep, type Adam, type AdamState } from '../optim.js';
 import { emaHostUpdate, type ParamInit, type ParamSet } from '../params.js';
 import { Prng } from '../prng.js';
-import {
-  buildMlpStep2Graph,
-  gradOutput,
-  MLP_PARAMS,
-  paramShape,
-  STEP2_STATS,
-  studentInput,
-  teacherInput,
-  type MlpParamName,
-  type MlpStep2GraphSpec,
-} from './mlp-step2-graph.js';
+import { buildMlpStep2Graph, MLP_PARAMS, paramShape, type MlpParamName, type MlpStep2GraphSpec } from './mlp-step2-graph.js';
+import { feedParams, readStep2Outputs, type Step2Outputs } from './step2-run-common.js';
 
 export interface OrtStep2Options {
   /** Intra-op threads (default: onnxruntime's choice, all cores). */
@@ -40,16 +31,7 @@ export interface MlpStep2Inputs {
   readonly teacher: ReadonlyMap<string, Float32Array>;
 }
 
-export interface MlpStep2Outputs {
-  /** Mean contrastive term (NaN-free: 0 when there is no term; check `stats.batchTerms + stats.bankTerms`). */
-  readonly loss: number;
-  readonly stats: Record<(typeof STEP2_STATS)[number], number>;
-  /** Concept of each token [T]. */
-  readonly ids: Int32Array;
-  /** normalize(teacher projection) [T, p]: the step's bank candidates. */
-  readonly teacherProj: Float32Array;
-  readonly grads: Map<MlpParamName, Float32Array>;
-}
+export type MlpStep2Outputs = Step2Outputs<MlpParamName>;
 
 /** Inverted-dropout multipliers from one seed: keep (value 1/(1−p)) where u ≥ p, as ops.ts' dropout. */
 export function dropoutMultipliers(seed: number, count: number, p: number): Float32Array {
@@ -120,21 +102,8 @@ export class MlpStep2Graph {
       feeds.drop_s1 = f32(inp.masks.s1, [T, D]);
       feeds.drop_s2 = f32(inp.masks.s2, [T, D]);
     }
-    for (const name of MLP_PARAMS) {
-      const dims = paramShape(this.spec, name);
-      feeds[studentInput(name)] = f32(need(inp.student, name), dims);
-      feeds[teacherInput(name)] = f32(need(inp.teacher, name), dims);
-    }
-    const out = await this.session.run(feeds);
-    const get = (name: string) => out[name]!.data;
-    const statsRaw = get('stats') as Float32Array;
-    const stats = Object.fromEntries(STEP2_STATS.map((s, i) => [s, statsRaw[i]!])) as MlpStep2Outputs['stats'];
-    const ids64 = get('ids') as BigInt64Array;
-    const ids = new Int32Array(T);
-    for (let i = 0; i < T; i++) ids[i] = Number(ids64[i]!);
-    const grads = new Map<MlpParamName, Float32Array>();
-    for (const name of MLP_PARAMS) grads.set(name, get(gradOutput(name)) as Float32Array);
-    return { loss: (get('loss') as Float32Array)[0]!, stats, ids, teacherProj: get('teacher_proj') as Float32Array, grads };
+    feedParams(feeds, MLP_PARAMS, (name) => paramShape(this.spec, name), inp, 'Step 2 graph');
+    return readStep2Outputs(await this.session.run(feeds), T, MLP_PARAMS);
   }
 
   async release(): Promise<void> {
@@ -142,11 +111,6 @@ export class MlpStep2Graph {
   }
 }
 
-function need(m: ReadonlyMap<string, Float32Array>, name: string): Float32Array {
-  const v = m.get(name);
-  if (!v) throw new Error(`Step 2 graph: parameter ${name} is missing`);
-  return v;
-}
 
 /** Host copies of what Step 2 changes: student, teacher, Adam moments. The trainer syncs them with its tf variables. */
 export interface HostStep2State {

@@ -20,7 +20,7 @@
 // Shapes: B images (symbolic; X = B·N grid rows, T = B·n sampled rows), Q bank rows (symbolic).
 import { GraphBuilder, int } from '../../onnx/graph-builder.js';
 import { DataType } from '../../onnx/onnx-schema.js';
-import { MLP_PARAMS } from './mlp-step2-graph.js';
+import { MLP_PARAMS, paramShape, type MlpParamName } from './mlp-step2-graph.js';
 import {
   bankInputs,
   contrastiveLoss,
@@ -81,18 +81,8 @@ export function trParamShape(spec: Pick<TrStep2GraphSpec, 'dim' | 'headDim' | 'p
   if (name === 'head.ffn1.w') return [D, F];
   if (name === 'head.ffn1.b') return [F];
   if (name === 'head.ffn2.w') return [F, D];
-  const mlp: Partial<Record<string, number[]>> = {
-    'head.f1.w': [D, r],
-    'head.f1.b': [r],
-    'head.f2a.w': [D, D],
-    'head.f2a.b': [D],
-    'head.f2b.w': [D, r],
-    'head.f2b.b': [r],
-    'proj.w': [r, p],
-    'proj.b': [p],
-  };
-  const m = mlp[name];
-  if (m) return m;
+  // The output layers and projection are the MLP head's.
+  if ((MLP_PARAMS as readonly string[]).includes(name)) return paramShape({ dim: D, headDim: r, projDim: p }, name as MlpParamName);
   return name.endsWith('.w') ? [D, D] : [D];
 }
 

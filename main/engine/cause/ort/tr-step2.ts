@@ -7,15 +7,12 @@ import * as ort from 'onnxruntime-node';
 import { createSession } from '../../onnx/providers.js';
 import type { BankSnapshot } from '../bank.js';
 import { Prng } from '../prng.js';
-import type { MlpStep2Outputs, OrtStep2Options } from './mlp-step2.js';
-import { STEP2_STATS } from './step2-graph-common.js';
+import type { OrtStep2Options } from './mlp-step2.js';
+import { feedParams, readStep2Outputs, type Step2Outputs } from './step2-run-common.js';
 import {
   buildTrStep2Graph,
-  gradOutput,
   maskInput,
   maskWidth,
-  studentInput,
-  teacherInput,
   TR_DROPOUT_SITES,
   TR_PARAMS,
   trParamShape,
@@ -39,7 +36,7 @@ export interface TrStep2Inputs {
   readonly teacher: ReadonlyMap<string, Float32Array>;
 }
 
-export type TrStep2Outputs = Omit<MlpStep2Outputs, 'grads'> & { readonly grads: Map<TrParamName, Float32Array> };
+export type TrStep2Outputs = Step2Outputs<TrParamName>;
 
 /**
  * Dropout keep flags (1 keep, 0 drop) from one seed, drawn by skipping: the gap to the next dropped
@@ -123,21 +120,8 @@ export class TrStep2Graph {
         feeds[maskInput('s', site)] = new ort.Tensor('uint8', inp.masks.student[site], dims);
       }
     }
-    for (const name of TR_PARAMS) {
-      const dims = trParamShape(this.spec, name);
-      feeds[studentInput(name)] = f32(need(inp.student, name), dims);
-      feeds[teacherInput(name)] = f32(need(inp.teacher, name), dims);
-    }
-    const out = await this.session.run(feeds);
-    const get = (name: string) => out[name]!.data;
-    const statsRaw = get('stats') as Float32Array;
-    const stats = Object.fromEntries(STEP2_STATS.map((s, i) => [s, statsRaw[i]!])) as TrStep2Outputs['stats'];
-    const ids64 = get('ids') as BigInt64Array;
-    const ids = new Int32Array(T);
-    for (let i = 0; i < T; i++) ids[i] = Number(ids64[i]!);
-    const grads = new Map<TrParamName, Float32Array>();
-    for (const name of TR_PARAMS) grads.set(name, get(gradOutput(name)) as Float32Array);
-    return { loss: (get('loss') as Float32Array)[0]!, stats, ids, teacherProj: get('teacher_proj') as Float32Array, grads };
+    feedParams(feeds, TR_PARAMS, (name) => trParamShape(this.spec, name), inp, 'Step 2 TR graph');
+    return readStep2Outputs(await this.session.run(feeds), T, TR_PARAMS);
   }
 
   async release(): Promise<void> {
@@ -145,8 +129,3 @@ export class TrStep2Graph {
   }
 }
 
-function need(m: ReadonlyMap<string, Float32Array>, name: string): Float32Array {
-  const v = m.get(name);
-  if (!v) throw new Error(`Step 2 TR graph: parameter ${name} is missing`);
-  return v;
-}
