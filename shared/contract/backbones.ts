@@ -43,6 +43,8 @@ export interface ModelSummary {
   readonly fixedSize: { width: number; height: number } | null;
   readonly source: string;
   readonly createdAt: string;
+  /** What extraction runs: the fused-attention variant made by the store, or the graph as exported. */
+  readonly attention: 'fused' | 'as-exported';
 }
 
 export interface FeatureSetSummary {
@@ -109,6 +111,8 @@ export const backboneMethods = {
     { cancellable: true },
   ),
   'models.remove': method<{ removed: boolean }>()(z.object({ name: modelName }).strict()),
+  /** Makes the fused-attention variant of a stored model (for models added before the store made one). */
+  'models.optimize': method<ModelSummary>()(z.object({ name: modelName }).strict()),
   'features.list': method<FeatureSetSummary[]>()(z.object({ datasetId: z.string().optional() }).strict()),
   'features.get': method<FeatureSetSummary>()(z.object({ id: z.string().min(1) }).strict()),
   'features.extract': method<JobSummary>()(featureExtractArgs),

@@ -1,4 +1,4 @@
-// `cause-studio models add|pull|list|remove` and `cause-studio backbones`: the ONNX model store.
+// `cause-studio models add|pull|list|optimize|remove` and `cause-studio backbones`: the ONNX model store.
 import type { Command } from 'commander';
 import type { ModelSummary } from '../../../shared/contract/backbones.js';
 import { table, type CliRuntime } from '../runtime.js';
@@ -6,7 +6,7 @@ import { table, type CliRuntime } from '../runtime.js';
 const mb = (n: number) => `${(n / 1e6).toFixed(1)} MB`;
 const describe = (m: ModelSummary) =>
   `${m.name}: ${m.family}, patch ${m.patchSize}, dim ${m.dim}${m.fixedSize ? `, fixed ${m.fixedSize.width}x${m.fixedSize.height}` : ''}, ` +
-  `${mb(m.bytes)}, sha256 ${m.sha256.slice(0, 12)}…`;
+  `${mb(m.bytes)}, attention ${m.attention}, sha256 ${m.sha256.slice(0, 12)}…`;
 
 export function register(program: Command, rt: CliRuntime): void {
   program
@@ -74,9 +74,26 @@ export function register(program: Command, rt: CliRuntime): void {
         const list = await engine.call('models.list', {});
         rt.print(list, () =>
           list.length
-            ? table(['name', 'family', 'patch', 'dim', 'size', 'source'], list.map((m) => [m.name, m.family, m.patchSize, m.dim, mb(m.bytes), m.source]))
+            ? table(['name', 'family', 'patch', 'dim', 'size', 'attention', 'source'], list.map((m) => [m.name, m.family, m.patchSize, m.dim, mb(m.bytes), m.attention, m.source]))
             : 'no models (add one with `cause-studio models add <file.onnx> --name N`; built-ins rgb and builtin need none)',
         );
+      });
+    });
+
+  models
+    .command('optimize <name>')
+    .description('make the fused-attention variant extraction runs (models added by an older studio have none); kept only if its tokens match the original within 1e-4')
+    .action(async (name: string) => {
+      await rt.withEngine({ runJobs: false }, async (engine) => {
+        const off = engine.onEvent((e) => {
+          if (e.type === 'log' && !rt.json) process.stderr.write(`${e.message}\n`);
+        });
+        try {
+          const m = await engine.call('models.optimize', { name });
+          rt.print(m, () => describe(m));
+        } finally {
+          off();
+        }
       });
     });
 

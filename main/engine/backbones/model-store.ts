@@ -7,12 +7,12 @@ import crypto from 'node:crypto';
 import type { Database } from 'better-sqlite3';
 import { StudioError } from '../../../shared/contract/errors.js';
 import type { ModelSummary } from '../../../shared/contract/backbones.js';
-import { deleteModel, getModelByName, getModelBySha, insertModel, listModels, toModelSummary } from '../db/queries/models.js';
+import { deleteModel, getModelByName, getModelBySha, insertModel, listModels, toModelSummary, type ModelRow } from '../db/queries/models.js';
 import { sha256File } from '../features/cache-key.js';
 import { inspectOnnx } from '../onnx/onnx-inspect.js';
 import type { Workspace } from '../workspace.js';
 import { IMAGENET_MEAN, IMAGENET_STD, referenceSize, type TokenGrid } from './backbone.js';
-import { probeImage, writeFusedVariant } from './fused-attention.js';
+import { FUSED_ATTENTION_FILE, fusedVariantOf, probeImage, writeFusedVariant } from './fused-attention.js';
 import { openOnnxBackbone } from './onnx-backbone.js';
 
 export interface AddModelOptions {
@@ -59,26 +59,8 @@ export async function addModel(db: Database, ws: Workspace, options: AddModelOpt
   if (existing) throw new StudioError('conflict', `${src}: this model is already registered as '${existing.name}'`);
 
   // Validate with a real forward at the reference size (or the model's fixed size).
-  const probe = await openOnnxBackbone({
-    model: src,
-    label: src,
-    id: options.name,
-    family: 'probe',
-    patchSize,
-    sha256,
-    provider: 'cpu',
-    ...(options.onLog ? { onLog: options.onLog } : {}),
-  });
-  let dim: number;
-  const size = probe.fixedSize ?? { width: referenceSize(patchSize), height: referenceSize(patchSize) };
-  let reference: TokenGrid;
-  try {
-    // A varied image, not zeros: its tokens are also the reference the fused-attention variant must match.
-    reference = await probe.extract({ data: probeImage(size.height, size.width), n: 1, height: size.height, width: size.width });
-    dim = reference.dim;
-  } finally {
-    await probe.dispose();
-  }
+  const { probe, size, reference } = await probeForward(src, src, options.name, patchSize, sha256, options.onLog);
+  const dim = reference.dim;
   const registers = Math.max(0, (probe.prefixTokens ?? 1) - 1);
 
   const dir = ws.dir('models', sha256.slice(0, 16));
@@ -95,12 +77,7 @@ export async function addModel(db: Database, ws: Workspace, options: AddModelOpt
       throw new StudioError('invalid_input', `${src}: external weight file ${from} is missing`, { file: src });
     }
   }
-  const variant = await writeFusedVariant({ modelFile: dest, label: src, patchSize, size, reference });
-  options.onLog?.(
-    variant.file
-      ? `${options.name}: ${variant.fused} attention blocks fused into MultiHeadAttention (max token difference ${variant.maxDifference!.toExponential(1)}); extraction uses the fused graph`
-      : `${options.name}: attention left as exported: ${variant.reason}`,
-  );
+  await fuse(options.name, dest, src, patchSize, size, reference, options.onLog);
   insertModel(db, {
     id: crypto.randomUUID(),
     name: options.name,
@@ -120,11 +97,70 @@ export async function addModel(db: Database, ws: Workspace, options: AddModelOpt
     source: options.source ?? `file:${src}`,
     created_at: new Date().toISOString(),
   });
-  return toModelSummary(getModelByName(db, options.name)!);
+  return summarize(ws, getModelByName(db, options.name)!);
 }
 
-export function listStoredModels(db: Database): ModelSummary[] {
-  return listModels(db).map(toModelSummary);
+/** A varied image's tokens at the reference size (or the model's fixed size): validates the model, and is the reference the fused variant must match. */
+async function probeForward(file: string, label: string, id: string, patchSize: number, sha256: string, onLog?: (message: string) => void) {
+  const probe = await openOnnxBackbone({
+    model: file,
+    label,
+    id,
+    family: 'probe',
+    patchSize,
+    sha256,
+    provider: 'cpu',
+    ...(onLog ? { onLog } : {}),
+  });
+  const size = probe.fixedSize ?? { width: referenceSize(patchSize), height: referenceSize(patchSize) };
+  try {
+    const reference: TokenGrid = await probe.extract({ data: probeImage(size.height, size.width), n: 1, height: size.height, width: size.width });
+    return { probe, size, reference };
+  } finally {
+    await probe.dispose();
+  }
+}
+
+async function fuse(
+  name: string,
+  modelFile: string,
+  label: string,
+  patchSize: number,
+  size: { width: number; height: number },
+  reference: TokenGrid,
+  onLog?: (message: string) => void,
+): Promise<void> {
+  const variant = await writeFusedVariant({ modelFile, label, patchSize, size, reference });
+  onLog?.(
+    variant.file
+      ? `${name}: ${variant.fused} attention blocks fused into MultiHeadAttention (max token difference ${variant.maxDifference!.toExponential(1)}); extraction uses the fused graph`
+      : `${name}: attention left as exported: ${variant.reason}`,
+  );
+}
+
+function summarize(ws: Workspace, row: ModelRow): ModelSummary {
+  return toModelSummary(row, fusedVariantOf(path.join(ws.root, row.file)) ? 'fused' : 'as-exported');
+}
+
+export function listStoredModels(db: Database, ws: Workspace): ModelSummary[] {
+  return listModels(db).map((row) => summarize(ws, row));
+}
+
+/**
+ * Makes (or remakes) the fused-attention variant of a stored model, as `models add` does today, for
+ * models added before the store made one. The variant is kept only if it reproduces the original's
+ * tokens (fused-attention.ts); the feature-cache key is the original's hash either way.
+ */
+export async function optimizeModel(db: Database, ws: Workspace, name: string, onLog?: (message: string) => void): Promise<ModelSummary> {
+  const row = getModelByName(db, name);
+  if (!row) throw new StudioError('not_found', `no model named '${name}'`);
+  const file = path.join(ws.root, row.file);
+  if (!fs.existsSync(file)) throw new StudioError('not_found', `${file}: the stored copy of model '${name}' is missing (remove and add it again)`, { file });
+  // The reference comes from the graph as exported, never from an earlier variant.
+  fs.rmSync(path.join(path.dirname(file), FUSED_ATTENTION_FILE), { force: true });
+  const { size, reference } = await probeForward(file, `${name} (${file})`, name, row.patch_size, row.sha256, onLog);
+  await fuse(name, file, `${name} (${file})`, row.patch_size, size, reference, onLog);
+  return summarize(ws, row);
 }
 
 /** Unregisters a model and deletes its copy (cached features stay until their feature sets are removed). */

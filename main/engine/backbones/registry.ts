@@ -72,7 +72,8 @@ export function describeBackbone(db: Database, id: string): BackboneDescriptor {
   return modelDescriptor(row);
 }
 
-export function listBackbones(db: Database): BackboneInfo[] {
+/** With `workspaceRoot`, a model's description says whether extraction runs its fused-attention variant. */
+export function listBackbones(db: Database, workspaceRoot?: string): BackboneInfo[] {
   const info = (d: BackboneDescriptor, description: string): BackboneInfo => ({
     id: d.id,
     kind: d.kind,
@@ -84,7 +85,15 @@ export function listBackbones(db: Database): BackboneInfo[] {
   });
   return [
     ...Object.values(BUILTINS).map((b) => info(b.descriptor, b.description)),
-    ...listModels(db).map((m) => info(modelDescriptor(m), `${m.family} ONNX model (${m.source})`)),
+    ...listModels(db).map((m) => {
+      const attention =
+        workspaceRoot === undefined
+          ? ''
+          : fusedVariantOf(path.join(workspaceRoot, m.file))
+            ? ', attention fused'
+            : `, attention as exported (\`cause-studio models optimize ${m.name}\` may make it faster)`;
+      return info(modelDescriptor(m), `${m.family} ONNX model (${m.source})${attention}`);
+    }),
   ];
 }
 

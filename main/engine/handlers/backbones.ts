@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import { StudioError } from '../../../shared/contract/errors.js';
 import { deleteFeatureSet, deleteShard, getFeatureSet, listFeatureSets, listShards, toFeatureSetSummary } from '../db/queries/features.js';
 import { getDataset } from '../datasets/frame-source.js';
-import { addModel, listStoredModels, pullModel, removeModel } from '../backbones/model-store.js';
+import { addModel, listStoredModels, optimizeModel, pullModel, removeModel } from '../backbones/model-store.js';
 import { resolvePreprocessing } from '../backbones/preprocess.js';
 import { describeBackbone, listBackbones } from '../backbones/registry.js';
 import { featureCacheKey, featureSetIdFor } from '../features/cache-key.js';
@@ -17,14 +17,15 @@ type Methods =
   | 'models.add'
   | 'models.pull'
   | 'models.remove'
+  | 'models.optimize'
   | 'features.list'
   | 'features.get'
   | 'features.extract'
   | 'features.remove';
 
 export const backboneHandlers: HandlerGroup<Methods> = {
-  'backbones.list': (_args, ctx) => listBackbones(ctx.db),
-  'models.list': (_args, ctx) => listStoredModels(ctx.db),
+  'backbones.list': (_args, ctx) => listBackbones(ctx.db, ctx.workspace.root),
+  'models.list': (_args, ctx) => listStoredModels(ctx.db, ctx.workspace),
   'models.add': (args, ctx) =>
     addModel(ctx.db, ctx.workspace, {
       file: args.path,
@@ -55,6 +56,7 @@ export const backboneHandlers: HandlerGroup<Methods> = {
     });
   },
   'models.remove': ({ name }, ctx) => ({ removed: removeModel(ctx.db, ctx.workspace, name) }),
+  'models.optimize': ({ name }, ctx) => optimizeModel(ctx.db, ctx.workspace, name, (message) => ctx.emit({ type: 'log', level: 'info', message })),
   'features.list': ({ datasetId }, ctx) => listFeatureSets(ctx.db, datasetId).map(toFeatureSetSummary),
   'features.get': ({ id }, ctx) => {
     const row = getFeatureSet(ctx.db, id);

@@ -5,7 +5,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { StudioError } from '../../../shared/contract/errors.js';
-import { addModel, listStoredModels, pullModel, removeModel } from '../../../main/engine/backbones/model-store.js';
+import { addModel, listStoredModels, optimizeModel, pullModel, removeModel } from '../../../main/engine/backbones/model-store.js';
 import { listBackbones, openBackbone } from '../../../main/engine/backbones/registry.js';
 import { FUSED_ATTENTION_FILE, maxAbsDifference, probeImage, writeFusedVariant } from '../../../main/engine/backbones/fused-attention.js';
 import { GraphBuilder, ints } from '../../../main/engine/onnx/graph-builder.js';
@@ -44,7 +44,7 @@ describe('model store', () => {
     const m = await addModel(fx.db, fx.ws, { file, name: 'mini-dinov2' });
     expect(m).toMatchObject({ name: 'mini-dinov2', family: 'dinov2', patchSize: 14, dim: 16, bytes: fs.statSync(file).size });
     expect(m.sha256).toMatch(/^[a-f0-9]{64}$/);
-    expect(listStoredModels(fx.db).map((x) => x.name)).toEqual(['mini-dinov2']);
+    expect(listStoredModels(fx.db, fx.ws).map((x) => x.name)).toEqual(['mini-dinov2']);
     expect(listBackbones(fx.db).map((b) => [b.id, b.referenceSize])).toEqual([
       ['rgb', 320],
       ['builtin', 320],
@@ -61,7 +61,7 @@ describe('model store', () => {
     expect((await rejection(addModel(fx.db, fx.ws, { file, name: 'again' }))).message).toMatch(/already registered as 'mini-dinov2'/);
 
     expect(removeModel(fx.db, fx.ws, 'mini-dinov2')).toBe(true);
-    expect(listStoredModels(fx.db)).toEqual([]);
+    expect(listStoredModels(fx.db, fx.ws)).toEqual([]);
     expect(fs.readdirSync(path.join(fx.ws.root, 'models')).filter((d) => d !== 'downloads')).toEqual([]);
   });
 
@@ -85,7 +85,7 @@ describe('model store', () => {
     fs.writeFileSync(conv, g.toBytes());
     expect((await rejection(addModel(fx.db, fx.ws, { file: conv, name: 'c' }))).message).toMatch(/conv\.onnx: cannot find a patch-embedding convolution.*--patch/);
     expect((await rejection(addModel(fx.db, fx.ws, { file: conv, name: 'c', patchSize: 8 }))).message).toMatch(/conv\.onnx: output 'y' has shape .*expected a token sequence/);
-    expect(listStoredModels(fx.db)).toEqual([]);
+    expect(listStoredModels(fx.db, fx.ws)).toEqual([]);
   });
 
   it('pull fails fast and clearly when the hub cannot be reached', async () => {
@@ -162,5 +162,16 @@ describe('model store', () => {
     expect(r.file).toBeNull();
     expect(r.reason).toMatch(/tokens differ from the original's by .* \(> 0\.0001\)/);
     expect(fs.existsSync(path.join(stored, FUSED_ATTENTION_FILE))).toBe(false);
+    // That is also a model an older studio added: listed as running as exported, until `models optimize`.
+    expect(listStoredModels(fx.db, fx.ws)[0]!.attention).toBe('as-exported');
+    expect(listBackbones(fx.db, fx.ws.root).find((x) => x.id === 'dino-like')!.description).toMatch(/attention as exported .*models optimize dino-like/);
+    logs.length = 0;
+    const optimized = await optimizeModel(fx.db, fx.ws, 'dino-like', (l) => logs.push(l));
+    expect(optimized.attention).toBe('fused');
+    expect(logs.join('\n')).toMatch(/dino-like: 2 attention blocks fused into MultiHeadAttention/);
+    expect(fs.existsSync(path.join(stored, FUSED_ATTENTION_FILE))).toBe(true);
+    expect(listStoredModels(fx.db, fx.ws)[0]!.attention).toBe('fused');
+    expect(listBackbones(fx.db, fx.ws.root).find((x) => x.id === 'dino-like')!.description).toMatch(/attention fused/);
+    expect((await rejection(optimizeModel(fx.db, fx.ws, 'nope'))).message).toMatch(/no model named 'nope'/);
   });
 });

@@ -47,7 +47,8 @@ export function deleteModel(db: Database, name: string): boolean {
   return db.prepare(`DELETE FROM models WHERE name = ?`).run(name).changes > 0;
 }
 
-export function toModelSummary(row: ModelRow): ModelSummary {
+/** `attention` comes from the model's folder (whether the store made a fused variant), not the row. */
+export function toModelSummary(row: ModelRow, attention: ModelSummary['attention']): ModelSummary {
   return {
     name: row.name,
     family: row.family,
@@ -58,5 +59,6 @@ export function toModelSummary(row: ModelRow): ModelSummary {
     fixedSize: row.fixed_height !== null && row.fixed_width !== null ? { width: row.fixed_width, height: row.fixed_height } : null,
     source: row.source,
     createdAt: row.created_at,
+    attention,
   };
 }
