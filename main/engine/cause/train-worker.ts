@@ -92,6 +92,7 @@ export async function run(ctx: JobContext, params: TrainJobParams): Promise<Trai
         // Which engine ran each stage (onnxruntime-cpu or tfjs): stored so a run's speed can be explained.
         ...(model.step1Engine ? { step1Engine: model.step1Engine } : {}),
         ...(model.step2Engine ? { step2Engine: model.step2Engine } : {}),
+        ...(model.step3Engine ? { step3Engine: model.step3Engine } : {}),
       },
     };
   } finally {

@@ -15,6 +15,7 @@ import { emaUpdate, ParamSet, type ParamInit } from './params.js';
 import { Prng, type PrngState } from './prng.js';
 import { applyHostUpdate, dropoutMultipliers, MlpStep2Graph, OrtMlpStep2 } from './ort/mlp-step2.js';
 import { drawTrMasks, TrStep2Graph } from './ort/tr-step2.js';
+import { TrForwardGraph } from './ort/tr-forward.js';
 import { OrtStep1 } from './ort/step1.js';
 import { kmeansCentroids, ownership, PROBE_INIT_ITERATIONS, reviveDeadCentroids } from './probe.js';
 
@@ -38,6 +39,8 @@ export interface CauseModel {
   readonly step2Engine?: string;
   /** Which engine ran Step 1's dense products ('onnxruntime-cpu' or 'tfjs'), when Step 1 ran in this call. */
   readonly step1Engine?: string;
+  /** Which engine ran Step 3's teacher forward (TR on onnxruntime, else 'tfjs'), when Step 3 ran in this call. */
+  readonly step3Engine?: string;
 }
 
 export interface TrainerState {
@@ -68,7 +71,8 @@ export interface TrainHooks {
   /**
    * Step 2 engine: 'auto' (default) runs the step (MLP or TR head) as one onnxruntime graph, falling
    * back to tfjs with a log line when the session cannot open; 'tfjs' forces tfjs (the oracle);
-   * 'onnxruntime' fails rather than fall back.
+   * 'onnxruntime' fails rather than fall back. Also picks the engine of the frozen TR teacher's forward
+   * in Step 3 and the probe init (ort/tr-forward.ts), with the same fallback.
    */
   step2Engine?: 'auto' | 'onnxruntime' | 'tfjs';
   /** Step 1: 'auto' (default) runs the assignment products on onnxruntime, the co-membership loop in tfjs. */
@@ -165,6 +169,19 @@ interface Live {
   step2Engine: string | undefined;
   ort1: OrtStep1 | null;
   step1Engine: string | undefined;
+  /** Step 3's TR teacher forward on onnxruntime, opened at the first Step 3 step ('tfjs' in step3Engine when not). */
+  ort3: TeacherForward | null;
+  step3Engine: string | undefined;
+}
+
+/** The forward-only TR graph with the frozen teacher and clusterbook as host arrays (read once: neither changes in Step 3). */
+export interface TeacherForward {
+  readonly graph: TrForwardGraph;
+  readonly params: Map<string, Float32Array>;
+  readonly clusterbook: Float32Array;
+  readonly cbNorm: Float32Array;
+  /** A failed session.run: rethrows when onnxruntime was required, else logs and switches the run to tfjs. */
+  readonly failed: (e: unknown) => void;
 }
 
 function sampleBatch(source: FeatureSource, items: number[], rng: Prng): { tokens: Float32Array; indices: Int32Array[]; n: number } {
@@ -221,6 +238,8 @@ export async function trainCause(source: FeatureSource, config: TrainConfig, hoo
     step2Engine: undefined,
     ort1: null,
     step1Engine: undefined,
+    ort3: null,
+    step3Engine: undefined,
   };
   let stage = s0.stage;
   let stageStep = s0.stageStep;
@@ -275,6 +294,8 @@ export async function trainCause(source: FeatureSource, config: TrainConfig, hoo
         live.ort = null;
         await live.ort1?.release();
         live.ort1 = null;
+        await live.ort3?.graph.release();
+        live.ort3 = null;
         live.adam?.dispose();
         stage++;
         stageStep = 0;
@@ -289,7 +310,7 @@ export async function trainCause(source: FeatureSource, config: TrainConfig, hoo
           ? await step1(source, config, live, items, hooks)
           : stage === 1
             ? await step2(source, config, spec, live, items, frozenCodebook(), hooks)
-            : step3(source, config, spec, live, items, stageStep, schedule.stepsPerEpoch, frozenCodebook());
+            : await step3(source, config, spec, live, items, stageStep, schedule.stepsPerEpoch, frozenCodebook(), hooks);
       values.stepMs = performance.now() - t0;
       stageStep++;
       globalStep++;
@@ -311,10 +332,12 @@ export async function trainCause(source: FeatureSource, config: TrainConfig, hoo
       counters: { ...live.counters },
       ...(live.step2Engine ? { step2Engine: live.step2Engine } : {}),
       ...(live.step1Engine ? { step1Engine: live.step1Engine } : {}),
+      ...(live.step3Engine ? { step3Engine: live.step3Engine } : {}),
     };
   } finally {
     await live.ort?.release();
     await live.ort1?.release();
+    await live.ort3?.graph.release();
     const t = cbNormT as tf.Tensor2D | null;
     t?.dispose();
     live.adam?.dispose();
@@ -663,8 +686,54 @@ function step2Tfjs(
   return result.metrics;
 }
 
-/** Teacher head outputs (eval mode, no dropout) of the sampled tokens: [B·n, r]. */
-export function teacherSampledOutputs(
+/**
+ * Step 3's TR teacher forward on onnxruntime (ort/tr-forward.ts), opened at the first use and reused;
+ * null on the tfjs path (MLP head, step2Engine 'tfjs', or a session that cannot open — logged).
+ */
+async function teacherForward(source: FeatureSource, config: TrainConfig, spec: HeadSpec, live: Live, cbNorm: Float32Array, hooks: TrainHooks): Promise<TeacherForward | null> {
+  if (live.ort3 || live.step3Engine !== undefined) return live.ort3;
+  const want = hooks.step2Engine ?? 'auto';
+  if (spec.kind !== 'tr' || want === 'tfjs') {
+    live.step3Engine = 'tfjs';
+    return null;
+  }
+  try {
+    const graph = await TrForwardGraph.open(
+      {
+        dim: source.dim,
+        headDim: spec.headDim,
+        ffnDim: spec.ffnDim,
+        concepts: config.concepts,
+        gridTokens: spec.gridTokens,
+        tokensPerImage: sampledCount(source.h, source.w),
+      },
+      { ...(hooks.ortThreads ? { threads: hooks.ortThreads } : {}), ...(hooks.log ? { log: hooks.log } : {}) },
+    );
+    const params = new Map([...live.teacher.export()].map(([name, v]) => [name, v.values]));
+    const failed = (e: unknown) => {
+      if (want === 'onnxruntime') throw e;
+      hooks.log?.(`Step 3 TR teacher forward failed on onnxruntime (${(e as Error).message.split('\n')[0]}); using tfjs from here on`);
+      live.ort3 = null;
+      live.step3Engine = 'tfjs';
+      void graph.release().catch(() => undefined); // the session is unusable either way
+    };
+    live.ort3 = { graph, params, clusterbook: live.clusterbook.dataSync() as Float32Array, cbNorm, failed };
+    live.step3Engine = `onnxruntime-${graph.provider}`;
+  } catch (e) {
+    if (want === 'onnxruntime') throw e;
+    hooks.log?.(`Step 3 TR teacher forward on onnxruntime unavailable (${(e as Error).message.split('\n')[0]}); using tfjs`);
+    live.step3Engine = 'tfjs';
+  }
+  hooks.log?.(`Step 3 teacher forward engine: ${live.step3Engine}`);
+  return live.ort3;
+}
+
+/**
+ * Teacher head outputs (eval mode, no dropout) of the sampled tokens: [B·n, r]. The TR head runs on the
+ * full grids; with `fwd` its onnxruntime graph computes only the sampled rows, else tfjs computes every
+ * grid row and gathers. Either way the PRNG draws are the same (sampleBatch only).
+ */
+export async function teacherSampledOutputs(
   source: FeatureSource,
   spec: HeadSpec,
   teacher: ParamSet,
@@ -672,13 +741,22 @@ export function teacherSampledOutputs(
   cbNormT: tf.Tensor2D,
   items: number[],
   rng: Prng,
-): { out: tf.Tensor2D; n: number } {
+  fwd: TeacherForward | null = null,
+): Promise<{ out: tf.Tensor2D; n: number }> {
   const { tokens, indices, n } = sampleBatch(source, items, rng);
   const B = items.length;
   const D = source.dim;
+  const N = source.h * source.w;
+  if (spec.kind === 'tr' && fwd) {
+    try {
+      const y = await fwd.graph.run(fwd.cbNorm, fwd.clusterbook, readGrids(source, items), globalIndices(indices, N), fwd.params);
+      return { out: tf.tensor2d(y, [B * n, spec.headDim]), n };
+    } catch (e) {
+      fwd.failed(e); // the tfjs path below reuses this batch's draws, so the PRNG stream is unchanged
+    }
+  }
   const out = tf.tidy(() => {
     if (spec.kind === 'mlp') return headForward(spec, teacher, tf.tensor2d(tokens, [B * n, D]), null);
-    const N = source.h * source.w;
     const x = tf.tensor2d(readGrids(source, items), [B * N, D]);
     const y = headForward(spec, teacher, x, null, codebookQueries(x, clusterbook, cbNormT));
     return tf.gather(y, tf.tensor1d(globalIndices(indices, N), 'int32')) as tf.Tensor2D;
@@ -686,7 +764,7 @@ export function teacherSampledOutputs(
   return { out, n };
 }
 
-function step3(
+async function step3(
   source: FeatureSource,
   config: TrainConfig,
   spec: HeadSpec,
@@ -694,8 +772,9 @@ function step3(
   items: number[],
   stageStep: number,
   stepsPerEpoch: number,
-  cb: { cbNormT: tf.Tensor2D },
-): Record<string, number> {
+  cb: { cbNormT: tf.Tensor2D; cbNorm: Float32Array },
+  hooks: TrainHooks,
+): Promise<Record<string, number>> {
   const B = items.length;
   const K = config.clusters;
   const r = spec.headDim;
@@ -704,13 +783,14 @@ function step3(
   const init = config.step3.init ?? 'uniform';
   // Studio: centroids start on the trained teacher's outputs. Done at the stage's first step (the teacher
   // is final only now), so a run resumed from a step-2 checkpoint initialises exactly as an unbroken one.
+  await teacherForward(source, config, spec, live, cb.cbNorm, hooks); // opens live.ort3 (TR head) once
   if (stageStep === 0 && init !== 'uniform') {
-    const values = probeInitFromTeacher(source, config, spec, live, cb.cbNormT, init === 'kmeans' ? PROBE_INIT_ITERATIONS : 0);
+    const values = await probeInitFromTeacher(source, config, spec, live, cb.cbNormT, init === 'kmeans' ? PROBE_INIT_ITERATIONS : 0);
     tf.tidy(() => live.probe.assign(tf.tensor2d(values, [K, r])));
   }
   const clusterbook = live.clusterbook as unknown as tf.Tensor2D;
   // The head is frozen here: its outputs are constants and only the centroids learn.
-  const { out, n } = teacherSampledOutputs(source, spec, live.teacher, clusterbook, cb.cbNormT, items, live.rng);
+  const { out, n } = await teacherSampledOutputs(source, spec, live.teacher, clusterbook, cb.cbNormT, items, live.rng, live.ort3);
   try {
     const tokens = out.dataSync() as Float32Array;
     const T = B * n;
@@ -756,14 +836,14 @@ const PROBE_INIT_TOKENS = 20_000;
  * training images — label-free, the same inputs the modularity loss sees. Its own PRNG stream, so the
  * release path's draws are unchanged.
  */
-function probeInitFromTeacher(
+async function probeInitFromTeacher(
   source: FeatureSource,
   config: TrainConfig,
   spec: HeadSpec,
   live: Live,
   cbNormT: tf.Tensor2D,
   iterations: number,
-): Float32Array {
+): Promise<Float32Array> {
   const { images } = trainSchedule(config, source.count);
   const n = sampledCount(source.h, source.w);
   const take = Math.min(images.length, Math.max(1, Math.ceil(PROBE_INIT_TOKENS / n)));
@@ -774,7 +854,7 @@ function probeInitFromTeacher(
   const data = new Float32Array(take * n * r);
   for (let s = 0; s < take; s += config.batchSize) {
     const batch = picked.slice(s, s + config.batchSize);
-    const { out } = teacherSampledOutputs(source, spec, live.teacher, live.clusterbook as unknown as tf.Tensor2D, cbNormT, batch, rng);
+    const { out } = await teacherSampledOutputs(source, spec, live.teacher, live.clusterbook as unknown as tf.Tensor2D, cbNormT, batch, rng, live.ort3);
     data.set(out.dataSync() as Float32Array, s * n * r);
     out.dispose();
   }

@@ -72,6 +72,8 @@ describe('experiments through the engine', () => {
         expect(loss.steps.length).toBe(2); // 8 images / batch 4 × 1 epoch
         // The MLP head's Step 2 runs as one ONNX graph by default; the engine is stored with the run.
         expect(d.summary?.step2Engine).toMatch(/^onnxruntime/);
+        // Step 3 of the MLP head reads its teacher in tfjs (only the TR teacher has a forward graph).
+        expect(d.summary?.step3Engine).toBe('tfjs');
       }
       const { jobId } = await engine.call('experiments.predict', { id });
       const pj = await engine.call('jobs.wait', { id: jobId });

@@ -29,6 +29,7 @@ import {
   projectNormalizeBackward,
   stepOutputs,
   type ContrastSpec,
+  type GraphOps,
 } from './step2-graph-common.js';
 
 export interface TrStep2GraphSpec extends ContrastSpec {
@@ -105,31 +106,31 @@ export function trStep2Flops(spec: Pick<TrStep2GraphSpec, 'dim' | 'headDim' | 'p
   return queries + masks + contrast + 4 * forward;
 }
 
-export function buildTrStep2Graph(spec: TrStep2GraphSpec): Uint8Array {
-  const { dim: D, projDim: p, concepts: k, gridTokens: N, tokensPerImage: n } = spec;
-  const g = new GraphBuilder();
-  const o = graphOps(g);
-  const { mul, add, sub, gemm, sumCols, sumRows, meanRows, reshape, scalar } = o;
-  const tb = { tb: true };
+/** The head's parameters (TR_PARAMS without the projection): what a forward-only graph feeds. */
+export type TrHeadParamName = Exclude<TrParamName, 'proj.w' | 'proj.b'>;
+export const TR_HEAD_PARAMS = TR_PARAMS.filter((nm): nm is TrHeadParamName => !nm.startsWith('proj.'));
 
-  const x = g.input('x', ['X', D]);
-  const rows = g.input('rows', ['T'], DataType.INT64);
-  const cbNorm = g.input('cb_norm', [k, D]);
-  const clusterbook = g.input('clusterbook', [k, D]);
-  const bank = bankInputs(g, p);
-  const keepScale = spec.dropout > 0 ? scalar(1 / (1 - spec.dropout)) : '';
-  const masks = (net: 's' | 't') =>
-    spec.dropout > 0
-      ? (Object.fromEntries(
-          TR_DROPOUT_SITES.map((s) => [s, mul(o.toFloat(g.input(maskInput(net, s), ['T', maskWidth(spec, s)], DataType.UINT8)), keepScale)]),
-        ) as Record<TrDropoutSite, string>)
-      : null;
-  const tm = masks('t');
-  const sm = masks('s');
-  const params = (input: (nm: TrParamName) => string) =>
-    Object.fromEntries(TR_PARAMS.map((nm) => [nm, g.input(input(nm), trParamShape(spec, nm))])) as Record<TrParamName, string>;
-  const tp = params(teacherInput);
-  const sp = params(studentInput);
+/** What trHeadForwardGraph needs of a spec. */
+export type TrForwardShape = Pick<TrStep2GraphSpec, 'dim' | 'concepts' | 'gridTokens' | 'tokensPerImage'>;
+
+/**
+ * The TR head's forward at the sampled rows, as graph nodes: the one copy of the forward maths, used by
+ * the Step 2 training graph (teacher and student, with dropout) and by the forward-only graph of
+ * tr-forward-graph.ts (the frozen teacher in Step 3, no dropout). `x` [X, D] holds the full grids,
+ * `rows` [T] (int64) the sampled rows, n per image, images contiguous. Returns the sampled rows'
+ * concepts and grid positions, the pieces the backward reuses, and `forward(P, M)`, whose `y` is the
+ * head output [T, r] (M null = eval mode).
+ */
+export function trHeadForwardGraph(
+  g: GraphBuilder,
+  o: GraphOps,
+  spec: TrForwardShape,
+  inp: { readonly x: string; readonly rows: string; readonly cbNorm: string; readonly clusterbook: string },
+) {
+  const { dim: D, gridTokens: N, tokensPerImage: n } = spec;
+  const { mul, add, sub, gemm, sumRows, meanRows, reshape, scalar } = o;
+  const tb = { tb: true };
+  const { x, rows, cbNorm, clusterbook } = inp;
 
   // Queries: the raw clusterbook row of each token's nearest concept (cosine; first max wins, as tfjs'
   // argMax). The sampled tokens' concepts are the same argmax, gathered.
@@ -159,7 +160,7 @@ export function buildTrStep2Graph(spec: TrStep2GraphSpec): Uint8Array {
     kpos: string | null,
     vin: string,
     name: 'head.sa' | 'head.ca',
-    P: Record<TrParamName, string>,
+    P: Record<TrHeadParamName, string>,
     mask: string | null,
   ) => {
     const Wk = P[`${name}.k.w`];
@@ -180,24 +181,6 @@ export function buildTrStep2Graph(spec: TrStep2GraphSpec): Uint8Array {
     const O = rowSum ? add(gemm(Pv, Wv), mul(rowSum, bv)) : gemm(Pv, Wv, { c: bv });
     return { name, Q, Qk, Qk3, kin3, kpos, vin3, A, Ad, mask3, Pv, rowSum, O, Wk, Wv, bv };
   };
-  type Attn = ReturnType<typeof attention>;
-  /** Writes the key/value weight gradients; returns ∂Q [T, D] and ∂kpos [N, D] (when kpos is set). */
-  const attentionBackward = (a: Attn, dO: string) => {
-    g.op('Gemm', [a.Pv, dO], { transA: int(1) }, `g:${a.name}.v.w`);
-    g.op('Identity', [sumCols(a.rowSum ? mul(dO, a.rowSum) : dO)], {}, `g:${a.name}.v.b`);
-    const dPv3 = reshape(gemm(dO, a.Wv, tb), -1, n, D);
-    let dAd = g.op('MatMul', [dPv3, T3(a.vin3)]);
-    if (a.rowSum) dAd = add(dAd, reshape(sumRows(mul(dO, a.bv)), -1, n, 1));
-    const dA = a.mask3 ? mul(dAd, a.mask3) : dAd;
-    const dS = mul(mul(a.A, sub(dA, sumRows(mul(dA, a.A)))), scalar(scale));
-    let dQk = reshape(g.op('MatMul', [dS, a.kin3]), -1, D);
-    const dS2 = reshape(dS, -1, N);
-    if (a.kpos) dQk = add(dQk, gemm(dS2, a.kpos));
-    // Qk = Q·Wkᵀ ⇒ ∂Wk = ∂Qkᵀ·Q, ∂Q = ∂Qk·Wk.
-    g.op('Gemm', [dQk, a.Q], { transA: int(1) }, `g:${a.name}.k.w`);
-    g.op('Mul', [sp[`${a.name}.k.b`], scalar(0)], {}, `g:${a.name}.k.b`);
-    return { dQ: gemm(dQk, a.Wk), dkpos: a.kpos ? gemm(dS2, a.Qk, { ta: true }) : null };
-  };
 
   const layerNorm = (u: string, gamma: string, beta: string) => {
     const c = sub(u, meanRows(u));
@@ -205,19 +188,9 @@ export function buildTrStep2Graph(spec: TrStep2GraphSpec): Uint8Array {
     const xhat = mul(c, rstd);
     return { xhat, rstd, out: add(mul(xhat, gamma), beta) };
   };
-  const layerNormBackward = (ln: ReturnType<typeof layerNorm>, gamma: string, dout: string, name: 'ln1' | 'ln2' | 'ln3') => {
-    g.op('Identity', [sumCols(mul(dout, ln.xhat))], {}, gradOutput(`head.${name}.g`));
-    g.op('Identity', [sumCols(dout)], {}, gradOutput(`head.${name}.b`));
-    const dxh = mul(dout, gamma);
-    return mul(ln.rstd, sub(sub(dxh, meanRows(dxh)), mul(ln.xhat, meanRows(mul(dxh, ln.xhat)))));
-  };
-  const linearGrads = (input: string, dOut: string, name: string) => {
-    g.op('Gemm', [input, dOut], { transA: int(1) }, `g:${name}.w`);
-    g.op('Identity', [sumCols(dOut)], {}, `g:${name}.b`);
-  };
 
-  const forward = (P: Record<TrParamName, string>, M: Record<TrDropoutSite, string> | null) => {
-    const lin = (t: string, name: string) => gemm(t, P[`${name}.w` as TrParamName], { c: P[`${name}.b` as TrParamName] });
+  const forward = (P: Record<TrHeadParamName, string>, M: Record<TrDropoutSite, string> | null) => {
+    const lin = (t: string, name: string) => gemm(t, P[`${name}.w` as TrHeadParamName], { c: P[`${name}.b` as TrHeadParamName] });
     const pos = P['head.pos'];
     const posS = g.op('Gather', [pos, local], { axis: int(0) });
     // Self-attention: keys from queries + positions, values from queries, over every grid row.
@@ -237,13 +210,77 @@ export function buildTrStep2Graph(spec: TrStep2GraphSpec): Uint8Array {
     const ff = lin(hd, 'head.ffn2');
     const ln3 = layerNorm(add(t2, drop(ff, M, 'ff')), P['head.ln3.g'], P['head.ln3.b']);
     const t3 = add(xs, ln3.out);
-    // Output layers f1 + f2 with a mask per branch, then the projection.
+    // Output layers f1 + f2 with a mask per branch (the Step 2 graph adds the projection).
     const o1 = drop(t3, M, 'o1');
     const o2 = drop(t3, M, 'o2');
     const pre = lin(o2, 'head.f2a');
     const hb = g.op('Relu', [pre]);
     const y = add(lin(o1, 'head.f1'), lin(hb, 'head.f2b'));
-    return { qps, a1, sa, ln1, t1, qp2, a2, ln2, t2, hpre, hd, ln3, o1, o2, pre, hb, y, ...projectNormalize(g, o, y, P['proj.w'], P['proj.b']) };
+    return { qps, a1, sa, ln1, t1, qp2, a2, ln2, t2, hpre, hd, ln3, o1, o2, pre, hb, y };
+  };
+  return { ids, local, scale, T3, drop, forward };
+}
+
+export function buildTrStep2Graph(spec: TrStep2GraphSpec): Uint8Array {
+  const { dim: D, projDim: p, concepts: k, gridTokens: N, tokensPerImage: n } = spec;
+  const g = new GraphBuilder();
+  const o = graphOps(g);
+  const { mul, add, sub, gemm, sumCols, sumRows, meanRows, reshape, scalar } = o;
+  const tb = { tb: true };
+
+  const x = g.input('x', ['X', D]);
+  const rows = g.input('rows', ['T'], DataType.INT64);
+  const cbNorm = g.input('cb_norm', [k, D]);
+  const clusterbook = g.input('clusterbook', [k, D]);
+  const bank = bankInputs(g, p);
+  const keepScale = spec.dropout > 0 ? scalar(1 / (1 - spec.dropout)) : '';
+  const masks = (net: 's' | 't') =>
+    spec.dropout > 0
+      ? (Object.fromEntries(
+          TR_DROPOUT_SITES.map((s) => [s, mul(o.toFloat(g.input(maskInput(net, s), ['T', maskWidth(spec, s)], DataType.UINT8)), keepScale)]),
+        ) as Record<TrDropoutSite, string>)
+      : null;
+  const tm = masks('t');
+  const sm = masks('s');
+  const params = (input: (nm: TrParamName) => string) =>
+    Object.fromEntries(TR_PARAMS.map((nm) => [nm, g.input(input(nm), trParamShape(spec, nm))])) as Record<TrParamName, string>;
+  const tp = params(teacherInput);
+  const sp = params(studentInput);
+
+  const head = trHeadForwardGraph(g, o, spec, { x, rows, cbNorm, clusterbook });
+  const { ids, local, scale, T3, drop } = head;
+  const forward = (P: Record<TrParamName, string>, M: Record<TrDropoutSite, string> | null) => {
+    const f = head.forward(P, M);
+    return { ...f, ...projectNormalize(g, o, f.y, P['proj.w'], P['proj.b']) };
+  };
+  type Attn = ReturnType<typeof head.forward>['a1'];
+  /** Writes the key/value weight gradients; returns ∂Q [T, D] and ∂kpos [N, D] (when kpos is set). */
+  const attentionBackward = (a: Attn, dO: string) => {
+    g.op('Gemm', [a.Pv, dO], { transA: int(1) }, `g:${a.name}.v.w`);
+    g.op('Identity', [sumCols(a.rowSum ? mul(dO, a.rowSum) : dO)], {}, `g:${a.name}.v.b`);
+    const dPv3 = reshape(gemm(dO, a.Wv, tb), -1, n, D);
+    let dAd = g.op('MatMul', [dPv3, T3(a.vin3)]);
+    if (a.rowSum) dAd = add(dAd, reshape(sumRows(mul(dO, a.bv)), -1, n, 1));
+    const dA = a.mask3 ? mul(dAd, a.mask3) : dAd;
+    const dS = mul(mul(a.A, sub(dA, sumRows(mul(dA, a.A)))), scalar(scale));
+    let dQk = reshape(g.op('MatMul', [dS, a.kin3]), -1, D);
+    const dS2 = reshape(dS, -1, N);
+    if (a.kpos) dQk = add(dQk, gemm(dS2, a.kpos));
+    // Qk = Q·Wkᵀ ⇒ ∂Wk = ∂Qkᵀ·Q, ∂Q = ∂Qk·Wk.
+    g.op('Gemm', [dQk, a.Q], { transA: int(1) }, `g:${a.name}.k.w`);
+    g.op('Mul', [sp[`${a.name}.k.b`], scalar(0)], {}, `g:${a.name}.k.b`);
+    return { dQ: gemm(dQk, a.Wk), dkpos: a.kpos ? gemm(dS2, a.Qk, { ta: true }) : null };
+  };
+
+  const layerNormBackward = (ln: ReturnType<typeof head.forward>['ln1'], gamma: string, dout: string, name: 'ln1' | 'ln2' | 'ln3') => {
+    g.op('Identity', [sumCols(mul(dout, ln.xhat))], {}, gradOutput(`head.${name}.g`));
+    g.op('Identity', [sumCols(dout)], {}, gradOutput(`head.${name}.b`));
+    const dxh = mul(dout, gamma);
+    return mul(ln.rstd, sub(sub(dxh, meanRows(dxh)), mul(ln.xhat, meanRows(mul(dxh, ln.xhat)))));
+  };
+  const linearGrads = (input: string, dOut: string, name: string) => {
+    g.op('Gemm', [input, dOut], { transA: int(1) }, `g:${name}.w`);
+    g.op('Identity', [sumCols(dOut)], {}, `g:${name}.b`);
   };
 
   const teacher = forward(tp, tm);
