@@ -184,6 +184,13 @@ export interface TeacherForward {
   readonly failed: (e: unknown) => void;
 }
 
+/** The clusterbook after Step 1 (it no longer changes), read once: normalised (tf and host) and raw (host). */
+interface FrozenCodebook {
+  readonly cbNormT: tf.Tensor2D;
+  readonly cbNorm: Float32Array;
+  readonly raw: Float32Array;
+}
+
 function sampleBatch(source: FeatureSource, items: number[], rng: Prng): { tokens: Float32Array; indices: Int32Array[]; n: number } {
   const n = sampledCount(source.h, source.w);
   const D = source.dim;
@@ -255,14 +262,17 @@ export async function trainCause(source: FeatureSource, config: TrainConfig, hoo
     live.adam = makeAdam(stage);
     if (s0.adam) live.adam.load(s0.adam);
   }
-  let cbNormT: tf.Tensor2D | null = null;
-  let cbNorm: Float32Array | null = null;
-  const frozenCodebook = () => {
-    if (!cbNormT) {
-      cbNormT = normalizedTranspose(live.clusterbook as unknown as tf.Tensor2D);
-      cbNorm = tf.tidy(() => tf.transpose(cbNormT!).dataSync() as Float32Array);
+  let frozen: FrozenCodebook | null = null;
+  const frozenCodebook = (): FrozenCodebook => {
+    if (!frozen) {
+      const normT = normalizedTranspose(live.clusterbook as unknown as tf.Tensor2D);
+      frozen = {
+        cbNormT: normT,
+        cbNorm: tf.tidy(() => tf.transpose(normT).dataSync() as Float32Array),
+        raw: live.clusterbook.dataSync() as Float32Array,
+      };
     }
-    return { cbNormT: cbNormT, cbNorm: cbNorm! };
+    return frozen;
   };
 
   // The onnxruntime Step 2 keeps its state in host arrays; the tf variables catch up before anyone reads them.
@@ -338,8 +348,7 @@ export async function trainCause(source: FeatureSource, config: TrainConfig, hoo
     await live.ort?.release();
     await live.ort1?.release();
     await live.ort3?.graph.release();
-    const t = cbNormT as tf.Tensor2D | null;
-    t?.dispose();
+    (frozen as FrozenCodebook | null)?.cbNormT.dispose();
     live.adam?.dispose();
     live.student.dispose();
     live.teacher.dispose();
@@ -429,7 +438,7 @@ async function step2(
   spec: HeadSpec,
   live: Live,
   items: number[],
-  cb: { cbNormT: tf.Tensor2D; cbNorm: Float32Array },
+  cb: FrozenCodebook,
   hooks: TrainHooks,
 ): Promise<Record<string, number>> {
   const want = hooks.step2Engine ?? 'auto';
@@ -460,7 +469,7 @@ async function step2(
     }
     hooks.log?.(`Step 2 engine: ${live.step2Engine}`);
   }
-  if (live.ort) return step2Ort(source, config, live, live.ort, items, cb.cbNorm);
+  if (live.ort) return step2Ort(source, config, live, live.ort, items, cb);
   live.step2Engine ??= 'tfjs';
   return step2Tfjs(source, config, spec, live, items, cb, hooks.trMicroBatch ?? 0);
 }
@@ -496,7 +505,7 @@ async function step2Ort(
   live: Live,
   ort: OrtMlpStep2<MlpStep2Graph | TrStep2Graph>,
   items: number[],
-  cbNorm: Float32Array,
+  cb: FrozenCodebook,
 ): Promise<Record<string, number>> {
   const B = items.length;
   const D = source.dim;
@@ -514,7 +523,7 @@ async function step2Ort(
   const graph = ort.graph;
   const out =
     graph instanceof TrStep2Graph
-      ? await graph.run(cbNorm, live.clusterbook.dataSync() as Float32Array, {
+      ? await graph.run(cb.cbNorm, cb.raw, {
           // The TR head runs on the full grids; the graph computes only the sampled rows' outputs.
           grids: readGrids(source, items),
           rows: globalIndices(indices, source.h * source.w),
@@ -522,7 +531,7 @@ async function step2Ort(
           masks: p > 0 ? { teacher: drawTrMasks(graph.spec, T, p, teacherSeeds), student: drawTrMasks(graph.spec, T, p, studentSeeds) } : null,
           ...nets,
         })
-      : await graph.run(cbNorm, {
+      : await graph.run(cb.cbNorm, {
           tokens,
           bank: bankSnap,
           masks:
@@ -569,7 +578,7 @@ function step2Tfjs(
   spec: HeadSpec,
   live: Live,
   items: number[],
-  cb: { cbNormT: tf.Tensor2D; cbNorm: Float32Array },
+  cb: FrozenCodebook,
   microBatch: number,
 ): Record<string, number> {
   const B = items.length;
@@ -690,7 +699,7 @@ function step2Tfjs(
  * Step 3's TR teacher forward on onnxruntime (ort/tr-forward.ts), opened at the first use and reused;
  * null on the tfjs path (MLP head, step2Engine 'tfjs', or a session that cannot open — logged).
  */
-async function teacherForward(source: FeatureSource, config: TrainConfig, spec: HeadSpec, live: Live, cbNorm: Float32Array, hooks: TrainHooks): Promise<TeacherForward | null> {
+async function teacherForward(source: FeatureSource, config: TrainConfig, spec: HeadSpec, live: Live, cb: FrozenCodebook, hooks: TrainHooks): Promise<TeacherForward | null> {
   if (live.ort3 || live.step3Engine !== undefined) return live.ort3;
   const want = hooks.step2Engine ?? 'auto';
   if (spec.kind !== 'tr' || want === 'tfjs') {
@@ -717,7 +726,7 @@ async function teacherForward(source: FeatureSource, config: TrainConfig, spec: 
       live.step3Engine = 'tfjs';
       void graph.release().catch(() => undefined); // the session is unusable either way
     };
-    live.ort3 = { graph, params, clusterbook: live.clusterbook.dataSync() as Float32Array, cbNorm, failed };
+    live.ort3 = { graph, params, clusterbook: cb.raw, cbNorm: cb.cbNorm, failed };
     live.step3Engine = `onnxruntime-${graph.provider}`;
   } catch (e) {
     if (want === 'onnxruntime') throw e;
@@ -772,7 +781,7 @@ async function step3(
   items: number[],
   stageStep: number,
   stepsPerEpoch: number,
-  cb: { cbNormT: tf.Tensor2D; cbNorm: Float32Array },
+  cb: FrozenCodebook,
   hooks: TrainHooks,
 ): Promise<Record<string, number>> {
   const B = items.length;
@@ -783,7 +792,7 @@ async function step3(
   const init = config.step3.init ?? 'uniform';
   // Studio: centroids start on the trained teacher's outputs. Done at the stage's first step (the teacher
   // is final only now), so a run resumed from a step-2 checkpoint initialises exactly as an unbroken one.
-  await teacherForward(source, config, spec, live, cb.cbNorm, hooks); // opens live.ort3 (TR head) once
+  await teacherForward(source, config, spec, live, cb, hooks); // opens live.ort3 (TR head) once
   if (stageStep === 0 && init !== 'uniform') {
     const values = await probeInitFromTeacher(source, config, spec, live, cb.cbNormT, init === 'kmeans' ? PROBE_INIT_ITERATIONS : 0);
     tf.tidy(() => live.probe.assign(tf.tensor2d(values, [K, r])));
