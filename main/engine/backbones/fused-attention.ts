@@ -22,6 +22,11 @@ export function fusedVariantOf(modelFile: string): string | null {
   return fs.existsSync(f) ? f : null;
 }
 
+/** Which graph extraction runs for a stored model (`file` relative to the workspace root). */
+export function storedAttention(workspaceRoot: string, file: string): 'fused' | 'as-exported' {
+  return fusedVariantOf(path.join(workspaceRoot, file)) ? 'fused' : 'as-exported';
+}
+
 /** A deterministic, non-constant probe image batch (1 × 3 × H × W): every patch differs. */
 export function probeImage(height: number, width: number): Float32Array {
   const x = new Float32Array(3 * height * width);

@@ -12,7 +12,7 @@ import { sha256File } from '../features/cache-key.js';
 import { inspectOnnx } from '../onnx/onnx-inspect.js';
 import type { Workspace } from '../workspace.js';
 import { IMAGENET_MEAN, IMAGENET_STD, referenceSize, type TokenGrid } from './backbone.js';
-import { FUSED_ATTENTION_FILE, fusedVariantOf, probeImage, writeFusedVariant } from './fused-attention.js';
+import { FUSED_ATTENTION_FILE, probeImage, storedAttention, writeFusedVariant } from './fused-attention.js';
 import { openOnnxBackbone } from './onnx-backbone.js';
 
 export interface AddModelOptions {
@@ -139,7 +139,7 @@ async function fuse(
 }
 
 function summarize(ws: Workspace, row: ModelRow): ModelSummary {
-  return toModelSummary(row, fusedVariantOf(path.join(ws.root, row.file)) ? 'fused' : 'as-exported');
+  return toModelSummary(row, storedAttention(ws.root, row.file));
 }
 
 export function listStoredModels(db: Database, ws: Workspace): ModelSummary[] {

@@ -8,7 +8,7 @@ import { getModelByName, listModels, type ModelRow } from '../db/queries/models.
 import { referenceSize, type Backbone, type BackboneDescriptor } from './backbone.js';
 import { BUILTIN_DIM, createBuiltinBackbone, createRgbBackbone } from './builtin.js';
 import { openOnnxBackbone } from './onnx-backbone.js';
-import { fusedVariantOf } from './fused-attention.js';
+import { fusedVariantOf, storedAttention } from './fused-attention.js';
 
 interface BuiltinEntry {
   readonly descriptor: BackboneDescriptor;
@@ -89,7 +89,7 @@ export function listBackbones(db: Database, workspaceRoot?: string): BackboneInf
       const attention =
         workspaceRoot === undefined
           ? ''
-          : fusedVariantOf(path.join(workspaceRoot, m.file))
+          : storedAttention(workspaceRoot, m.file) === 'fused'
             ? ', attention fused'
             : `, attention as exported (\`cause-studio models optimize ${m.name}\` may make it faster)`;
       return info(modelDescriptor(m), `${m.family} ONNX model (${m.source})${attention}`);
