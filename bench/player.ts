@@ -15,7 +15,6 @@
 // A step: → keydown, the player draws the frame (data-rendered-frame changes), then one
 // requestAnimationFrame so the frame has been through the browser's paint/commit (where the WebGL canvas
 // is read back for the software compositor). Prints the figures, the command, and a final `BENCH {json}`.
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -23,6 +22,8 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type Page } from 'playwright-core';
 import sharp from 'sharp';
 import WebSocket from 'ws';
+import { chromiumLaunch } from '../test/e2e/chromium.js';
+import { startServe } from '../test/e2e/serve.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const FRAMES = Number(process.env.BENCH_FRAMES ?? 80);
@@ -66,23 +67,6 @@ async function writeCityscapesSequence(root: string): Promise<void> {
   }
 }
 
-function startServe(home: string): Promise<{ url: string; stop(): void }> {
-  const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'cause-studio.js'), 'serve', '--port', '0'], {
-    cwd: ROOT,
-    env: { ...process.env, CAUSE_STUDIO_HOME: home },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout.setEncoding('utf8');
-    child.stdout.on('data', (d: string) => {
-      out += d;
-      const m = /Cause Studio serving at (\S+)/.exec(out);
-      if (m?.[1] !== undefined) resolve({ url: m[1], stop: () => child.kill('SIGTERM') });
-    });
-    child.on('exit', (code) => reject(new Error(`serve exited (${code}) before listening:\n${out}`)));
-  });
-}
 
 /** One contract call over the same WebSocket the renderer uses. */
 function rpc(url: string): { call(method: string, args: unknown): Promise<unknown>; close(): void } {
@@ -249,18 +233,8 @@ async function main(): Promise<void> {
   console.log(
     `wrote ${FRAMES} frames ${WIDTH}×${HEIGHT} (+ labelIds) in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
   );
-  const serve = await startServe(path.join(tmp, 'home'));
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  });
+  const serve = await startServe({ home: path.join(tmp, 'home') });
+  const browser = await chromium.launch(chromiumLaunch);
   try {
     console.log(`serve at ${serve.url}; importing…`);
     const engine = rpc(serve.url);
@@ -352,7 +326,7 @@ async function main(): Promise<void> {
     );
   } finally {
     await browser.close();
-    serve.stop();
+    await serve.stop();
     fs.rmSync(tmp, { recursive: true, force: true });
   }
 }

@@ -1,18 +1,8 @@
 // Playwright against `cause-studio serve` with the system's Debian Chromium; browsers are never
 // downloaded. One worker: the machine's two cores are shared and each test runs its own engine.
 import { defineConfig } from '@playwright/test';
+import { chromiumLaunch } from './chromium.js';
 
-export const chromiumLaunch = {
-  executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-  args: [
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-    '--no-first-run',
-  ],
-};
 
 export default defineConfig({
   testDir: '.',
