@@ -70,6 +70,10 @@ export interface EvalReport {
   readonly miou: number | null;
   readonly pixelAccuracy: number | null;
   readonly classesScored: number;
+  /** Mean IoU over the classes with ground-truth pixels (the figure to rank methods by). */
+  readonly miouPresent: number | null;
+  /** Classes with ground-truth pixels: the `miouPresent` denominator. */
+  readonly classesPresent: number;
   readonly perClass: readonly ClassScoreRow[];
   readonly perCategory: readonly { name: string; iou: number | null }[];
   readonly categoryMiou: number | null;

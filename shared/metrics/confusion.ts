@@ -28,6 +28,14 @@ export interface Score {
   readonly gt: Float64Array;
   /** Number of classes whose IoU is defined (the mIoU denominator). */
   readonly classesScored: number;
+  /**
+   * Mean IoU over the classes that have ground-truth pixels; NaN when none has. Unlike `miou`, a class
+   * the data never shows costs nothing when a cluster is matched to it, so methods that spend clusters
+   * differently are compared over the same classes.
+   */
+  readonly miouPresent: number;
+  /** Number of classes with ground-truth pixels (the present-class mIoU denominator). */
+  readonly classesPresent: number;
   readonly totalPixels: number;
   /** Pixels that fell in unmatched clusters. */
   readonly unmatchedPixels: number;
@@ -83,6 +91,8 @@ export function scoreHistogram(hist: Float64Array, K: number, C: number, mapping
   const iou = new Float64Array(C);
   let sum = 0;
   let scored = 0;
+  let presentSum = 0;
+  let present = 0;
   let tpSum = 0;
   for (let t = 0; t < C; t++) {
     fn[t] = gt[t]! - tp[t]!;
@@ -95,6 +105,10 @@ export function scoreHistogram(hist: Float64Array, K: number, C: number, mapping
       sum += iou[t]!;
       scored++;
     }
+    if (gt[t]! > 0) {
+      presentSum += iou[t]!;
+      present++;
+    }
   }
   return {
     iou,
@@ -105,6 +119,8 @@ export function scoreHistogram(hist: Float64Array, K: number, C: number, mapping
     fn,
     gt,
     classesScored: scored,
+    miouPresent: present === 0 ? Number.NaN : presentSum / present,
+    classesPresent: present,
     totalPixels: total,
     unmatchedPixels: unmatched,
   };

@@ -77,6 +77,8 @@ export function buildEvalReport(input: ReportInput): EvalReport {
     miou: finite(s.miou),
     pixelAccuracy: finite(s.pixelAccuracy),
     classesScored: s.classesScored,
+    miouPresent: finite(s.miouPresent),
+    classesPresent: s.classesPresent,
     perClass: classNames.map((name, t) => ({
       index: t,
       name,

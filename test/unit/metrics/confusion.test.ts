@@ -29,6 +29,9 @@ describe('scoreHistogram', () => {
     expect(s.iou[2]).toBe(0);
     expect(s.classesScored).toBe(3);
     expect(s.miou).toBeCloseTo((10 / 13 + 5 / 11 + 0) / 3, 12);
+    // Class 2 has no ground-truth pixels: present-class mIoU leaves its 0 out.
+    expect(s.classesPresent).toBe(2);
+    expect(s.miouPresent).toBeCloseTo((10 / 13 + 5 / 11) / 2, 12);
     expect(s.pixelAccuracy).toBeCloseTo(15 / 21, 12);
     expect(s.totalPixels).toBe(21);
     expect(s.unmatchedPixels).toBe(0);
