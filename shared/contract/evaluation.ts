@@ -74,6 +74,11 @@ export interface EvalReport {
   readonly miouPresent: number | null;
   /** Classes with ground-truth pixels: the `miouPresent` denominator. */
   readonly classesPresent: number;
+  /**
+   * How many of the scored frames the experiment was trained on (0 = a held-out score). Absent on
+   * reports made before the engine tracked it. The CLI and the UI warn when it is above 0.
+   */
+  readonly trainingFramesScored?: number;
   readonly perClass: readonly ClassScoreRow[];
   readonly perCategory: readonly { name: string; iou: number | null }[];
   readonly categoryMiou: number | null;
