@@ -1,6 +1,6 @@
 // Placement: what stands along each block, chosen once per sequence from the block's districts. The
-// order of the random draws is part of the output (it fixes every object and its instance id), so new
-// kinds of object go at the end of a block's draws, never in between.
+// order of the random draws is part of the output (it fixes every object and its instance id): a draw
+// added in the middle of a block changes every object placed after it, and the generated datasets with it.
 import type { Rng } from '../noise.js';
 import type { EgoDrive } from './camera-path.js';
 import { addGuardRail, addFence, addWall } from './geometry/barriers.js';

@@ -1,5 +1,5 @@
-// Moving traffic on the main street, in both directions. Each lane moves as a platoon at one speed, so
-// vehicles in a lane never drive through each other; a frame places them at s0 + v·t.
+// Moving traffic on the main street, in both directions, placed once per sequence: a frame puts each
+// vehicle at s0 + v·t, so traffic needs no state between frames and any frame renders alone.
 import type { Rng } from '../noise.js';
 import type { EgoDrive } from './camera-path.js';
 import { addCyclist } from './geometry/cyclists.js';

@@ -10,6 +10,7 @@ import { GREENS, jitter, type RGB } from '../palette.js';
 import type { Scene } from '../scene.js';
 import { setBrush } from './shapes.js';
 
+/** Scratch for centreline poses. */
 const pose = new Float64Array(3);
 
 /** The surfaces of one sequence: asphalt, paving per side, and the lots behind the sidewalks. */
@@ -52,7 +53,8 @@ export function drawGroundLook(rng: Rng, seed: number, sequence: number): Ground
 
 /**
  * Flat band between s0..s1 and lateral d0..d1 at height y, tessellated along curves. The texture frame
- * maps u to s (or to |d| when `crossFrame`) and v to d.
+ * maps u to s and v to d; on a cross street (`crossMid`, `crossSign` given) u is the distance from the
+ * main centreline and v the offset from the cross street's axis, so its markings run along it.
  */
 function strip(
   scene: Scene,
@@ -110,7 +112,7 @@ function strip(
   }
 }
 
-/** Vertical curb face along d between s0..s1 (or across at fixed s when `acrossS` is given). */
+/** Vertical curb face at offset d between s0..s1 (`curbAcross` is the one across the street at one s). */
 function curbAlong(
   scene: Scene,
   r: Rasterizer,
