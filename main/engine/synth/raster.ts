@@ -3,53 +3,25 @@
 // label is read from the id buffer at the pixel centre, occlusion in the labels is exact; anti-aliasing is
 // applied to the RGB image only, at primitive boundaries. All buffers are typed arrays allocated once per
 // image size and reused frame after frame, so memory stays flat over long sequences.
-import { MAT, PARAM_STRIDE as PARAM_STRIDE_IMPORTED, shadeMaterial, type ShadeEnv } from './materials.js';
-import * as noise from './noise.js';
+//
+// This file is the drawing API and the polygon path (project, clip, register, fill); the buffers, the
+// primitive table, the fill rule, cast shadows, shading and anti-aliasing are in raster/.
+import { MAT, PARAM_STRIDE as PARAM_STRIDE_IMPORTED } from './materials.js';
+import { antialiasEdges } from './raster/antialias.js';
+import { cameraRotation, NEAR, type CameraPose } from './raster/camera.js';
+import type { Lighting } from './raster/lighting.js';
+import { PixelBuffers } from './raster/pixel-buffers.js';
+import { PrimitiveTable } from './raster/primitives.js';
+import { scanSpans } from './raster/scanline.js';
+import { shadePixels } from './raster/shading.js';
+import { ShadowProjector } from './raster/shadows.js';
 
-// local copies of the per-pixel helpers (see materials.ts)
-const fbm2 = noise.fbm2;
-const shade = shadeMaterial;
+export type { CameraPose } from './raster/camera.js';
+export type { Lighting } from './raster/lighting.js';
+
+// a local copy, as the per-pixel helpers keep theirs (see materials.ts)
 const PARAM_STRIDE = PARAM_STRIDE_IMPORTED;
-const NOISE_TABLE = 262139; // prime, so the sensor-noise pattern does not line up with rows
-
-export interface CameraPose {
-  readonly x: number;
-  /** Height of the optical centre above the ground, metres. */
-  readonly y: number;
-  readonly z: number;
-  /** Heading: 0 looks along +z, positive turns towards +x. */
-  readonly yaw: number;
-  /** Positive looks down. */
-  readonly pitch: number;
-  /** Focal length in pixels. */
-  readonly f: number;
-  readonly cx: number;
-  readonly cy: number;
-}
-
-export interface Lighting {
-  /** Unit vector towards the sun (world, y up). */
-  readonly sun: readonly [number, number, number];
-  readonly sunColor: readonly [number, number, number];
-  readonly ambient: readonly [number, number, number];
-  readonly shadows: boolean;
-  readonly skyZenith: readonly [number, number, number];
-  readonly skyHorizon: readonly [number, number, number];
-  readonly cloudColor: readonly [number, number, number];
-  /** 0..1 fraction of the sky under cloud. */
-  readonly clouds: number;
-  readonly haze: readonly [number, number, number];
-  /** Extinction per metre of the distance haze. */
-  readonly hazeDensity: number;
-  readonly exposure: number;
-  /** Sensor noise amplitude in 8-bit steps. */
-  readonly noise: number;
-  readonly vignette: number;
-  readonly night: number;
-  readonly wet: number;
-  /** White-balance tint of this camera. */
-  readonly tint: readonly [number, number, number];
-}
+const MAX_POLY = 24;
 
 /** The state polygons are drawn with: class, instance value, material, parameters. */
 export interface Brush {
@@ -63,10 +35,6 @@ export interface Brush {
   ground: boolean;
   readonly params: Float32Array;
 }
-
-const NEAR = 0.05;
-const MAX_POLY = 24;
-const SKY_ID = 23;
 
 export class Rasterizer {
   readonly width: number;
@@ -84,26 +52,9 @@ export class Rasterizer {
     params: new Float32Array(PARAM_STRIDE),
   };
 
-  private readonly invz: Float32Array;
-  private readonly prim: Int32Array;
-  private readonly shadow: Uint8Array;
-  /** Shaded colour before anti-aliasing; a clamped array rounds and clamps on store, in native code. */
-  private readonly shaded: Uint8ClampedArray;
-  private readonly vignette: Float32Array;
-  private vignetteOf = -1;
-  private readonly noiseTable: Int8Array;
-
-  // primitive attributes (struct of arrays, grown by doubling and reused)
-  private cap = 0;
-  private count = 0;
-  private pCls = new Uint8Array(0);
-  private pInst = new Uint16Array(0);
-  private pMat = new Uint8Array(0);
-  private pSeed = new Int32Array(0);
-  private pFlags = new Uint8Array(0);
-  private pParams = new Float32Array(0);
-  /** per primitive: Ux Uy Uz cu Vx Vy Vz cv sunDot */
-  private pGeom = new Float32Array(0);
+  private readonly px: PixelBuffers;
+  private readonly prims = new PrimitiveTable();
+  private readonly shadows = new ShadowProjector();
 
   // texture frame of the next polygons (world)
   private fo = new Float64Array(3);
@@ -117,7 +68,7 @@ export class Rasterizer {
   private time = 0;
   private lights: number[] = [];
 
-  // scratch
+  // scratch of the polygon path
   private readonly wx = new Float64Array(MAX_POLY);
   private readonly wy = new Float64Array(MAX_POLY);
   private readonly wz = new Float64Array(MAX_POLY);
@@ -129,95 +80,30 @@ export class Rasterizer {
   private readonly tx = new Float64Array(MAX_POLY * 2);
   private readonly ty = new Float64Array(MAX_POLY * 2);
   private readonly tz = new Float64Array(MAX_POLY * 2);
-  private readonly hullX = new Float64Array(64);
-  private readonly hullZ = new Float64Array(64);
-  private readonly hullIdx = new Int32Array(64);
   private readonly shadeOut = new Float32Array(6);
-  private readonly spanX0: Int32Array;
-  private readonly spanX1: Int32Array;
-  private readonly colXn: Float64Array;
-  private readonly edges: Int32Array;
 
   constructor(width: number, height: number) {
     this.width = width;
     this.height = height;
-    const n = width * height;
-    this.rgb = new Uint8Array(n * 3);
-    this.shaded = new Uint8ClampedArray(n * 3);
-    this.labels = new Uint8Array(n);
-    this.instances = new Uint16Array(n);
-    this.invz = new Float32Array(n);
-    this.prim = new Int32Array(n);
-    this.shadow = new Uint8Array(n);
-    this.vignette = new Float32Array(n);
-    this.spanX0 = new Int32Array(height);
-    this.spanX1 = new Int32Array(height);
-    this.colXn = new Float64Array(width);
-    this.edges = new Int32Array(n);
-    // fixed table of sensor noise (uniform in [-0.5, 0.5) × 256), indexed from a per-frame offset
-    this.noiseTable = new Int8Array(NOISE_TABLE + 3);
-    for (let i = 0; i < this.noiseTable.length; i++) this.noiseTable[i] = (noise.hash3(i, 7, 99) & 255) - 128;
-    this.grow(1024);
-  }
-
-  private grow(min: number): void {
-    let cap = Math.max(this.cap * 2, min);
-    while (cap < min) cap *= 2;
-    const copy = <T extends Uint8Array | Uint16Array | Int32Array | Float32Array>(a: T, n: T): T => {
-      n.set(a);
-      return n;
-    };
-    this.pCls = copy(this.pCls, new Uint8Array(cap));
-    this.pInst = copy(this.pInst, new Uint16Array(cap));
-    this.pMat = copy(this.pMat, new Uint8Array(cap));
-    this.pSeed = copy(this.pSeed, new Int32Array(cap));
-    this.pFlags = copy(this.pFlags, new Uint8Array(cap));
-    this.pParams = copy(this.pParams, new Float32Array(cap * PARAM_STRIDE));
-    this.pGeom = copy(this.pGeom, new Float32Array(cap * 9));
-    this.cap = cap;
+    this.px = new PixelBuffers(width, height);
+    this.rgb = this.px.rgb;
+    this.labels = this.px.labels;
+    this.instances = this.px.instances;
   }
 
   get primitiveCount(): number {
-    return this.count;
+    return this.prims.count;
   }
 
   beginFrame(cam: CameraPose, light: Lighting, time: number): void {
     this.cam = cam;
     this.light = light;
     this.time = time;
-    this.count = 0;
+    this.prims.count = 0;
     this.lights.length = 0;
-    this.invz.fill(0);
-    this.prim.fill(-1);
-    this.shadow.fill(0);
-    const ct = Math.cos(cam.yaw);
-    const st = Math.sin(cam.yaw);
-    const cp = Math.cos(cam.pitch);
-    const sp = Math.sin(cam.pitch);
-    const R = this.R;
-    R[0] = ct;
-    R[1] = 0;
-    R[2] = -st;
-    R[3] = -st * sp;
-    R[4] = -cp;
-    R[5] = -ct * sp;
-    R[6] = st * cp;
-    R[7] = -sp;
-    R[8] = ct * cp;
-    const { width: W, height: H } = this;
-    const vig = light.vignette;
-    if (vig === this.vignetteOf) return;
-    this.vignetteOf = vig;
-    const rx = W / 2;
-    const ry = H / 2;
-    const norm = 1 / (rx * rx + ry * ry);
-    for (let y = 0; y < H; y++) {
-      for (let x = 0; x < W; x++) {
-        const dx = x + 0.5 - rx;
-        const dy = y + 0.5 - ry;
-        this.vignette[y * W + x] = 1 - vig * (dx * dx + dy * dy) * norm;
-      }
-    }
+    this.px.clear();
+    cameraRotation(cam, this.R);
+    this.px.setVignette(light.vignette);
   }
 
   /** Texture frame for the following polygons: u = (p − o)·U, v = (p − o)·V (world, metres). */
@@ -509,15 +395,15 @@ export class Rasterizer {
     const C = (ncz - (ncx * cam.cx) / f - (ncy * cam.cy) / f) / dd;
 
     // register the primitive
-    if (this.count >= this.cap) this.grow(this.count + 1);
-    const id = this.count++;
+    const prims = this.prims;
+    const id = prims.next();
     const br = this.brush;
-    this.pCls[id] = br.cls;
-    this.pInst[id] = br.inst;
-    this.pMat[id] = br.mat;
-    this.pSeed[id] = br.seed;
-    this.pFlags[id] = br.ground ? 1 : 0;
-    this.pParams.set(br.params, id * PARAM_STRIDE);
+    prims.cls[id] = br.cls;
+    prims.inst[id] = br.inst;
+    prims.mat[id] = br.mat;
+    prims.seed[id] = br.seed;
+    prims.flags[id] = br.ground ? 1 : 0;
+    prims.params.set(br.params, id * PARAM_STRIDE);
     const g = id * 9;
     const fu = this.fu;
     const fv = this.fv;
@@ -533,7 +419,7 @@ export class Rasterizer {
     const ocx = R[0]! * odx + R[1]! * ody + R[2]! * odz;
     const ocy = R[3]! * odx + R[4]! * ody + R[5]! * odz;
     const ocz = R[6]! * odx + R[7]! * ody + R[8]! * odz;
-    const geom = this.pGeom;
+    const geom = prims.geom;
     geom[g] = Ux;
     geom[g + 1] = Uy;
     geom[g + 2] = Uz;
@@ -545,11 +431,11 @@ export class Rasterizer {
     const L = this.light.sun;
     geom[g + 8] = Math.max(0, nx * L[0] + ny * L[1] + nz * L[2]);
 
-    const rows = this.scan(m, minY, maxY);
-    const invz = this.invz;
-    const prim = this.prim;
-    const spanX0 = this.spanX0;
-    const spanX1 = this.spanX1;
+    const rows = scanSpans(this.px, sx, sy, m, minY, maxY);
+    const invz = this.px.invz;
+    const prim = this.px.prim;
+    const spanX0 = this.px.spanX0;
+    const spanX1 = this.px.spanX1;
     for (let y = rows >> 16, yEnd = rows & 0xffff; y <= yEnd; y++) {
       const x0 = spanX0[y]!;
       const x1 = spanX1[y]!;
@@ -567,315 +453,25 @@ export class Rasterizer {
   }
 
   /**
-   * Scanline walk over the projected polygon in sx/sy, with one fill rule for every polygon (pixel
-   * centres, half-open spans, shared edges computed from canonically ordered endpoints, so adjacent
-   * polygons neither overlap nor leave cracks). Fills spanX0/spanX1 per row and returns the row range
-   * packed as (first << 16) | last; first > last when nothing is covered.
-   */
-  private scan(m: number, minY: number, maxY: number): number {
-    const { sx, sy, width: W, height: H, spanX0, spanX1 } = this;
-    const yStart = Math.max(0, Math.ceil(minY - 0.5));
-    const yEnd = Math.min(H - 1, Math.ceil(maxY - 0.5) - 1);
-    if (yEnd < yStart) return 1 << 16;
-    for (let y = yStart; y <= yEnd; y++) {
-      const yc = y + 0.5;
-      let xl = Infinity;
-      let xr = -Infinity;
-      for (let i = 0; i < m; i++) {
-        const j = i + 1 === m ? 0 : i + 1;
-        let a = i;
-        let b = j;
-        if (sy[a]! > sy[b]! || (sy[a] === sy[b] && sx[a]! > sx[b]!)) {
-          a = j;
-          b = i;
-        }
-        const ya = sy[a]!;
-        const yb = sy[b]!;
-        if (yc < ya || yc >= yb) continue;
-        const x = sx[a]! + ((yc - ya) * (sx[b]! - sx[a]!)) / (yb - ya);
-        if (x < xl) xl = x;
-        if (x > xr) xr = x;
-      }
-      if (xl > xr) {
-        spanX0[y] = 0;
-        spanX1[y] = 0;
-        continue;
-      }
-      spanX0[y] = Math.max(0, Math.ceil(xl - 0.5));
-      spanX1[y] = Math.min(W, Math.ceil(xr - 0.5));
-    }
-    return (yStart << 16) | yEnd;
-  }
-
-  /**
    * Cast shadow of a convex caster given by its points (flat [x,y,z,...]): projected along the sun onto
    * the ground plane, its convex hull darkens the ground pixels it covers.
    */
   shadowCaster(pts: ArrayLike<number>, n: number): void {
-    const L = this.light.sun;
-    if (!this.light.shadows || L[1] <= 0.02) return;
-    const m = Math.min(n, 32);
-    const hx = this.hullX;
-    const hz = this.hullZ;
-    for (let i = 0; i < m; i++) {
-      const y = pts[i * 3 + 1]!;
-      hx[i] = pts[i * 3]! - (L[0] * y) / L[1];
-      hz[i] = pts[i * 3 + 2]! - (L[2] * y) / L[1];
-    }
-    const k = convexHull(hx, hz, m, this.hullIdx);
-    if (k < 3) return;
-    const { wx, wy, wz, cam, R } = this;
-    const { cxs, cys, czs, tx, ty, tz, sx, sy } = this;
-    for (let i = 0; i < k; i++) {
-      wx[i] = hx[this.hullIdx[i]!]!;
-      wy[i] = 0;
-      wz[i] = hz[this.hullIdx[i]!]!;
-    }
-    let anyFront = false;
-    for (let i = 0; i < k; i++) {
-      const dx = wx[i]! - cam.x;
-      const dy = -cam.y;
-      const dz = wz[i]! - cam.z;
-      cxs[i] = R[0]! * dx + R[1]! * dy + R[2]! * dz;
-      cys[i] = R[3]! * dx + R[4]! * dy + R[5]! * dz;
-      czs[i] = R[6]! * dx + R[7]! * dy + R[8]! * dz;
-      if (czs[i]! > NEAR) anyFront = true;
-    }
-    if (!anyFront) return;
-    let m2 = 0;
-    for (let i = 0; i < k; i++) {
-      const j = i + 1 === k ? 0 : i + 1;
-      const zi = czs[i]!;
-      const zj = czs[j]!;
-      if (zi >= NEAR) {
-        tx[m2] = cxs[i]!;
-        ty[m2] = cys[i]!;
-        tz[m2] = zi;
-        m2++;
-      }
-      if (zi >= NEAR !== zj >= NEAR) {
-        const t = (NEAR - zi) / (zj - zi);
-        tx[m2] = cxs[i]! + (cxs[j]! - cxs[i]!) * t;
-        ty[m2] = cys[i]! + (cys[j]! - cys[i]!) * t;
-        tz[m2] = NEAR;
-        m2++;
-      }
-    }
-    if (m2 < 3) return;
-    let minY = Infinity;
-    let maxY = -Infinity;
-    for (let i = 0; i < m2; i++) {
-      sx[i] = cam.cx + (cam.f * tx[i]!) / tz[i]!;
-      sy[i] = cam.cy + (cam.f * ty[i]!) / tz[i]!;
-      if (sy[i]! < minY) minY = sy[i]!;
-      if (sy[i]! > maxY) maxY = sy[i]!;
-    }
-    const shadow = this.shadow;
-    const rows = this.scan(m2, minY, maxY);
-    for (let y = rows >> 16, yEnd = rows & 0xffff; y <= yEnd; y++) {
-      if (this.spanX1[y]! > this.spanX0[y]!)
-        shadow.fill(1, y * this.width + this.spanX0[y]!, y * this.width + this.spanX1[y]!);
-    }
+    this.shadows.cast(pts, n, this.light, this.cam, this.R, this.px);
   }
 
   /** Deferred shading of every pixel, then labels, instances and the edge anti-aliasing of the RGB. */
   finish(): void {
-    const { width: W, height: H, cam, light, prim, invz, labels, instances, shaded } = this;
-    const f = cam.f;
-    const R = this.R;
-    const geom = this.pGeom;
-    const params = this.pParams;
-    const out = this.shadeOut;
-    const hz = light.skyHorizon;
-    const ze = light.skyZenith;
-    const cc = light.cloudColor;
-    const env: ShadeEnv = {
-      night: light.night,
-      wet: light.wet,
-      skyR: hz[0],
-      skyG: hz[1],
-      skyB: hz[2],
-      time: this.time,
-    };
-    const [sunR, sunG, sunB] = light.sunColor;
-    const [ambR, ambG, ambB] = light.ambient;
-    const [hazeR, hazeG, hazeB] = light.haze;
-    const [tR, tG, tB] = light.tint;
-    const exposure = light.exposure * 255;
-    const hazeK = light.hazeDensity;
-    const noiseAmp = light.noise;
-    const lights = this.lights;
-    const nl = lights.length / 7;
-    const noiseTable = this.noiseTable;
-    let nIdx = noise.hash3(Math.floor(this.time * 1000), 3, 5) % NOISE_TABLE;
-    const noiseK = noiseAmp / 256;
-    const cloudiness = light.clouds;
-    const colXn = this.colXn;
-    for (let x = 0; x < W; x++) colXn[x] = (x + 0.5 - cam.cx) / f;
-    const pCls = this.pCls;
-    const pInst = this.pInst;
-    const pMat = this.pMat;
-    const pSeed = this.pSeed;
-    const pFlags = this.pFlags;
-    const shadowMask = this.shadow;
-    const vignette = this.vignette;
-    const edges = this.edges;
-    let edgeCount = 0;
-    for (let y = 0; y < H; y++) {
-      const yn = (y + 0.5 - cam.cy) / f;
-      for (let x = 0; x < W; x++) {
-        const i = y * W + x;
-        const xn = colXn[x]!;
-        const id = prim[i]!;
-        // a pixel on a primitive boundary (seen from either side) gets anti-aliased below
-        if (
-          (x + 1 < W && prim[i + 1] !== id) ||
-          (y + 1 < H && prim[i + W] !== id) ||
-          (x > 0 && prim[i - 1] !== id) ||
-          (y > 0 && prim[i - W] !== id)
-        ) {
-          edges[edgeCount++] = i;
-        }
-        let r: number;
-        let g: number;
-        let b: number;
-        if (id < 0) {
-          labels[i] = SKY_ID;
-          instances[i] = SKY_ID;
-          // world direction of the ray
-          const dwx = R[0]! * xn + R[3]! * yn + R[6]!;
-          const dwy = R[1]! * xn + R[4]! * yn + R[7]!;
-          const dwz = R[2]! * xn + R[5]! * yn + R[8]!;
-          const el = dwy / Math.sqrt(dwx * dwx + dwy * dwy + dwz * dwz);
-          const t = el <= 0 ? 0 : Math.min(1, Math.sqrt(el * 2.2));
-          r = hz[0] + (ze[0] - hz[0]) * t;
-          g = hz[1] + (ze[1] - hz[1]) * t;
-          b = hz[2] + (ze[2] - hz[2]) * t;
-          if (cloudiness > 0 && el > 0.005) {
-            const k = 1 / dwy;
-            const n = fbm2(dwx * k * 0.9, dwz * k * 0.9, 4242);
-            const c = Math.min(1, Math.max(0, (n - (1 - cloudiness)) * 3)) * Math.min(1, el * 12);
-            const shade = 0.8 + 0.35 * n;
-            r += (cc[0] * shade - r) * c;
-            g += (cc[1] * shade - g) * c;
-            b += (cc[2] * shade - b) * c;
-          }
-        } else {
-          labels[i] = pCls[id]!;
-          instances[i] = pInst[id]!;
-          const z = 1 / invz[i]!;
-          const px = xn * z;
-          const py = yn * z;
-          const gi = id * 9;
-          const u = px * geom[gi]! + py * geom[gi + 1]! + z * geom[gi + 2]! + geom[gi + 3]!;
-          const v = px * geom[gi + 4]! + py * geom[gi + 5]! + z * geom[gi + 6]! + geom[gi + 7]!;
-          shade(pMat[id]!, u, v, params, id * PARAM_STRIDE, pSeed[id]!, env, out);
-          let sun = geom[gi + 8]!;
-          if (shadowMask[i] && pFlags[id]! & 1) sun = 0;
-          let lr = ambR + sunR * sun;
-          let lg = ambG + sunG * sun;
-          let lb = ambB + sunB * sun;
-          for (let q = 0; q < nl; q++) {
-            const o = q * 7;
-            const dx = px - lights[o]!;
-            const dy = py - lights[o + 1]!;
-            const dz = z - lights[o + 2]!;
-            const d2 = dx * dx + dy * dy + dz * dz;
-            const r2 = lights[o + 6]!;
-            if (d2 > r2 * 9) continue;
-            const w = 1 / (1 + d2 / r2);
-            lr += lights[o + 3]! * w;
-            lg += lights[o + 4]! * w;
-            lb += lights[o + 5]! * w;
-          }
-          r = out[0]! * lr + out[3]!;
-          g = out[1]! * lg + out[4]!;
-          b = out[2]! * lb + out[5]!;
-          const h = 1 - Math.exp(-z * hazeK);
-          r += (hazeR - r) * h;
-          g += (hazeG - g) * h;
-          b += (hazeB - b) * h;
-        }
-        const vg = vignette[i]! * exposure;
-        const nr = noiseTable[nIdx]! * noiseK;
-        const ng = noiseTable[nIdx + 1]! * noiseK;
-        const nb = noiseTable[nIdx + 2]! * noiseK;
-        nIdx += 3;
-        if (nIdx >= NOISE_TABLE) nIdx -= NOISE_TABLE;
-        const o = i * 3;
-        shaded[o] = r * tR * vg + nr;
-        shaded[o + 1] = g * tG * vg + ng;
-        shaded[o + 2] = b * tB * vg + nb;
-      }
-    }
-    // Edge anti-aliasing in RGB only: where the visible primitive changes, blend with the neighbours
-    // across the edge (a partial-coverage estimate); labels keep the pixel-centre class.
-    const rgb = this.rgb;
-    rgb.set(shaded);
-    for (let e = 0; e < edgeCount; e++) {
-      const i = edges[e]!;
-      const x = i % W;
-      const y = (i - x) / W;
-      const p = prim[i]!;
-      let n = 0;
-      let sr = 0;
-      let sg = 0;
-      let sb = 0;
-      if (x + 1 < W && prim[i + 1] !== p) {
-        const o = (i + 1) * 3;
-        sr += shaded[o]!;
-        sg += shaded[o + 1]!;
-        sb += shaded[o + 2]!;
-        n++;
-      }
-      if (x > 0 && prim[i - 1] !== p) {
-        const o = (i - 1) * 3;
-        sr += shaded[o]!;
-        sg += shaded[o + 1]!;
-        sb += shaded[o + 2]!;
-        n++;
-      }
-      if (y + 1 < H && prim[i + W] !== p) {
-        const o = (i + W) * 3;
-        sr += shaded[o]!;
-        sg += shaded[o + 1]!;
-        sb += shaded[o + 2]!;
-        n++;
-      }
-      if (y > 0 && prim[i - W] !== p) {
-        const o = (i - W) * 3;
-        sr += shaded[o]!;
-        sg += shaded[o + 1]!;
-        sb += shaded[o + 2]!;
-        n++;
-      }
-      const o = i * 3;
-      const wSelf = 2;
-      const inv = 1 / (wSelf + n * 0.5);
-      rgb[o] = ((shaded[o]! * wSelf + sr * 0.5) * inv + 0.5) | 0;
-      rgb[o + 1] = ((shaded[o + 1]! * wSelf + sg * 0.5) * inv + 0.5) | 0;
-      rgb[o + 2] = ((shaded[o + 2]! * wSelf + sb * 0.5) * inv + 0.5) | 0;
-    }
+    const edgeCount = shadePixels(
+      this.px,
+      this.prims,
+      this.cam,
+      this.R,
+      this.light,
+      this.time,
+      this.lights,
+      this.shadeOut,
+    );
+    antialiasEdges(this.px, edgeCount);
   }
-}
-
-/** Andrew's monotone chain; writes hull indices (counter-clockwise) into idx and returns their count. */
-function convexHull(x: Float64Array, z: Float64Array, n: number, idx: Int32Array): number {
-  const order: number[] = [];
-  for (let i = 0; i < n; i++) order.push(i);
-  order.sort((a, b) => x[a]! - x[b]! || z[a]! - z[b]!);
-  const cross = (o: number, a: number, b: number) =>
-    (x[a]! - x[o]!) * (z[b]! - z[o]!) - (z[a]! - z[o]!) * (x[b]! - x[o]!);
-  let k = 0;
-  for (const p of order) {
-    while (k >= 2 && cross(idx[k - 2]!, idx[k - 1]!, p) <= 0) k--;
-    idx[k++] = p;
-  }
-  const lower = k + 1;
-  for (let t = order.length - 2; t >= 0; t--) {
-    const p = order[t]!;
-    while (k >= lower && cross(idx[k - 2]!, idx[k - 1]!, p) <= 0) k--;
-    idx[k++] = p;
-  }
-  return k - 1;
 }
