@@ -22,6 +22,21 @@ export const SYNTH_DEFAULTS = {
   split: 'train' as SynthSplit,
 } as const;
 
+/**
+ * The world seed a split's sequences are built from. Train keeps the given seed (so earlier train runs
+ * render the same pixels); val mixes the split into it, so `--split val --seed S` draws other streets,
+ * objects and weather than `--split train --seed S`, and a model trained on one is scored on worlds it
+ * never saw. A 32-bit integer hash (murmur3's finaliser), kept to 31 bits like user seeds.
+ */
+export function splitWorldSeed(seed: number, split: SynthSplit): number {
+  if (split === 'train') return seed;
+  let h = (seed ^ 0x9e3779b9 ^ Math.imul(0x56a1, 0x2c1b3c6d)) >>> 0; // 0x56a1: 'val'
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  h = (h ^ (h >>> 16)) >>> 0;
+  return h & 0x7fffffff;
+}
+
 export const SYNTH_MIN_SIDE = 64;
 export const SYNTH_MAX_SIDE = 4096;
 
@@ -73,6 +88,9 @@ export type SynthGenerateArgs = z.output<typeof synthGenerateArgs>;
 
 export interface SynthGenerateResult {
   readonly out: string;
+  readonly split: SynthSplit;
+  /** The seed the worlds were built from (splitWorldSeed of the given seed and split). */
+  readonly worldSeed: number;
   readonly framesWritten: number;
   readonly framesSkipped: number;
   readonly totalFrames: number;

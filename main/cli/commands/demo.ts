@@ -1,41 +1,51 @@
-// `cause-studio demo` (= `npm run demo`): the first-run main job on built-in data. SynthDrive → import →
-// features (builtin, rgb) → CAUSE-MLP (fast) and the k-means baselines → predictions → Cityscapes-27
-// evaluation → an overlay video → a summary table. Every step reuses what an earlier run left behind
-// (generated data, the dataset, cached features, finished experiments), so a second run is quick.
+// `cause-studio demo` (= `npm run demo`): the first-run main job on built-in data. SynthDrive train and
+// val splits (different worlds) → import → features (builtin, rgb) → CAUSE-MLP (fast) and the k-means
+// baselines, over several training seeds, trained on train → predictions on val → Cityscapes-27
+// evaluation on val → an overlay video and pseudo-labels of val → a mean ± sd table ranked by
+// present-class mIoU. Every step reuses what an earlier run left behind (generated data, the datasets,
+// cached features, finished experiments), so a second run is quick.
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
+import { StudioError } from '../../../shared/contract/errors.js';
 import type { JobSummary } from '../../../shared/contract/index.js';
 import type { ExperimentMethod } from '../../../shared/contract/experiments.js';
+import { splitWorldSeed, type SynthSplit } from '../../../shared/contract/synth.js';
 import type { Engine } from '../../engine/engine.js';
-import { formatSeconds, table, type CliRuntime } from '../runtime.js';
+import { DEMO_DEFAULTS, formatDemoTable, summarizeRuns, trainingSeeds, tunedSeedsUsed, type DemoRun } from '../demo-plan.js';
+import { formatSeconds, type CliRuntime } from '../runtime.js';
 
 interface DemoOptions {
   sequences: string;
+  valSequences: string;
   frames: string;
   size: string;
   clusters: string;
-  seed: string;
+  worldSeed: string;
+  seeds: string;
+  firstSeed: string;
 }
 
-interface Row {
-  method: string;
-  backbone: string;
-  experimentId: string;
-  miou: number | null;
-  pixelAccuracy: number | null;
-  seconds: number;
+function whole(name: string, v: string, min: number): number {
+  if (!/^\d+$/.test(v.trim())) throw new StudioError('bad_request', `--${name} ${v}: expected a whole number`);
+  const n = Number(v);
+  if (n < min) throw new StudioError('bad_request', `--${name} ${v}: must be at least ${min}`);
+  return n;
 }
 
 export function register(program: Command, rt: CliRuntime): void {
+  const d = DEMO_DEFAULTS;
   program
     .command('demo')
-    .description('run the whole method on generated SynthDrive data and print a comparison table')
-    .option('--sequences <n>', 'SynthDrive sequences', '3')
-    .option('--frames <n>', 'frames per sequence', '30')
-    .option('--size <WxH>', 'frame size', '512x256')
-    .option('--clusters <K>', 'clusters (27 = the Cityscapes-27 protocol)', '27')
-    .option('--seed <n>', 'seed for data and training', '1')
+    .description('train on generated SynthDrive data, score on other worlds, print a comparison table over seeds')
+    .option('--sequences <n>', 'SynthDrive train sequences', String(d.sequences))
+    .option('--val-sequences <n>', 'SynthDrive val sequences (other worlds; scored)', String(d.valSequences))
+    .option('--frames <n>', 'frames per sequence', String(d.frames))
+    .option('--size <WxH>', 'frame size', d.size)
+    .option('--clusters <K>', 'clusters (27 = the Cityscapes-27 protocol)', String(d.clusters))
+    .option('--world-seed <n>', 'SynthDrive seed (train split; val is built from a seed derived from it)', String(d.worldSeed))
+    .option('--seeds <n>', 'training seeds per method (mean ± sd over them)', String(d.seeds))
+    .option('--first-seed <n>', 'first training seed (then +1, +2, …)', String(d.firstSeed))
     .action(async (o: DemoOptions) => {
       await rt.withEngine({ runJobs: true }, (engine) => runDemo(engine, rt, o));
     });
@@ -50,117 +60,161 @@ async function runDemo(engine: Engine, rt: CliRuntime, o: DemoOptions): Promise<
     const id = typeof job === 'string' ? job : 'jobId' in job ? job.jobId : job.id;
     return id ? rt.runJob(engine, id, label) : null;
   };
-  const sequences = Number(o.sequences);
-  const frames = Number(o.frames);
-  const clusters = Number(o.clusters);
-  const seed = Number(o.seed);
-
-  // 1. data
-  const dataDir = path.join(engine.workspace.root, 'demo', `synthdrive-${sequences}x${frames}-${o.size}-s${seed}`);
-  // Always asked for: the generator skips frames an identical earlier run completed, and finishes a
-  // run that was killed half-way.
-  say(`SynthDrive: ${sequences}×${frames} frames at ${o.size} in ${dataDir}${fs.existsSync(path.join(dataDir, 'synthdrive.json')) ? ' (reusing complete frames)' : ''}`);
-  await wait(await engine.call('synth.generate', { out: dataDir, sequences, frames, size: o.size, seed }), 'synthdrive');
-  let dataset = (await engine.call('datasets.list', {})).find((d) => path.resolve(d.sourcePath) === path.resolve(dataDir));
-  if (dataset) say(`dataset: reusing ${dataset.name} (${dataset.id.slice(0, 8)})`);
-  else {
-    say('importing it as a Cityscapes-layout dataset');
-    const r = await engine.call('datasets.import', { path: dataDir, format: 'cityscapes', name: `SynthDrive demo (${sequences}x${frames})` });
-    await wait(r.jobId, 'import');
-    dataset = (await engine.call('datasets.list', {})).find((d) => d.id === r.datasetId)!;
+  const sequences = whole('sequences', o.sequences, 1);
+  const valSequences = whole('val-sequences', o.valSequences, 1);
+  const frames = whole('frames', o.frames, 1);
+  const clusters = whole('clusters', o.clusters, 2);
+  const worldSeed = whole('world-seed', o.worldSeed, 0);
+  const seeds = trainingSeeds(whole('first-seed', o.firstSeed, 0), whole('seeds', o.seeds, 1));
+  const tuned = tunedSeedsUsed(worldSeed, seeds);
+  if (tuned.training.length || tuned.world.length) {
+    say(
+      `warning: ${[...tuned.training.map((s) => `training seed ${s}`), ...tuned.world.map((s) => `world seed ${s}`)].join(', ')} ` +
+        'tuned a preset (main/engine/cause/tuning.ts): these scores are optimistic',
+    );
   }
-  const datasetId = dataset.id;
 
-  // 2. features, 3. training, 4. predictions, 5. evaluation
-  const runs: { method: ExperimentMethod; backbone: string }[] = [
+  // 1. data: the train split trains, the val split (other worlds) is scored
+  const datasetOf = async (split: SynthSplit, count: number): Promise<{ id: string; frames: number }> => {
+    const dir = path.join(engine.workspace.root, 'demo', `synthdrive-${split}-${count}x${frames}-${o.size}-s${worldSeed}`);
+    // Always asked for: the generator skips frames an identical earlier run completed, and finishes a
+    // run that was killed half-way.
+    say(
+      `SynthDrive ${split}: ${count}×${frames} frames at ${o.size}, world seed ${splitWorldSeed(worldSeed, split)} in ${dir}` +
+        (fs.existsSync(path.join(dir, 'synthdrive.json')) ? ' (reusing complete frames)' : ''),
+    );
+    await wait(await engine.call('synth.generate', { out: dir, sequences: count, frames, size: o.size, seed: worldSeed, split }), `synthdrive ${split}`);
+    const found = (await engine.call('datasets.list', {})).find((ds) => path.resolve(ds.sourcePath) === path.resolve(dir));
+    if (found) {
+      say(`dataset: reusing ${found.name} (${found.id.slice(0, 8)})`);
+      return { id: found.id, frames: found.frameCount };
+    }
+    const r = await engine.call('datasets.import', { path: dir, format: 'cityscapes', name: `SynthDrive demo ${split} (${count}x${frames}, seed ${worldSeed})` });
+    await wait(r.jobId, `import ${split}`);
+    const ds = (await engine.call('datasets.list', {})).find((x) => x.id === r.datasetId)!;
+    return { id: ds.id, frames: ds.frameCount };
+  };
+  const train = await datasetOf('train', sequences);
+  const val = await datasetOf('val', valSequences);
+
+  // 2. features. Training uses the method's preprocessing (short side 320, centre crop) on train;
+  // predictions come from features of the whole val frame at the same scale, so nothing outside the
+  // centre crop is extrapolated and the video and pseudo-labels cover the frame. (Both builtin
+  // backbones use 8-px patches.)
+  const [fw, fh] = o.size.split('x').map(Number) as [number, number];
+  const wholeHeight = 320;
+  const wholeWidth = Math.max(8, Math.round((wholeHeight * fw) / fh / 8) * 8);
+  const extract = async (datasetId: string, backbone: string, size: { width: number; height: number } | null, label: string): Promise<string> => {
+    say(`features: ${backbone} backbone, ${label} (cached after the first run)`);
+    const job = await engine.call('features.extract', { datasetId, backbone, ...(size ?? {}) });
+    await wait(job, `features ${backbone} ${label}`);
+    const result = (await engine.call('jobs.get', { id: job.id })).result as { featureSetId?: string } | null;
+    if (!result?.featureSetId) throw new Error(`features of ${datasetId} (${backbone}, ${label}) were not recorded`);
+    return result.featureSetId;
+  };
+  const backbones = ['builtin', 'rgb'];
+  const trainSets = new Map<string, string>();
+  const valSets = new Map<string, string>();
+  for (const backbone of backbones) {
+    trainSets.set(backbone, await extract(train.id, backbone, null, 'train'));
+    valSets.set(backbone, await extract(val.id, backbone, { width: wholeWidth, height: wholeHeight }, 'val whole frame'));
+  }
+
+  // 3. training on train, 4. predictions on val, 5. evaluation on val — per seed and method
+  const methods: { method: ExperimentMethod; backbone: string }[] = [
     { method: 'cause-mlp', backbone: 'builtin' },
     { method: 'kmeans', backbone: 'builtin' },
     { method: 'kmeans', backbone: 'rgb' },
   ];
-  // Training and the reference evaluation use the method's preprocessing (short side 320, centre crop);
-  // predictions — and so the video and the pseudo-labels — come from features of the whole frame at the
-  // same scale, so nothing outside the centre crop is extrapolated. (Both builtin backbones use 8-px patches.)
-  const [fw, fh] = o.size.split('x').map(Number) as [number, number];
-  const wholeHeight = 320;
-  const wholeWidth = Math.max(8, Math.round((wholeHeight * fw) / fh / 8) * 8);
-  const wholeSets = new Map<string, string>();
-  for (const backbone of ['builtin', 'rgb']) {
-    say(`features: ${backbone} backbone (cached after the first run)`);
-    await wait(await engine.call('features.extract', { datasetId, backbone }), `features ${backbone}`);
-    await wait(await engine.call('features.extract', { datasetId, backbone, width: wholeWidth, height: wholeHeight }), `features ${backbone} whole frame`);
-    const set = (await engine.call('features.list', { datasetId })).find(
-      (f) => f.backbone === backbone && f.grid.h * 8 === wholeHeight && f.grid.w * 8 === wholeWidth,
-    );
-    if (!set) throw new Error(`whole-frame ${backbone} features of ${datasetId} were not recorded`);
-    wholeSets.set(backbone, set.id);
-  }
-  const rows: Row[] = [];
-  for (const run of runs) {
-    const t = Date.now();
-    const existing = (await engine.call('experiments.list', { datasetId })).find(
-      (e) => e.method === run.method && e.backbone === run.backbone && e.clusters === clusters && e.preset === 'fast' && e.seed === seed && e.status === 'trained',
-    );
-    let experimentId: string;
-    if (existing) {
-      experimentId = existing.id;
-      say(`${run.method} on ${run.backbone}: reusing experiment ${experimentId.slice(0, 8)}`);
-    } else {
-      say(`${run.method} on ${run.backbone}: training (preset fast, K=${clusters})`);
-      const r = await engine.call('experiments.create', {
-        datasetId,
-        backbone: run.backbone,
-        method: run.method,
-        clusters,
-        preset: 'fast',
+  const runs: DemoRun[] = [];
+  for (const seed of seeds) {
+    for (const m of methods) {
+      const t = Date.now();
+      const featureSetId = trainSets.get(m.backbone)!;
+      const existing = (await engine.call('experiments.list', { datasetId: train.id })).find(
+        (e) => e.method === m.method && e.featureSetId === featureSetId && e.clusters === clusters && e.preset === 'fast' && e.seed === seed && e.status === 'trained',
+      );
+      let experimentId: string;
+      if (existing) {
+        experimentId = existing.id;
+        say(`${m.method} on ${m.backbone}, seed ${seed}: reusing experiment ${experimentId.slice(0, 8)}`);
+      } else {
+        say(`${m.method} on ${m.backbone}, seed ${seed}: training on train (preset fast, K=${clusters})`);
+        const r = await engine.call('experiments.create', {
+          datasetId: train.id,
+          featureSetId,
+          method: m.method,
+          clusters,
+          preset: 'fast',
+          seed,
+          name: `demo ${m.method} ${m.backbone} seed ${seed}`,
+        });
+        experimentId = r.experimentId;
+        await wait(r.jobId, `train ${m.method}/${m.backbone} seed ${seed}`);
+      }
+      const detail = await engine.call('experiments.get', { id: experimentId });
+      const valSet = valSets.get(m.backbone)!;
+      if (!detail.predictions.some((p) => p.datasetId === val.id && p.featureSetId === valSet)) {
+        await wait(await engine.call('experiments.predict', { id: experimentId, datasetId: val.id, featureSetId: valSet }), `predict val ${m.method}/${m.backbone}`);
+      }
+      const ev = await engine.call('eval.run', { experimentId, datasetId: val.id, protocol: 'cityscapes-27', geometry: 'reference' });
+      await wait(ev, `evaluate ${m.method}/${m.backbone} seed ${seed}`);
+      const histogramId =
+        ev.histogramId ?? (await engine.call('eval.histograms', { experimentId })).find((h) => h.datasetId === val.id && h.geometry === 'reference')?.id;
+      if (!histogramId) throw new Error(`evaluation of ${experimentId} on val produced no histogram`);
+      const report = await engine.call('eval.score', { histogramId, mapping: 'hungarian', worstFrames: 0 });
+      runs.push({
+        method: m.method,
+        backbone: m.backbone,
         seed,
-        name: `demo ${run.method} ${run.backbone}`,
+        experimentId,
+        miouPresent: report.miouPresent,
+        classesPresent: report.classesPresent,
+        miou: report.miou,
+        classesScored: report.classesScored,
+        pixelAccuracy: report.pixelAccuracy,
+        trainingFramesScored: report.trainingFramesScored ?? null,
+        seconds: (Date.now() - t) / 1000,
       });
-      experimentId = r.experimentId;
-      await wait(r.jobId, `train ${run.method}/${run.backbone}`);
     }
-    const detail = await engine.call('experiments.get', { id: experimentId });
-    const featureSetId = wholeSets.get(run.backbone)!;
-    if (!detail.predictions.some((p) => p.datasetId === datasetId && p.featureSetId === featureSetId)) {
-      await wait(await engine.call('experiments.predict', { id: experimentId, datasetId, featureSetId }), `predict ${run.method}/${run.backbone}`);
-    }
-    const ev = await engine.call('eval.run', { experimentId, datasetId, protocol: 'cityscapes-27', geometry: 'reference' });
-    await wait(ev, `evaluate ${run.method}/${run.backbone}`);
-    const histogramId = ev.histogramId ?? (await engine.call('eval.histograms', { experimentId }))[0]?.id;
-    if (!histogramId) throw new Error(`evaluation of ${experimentId} produced no histogram`);
-    const report = await engine.call('eval.score', { histogramId, mapping: 'hungarian', worstFrames: 0 });
-    rows.push({ method: run.method, backbone: run.backbone, experimentId, miou: report.miou, pixelAccuracy: report.pixelAccuracy, seconds: (Date.now() - t) / 1000 });
   }
+  const rows = summarizeRuns(runs);
+  const leaked = runs.reduce((a, r) => a + (r.trainingFramesScored ?? 0), 0);
 
-  // 6. exports: a side-by-side video of the first sequence, and Cityscapes-format pseudo-labels
-  const cause = rows[0]!;
-  const firstSequence = (await engine.call('datasets.sequences', { id: datasetId }))[0]!;
+  // 6. exports of the first seed's CAUSE run: a side-by-side video of the first val sequence, and
+  // Cityscapes-format pseudo-labels of the val frames
+  const cause = runs.find((r) => r.method === 'cause-mlp')!;
+  const firstSequence = (await engine.call('datasets.sequences', { id: val.id }))[0]!;
   const video = await engine.call('exports.video', { experimentId: cause.experimentId, sequenceId: firstSequence.id, mode: 'side-by-side', force: true });
   await wait(video.jobId, 'export video');
   const videoPath = ((await engine.call('jobs.get', { id: video.jobId })).result as { path: string }).path;
-  let labelsPath: string | null = null;
-  {
-    const out = path.join(engine.workspace.root, 'exports', 'demo-pseudo-labels');
-    const r = await engine.call('exports.labels', { experimentId: cause.experimentId, datasetId, format: 'cityscapes', out, force: true });
-    await wait(r.jobId, 'export labels');
-    labelsPath = out;
-  }
+  const labelsPath = path.join(engine.workspace.root, 'exports', 'demo-pseudo-labels');
+  const labels = await engine.call('exports.labels', { experimentId: cause.experimentId, datasetId: val.id, format: 'cityscapes', out: labelsPath, force: true });
+  await wait(labels.jobId, 'export labels');
 
-  const fmt = (x: number | null) => (x === null ? 'n/a' : `${(x * 100).toFixed(1)}`);
-  const summary = { datasetId, rows, video: videoPath, labels: labelsPath, seconds: (Date.now() - t0) / 1000 };
+  const summary = {
+    train: { datasetId: train.id, frames: train.frames, worldSeed: splitWorldSeed(worldSeed, 'train') },
+    val: { datasetId: val.id, frames: val.frames, worldSeed: splitWorldSeed(worldSeed, 'val') },
+    seeds,
+    rows,
+    trainingFramesScored: leaked,
+    video: videoPath,
+    labels: labelsPath,
+    seconds: (Date.now() - t0) / 1000,
+  };
   rt.print(summary, () =>
     [
       '',
-      table(
-        ['method', 'backbone', 'mIoU %', 'pixel acc %', 'time', 'experiment'],
-        rows.map((r) => [r.method, r.backbone, fmt(r.miou), fmt(r.pixelAccuracy), formatSeconds(r.seconds), r.experimentId.slice(0, 8)]),
-      ),
+      ...formatDemoTable(rows, formatSeconds),
       '',
+      `trained on SynthDrive train (world seed ${summary.train.worldSeed}, ${train.frames} frames), scored on val ` +
+        `(world seed ${summary.val.worldSeed}, ${val.frames} frames): ${leaked} training frames scored.`,
       'Cityscapes-27 protocol, Hungarian matching, reference geometry (short side 320, centre crop);',
       `trained on reference crops, predicted from whole-frame features (${wholeWidth}×${wholeHeight}).`,
-      `video        ${videoPath}`,
-      ...(labelsPath ? [`pseudo-labels ${labelsPath}`] : []),
-      `workspace    ${engine.workspace.root}`,
-      `total        ${formatSeconds(summary.seconds)}`,
+      `video         ${videoPath}`,
+      `pseudo-labels ${labelsPath}`,
+      `workspace     ${engine.workspace.root}`,
+      `total         ${formatSeconds(summary.seconds)}`,
     ].join('\n'),
   );
 }

@@ -33,11 +33,14 @@ export function formatReport(r: EvalReport, labelFree?: LabelFreeReport): string
     '',
     table(['#', 'class', 'category', 'IoU %', 'GT pixels', 'clusters'], rows),
     '',
-    `mIoU            ${pct(r.miou)} %  (over ${r.classesScored} classes with a defined IoU)`,
+    `present-class mIoU ${pct(r.miouPresent)} %  (over the ${r.classesPresent} classes with ground-truth pixels: the figure to rank by)`,
+    `mIoU            ${pct(r.miou)} %  (over ${r.classesScored} classes with a defined IoU; an absent class a cluster is matched to counts 0)`,
     `pixel accuracy  ${pct(r.pixelAccuracy)} %`,
     `category mIoU   ${pct(r.categoryMiou)} %  (${r.perCategory.map((g) => `${g.name} ${pct(g.iou)}`).join(', ')})`,
     `pixels          ${r.totalPixels} over ${r.frameCount} frames; ${pct(r.totalPixels > 0 ? r.unmatchedPixels / r.totalPixels : null)} % in unmatched clusters`,
   ];
+  const warning = trainingFramesWarning(r);
+  if (warning) lines.push('', warning);
   if (r.worstFrames.length > 0) {
     lines.push(`worst frames    ${r.worstFrames.map((f) => `${f.name} ${pct(f.miou)}`).join(', ')}`);
   }
@@ -48,6 +51,17 @@ export function formatReport(r: EvalReport, labelFree?: LabelFreeReport): string
     );
   }
   return lines.join('\n');
+}
+
+/** The warning `eval` prints when the scored frames include frames the experiment trained on. */
+export function trainingFramesWarning(r: EvalReport): string | null {
+  const n = r.trainingFramesScored ?? 0;
+  if (n === 0) return null;
+  const all = n >= r.frameCount;
+  return (
+    `warning: ${all ? 'all' : n} of the ${r.frameCount} scored frames ${n === 1 && !all ? 'was' : 'were'} used to train this experiment; ` +
+    'the score measures fit, not generalisation — score on frames it did not train on (e.g. `synth --split val`, then `eval --dataset`)'
+  );
 }
 
 /** Per-cluster label-free signals, largest clusters first. */
@@ -143,6 +157,9 @@ export function register(program: Command, rt: CliRuntime): void {
             worstFrames: worst,
           });
           const lf = labelFree && labelFree.datasetId === report.datasetId ? labelFree : undefined;
+          const warning = trainingFramesWarning(report);
+          // in --json mode the report carries trainingFramesScored; the warning goes to stderr either way
+          if (warning && rt.json) process.stderr.write(`${warning}\n`);
           rt.print({ ...report, labelFree: lf ?? null }, () => formatReport(report, lf));
         });
       },

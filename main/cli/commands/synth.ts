@@ -59,7 +59,7 @@ export function register(program: Command, rt: CliRuntime): void {
     .option('--size <WxH>', `image size, sides multiples of 16 in 64..4096 (default ${SYNTH_DEFAULTS.size})`)
     .option('--seed <s>', `world seed (default ${SYNTH_DEFAULTS.seed})`)
     .option('--weather <w>', `${SYNTH_WEATHERS.join('|')} (default ${SYNTH_DEFAULTS.weather})`)
-    .option('--split <s>', `train|val (default ${SYNTH_DEFAULTS.split})`)
+    .option('--split <s>', `train|val: val builds other worlds from the same --seed (default ${SYNTH_DEFAULTS.split})`)
     .option('--force', 'write into a non-empty folder')
     .action(async (o: SynthFlags) => {
       if (!o.out) throw new StudioError('bad_request', 'synth: --out DIR is required');
@@ -86,7 +86,9 @@ export function register(program: Command, rt: CliRuntime): void {
           () =>
             `SynthDrive: ${result.framesWritten} frames written` +
             (result.framesSkipped ? `, ${result.framesSkipped} already complete` : '') +
-            ` to ${result.out}\nweather per sequence: ${result.weathers.join(', ')}` +
+            ` to ${result.out}\nsplit ${result.split}, world seed ${result.worldSeed}` +
+            (result.split === 'train' ? '' : ` (the ${result.split} split draws other worlds than train with --seed ${args.seed})`) +
+            `\nweather per sequence: ${result.weathers.join(', ')}` +
             (result.labelIds.length ? `\nlabelIds present: ${result.labelIds.join(' ')}` : ''),
         );
       });

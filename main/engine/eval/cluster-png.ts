@@ -55,7 +55,9 @@ export async function encodeClusterPng(map: ClusterMap): Promise<Buffer> {
   for (let i = 0; i < data.length; i++) if (data[i]! > max) max = data[i]!;
   if (max <= 255) {
     const u8 = data instanceof Uint8Array ? data : Uint8Array.from(data);
+    // 'b-w' keeps one channel (colour type 0); without it sharp writes 1-channel raw input as RGB
     return sharp(Buffer.from(u8.buffer, u8.byteOffset, u8.byteLength), { raw: { width, height, channels: 1 } })
+      .toColourspace('b-w')
       .png({ compressionLevel: 6 })
       .toBuffer();
   }

@@ -94,7 +94,10 @@ export async function writeCityscapesLabels(
     rgb[i * 3 + 1] = TABLES.color[v * 3 + 1]!;
     rgb[i * 3 + 2] = TABLES.color[v * 3 + 2]!;
   }
-  const gray = (d: Uint8Array) => sharp(Buffer.from(d.buffer, d.byteOffset, d.byteLength), { raw: { width, height, channels: 1 } }).png().toBuffer();
+  // 8-bit greyscale (PNG colour type 0), as cityscapesScripts and every Cityscapes loader read label
+  // maps: sharp would otherwise store 1-channel raw input as sRGB, i.e. 3 channels.
+  const gray = (d: Uint8Array) =>
+    sharp(Buffer.from(d.buffer, d.byteOffset, d.byteLength), { raw: { width, height, channels: 1 } }).toColourspace('b-w').png().toBuffer();
   const files = {
     labelIds: path.join(dir, `${stem}_gtFine_labelIds.png`),
     trainIds: path.join(dir, `${stem}_gtFine_labelTrainIds.png`),

@@ -37,6 +37,7 @@ import {
 } from '../db/queries/evaluation.js';
 import { writeFileAtomic } from '../workspace.js';
 import { decodeDense, decodeSparse } from './histogram.js';
+import { trainingFramesScored } from './training-overlap.js';
 
 export interface LoadedHistogram {
   readonly meta: HistogramMeta;
@@ -138,11 +139,22 @@ export function resolveMapping(db: Database, h: LoadedHistogram, spec: string, c
   throw new StudioError('not_found', `mapping '${spec}' is neither 'hungarian', 'majority', a stored mapping id nor a .json file`);
 }
 
-export function scoreStored(db: Database, histogramId: string, mappingSpec: string, worstFrames = 10, cwd = process.cwd()): EvalReport {
+/**
+ * Scores a stored histogram. With the workspace root the report also says how many scored frames the
+ * experiment trained on (`trainingFramesScored`), read from the feature-set manifests there.
+ */
+export function scoreStored(
+  db: Database,
+  histogramId: string,
+  mappingSpec: string,
+  worstFrames = 10,
+  cwd = process.cwd(),
+  workspaceRoot?: string,
+): EvalReport {
   const h = loadHistogram(db, histogramId);
   const m = resolveMapping(db, h, mappingSpec, cwd);
   const frames = worstFrames > 0 ? loadFrameHistograms(db, h) : undefined;
-  const report = buildEvalReport({
+  const scored = buildEvalReport({
     histogramId,
     experimentId: h.meta.experiment_id,
     datasetId: h.meta.dataset_id,
@@ -160,6 +172,8 @@ export function scoreStored(db: Database, histogramId: string, mappingSpec: stri
     frameCount: h.meta.frame_count,
     worstFrames,
   });
+  const overlap = workspaceRoot === undefined ? undefined : trainingFramesScored(db, workspaceRoot, histogramId, h.meta.experiment_id, h.meta.dataset_id);
+  const report: EvalReport = overlap === undefined ? scored : { ...scored, trainingFramesScored: overlap };
   if (!db.readonly) {
     upsertScore(db, {
       histogramId,

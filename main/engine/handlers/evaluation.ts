@@ -133,7 +133,7 @@ export const evaluationHandlers: HandlerGroup<EvalMethods> = {
   },
   'eval.histograms': ({ experimentId }, ctx) => listHistograms(ctx.db, experimentId),
   'eval.histogram': ({ id, frames }, ctx) => histogramData(ctx.db, id, frames),
-  'eval.score': ({ histogramId, mapping, worstFrames }, ctx) => scoreStored(ctx.db, histogramId, mapping, worstFrames),
+  'eval.score': ({ histogramId, mapping, worstFrames }, ctx) => scoreStored(ctx.db, histogramId, mapping, worstFrames, process.cwd(), ctx.workspace.root),
   'eval.labelFree': ({ experimentId }, ctx) => listLabelFreeReports(ctx.db, experimentId),
   'eval.compare': (args, ctx) => {
     if (args.experimentA === args.experimentB) throw new StudioError('bad_request', 'compare needs two different experiments');

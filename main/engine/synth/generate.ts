@@ -7,6 +7,7 @@ import path from 'node:path';
 import { StudioError } from '../../../shared/contract/errors.js';
 import {
   parseSynthSize,
+  splitWorldSeed,
   type SynthGenerateResult,
   type SynthSplit,
   type SynthWeather,
@@ -63,6 +64,12 @@ export interface SynthManifest {
     readonly weather: SynthWeather;
     readonly split: SynthSplit;
   };
+  /**
+   * The seed the sequences' worlds are built from: `params.seed` for train, a different one for val
+   * (splitWorldSeed), so the two splits never share a street. Absent in manifests written before
+   * splits had their own worlds (their worlds used `params.seed` whatever the split).
+   */
+  readonly worldSeed?: number;
   readonly city: string;
   readonly frameIntervalSeconds: number;
   readonly horizontalFovDeg: number;
@@ -125,6 +132,8 @@ function readManifest(file: string): SynthManifest | undefined {
 
 function sameRun(m: SynthManifest | undefined, o: SynthOptions): boolean {
   if (!m || m.version !== SYNTHDRIVE_VERSION) return false;
+  // an older val run was drawn from the train worlds: not the run these options ask for
+  if ((m.worldSeed ?? m.params.seed) !== splitWorldSeed(o.seed, o.split)) return false;
   return JSON.stringify(m.params) === JSON.stringify(manifestParams(o));
 }
 
@@ -233,11 +242,12 @@ export async function generateSynthDrive(
   const { resume } = prepareOutput(options);
   const out = path.resolve(options.out);
   const { width, height } = options;
+  const worldSeed = splitWorldSeed(options.seed, options.split);
   const sequences: SynthSequence[] = [];
   for (let s = 0; s < options.sequences; s++) {
     sequences.push(
       new SynthSequence({
-        seed: options.seed,
+        seed: worldSeed,
         sequence: s,
         frames: options.frames,
         width,
@@ -250,6 +260,7 @@ export async function generateSynthDrive(
     generator: 'SynthDrive',
     version: SYNTHDRIVE_VERSION,
     params: manifestParams(options),
+    worldSeed,
     city: SYNTHDRIVE_CITY,
     frameIntervalSeconds: FRAME_INTERVAL,
     horizontalFovDeg: HORIZONTAL_FOV_DEG,
@@ -298,6 +309,8 @@ export async function generateSynthDrive(
   for (let i = 0; i < 256; i++) if (seen[i]) labelIds.push(i);
   return {
     out,
+    split: options.split,
+    worldSeed,
     framesWritten: written,
     framesSkipped: skipped,
     totalFrames: total,

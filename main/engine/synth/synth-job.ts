@@ -14,6 +14,6 @@ export const synthGenerateKind: JobKindDefinition<SynthGenerateArgs> = {
   heavy: true,
   params: synthGenerateArgs as unknown as z.ZodType<SynthGenerateArgs>,
   title: (p) =>
-    `SynthDrive: ${p.sequences}×${p.frames} frames, ${p.size}, ${p.weather}, seed ${p.seed} → ${path.basename(p.out) || p.out}`,
+    `SynthDrive: ${p.sequences}×${p.frames} frames, ${p.size}, ${p.weather}, seed ${p.seed}, ${p.split} → ${path.basename(p.out) || p.out}`,
   complete: (_host, _job, result) => result,
 };

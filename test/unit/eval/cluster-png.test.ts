@@ -18,6 +18,9 @@ describe('cluster and label PNG readers', () => {
     const f16 = path.join(tmp.dir, 'c16.png');
     fs.writeFileSync(f8, await encodeClusterPng({ data: small, width: W, height: H }));
     fs.writeFileSync(f16, await encodeClusterPng({ data: big, width: W, height: H }));
+    // one grey channel as stored, read from the IHDR bytes: bit depth 8 / 16, colour type 0
+    expect([...fs.readFileSync(f8).subarray(24, 26)]).toEqual([8, 0]);
+    expect([...fs.readFileSync(f16).subarray(24, 26)]).toEqual([16, 0]);
     const a = await readClusterPng(f8);
     const b = await readClusterPng(f16);
     expect([a.width, a.height, b.width, b.height]).toEqual([W, H, W, H]);
