@@ -12,12 +12,21 @@ export interface Schedule {
   readonly totalSteps: number;
 }
 
+/**
+ * Indices of the feature-set items a run trains on, evenly spaced so a limited run still sees the whole
+ * drive, not only its first sequence. The evaluation asks it too (which scored frames were trained on).
+ */
+export function trainedItemIndices(count: number, maxImages: number | null): Int32Array {
+  const n = maxImages === null ? count : Math.min(count, maxImages);
+  const images = new Int32Array(n);
+  for (let i = 0; i < n; i++) images[i] = Math.floor((i * count) / n);
+  return images;
+}
+
 /** Which items train and how many steps each stage takes. */
 export function trainSchedule(config: TrainConfig, count: number): Schedule {
-  const n = config.maxImages === null ? count : Math.min(count, config.maxImages);
-  const images = new Int32Array(n);
-  // Evenly spaced so a limited run still sees the whole drive, not only its first sequence.
-  for (let i = 0; i < n; i++) images[i] = Math.floor((i * count) / n);
+  const images = trainedItemIndices(count, config.maxImages);
+  const n = images.length;
   const stepsPerEpoch = Math.ceil(n / config.batchSize);
   const epochs = [config.step1.epochs, config.step2.epochs, config.step3.epochs] as const;
   const stageSteps = [epochs[0] * stepsPerEpoch, epochs[1] * stepsPerEpoch, epochs[2] * stepsPerEpoch] as const;

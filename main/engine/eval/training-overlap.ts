@@ -9,16 +9,7 @@ import { listFrameHistograms } from '../db/queries/evaluation.js';
 import { getExperimentRow, listPredictionSets } from '../db/queries/experiments.js';
 import { listFeatureSets } from '../db/queries/features.js';
 import { readManifest, type FeatureSetManifest } from '../features/manifest.js';
-
-/**
- * Indices of the feature-set items a run of `maxImages` trains on: the same evenly spaced choice as
- * trainSchedule (main/engine/cause/trainer.ts), repeated here so the host does not load TensorFlow.js
- * to answer an evaluation. test/unit/eval/training-overlap.test.ts holds the two together.
- */
-export function trainedItemIndices(count: number, maxImages: number | null): number[] {
-  const n = maxImages === null ? count : Math.min(count, maxImages);
-  return Array.from({ length: n }, (_, i) => Math.floor((i * count) / n));
-}
+import { trainedItemIndices } from '../cause/schedule.js';
 
 function manifestOrNull(workspaceRoot: string, featureSetId: string): FeatureSetManifest | null {
   try {
