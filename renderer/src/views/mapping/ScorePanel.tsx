@@ -1,5 +1,5 @@
 // The mapping's score: present-class mIoU first (the figure to rank by), then mIoU and pixel accuracy,
-// the legend saying what each averages, and the held-out warning. The mapping actions sit beside it.
+// the legend saying what each averages, and the held-out warning, with the mapping actions below.
 import type { ReactNode } from 'react';
 import type { Score } from '../../../../shared/metrics/confusion.js';
 import { formatScore } from '../../components/score-format.js';
@@ -12,7 +12,7 @@ export interface ScorePanelProps {
   readonly frameCount: number;
   readonly protocolId: string;
   readonly trainingFramesScored: number | undefined;
-  /** The mapping actions, on the right of the figures. */
+  /** The mapping actions, in a row under the figures. */
   readonly children?: ReactNode;
 }
 
@@ -26,11 +26,11 @@ export function ScorePanel({ score, classes, clusters, frameCount, protocolId, t
         <div className="metric muted">
           {score.classesPresent} of {classes} classes present, {score.classesScored} scored · {frameCount} frames · K = {clusters} · {protocolId}
         </div>
-        <span className="grow" />
-        {children}
       </div>
       <ScoreLegend counts={score} />
       <TrainingFramesWarning trainingFramesScored={trainingFramesScored} />
+      {/* A row of their own: beside the figures they wrapped mid-row. */}
+      {children !== undefined && <div className="row">{children}</div>}
     </div>
   );
 }
