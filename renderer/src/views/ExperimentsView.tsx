@@ -182,7 +182,7 @@ function RunDetail({ run }: { run: ExperimentSummary }) {
         </div>
       )}
       {predict.jobId !== null && <JobProgress jobId={predict.jobId} label="Predicting cluster maps" />}
-      {run.status === 'trained' && <RunScore experimentId={run.id} />}
+      {run.status === 'trained' && <RunScore experimentId={run.id} hasPredictions={hasPredictions} />}
       {history.error !== null && <div className="error-text">{history.error}</div>}
       {series.length === 0 ? (
         <div className="muted">No metric points yet; curves appear as training reports them.</div>

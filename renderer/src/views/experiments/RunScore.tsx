@@ -6,13 +6,13 @@ import { formatScore, rankByPresentMiou, trainingFramesWarning } from '../../com
 import { ScoreLegend, TrainingFramesWarning } from '../../components/ScoreNotes.js';
 import { useRunScore } from './use-run-score.js';
 
-export function RunScore({ experimentId }: { experimentId: string }) {
+export function RunScore({ experimentId, hasPredictions }: { experimentId: string; hasPredictions: boolean }) {
   const { report, evaluated, error } = useRunScore(experimentId);
   if (error !== null) return <div className="error-text">{error}</div>;
   if (evaluated === false) {
     return (
       <div className="muted" data-testid="run-score-none">
-        Not scored yet: predict cluster maps, then evaluate against ground truth in Mapping.
+        Not scored yet: {hasPredictions ? '' : 'predict cluster maps, then '}evaluate against ground truth in Mapping.
       </div>
     );
   }
