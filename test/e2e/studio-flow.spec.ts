@@ -1,7 +1,8 @@
 // Issue 9's acceptance flow through the UI only, against a real engine on a SynthDrive workspace the test
 // creates: generate + import → a `fast` run with live progress and a curve point → predict → evaluate →
-// concepts → Hungarian mapping and its mIoU → one cluster re-mapped from the keyboard changes the mIoU
-// (undo restores it) → a video export appears in the exports list. Screenshots of each view are saved.
+// concepts → Hungarian mapping and its present-class mIoU and mIoU → one cluster re-mapped from the
+// keyboard changes the mIoU (undo restores it) → the saved mapping's engine score in Experiments equals
+// the local one → a video export appears in the exports list. Screenshots of each view are saved.
 import { expect, test } from '@playwright/test';
 import path from 'node:path';
 import { screenshotPath, startServe, type ServedStudio } from './serve.js';
@@ -76,6 +77,11 @@ test('import → fast run → live curve → concepts → Hungarian mapping → 
   const miou = page.getByTestId('miou');
   await expect(miou).toHaveText(/\d+\.\d %/);
   const before = await miou.textContent();
+  // Present-class mIoU leads the panel, with the legend saying what each figure averages.
+  const present = page.getByTestId('miou-present');
+  await expect(present).toHaveText(/\d+\.\d %/);
+  const presentBefore = (await present.textContent()) ?? '';
+  await expect(page.getByTestId('score-legend')).toContainText('present-class mIoU = mean IoU over the');
   await page.screenshot({ path: screenshotPath('mapping-hungarian') });
   // Keyboard only: focus the largest cluster's row and send it to "ignore" (Delete).
   await page.getByTestId('cluster-row-0').focus();
@@ -86,6 +92,15 @@ test('import → fast run → live curve → concepts → Hungarian mapping → 
   await page.keyboard.press('Control+z');
   await expect(miou).toHaveText(before ?? '');
   await page.getByTestId('save-mapping').click();
+  await expect(page.getByText('Saved mapping version 1.')).toBeVisible();
+
+  // The Experiments view shows the engine's score of the saved mapping: the same figures the Mapping
+  // view computed locally from the histogram.
+  await page.getByTestId('nav-experiments').click();
+  await expect(page.getByTestId('run-miou-present')).toHaveText(presentBefore, { timeout: 60_000 });
+  await expect(page.getByTestId('run-miou')).toHaveText(before ?? '');
+  await expect(page.getByTestId('run-score').getByTestId('score-legend')).toBeVisible();
+  await page.screenshot({ path: screenshotPath('experiments-scored') });
 
   // Export a video and see it listed.
   await page.getByTestId('nav-exports').click();

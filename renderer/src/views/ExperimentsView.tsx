@@ -1,5 +1,6 @@
 // Experiments: runs table, new-run form with presets, live uPlot curves fed by pushed metric events,
-// progress/ETA, cancel/resume, predict/evaluate, and a 2–4 run comparison.
+// progress/ETA, cancel/resume, predict/evaluate, each run's score (present-class mIoU first), and a
+// 2–4 run comparison ranked by present-class mIoU.
 import { useMemo, useState } from 'react';
 import type { ExperimentSummary, MetricSeries } from '../../../shared/contract/experiments.js';
 import { Curve, type CurveSeries } from '../components/Curve.js';
@@ -9,6 +10,7 @@ import { formatDuration } from '../lib/format.js';
 import { useAction } from '../lib/use-action.js';
 import { useJobStart } from '../lib/use-job-start.js';
 import { useJobMetrics, useJobs, useQuery, useSelection, useStudio } from '../state/studio-context.js';
+import { CompareScores, RunScore } from './experiments/RunScore.js';
 
 export function ExperimentsView() {
   const { select } = useStudio();
@@ -180,6 +182,7 @@ function RunDetail({ run }: { run: ExperimentSummary }) {
         </div>
       )}
       {predict.jobId !== null && <JobProgress jobId={predict.jobId} label="Predicting cluster maps" />}
+      {run.status === 'trained' && <RunScore experimentId={run.id} hasPredictions={hasPredictions} />}
       {history.error !== null && <div className="error-text">{history.error}</div>}
       {series.length === 0 ? (
         <div className="muted">No metric points yet; curves appear as training reports them.</div>
@@ -208,6 +211,7 @@ function CompareRuns({ runs }: { runs: readonly ExperimentSummary[] }) {
   return (
     <div className="panel" data-testid="compare">
       <strong>Comparing {runs.map((r) => r.name).join(' · ')}</strong>
+      <CompareScores runs={runs} />
       <CompareCurves runs={runs} />
     </div>
   );

@@ -2,11 +2,8 @@
 // isolate. Clusters show what they are mapped to.
 import type { LabelProtocol } from '../../../../shared/protocols/label-protocol.js';
 import { clusterColor, cssColor } from '../../lib/palettes.js';
+import type { Isolation } from './player-rules.js';
 
-export interface Isolation {
-  readonly kind: 'class' | 'cluster';
-  readonly id: number;
-}
 
 export interface LegendProps {
   readonly protocol: LabelProtocol | null;

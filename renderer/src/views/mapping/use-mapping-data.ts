@@ -1,0 +1,33 @@
+// What a mapping board needs from the engine: the histogram's cells, the saved versions, and how many
+// of its frames the experiment was trained on (for the held-out warning; the engine's report has it,
+// local re-scoring from the histogram does not).
+import type { EvalHistogramData, EvalHistogramSummary } from '../../../../shared/contract/evaluation.js';
+import { useQuery } from '../../state/studio-context.js';
+
+export interface MappingData {
+  readonly data: EvalHistogramData | undefined;
+  /** Newest saved mapping version, or null when none is saved. */
+  readonly latestSavedId: string | null;
+  readonly savedCount: number;
+  /** Undefined until known (or when the engine does not report it). */
+  readonly trainingFramesScored: number | undefined;
+  readonly error: string | null;
+  readonly loading: boolean;
+  reloadSaved(): void;
+}
+
+export function useMappingData(summary: EvalHistogramSummary): MappingData {
+  const data = useQuery('eval.histogram', { id: summary.id });
+  const saved = useQuery('mappings.list', { experimentId: summary.experimentId });
+  // The overlap does not depend on the mapping, so the cheapest engine score (no per-frame list) tells it.
+  const report = useQuery('eval.score', { histogramId: summary.id, mapping: 'hungarian', worstFrames: 0 });
+  return {
+    data: data.data,
+    latestSavedId: saved.data?.[saved.data.length - 1]?.id ?? null,
+    savedCount: saved.data?.length ?? 0,
+    trainingFramesScored: report.data?.trainingFramesScored,
+    error: data.error,
+    loading: data.data === undefined || saved.data === undefined,
+    reloadSaved: saved.reload,
+  };
+}
