@@ -82,6 +82,8 @@ test('import → fast run → live curve → concepts → Hungarian mapping → 
   await expect(present).toHaveText(/\d+\.\d %/);
   const presentBefore = (await present.textContent()) ?? '';
   await expect(page.getByTestId('score-legend')).toContainText('present-class mIoU = mean IoU over the');
+  // This flow scores the frames it trained on: the panel must say it is not a held-out score.
+  await expect(page.getByTestId('training-frames-warning')).toContainText('this experiment was trained on');
   await page.screenshot({ path: screenshotPath('mapping-hungarian') });
   // Keyboard only: focus the largest cluster's row and send it to "ignore" (Delete).
   await page.getByTestId('cluster-row-0').focus();
