@@ -7,6 +7,7 @@ import type { EvalReport, LabelFreeReport } from '../../../shared/contract/evalu
 import type { Engine } from '../../engine/engine.js';
 import { table, type CliRuntime } from '../runtime.js';
 import { resolveDataset, resolveExperiment } from '../resolve.js';
+import { ensurePredictions } from '../deps.js';
 
 const pct = (x: number | null | undefined, digits = 1): string => (x === null || x === undefined ? '—' : (x * 100).toFixed(digits));
 
@@ -114,6 +115,7 @@ export function register(program: Command, rt: CliRuntime): void {
     .option('--worst <n>', 'list the n worst frames', '5')
     .option('--force', 'recompute the histogram even if one is stored for these predictions')
     .option('--no-label-free', 'skip label-free signals (pixel shares, confidence, flicker)')
+    .option('--no-deps', 'fail when the experiment has no predictions for the dataset instead of predicting first')
     .action(
       async (o: {
         experiment: string;
@@ -125,6 +127,7 @@ export function register(program: Command, rt: CliRuntime): void {
         worst: string;
         force?: boolean;
         labelFree: boolean;
+        deps: boolean;
       }) => {
         if (o.geometry !== 'reference' && o.geometry !== 'full') {
           throw new StudioError('bad_request', `--geometry must be reference or full (got '${o.geometry}')`);
@@ -134,6 +137,7 @@ export function register(program: Command, rt: CliRuntime): void {
         await rt.withEngine({ runJobs: true }, async (engine) => {
           const experimentId = await resolveExperiment(engine, o.experiment);
           const datasetId = o.dataset ? await resolveDataset(engine, o.dataset) : undefined;
+          if (o.deps) await ensurePredictions(rt, engine, { experimentId, ...(datasetId ? { datasetId } : {}) });
           const histogramId = await ensureHistogram(rt, engine, {
             experimentId,
             ...(datasetId ? { datasetId } : {}),

@@ -1,11 +1,13 @@
 // `cause-studio train --dataset D --backbone B --method cause-mlp|cause-tr|kmeans --clusters K
-//  [--preset reference|fast] [--seed S] [--backend B]` trains and prints the experiment id;
+//  [--preset reference|fast] [--seed S] [--backend B]` trains and prints the experiment id, extracting
+// the dataset's features first when none are cached (`--no-deps`: refuse instead);
 // `train list` and `train show <id>` inspect experiments.
 import type { Command } from 'commander';
 import { StudioError } from '../../../shared/contract/errors.js';
 import { EXPERIMENT_METHODS, TF_BACKEND_CHOICES, TRAIN_PRESETS } from '../../../shared/contract/experiments.js';
 import { table, type CliRuntime } from '../runtime.js';
 import { resolveDataset, resolveExperiment } from '../resolve.js';
+import { ensureFeatures } from '../deps.js';
 
 function oneOf<T extends string>(flag: string, value: string, allowed: readonly T[]): T {
   if (!(allowed as readonly string[]).includes(value)) throw new StudioError('bad_request', `${flag} ${value}: expected one of ${allowed.join(', ')}`);
@@ -31,8 +33,9 @@ export function register(program: Command, rt: CliRuntime): void {
     .option('--backend <b>', TF_BACKEND_CHOICES.join(' | '), 'auto')
     .option('--name <name>', 'experiment name')
     .option('--no-wait', 'queue the job and return at once')
+    .option('--no-deps', 'fail when the features are not cached instead of extracting them first')
     .action(
-      async (o: { dataset?: string; backbone: string; method: string; clusters: string; preset: string; seed: string; backend: string; name?: string; wait: boolean }) => {
+      async (o: { dataset?: string; backbone: string; method: string; clusters: string; preset: string; seed: string; backend: string; name?: string; wait: boolean; deps: boolean }) => {
         if (!o.dataset) throw new StudioError('bad_request', 'train: --dataset is required');
         const method = oneOf('--method', o.method, EXPERIMENT_METHODS);
         const preset = oneOf('--preset', o.preset, TRAIN_PRESETS);
@@ -41,6 +44,16 @@ export function register(program: Command, rt: CliRuntime): void {
         const seed = int('--seed', o.seed, 0);
         await rt.withEngine({ runJobs: o.wait }, async (engine) => {
           const datasetId = await resolveDataset(engine, o.dataset!);
+          if (o.deps) {
+            // --no-wait opened an engine that runs no jobs, so the extraction cannot happen here
+            if (o.wait) await ensureFeatures(rt, engine, { datasetId, backbone: o.backbone, singleView: false, neededBy: 'train' });
+            else if (!(await engine.call('features.list', { datasetId })).some((f) => f.backbone === o.backbone)) {
+              throw new StudioError(
+                'not_found',
+                `train --no-wait: dataset ${datasetId} has no cached "${o.backbone}" features; run without --no-wait to extract them first, or \`cause-studio features --dataset ${datasetId} --backbone ${o.backbone}\``,
+              );
+            }
+          }
           const r = await engine.call('experiments.create', {
             datasetId,
             backbone: o.backbone,

@@ -37,11 +37,29 @@ export function migrate(db: Database, migrations: readonly Migration[] = MIGRATI
   return latest;
 }
 
+/**
+ * The fix-it for a native module built for another runtime: `npm start` rebuilds better-sqlite3 for
+ * Electron's ABI, after which plain Node (the CLI, the tests) cannot load it, and Node's own message
+ * ("compiled against a different Node.js version using NODE_MODULE_VERSION …") does not say what to do.
+ */
+export function nativeModuleHint(e: unknown): string | null {
+  const message = e instanceof Error ? e.message : String(e);
+  if (!message.includes('NODE_MODULE_VERSION')) return null;
+  const built = /using\s+NODE_MODULE_VERSION\s+(\d+)/.exec(message)?.[1];
+  const needed = /requires\s+NODE_MODULE_VERSION\s+(\d+)/.exec(message)?.[1];
+  const abi = built && needed ? ` (built for ABI ${built}, this ${process.versions.electron ? 'Electron' : 'Node'} needs ${needed})` : '';
+  return process.versions.electron
+    ? `better-sqlite3 was built for plain Node, not this Electron${abi}; run \`npm start\` (it rebuilds it for Electron) or \`npx electron-builder install-app-deps\``
+    : `better-sqlite3 was rebuilt for Electron by \`npm start\`${abi}; run \`npm rebuild better-sqlite3\` to use the CLI and the tests again`;
+}
+
 export function openDatabase(file: string, options: OpenOptions = {}): Database {
   let db: Database;
   try {
     db = new BetterSqlite3(file, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false });
   } catch (e) {
+    const hint = nativeModuleHint(e);
+    if (hint) throw new StudioError('unavailable', hint, { file });
     throw new StudioError('io_error', `${file}: cannot open database: ${(e as Error).message}`, { file });
   }
   try {
