@@ -38,4 +38,5 @@ export const engineMethods = {
   'settings.set': method<{ key: string; value: unknown }>()(
     z.object({ key: z.string().min(1), value: z.unknown() }).strict(),
   ),
+  'settings.list': method<{ key: string; value: unknown }[]>()(z.object({}).strict()),
 };

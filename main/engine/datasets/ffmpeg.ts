@@ -4,7 +4,9 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import type { Database } from 'better-sqlite3';
 import { StudioError } from '../../../shared/contract/errors.js';
+import { getSetting } from '../db/queries/settings.js';
 
 export interface Rational {
   readonly num: number;
@@ -74,6 +76,12 @@ export function findFfmpeg(configured?: string | null): string {
     'unavailable',
     'ffmpeg is not available: install it (e.g. apt install ffmpeg) or set CAUSE_STUDIO_FFMPEG to its path',
   );
+}
+
+/** ffmpeg as the workspace configures it: the 'ffmpegPath' setting (`cause-studio settings set`) wins over the rest. */
+export function findConfiguredFfmpeg(db: Database | null): string {
+  const configured = db ? getSetting(db, 'ffmpegPath') : null;
+  return findFfmpeg(typeof configured === 'string' && configured !== '' ? configured : null);
 }
 
 export function parseRational(s: string): Rational | null {

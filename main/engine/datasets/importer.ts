@@ -10,7 +10,7 @@ import { StudioError } from '../../../shared/contract/errors.js';
 import { getBuiltinProtocol, type LabelProtocol } from '../../../shared/protocols/index.js';
 import type { NewDataset, NewFrame, NewSequence } from '../db/queries/datasets.js';
 import { splitRank, type FrameCandidate, type LayoutScan } from './candidates.js';
-import { findFfmpeg, probeVideo, rationalValue, toRational } from './ffmpeg.js';
+import { findConfiguredFfmpeg, probeVideo, rationalValue, toRational } from './ffmpeg.js';
 import { bdd100kRoot, scanBdd100k } from './layouts/bdd100k.js';
 import { cityscapesRoot, scanCityscapes } from './layouts/cityscapes.js';
 import { scanFolder } from './layouts/folder.js';
@@ -178,7 +178,7 @@ async function decodeVideos(
   params: ImportJobParams,
   env: ImportEnv,
 ): Promise<{ scan: LayoutScan; options: Record<string, unknown> }> {
-  const ffmpeg = findFfmpeg();
+  const ffmpeg = findConfiguredFfmpeg(env.db);
   const videos = isDir(source) ? listFiles(source, isVideoFile).map((r) => path.join(source, r)) : [source];
   if (videos.length === 0) throw new StudioError('invalid_input', `${source}: no video files (mp4, mov, mkv, webm) found`);
   const root = path.join(datasetCacheDir(env.workspaceRoot, datasetId), 'frames');

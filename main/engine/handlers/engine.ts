@@ -18,7 +18,7 @@ function diskFree(dir: string): number | null {
   }
 }
 
-export const engineHandlers: HandlerGroup<'engine.info' | 'workspace.info' | 'settings.get' | 'settings.set'> = {
+export const engineHandlers: HandlerGroup<'engine.info' | 'workspace.info' | 'settings.get' | 'settings.set' | 'settings.list'> = {
   'engine.info': (_args, ctx) => ({
     version: ENGINE_VERSION,
     workspace: ctx.workspace.root,
@@ -49,4 +49,5 @@ export const engineHandlers: HandlerGroup<'engine.info' | 'workspace.info' | 'se
     settings.setSetting(ctx.db, key, value);
     return { key, value };
   },
+  'settings.list': (_args, ctx) => settings.listSettings(ctx.db),
 };

@@ -10,3 +10,8 @@ export function setSetting(db: Database, key: string, value: unknown): void {
     'INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value',
   ).run(key, JSON.stringify(value ?? null));
 }
+
+export function listSettings(db: Database): { key: string; value: unknown }[] {
+  const rows = db.prepare('SELECT key, value FROM settings ORDER BY key').all() as { key: string; value: string }[];
+  return rows.map((r) => ({ key: r.key, value: JSON.parse(r.value) as unknown }));
+}
