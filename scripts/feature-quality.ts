@@ -45,7 +45,7 @@ import { ParamSet } from '../main/engine/cause/params.js';
 import { disposeGraph, modularityGraph, modularityLoss } from '../main/engine/cause/modularity.js';
 import { gatherTokens, sampleGrid, sampledCount } from '../main/engine/cause/grid-sampling.js';
 import { trainKmeans } from '../main/engine/cause/kmeans-baseline.js';
-import { Prng } from '../main/engine/cause/prng.js';
+import { Prng } from '../shared/random.js';
 import { initTfBackend } from '../main/engine/tf/backend.js';
 import { openDemoWorkspace, scoreModel, setGrids, STEP3_VARIANTS, type GridSource, type QualityScore } from './lib/demo-eval.js';
 

@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { dense, matMul } from '../tf/matmul.js';
 import { dropout, layerNorm } from './ops.js';
 import type { ParamInit, ParamSet } from './params.js';
-import type { Prng } from './prng.js';
+import type { Prng } from '../../../shared/random.js';
 
 export type HeadKind = 'mlp' | 'tr';
 

@@ -5,7 +5,7 @@ import { matMul, matMulConstA, matMulConstB } from '../../../main/engine/tf/matm
 import { gatherRows } from '../../../main/engine/cause/ops.js';
 import { headForward, initHeadParams, type HeadSpec } from '../../../main/engine/cause/heads.js';
 import { emaUpdate, ParamSet } from '../../../main/engine/cause/params.js';
-import { Prng } from '../../../main/engine/cause/prng.js';
+import { Prng } from '../../../shared/random.js';
 import { initialTrainerState } from '../../../main/engine/cause/trainer.js';
 import { plantedFeatures, tinyConfig } from './fixtures.js';
 

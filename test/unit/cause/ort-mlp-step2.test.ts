@@ -10,7 +10,7 @@ import { headForward, initHeadParams, project, type HeadSpec } from '../../../ma
 import { l2normalize } from '../../../main/engine/cause/ops.js';
 import { Adam } from '../../../main/engine/cause/optim.js';
 import { emaUpdate, ParamSet } from '../../../main/engine/cause/params.js';
-import { Prng } from '../../../main/engine/cause/prng.js';
+import { Prng } from '../../../shared/random.js';
 import { MLP_PARAMS, paramShape, type MlpParamName, type MlpStep2GraphSpec } from '../../../main/engine/cause/ort/mlp-step2-graph.js';
 import { dropoutMultipliers } from '../../../main/engine/cause/engines/dropout-masks.js';
 import { applyHostUpdate, hostState, MlpStep2Graph, type MlpStep2Inputs } from '../../../main/engine/cause/ort/mlp-step2.js';

@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { initTfBackend } from '../../../main/engine/tf/backend.js';
 import { codebookQueries, headForward, initHeadParams, type HeadSpec } from '../../../main/engine/cause/heads.js';
 import { ParamSet } from '../../../main/engine/cause/params.js';
-import { Prng } from '../../../main/engine/cause/prng.js';
+import { Prng } from '../../../shared/random.js';
 import { trParamShape, type TrParamName } from '../../../main/engine/cause/ort/tr-step2-graph.js';
 import { TrForwardGraph } from '../../../main/engine/cause/ort/tr-forward.js';
 import type { TrForwardGraphSpec } from '../../../main/engine/cause/ort/tr-forward-graph.js';

@@ -9,7 +9,7 @@ import { contrastiveSum, planContrastive } from '../../../main/engine/cause/cont
 import { codebookQueries, headForward, initHeadParams, project, type HeadSpec, type TrMasks } from '../../../main/engine/cause/heads.js';
 import { gatherRows, l2normalize } from '../../../main/engine/cause/ops.js';
 import { ParamSet } from '../../../main/engine/cause/params.js';
-import { Prng } from '../../../main/engine/cause/prng.js';
+import { Prng } from '../../../shared/random.js';
 import { dropoutKeepFlags, dropoutMultipliers } from '../../../main/engine/cause/engines/dropout-masks.js';
 import { TR_DROPOUT_SITES, TR_PARAMS, trParamShape, type TrDropoutSite, type TrStep2GraphSpec } from '../../../main/engine/cause/ort/tr-step2-graph.js';
 import { TrStep2Graph, type TrMaskSet, type TrStep2Inputs } from '../../../main/engine/cause/ort/tr-step2.js';
