@@ -104,11 +104,11 @@ function oracle(c: Case, dropout: number): OracleOut {
     const m = c.inputs.masks;
     const tMasks = m ? { m1: tf.tensor2d(m.t1, [T, D]), m2: tf.tensor2d(m.t2, [T, D]) } : undefined;
     const sMasks = m ? { m1: tf.tensor2d(m.s1, [T, D]), m2: tf.tensor2d(m.s2, [T, D]) } : undefined;
-    const ztn = l2normalize(project(teacher, headForward(spec, teacher, xs, null, undefined, tMasks)));
+    const ztn = l2normalize(project(teacher, headForward(spec, teacher, xs, undefined, tMasks)));
     const ztnT = tf.transpose(ztn) as tf.Tensor2D;
     const terms = bp.terms + (bank?.plan.terms ?? 0);
     const { value, grads } = tf.variableGrads(() => {
-      const z = project(student, headForward(spec, student, xs, null, undefined, sMasks));
+      const z = project(student, headForward(spec, student, xs, undefined, sMasks));
       let sum = contrastiveSum(z, ztnT, bm, bp, temperature);
       if (bank) sum = tf.add(sum, contrastiveSum(z, bank.targetsT, bank.masks, bank.plan, temperature));
       return tf.div(sum, terms) as tf.Scalar;

@@ -76,7 +76,7 @@ function oracle(c: Case): Float32Array {
     );
     const x = tf.tensor2d(c.grids, [B * N, D]);
     const cbNormT = tf.transpose(tf.tensor2d(c.cbNorm, [k, D])) as tf.Tensor2D;
-    const y = headForward(headSpec, teacher, x, null, codebookQueries(x, tf.tensor2d(c.clusterbook, [k, D]), cbNormT));
+    const y = headForward(headSpec, teacher, x, codebookQueries(x, tf.tensor2d(c.clusterbook, [k, D]), cbNormT));
     const out = tf.gather(y, tf.tensor1d(c.rows, 'int32')).dataSync() as Float32Array;
     teacher.dispose();
     return out;

@@ -148,12 +148,12 @@ function oracle(c: Case, dropout: number): OracleOut {
       };
     const tMasks = tfMasks(c.full?.teacher);
     const sMasks = tfMasks(c.full?.student);
-    const yt = headForward(spec, teacher, x, null, queries, tMasks);
+    const yt = headForward(spec, teacher, x, queries, tMasks);
     const ztn = l2normalize(project(teacher, tf.gather(yt, tf.tensor1d(rows, 'int32')) as tf.Tensor2D));
     const ztnT = tf.transpose(ztn) as tf.Tensor2D;
     const terms = bp.terms + (bank?.plan.terms ?? 0);
     const { value, grads } = tf.variableGrads(() => {
-      const z = project(student, gatherRows(headForward(spec, student, x, null, queries, sMasks), rows));
+      const z = project(student, gatherRows(headForward(spec, student, x, queries, sMasks), rows));
       let sum = contrastiveSum(z, ztnT, bm, bp, temperature);
       if (bank) sum = tf.add(sum, contrastiveSum(z, bank.targetsT, bank.masks, bank.plan, temperature));
       return tf.div(sum, terms) as tf.Scalar;
