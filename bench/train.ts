@@ -20,7 +20,7 @@ import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { presetConfig, type TrainConfig } from '../shared/contract/experiments.js';
 import type { FeatureSource } from '../main/engine/cause/features.js';
-import { Prng } from '../main/engine/cause/prng.js';
+import { Prng } from '../shared/random.js';
 import { trainCause } from '../main/engine/cause/trainer.js';
 import { trStep2Flops } from '../main/engine/cause/ort/tr-step2-graph.js';
 import { initTfBackend, type TfBackendName } from '../main/engine/tf/backend.js';

@@ -45,7 +45,7 @@ import { ParamSet } from '../main/engine/cause/params.js';
 import { disposeGraph, modularityGraph, modularityLoss } from '../main/engine/cause/modularity.js';
 import { gatherTokens, sampleGrid, sampledCount } from '../main/engine/cause/grid-sampling.js';
 import { trainKmeans } from '../main/engine/cause/kmeans-baseline.js';
-import { Prng } from '../main/engine/cause/prng.js';
+import { Prng } from '../shared/random.js';
 import { initTfBackend } from '../main/engine/tf/backend.js';
 import { openDemoWorkspace, scoreModel, setGrids, STEP3_VARIANTS, type GridSource, type QualityScore } from './lib/demo-eval.js';
 
@@ -304,7 +304,7 @@ async function probeDecomposition(alpha: number, seed: number, source: FeatureSo
     });
   });
   const teacher = new ParamSet(state.teacher, false);
-  const out = tf.tidy(() => headForward(spec, teacher, tf.tensor2d(x, [B * n, D]), null));
+  const out = tf.tidy(() => headForward(spec, teacher, tf.tensor2d(x, [B * n, D])));
   const y = out.dataSync() as Float32Array;
   const graph = modularityGraph(out.reshape([B, n, r]) as tf.Tensor3D);
   const lossOf = (centroids: Float32Array) =>
@@ -479,7 +479,7 @@ async function probeDecomposition(alpha: number, seed: number, source: FeatureSo
     const xs = new Float32Array(n * D);
     for (let j = 0; j < N; j++) {
       gatherTokens(source.read(j), D, sampleGrid(h, w, crng), xs, 0);
-      const o = tf.tidy(() => headForward(spec, teacher, tf.tensor2d(xs, [n, D]), null).dataSync() as Float32Array);
+      const o = tf.tidy(() => headForward(spec, teacher, tf.tensor2d(xs, [n, D])).dataSync() as Float32Array);
       for (let i = 0; i < n; i++) for (let d = 0; d < r; d++) acc[d]! += o[i * r + d]!;
       cnt += n;
     }
@@ -498,7 +498,7 @@ async function probeDecomposition(alpha: number, seed: number, source: FeatureSo
     // vector, so for a centred model its own outputs are y − μ: recompute them).
     const ys = model.teacher === state!.teacher ? y : tf.tidy(() => {
       const tp = new ParamSet(model.teacher, false);
-      const o = headForward(spec, tp, tf.tensor2d(x, [B * n, D]), null).dataSync() as Float32Array;
+      const o = headForward(spec, tp, tf.tensor2d(x, [B * n, D])).dataSync() as Float32Array;
       tp.dispose();
       return o;
     });

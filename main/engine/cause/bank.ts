@@ -1,7 +1,7 @@
 // The concept bank: per concept, a FIFO of the newest teacher projections (normalised), used as extra
 // contrastive targets. Update rule (reference): for each concept present in the step, in ascending
 // concept order, draw one permutation of its tokens, keep ⌊count/2⌋ of them, append, trim to the newest cap.
-import type { Prng } from './prng.js';
+import type { Prng } from '../../../shared/random.js';
 
 export interface BankSnapshot {
   readonly dim: number;

@@ -1,6 +1,6 @@
 // Grid sampling used by every loss: one uniformly random position per non-overlapping 4×4 window.
 import { StudioError } from '../../../shared/contract/errors.js';
-import type { Prng } from './prng.js';
+import type { Prng } from '../../../shared/random.js';
 
 export const WINDOW = 4;
 

@@ -2,9 +2,9 @@
 // Weights are [in, out] so every product is a plain x·W (see tf/matmul.ts for why that matters on wasm).
 import * as tf from '@tensorflow/tfjs';
 import { dense, matMul } from '../tf/matmul.js';
-import { dropout, layerNorm } from './ops.js';
+import { layerNorm } from './ops.js';
 import type { ParamInit, ParamSet } from './params.js';
-import type { Prng } from './prng.js';
+import type { Prng } from '../../../shared/random.js';
 
 export type HeadKind = 'mlp' | 'tr';
 
@@ -22,9 +22,6 @@ export interface HeadSpec {
   readonly gridTokens: number;
   readonly dropout: number;
 }
-
-/** Draws a fresh dropout seed; null means eval mode (no dropout). */
-export type SeedSource = (() => number) | null;
 
 function linear(out: Map<string, ParamInit>, name: string, fanIn: number, fanOut: number, rng: Prng, zeroBias = false): void {
   // torch.nn.Linear's default: U(±1/√fan_in) for weight and bias.
@@ -76,9 +73,9 @@ export interface BranchMasks {
 }
 
 /**
- * Explicit multipliers for every dropout site of the TR head (the onnxruntime path draws its masks in
- * JS; the oracle tests feed both engines the same ones): both attention maps [B, N, N], the attention
- * outputs, FFN hidden [B·N, F] and output [B·N, D], and the two output branches (m1, m2).
+ * Explicit multipliers for every dropout site of the TR head (drawn in JS from the trainer's stream for
+ * both engines, engines/dropout-masks.ts): both attention maps [B, N, N], the attention outputs, FFN
+ * hidden [B·N, F] and output [B·N, D], and the two output branches (m1, m2).
  */
 export interface TrMasks extends BranchMasks {
   readonly a1: tf.Tensor3D;
@@ -90,10 +87,9 @@ export interface TrMasks extends BranchMasks {
 }
 
 /** out = f1(drop(t)) + f2(drop(t)), independent dropout masks per branch. */
-function outputLayers(p: ParamSet, t: tf.Tensor2D, constInput: boolean, seeds: SeedSource, rate: number, masks?: BranchMasks): tf.Tensor2D {
-  // Explicit masks (the onnxruntime path's, drawn in JS) replace the seeded ones: the oracle tests feed both engines the same masks.
-  const x1 = masks ? tf.mul(t, masks.m1) : dropout(t, rate, seeds?.());
-  const x2 = masks ? tf.mul(t, masks.m2) : dropout(t, rate, seeds?.());
+function outputLayers(p: ParamSet, t: tf.Tensor2D, constInput: boolean, masks?: BranchMasks): tf.Tensor2D {
+  const x1 = masks ? tf.mul(t, masks.m1) : t;
+  const x2 = masks ? tf.mul(t, masks.m2) : t;
   const f1 = dense(x1, W(p, 'head.f1'), Bv(p, 'head.f1'), constInput);
   const h = tf.relu(dense(x2, W(p, 'head.f2a'), Bv(p, 'head.f2a'), constInput));
   return tf.add(f1, dense(h, W(p, 'head.f2b'), Bv(p, 'head.f2b'))) as tf.Tensor2D;
@@ -108,8 +104,6 @@ function attention(
   kvConst: boolean,
   B: number,
   N: number,
-  seeds: SeedSource,
-  rate: number,
   mask?: tf.Tensor3D,
 ): tf.Tensor2D {
   const D = qIn.shape[1];
@@ -123,7 +117,7 @@ function attention(
     const Kb = K.slice([b * N, 0], [N, D]);
     const Vb = V.slice([b * N, 0], [N, D]);
     const S = tf.softmax(tf.mul(matMul(Qb, tf.transpose(Kb)), scale)) as tf.Tensor2D;
-    const A = mask ? (tf.mul(S, mask.slice([b, 0, 0], [1, N, N]).reshape([N, N])) as tf.Tensor2D) : dropout(S, rate, seeds?.());
+    const A = mask ? (tf.mul(S, mask.slice([b, 0, 0], [1, N, N]).reshape([N, N])) as tf.Tensor2D) : S;
     outs.push(matMul(A, Vb));
   }
   const O = outs.length === 1 ? outs[0]! : (tf.concat(outs, 0) as tf.Tensor2D);
@@ -132,19 +126,17 @@ function attention(
 
 /**
  * Head output r-d per token. MLP: x is any set of tokens [T, D]. TR: x is B full grids [B·N, D] and
- * `queries` their nearest codebook rows [B·N, D] (both constants). Explicit `masks` (BranchMasks for
- * the MLP head, TrMasks for TR) replace the seeded dropout.
+ * `queries` their nearest codebook rows [B·N, D] (both constants). Dropout is only ever the given
+ * `masks` (BranchMasks for the MLP head, TrMasks for TR), never drawn here: without them, eval mode.
  */
 export function headForward(
   spec: HeadSpec,
   p: ParamSet,
   x: tf.Tensor2D,
-  seeds: SeedSource,
   queries?: tf.Tensor2D,
   masks?: BranchMasks | TrMasks,
 ): tf.Tensor2D {
-  const rate = spec.dropout;
-  if (spec.kind === 'mlp') return outputLayers(p, x, true, seeds, rate, masks);
+  if (spec.kind === 'mlp') return outputLayers(p, x, true, masks);
   if (!queries) throw new Error('TR head needs its codebook queries');
   const N = spec.gridTokens;
   const D = spec.dim;
@@ -154,17 +146,17 @@ export function headForward(
   const addPos = (t: tf.Tensor2D) => tf.add(t.reshape([B, N, D]), pos).reshape([B * N, D]) as tf.Tensor2D;
   const ln = (t: tf.Tensor, n: string) => layerNorm(t, p.get(`head.${n}.g`), p.get(`head.${n}.b`)) as tf.Tensor2D;
   const tm = masks && 'a1' in masks ? masks : undefined;
-  const drop = <T extends tf.Tensor>(t: T, m: tf.Tensor | undefined): T => (tm ? (tf.mul(t, m!) as T) : dropout(t, rate, seeds?.()));
+  const drop = <T extends tf.Tensor>(t: T, m: tf.Tensor | undefined): T => (tm ? (tf.mul(t, m!) as T) : t);
   const qp = addPos(queries);
-  const sa = attention(p, 'head.sa', qp, qp, queries, false, B, N, seeds, rate, tm?.a1);
+  const sa = attention(p, 'head.sa', qp, qp, queries, false, B, N, tm?.a1);
   let t = ln(tf.add(queries, drop(sa, tm?.sa)), 'ln1');
-  const ca = attention(p, 'head.ca', addPos(t), x, x, true, B, N, seeds, rate, tm?.a2);
+  const ca = attention(p, 'head.ca', addPos(t), x, x, true, B, N, tm?.a2);
   t = ln(tf.add(t, drop(ca, tm?.ca)), 'ln2');
   const hidden = drop(tf.relu(dense(t, W(p, 'head.ffn1'), Bv(p, 'head.ffn1'))) as tf.Tensor2D, tm?.h);
   const ff = dense(hidden, W(p, 'head.ffn2'), Bv(p, 'head.ffn2')) as tf.Tensor2D;
   t = tf.add(t, drop(ff, tm?.ff)) as tf.Tensor2D;
   t = tf.add(x, ln(t, 'ln3')) as tf.Tensor2D;
-  return outputLayers(p, t, false, seeds, rate, tm);
+  return outputLayers(p, t, false, tm);
 }
 
 export function project(p: ParamSet, y: tf.Tensor2D): tf.Tensor2D {

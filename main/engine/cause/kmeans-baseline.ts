@@ -6,7 +6,7 @@ import { kmeans } from '../clustering/kmeans.js';
 import type { FeatureSource } from './features.js';
 import { gatherTokens, sampleGrid, sampledCount } from './grid-sampling.js';
 import type { KmeansModel } from './model-io.js';
-import { Prng } from './prng.js';
+import { Prng } from '../../../shared/random.js';
 import { trainSchedule } from './schedule.js';
 
 export function trainKmeans(source: FeatureSource, config: TrainConfig, log?: (m: string) => void): KmeansModel {

@@ -28,13 +28,6 @@ export function gatherRows(x: tf.Tensor2D, indices: Int32Array): tf.Tensor2D {
   return f(x) as tf.Tensor2D;
 }
 
-/** Inverted dropout with a mask drawn from an explicit seed (so runs repeat); identity when p = 0. */
-export function dropout<T extends tf.Tensor>(x: T, p: number, seed: number | undefined): T {
-  if (p <= 0 || seed === undefined) return x;
-  const keep = tf.greaterEqual(tf.randomUniform(x.shape, 0, 1, 'float32', seed), p).toFloat();
-  return tf.mul(x, tf.mul(keep, 1 / (1 - p))) as T;
-}
-
 export function layerNorm(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, eps = 1e-5): tf.Tensor {
   const mean = tf.mean(x, -1, true);
   const c = tf.sub(x, mean);

@@ -87,7 +87,7 @@ export class Predictor {
       const x = tf.tensor2d(grid, [h * w, dim]);
       if (m.method === 'kmeans') return x;
       const run = (xx: tf.Tensor2D) =>
-        headForward(m.spec, this.teacher!, xx, null, m.spec.kind === 'tr' ? codebookQueries(xx, this.clusterbook!, this.clusterbookNormT!) : undefined);
+        headForward(m.spec, this.teacher!, xx, m.spec.kind === 'tr' ? codebookQueries(xx, this.clusterbook!, this.clusterbookNormT!) : undefined);
       const y = run(x);
       if (!this.flipAveraging) return y;
       const flip = (t: tf.Tensor2D, c: number) => tf.reverse(t.reshape([h, w, c]), 1).reshape([h * w, c]) as tf.Tensor2D;

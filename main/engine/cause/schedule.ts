@@ -2,7 +2,7 @@
 // config and the item count (no trainer state), so the trainer, the k-means baseline and the scripts
 // share it and a resumed run finds its place again without storing the order.
 import type { TrainConfig } from '../../../shared/contract/experiments.js';
-import { Prng } from './prng.js';
+import { Prng } from '../../../shared/random.js';
 
 export interface Schedule {
   readonly images: Int32Array;

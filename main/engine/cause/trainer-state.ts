@@ -5,7 +5,7 @@ import type { FeatureSource } from './features.js';
 import { initHeadParams, type HeadSpec } from './heads.js';
 import type { AdamState } from './optim.js';
 import type { ParamInit } from './params.js';
-import { Prng, type PrngState } from './prng.js';
+import { Prng, type PrngState } from '../../../shared/random.js';
 
 export const STAGES = ['step1', 'step2', 'step3'] as const;
 export type Stage = (typeof STAGES)[number];

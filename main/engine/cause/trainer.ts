@@ -14,7 +14,7 @@ import type { FeatureSource } from './features.js';
 import { sampledCount } from './grid-sampling.js';
 import { Adam } from './optim.js';
 import { ParamSet } from './params.js';
-import { Prng } from './prng.js';
+import { Prng } from '../../../shared/random.js';
 import { batchItems, trainSchedule } from './schedule.js';
 import { runStep1 } from './steps/step1.js';
 import { runStep2 } from './steps/step2.js';

@@ -1,17 +1,9 @@
 // Deterministic hashing and value noise for SynthDrive. Everything random in the world flows from a
 // seeded PRNG or from these integer hashes of (position, seed), never from Math.random, so the same
-// arguments give byte-identical images.
+// arguments give byte-identical images. The PRNG and the hash live in the project's one PRNG module.
+import { hash3 } from '../../../shared/random.js';
 
-/** 32-bit integer hash of up to three ints (lowbias32-style mixing). */
-export function hash3(a: number, b: number, c: number): number {
-  let h = Math.imul(a | 0, 0x27d4eb2d) ^ Math.imul(b | 0, 0x165667b1) ^ Math.imul(c | 0, 0x9e3779b1);
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x7feb352d);
-  h ^= h >>> 15;
-  h = Math.imul(h, 0x846ca68b);
-  h ^= h >>> 16;
-  return h >>> 0;
-}
+export { hash3, Rng } from '../../../shared/random.js';
 
 /** hash3 as a float in [0, 1). */
 export function hashf(a: number, b: number, c: number): number {
@@ -52,46 +44,4 @@ export function valueNoise(x: number, y: number, seed: number): number {
 /** Two octaves of value noise, in [0, 1). */
 export function fbm2(x: number, y: number, seed: number): number {
   return valueNoise(x, y, seed) * 0.65 + valueNoise(x * 2.7 + 13.1, y * 2.7 + 7.7, seed + 1) * 0.35;
-}
-
-/** Seeded PRNG for world generation (mulberry32) with the helpers the generator needs. */
-export class Rng {
-  private state: number;
-  constructor(seed: number) {
-    this.state = seed >>> 0;
-  }
-  next(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
-  range(lo: number, hi: number): number {
-    return lo + (hi - lo) * this.next();
-  }
-  int(lo: number, hiInclusive: number): number {
-    return lo + Math.floor(this.next() * (hiInclusive - lo + 1));
-  }
-  chance(p: number): boolean {
-    return this.next() < p;
-  }
-  pick<T>(items: readonly T[]): T {
-    return items[Math.min(items.length - 1, Math.floor(this.next() * items.length))]!;
-  }
-  /** Picks by weight: `[[item, weight], ...]`. */
-  weighted<T>(items: readonly (readonly [T, number])[]): T {
-    let total = 0;
-    for (const [, w] of items) total += w;
-    let r = this.next() * total;
-    for (const [item, w] of items) {
-      r -= w;
-      if (r <= 0) return item;
-    }
-    return items[items.length - 1]![0];
-  }
-  /** A child generator, so adding draws in one part of the world does not shift another part. */
-  fork(salt: number): Rng {
-    return new Rng(hash3(this.state, salt, 0x5eed));
-  }
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConceptBank } from '../../../main/engine/cause/bank.js';
-import { Prng } from '../../../main/engine/cause/prng.js';
+import { Prng } from '../../../shared/random.js';
 
 /** Projections whose first value is the token index, so rows can be traced back. */
 function proj(T: number, dim: number, base = 0): Float32Array {

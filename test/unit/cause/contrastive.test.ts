@@ -4,7 +4,7 @@ import { initTfBackend } from '../../../main/engine/tf/backend.js';
 import { pairMasks } from '../../../main/engine/cause/concepts.js';
 import { contrastiveSum, planContrastive } from '../../../main/engine/cause/contrastive.js';
 import { l2normalize } from '../../../main/engine/cause/ops.js';
-import { Prng } from '../../../main/engine/cause/prng.js';
+import { Prng } from '../../../shared/random.js';
 
 beforeAll(async () => {
   await initTfBackend('cpu');

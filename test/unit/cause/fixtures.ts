@@ -1,7 +1,7 @@
 // Small synthetic feature sets with planted structure: each image is split into regions whose tokens
 // come from a few "semantic" prototypes plus noise, so clustering has something real to find.
 import type { FeatureSource } from '../../../main/engine/cause/features.js';
-import { Prng } from '../../../main/engine/cause/prng.js';
+import { Prng } from '../../../shared/random.js';
 import { presetConfig, type TrainConfig } from '../../../shared/contract/experiments.js';
 
 export interface PlantedSource extends FeatureSource {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { gatherTokens, sampleGrid, sampledCount } from '../../../main/engine/cause/grid-sampling.js';
-import { Prng } from '../../../main/engine/cause/prng.js';
+import { Prng } from '../../../shared/random.js';
 
 describe('grid sampling', () => {
   it('takes one position per 4×4 window: 40×40 → 100, 23×23 → 25', () => {

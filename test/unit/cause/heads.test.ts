@@ -5,7 +5,8 @@ import { matMul, matMulConstA, matMulConstB } from '../../../main/engine/tf/matm
 import { gatherRows } from '../../../main/engine/cause/ops.js';
 import { headForward, initHeadParams, type HeadSpec } from '../../../main/engine/cause/heads.js';
 import { emaUpdate, ParamSet } from '../../../main/engine/cause/params.js';
-import { Prng } from '../../../main/engine/cause/prng.js';
+import { dropoutMultipliers } from '../../../main/engine/cause/engines/dropout-masks.js';
+import { Prng } from '../../../shared/random.js';
 import { initialTrainerState } from '../../../main/engine/cause/trainer.js';
 import { plantedFeatures, tinyConfig } from './fixtures.js';
 
@@ -77,13 +78,18 @@ describe('heads', () => {
       const p = new ParamSet(initHeadParams(sp, new Prng(4)));
       const x = tf.tensor2d(rng.normalArray(32 * 6), [32, 6]); // 2 grids of 16 tokens
       const q = tf.tensor2d(rng.normalArray(32 * 6), [32, 6]);
-      const e1 = headForward(sp, p, x, null, q).dataSync();
-      const e2 = headForward(sp, p, x, null, q).dataSync();
+      const e1 = headForward(sp, p, x, q).dataSync();
+      const e2 = headForward(sp, p, x, q).dataSync();
       expect(e1.length).toBe(32 * 4);
       expect(Array.from(e1)).toEqual(Array.from(e2));
-      let seed = 1;
-      const t1 = headForward(sp, p, x, () => seed++, q).dataSync();
-      expect(Array.from(t1)).not.toEqual(Array.from(e1));
+      // Train mode: dropout only through explicit masks (drawn from the trainer's stream), here the output branches.
+      const drop = (seed: number) => tf.tensor2d(dropoutMultipliers(seed, 32 * 6, 0.5), [32, 6]);
+      const masks = kind === 'mlp' ? { m1: drop(1), m2: drop(2) } : undefined;
+      if (masks) {
+        const t1 = headForward(sp, p, x, q, masks).dataSync();
+        expect(Array.from(t1)).not.toEqual(Array.from(e1));
+        tf.dispose([masks.m1, masks.m2]);
+      }
       p.dispose();
     }
   });

@@ -10,7 +10,7 @@ import {
   modularityLoss,
   modularityLossFromDelta,
 } from '../../../main/engine/cause/modularity.js';
-import { Prng } from '../../../main/engine/cause/prng.js';
+import { Prng } from '../../../shared/random.js';
 
 beforeAll(async () => {
   await initTfBackend('cpu');

@@ -10,7 +10,7 @@ import { headForward, initHeadParams, project, type HeadSpec } from '../../../ma
 import { l2normalize } from '../../../main/engine/cause/ops.js';
 import { Adam } from '../../../main/engine/cause/optim.js';
 import { emaUpdate, ParamSet } from '../../../main/engine/cause/params.js';
-import { Prng } from '../../../main/engine/cause/prng.js';
+import { Prng } from '../../../shared/random.js';
 import { MLP_PARAMS, paramShape, type MlpParamName, type MlpStep2GraphSpec } from '../../../main/engine/cause/ort/mlp-step2-graph.js';
 import { dropoutMultipliers } from '../../../main/engine/cause/engines/dropout-masks.js';
 import { applyHostUpdate, hostState, MlpStep2Graph, type MlpStep2Inputs } from '../../../main/engine/cause/ort/mlp-step2.js';
@@ -104,11 +104,11 @@ function oracle(c: Case, dropout: number): OracleOut {
     const m = c.inputs.masks;
     const tMasks = m ? { m1: tf.tensor2d(m.t1, [T, D]), m2: tf.tensor2d(m.t2, [T, D]) } : undefined;
     const sMasks = m ? { m1: tf.tensor2d(m.s1, [T, D]), m2: tf.tensor2d(m.s2, [T, D]) } : undefined;
-    const ztn = l2normalize(project(teacher, headForward(spec, teacher, xs, null, undefined, tMasks)));
+    const ztn = l2normalize(project(teacher, headForward(spec, teacher, xs, undefined, tMasks)));
     const ztnT = tf.transpose(ztn) as tf.Tensor2D;
     const terms = bp.terms + (bank?.plan.terms ?? 0);
     const { value, grads } = tf.variableGrads(() => {
-      const z = project(student, headForward(spec, student, xs, null, undefined, sMasks));
+      const z = project(student, headForward(spec, student, xs, undefined, sMasks));
       let sum = contrastiveSum(z, ztnT, bm, bp, temperature);
       if (bank) sum = tf.add(sum, contrastiveSum(z, bank.targetsT, bank.masks, bank.plan, temperature));
       return tf.div(sum, terms) as tf.Scalar;

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { initTfBackend } from '../../../main/engine/tf/backend.js';
 import { coMembership, disposeGraph, modularityGraph, modularityLoss, modularityLossFromDelta } from '../../../main/engine/cause/modularity.js';
-import { Prng } from '../../../main/engine/cause/prng.js';
+import { Prng } from '../../../shared/random.js';
 import { OrtStep1 } from '../../../main/engine/cause/ort/step1.js';
 import { trainCause } from '../../../main/engine/cause/trainer.js';
 import { plantedFeatures, tinyConfig } from './fixtures.js';

@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { initTfBackend } from '../../../main/engine/tf/backend.js';
 import { codebookQueries, headForward, initHeadParams, type HeadSpec } from '../../../main/engine/cause/heads.js';
 import { ParamSet } from '../../../main/engine/cause/params.js';
-import { Prng } from '../../../main/engine/cause/prng.js';
+import { Prng } from '../../../shared/random.js';
 import { trParamShape, type TrParamName } from '../../../main/engine/cause/ort/tr-step2-graph.js';
 import { TrForwardGraph } from '../../../main/engine/cause/ort/tr-forward.js';
 import type { TrForwardGraphSpec } from '../../../main/engine/cause/ort/tr-forward-graph.js';
@@ -76,7 +76,7 @@ function oracle(c: Case): Float32Array {
     );
     const x = tf.tensor2d(c.grids, [B * N, D]);
     const cbNormT = tf.transpose(tf.tensor2d(c.cbNorm, [k, D])) as tf.Tensor2D;
-    const y = headForward(headSpec, teacher, x, null, codebookQueries(x, tf.tensor2d(c.clusterbook, [k, D]), cbNormT));
+    const y = headForward(headSpec, teacher, x, codebookQueries(x, tf.tensor2d(c.clusterbook, [k, D]), cbNormT));
     const out = tf.gather(y, tf.tensor1d(c.rows, 'int32')).dataSync() as Float32Array;
     teacher.dispose();
     return out;

@@ -9,7 +9,7 @@ import { contrastiveSum, planContrastive } from '../../../main/engine/cause/cont
 import { codebookQueries, headForward, initHeadParams, project, type HeadSpec, type TrMasks } from '../../../main/engine/cause/heads.js';
 import { gatherRows, l2normalize } from '../../../main/engine/cause/ops.js';
 import { ParamSet } from '../../../main/engine/cause/params.js';
-import { Prng } from '../../../main/engine/cause/prng.js';
+import { Prng } from '../../../shared/random.js';
 import { dropoutKeepFlags, dropoutMultipliers } from '../../../main/engine/cause/engines/dropout-masks.js';
 import { TR_DROPOUT_SITES, TR_PARAMS, trParamShape, type TrDropoutSite, type TrStep2GraphSpec } from '../../../main/engine/cause/ort/tr-step2-graph.js';
 import { TrStep2Graph, type TrMaskSet, type TrStep2Inputs } from '../../../main/engine/cause/ort/tr-step2.js';
@@ -148,12 +148,12 @@ function oracle(c: Case, dropout: number): OracleOut {
       };
     const tMasks = tfMasks(c.full?.teacher);
     const sMasks = tfMasks(c.full?.student);
-    const yt = headForward(spec, teacher, x, null, queries, tMasks);
+    const yt = headForward(spec, teacher, x, queries, tMasks);
     const ztn = l2normalize(project(teacher, tf.gather(yt, tf.tensor1d(rows, 'int32')) as tf.Tensor2D));
     const ztnT = tf.transpose(ztn) as tf.Tensor2D;
     const terms = bp.terms + (bank?.plan.terms ?? 0);
     const { value, grads } = tf.variableGrads(() => {
-      const z = project(student, gatherRows(headForward(spec, student, x, null, queries, sMasks), rows));
+      const z = project(student, gatherRows(headForward(spec, student, x, queries, sMasks), rows));
       let sum = contrastiveSum(z, ztnT, bm, bp, temperature);
       if (bank) sum = tf.add(sum, contrastiveSum(z, bank.targetsT, bank.masks, bank.plan, temperature));
       return tf.div(sum, terms) as tf.Scalar;

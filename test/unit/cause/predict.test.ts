@@ -5,7 +5,7 @@ import { initTfBackend } from '../../../main/engine/tf/backend.js';
 import { bilinearMatrix, centreCropRegion, Predictor } from '../../../main/engine/cause/predict.js';
 import { encodeClusterMap } from '../../../main/engine/cause/prediction-png.js';
 import { decodeTensorFile, encodeTensorFile } from '../../../main/engine/cause/tensor-file.js';
-import { Prng } from '../../../main/engine/cause/prng.js';
+import { Prng } from '../../../shared/random.js';
 import { parseTrainConfig, presetConfig } from '../../../shared/contract/experiments.js';
 
 beforeAll(async () => {

@@ -5,7 +5,7 @@ import { initTfBackend } from '../../../main/engine/tf/backend.js';
 import type { FeatureSource } from '../../../main/engine/cause/features.js';
 import { Predictor } from '../../../main/engine/cause/predict.js';
 import { kmeansCentroids, ownership, reviveDeadCentroids, uniformInitNorm } from '../../../main/engine/cause/probe.js';
-import { Prng } from '../../../main/engine/cause/prng.js';
+import { Prng } from '../../../shared/random.js';
 import { decodeTrainerState, encodeTrainerState } from '../../../main/engine/cause/model-io.js';
 import { trainCause, TrainingStopped, type CauseModel, type TrainerState } from '../../../main/engine/cause/trainer.js';
 import type { TrainConfig } from '../../../shared/contract/experiments.js';

@@ -2,7 +2,7 @@
 // full grids for the TR head, and sampled positions as rows of the batch's grids.
 import type { FeatureSource } from '../features.js';
 import { gatherTokens, sampleGrid, sampledCount } from '../grid-sampling.js';
-import type { Prng } from '../prng.js';
+import type { Prng } from '../../../../shared/random.js';
 import type { SampledBatch } from './step-engine.js';
 
 /** One grid-sampled position per 4×4 window of every image, drawn from `rng` in item order. */

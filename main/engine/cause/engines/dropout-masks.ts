@@ -5,7 +5,7 @@
 // A new head lists its dropout sites in HEAD_DROPOUT here, in the order its seeds are drawn.
 import { maskWidth, TR_DROPOUT_SITES } from '../ort/tr-step2-graph.js';
 import type { HeadKind, HeadSpec } from '../heads.js';
-import { Prng } from '../prng.js';
+import { Prng } from '../../../../shared/random.js';
 
 /** Keep flags (1 keep, 0 drop) of one network, per dropout site, [T, width(site)] row-major. */
 export type SiteMasks = Readonly<Record<string, Uint8Array>>;

@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import { sampledCount } from '../grid-sampling.js';
 import type { HeadKind } from '../heads.js';
 import { coMembership, disposeGraph, modularityLossFromDelta, type ModularityGraph } from '../modularity.js';
-import { applyHostUpdate, MlpStep2Graph, OrtMlpStep2, type OrtStep2Options } from '../ort/mlp-step2.js';
+import { applyHostUpdate, MlpStep2Graph, OrtStep2Host, type OrtStep2Options } from '../ort/mlp-step2.js';
 import { OrtStep1 } from '../ort/step1.js';
 import type { Step2Outputs } from '../ort/step2-run-common.js';
 import { TrForwardGraph } from '../ort/tr-forward.js';
@@ -120,14 +120,14 @@ function graphCommon(ctx: EngineContext) {
 /** Step 2 through its graph; clipping, Adam and the EMA on host arrays, flushed into the tf variables on demand. */
 class OrtStep2Part implements Step2Part {
   readonly engine: string;
-  private readonly host: OrtMlpStep2<OrtStep2Head['graph']>;
+  private readonly host: OrtStep2Host<OrtStep2Head['graph']>;
 
   constructor(
     private readonly ctx: EngineContext,
     private readonly head: OrtStep2Head,
   ) {
     this.engine = `onnxruntime-${head.graph.provider}`;
-    this.host = new OrtMlpStep2(head.graph);
+    this.host = new OrtStep2Host(head.graph);
   }
 
   async step(batch: Step2Batch): Promise<Step2Outcome> {

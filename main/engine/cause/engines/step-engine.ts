@@ -19,7 +19,7 @@ import type { FeatureSource } from '../features.js';
 import type { HeadSpec } from '../heads.js';
 import type { Adam } from '../optim.js';
 import type { ParamSet } from '../params.js';
-import type { Prng } from '../prng.js';
+import type { Prng } from '../../../../shared/random.js';
 import type { Step2Masks } from './dropout-masks.js';
 
 /** 'auto' tries onnxruntime and falls back to tfjs with a log line; 'onnxruntime' fails instead. */

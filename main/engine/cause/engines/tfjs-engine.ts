@@ -42,9 +42,9 @@ class TfjsTeacherForward implements TeacherForward {
     const N = source.h * source.w;
     return Promise.resolve(
       tf.tidy(() => {
-        if (spec.kind === 'mlp') return headForward(spec, state.teacher, tf.tensor2d(batch.tokens, [B * batch.n, D]), null);
+        if (spec.kind === 'mlp') return headForward(spec, state.teacher, tf.tensor2d(batch.tokens, [B * batch.n, D]));
         const x = tf.tensor2d(readGrids(source, batch.items), [B * N, D]);
-        const y = headForward(spec, state.teacher, x, null, codebookQueries(x, state.clusterbook as unknown as tf.Tensor2D, this.ctx.codebook().cbNormT));
+        const y = headForward(spec, state.teacher, x, codebookQueries(x, state.clusterbook as unknown as tf.Tensor2D, this.ctx.codebook().cbNormT));
         return tf.gather(y, tf.tensor1d(globalIndices(batch.indices, N), 'int32')) as tf.Tensor2D;
       }),
     );

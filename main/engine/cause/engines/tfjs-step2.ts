@@ -130,7 +130,7 @@ export class TfjsStep2 implements Step2Part {
       const ztParts = chunks.map(([b0, b1]) =>
         tf.tidy(() => {
           const h = headIn(b0, b1);
-          const out = headForward(spec, state.teacher, h.xIn, null, h.queries, masksOf('teacher', b0, b1));
+          const out = headForward(spec, state.teacher, h.xIn, h.queries, masksOf('teacher', b0, b1));
           return l2normalize(project(state.teacher, h.gidx ? tf.gather(out, tf.tensor1d(h.gidx, 'int32')) : out));
         }),
       );
@@ -151,7 +151,7 @@ export class TfjsStep2 implements Step2Part {
             const h = headIn(b0, b1);
             const masks = masksOf('student', b0, b1);
             const { value, grads } = tf.variableGrads(() => {
-              const y = headForward(spec, state.student, h.xIn, null, h.queries, masks);
+              const y = headForward(spec, state.student, h.xIn, h.queries, masks);
               const z = project(state.student, h.gidx ? gatherRows(y, h.gidx) : y);
               let sum = contrastiveSum(z, ztnT, rows(batchMasks, r0, r1), slicePlan(batchPlan, r0, r1), config.temperature);
               if (bank) sum = tf.add(sum, contrastiveSum(z, bank.targetsT, rows(bank.masks, r0, r1), slicePlan(bank.plan, r0, r1), config.temperature));

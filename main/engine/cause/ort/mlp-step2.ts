@@ -127,7 +127,7 @@ export function applyHostUpdate(s: HostStep2State, grads: ReadonlyMap<string, Fl
  * state of record for checkpoints and Step 3: `attach` copies them in before the first step, `flush`
  * writes the host arrays back (before a snapshot and at the end of the stage) — once, not every step.
  */
-export class OrtMlpStep2<G extends { release(): Promise<void> } = MlpStep2Graph> {
+export class OrtStep2Host<G extends { release(): Promise<void> } = MlpStep2Graph> {
   private host: HostStep2State | null = null;
   private dirty = false;
 

@@ -1,5 +1,5 @@
 // Step 2 with the TR head on onnxruntime-node: the graph of tr-step2-graph.ts computes loss and
-// gradients; clipping, Adam and the EMA run on host arrays exactly as for the MLP head (OrtMlpStep2 /
+// gradients; clipping, Adam and the EMA run on host arrays exactly as for the MLP head (OrtStep2Host /
 // applyHostUpdate in mlp-step2.ts). Dropout masks are drawn in JS from the trainer's PRNG
 // (engines/dropout-masks.ts) and fed as inputs — only at the sampled rows, the only rows the loss
 // sees — so a resumed run repeats exactly.

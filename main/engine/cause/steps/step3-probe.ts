@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { TrainConfig } from '../../../../shared/contract/experiments.js';
 import { sampledCount } from '../grid-sampling.js';
 import { disposeGraph, modularityGraph, modularityLoss } from '../modularity.js';
-import { Prng } from '../prng.js';
+import { Prng } from '../../../../shared/random.js';
 import { kmeansCentroids, ownership, PROBE_INIT_ITERATIONS, reviveDeadCentroids } from '../probe.js';
 import { trainSchedule } from '../schedule.js';
 import type { Step3Context, Step3Variant } from './step3.js';

@@ -8,7 +8,7 @@
 // so resume stays exact and both engines give the same model.
 import type * as tf from '@tensorflow/tfjs';
 import type { TrainConfig } from '../../../../shared/contract/experiments.js';
-import type { Prng } from '../prng.js';
+import type { Prng } from '../../../../shared/random.js';
 import type { EngineContext } from '../engines/step-engine.js';
 import { releaseProbe } from './step3-probe.js';
 
