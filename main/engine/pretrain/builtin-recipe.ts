@@ -16,5 +16,5 @@ export const BUILTIN_CORPUS: SynthCorpusSpec = {
 };
 
 export function builtinRecipe(over: Partial<PretrainRecipe> = {}): PretrainRecipe {
-  return { ...defaultRecipe({ arch: 'tiny', depth: 2, steps: 900, batch: 4, cropsPerImage: 2, window: 32, crop: 20, warmupSteps: 40, seed: 7 }), ...over };
+  return { ...defaultRecipe({ arch: 'tiny', depth: 2, steps: 450, batch: 4, cropsPerImage: 2, window: 32, crop: 20, warmupSteps: 30, seed: 7 }), ...over };
 }
