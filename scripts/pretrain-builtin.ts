@@ -9,6 +9,7 @@ import { readCorpus, writeCorpus } from '../main/engine/pretrain/corpus-file.js'
 import { renderSynthCorpus } from '../main/engine/pretrain/synth-corpus.js';
 import { runPretraining } from '../main/engine/pretrain/run.js';
 import { BUILTIN_CORPUS, builtinRecipe } from '../main/engine/pretrain/builtin-recipe.js';
+import { writeBuiltinAsset } from '../main/engine/pretrain/builtin-asset.js';
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
@@ -16,6 +17,13 @@ function arg(name: string): string | undefined {
 }
 
 const out = path.resolve(arg('out') ?? 'build/pretrain-builtin');
+const assetDir = path.resolve(arg('assets') ?? 'assets/models');
+if (process.argv.includes('--export-only')) {
+  // The model of the run's latest checkpoint (to evaluate a run while it continues).
+  const info = writeBuiltinAsset(out, assetDir);
+  console.log(`wrote ${path.join(assetDir, 'builtin-vit.onnx')} from step ${info.step} (sha256 ${info.sha256.slice(0, 16)})`);
+  process.exit(0);
+}
 const threads = Number(arg('threads') ?? 2);
 const steps = arg('steps');
 const recipe = builtinRecipe(steps ? { steps: Number(steps) } : {});
@@ -52,4 +60,5 @@ await runPretraining({
       );
   },
 });
-console.log(`done: ${path.join(out, 'checkpoint.bin')}`);
+const info = writeBuiltinAsset(out, assetDir);
+console.log(`done: ${path.join(assetDir, 'builtin-vit.onnx')} (step ${info.step}, ${info.bytes} bytes, sha256 ${info.sha256.slice(0, 16)})`);

@@ -61,7 +61,7 @@ function tfLoss(p: Record<string, tf.Tensor>): tf.Scalar {
   const Cn = tf.div(C, tf.norm(C, 'euclidean', -1, true));
   const logits = tf.matMul(z, Cn as tf.Tensor2D, false, true);
   const logp = tf.logSoftmax(tf.div(logits, TAU));
-  return tf.neg(tf.mean(tf.sum(tf.mul(tf.tensor2d(Q, [R, spec.prototypes]), logp), -1)));
+  return tf.neg(tf.mean(tf.sum(tf.mul(tf.tensor2d(Q, [R, spec.prototypes]), logp), -1))) as tf.Scalar;
 }
 
 beforeAll(async () => {
