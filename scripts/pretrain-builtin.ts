@@ -1,4 +1,4 @@
-// `npm run pretrain:builtin [-- --out DIR --steps N --threads T]`: reproduces assets/models/builtin-vit.onnx
+// `npm run pretrain:builtin [-- --out DIR --steps N --stop-after S --threads T]`: reproduces assets/models/builtin-vit.onnx
 // from scratch. Renders the SynthDrive worlds of BUILTIN_WORLD_SEEDS (disjoint from every world used to
 // report a score), extracts the filter bank's tokens, pretrains the contextual encoder label-free with
 // the committed recipe, and exports the model with the filter bank written as ONNX ops in front of it.
@@ -26,6 +26,8 @@ if (process.argv.includes('--export-only')) {
 }
 const threads = Number(arg('threads') ?? 2);
 const steps = arg('steps');
+// Stop after this step (the schedule stays the recipe's): reproduces an asset exported mid-schedule.
+const stopAfter = arg('stop-after');
 const recipe = builtinRecipe(steps ? { steps: Number(steps) } : {});
 fs.mkdirSync(out, { recursive: true });
 const corpusFile = path.join(out, 'corpus.f32');
@@ -49,6 +51,7 @@ await runPretraining({
   source: 'SynthDrive worlds ' + BUILTIN_CORPUS.worldSeeds.join(','),
   threads,
   checkpointEvery: 20,
+  ...(stopAfter ? { stopAfter: Number(stopAfter) } : {}),
   onMetrics(m) {
     if (first < 0) first = m.step;
     const done = m.step + 1 - first;
