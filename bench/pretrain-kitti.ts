@@ -48,7 +48,12 @@ function score(grid: TokenGrid, seed: number): number {
   const match = hungarian(hist, K, C, 'max');
   const rowSum = new Float64Array(K);
   const colSum = new Float64Array(C);
-  for (let k = 0; k < K; k++) for (let c = 0; c < C; c++) (rowSum[k]! += hist[k * C + c]!), (colSum[c]! += hist[k * C + c]!);
+  for (let k = 0; k < K; k++) {
+    for (let c = 0; c < C; c++) {
+      rowSum[k]! += hist[k * C + c]!;
+      colSum[c]! += hist[k * C + c]!;
+    }
+  }
   let sum = 0;
   for (let k = 0; k < K; k++) {
     const c = match[k]!;
