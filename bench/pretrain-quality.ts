@@ -3,7 +3,7 @@
 // import, extract features with rgb, builtin and the model under test, train k-means (K = 27) and
 // CAUSE-MLP (fast) on the model, predict from whole-frame features, evaluate Cityscapes-27 at reference
 // geometry with Hungarian matching, and print present-class mIoU per world and the mean.
-//   npx tsx bench/pretrain-quality.ts [--model FILE.onnx] [--worlds 101,102,103] [--ws DIR] [--no-cause]
+//   npx tsx bench/pretrain-quality.ts [--model FILE.onnx] [--worlds 101,102,103] [--ws DIR] [--no-cause] [--backbones rgb,builtin,model]
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -70,7 +70,8 @@ if (process.argv[1] && path.resolve(process.argv[1]) === path.resolve(new URL(im
     const name = `vit-${sha}`;
     if (!(await engine.call('models.list', {})).some((m) => m.name === name)) await engine.call('models.add', { path: model, name });
     const cause = !process.argv.includes('--no-cause');
-    const results = await scoreBackbones(engine, worlds, ['rgb', 'builtin', name], { rgb: ['kmeans'], builtin: ['kmeans'], [name]: cause ? ['kmeans', 'cause-mlp'] : ['kmeans'] }, (s) => console.log(s));
+    const only = arg('backbones')?.split(',');
+    const results = await scoreBackbones(engine, worlds, only ? only.map((b) => (b === 'model' ? name : b)) : ['rgb', 'builtin', name], { rgb: ['kmeans'], builtin: ['kmeans'], [name]: cause ? ['kmeans', 'cause-mlp'] : ['kmeans'] }, (s) => console.log(s));
     console.log(`\nmean present-class mIoU over worlds ${worlds.join(', ')} (model ${model}, sha256 ${sha}…):`);
     for (const key of [...new Set(results.map((r) => `${r.method} ${r.backbone}`))]) {
       const rs = results.filter((r) => `${r.method} ${r.backbone}` === key);

@@ -1,4 +1,4 @@
-// `npm run bench:pretrain [-- --threads 2 --steps 3 --frames 5 --model FILE.onnx]`:
+// `npm run bench:pretrain [-- --threads 2 --steps 3 --frames 5 --model FILE.onnx --backbone-only]`:
 //  1. builtin-vit feature extraction at 640×320 (frames/s, batch 1), beside the JS filter bank alone;
 //  2. one pretraining step of a ViT-S/16 (patch embedding, 12 blocks, D 384, the dense-distillation
 //     head, K prototypes) at batch 16 on 224×224 — the studio's ONNX step graph (forward + hand-derived
@@ -60,6 +60,8 @@ if (fs.existsSync(modelFile)) {
   for (let i = 0; i < Math.min(3, frames); i++) runs.push(await timed(() => filterBankFeatures({ data: img, n: 1, height: H, width: W })));
   console.log(`builtin (JS filter bank) ${W}×${H}: ${(1000 / median(runs.map((x) => x.wall))).toFixed(2)} frames/s`);
 }
+
+if (process.argv.includes('--backbone-only')) process.exit(0);
 
 // 2. ViT-S/16 step.
 async function stepBench(label: string, spec: PretrainSpec, n: number, rows: number): Promise<number> {
