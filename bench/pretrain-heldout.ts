@@ -78,7 +78,7 @@ for (const seed of worlds) {
   ];
   if (vit) backbones.push(['builtin-vit', (img) => vit.extract({ data: img.map((v, j) => (v - IMAGENET_MEAN[Math.floor(j / plane)]!) / IMAGENET_STD[Math.floor(j / plane)]!), n: 1, height: H, width: W })]);
   for (const [name, f] of backbones) {
-    const grids = [];
+    const grids: TokenGrid[] = [];
     for (const img of imgs) grids.push(await f(img));
     const d = grids[0]!.dim;
     const per = grids[0]!.h * grids[0]!.w;
