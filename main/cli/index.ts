@@ -18,6 +18,7 @@ import { register as registerDemo } from './commands/demo.js';
 import { register as registerTrain } from './commands/train.js';
 import { register as registerPredict } from './commands/predict.js';
 import { register as registerSettings } from './commands/settings.js';
+import { register as registerPretrain } from './commands/pretrain.js';
 import { CliRuntime } from './runtime.js';
 
 const program = new Command();
@@ -32,7 +33,26 @@ program
   .configureOutput({ outputError: () => {} }); // we print our own one-line error below
 
 const runtime = new CliRuntime(program);
-for (const register of [registerWorkspace, registerJobs, registerDatasets, registerServe, registerModels, registerFeatures, registerEval, registerMap, registerCompare, registerBundle, registerSynth, registerExport, registerTrain, registerPredict, registerDemo, registerSettings]) register(program, runtime);
+const commands = [
+  registerWorkspace,
+  registerJobs,
+  registerDatasets,
+  registerServe,
+  registerModels,
+  registerFeatures,
+  registerEval,
+  registerMap,
+  registerCompare,
+  registerBundle,
+  registerSynth,
+  registerExport,
+  registerTrain,
+  registerPredict,
+  registerPretrain,
+  registerDemo,
+  registerSettings,
+];
+for (const register of commands) register(program, runtime);
 program.commands.forEach((c) => c.exitOverride().configureOutput({ outputError: () => {} }));
 for (const c of program.commands) for (const s of c.commands) s.exitOverride().configureOutput({ outputError: () => {} });
 

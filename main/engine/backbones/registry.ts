@@ -9,6 +9,7 @@ import { referenceSize, type Backbone, type BackboneDescriptor } from './backbon
 import { BUILTIN_DIM, createBuiltinBackbone, createRgbBackbone } from './builtin.js';
 import { openOnnxBackbone } from './onnx-backbone.js';
 import { fusedVariantOf, storedAttention } from './fused-attention.js';
+import { BUILTIN_VIT_ID, builtinVitDescriptor, openBuiltinVit } from './builtin-vit.js';
 
 interface BuiltinEntry {
   readonly descriptor: BackboneDescriptor;
@@ -58,10 +59,14 @@ function modelDescriptor(row: ModelRow): BackboneDescriptor {
 }
 
 export function isBuiltinBackbone(id: string): boolean {
-  return Object.prototype.hasOwnProperty.call(BUILTINS, id);
+  return Object.prototype.hasOwnProperty.call(BUILTINS, id) || (id === BUILTIN_VIT_ID && builtinVitDescriptor() !== null);
 }
 
+const BUILTIN_VIT_DESCRIPTION =
+  'the filter bank followed by a small Transformer encoder the studio pretrained itself, label-free, on SynthDrive (`npm run pretrain:builtin`)';
+
 export function describeBackbone(db: Database, id: string): BackboneDescriptor {
+  if (id === BUILTIN_VIT_ID && builtinVitDescriptor()) return builtinVitDescriptor()!;
   const builtin = BUILTINS[id];
   if (builtin && isBuiltinBackbone(id)) return builtin.descriptor;
   const row = getModelByName(db, id);
@@ -85,6 +90,7 @@ export function listBackbones(db: Database, workspaceRoot?: string): BackboneInf
   });
   return [
     ...Object.values(BUILTINS).map((b) => info(b.descriptor, b.description)),
+    ...(builtinVitDescriptor() ? [info(builtinVitDescriptor()!, BUILTIN_VIT_DESCRIPTION)] : []),
     ...listModels(db).map((m) => {
       const attention =
         workspaceRoot === undefined
@@ -110,6 +116,13 @@ export interface OpenBackboneOptions {
 }
 
 export async function openBackbone(db: Database, id: string, options: OpenBackboneOptions): Promise<Backbone> {
+  if (id === BUILTIN_VIT_ID && builtinVitDescriptor()) {
+    return openBuiltinVit({
+      ...(options.provider ? { provider: options.provider } : {}),
+      ...(options.threads ? { threads: options.threads } : {}),
+      ...(options.onLog ? { onLog: options.onLog } : {}),
+    });
+  }
   const builtin = BUILTINS[id];
   if (builtin && isBuiltinBackbone(id)) return builtin.create();
   const row = getModelByName(db, id);

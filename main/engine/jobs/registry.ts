@@ -10,11 +10,12 @@ import { synthGenerateKind } from '../synth/synth-job.js';
 import { videoExportJob } from '../export/video-job.js';
 import { trainJobKind } from '../cause/train-job.js';
 import { predictJobKind } from '../cause/predict-job.js';
+import { pretrainJobKind } from '../pretrain/pretrain-job.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each kind has its own params type
 export type AnyKind = JobKindDefinition<any>;
 
-export const BUILTIN_JOB_KINDS: AnyKind[] = [importJobKind, featuresExtractKind, evalJobKind, compareJobKind, labelsJobKind, synthGenerateKind, videoExportJob, trainJobKind, predictJobKind, ];
+export const BUILTIN_JOB_KINDS: AnyKind[] = [importJobKind, featuresExtractKind, evalJobKind, compareJobKind, labelsJobKind, synthGenerateKind, videoExportJob, trainJobKind, predictJobKind, pretrainJobKind, ];
 
 export class JobRegistry {
   private readonly kinds = new Map<string, AnyKind>();

@@ -48,6 +48,7 @@ describe('model store', () => {
     expect(listBackbones(fx.db).map((b) => [b.id, b.referenceSize])).toEqual([
       ['rgb', 320],
       ['builtin', 320],
+      ['builtin-vit', 320],
       ['mini-dinov2', 322],
     ]);
     // The original can go away: the store has its own copy.

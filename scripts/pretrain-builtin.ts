@@ -1,0 +1,68 @@
+// `npm run pretrain:builtin [-- --out DIR --steps N --stop-after S --threads T]`: reproduces assets/models/builtin-vit.onnx
+// from scratch. Renders the SynthDrive worlds of BUILTIN_WORLD_SEEDS (disjoint from every world used to
+// report a score), extracts the filter bank's tokens, pretrains the contextual encoder label-free with
+// the committed recipe, and exports the model with the filter bank written as ONNX ops in front of it.
+// Deterministic for the recipe's seed; resumes from DIR if interrupted.
+import fs from 'node:fs';
+import path from 'node:path';
+import { readCorpus, writeCorpus } from '../main/engine/pretrain/corpus-file.js';
+import { renderSynthCorpus } from '../main/engine/pretrain/synth-corpus.js';
+import { runPretraining } from '../main/engine/pretrain/run.js';
+import { BUILTIN_CORPUS, builtinRecipe } from '../main/engine/pretrain/builtin-recipe.js';
+import { writeBuiltinAsset } from '../main/engine/pretrain/builtin-asset.js';
+
+function arg(name: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+const out = path.resolve(arg('out') ?? 'build/pretrain-builtin');
+const assetDir = path.resolve(arg('assets') ?? 'assets/models');
+if (process.argv.includes('--export-only')) {
+  // The model of the run's latest checkpoint (to evaluate a run while it continues).
+  const info = writeBuiltinAsset(out, assetDir);
+  console.log(`wrote ${path.join(assetDir, 'builtin-vit.onnx')} from step ${info.step} (sha256 ${info.sha256.slice(0, 16)})`);
+  process.exit(0);
+}
+// 1 thread by default: the shipped asset was made with 1, and the bytes are only promised for the same count.
+const threads = Number(arg('threads') ?? 1);
+const steps = arg('steps');
+// Stop after this step (the schedule stays the recipe's): reproduces an asset exported mid-schedule.
+const stopAfter = arg('stop-after');
+const recipe = builtinRecipe(steps ? { steps: Number(steps) } : {});
+fs.mkdirSync(out, { recursive: true });
+const corpusFile = path.join(out, 'corpus.f32');
+let corpus;
+if (fs.existsSync(corpusFile)) {
+  corpus = readCorpus(corpusFile).corpus;
+  console.log(`corpus: ${corpus.frames.length} frames from ${corpusFile}`);
+} else {
+  const t0 = Date.now();
+  corpus = renderSynthCorpus(BUILTIN_CORPUS, (done, total) => {
+    if (done % 10 === 0 || done === total) console.log(`rendering SynthDrive worlds ${BUILTIN_CORPUS.worldSeeds.join(',')}: ${done}/${total} frames (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
+  });
+  writeCorpus(corpusFile, corpus, { ...BUILTIN_CORPUS });
+}
+const t0 = Date.now();
+let first = -1;
+await runPretraining({
+  dir: out,
+  recipe,
+  corpus,
+  source: 'SynthDrive worlds ' + BUILTIN_CORPUS.worldSeeds.join(','),
+  threads,
+  checkpointEvery: 20,
+  ...(stopAfter ? { stopAfter: Number(stopAfter) } : {}),
+  onMetrics(m) {
+    if (first < 0) first = m.step;
+    const done = m.step + 1 - first;
+    const eta = ((Date.now() - t0) / done) * (recipe.steps - m.step - 1);
+    if (m.step % 5 === 0 || m.step === recipe.steps - 1)
+      console.log(
+        `step ${m.step + 1}/${recipe.steps} loss ${m.loss.toFixed(4)} teacher H ${m.teacherEntropy.toFixed(3)} student H ${m.studentEntropy.toFixed(3)} ` +
+          `protos ${m.prototypesUsed} std ${m.featureStd.toFixed(3)} |g| ${m.gradNorm.toFixed(2)} lr ${m.lr.toExponential(2)}${m.skipped ? ' SKIPPED' : ''} eta ${(eta / 60000).toFixed(1)} min`,
+      );
+  },
+});
+const info = writeBuiltinAsset(out, assetDir);
+console.log(`done: ${path.join(assetDir, 'builtin-vit.onnx')} (step ${info.step}, ${info.bytes} bytes, sha256 ${info.sha256.slice(0, 16)})`);
