@@ -17,6 +17,7 @@ import { register as registerExport } from './commands/export.js';
 import { register as registerDemo } from './commands/demo.js';
 import { register as registerTrain } from './commands/train.js';
 import { register as registerPredict } from './commands/predict.js';
+import { register as registerStudy } from './commands/study.js';
 import { CliRuntime } from './runtime.js';
 
 const program = new Command();
@@ -31,7 +32,7 @@ program
   .configureOutput({ outputError: () => {} }); // we print our own one-line error below
 
 const runtime = new CliRuntime(program);
-for (const register of [registerWorkspace, registerJobs, registerDatasets, registerServe, registerModels, registerFeatures, registerEval, registerMap, registerCompare, registerBundle, registerSynth, registerExport, registerTrain, registerPredict, registerDemo]) register(program, runtime);
+for (const register of [registerWorkspace, registerJobs, registerDatasets, registerServe, registerModels, registerFeatures, registerEval, registerMap, registerCompare, registerBundle, registerSynth, registerExport, registerTrain, registerPredict, registerDemo, registerStudy]) register(program, runtime);
 program.commands.forEach((c) => c.exitOverride().configureOutput({ outputError: () => {} }));
 for (const c of program.commands) for (const s of c.commands) s.exitOverride().configureOutput({ outputError: () => {} });
 

@@ -11,6 +11,7 @@ import { synthMethods } from './synth.js';
 import { exportMethods } from './exports.js';
 import { experimentMethods } from './experiments.js';
 import { conceptMethods } from './concepts.js';
+import { studyMethods } from './study.js';
 
 export const contract = {
   ...engineMethods,
@@ -22,6 +23,7 @@ export const contract = {
   ...exportMethods,
   ...experimentMethods,
   ...conceptMethods,
+  ...studyMethods,
 } as const;
 
 export type Contract = typeof contract;

@@ -12,6 +12,7 @@ import { encodeTrainerState, readTrainerState, saveModel } from './model-io.js';
 import { modelFile } from './paths.js';
 import type { TrainJobParams, TrainJobResult } from './train-job.js';
 import { trainCause, trainSchedule } from './trainer.js';
+import { finishStep3, trainerConfig } from './step3/apply.js';
 
 interface CheckpointRef {
   readonly file: string;
@@ -34,10 +35,11 @@ export async function run(ctx: JobContext, params: TrainJobParams): Promise<Trai
       saveModel(outAbs, model);
       return { modelFile: outRel, summary: { backend: choice.name, items: source.count, seconds: (Date.now() - started) / 1000 } };
     }
-    const schedule = trainSchedule(config, source.count);
+    // A fitted Step 3 variant trains no probe epochs; its centroids are fitted after the trainer.
+    const schedule = trainSchedule(trainerConfig(config), source.count);
     let pending: { name: string; step: number; value: number | null }[] = [];
     let lastLoss: Record<string, number> = {};
-    const model = await trainCause(source, config, {
+    const trained = await trainCause(source, trainerConfig(config), {
       throwIfCancelled: () => ctx.throwIfCancelled(),
       log: (m) => ctx.log(m),
       progress: (u) =>
@@ -79,6 +81,8 @@ export async function run(ctx: JobContext, params: TrainJobParams): Promise<Trai
         return readTrainerState(path.join(ctx.jobDir, c.state.file));
       },
     });
+    const step3 = await finishStep3(source, config, trained, (m) => ctx.log(m));
+    const model = step3.model;
     saveModel(outAbs, model);
     return {
       modelFile: outRel,
@@ -86,6 +90,7 @@ export async function run(ctx: JobContext, params: TrainJobParams): Promise<Trai
         backend: choice.name,
         items: source.count,
         steps: schedule.totalSteps,
+        ...step3.summary,
         seconds: (Date.now() - started) / 1000,
         ...lastLoss,
         ...model.counters,

@@ -10,6 +10,7 @@ import { synthHandlers } from './synth.js';
 import { exportHandlers } from './exports.js';
 import { experimentHandlers } from './experiments.js';
 import { conceptHandlers } from './concepts.js';
+import { studyHandlers } from './studies.js';
 
 export const handlers: { readonly [M in MethodName]: Handler<M> } = {
   ...engineHandlers,
@@ -21,4 +22,5 @@ export const handlers: { readonly [M in MethodName]: Handler<M> } = {
   ...exportHandlers,
   ...experimentHandlers,
   ...conceptHandlers,
+  ...studyHandlers,
 };
