@@ -12,17 +12,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
-import * as tf from '@tensorflow/tfjs';
 import { presetConfig, type TrainConfig } from '../shared/contract/experiments.js';
-import { headSpecFor, teacherSampledOutputs, trainCause, TrainingStopped, trainSchedule, type CauseModel, type TrainerState } from '../main/engine/cause/trainer.js';
+import { trainCause, TrainingStopped, type TrainerState } from '../main/engine/cause/trainer.js';
+import { trainSchedule } from '../main/engine/cause/schedule.js';
 import { encodeTrainerState, readTrainerState } from '../main/engine/cause/model-io.js';
-import { ParamSet } from '../main/engine/cause/params.js';
-import { sampledCount } from '../main/engine/cause/grid-sampling.js';
 import { trainKmeans } from '../main/engine/cause/kmeans-baseline.js';
-import { collectProbeTokens } from '../main/engine/cause/step3/probe-tokens.js';
 import { parseStep3Spec, splitStep3Specs } from '../main/engine/cause/step3/spec.js';
 import { isTuning } from '../main/engine/cause/step3/tuning.js';
-import { fitStep3, shiftTeacherOutputs } from '../main/engine/cause/step3/variants.js';
 import type { FeatureSource } from '../main/engine/cause/features.js';
 import { initTfBackend } from '../main/engine/tf/backend.js';
 import { openDemoWorkspace, scoreModel, type GridSource, type QualityScore } from './lib/demo-eval.js';
@@ -109,51 +105,19 @@ for (const alpha of alphas) {
     push(alpha, seed, 'k-means (features)', scoreModel(ws, trainKmeans(source, presetConfig('fast', 'kmeans', K, seed, 'wasm')), grids), 0, (Date.now() - t0) / 1000);
     const state = await endOfStep2(source, alpha, seed);
     const base = causeConfig(seed);
-    const spec = headSpecFor(base, source);
-    const n = sampledCount(source.h, source.w);
-    let tokens: Awaited<ReturnType<typeof collectProbeTokens>> | null = null;
     for (const { spec: name, step3 } of settings) {
       t0 = Date.now();
+      // Every variant through the trainer's Step 3 extension point, from the same end-of-Step-2 state.
       const config: TrainConfig = { ...base, step3: { ...base.step3, ...step3 } };
-      let model: CauseModel;
-      let dead = NaN;
-      if ((step3.variant ?? 'release') === 'release') {
-        let used = NaN;
-        model = await trainCause(source, config, {
-          loadCheckpoint: () => state,
-          metrics: (_s, m) => {
-            if (m['step3.clustersUsed'] !== undefined) used = m['step3.clustersUsed'];
-          },
-        });
-        dead = K - used;
-      } else {
-        tokens ??= await teacherTokens(source, base, state, n);
-        const fit = fitStep3(tokens, K, seed, config.step3);
-        dead = fit.dead;
-        const teacher = fit.shift ? shiftTeacherOutputs(state.teacher!, fit.shift) : state.teacher!;
-        model = { method: 'cause-mlp', spec, grid: { h: source.h, w: source.w }, clusterbook: state.clusterbook.values, teacher, centroids: fit.centroids };
-      }
-      push(alpha, seed, name, scoreModel(ws, model, grids as GridSource), dead, (Date.now() - t0) / 1000);
+      let used = NaN;
+      const model = await trainCause(source, config, {
+        loadCheckpoint: () => state,
+        metrics: (_s, m) => {
+          if (m['step3.clustersUsed'] !== undefined) used = m['step3.clustersUsed'];
+        },
+      });
+      push(alpha, seed, name, scoreModel(ws, model, grids as GridSource), K - used, (Date.now() - t0) / 1000);
     }
-  }
-}
-
-async function teacherTokens(source: FeatureSource, config: TrainConfig, state: TrainerState, n: number) {
-  const spec = headSpecFor(config, source);
-  const teacher = new ParamSet(state.teacher!, false);
-  const cb = tf.tensor2d(state.clusterbook.values, state.clusterbook.shape as [number, number]);
-  const cbT = tf.transpose(cb) as tf.Tensor2D;
-  try {
-    const { images } = trainSchedule(config, source.count);
-    return await collectProbeTokens(images, n, spec.headDim, config.batchSize, config.seed, async (items, rng) => {
-      const { out } = await teacherSampledOutputs(source, spec, teacher, cb, cbT, items, rng);
-      const v = out.dataSync() as Float32Array;
-      out.dispose();
-      return v;
-    });
-  } finally {
-    teacher.dispose();
-    tf.dispose([cb, cbT]);
   }
 }
 

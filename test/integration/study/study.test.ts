@@ -149,8 +149,17 @@ describe('cause-studio study', () => {
     rerun.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
     const code = await new Promise((r) => rerun.once('exit', r));
     expect(code, stderr).toBe(0);
-    expect(stderr).toMatch(/resuming training \(interrupted/);
     const result = JSON.parse(stdout) as StudyResult;
+    // The killed cell's training job was resumed from its checkpoint, not started again.
+    const d = db();
+    try {
+      const row = d
+        .prepare("SELECT j.attempts AS attempts, j.state AS state FROM jobs j JOIN experiments e ON e.train_job_id = j.id WHERE e.name = 'killed · release · builtin · seed 3'")
+        .get() as { attempts: number; state: string };
+      expect(row).toEqual({ attempts: 1, state: 'succeeded' });
+    } finally {
+      d.close();
+    }
     expect(result.pending).toBe(0);
     expect(numbers(result.cells)).toEqual(numbers(first.cells));
   }, 900_000);
