@@ -116,9 +116,10 @@ export function planCells(name: string, p: StudyPlanInput): StudyCellPlan[] {
   }
   if (!p.seeds.length || !p.backbones.length) throw new StudioError('bad_request', 'study: give at least one backbone and one seed');
   const cells: StudyCellPlan[] = [];
+  // Seed-major: a study stopped early still has every variant on its first seeds.
   for (const backbone of p.backbones)
-    for (const variant of p.variants)
-      for (const seed of p.seeds) {
+    for (const seed of p.seeds)
+      for (const variant of p.variants) {
         const overrides = variant.method === 'kmeans' ? {} : mergeOverrides(p.preset, variant.method, { ...p.overrides }, { ...variant.overrides });
         cells.push({ variant, backbone, seed, experimentName: `${name} · ${variant.name} · ${backbone} · seed ${seed}`, overrides });
       }
