@@ -12,13 +12,9 @@
 //        class embedding (D = the builtin's 74 dims, N(0,1)), δ_{f,c} ~ N(0, σ_f²) a per-frame-and-class
 //        offset (intra-class variation, so a class is not one point), ε_t ~ N(0,1) per-token noise;
 // b̂_t  = the builtin token standardised per channel over the set.
-// α = 0 is the (standardised) builtin backbone; α → 1 a "ViT-like" semantic but noisy feature.
-//
-// THE LABELS ARE USED ONLY HERE, TO BUILD THESE DIAGNOSTIC FEATURES, TO BUILD THE LABELLED CEILINGS
+// α = 0 is the (standardised) builtin backbone; α → 1 a "ViT-like" semantic but noisy feature. THE LABELS ARE USED ONLY HERE, TO BUILD THESE DIAGNOSTIC FEATURES, TO BUILD THE LABELLED CEILINGS
 // ('class-mean' centroids) AND DIAGNOSTIC STATISTICS, AND TO SCORE. The training functions (trainCause,
-// trainKmeans) receive a FeatureSource (features only, no label field), exactly as in the product.
-//
-// Table mode (default), for each α: 'class-mean' (centroid = each class's mean feature — a labelled
+// trainKmeans) receive a FeatureSource (features only, no label field), exactly as in the product. Table mode (default), for each α: 'class-mean' (centroid = each class's mean feature — a labelled
 // ceiling of the features, not a method), CAUSE-MLP (fast preset, K = 27, Steps 1-3), k-means
 // (main/engine/cause/kmeans-baseline.ts, same K, same features) and 'teacher-kmeans' (k-means on the
 // CAUSE teacher's flip-averaged outputs: Step 2 without Step 3). Probe mode (--probe-variants): Steps 1-2
