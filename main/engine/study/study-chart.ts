@@ -20,7 +20,7 @@ const BAR: readonly [number, number, number][] = [
 export async function studyChartPng(title: string, rows: readonly StudyRow[]): Promise<Buffer> {
   const atlas = await loadGlyphAtlas();
   const barW = 56;
-  const gap = 40;
+  const gap = 48;
   const left = 56;
   const top = 40;
   const plotH = 260;
@@ -56,9 +56,9 @@ export async function studyChartPng(title: string, rows: readonly StudyRow[]): P
     }
     drawText(atlas, rgb, width, height, x, y(m) - 18 - (r.miouPresent.sd !== null ? Math.max(0, y(m) - y(Math.min(top100, m + r.miouPresent.sd))) : 0), (m * 100).toFixed(1), ink);
     // Labels run down under each bar, one short line per piece (variant may be long).
-    const lines = [r.variant.slice(0, 11), r.variant.slice(11, 22), r.variant.slice(22, 33), r.backbone.slice(0, 11)].filter(Boolean);
+    const lines = [r.variant.slice(0, 10), r.variant.slice(10, 20), r.variant.slice(20, 30), r.backbone.slice(0, 10)].filter(Boolean);
     lines.forEach((t, j) => drawText(atlas, rgb, width, height, x - 4, top + plotH + 8 + j * (atlas.cellHeight + 2), t, j === lines.length - 1 ? color : ink));
   });
-  drawText(atlas, rgb, width, height, left, height - atlas.cellHeight - 6, 'present-class mIoU %, mean ± sd over seeds', ink);
+  drawText(atlas, rgb, width, height, left, height - atlas.cellHeight - 6, 'present-class mIoU %, mean +/- 1 sd over seeds', ink);
   return sharp(Buffer.from(rgb.buffer, rgb.byteOffset, rgb.byteLength), { raw: { width, height, channels: 3 } }).png().toBuffer();
 }

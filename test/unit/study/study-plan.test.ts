@@ -80,6 +80,6 @@ describe('study table', () => {
       for (let y = 0; y < info.height; y++) for (let x = x0; x < x1; x++) if (data[(y * info.width + x) * 3] === 66 && data[(y * info.width + x) * 3 + 2] === 244) n++;
       return n;
     };
-    expect(blue(56 + 40, 56 + 40 + 56)).toBeGreaterThan(2 * blue(56 + 40 + 96, 56 + 40 + 96 + 56));
+    expect(blue(56 + 48, 56 + 48 + 56)).toBeGreaterThan(2 * blue(56 + 48 + 104, 56 + 48 + 104 + 56));
   });
 });
