@@ -4,22 +4,17 @@
 //       [--step2-engine auto|onnxruntime|tfjs] [--step2-epochs N] [--ort-threads 1]
 //   npx tsx scripts/feature-quality.ts --workspace /tmp/q-demo --alphas 0.9,0 --probe-variants release,kmeans,release+centred,release@tau=0.03
 // Needs a workspace where `cause-studio demo` ran; opens its database read-only and writes nothing there.
-//
-// Issue 6's acceptance is missed on the builtin backbone; the question is whether the CAUSE engine or
-// the 74-d builtin filter bank is the limit. This script feeds both methods features of controlled
-// semantic quality, per patch token t of frame f:
+// Step 3 variants (step3.variant) on these features: scripts/step3-quality.ts.
+// Is the CAUSE engine or the backbone the limit? Both methods get features of controlled semantic
+// quality (scripts/lib/diagnostic-features.ts), per patch token t of frame f:
 //     x_t = α · ( Σ_c h_t[c] · (E_c + δ_{f,c}) + σ_n · ε_t ) + (1 − α) · b̂_t
 // h_t  = the class histogram (Cityscapes-27) of the ground-truth pixels under the patch, E_c a fixed random
 //        class embedding (D = the builtin's 74 dims, N(0,1)), δ_{f,c} ~ N(0, σ_f²) a per-frame-and-class
 //        offset (intra-class variation, so a class is not one point), ε_t ~ N(0,1) per-token noise;
 // b̂_t  = the builtin token standardised per channel over the set.
-// α = 0 is the (standardised) builtin backbone; α → 1 a "ViT-like" semantic but noisy feature.
-//
-// THE LABELS ARE USED ONLY HERE, TO BUILD THESE DIAGNOSTIC FEATURES, TO BUILD THE LABELLED CEILINGS
+// α = 0 is the (standardised) builtin backbone; α → 1 a "ViT-like" semantic but noisy feature. THE LABELS ARE USED ONLY HERE, TO BUILD THESE DIAGNOSTIC FEATURES, TO BUILD THE LABELLED CEILINGS
 // ('class-mean' centroids) AND DIAGNOSTIC STATISTICS, AND TO SCORE. The training functions (trainCause,
-// trainKmeans) receive a FeatureSource (features only, no label field), exactly as in the product.
-//
-// Table mode (default), for each α: 'class-mean' (centroid = each class's mean feature — a labelled
+// trainKmeans) receive a FeatureSource (features only, no label field), exactly as in the product. Table mode (default), for each α: 'class-mean' (centroid = each class's mean feature — a labelled
 // ceiling of the features, not a method), CAUSE-MLP (fast preset, K = 27, Steps 1-3), k-means
 // (main/engine/cause/kmeans-baseline.ts, same K, same features) and 'teacher-kmeans' (k-means on the
 // CAUSE teacher's flip-averaged outputs: Step 2 without Step 3). Probe mode (--probe-variants): Steps 1-2
@@ -36,7 +31,7 @@
 import { presetConfig, type TrainConfig } from '../shared/contract/experiments.js';
 import { openFeatureSet } from '../main/engine/features/feature-reader.js';
 import type { FeatureSource } from '../main/engine/cause/features.js';
-import { centreCropRegion, Predictor } from '../main/engine/cause/predict.js';
+import { Predictor } from '../main/engine/cause/predict.js';
 import type { KmeansModel, TrainedModel } from '../main/engine/cause/model-io.js';
 import * as tf from '@tensorflow/tfjs';
 import { headSpecFor, trainCause, TrainingStopped, trainSchedule, type CauseModel, type TrainerState } from '../main/engine/cause/trainer.js';
@@ -48,6 +43,7 @@ import { trainKmeans } from '../main/engine/cause/kmeans-baseline.js';
 import { Prng } from '../shared/random.js';
 import { initTfBackend } from '../main/engine/tf/backend.js';
 import { openDemoWorkspace, scoreModel, setGrids, STEP3_VARIANTS, type GridSource, type QualityScore } from './lib/demo-eval.js';
+import { diagnosticFeatures } from './lib/diagnostic-features.js';
 
 const argv = process.argv.slice(2);
 const opt = (name: string, dflt: string) => {
@@ -91,7 +87,7 @@ if (methods.includes('teacher-kmeans') && !methods.includes('cause-mlp')) throw 
 const t00 = Date.now();
 await initTfBackend('wasm');
 const ws = await openDemoWorkspace(wsPath, opt('feature-set', '') || undefined);
-const { set, protocol, labelled, labels } = ws;
+const { set, protocol, labelled } = ws;
 const { h, w } = set.grid;
 const D = set.dim;
 const T = h * w;
@@ -100,28 +96,10 @@ const N = labelled.length;
 if (N !== set.items.length) throw new Error(`${set.id}: ${set.items.length} items but ${N} labelled crop-0 frames; this diagnostic needs one labelled frame per item`);
 console.log(`workspace ${wsPath}, feature set ${set.id} (${set.backbone}, input ${set.preprocessing.width}×${set.preprocessing.height}): ${N} frames, grid ${h}×${w}×${D}`);
 
-// --- Patch class histograms h_t (labels → the grid the same way prediction maps the grid → pixels). ---
-// Pixel (px, py) of a label map belongs to patch (gx, gy) when its centre falls in that patch of the
-// centre-crop region (centreCropRegion, as in predict). Pixels outside the region or ignored don't count.
-const hist = new Float32Array(N * T * C);
-labels.forEach((lab, j) => {
-  const reg = centreCropRegion(lab.width, lab.height, set.preprocessing.width, set.preprocessing.height);
-  const cnt = new Float32Array(T);
-  for (let py = 0; py < lab.height; py++) {
-    const gy = Math.floor(((py + 0.5 - reg.y) / reg.height) * h);
-    if (gy < 0 || gy >= h) continue;
-    for (let px = 0; px < lab.width; px++) {
-      const gx = Math.floor(((px + 0.5 - reg.x) / reg.width) * w);
-      if (gx < 0 || gx >= w) continue;
-      const c = protocol.lut[lab.data[py * lab.width + px]!]!;
-      if (c >= C) continue;
-      const t = gy * w + gx;
-      hist[(j * T + t) * C + c]! += 1;
-      cnt[t]! += 1;
-    }
-  }
-  for (let t = 0; t < T; t++) if (cnt[t]! > 0) for (let c = 0; c < C; c++) hist[(j * T + t) * C + c]! /= cnt[t]!;
-});
+// --- Patch class histograms h_t and the diagnostic features (scripts/lib/diagnostic-features.ts). ---
+const diag = diagnosticFeatures(ws, { frameVar, noise, featureSeed });
+const { hist } = diag;
+const buildFeatures = (alpha: number): Float32Array => diag.build(alpha);
 
 // --- Alignment check and ceiling: features = h_t, k-means model whose centroid k is class k. ---
 function oracle(shiftX: number): QualityScore {
@@ -176,52 +154,6 @@ if (rgbRow && !probeVariants.length) {
   }
   rgb.close();
 } else if (!rgbRow) console.log('no rgb feature set with the same preprocessing: rgb reference skipped');
-
-// --- Standardisation of the builtin tokens (per channel, over all tokens of the set). ---
-const mean = new Float64Array(D);
-const sq = new Float64Array(D);
-for (let i = 0; i < N; i++) {
-  const g = set.read(ws.itemOf.get(labelled[i]!.id)!);
-  for (let t = 0; t < T; t++)
-    for (let d = 0; d < D; d++) {
-      const v = g[t * D + d]!;
-      mean[d]! += v;
-      sq[d]! += v * v;
-    }
-}
-const std = new Float64Array(D);
-for (let d = 0; d < D; d++) {
-  mean[d]! /= N * T;
-  std[d] = Math.sqrt(Math.max(1e-12, sq[d]! / (N * T) - mean[d]! * mean[d]!));
-}
-
-// Fixed draws (independent of α and of the training seed) so the α curve compares one feature family.
-const rng = new Prng(featureSeed);
-const E = rng.normalArray(C * D, 1);
-const delta = rng.normalArray(N * C * D, frameVar);
-const eps = rng.normalArray(N * T * D, 1);
-
-function buildFeatures(alpha: number): Float32Array {
-  const out = new Float32Array(N * T * D);
-  for (let j = 0; j < N; j++) {
-    const g = set.read(ws.itemOf.get(labelled[j]!.id)!);
-    for (let t = 0; t < T; t++) {
-      const o = (j * T + t) * D;
-      const hb = (j * T + t) * C;
-      for (let d = 0; d < D; d++) out[o + d] = (1 - alpha) * ((g[t * D + d]! - mean[d]!) / std[d]!) + alpha * noise * eps[o + d]!;
-      if (alpha === 0) continue;
-      for (let c = 0; c < C; c++) {
-        const p = hist[hb + c]!;
-        if (p === 0) continue;
-        const a = alpha * p;
-        const eb = c * D;
-        const db = (j * C + c) * D;
-        for (let d = 0; d < D; d++) out[o + d]! += a * (E[eb + d]! + delta[db + d]!);
-      }
-    }
-  }
-  return out;
-}
 
 interface Row {
   alpha: number;

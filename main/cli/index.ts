@@ -19,6 +19,7 @@ import { register as registerTrain } from './commands/train.js';
 import { register as registerPredict } from './commands/predict.js';
 import { register as registerSettings } from './commands/settings.js';
 import { register as registerPretrain } from './commands/pretrain.js';
+import { register as registerStudy } from './commands/study.js';
 import { CliRuntime } from './runtime.js';
 
 const program = new Command();
@@ -51,6 +52,7 @@ const commands = [
   registerPretrain,
   registerDemo,
   registerSettings,
+  registerStudy,
 ];
 for (const register of commands) register(program, runtime);
 program.commands.forEach((c) => c.exitOverride().configureOutput({ outputError: () => {} }));

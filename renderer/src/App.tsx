@@ -12,6 +12,7 @@ import { ExperimentsView } from './views/ExperimentsView.js';
 import { ConceptsView } from './views/ConceptsView.js';
 import { MappingView } from './views/MappingView.js';
 import { ExportsView } from './views/ExportsView.js';
+import { StudiesView } from './views/StudiesView.js';
 
 export function App() {
   const view = useStudioState((s) => s.view);
@@ -42,6 +43,7 @@ export function App() {
         {view === 'concepts' && <ConceptsView />}
         {view === 'mapping' && <MappingView />}
         {view === 'exports' && <ExportsView />}
+        {view === 'studies' && <StudiesView />}
       </main>
       <Inspector />
       <StatusBar />

@@ -6,7 +6,8 @@
 // training function receives them.
 import path from 'node:path';
 import type Database from 'better-sqlite3';
-import { hungarianMapping, scoreHistogram } from '../../shared/metrics/index.js';
+import { hungarianMapping } from '../../shared/metrics/index.js';
+import { buildEvalReport } from '../../shared/metrics/report.js';
 import type { LabelProtocol } from '../../shared/protocols/index.js';
 import { openDatabase } from '../../main/engine/db/connection.js';
 import { listFrames, getProtocol, readLabelMap, type FrameRecord } from '../../main/engine/datasets/frame-source.js';
@@ -123,34 +124,45 @@ export function scoreModel(ws: DemoWorkspace, model: TrainedModel, grids: GridSo
   } finally {
     predictor.dispose();
   }
+  // Scored by the engine's own report (the numbers `eval` prints and the Evaluation view shows).
   const C = protocol.classNames.length;
-  const s = scoreHistogram(builder.histogram, predictor.clusters, C, hungarianMapping(builder.histogram, predictor.clusters, C));
-  let sum = 0;
-  let present = 0;
-  let scored = 0;
-  for (let t = 0; t < C; t++) {
-    if (!Number.isNaN(s.iou[t]!)) scored++;
-    if (s.gt[t]! > 0) {
-      sum += s.iou[t]!;
-      present++;
-    }
-  }
+  const K = predictor.clusters;
+  const report = buildEvalReport({
+    histogramId: 'diagnostic',
+    experimentId: 'diagnostic',
+    datasetId: 'diagnostic',
+    protocolId: protocol.id,
+    geometry: 'reference',
+    classNames: protocol.classNames,
+    categories: protocol.categories,
+    K,
+    histogram: builder.histogram,
+    mapping: hungarianMapping(builder.histogram, K, C),
+    mappingId: null,
+    mappingMethod: 'hungarian',
+    mappingName: 'Hungarian one-to-one',
+    frameCount: ws.labelled.length,
+    worstFrames: 0,
+  });
+  const iou = Float64Array.from(report.perClass, (c) => c.iou ?? NaN);
+  const gt = Float64Array.from(report.perClass, (c) => c.gtPixels);
+  const fp = Float64Array.from(report.perClass, (c) => c.fp);
   if (detail) {
-    const total = s.gt.reduce((a, b) => a + b, 0);
-    protocol.classNames.forEach((name, t) => {
-      if (s.gt[t]! > 0 || s.fp[t]! > 0) console.log(`  ${name.padEnd(16)} gt ${((s.gt[t]! / total) * 100).toFixed(1).padStart(5)} %  IoU ${(s.iou[t]! * 100).toFixed(1)}`);
+    const total = gt.reduce((a, b) => a + b, 0);
+    report.perClass.forEach((c) => {
+      if (c.gtPixels > 0 || c.fp > 0) console.log(`  ${c.name.padEnd(16)} gt ${((c.gtPixels / total) * 100).toFixed(1).padStart(5)} %  IoU ${((c.iou ?? NaN) * 100).toFixed(1)}`);
     });
   }
   return {
-    miou: s.miou,
-    miouPresent: present ? sum / present : 0,
-    pixelAccuracy: s.pixelAccuracy,
+    miou: report.miou ?? NaN,
+    miouPresent: report.miouPresent ?? 0,
+    pixelAccuracy: report.pixelAccuracy ?? NaN,
     clustersPredicted: seen.size,
-    classesScored: scored,
-    classesPresent: present,
-    iou: s.iou,
-    gt: s.gt,
-    fp: s.fp,
+    classesScored: report.classesScored,
+    classesPresent: report.classesPresent,
+    iou,
+    gt,
+    fp,
   };
 }
 

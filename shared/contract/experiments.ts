@@ -13,6 +13,15 @@ export type TfBackendChoice = (typeof TF_BACKEND_CHOICES)[number];
 export const TRAIN_CONFIG_SCHEMA_VERSION = 1;
 export const STEP3_INITS = ['uniform', 'kmeans++', 'kmeans'] as const;
 export const STEP3_GRAPHS = ['image', 'batch'] as const;
+/**
+ * How Step 3 places the K clusters on the frozen teacher's outputs (all label-free): 'release' = the
+ * modularity probe trained by gradient (the reference); 'kmeans' / 'kmeans++' = spherical k-means (or its
+ * seeding alone); 'balanced' = k-means with a Sinkhorn equal-marginal assignment (SwAV); 'overcluster' =
+ * k-means to overcluster·K clusters, merged greedily to K (by similarity or modularity gain).
+ */
+export const STEP3_VARIANTS = ['release', 'kmeans', 'kmeans++', 'balanced', 'overcluster'] as const;
+export type Step3Variant = (typeof STEP3_VARIANTS)[number];
+export const STEP3_MERGES = ['similarity', 'modularity'] as const;
 
 const lr = z.number().positive().max(1);
 const epochs = z.number().int().min(0).max(1000);
@@ -63,6 +72,18 @@ export const trainConfigSchema = z
         reviveDead: z.boolean().optional(),
         /** Modularity graph: 'image' (per image, the release) or 'batch' (one graph over the step's tokens). */
         graph: z.enum(STEP3_GRAPHS).optional(),
+        /** The Step 3 algorithm (absent = 'release'); the fitted variants run once, not per epoch. */
+        variant: z.enum(STEP3_VARIANTS).optional(),
+        /** Fitted variants: subtract the teacher outputs' mean first (stored in the teacher's last bias). */
+        centre: z.boolean().optional(),
+        /** 'balanced': marginal strength λ in (0, 1] (1 = equal cluster masses). */
+        balance: z.number().positive().max(1).optional(),
+        /** 'overcluster': K' = overcluster · K clusters before merging. */
+        overcluster: z.number().min(1).max(64).optional(),
+        /** 'overcluster': how groups merge. */
+        merge: z.enum(STEP3_MERGES).optional(),
+        /** 'overcluster' with merge 'modularity': the resolution γ (1 = the Step 3 objective). */
+        resolution: z.number().positive().max(100).optional(),
       })
       .strict(),
     /** Train on at most this many feature items (evenly spaced); null = all. */

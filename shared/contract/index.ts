@@ -12,6 +12,7 @@ import { exportMethods } from './exports.js';
 import { experimentMethods } from './experiments.js';
 import { conceptMethods } from './concepts.js';
 import { pretrainMethods } from './pretrain.js';
+import { studyMethods } from './study.js';
 
 export const contract = {
   ...engineMethods,
@@ -24,6 +25,7 @@ export const contract = {
   ...experimentMethods,
   ...conceptMethods,
   ...pretrainMethods,
+  ...studyMethods,
 } as const;
 
 export type Contract = typeof contract;

@@ -4,7 +4,8 @@
 // `train list` and `train show <id>` inspect experiments.
 import type { Command } from 'commander';
 import { StudioError } from '../../../shared/contract/errors.js';
-import { EXPERIMENT_METHODS, TF_BACKEND_CHOICES, TRAIN_PRESETS } from '../../../shared/contract/experiments.js';
+import { EXPERIMENT_METHODS, presetConfig, TF_BACKEND_CHOICES, TRAIN_PRESETS } from '../../../shared/contract/experiments.js';
+import { parseStep3Spec } from '../../engine/cause/step3/spec.js';
 import { table, type CliRuntime } from '../runtime.js';
 import { resolveDataset, resolveExperiment } from '../resolve.js';
 import { ensureFeatures } from '../deps.js';
@@ -32,16 +33,23 @@ export function register(program: Command, rt: CliRuntime): void {
     .option('--seed <s>', 'seed (same seed + backend = same result)', '0')
     .option('--backend <b>', TF_BACKEND_CHOICES.join(' | '), 'auto')
     .option('--name <name>', 'experiment name')
+    .option('--step3 <spec>', "Step 3 variant: release | kmeans | kmeans++ | balanced | overcluster, with ':key=value,...' settings (e.g. overcluster:merge=modularity)")
     .option('--no-wait', 'queue the job and return at once')
     .option('--no-deps', 'fail when the features are not cached instead of extracting them first')
     .action(
-      async (o: { dataset?: string; backbone: string; method: string; clusters: string; preset: string; seed: string; backend: string; name?: string; wait: boolean; deps: boolean }) => {
+      async (o: { dataset?: string; backbone: string; method: string; clusters: string; preset: string; seed: string; backend: string; name?: string; step3?: string; wait: boolean; deps: boolean }) => {
         if (!o.dataset) throw new StudioError('bad_request', 'train: --dataset is required');
         const method = oneOf('--method', o.method, EXPERIMENT_METHODS);
         const preset = oneOf('--preset', o.preset, TRAIN_PRESETS);
         const backend = oneOf('--backend', o.backend, TF_BACKEND_CHOICES);
         const clusters = int('--clusters', o.clusters, 2);
         const seed = int('--seed', o.seed, 0);
+        let step3: Record<string, unknown> | undefined;
+        try {
+          step3 = o.step3 ? { ...presetConfig(preset, method, clusters).step3, ...parseStep3Spec(o.step3) } : undefined;
+        } catch (e) {
+          throw new StudioError('bad_request', `--step3: ${(e as Error).message}`);
+        }
         await rt.withEngine({ runJobs: o.wait }, async (engine) => {
           const datasetId = await resolveDataset(engine, o.dataset!);
           if (o.deps) {
@@ -63,6 +71,7 @@ export function register(program: Command, rt: CliRuntime): void {
             seed,
             backend,
             ...(o.name ? { name: o.name } : {}),
+            ...(step3 ? { overrides: { step3 } } : {}),
           });
           if (o.wait) await rt.runJob(engine, r.jobId, `train ${method}`);
           const detail = await engine.call('experiments.get', { id: r.experimentId });
@@ -70,7 +79,9 @@ export function register(program: Command, rt: CliRuntime): void {
             if (!o.wait) return r.experimentId;
             const s = detail.summary ?? {};
             process.stderr.write(
-              `${method} K=${clusters} on ${o.backbone}: backend ${detail.backend ?? '?'}, ${s.steps ?? '-'} steps, ${Number(s.seconds ?? 0).toFixed(1)} s\n`,
+              `${method} K=${clusters} on ${o.backbone}: backend ${detail.backend ?? '?'}, ${s.steps ?? '-'} steps, ${Number(s.seconds ?? 0).toFixed(1)} s` +
+                (s.step3Variant !== undefined ? `; Step 3 ${s.step3Variant}: ${s['step3.clustersUsed'] ?? '?'} clusters used, ${s['step3.deadClusters'] ?? '?'} dead` : '') +
+                '\n',
             );
             return r.experimentId;
           });

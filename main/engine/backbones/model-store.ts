@@ -33,6 +33,29 @@ function guessFamily(file: string, metadata: Readonly<Record<string, string>>): 
   return 'vit';
 }
 
+/** Operators that draw random numbers: a feature extractor's forward must be a function of its input. */
+const RANDOM_OPS = ['RandomUniform', 'RandomUniformLike', 'RandomNormal', 'RandomNormalLike', 'Multinomial', 'Bernoulli'];
+
+/**
+ * Refuses a graph whose forward is random. The case that matters: an MAE export made from the
+ * pre-training model (Hugging Face ViTMAEModel with its default mask_ratio 0.75) keeps a random quarter
+ * of the patches on every run, so it has no patch grid and its tokens change from run to run.
+ */
+export function refuseRandomForward(file: string, opTypes: readonly string[], family: string): void {
+  const random = opTypes.filter((o) => RANDOM_OPS.includes(o));
+  if (!random.length) return;
+  const mae = family === 'mae';
+  throw new StudioError(
+    'invalid_input',
+    `${file}: the graph draws random numbers (${random.join(', ')})` +
+      (mae
+        ? ": this MAE export still applies MAE's random token masking, so it returns a random subset of the patches on every run and no patch grid. " +
+          'Export the encoder with masking off (in transformers: ViTMAEModel.from_pretrained(name, mask_ratio=0.0)) and add that file.'
+        : '; a backbone must give the same tokens for the same image (export it in eval mode, without dropout or random masking).'),
+    { file },
+  );
+}
+
 export async function addModel(db: Database, ws: Workspace, options: AddModelOptions): Promise<ModelSummary> {
   const src = path.resolve(options.file);
   let stat: fs.Stats;
@@ -46,6 +69,7 @@ export async function addModel(db: Database, ws: Workspace, options: AddModelOpt
     throw new StudioError('conflict', `a model named '${options.name}' already exists (remove it first or pick another --name)`);
   }
   const info = inspectOnnx(src);
+  refuseRandomForward(src, info.opTypes, options.family ?? guessFamily(src, info.metadata));
   const patchSize = options.patchSize ?? info.patchSize;
   if (!patchSize) {
     throw new StudioError(
@@ -183,6 +207,9 @@ export const HUB_PRESETS: Readonly<Record<string, { repo: string; file: string; 
   'dinov2-large': { repo: 'Xenova/dinov2-large', file: 'onnx/model.onnx', family: 'dinov2', patchSize: 14 },
   'dinov2-small-reg': { repo: 'onnx-community/dinov2-with-registers-small', file: 'onnx/model.onnx', family: 'dinov2', patchSize: 14 },
   'dinov2-base-reg': { repo: 'onnx-community/dinov2-with-registers-base', file: 'onnx/model.onnx', family: 'dinov2', patchSize: 14 },
+  // MAE ViT-B/16 (the proposal names it beside DINOv2). If this export still masks tokens at random,
+  // the store refuses it with the re-export command (refuseRandomForward).
+  'mae-base': { repo: 'Xenova/vit-mae-base', file: 'onnx/model.onnx', family: 'mae', patchSize: 16 },
   'dino-vits8': { repo: 'Xenova/dino-vits8', file: 'onnx/model.onnx', family: 'dino', patchSize: 8 },
   'dino-vits16': { repo: 'Xenova/dino-vits16', file: 'onnx/model.onnx', family: 'dino', patchSize: 16 },
   'dino-vitb8': { repo: 'Xenova/dino-vitb8', file: 'onnx/model.onnx', family: 'dino', patchSize: 8 },

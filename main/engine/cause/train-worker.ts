@@ -13,6 +13,18 @@ import { modelFile } from './paths.js';
 import type { TrainJobParams, TrainJobResult } from './train-job.js';
 import { trainCause, trainSchedule } from './trainer.js';
 
+/**
+ * Step 3 in the run's summary: the variant, and the clusters its centroids leave dead — counted on the
+ * fitting tokens by a fitted variant, on the last step's tokens by the release probe.
+ */
+function step3Summary(config: TrainJobParams['config'], counters: Readonly<Record<string, number>>, lastUsed: number): Record<string, number | string> {
+  const used = counters.step3ClustersUsed ?? lastUsed;
+  return {
+    step3Variant: config.step3.variant ?? 'release',
+    ...(Number.isFinite(used) ? { 'step3.clustersUsed': used, 'step3.deadClusters': config.clusters - used } : {}),
+  };
+}
+
 interface CheckpointRef {
   readonly file: string;
 }
@@ -37,6 +49,7 @@ export async function run(ctx: JobContext, params: TrainJobParams): Promise<Trai
     const schedule = trainSchedule(config, source.count);
     let pending: { name: string; step: number; value: number | null }[] = [];
     let lastLoss: Record<string, number> = {};
+    let lastStep3Used = NaN;
     const model = await trainCause(source, config, {
       throwIfCancelled: () => ctx.throwIfCancelled(),
       log: (m) => ctx.log(m),
@@ -52,6 +65,7 @@ export async function run(ctx: JobContext, params: TrainJobParams): Promise<Trai
           if (Number.isFinite(value)) ctx.metric(name, step, value);
           pending.push({ name, step, value: Number.isFinite(value) ? value : null });
           if (name.endsWith('.loss') && Number.isFinite(value)) lastLoss = { ...lastLoss, [name]: value };
+          if (name === 'step3.clustersUsed' && Number.isFinite(value)) lastStep3Used = value;
         }
         // Written through the host in small batches; the checkpoint cadence bounds what a kill loses.
         if (pending.length >= 64 || step === schedule.totalSteps) {
@@ -86,6 +100,7 @@ export async function run(ctx: JobContext, params: TrainJobParams): Promise<Trai
         backend: choice.name,
         items: source.count,
         steps: schedule.totalSteps,
+        ...step3Summary(config, model.counters ?? {}, lastStep3Used),
         seconds: (Date.now() - started) / 1000,
         ...lastLoss,
         ...model.counters,

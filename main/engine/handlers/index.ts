@@ -11,6 +11,7 @@ import { exportHandlers } from './exports.js';
 import { experimentHandlers } from './experiments.js';
 import { conceptHandlers } from './concepts.js';
 import { pretrainHandlers } from './pretrain.js';
+import { studyHandlers } from './studies.js';
 
 export const handlers: { readonly [M in MethodName]: Handler<M> } = {
   ...engineHandlers,
@@ -23,4 +24,5 @@ export const handlers: { readonly [M in MethodName]: Handler<M> } = {
   ...experimentHandlers,
   ...conceptHandlers,
   ...pretrainHandlers,
+  ...studyHandlers,
 };

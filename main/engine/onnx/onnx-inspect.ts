@@ -13,6 +13,8 @@ export interface OnnxGraphInfo {
   readonly metadata: Readonly<Record<string, string>>;
   readonly producer: string;
   readonly nodeCount: number;
+  /** Distinct operator types of the graph (e.g. to find random draws in a forward). */
+  readonly opTypes: readonly string[];
 }
 
 interface Attr { name?: string; ints?: (number | { toNumber(): number })[] }
@@ -72,5 +74,6 @@ export function inspectOnnx(file: string, bytes?: Uint8Array): OnnxGraphInfo {
     metadata: Object.fromEntries((model.metadataProps ?? []).map((p) => [p.key, p.value])),
     producer: model.producerName ?? '',
     nodeCount: model.graph.node.length,
+    opTypes: [...new Set(model.graph.node.map((n) => n.opType ?? ''))].filter(Boolean).sort(),
   };
 }

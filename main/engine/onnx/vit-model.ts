@@ -28,6 +28,12 @@ export interface VitSpec {
    * (three projections, reshape shapes built at run time from Shape, scores divided by √dh).
    */
   readonly attentionLayout?: 'fused-qkv' | 'separate-qkv';
+  /**
+   * MAE's pre-training forward (Hugging Face ViTMAEEmbeddings.random_masking): after the position
+   * embeddings, keep a random (1 − maskRatio) share of the patches, drawn afresh each run from a
+   * RandomUniformLike noise. Needs `fixedSize`. Exports made this way cannot give a patch grid.
+   */
+  readonly maskRatio?: number;
 }
 
 export const VIT_SHAPES = {
@@ -74,6 +80,18 @@ export function buildVitModel(spec: VitSpec): Uint8Array {
   if (spec.fixedSize) {
     const n = (spec.fixedSize.height / p) * (spec.fixedSize.width / p);
     x = g.op('Add', [x, g.floats('pos', [1, n, D], weights(n * D, 0.02))]);
+    if (spec.maskRatio) {
+      // Keep the patches with the `keep` smallest noise values, in noise order (ids_shuffle[:, :keep]):
+      // rank each patch by how many noise values are below its own, then a one-hot [B, keep, N] matrix
+      // picks rank 0, 1, … — single-output ops only.
+      const keep = Math.floor(n * (1 - spec.maskRatio));
+      const noise = g.op('RandomUniformLike', [g.op('ReduceMean', [x], { axes: ints([2]), keepdims: int(0) })]);
+      const below = g.op('Less', [g.op('Unsqueeze', [noise, g.int64s('axes', [1])]), g.op('Unsqueeze', [noise, g.int64s('axes', [2])])]);
+      const rank = g.op('ReduceSum', [g.op('Cast', [below], { to: int(1) }), g.int64s('axes', [2])], { keepdims: int(0) });
+      const slots = g.floats('slots', [1, keep, 1], Float32Array.from({ length: keep }, (_, i) => i));
+      const pick = g.op('Cast', [g.op('Equal', [g.op('Unsqueeze', [rank, g.int64s('axes', [1])]), slots])], { to: int(1) });
+      x = g.op('MatMul', [pick, x]);
+    }
   }
   // CLS (+ register) tokens, broadcast to the batch: Expand to [B, 1+R, D].
   const prefix = g.floats('cls_reg', [1, 1 + R, D], weights((1 + R) * D, 0.5));

@@ -7,6 +7,7 @@ export const VIEWS: readonly { name: ViewName; label: string; key: string }[] = 
   { name: 'concepts', label: 'Concepts', key: 'C' },
   { name: 'mapping', label: 'Mapping', key: 'M' },
   { name: 'exports', label: 'Exports', key: 'X' },
+  { name: 'studies', label: 'Studies', key: 'S' },
 ];
 
 export function Nav() {

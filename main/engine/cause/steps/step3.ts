@@ -11,6 +11,7 @@ import type { TrainConfig } from '../../../../shared/contract/experiments.js';
 import type { Prng } from '../../../../shared/random.js';
 import type { EngineContext } from '../engines/step-engine.js';
 import { releaseProbe } from './step3-probe.js';
+import { fittedVariant } from '../step3/fitted-variant.js';
 
 export interface Step3Context {
   readonly engine: EngineContext;
@@ -27,12 +28,18 @@ export interface Step3Variant {
   step(s: Step3Context, items: readonly number[]): Promise<Record<string, number>>;
 }
 
+/** By `step3.variant` (absent = 'release'); the fitted ones live in ../step3/ (k-means, balanced, over-cluster + merge). */
 export const STEP3_VARIANTS: Readonly<Record<string, Step3Variant>> = {
-  [releaseProbe.name]: releaseProbe,
+  release: releaseProbe,
+  kmeans: fittedVariant('kmeans'),
+  'kmeans++': fittedVariant('kmeans++'),
+  balanced: fittedVariant('balanced'),
+  overcluster: fittedVariant('overcluster'),
 };
 
-/** The variant a config asks for (today only the release's modularity probe). */
+/** The variant a config asks for. */
 export function step3VariantFor(config: TrainConfig): Step3Variant {
-  void config;
-  return releaseProbe;
+  const v = STEP3_VARIANTS[config.step3.variant ?? 'release'];
+  if (!v) throw new Error(`unknown Step 3 variant '${config.step3.variant}'`);
+  return v;
 }

@@ -1,0 +1,184 @@
+// `cause-studio study`: every cell of the plan is a durable train → predict → eval on the engine's own
+// jobs. A cell is found again by its experiment name, so a rerun (after `kill -9`, or to reprint the
+// table) resumes an interrupted training job from its checkpoint, redoes a missing prediction or
+// evaluation, and reuses finished cells. Scores come from the engine's evaluation (eval.run + eval.score:
+// Cityscapes-27, reference geometry, Hungarian), on a world the model was not trained on.
+import fs from 'node:fs';
+import path from 'node:path';
+import { StudioError } from '../../../shared/contract/errors.js';
+import type { JobSummary } from '../../../shared/contract/jobs.js';
+import { STUDY_SCHEMA_VERSION, type StudyCell, type StudyResult } from '../../../shared/contract/study.js';
+import { isTuning } from '../cause/step3/tuning.js';
+import type { Engine } from '../engine.js';
+import { writeFileAtomic } from '../workspace.js';
+import { planCells, type StudyCellPlan, type StudyPlanInput } from './study-plan.js';
+import { studyMarkdown, studyRows } from './study-report.js';
+import { studyChartPng } from './study-chart.js';
+import { readCells, studyDir, writeCells } from './study-store.js';
+
+export interface StudyRunOptions extends StudyPlanInput {
+  readonly name: string;
+  /** Also write study.json, study.md and chart.png here. */
+  readonly outDir?: string;
+  readonly log?: (line: string) => void;
+  /** Waits for a job (the CLI draws progress); default jobs.wait. Throws when the job did not succeed. */
+  readonly waitJob?: (jobId: string, label: string) => Promise<JobSummary>;
+  /** Tests: stop after this many cells were measured in this call (as if killed between cells). */
+  readonly stopAfterCells?: number;
+}
+
+const seconds = (j: { startedAt: string | null; finishedAt: string | null }) =>
+  j.startedAt && j.finishedAt ? Math.max(0, (Date.parse(j.finishedAt) - Date.parse(j.startedAt)) / 1000) : 0;
+
+/** The SynthDrive world seed of a dataset (its generator record), or null for other data. */
+function worldSeed(root: string): number | null {
+  try {
+    return (JSON.parse(fs.readFileSync(path.join(root, 'synthdrive.json'), 'utf8')) as { params: { seed: number } }).params.seed;
+  } catch {
+    return null;
+  }
+}
+
+export async function runStudy(engine: Engine, o: StudyRunOptions): Promise<StudyResult> {
+  const log = o.log ?? (() => undefined);
+  const wait = async (jobId: string, label: string): Promise<JobSummary> => {
+    const j = o.waitJob ? await o.waitJob(jobId, label) : await engine.call('jobs.wait', { id: jobId });
+    if (j.state !== 'succeeded') throw new StudioError('internal', `${label}: job ${jobId} ${j.state}${j.error ? `: ${j.error}` : ''}`);
+    return j;
+  };
+  const trainDs = await engine.call('datasets.get', { id: o.trainDatasetId });
+  const evalDs = await engine.call('datasets.get', { id: o.evalDatasetId });
+  const cells = planCells(o.name, o);
+  const dir = studyDir(engine.workspace.root, o.name);
+  const measured = new Map(readCells(dir).map((c) => [`${c.variant}|${c.backbone}|${c.seed}`, c]));
+  const evalWorld = worldSeed(evalDs.sourcePath);
+  let done = 0;
+
+  const ensureFeatures = async (datasetId: string, backbone: string) => {
+    const sets = await engine.call('features.list', { datasetId });
+    if (sets.some((s) => s.backbone === backbone)) return;
+    log(`features: ${backbone} on ${datasetId === trainDs.id ? trainDs.name : evalDs.name}`);
+    const job = await engine.call('features.extract', { datasetId, backbone });
+    await wait(job.id, `features ${backbone}`);
+  };
+
+  const runCell = async (c: StudyCellPlan): Promise<StudyCell> => {
+    const label = `${c.variant.name} · ${c.backbone} · seed ${c.seed}`;
+    await ensureFeatures(trainDs.id, c.backbone);
+    await ensureFeatures(evalDs.id, c.backbone);
+    let exp = (await engine.call('experiments.list', { datasetId: trainDs.id })).find((e) => e.name === c.experimentName);
+    if (!exp) {
+      log(`${label}: training`);
+      const r = await engine.call('experiments.create', {
+        datasetId: trainDs.id,
+        backbone: c.backbone,
+        method: c.variant.method,
+        clusters: o.clusters,
+        preset: o.preset,
+        seed: c.seed,
+        name: c.experimentName,
+        ...(Object.keys(c.overrides).length ? { overrides: c.overrides } : {}),
+      });
+      await wait(r.jobId, `train ${label}`);
+    } else if (exp.status !== 'trained') {
+      if (!exp.trainJobId) throw new StudioError('conflict', `${label}: experiment ${exp.id} has no training job to resume`);
+      const job = await engine.call('jobs.get', { id: exp.trainJobId });
+      if (job.state === 'interrupted' || job.state === 'failed' || job.state === 'cancelled') {
+        log(`${label}: resuming training (${job.state} at step ${job.step}/${job.totalSteps})`);
+        await engine.call('jobs.resume', { id: job.id });
+      }
+      await wait(job.id, `train ${label}`);
+    }
+    exp = (await engine.call('experiments.list', { datasetId: trainDs.id })).find((e) => e.name === c.experimentName)!;
+    let detail = await engine.call('experiments.get', { id: exp.id });
+    let predJob: string | undefined = detail.predictions.find((p) => p.datasetId === evalDs.id)?.jobId;
+    if (!predJob) {
+      log(`${label}: predicting ${evalDs.name}`);
+      const r = await engine.call('experiments.predict', { id: exp.id, datasetId: evalDs.id });
+      await wait(r.jobId, `predict ${label}`);
+      predJob = r.jobId;
+      detail = await engine.call('experiments.get', { id: exp.id });
+    }
+    const ev = await engine.call('eval.run', { experimentId: exp.id, datasetId: evalDs.id, protocol: 'cityscapes-27' });
+    let evalSeconds = 0;
+    if (ev.jobId) evalSeconds = seconds(await wait(ev.jobId, `eval ${label}`));
+    const hist = (await engine.call('eval.histograms', { experimentId: exp.id }))
+      .filter((h) => h.datasetId === evalDs.id && h.protocolId === 'cityscapes-27')
+      .sort((a, b) => b.createdAt.localeCompare(a.createdAt))[0];
+    if (!hist) throw new StudioError('not_found', `${label}: no evaluation histogram on ${evalDs.name}`);
+    const report = await engine.call('eval.score', { histogramId: hist.id, worstFrames: 0 });
+    const data = await engine.call('eval.histogram', { id: hist.id });
+    let used = 0;
+    for (let k = 0; k < data.clusters; k++) {
+      let s = 0;
+      for (let t = 0; t < data.classes; t++) s += data.histogram[k * data.classes + t]!;
+      if (s > 0) used++;
+    }
+    const train = await engine.call('jobs.get', { id: detail.trainJobId! });
+    const pred = await engine.call('jobs.get', { id: predJob });
+    const dead = detail.summary?.['step3.deadClusters'];
+    return {
+      variant: c.variant.name,
+      backbone: c.backbone,
+      seed: c.seed,
+      experimentId: exp.id,
+      miouPresent: report.miouPresent,
+      miou: report.miou,
+      pixelAccuracy: report.pixelAccuracy,
+      clustersUsed: used,
+      deadClusters: typeof dead === 'number' ? dead : null,
+      seconds: seconds(train) + seconds(pred) + evalSeconds,
+      tuning: isTuning(evalWorld, c.seed),
+    };
+  };
+
+  const result = async (): Promise<StudyResult> => {
+    const all = cells.map((c) => measured.get(`${c.variant.name}|${c.backbone}|${c.seed}`)).filter((c): c is StudyCell => !!c);
+    const rows = studyRows(all, { variants: o.variants.map((v) => v.name), backbones: o.backbones });
+    const res: StudyResult = {
+      schemaVersion: STUDY_SCHEMA_VERSION,
+      name: o.name,
+      trainDatasetId: trainDs.id,
+      trainDatasetName: trainDs.name,
+      evalDatasetId: evalDs.id,
+      evalDatasetName: evalDs.name,
+      preset: o.preset,
+      clusters: o.clusters,
+      protocol: 'cityscapes-27',
+      variants: o.variants,
+      backbones: o.backbones,
+      seeds: o.seeds,
+      cells: all,
+      rows,
+      pending: cells.length - all.length,
+      updatedAt: new Date().toISOString(),
+    };
+    const title = `Study ${o.name}: train ${trainDs.name}, score ${evalDs.name}`;
+    const md = studyMarkdown(title, [
+      `Cityscapes-27, K = ${o.clusters}, preset ${o.preset}, Hungarian one-to-one, reference geometry; mean ± sd over seeds ${o.seeds.join(', ')}.`,
+      `Present-class mIoU = mean IoU over classes with ground-truth pixels. ${res.pending ? `${res.pending} cells still to run.` : 'All cells measured.'}`,
+      ...(all.some((c) => c.tuning) ? ['Rows include tuning seeds or worlds (main/engine/cause/step3/tuning.ts): do not report them as held-out figures.'] : []),
+    ], rows);
+    const png = await studyChartPng(title, rows);
+    for (const d of [dir, ...(o.outDir ? [o.outDir] : [])]) {
+      fs.mkdirSync(d, { recursive: true });
+      writeFileAtomic(path.join(d, 'study.json'), JSON.stringify(res, null, 1));
+      writeFileAtomic(path.join(d, 'study.md'), md);
+      writeFileAtomic(path.join(d, 'chart.png'), png);
+    }
+    return res;
+  };
+
+  for (const c of cells) {
+    const key = `${c.variant.name}|${c.backbone}|${c.seed}`;
+    if (measured.has(key)) continue;
+    if (o.stopAfterCells !== undefined && done >= o.stopAfterCells) break;
+    const cell = await runCell(c);
+    measured.set(key, cell);
+    writeCells(dir, [...measured.values()]);
+    done++;
+    log(`${key.replaceAll('|', ' · ')}: present-class mIoU ${cell.miouPresent === null ? '—' : (cell.miouPresent * 100).toFixed(1)}, clusters ${cell.clustersUsed}`);
+    await result();
+  }
+  return result();
+}
