@@ -5,7 +5,7 @@
 // consume the result receive a FeatureSource (features only).
 import { centreCropRegion } from '../../main/engine/cause/predict.js';
 import type { FeatureSource } from '../../main/engine/cause/features.js';
-import { Prng } from '../../main/engine/cause/prng.js';
+import { Prng } from '../../shared/random.js';
 import type { DemoWorkspace, GridSource } from './demo-eval.js';
 
 export interface DiagnosticFeatures {

@@ -1,7 +1,7 @@
 // The fitted Step 3 variants on teacher-like tokens: blobs of unequal size inside a narrow cone (a
 // shared direction every token carries), grouped by image as the trainer collects them.
 import { describe, expect, it } from 'vitest';
-import { Prng } from '../../../main/engine/cause/prng.js';
+import { Prng } from '../../../shared/random.js';
 import { balancedProbe, sinkhornAssign } from '../../../main/engine/cause/step3/balanced.js';
 import { kmeansProbe } from '../../../main/engine/cause/step3/kmeans.js';
 import { agglomerate, modularityStats, overclusterMerge } from '../../../main/engine/cause/step3/overcluster-merge.js';

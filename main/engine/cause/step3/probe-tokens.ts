@@ -1,7 +1,7 @@
 // Which teacher outputs the fitted Step 3 variants read: grid-sampled tokens of the training images,
 // in as many passes (fresh grid samples) as fit the token budget, from the seed's own PRNG stream, so
 // the release path's draws are unchanged and a resumed run fits on exactly the same tokens.
-import { Prng } from '../prng.js';
+import { Prng } from '../../../../shared/random.js';
 import type { ProbeTokens } from './tokens.js';
 
 /** Tokens the fitted variants read at most. */
