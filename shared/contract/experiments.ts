@@ -2,6 +2,7 @@
 // its metrics time series and its predictions.
 import { z } from 'zod';
 import { method } from './define.js';
+import { step2LossFields } from './step2-loss.js';
 
 export const EXPERIMENT_METHODS = ['cause-mlp', 'cause-tr', 'kmeans'] as const;
 export type ExperimentMethod = (typeof EXPERIMENT_METHODS)[number];
@@ -45,7 +46,7 @@ export const trainConfigSchema = z
     emaMomentum: z.number().min(0).max(1),
     gradClip: z.number().positive().nullable(),
     step1: z.object({ lr, epochs }).strict(),
-    step2: z.object({ lr, epochs }).strict(),
+    step2: z.object({ lr, epochs, ...step2LossFields }).strict(),
     step3: z
       .object({
         lr,
