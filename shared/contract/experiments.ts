@@ -12,6 +12,9 @@ export const TF_BACKEND_CHOICES = ['auto', 'tensorflow', 'wasm', 'cpu'] as const
 export type TfBackendChoice = (typeof TF_BACKEND_CHOICES)[number];
 
 export const TRAIN_CONFIG_SCHEMA_VERSION = 1;
+/** Prediction post-processing: none, or the release's dense CRF (10 mean-field iterations). */
+export const REFINE_MODES = ['none', 'crf'] as const;
+export type RefineMode = (typeof REFINE_MODES)[number];
 export const STEP3_INITS = ['uniform', 'kmeans++', 'kmeans'] as const;
 export const STEP3_GRAPHS = ['image', 'batch'] as const;
 
@@ -184,6 +187,8 @@ export interface ExperimentPredictionSet {
   readonly jobId: string;
   readonly frames: number;
   readonly createdAt: string;
+  /** Post-processing the set was predicted with ('none' for sets made before the option). */
+  readonly refine: RefineMode;
 }
 
 export interface ExperimentDetail extends ExperimentSummary {
@@ -240,6 +245,13 @@ export const experimentMethods = {
    * the newest single-view set) — e.g. whole-frame features for a model trained on reference crops.
    */
   'experiments.predict': method<{ jobId: string }>()(
-    z.object({ id: experimentId, datasetId: z.string().min(1).optional(), featureSetId: z.string().min(1).optional() }).strict(),
+    z
+      .object({
+        id: experimentId,
+        datasetId: z.string().min(1).optional(),
+        featureSetId: z.string().min(1).optional(),
+        refine: z.enum(REFINE_MODES).optional(),
+      })
+      .strict(),
   ),
 };
