@@ -7,7 +7,7 @@ import type { FeatureSource } from './features.js';
 import { gatherTokens, sampleGrid, sampledCount } from './grid-sampling.js';
 import type { KmeansModel } from './model-io.js';
 import { Prng } from './prng.js';
-import { trainSchedule } from './trainer.js';
+import { trainSchedule } from './schedule.js';
 
 export function trainKmeans(source: FeatureSource, config: TrainConfig, log?: (m: string) => void): KmeansModel {
   const n = sampledCount(source.h, source.w);

@@ -1,5 +1,5 @@
 // Execution-provider choice for onnxruntime-node, made in this one place. 'auto' tries the platform's
-// accelerator (CUDA on Linux when onnxruntime-node was installed with ONNXRUNTIME_NODE_INSTALL=cuda12,
+// accelerator (CUDA on Linux when its CUDA 12 libraries were fetched with ONNXRUNTIME_NODE_INSTALL=cuda12,
 // DirectML on Windows, CoreML on macOS) and falls back to CPU with the reason logged; naming a
 // provider forces it and fails clearly when it cannot be used.
 import * as ort from 'onnxruntime-node';
@@ -85,7 +85,7 @@ export async function createSession(model: string | Uint8Array, label: string, o
         throw new StudioError(
           provider === 'cpu' ? 'internal' : 'unavailable',
           `${label}: execution provider '${provider}' could not be used: ${reason}` +
-            (provider === 'cuda' ? ' (install onnxruntime-node with ONNXRUNTIME_NODE_INSTALL=cuda12 on a CUDA 12 machine)' : ''),
+            (provider === 'cuda' ? ' (fetch its CUDA 12 libraries on a CUDA 12 machine: ONNXRUNTIME_NODE_INSTALL=cuda12 node node_modules/onnxruntime-node/script/install)' : ''),
           { provider },
         );
       }

@@ -12,7 +12,8 @@ import { Adam } from '../../../main/engine/cause/optim.js';
 import { emaUpdate, ParamSet } from '../../../main/engine/cause/params.js';
 import { Prng } from '../../../main/engine/cause/prng.js';
 import { MLP_PARAMS, paramShape, type MlpParamName, type MlpStep2GraphSpec } from '../../../main/engine/cause/ort/mlp-step2-graph.js';
-import { applyHostUpdate, dropoutMultipliers, hostState, MlpStep2Graph, type MlpStep2Inputs } from '../../../main/engine/cause/ort/mlp-step2.js';
+import { dropoutMultipliers } from '../../../main/engine/cause/engines/dropout-masks.js';
+import { applyHostUpdate, hostState, MlpStep2Graph, type MlpStep2Inputs } from '../../../main/engine/cause/ort/mlp-step2.js';
 import { normRows, relErr, toHost } from './fixtures.js';
 
 const D = 12;

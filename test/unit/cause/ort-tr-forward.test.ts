@@ -13,7 +13,10 @@ import { trParamShape, type TrParamName } from '../../../main/engine/cause/ort/t
 import { TrForwardGraph } from '../../../main/engine/cause/ort/tr-forward.js';
 import type { TrForwardGraphSpec } from '../../../main/engine/cause/ort/tr-forward-graph.js';
 import { decodeTrainerState, encodeTrainerState } from '../../../main/engine/cause/model-io.js';
-import { teacherSampledOutputs, trainCause, TrainingStopped, type TeacherForward, type TrainerState } from '../../../main/engine/cause/trainer.js';
+import { trainCause, TrainingStopped, type TrainerState } from '../../../main/engine/cause/trainer.js';
+import { sampleBatch } from '../../../main/engine/cause/engines/batch.js';
+import { withRunFallback } from '../../../main/engine/cause/engines/select.js';
+import type { TeacherForward } from '../../../main/engine/cause/engines/step-engine.js';
 import { normRows, plantedFeatures, relErr, tinyConfig, toHost } from './fixtures.js';
 
 const D = 16;
@@ -155,27 +158,42 @@ describe('CAUSE-TR Step 3 with the teacher forward on onnxruntime', () => {
   });
 });
 
-describe('teacherSampledOutputs', () => {
-  it('falls back to tfjs on the same draws when the onnxruntime run fails', async () => {
+describe('the teacher forward run-time fallback', () => {
+  it('falls back to tfjs on the same draws when the onnxruntime run fails, and stays there', async () => {
     const src = plantedFeatures(4, 8, 8, 16);
-    const spec: HeadSpec = { kind: 'tr', dim: 16, headDim: r, projDim: p, ffnDim: F, gridTokens: 64, dropout: 0.1 };
-    const teacher = new ParamSet(initHeadParams(spec, new Prng(9)), false);
-    const cbData = new Prng(10).normalArray(k * 16);
-    const clusterbook = tf.tensor2d(cbData, [k, 16]);
-    const cbNormT = tf.transpose(tf.tensor2d(normRows(cbData, 16), [k, 16])) as tf.Tensor2D;
-    const failures: unknown[] = [];
+    const logs: string[] = [];
+    let released = 0;
+    let fallbackCalls = 0;
     const broken: TeacherForward = {
-      graph: { run: () => Promise.reject(new Error('session lost')) } as unknown as TrForwardGraph,
-      params: new Map(),
-      clusterbook: cbData,
-      cbNorm: normRows(cbData, 16),
-      failed: (e) => void failures.push(e),
+      engine: 'onnxruntime-cpu',
+      outputs: () => Promise.reject(new Error('session lost\nstack')),
+      release: () => {
+        released++;
+        return Promise.resolve();
+      },
     };
-    const a = await teacherSampledOutputs(src, spec, teacher, clusterbook, cbNormT, [0, 2], new Prng(5), broken);
-    const b = await teacherSampledOutputs(src, spec, teacher, clusterbook, cbNormT, [0, 2], new Prng(5), null);
-    expect(failures.map((e) => (e as Error).message)).toEqual(['session lost']);
-    expect(Array.from(a.out.dataSync())).toEqual(Array.from(b.out.dataSync()));
-    tf.dispose([a.out, b.out, clusterbook, cbNormT]);
-    teacher.dispose();
+    // The stand-in tfjs forward returns the batch's sampled tokens, so the test sees which draws it got.
+    const echo: TeacherForward = {
+      engine: 'tfjs',
+      outputs: (batch) => {
+        fallbackCalls++;
+        return Promise.resolve(tf.tensor2d(batch.tokens, [batch.items.length * batch.n, 16]));
+      },
+      release: () => Promise.resolve(),
+    };
+    const fwd = withRunFallback(broken, () => Promise.resolve(echo), { label: 'Step 3 teacher forward', want: 'auto', log: (m) => logs.push(m) });
+    expect(fwd.engine).toBe('onnxruntime-cpu');
+    const batch = sampleBatch(src, [0, 2], new Prng(5));
+    const a = await fwd.outputs(batch);
+    expect(Array.from(a.dataSync())).toEqual(Array.from(sampleBatch(src, [0, 2], new Prng(5)).tokens));
+    expect(fwd.engine).toBe('tfjs');
+    expect(logs).toEqual(['Step 3 teacher forward failed on onnxruntime-cpu (session lost); using tfjs from here on']);
+    expect(released).toBe(1);
+    (await fwd.outputs(batch)).dispose();
+    expect(fallbackCalls).toBe(2);
+    a.dispose();
+    // Required onnxruntime: the failure is the caller's.
+    const strict = withRunFallback(broken, () => Promise.resolve(echo), { label: 'Step 3 teacher forward', want: 'onnxruntime' });
+    await expect(strict.outputs(batch)).rejects.toThrow(/session lost/);
   });
 });

@@ -1,7 +1,7 @@
 // Step 2 with the MLP head on onnxruntime-node: the graph of mlp-step2-graph.ts computes loss and
 // gradients; clipping, Adam and the EMA run here on host arrays (measured: a few ms per step for ~1 M
 // parameters, against hundreds for the graph). Dropout masks are drawn in JS from the trainer's PRNG
-// and fed as inputs, so a resumed run repeats an uninterrupted one bit for bit.
+// (engines/dropout-masks.ts) and fed as inputs, so a resumed run repeats an uninterrupted one bit for bit.
 // session.run blocks its thread for the whole step: this runs inside the training worker.
 import * as ort from 'onnxruntime-node';
 import type { ExecutionProviderChoice } from '../../../../shared/contract/backbones.js';
@@ -9,7 +9,6 @@ import { createSession } from '../../onnx/providers.js';
 import type { BankSnapshot } from '../bank.js';
 import { adamHostStep, type Adam, type AdamState } from '../optim.js';
 import { emaHostUpdate, type ParamInit, type ParamSet } from '../params.js';
-import { Prng } from '../prng.js';
 import { buildMlpStep2Graph, MLP_PARAMS, paramShape, type MlpParamName, type MlpStep2GraphSpec } from './mlp-step2-graph.js';
 import { feedParams, readStep2Outputs, type Step2Outputs } from './step2-run-common.js';
 
@@ -32,27 +31,6 @@ export interface MlpStep2Inputs {
 }
 
 export type MlpStep2Outputs = Step2Outputs<MlpParamName>;
-
-/** Inverted-dropout multipliers from one seed: keep (value 1/(1−p)) where u ≥ p, as ops.ts' dropout. */
-export function dropoutMultipliers(seed: number, count: number, p: number): Float32Array {
-  const out = new Float32Array(count);
-  const keep = 1 / (1 - p);
-  // Prng's sfc32 step inlined on local state (the TR step draws millions of these per step; a method
-  // call per draw cost ~25 ns): the same sequence as Prng(seed).nextUint32(), compared as u ≥ p·2³²,
-  // which is exactly next() ≥ p.
-  let [a, b, c, d] = new Prng(seed >>> 0).state();
-  const threshold = p * 4294967296;
-  for (let i = 0; i < count; i++) {
-    const t = (((a + b) >>> 0) + d) >>> 0;
-    d = (d + 1) >>> 0;
-    a = b ^ (b >>> 9);
-    b = (c + (c << 3)) >>> 0;
-    c = ((c << 21) | (c >>> 11)) >>> 0;
-    c = (c + t) >>> 0;
-    out[i] = t >= threshold ? keep : 0;
-  }
-  return out;
-}
 
 /** Runs the Step 2 MLP graph; one session per shape configuration, reused across steps (T and Q are symbolic). */
 export class MlpStep2Graph {

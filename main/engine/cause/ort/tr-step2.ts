@@ -1,12 +1,12 @@
 // Step 2 with the TR head on onnxruntime-node: the graph of tr-step2-graph.ts computes loss and
 // gradients; clipping, Adam and the EMA run on host arrays exactly as for the MLP head (OrtMlpStep2 /
-// applyHostUpdate in mlp-step2.ts). Dropout masks are drawn in JS from the trainer's PRNG and fed as
-// inputs — only at the sampled rows, the only rows the loss sees — so a resumed run repeats exactly.
+// applyHostUpdate in mlp-step2.ts). Dropout masks are drawn in JS from the trainer's PRNG
+// (engines/dropout-masks.ts) and fed as inputs — only at the sampled rows, the only rows the loss
+// sees — so a resumed run repeats exactly.
 // session.run blocks its thread for the whole step: this runs inside the training worker.
 import * as ort from 'onnxruntime-node';
 import { createSession } from '../../onnx/providers.js';
 import type { BankSnapshot } from '../bank.js';
-import { Prng } from '../prng.js';
 import type { OrtStep2Options } from './mlp-step2.js';
 import { feedParams, readStep2Outputs, type Step2Outputs } from './step2-run-common.js';
 import {
@@ -37,30 +37,6 @@ export interface TrStep2Inputs {
 }
 
 export type TrStep2Outputs = Step2Outputs<TrParamName>;
-
-/**
- * Dropout keep flags (1 keep, 0 drop) from one seed, drawn by skipping: the gap to the next dropped
- * element is geometric, ⌊log u / log(1−p)⌋, which gives exactly i.i.d. Bernoulli(p) drops with one
- * PRNG draw per dropped element instead of one per element. The TR step needs ~23 M flags per step at
- * 40×40 (attention rows are [T, N]); one draw each cost ~0.55 s of a ~2 s step (measured).
- */
-export function dropoutKeepFlags(seed: number, count: number, p: number): Uint8Array {
-  const out = new Uint8Array(count).fill(1);
-  if (!(p > 0)) return out;
-  const rng = new Prng(seed >>> 0);
-  const logKeep = Math.log1p(-p);
-  for (let i = -1; ; ) {
-    i += 1 + Math.floor(Math.log(1 - rng.next()) / logKeep); // 1 − next() ∈ (0, 1]
-    if (i >= count) break;
-    out[i] = 0;
-  }
-  return out;
-}
-
-/** Draws one network's masks for T sampled rows, one seed per site in TR_DROPOUT_SITES order. */
-export function drawTrMasks(spec: Pick<TrStep2GraphSpec, 'dim' | 'ffnDim' | 'gridTokens'>, T: number, p: number, seeds: () => number): TrMaskSet {
-  return Object.fromEntries(TR_DROPOUT_SITES.map((s) => [s, dropoutKeepFlags(seeds(), T * maskWidth(spec, s), p)])) as TrMaskSet;
-}
 
 /** Runs the Step 2 TR graph; one session per shape configuration, reused across steps (B and Q are symbolic). */
 export class TrStep2Graph {
