@@ -14,7 +14,9 @@ import { Prng } from '../../../main/engine/cause/prng.js';
 import { paramShape, MLP_PARAMS, type MlpParamName } from '../../../main/engine/cause/ort/mlp-step2-graph.js';
 import { MlpStep2Graph, type MlpStep2Inputs } from '../../../main/engine/cause/ort/mlp-step2.js';
 import { isReleaseLoss, resolveStep2Loss, RELEASE_STEP2_LOSS, step2LossLabel, type Step2Loss } from '../../../shared/contract/step2-loss.js';
-import { normRows, relErr, toHost } from './fixtures.js';
+import { trainCause } from '../../../main/engine/cause/trainer.js';
+import type { TrainConfig } from '../../../shared/contract/experiments.js';
+import { normRows, plantedFeatures, relErr, tinyConfig, toHost } from './fixtures.js';
 
 const D = 12;
 const r = 6;
@@ -188,4 +190,35 @@ describe('Step 2 loss options in the config', () => {
     expect(step2LossLabel(resolveStep2Loss({ loss: 'triplet', margin: 0.2, hardNegatives: { count: 1 } }))).toBe('triplet(m=0.2,hard=1)');
     expect(() => resolveStep2Loss({ loss: 'triplet', debiased: { tauPlus: 0.1, beta: 0 } })).toThrow(/debiased/);
   });
+});
+
+describe('Step 2 loss options through the trainer', () => {
+  // The config's step2 fields reach both engines: onnxruntime and tfjs train the same teacher.
+  for (const [label, step2] of [
+    ['triplet with hard negatives', { lr: 2e-3, epochs: 2, loss: 'triplet', margin: 0.3, hardNegatives: { count: 4 } }],
+    ['debiased InfoNCE', { lr: 2e-3, epochs: 2, debiased: { tauPlus: 0.1, beta: 1 } }],
+  ] as const) {
+    it(`${label}: onnxruntime and tfjs agree step by step, and differ from the release loss`, async () => {
+      const src = plantedFeatures(12, 8, 8, 16);
+      const losses = async (engine: 'onnxruntime' | 'tfjs', s2: TrainConfig['step2']) => {
+        const out: number[] = [];
+        const model = await trainCause(src, tinyConfig('cause-mlp', { dropout: 0, step2: s2, step3: { lr: 4e-3, epochs: 0, decayEvery: 2, decayFactor: 0.5 } }), {
+          step2Engine: engine,
+          metrics: (_s, v) => {
+            if ('step2.loss' in v) out.push(v['step2.loss']!);
+          },
+        });
+        return { out, model };
+      };
+      const ort = await losses('onnxruntime', step2);
+      const tfjs = await losses('tfjs', step2);
+      const release = await losses('onnxruntime', { lr: 2e-3, epochs: 2 });
+      expect(ort.out.length).toBe(6);
+      ort.out.forEach((v, i) => expect(Math.abs(v - tfjs.out[i]!) / Math.abs(tfjs.out[i]!)).toBeLessThan(1e-4));
+      expect(Math.abs(ort.out[0]! - release.out[0]!)).toBeGreaterThan(1e-3);
+      const a = ort.model.teacher.get('head.f1.w')!.values;
+      const b = tfjs.model.teacher.get('head.f1.w')!.values;
+      expect(relErr(a, b)).toBeLessThan(1e-4);
+    });
+  }
 });

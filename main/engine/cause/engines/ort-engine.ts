@@ -2,6 +2,7 @@
 // Step 2 as one graph per step (ort/mlp-step2.ts, ort/tr-step2.ts) with clip, Adam and EMA on host
 // arrays, and the TR teacher's forward (ort/tr-forward.ts). session.run blocks its thread for the whole
 // step: training runs in the training worker.
+import { resolveStep2Loss } from '../../../../shared/contract/step2-loss.js';
 import * as tf from '@tensorflow/tfjs';
 import { sampledCount } from '../grid-sampling.js';
 import type { HeadKind } from '../heads.js';
@@ -114,6 +115,7 @@ function graphCommon(ctx: EngineContext) {
     posThreshold: config.posThreshold,
     negThreshold: config.negThreshold,
     dropout: spec.dropout > 0,
+    loss: resolveStep2Loss(config.step2),
   };
 }
 
