@@ -14,6 +14,7 @@ export type TfBackendChoice = (typeof TF_BACKEND_CHOICES)[number];
 export const TRAIN_CONFIG_SCHEMA_VERSION = 1;
 /** Prediction post-processing: none, or the release's dense CRF (10 mean-field iterations). */
 export const REFINE_MODES = ['none', 'crf'] as const;
+export const HEAD_VARIANTS = ['tr', 'hybrid'] as const;
 export type RefineMode = (typeof REFINE_MODES)[number];
 export const STEP3_INITS = ['uniform', 'kmeans++', 'kmeans'] as const;
 export const STEP3_GRAPHS = ['image', 'batch'] as const;
@@ -69,6 +70,11 @@ export const trainConfigSchema = z
         graph: z.enum(STEP3_GRAPHS).optional(),
       })
       .strict(),
+    /**
+     * CAUSE-TR only (Studio): 'hybrid' adds a convolutional branch over the feature grid (3×3 depthwise,
+     * 1×1 conv) to the decoder's output; absent = the release's TR head.
+     */
+    head: z.enum(HEAD_VARIANTS).optional(),
     /** Train on at most this many feature items (evenly spaced); null = all. */
     maxImages: z.number().int().min(1).nullable(),
     /** Global steps between checkpoints. */
@@ -77,7 +83,8 @@ export const trainConfigSchema = z
     kmeans: z.object({ maxIterations: z.number().int().min(1), maxTokens: z.number().int().min(1) }).strict(),
   })
   .strict()
-  .refine((c) => c.posThreshold > c.negThreshold, { message: 'posThreshold must exceed negThreshold' });
+  .refine((c) => c.posThreshold > c.negThreshold, { message: 'posThreshold must exceed negThreshold' })
+  .refine((c) => c.head === undefined || c.method === 'cause-tr', { message: 'head applies to cause-tr only' });
 export type TrainConfig = z.infer<typeof trainConfigSchema>;
 
 export type TrainConfigOverrides = Partial<Omit<TrainConfig, 'schemaVersion'>>;

@@ -3,7 +3,7 @@
 // `train list` and `train show <id>` inspect experiments.
 import type { Command } from 'commander';
 import { StudioError } from '../../../shared/contract/errors.js';
-import { EXPERIMENT_METHODS, TF_BACKEND_CHOICES, TRAIN_PRESETS } from '../../../shared/contract/experiments.js';
+import { EXPERIMENT_METHODS, TF_BACKEND_CHOICES, TRAIN_PRESETS, HEAD_VARIANTS } from '../../../shared/contract/experiments.js';
 import { table, type CliRuntime } from '../runtime.js';
 import { resolveDataset, resolveExperiment } from '../resolve.js';
 
@@ -30,15 +30,18 @@ export function register(program: Command, rt: CliRuntime): void {
     .option('--seed <s>', 'seed (same seed + backend = same result)', '0')
     .option('--backend <b>', TF_BACKEND_CHOICES.join(' | '), 'auto')
     .option('--name <name>', 'experiment name')
+    .option('--head <h>', `cause-tr head: ${HEAD_VARIANTS.join(' | ')} (hybrid adds a conv branch over the grid)`)
     .option('--no-wait', 'queue the job and return at once')
     .action(
-      async (o: { dataset?: string; backbone: string; method: string; clusters: string; preset: string; seed: string; backend: string; name?: string; wait: boolean }) => {
+      async (o: { dataset?: string; backbone: string; method: string; clusters: string; preset: string; seed: string; backend: string; name?: string; head?: string; wait: boolean }) => {
         if (!o.dataset) throw new StudioError('bad_request', 'train: --dataset is required');
         const method = oneOf('--method', o.method, EXPERIMENT_METHODS);
         const preset = oneOf('--preset', o.preset, TRAIN_PRESETS);
         const backend = oneOf('--backend', o.backend, TF_BACKEND_CHOICES);
         const clusters = int('--clusters', o.clusters, 2);
         const seed = int('--seed', o.seed, 0);
+        const head = o.head === undefined ? undefined : oneOf('--head', o.head, HEAD_VARIANTS);
+        if (head && method !== 'cause-tr') throw new StudioError('bad_request', `train: --head applies to --method cause-tr, not ${method}`);
         await rt.withEngine({ runJobs: o.wait }, async (engine) => {
           const datasetId = await resolveDataset(engine, o.dataset!);
           const r = await engine.call('experiments.create', {
@@ -50,6 +53,7 @@ export function register(program: Command, rt: CliRuntime): void {
             seed,
             backend,
             ...(o.name ? { name: o.name } : {}),
+            ...(head && head !== 'tr' ? { overrides: { head } } : {}),
           });
           if (o.wait) await rt.runJob(engine, r.jobId, `train ${method}`);
           const detail = await engine.call('experiments.get', { id: r.experimentId });

@@ -11,7 +11,7 @@ import { codebookQueries, headForward, initHeadParams, project, type HeadSpec, t
 import { gatherRows, l2normalize } from '../../../main/engine/cause/ops.js';
 import { ParamSet } from '../../../main/engine/cause/params.js';
 import { Prng } from '../../../main/engine/cause/prng.js';
-import { dropoutKeepFlags, dropoutMultipliers } from '../../../main/engine/cause/engines/dropout-masks.js';
+import { dropoutMultipliers } from '../../../main/engine/cause/engines/dropout-masks.js';
 import { TR_DROPOUT_SITES, trParamNames, trParamShape, type TrDropoutSite, type TrParamName, type TrStep2GraphSpec } from '../../../main/engine/cause/ort/tr-step2-graph.js';
 import { TrStep2Graph, type TrMaskSet, type TrStep2Inputs } from '../../../main/engine/cause/ort/tr-step2.js';
 import { normRows, relErr, toHost } from './fixtures.js';

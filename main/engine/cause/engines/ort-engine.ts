@@ -85,7 +85,10 @@ const ORT_STEP2_HEADS: Readonly<Record<HeadKind, (ctx: EngineContext) => Promise
   },
   tr: async (ctx) => {
     const { spec, source } = ctx;
-    const graph = await TrStep2Graph.open({ ...graphCommon(ctx), dropout: spec.dropout, ffnDim: spec.ffnDim, gridTokens: spec.gridTokens }, options(ctx));
+    const graph = await TrStep2Graph.open(
+      { ...graphCommon(ctx), dropout: spec.dropout, ffnDim: spec.ffnDim, gridTokens: spec.gridTokens, ...(spec.hybrid ? { hybrid: spec.hybrid } : {}) },
+      options(ctx),
+    );
     return {
       graph,
       run: (batch, nets) => {
@@ -198,7 +201,15 @@ export const ortEngine: StepEngine = {
     if (ctx.spec.kind !== 'tr') return null; // the MLP head's forward is a few small products: tfjs
     const { source, spec, config } = ctx;
     const graph = await TrForwardGraph.open(
-      { dim: source.dim, headDim: spec.headDim, ffnDim: spec.ffnDim, concepts: config.concepts, gridTokens: spec.gridTokens, tokensPerImage: graphCommon(ctx).tokensPerImage },
+      {
+        dim: source.dim,
+        headDim: spec.headDim,
+        ffnDim: spec.ffnDim,
+        concepts: config.concepts,
+        gridTokens: spec.gridTokens,
+        tokensPerImage: graphCommon(ctx).tokensPerImage,
+        ...(spec.hybrid ? { hybrid: spec.hybrid } : {}),
+      },
       options(ctx),
     );
     return new OrtTeacherForward(ctx, graph);
