@@ -4,7 +4,8 @@
 // crop → 640×320), then the marginals resampled to 1024×512 and argmaxed; and, for comparison, at the
 // full 1024×512. Input: a real frame (BENCH_FRAME=path to an image) or a generated one of flat colour
 // regions with noise; cosines are random around a planted label map. Prints wall and CPU ms per frame
-// (median of BENCH_REPEATS, default 3) with the load average, and one `BENCH {json}` line.
+// (median of BENCH_REPEATS, default 3; BENCH_FULL=0 skips the full-resolution case) with the load average,
+// and one `BENCH {json}` line.
 import os from 'node:os';
 import { denseCrf, REFERENCE_CRF } from '../main/engine/refine/dense-crf.js';
 import { resizeRgb, upsampleArgmax } from '../main/engine/cause/predict-refine.js';
@@ -65,8 +66,10 @@ results['input-scale 640x320 -> 1024x512'] = time(() => {
   const Q = denseCrf(cosSmall, small, cw, ch, K, REFERENCE_CRF, 1);
   upsampleArgmax(Q, cw, ch, K, W, H);
 });
-const cosFull = cosines(W, H);
-results['full 1024x512'] = time(() => denseCrf(cosFull, rgb, W, H, K, REFERENCE_CRF, 512 / 320));
+if (process.env.BENCH_FULL !== '0') {
+  const cosFull = cosines(W, H);
+  results['full 1024x512'] = time(() => denseCrf(cosFull, rgb, W, H, K, REFERENCE_CRF, 512 / 320));
+}
 const load = os.loadavg().map((v) => v.toFixed(1)).join(' ');
 for (const [name, r] of Object.entries(results)) console.log(`${name.padEnd(34)} wall ${r.wall.toFixed(0)} ms  cpu ${r.cpu.toFixed(0)} ms per frame`);
 console.log(`load average ${load} on ${os.cpus().length} cores; command: npm run bench:crf${process.env.BENCH_FRAME ? ` (BENCH_FRAME=${process.env.BENCH_FRAME})` : ''}`);
