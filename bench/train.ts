@@ -12,7 +12,7 @@
 // Each case runs in its own child process: a wasm out-of-memory abort then fails only that case.
 // Options (env): BENCH_STEPS (measured steps, default 3), BENCH_BACKEND (tfjs backend: wasm|cpu|tensorflow|auto),
 // BENCH_ENGINES (engines, default "onnxruntime,tfjs"), BENCH_ORT_THREADS (default "1,2"),
-// BENCH_ONLY (comma list of step1,step2-mlp,step2-tr), BENCH_SHAPES (comma list of shape names),
+// BENCH_ONLY (comma list of step1,step2-mlp,step2-tr,step2-hybrid; hybrid = the TR head with its conv branch, --head hybrid), BENCH_SHAPES (comma list of shape names),
 // BENCH_QUICK=1 (skip the tfjs TR head on 40×40, the slowest point), BENCH_SKIP_TR=1.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -62,7 +62,7 @@ const SHAPES: Shape[] = [
 ];
 
 /** Matmul + co-membership FLOPs of one training step (forward + backward), analytic. */
-function flopsPerStep(stage: 'step1' | 'step2-mlp' | 'step2-tr', c: TrainConfig, s: Shape, bank: number, engine: Engine): number {
+function flopsPerStep(stage: Stage, c: TrainConfig, s: Shape, bank: number, engine: Engine): number {
   const B = c.batchSize;
   const n = Math.floor(s.h / 4) * Math.floor(s.w / 4);
   const N = s.h * s.w;
@@ -83,9 +83,11 @@ function flopsPerStep(stage: 'step1' | 'step2-mlp' | 'step2-tr', c: TrainConfig,
     // teacher forward + student forward + backward (weights only for the first layers: ≈ 2× forward)
     return assign + masks + contrast + headTok(T) * 4;
   }
+  // Hybrid: the conv branch at the sampled rows (9 taps + a D×D product), forward twice and backward.
+  const conv = stage === 'step2-hybrid' ? 4 * (2 * T * 9 * D + 2 * T * D * D) : 0;
   if (engine === 'onnxruntime') {
     const spec = { dim: D, headDim: r, projDim: p, concepts: k, ffnDim: c.ffnDim, gridTokens: N, tokensPerImage: n };
-    return trStep2Flops(spec, B, bank);
+    return trStep2Flops(spec, B, bank) + conv;
   }
   const attn = (2 * 4 * N * D * D + 2 * 2 * N * N * D) * 2; // two attention layers per image
   const ffn = 2 * 2 * N * D * c.ffnDim;
@@ -112,10 +114,10 @@ interface Row {
   readonly allMs: number[];
 }
 
-type Stage = 'step1' | 'step2-mlp' | 'step2-tr';
+type Stage = 'step1' | 'step2-mlp' | 'step2-tr' | 'step2-hybrid';
 
 async function measure(stage: Stage, s: Shape, batch: number, engine: Engine, threads: number | undefined, backend: string): Promise<Row> {
-  const method = stage === 'step2-tr' ? 'cause-tr' : 'cause-mlp';
+  const method = stage === 'step2-tr' || stage === 'step2-hybrid' ? 'cause-tr' : 'cause-mlp';
   const base = presetConfig('reference', method, 27, 0);
   const total = steps + 1;
   const c: TrainConfig = {
@@ -124,6 +126,7 @@ async function measure(stage: Stage, s: Shape, batch: number, engine: Engine, th
     step1: { ...base.step1, epochs: stage === 'step1' ? 1 : 0 },
     step2: { ...base.step2, epochs: stage === 'step1' ? 0 : 1 },
     step3: { ...base.step3, epochs: 0 },
+    ...(stage === 'step2-hybrid' ? { head: 'hybrid' as const } : {}),
   };
   const src = source(s.h, s.w, s.D, c.batchSize * total);
   const times: number[] = [];
@@ -232,6 +235,7 @@ const plans: Plan[] = [
   ...both('step1'),
   ...both('step2-mlp'),
   ...both('step2-tr'),
+  ...both('step2-hybrid'),
 ];
 const rows: Row[] = [];
 const errors: Record<string, string> = {};
@@ -240,7 +244,7 @@ for (const s of SHAPES) {
   for (const plan of plans) {
     const { stage } = plan;
     if (only.size && !only.has(stage)) continue;
-    if (stage === 'step2-tr' && (skipTr || (quick && s.h === 40 && plan.engine === 'tfjs'))) continue;
+    if ((stage === 'step2-tr' || stage === 'step2-hybrid') && (skipTr || (quick && s.h === 40 && plan.engine === 'tfjs'))) continue;
     const key = `${stage}@${s.name}`;
     try {
       const r = runCase(stage, s, 16, plan.engine, plan.threads);

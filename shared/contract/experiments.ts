@@ -2,6 +2,7 @@
 // its metrics time series and its predictions.
 import { z } from 'zod';
 import { method } from './define.js';
+import { step2LossFields } from './step2-loss.js';
 
 export const EXPERIMENT_METHODS = ['cause-mlp', 'cause-tr', 'kmeans'] as const;
 export type ExperimentMethod = (typeof EXPERIMENT_METHODS)[number];
@@ -11,6 +12,10 @@ export const TF_BACKEND_CHOICES = ['auto', 'tensorflow', 'wasm', 'cpu'] as const
 export type TfBackendChoice = (typeof TF_BACKEND_CHOICES)[number];
 
 export const TRAIN_CONFIG_SCHEMA_VERSION = 1;
+/** Prediction post-processing: none, or the release's dense CRF (10 mean-field iterations). */
+export const REFINE_MODES = ['none', 'crf'] as const;
+export const HEAD_VARIANTS = ['tr', 'hybrid'] as const;
+export type RefineMode = (typeof REFINE_MODES)[number];
 export const STEP3_INITS = ['uniform', 'kmeans++', 'kmeans'] as const;
 export const STEP3_GRAPHS = ['image', 'batch'] as const;
 /**
@@ -54,7 +59,7 @@ export const trainConfigSchema = z
     emaMomentum: z.number().min(0).max(1),
     gradClip: z.number().positive().nullable(),
     step1: z.object({ lr, epochs }).strict(),
-    step2: z.object({ lr, epochs }).strict(),
+    step2: z.object({ lr, epochs, ...step2LossFields }).strict(),
     step3: z
       .object({
         lr,
@@ -86,6 +91,11 @@ export const trainConfigSchema = z
         resolution: z.number().positive().max(100).optional(),
       })
       .strict(),
+    /**
+     * CAUSE-TR only (Studio): 'hybrid' adds a convolutional branch over the feature grid (3×3 depthwise,
+     * 1×1 conv) to the decoder's output; absent = the release's TR head.
+     */
+    head: z.enum(HEAD_VARIANTS).optional(),
     /** Train on at most this many feature items (evenly spaced); null = all. */
     maxImages: z.number().int().min(1).nullable(),
     /** Global steps between checkpoints. */
@@ -94,7 +104,8 @@ export const trainConfigSchema = z
     kmeans: z.object({ maxIterations: z.number().int().min(1), maxTokens: z.number().int().min(1) }).strict(),
   })
   .strict()
-  .refine((c) => c.posThreshold > c.negThreshold, { message: 'posThreshold must exceed negThreshold' });
+  .refine((c) => c.posThreshold > c.negThreshold, { message: 'posThreshold must exceed negThreshold' })
+  .refine((c) => c.head === undefined || c.method === 'cause-tr', { message: 'head applies to cause-tr only' });
 export type TrainConfig = z.infer<typeof trainConfigSchema>;
 
 export type TrainConfigOverrides = Partial<Omit<TrainConfig, 'schemaVersion'>>;
@@ -204,6 +215,8 @@ export interface ExperimentPredictionSet {
   readonly jobId: string;
   readonly frames: number;
   readonly createdAt: string;
+  /** Post-processing the set was predicted with ('none' for sets made before the option). */
+  readonly refine: RefineMode;
 }
 
 export interface ExperimentDetail extends ExperimentSummary {
@@ -260,6 +273,13 @@ export const experimentMethods = {
    * the newest single-view set) — e.g. whole-frame features for a model trained on reference crops.
    */
   'experiments.predict': method<{ jobId: string }>()(
-    z.object({ id: experimentId, datasetId: z.string().min(1).optional(), featureSetId: z.string().min(1).optional() }).strict(),
+    z
+      .object({
+        id: experimentId,
+        datasetId: z.string().min(1).optional(),
+        featureSetId: z.string().min(1).optional(),
+        refine: z.enum(REFINE_MODES).optional(),
+      })
+      .strict(),
   ),
 };

@@ -4,7 +4,7 @@
 // `train list` and `train show <id>` inspect experiments.
 import type { Command } from 'commander';
 import { StudioError } from '../../../shared/contract/errors.js';
-import { EXPERIMENT_METHODS, presetConfig, TF_BACKEND_CHOICES, TRAIN_PRESETS } from '../../../shared/contract/experiments.js';
+import { EXPERIMENT_METHODS, HEAD_VARIANTS, presetConfig, TF_BACKEND_CHOICES, TRAIN_PRESETS } from '../../../shared/contract/experiments.js';
 import { parseStep3Spec } from '../../engine/cause/step3/spec.js';
 import { table, type CliRuntime } from '../runtime.js';
 import { resolveDataset, resolveExperiment } from '../resolve.js';
@@ -34,10 +34,11 @@ export function register(program: Command, rt: CliRuntime): void {
     .option('--backend <b>', TF_BACKEND_CHOICES.join(' | '), 'auto')
     .option('--name <name>', 'experiment name')
     .option('--step3 <spec>', "Step 3 variant: release | kmeans | kmeans++ | balanced | overcluster, with ':key=value,...' settings (e.g. overcluster:merge=modularity)")
+    .option('--head <h>', `cause-tr head: ${HEAD_VARIANTS.join(' | ')} (hybrid adds a conv branch over the grid)`)
     .option('--no-wait', 'queue the job and return at once')
     .option('--no-deps', 'fail when the features are not cached instead of extracting them first')
     .action(
-      async (o: { dataset?: string; backbone: string; method: string; clusters: string; preset: string; seed: string; backend: string; name?: string; step3?: string; wait: boolean; deps: boolean }) => {
+      async (o: { dataset?: string; backbone: string; method: string; clusters: string; preset: string; seed: string; backend: string; name?: string; step3?: string; head?: string; wait: boolean; deps: boolean }) => {
         if (!o.dataset) throw new StudioError('bad_request', 'train: --dataset is required');
         const method = oneOf('--method', o.method, EXPERIMENT_METHODS);
         const preset = oneOf('--preset', o.preset, TRAIN_PRESETS);
@@ -50,6 +51,8 @@ export function register(program: Command, rt: CliRuntime): void {
         } catch (e) {
           throw new StudioError('bad_request', `--step3: ${(e as Error).message}`);
         }
+        const head = o.head === undefined ? undefined : oneOf('--head', o.head, HEAD_VARIANTS);
+        if (head && method !== 'cause-tr') throw new StudioError('bad_request', `train: --head applies to --method cause-tr, not ${method}`);
         await rt.withEngine({ runJobs: o.wait }, async (engine) => {
           const datasetId = await resolveDataset(engine, o.dataset!);
           if (o.deps) {
@@ -71,7 +74,7 @@ export function register(program: Command, rt: CliRuntime): void {
             seed,
             backend,
             ...(o.name ? { name: o.name } : {}),
-            ...(step3 ? { overrides: { step3 } } : {}),
+            ...(step3 || (head && head !== 'tr') ? { overrides: { ...(step3 ? { step3 } : {}), ...(head && head !== 'tr' ? { head } : {}) } } : {}),
           });
           if (o.wait) await rt.runJob(engine, r.jobId, `train ${method}`);
           const detail = await engine.call('experiments.get', { id: r.experimentId });

@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import { matMulConstB } from '../tf/matmul.js';
 import { l2normalize } from './ops.js';
 import type { PairMasks } from './concepts.js';
+import { RELEASE_STEP2_LOSS, type HardNegatives, type Step2Loss } from '../../../shared/contract/step2-loss.js';
 
 export interface ContrastivePlan {
   /** Per anchor row: 1/(positive pairs of its image), 0 for images without positives. */
@@ -59,6 +60,8 @@ export function slicePlan(plan: ContrastivePlan, r0: number, r1: number): Contra
 /**
  * Σ over images with positives of ℓ_b. z: student projections [B·n, p] (gradient flows);
  * targetsNormT: normalize(teacher or bank projections)ᵀ [p, Q] (constant); masks [B·n, Q].
+ * `loss` picks the Studio loss options (shared/contract/step2-loss.ts); the default is the release's.
+ * This is the oracle of the ONNX graph's contrastRow(): the same maths, differentiated by tfjs.
  */
 export function contrastiveSum(
   z: tf.Tensor2D,
@@ -66,12 +69,59 @@ export function contrastiveSum(
   masks: PairMasks,
   plan: ContrastivePlan,
   temperature: number,
+  loss: Step2Loss = RELEASE_STEP2_LOSS,
 ): tf.Scalar {
   return tf.tidy(() => {
-    const S = tf.div(matMulConstB(l2normalize(z), targetsNormT), temperature);
-    const valid = tf.add(masks.pos, masks.neg);
-    const lse = tf.log(tf.add(tf.sum(tf.mul(tf.exp(S), valid), 1), tf.tensor1d(plan.guard)));
-    const perRow = tf.sum(tf.mul(masks.pos, tf.sub(lse.expandDims(1), S)), 1);
-    return tf.sum(tf.mul(perRow, tf.tensor1d(plan.weights))) as tf.Scalar;
+    const cos = matMulConstB(l2normalize(z), targetsNormT);
+    const pos = masks.pos;
+    const neg = loss.hardNegatives ? hardestNegatives(cos, masks.neg, loss.hardNegatives) : masks.neg;
+    const w = tf.tensor1d(plan.weights);
+    const nNeg = tf.sum(neg, 1, true);
+    if (loss.kind === 'triplet') {
+      const hasNeg = tf.greater(nNeg, 0).toFloat();
+      const h = tf.div(tf.sum(tf.mul(cos, neg), 1, true), tf.maximum(nNeg, 1));
+      const hinge = tf.relu(tf.add(tf.sub(loss.margin, cos), h));
+      const perRow = tf.sum(tf.mul(tf.mul(hinge, pos), hasNeg), 1);
+      return tf.sum(tf.mul(perRow, w)) as tf.Scalar;
+    }
+    const S = tf.div(cos, temperature);
+    const guard = tf.tensor1d(plan.guard);
+    let den: tf.Tensor;
+    if (loss.tauPlus === 0 && loss.beta === 0) {
+      den = tf.add(tf.sum(tf.mul(tf.exp(S), tf.add(pos, neg)), 1), guard);
+    } else {
+      const posRow = tf.sum(pos, 1, true);
+      const sumP = tf.sum(tf.mul(tf.exp(S), pos), 1, true);
+      const W = tf.mul(tf.exp(tf.mul(S, loss.beta)), neg);
+      const R = tf.div(tf.mul(nNeg, tf.sum(tf.mul(W, tf.exp(S)), 1, true)), tf.maximum(tf.sum(W, 1, true), 1e-30));
+      const meanP = tf.div(sumP, tf.maximum(posRow, 1));
+      const raw = tf.div(tf.sub(R, tf.mul(loss.tauPlus, tf.mul(nNeg, meanP))), 1 - loss.tauPlus);
+      const Ng = tf.maximum(raw, tf.mul(nNeg, Math.exp(-1 / temperature)));
+      den = tf.add(tf.add(sumP, Ng).reshape([-1]), guard);
+    }
+    const perRow = tf.sum(tf.mul(pos, tf.sub(tf.log(den).expandDims(1), S)), 1);
+    return tf.sum(tf.mul(perRow, w)) as tf.Scalar;
   });
+}
+
+/**
+ * The hard-negative selection on host values: per row the min(count, N_i) or ceil(fraction·N_i) negatives
+ * with the highest cosine. A constant of the step (the graph's TopK threshold picks the same set).
+ */
+export function hardestNegatives(cos: tf.Tensor2D, neg: tf.Tensor2D, hard: HardNegatives): tf.Tensor2D {
+  const [T, Q] = cos.shape;
+  const c = cos.dataSync();
+  const m = neg.dataSync();
+  const out = new Float32Array(T * Q);
+  const vals: number[] = [];
+  for (let i = 0; i < T; i++) {
+    vals.length = 0;
+    for (let j = 0; j < Q; j++) if (m[i * Q + j]! > 0.5) vals.push(c[i * Q + j]!);
+    const cnt = 'count' in hard ? Math.min(hard.count, vals.length) : Math.ceil(vals.length * hard.fraction);
+    if (cnt === 0) continue;
+    vals.sort((a, b) => b - a);
+    const thr = vals[cnt - 1]!;
+    for (let j = 0; j < Q; j++) if (m[i * Q + j]! > 0.5 && c[i * Q + j]! >= thr) out[i * Q + j] = 1;
+  }
+  return tf.tensor2d(out, [T, Q]);
 }

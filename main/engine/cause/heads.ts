@@ -21,6 +21,12 @@ export interface HeadSpec {
   /** TR: tokens per image N = h·w (the positional table fixes it to the training grid). */
   readonly gridTokens: number;
   readonly dropout: number;
+  /**
+   * TR only — the hybrid head (`--head hybrid`): a convolutional branch over the feature grid (3×3
+   * depthwise taps, then 1×1 conv D → D with ReLU) added to the decoder's output before the output
+   * layers, so local context joins the decoder's global context. gridWidth gives the grid's layout.
+   */
+  readonly hybrid?: { readonly gridWidth: number };
 }
 
 function linear(out: Map<string, ParamInit>, name: string, fanIn: number, fanOut: number, rng: Prng, zeroBias = false): void {
@@ -55,6 +61,12 @@ export function initHeadParams(spec: HeadSpec, rng: Prng): Map<string, ParamInit
     for (const ln of ['ln1', 'ln2', 'ln3']) layerNormInit(out, `head.${ln}`, D);
     linear(out, 'head.ffn1', D, spec.ffnDim, rng);
     linear(out, 'head.ffn2', spec.ffnDim, D, rng);
+    if (spec.hybrid) {
+      // Depthwise taps as torch's Conv2d(groups = D) initialises them: U(±1/√9), per channel.
+      out.set('head.cv.dw.w', { shape: [9, D], values: rng.uniformArray(9 * D, -1 / 3, 1 / 3) });
+      out.set('head.cv.dw.b', { shape: [D], values: rng.uniformArray(D, -1 / 3, 1 / 3) });
+      linear(out, 'head.cv.pw', D, D, rng);
+    }
   }
   linear(out, 'head.f1', D, spec.headDim, rng);
   linear(out, 'head.f2a', D, D, rng);
@@ -156,7 +168,32 @@ export function headForward(
   const ff = dense(hidden, W(p, 'head.ffn2'), Bv(p, 'head.ffn2')) as tf.Tensor2D;
   t = tf.add(t, drop(ff, tm?.ff)) as tf.Tensor2D;
   t = tf.add(x, ln(t, 'ln3')) as tf.Tensor2D;
+  if (spec.hybrid) t = tf.add(t, localBranch(p, x, B, spec.hybrid.gridWidth)) as tf.Tensor2D;
   return outputLayers(p, t, false, tm);
+}
+
+/**
+ * The hybrid head's conv branch on full grids x [B·N, D] (constants): zero-padded 3×3 depthwise taps as
+ * nine shifted slices, then relu(dense 1×1). Slices and products only, so every backend differentiates it.
+ */
+function localBranch(p: ParamSet, x: tf.Tensor2D, B: number, gridWidth: number): tf.Tensor2D {
+  const D = x.shape[1];
+  const w = gridWidth;
+  const h = x.shape[0] / B / w;
+  const padded = tf.pad(x.reshape([B, h, w, D]), [
+    [0, 0],
+    [1, 1],
+    [1, 1],
+    [0, 0],
+  ]);
+  const taps = p.get('head.cv.dw.w');
+  let dw: tf.Tensor = p.get('head.cv.dw.b');
+  for (let k = 0; k < 9; k++) {
+    const [dy, dx] = [Math.floor(k / 3), k % 3];
+    const shifted = padded.slice([0, dy, dx, 0], [B, h, w, D]).reshape([B * h * w, D]);
+    dw = tf.add(dw, tf.mul(shifted, taps.slice([k, 0], [1, D])));
+  }
+  return tf.relu(dense(dw, W(p, 'head.cv.pw'), Bv(p, 'head.cv.pw'))) as tf.Tensor2D;
 }
 
 export function project(p: ParamSet, y: tf.Tensor2D): tf.Tensor2D {

@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { replacePredictions } from '../db/queries/experiments.js';
 import type { JobKindDefinition } from '../jobs/job-kind.js';
+import { REFINE_MODES, type RefineMode } from './predict-refine.js';
 
 export interface PredictJobParams {
   readonly experimentId: string;
@@ -11,6 +12,8 @@ export interface PredictJobParams {
   readonly modelFile: string;
   readonly flipAveraging: boolean;
   readonly backend: 'auto' | 'tensorflow' | 'wasm' | 'cpu';
+  /** Post-processing: 'crf' = the release's dense CRF (predict-refine.ts); absent = none (jobs queued before the option). */
+  readonly refine?: RefineMode;
 }
 
 export interface PredictedFrame {
@@ -34,6 +37,7 @@ const paramsSchema = z
     modelFile: z.string().min(1),
     flipAveraging: z.boolean(),
     backend: z.enum(['auto', 'tensorflow', 'wasm', 'cpu']),
+    refine: z.enum(REFINE_MODES).optional(),
   })
   .strict();
 
@@ -42,7 +46,7 @@ export const predictJobKind: JobKindDefinition<PredictJobParams> = {
   worker: new URL('./predict-worker.js', import.meta.url),
   heavy: true,
   params: paramsSchema,
-  title: (p) => `Predict ${p.experimentId.slice(0, 8)} on ${p.datasetId}`,
+  title: (p) => `Predict ${p.experimentId.slice(0, 8)} on ${p.datasetId}${p.refine === 'crf' ? ' (CRF)' : ''}`,
   complete(host, job, raw) {
     const r = raw as PredictJobResult;
     replacePredictions(
@@ -50,6 +54,6 @@ export const predictJobKind: JobKindDefinition<PredictJobParams> = {
       { experimentId: job.params.experimentId, datasetId: job.params.datasetId, featureSetId: job.params.featureSetId, jobId: job.id, predictionKey: job.id },
       r.frames.map((f) => ({ frame_id: f.frameId, cluster_file: f.clusterFile, confidence_file: f.confidenceFile, width: f.width, height: f.height })),
     );
-    return { experimentId: job.params.experimentId, datasetId: job.params.datasetId, frames: r.frames.length, backend: r.backend };
+    return { experimentId: job.params.experimentId, datasetId: job.params.datasetId, frames: r.frames.length, backend: r.backend, refine: job.params.refine ?? 'none' };
   },
 };

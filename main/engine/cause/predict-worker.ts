@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { StudioError } from '../../../shared/contract/errors.js';
 import { openDatabase } from '../db/connection.js';
-import { listFrameRows } from '../db/queries/datasets.js';
+import { listFrames, readImageRGB } from '../datasets/frame-source.js';
 import { openFeatureSet } from '../features/feature-reader.js';
 import type { JobContext } from '../jobs/job-kind.js';
 import { initTfBackend } from '../tf/backend.js';
@@ -14,6 +14,16 @@ import { predictionDir, safeName } from './paths.js';
 import type { PredictedFrame, PredictJobParams, PredictJobResult } from './predict-job.js';
 import { encodeClusterMap, encodeConfidenceMap } from './prediction-png.js';
 import { centreCropRegion, Predictor } from './predict.js';
+import { predictWithCrf } from './predict-refine.js';
+
+/** The frame's pixels for the CRF's colour kernel; its size must be the one the frame row records. */
+async function frameImage(file: string, width: number, height: number) {
+  const img = await readImageRGB(file);
+  if (img.width !== width || img.height !== height) {
+    throw new StudioError('invalid_input', `${file}: image is ${img.width}×${img.height}, the dataset records ${width}×${height}`);
+  }
+  return img;
+}
 
 export async function run(ctx: JobContext, params: PredictJobParams): Promise<PredictJobResult> {
   const choice = await initTfBackend(params.backend, (m) => ctx.log(m));
@@ -32,7 +42,7 @@ export async function run(ctx: JobContext, params: PredictJobParams): Promise<Pr
     set.items.forEach((it, i) => {
       if (it.crop === 0 && !itemOf.has(it.frameId)) itemOf.set(it.frameId, i);
     });
-    const frames = listFrameRows(db, params.datasetId).filter((f) => itemOf.has(f.id));
+    const frames = listFrames(db, params.datasetId).filter((f) => itemOf.has(f.id));
     if (frames.length === 0) throw new StudioError('not_found', `feature set ${set.id} has no frames of dataset ${params.datasetId}`);
     const outRel = predictionDir(params.experimentId, params.datasetId);
     fs.mkdirSync(path.join(ctx.workspaceRoot, outRel), { recursive: true });
@@ -49,7 +59,11 @@ export async function run(ctx: JobContext, params: PredictJobParams): Promise<Pr
         continue;
       }
       const region = centreCropRegion(f.width, f.height, set.preprocessing.width, set.preprocessing.height);
-      const p = predictor.predict(set.read(itemOf.get(f.id)!), set.grid.h, set.grid.w, set.dim, f.width, f.height, region);
+      const grid = set.read(itemOf.get(f.id)!);
+      const p =
+        params.refine === 'crf'
+          ? predictWithCrf(predictor, grid, set.grid.h, set.grid.w, set.dim, await frameImage(f.imagePath, f.width, f.height), region, set.preprocessing.width)
+          : predictor.predict(grid, set.grid.h, set.grid.w, set.dim, f.width, f.height, region);
       writeFileAtomic(path.join(ctx.workspaceRoot, clusterFile), await encodeClusterMap(p.clusters, p.width, p.height, predictor.clusters));
       writeFileAtomic(path.join(ctx.workspaceRoot, confidenceFile), await encodeConfidenceMap(p.confidence, p.width, p.height));
       done.push(entry);

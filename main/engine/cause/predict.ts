@@ -101,11 +101,37 @@ export class Predictor {
    * the backbone saw), default the whole output. Pixels outside it take the nearest edge of the grid.
    */
   predict(grid: Float32Array, h: number, w: number, dim: number, outW: number, outH: number, region?: PixelRect): Prediction {
+    const clusters = new Uint16Array(outW * outH);
+    const confidence = new Uint8Array(outW * outH);
+    this.bands(grid, h, w, dim, outW, outH, region, (y0, cos) => {
+      const [ids, conf] = tf.tidy(() => [tf.argMax(cos, 1).dataSync() as Int32Array, tf.max(tf.softmax(tf.mul(cos, 3)), 1).dataSync() as Float32Array]);
+      clusters.set(ids, y0 * outW);
+      for (let i = 0; i < conf.length; i++) confidence[y0 * outW + i] = Math.round(conf[i]! * 255);
+    });
+    return { width: outW, height: outH, clusters, confidence };
+  }
+
+  /** Cosine of every output pixel's embedding to each centroid, [outH·outW, K] (the dense CRF's input). */
+  cosines(grid: Float32Array, h: number, w: number, dim: number, outW: number, outH: number, region?: PixelRect): Float32Array {
+    const out = new Float32Array(outW * outH * this.clusters);
+    this.bands(grid, h, w, dim, outW, outH, region, (y0, cos) => out.set(cos.dataSync(), y0 * outW * this.clusters));
+    return out;
+  }
+
+  /** Upsamples the embedding band by band and hands each band's cosines [rows·outW, K] to `use` (disposed after). */
+  private bands(
+    grid: Float32Array,
+    h: number,
+    w: number,
+    dim: number,
+    outW: number,
+    outH: number,
+    region: PixelRect | undefined,
+    use: (y0: number, cos: tf.Tensor2D) => void,
+  ): void {
     const reg = region ?? { x: 0, y: 0, width: outW, height: outH };
     const E = this.embed(grid, h, w, dim);
     const r = E.shape[1];
-    const clusters = new Uint16Array(outW * outH);
-    const confidence = new Uint8Array(outW * outH);
     const Ry = bilinearMatrix(outH, h, reg.y, reg.height);
     const Rx = tf.tensor2d(bilinearMatrix(outW, w, reg.x, reg.width), [outW, w]);
     const band = Math.max(1, Math.min(outH, Math.floor(BAND_ELEMENTS / (outW * Math.max(r, this.clusters)))));
@@ -113,23 +139,23 @@ export class Predictor {
       const Eyx = E.reshape([h, w * r]) as tf.Tensor2D;
       for (let y0 = 0; y0 < outH; y0 += band) {
         const bh = Math.min(band, outH - y0);
-        const [ids, conf] = tf.tidy(() => {
+        const cos = tf.tidy(() => {
           const ry = tf.tensor2d(Ry.subarray(y0 * h, (y0 + bh) * h), [bh, h]);
           // Separable resampling as two plain 2-D matMuls: rows, then columns.
           const t1 = tf.matMul(ry, Eyx).reshape([bh, w, r]);
           const t2 = tf.transpose(t1, [1, 0, 2]).reshape([w, bh * r]) as tf.Tensor2D;
           const up = tf.transpose(tf.matMul(Rx, t2).reshape([outW, bh, r]), [1, 0, 2]).reshape([bh * outW, r]) as tf.Tensor2D;
-          const cos = tf.matMul(l2normalize(up), this.centroidsNormT);
-          const p = tf.max(tf.softmax(tf.mul(cos, 3)), 1);
-          return [tf.argMax(cos, 1).dataSync() as Int32Array, p.dataSync() as Float32Array];
+          return tf.matMul(l2normalize(up), this.centroidsNormT) as tf.Tensor2D;
         });
-        clusters.set(ids, y0 * outW);
-        for (let i = 0; i < conf.length; i++) confidence[y0 * outW + i] = Math.round(conf[i]! * 255);
+        try {
+          use(y0, cos);
+        } finally {
+          cos.dispose();
+        }
       }
     } finally {
       tf.dispose([E, Rx]);
     }
-    return { width: outW, height: outH, clusters, confidence };
   }
 
   dispose(): void {

@@ -54,6 +54,7 @@ export function headSpecFor(config: TrainConfig, source: FeatureSource): HeadSpe
     ffnDim: config.ffnDim,
     gridTokens: source.h * source.w,
     dropout: config.dropout,
+    ...(config.method === 'cause-tr' && config.head === 'hybrid' ? { hybrid: { gridWidth: source.w } } : {}),
   };
 }
 

@@ -121,7 +121,7 @@ export const experimentHandlers: HandlerGroup<
     return metricSeries(ctx.db, id, { ...(names ? { names } : {}), ...(sinceStep !== undefined ? { sinceStep } : {}) });
   },
 
-  'experiments.predict': ({ id, datasetId, featureSetId }, ctx) => {
+  'experiments.predict': ({ id, datasetId, featureSetId, refine }, ctx) => {
     const row = getExperimentRow(ctx.db, id);
     if (!row) throw new StudioError('not_found', `no experiment '${id}'`);
     if (row.status !== 'trained' || !row.model_file) {
@@ -143,6 +143,7 @@ export const experimentHandlers: HandlerGroup<
       modelFile: row.model_file,
       flipAveraging: config.flipAveraging,
       backend: config.backend,
+      ...(refine && refine !== 'none' ? { refine } : {}),
     };
     const job = ctx.jobs.submit('experiments.predict', params);
     return { jobId: job.id };

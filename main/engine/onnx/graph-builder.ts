@@ -94,6 +94,19 @@ export class GraphBuilder {
     return out;
   }
 
+  /** A node with several outputs (TopK's values and indices); returns their names. */
+  opOutputs(opType: string, inputs: readonly string[], outputs: number, attrs: Record<string, AttrValue> = {}): string[] {
+    const names = Array.from({ length: outputs }, () => this.fresh(opType.toLowerCase()));
+    this.nodes.push({
+      opType,
+      name: this.fresh(`n_${opType}`),
+      input: [...inputs],
+      output: names,
+      attribute: Object.entries(attrs).map(([k, v]) => attribute(k, v)),
+    });
+    return names;
+  }
+
   /** Serialises the model (ONNX IR 8, default opset). */
   toBytes(options: { opset?: number; producer?: string; metadata?: Record<string, string>; graphName?: string } = {}): Uint8Array {
     const Model = modelType();

@@ -145,6 +145,7 @@ function RunDetail({ run }: { run: ExperimentSummary }) {
   const predict = useJobStart();
   const action = useAction();
   const hasPredictions = (detail.data?.predictions.length ?? 0) > 0;
+  const [crf, setCrf] = useState(false);
 
   return (
     <div className="panel run-detail" data-testid="run-detail">
@@ -166,10 +167,15 @@ function RunDetail({ run }: { run: ExperimentSummary }) {
           </button>
         )}
         {run.status === 'trained' && (
+          <label title="Refine with the release's dense CRF (10 mean-field iterations on the frame's colours)">
+            <input type="checkbox" data-testid="predict-crf" checked={crf} onChange={(e) => setCrf(e.target.checked)} /> Dense CRF
+          </label>
+        )}
+        {run.status === 'trained' && (
           <button
             type="button"
             data-testid="predict-run"
-            onClick={() => void predict.start(() => call('experiments.predict', { id: run.id }))}
+            onClick={() => void predict.start(() => call('experiments.predict', { id: run.id, ...(crf ? { refine: 'crf' as const } : {}) }))}
           >
             {hasPredictions ? 'Predict again' : 'Predict cluster maps'}
           </button>

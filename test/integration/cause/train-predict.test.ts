@@ -89,6 +89,20 @@ describe('experiments through the engine', () => {
     }
   });
 
+  it('predicts with the dense CRF (--refine crf): the worker reads each frame, the set records the mode', async () => {
+    const id = await train(engine, 'cause-mlp', 4);
+    const { jobId } = await engine.call('experiments.predict', { id, refine: 'crf' });
+    expect((await engine.call('jobs.wait', { id: jobId })).error).toBeNull();
+    const set = (await engine.call('experiments.get', { id })).predictions.find((p) => p.jobId === jobId);
+    expect(set?.refine).toBe('crf');
+    expect(set?.frames).toBe(8);
+    const dir = path.join(wsDir, 'experiments', id, 'predictions');
+    const files = fs.readdirSync(dir, { recursive: true }).map(String).filter((f) => f.endsWith('.png') && !f.endsWith('.conf.png'));
+    const img = await readGrayPng(path.join(dir, files[0]!));
+    expect([img.width, img.height]).toEqual([128, 64]);
+    expect(Math.max(...img.data)).toBeLessThan(5);
+  });
+
   it('predicts from a chosen feature set (whole frames for a model trained on square crops) and refuses wrong ones', async () => {
     const id = await train(engine, 'cause-mlp', 5);
     const wholeJob = (await engine.call('features.extract', { datasetId, backbone: 'builtin', width: 128, height: 64 })) as { id: string };

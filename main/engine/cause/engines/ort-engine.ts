@@ -2,6 +2,7 @@
 // Step 2 as one graph per step (ort/mlp-step2.ts, ort/tr-step2.ts) with clip, Adam and EMA on host
 // arrays, and the TR teacher's forward (ort/tr-forward.ts). session.run blocks its thread for the whole
 // step: training runs in the training worker.
+import { resolveStep2Loss } from '../../../../shared/contract/step2-loss.js';
 import * as tf from '@tensorflow/tfjs';
 import { sampledCount } from '../grid-sampling.js';
 import type { HeadKind } from '../heads.js';
@@ -84,7 +85,10 @@ const ORT_STEP2_HEADS: Readonly<Record<HeadKind, (ctx: EngineContext) => Promise
   },
   tr: async (ctx) => {
     const { spec, source } = ctx;
-    const graph = await TrStep2Graph.open({ ...graphCommon(ctx), dropout: spec.dropout, ffnDim: spec.ffnDim, gridTokens: spec.gridTokens }, options(ctx));
+    const graph = await TrStep2Graph.open(
+      { ...graphCommon(ctx), dropout: spec.dropout, ffnDim: spec.ffnDim, gridTokens: spec.gridTokens, ...(spec.hybrid ? { hybrid: spec.hybrid } : {}) },
+      options(ctx),
+    );
     return {
       graph,
       run: (batch, nets) => {
@@ -114,6 +118,7 @@ function graphCommon(ctx: EngineContext) {
     posThreshold: config.posThreshold,
     negThreshold: config.negThreshold,
     dropout: spec.dropout > 0,
+    loss: resolveStep2Loss(config.step2),
   };
 }
 
@@ -196,7 +201,15 @@ export const ortEngine: StepEngine = {
     if (ctx.spec.kind !== 'tr') return null; // the MLP head's forward is a few small products: tfjs
     const { source, spec, config } = ctx;
     const graph = await TrForwardGraph.open(
-      { dim: source.dim, headDim: spec.headDim, ffnDim: spec.ffnDim, concepts: config.concepts, gridTokens: spec.gridTokens, tokensPerImage: graphCommon(ctx).tokensPerImage },
+      {
+        dim: source.dim,
+        headDim: spec.headDim,
+        ffnDim: spec.ffnDim,
+        concepts: config.concepts,
+        gridTokens: spec.gridTokens,
+        tokensPerImage: graphCommon(ctx).tokensPerImage,
+        ...(spec.hybrid ? { hybrid: spec.hybrid } : {}),
+      },
       options(ctx),
     );
     return new OrtTeacherForward(ctx, graph);

@@ -1,6 +1,7 @@
 // Step 2 on tfjs with autodiff: the oracle of the onnxruntime Step 2 graphs and their fallback. The
 // dropout masks are the batch's (drawn from the trainer's stream, dropout-masks.ts), multiplied in at
 // the sampled rows, so this path trains the model the onnxruntime path trains.
+import { resolveStep2Loss } from '../../../../shared/contract/step2-loss.js';
 import * as tf from '@tensorflow/tfjs';
 import type { TrainConfig } from '../../../../shared/contract/experiments.js';
 import { assignConcepts, conceptVectors, pairMasks, type PairMasks } from '../concepts.js';
@@ -83,6 +84,7 @@ export class TfjsStep2 implements Step2Part {
 
   private run(batch: Step2Batch): Step2Outcome {
     const { source, config, spec, state } = this.ctx;
+    const lossOptions = resolveStep2Loss(config.step2);
     const cb = this.ctx.codebook();
     const B = batch.items.length;
     const D = source.dim;
@@ -153,8 +155,8 @@ export class TfjsStep2 implements Step2Part {
             const { value, grads } = tf.variableGrads(() => {
               const y = headForward(spec, state.student, h.xIn, h.queries, masks);
               const z = project(state.student, h.gidx ? gatherRows(y, h.gidx) : y);
-              let sum = contrastiveSum(z, ztnT, rows(batchMasks, r0, r1), slicePlan(batchPlan, r0, r1), config.temperature);
-              if (bank) sum = tf.add(sum, contrastiveSum(z, bank.targetsT, rows(bank.masks, r0, r1), slicePlan(bank.plan, r0, r1), config.temperature));
+              let sum = contrastiveSum(z, ztnT, rows(batchMasks, r0, r1), slicePlan(batchPlan, r0, r1), config.temperature, lossOptions);
+              if (bank) sum = tf.add(sum, contrastiveSum(z, bank.targetsT, rows(bank.masks, r0, r1), slicePlan(bank.plan, r0, r1), config.temperature, lossOptions));
               return tf.div(sum, terms) as tf.Scalar;
             }, state.student.list());
             const merged: tf.NamedTensorMap = {};

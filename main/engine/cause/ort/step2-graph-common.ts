@@ -4,6 +4,7 @@
 // `loss`/`stats` outputs and ∂loss/∂normalize(z). One copy, so both heads train on the same objective.
 import { float, int, type GraphBuilder } from '../../onnx/graph-builder.js';
 import { DataType } from '../../onnx/onnx-schema.js';
+import { RELEASE_STEP2_LOSS, type HardNegatives, type Step2Loss } from '../../../../shared/contract/step2-loss.js';
 
 /** Order of the `stats` output. */
 export const STEP2_STATS = ['batchTerms', 'bankTerms', 'batchPosPairs', 'bankPosPairs', 'batchNegPairs', 'bankNegPairs'] as const;
@@ -76,6 +77,8 @@ export interface ContrastSpec {
   readonly temperature: number;
   readonly posThreshold: number;
   readonly negThreshold: number;
+  /** Loss options (shared/contract/step2-loss.ts); absent = the release's InfoNCE, node for node. */
+  readonly loss?: Step2Loss;
 }
 
 /**
@@ -83,6 +86,7 @@ export interface ContrastSpec {
  * `ztn` [T, p] (whole batch) and the bank rows; writes the `loss` and `stats` outputs and returns
  * ∂loss/∂zn. `ids` are the tokens' concepts [T] (int64); the bank is fed as `bank_ids`/`bank_rows`/
  * `bank_valid` (an empty bank is one row with valid 0, which adds no pair).
+ * The per-row maths of each loss option is in contrastRow(); this part builds the masks and weights.
  */
 export function contrastiveLoss(
   g: GraphBuilder,
@@ -92,6 +96,8 @@ export function contrastiveLoss(
 ): string {
   const { scalar, sumRows, sumAll, mul, add, sub, div, toFloat } = o;
   const n = spec.tokensPerImage;
+  const loss = spec.loss ?? RELEASE_STEP2_LOSS;
+  const triplet = loss.kind === 'triplet';
   const V = g.op('Gather', [inp.cbNorm, inp.ids], { axis: int(0) });
   const Vb = g.op('Gather', [inp.cbNorm, inp.bankIds], { axis: int(0) });
 
@@ -107,25 +113,23 @@ export function contrastiveLoss(
   const negK = mul(lt(Gbank, spec.negThreshold), bv);
 
   const one = scalar(1);
+  // InfoNCE works on S = cos/T, the triplet hinge on the cosine itself.
+  const simScale = triplet ? 1 : 1 / spec.temperature;
   /**
-   * Σ_b w_b Σ_i [posRow_i·lse_i − Σ_j pos_ij S_ij] with w_b = 1/(positive pairs of image b) (0 without),
-   * and ∂/∂S (before the 1/terms factor): w_b (posRow_i · softmax_valid(S)_ij − pos_ij).
+   * Σ_b w_b Σ_i perRow_i with w_b = 1/(positive pairs of image b) (0 without), and ∂/∂S (before the
+   * 1/terms factor) = w_b ∂perRow_i/∂S_i·.
    */
-  const contrast = (targets: string, pos: string, neg: string) => {
-    const S = o.gemm(inp.zn, targets, { tb: true, alpha: 1 / spec.temperature });
-    const valid = add(pos, neg);
-    const E = mul(g.op('Exp', [S]), valid);
-    const guard = toFloat(g.op('Equal', [sumRows(valid), scalar(0)])); // rows with nothing to compare keep log finite
-    const den = add(sumRows(E), guard);
+  const contrast = (targets: string, pos: string, negAll: string) => {
+    const S = o.gemm(inp.zn, targets, { tb: true, alpha: simScale });
+    const neg = loss.hardNegatives ? hardestNegatives(g, o, S, negAll, loss.hardNegatives) : negAll;
+    const row = contrastRow(g, o, loss, spec.temperature, S, pos, neg);
     const posRow = sumRows(pos);
-    const perRow = sub(mul(posRow, g.op('Log', [den])), sumRows(mul(pos, S)));
     const imgP = sumRows(o.reshape(posRow, -1, n)); // [B,1]
     const has = toFloat(g.op('Greater', [imgP, scalar(0)]));
     const wImg = div(has, g.op('Max', [imgP, one]));
     const wRow = o.reshape(g.op('Expand', [wImg, o.shape(1, n)]), -1, 1);
-    const sum = sumAll(mul(perRow, wRow));
-    const dS = mul(wRow, sub(mul(posRow, div(E, den)), pos));
-    return { sum, dS, terms: sumAll(has), posPairs: sumAll(posRow), negPairs: sumAll(neg) };
+    const sum = sumAll(mul(row.perRow, wRow));
+    return { sum, dS: mul(wRow, row.dS), terms: sumAll(has), posPairs: sumAll(posRow), negPairs: sumAll(neg) };
   };
   const cb = contrast(inp.ztn, posB, negB);
   const ck = contrast(inp.bankRows, posK, negK);
@@ -138,8 +142,77 @@ export function contrastiveLoss(
     { axis: int(0) },
     'stats',
   );
-  // S = zn·targetsᵀ/τ ⇒ ∂zn = (dS_batch·ztn + dS_bank·bank)/(τ·terms); the targets are constants.
-  return mul(add(g.op('MatMul', [cb.dS, inp.ztn]), g.op('MatMul', [ck.dS, inp.bankRows])), mul(invTerms, scalar(1 / spec.temperature)));
+  // S = zn·targetsᵀ·scale ⇒ ∂zn = (dS_batch·ztn + dS_bank·bank)·scale/terms; the targets are constants.
+  return mul(add(g.op('MatMul', [cb.dS, inp.ztn]), g.op('MatMul', [ck.dS, inp.bankRows])), mul(invTerms, scalar(simScale)));
+}
+
+/**
+ * Per anchor row: the loss `perRow` [T, 1] and its gradient `dS` [T, Q] with respect to the similarities
+ * (before the per-image weights). Release InfoNCE: posRow·log Σ_valid e^S − Σ_pos S. Debiased: the
+ * negative part of the denominator is Ng = max((R − τ⁺·N·mean_pos e^S)/(1 − τ⁺), N e^{−1/T}) with
+ * R = N·Σ_neg e^{βS} e^S / Σ_neg e^{βS}. Triplet: Σ_pos max(0, margin − c_ij + mean_neg c).
+ */
+function contrastRow(g: GraphBuilder, o: GraphOps, loss: Step2Loss, temperature: number, S: string, pos: string, neg: string): { perRow: string; dS: string } {
+  const { scalar, sumRows, mul, add, sub, div, toFloat } = o;
+  const posRow = sumRows(pos);
+  const nNeg = sumRows(neg);
+  if (loss.kind === 'triplet') {
+    const hasNeg = toFloat(g.op('Greater', [nNeg, scalar(0)]));
+    const invN = div(hasNeg, g.op('Max', [nNeg, scalar(1)]));
+    const h = mul(sumRows(mul(S, neg)), invN); // mean negative cosine (0 and unused without negatives)
+    const slack = add(sub(scalar(loss.margin), S), h);
+    const gate = mul(mul(pos, hasNeg), toFloat(g.op('Greater', [slack, scalar(0)])));
+    const perRow = sumRows(mul(slack, gate));
+    // ∂/∂c_ij = −gate_ij for positives, + (Σ_j gate_ij)/N for each negative.
+    return { perRow, dS: sub(mul(mul(sumRows(gate), invN), neg), gate) };
+  }
+  const valid = add(pos, neg);
+  const guard = toFloat(g.op('Equal', [sumRows(valid), scalar(0)])); // rows with nothing to compare keep log finite
+  const eS = g.op('Exp', [S]);
+  if (loss.tauPlus === 0 && loss.beta === 0) {
+    const E = mul(eS, valid);
+    const den = add(sumRows(E), guard);
+    const perRow = sub(mul(posRow, g.op('Log', [den])), sumRows(mul(pos, S)));
+    return { perRow, dS: sub(mul(posRow, div(E, den)), pos) };
+  }
+  const tp = loss.tauPlus;
+  const Ep = mul(eS, pos);
+  const sumP = sumRows(Ep);
+  const W = loss.beta > 0 ? mul(g.op('Exp', [mul(S, scalar(loss.beta))]), neg) : neg;
+  const sumW = g.op('Max', [sumRows(W), scalar(1e-30)]);
+  const WE = mul(W, eS);
+  const R = div(mul(nNeg, sumRows(WE)), sumW);
+  const meanP = div(sumP, g.op('Max', [posRow, scalar(1)]));
+  const raw = mul(sub(R, mul(scalar(tp), mul(nNeg, meanP))), scalar(1 / (1 - tp)));
+  const floor = mul(nNeg, scalar(Math.exp(-1 / temperature)));
+  const active = toFloat(g.op('Greater', [raw, floor]));
+  const Ng = g.op('Max', [raw, floor]);
+  const den = add(add(sumP, Ng), guard);
+  const perRow = sub(mul(posRow, g.op('Log', [den])), sumRows(mul(pos, S)));
+  // ∂den/∂S: positives e^S (1 − active·τ⁺N/(|P|(1−τ⁺))); negatives active/(1−τ⁺)·W/ΣW·((1+β)N e^S − βR).
+  const dPos = mul(Ep, sub(scalar(1), mul(active, mul(div(nNeg, g.op('Max', [posRow, scalar(1)])), scalar(tp / (1 - tp))))));
+  const negPart = sub(mul(mul(nNeg, scalar(1 + loss.beta)), eS), mul(R, scalar(loss.beta)));
+  const dNeg = mul(mul(div(W, sumW), negPart), mul(active, scalar(1 / (1 - tp))));
+  const dDen = add(dPos, dNeg);
+  return { perRow, dS: sub(mul(div(posRow, den), dDen), pos) };
+}
+
+/**
+ * Keeps, per row, the negatives with the highest similarity: min(count, N_i) of them, or
+ * ceil(fraction·N_i). The selection is a constant of the step (piecewise constant in S, so no gradient).
+ */
+function hardestNegatives(g: GraphBuilder, o: GraphOps, S: string, neg: string, hard: HardNegatives): string {
+  const { scalar, sumRows, mul, toFloat } = o;
+  const nNeg = sumRows(neg);
+  const cnt = 'count' in hard ? g.op('Min', [nNeg, scalar(hard.count)]) : g.op('Ceil', [mul(nNeg, scalar(hard.fraction))]);
+  const cols = g.op('Slice', [g.op('Shape', [S]), g.int64s('s', [1]), g.int64s('e', [2])]);
+  const kmax = g.op('Cast', [g.op('ReduceMax', [cnt], { keepdims: int(0) })], { to: int(DataType.INT64) });
+  const k = g.op('Max', [g.op('Min', [g.op('Reshape', [kmax, o.shape(1)]), cols]), g.int64s('one', [1])]);
+  const masked = g.op('Where', [g.op('Greater', [neg, scalar(0.5)]), S, scalar(-1e9)]);
+  const [values] = g.opOutputs('TopK', [masked, k], 2, { axis: int(-1), largest: int(1), sorted: int(1) });
+  const at = g.op('Cast', [g.op('Max', [g.op('Sub', [cnt, scalar(1)]), scalar(0)])], { to: int(DataType.INT64) });
+  const thr = g.op('GatherElements', [values!, at], { axis: int(1) }); // the cnt-th largest negative [T, 1]
+  return mul(mul(neg, toFloat(g.op('GreaterOrEqual', [S, thr]))), toFloat(g.op('Greater', [cnt, scalar(0)])));
 }
 
 /** Bank inputs and the step outputs both graphs declare identically. */

@@ -6,7 +6,7 @@
 import { GraphBuilder } from '../../onnx/graph-builder.js';
 import { DataType } from '../../onnx/onnx-schema.js';
 import { graphOps } from './step2-graph-common.js';
-import { TR_HEAD_PARAMS, trHeadForwardGraph, trParamShape, type TrForwardShape, type TrHeadParamName } from './tr-step2-graph.js';
+import { trHeadForwardGraph, trHeadParamNames, trParamShape, type TrForwardShape, type TrHeadParamName } from './tr-step2-graph.js';
 
 export interface TrForwardGraphSpec extends TrForwardShape {
   /** Head output r. */
@@ -32,7 +32,7 @@ export function buildTrForwardGraph(spec: TrForwardGraphSpec): Uint8Array {
   const rows = g.input('rows', ['T'], DataType.INT64);
   const cbNorm = g.input('cb_norm', [k, D]);
   const clusterbook = g.input('clusterbook', [k, D]);
-  const P = Object.fromEntries(TR_HEAD_PARAMS.map((nm) => [nm, g.input(paramInput(nm), trHeadParamShape(spec, nm))])) as Record<TrHeadParamName, string>;
+  const P = Object.fromEntries(trHeadParamNames(spec).map((nm) => [nm, g.input(paramInput(nm), trHeadParamShape(spec, nm))])) as Record<TrHeadParamName, string>;
   const head = trHeadForwardGraph(g, o, spec, { x, rows, cbNorm, clusterbook });
   g.op('Identity', [head.forward(P, null).y], {}, 'y');
   g.output('y', ['T', r]);

@@ -7,7 +7,7 @@ import * as ort from 'onnxruntime-node';
 import { createSession } from '../../onnx/providers.js';
 import type { OrtStep2Options } from './mlp-step2.js';
 import { buildTrForwardGraph, paramInput, trHeadParamShape, type TrForwardGraphSpec } from './tr-forward-graph.js';
-import { TR_HEAD_PARAMS } from './tr-step2-graph.js';
+import { trHeadParamNames } from './tr-step2-graph.js';
 
 export class TrForwardGraph {
   private params: { source: ReadonlyMap<string, Float32Array>; feeds: Record<string, ort.Tensor> } | null = null;
@@ -52,7 +52,7 @@ export class TrForwardGraph {
     }
     if (this.params?.source !== params) {
       const feeds: Record<string, ort.Tensor> = {};
-      for (const name of TR_HEAD_PARAMS) {
+      for (const name of trHeadParamNames(this.spec)) {
         const v = params.get(name);
         const dims = trHeadParamShape(this.spec, name);
         if (!v) throw new Error(`TR forward graph: parameter ${name} is missing`);

@@ -47,6 +47,8 @@ export interface TrStep2GraphSpec extends ContrastSpec {
   readonly gridTokens: number;
   /** Dropout rate p: with p > 0 the keep flags of every site are inputs (uint8 0/1, scaled by 1/(1−p) here); 0 = no dropout. */
   readonly dropout: number;
+  /** Hybrid head (`--head hybrid`): a 3×3 depthwise + 1×1 conv branch over the grid, added before the output layers. */
+  readonly hybrid?: { readonly gridWidth: number };
 }
 
 const ATTN = ['q', 'k', 'v', 'o'] as const;
@@ -61,7 +63,14 @@ export const TR_PARAMS = [
   'head.ffn2.b',
   ...MLP_PARAMS,
 ] as const;
-export type TrParamName = (typeof TR_PARAMS)[number];
+/** The hybrid head's conv branch: depthwise 3×3 taps [9, D] (row-major over dy, dx) + bias, pointwise D → D + bias. */
+export const HYBRID_PARAMS = ['head.cv.dw.w', 'head.cv.dw.b', 'head.cv.pw.w', 'head.cv.pw.b'] as const;
+export type TrParamName = (typeof TR_PARAMS)[number] | (typeof HYBRID_PARAMS)[number];
+
+/** The parameters of a spec's graph: TR_PARAMS, plus the conv branch for the hybrid head. */
+export function trParamNames(spec: { readonly hybrid?: { readonly gridWidth: number } | undefined }): readonly TrParamName[] {
+  return spec.hybrid ? [...TR_PARAMS, ...HYBRID_PARAMS] : TR_PARAMS;
+}
 
 /**
  * Dropout sites of one network, each fed at the sampled rows: attention maps [T, N], the rest [T, width].
@@ -82,6 +91,7 @@ export function trParamShape(spec: Pick<TrStep2GraphSpec, 'dim' | 'headDim' | 'p
   if (name === 'head.ffn1.w') return [D, F];
   if (name === 'head.ffn1.b') return [F];
   if (name === 'head.ffn2.w') return [F, D];
+  if (name === 'head.cv.dw.w') return [9, D];
   // The output layers and projection are the MLP head's.
   if ((MLP_PARAMS as readonly string[]).includes(name)) return paramShape({ dim: D, headDim: r, projDim: p }, name as MlpParamName);
   return name.endsWith('.w') ? [D, D] : [D];
@@ -108,10 +118,13 @@ export function trStep2Flops(spec: Pick<TrStep2GraphSpec, 'dim' | 'headDim' | 'p
 
 /** The head's parameters (TR_PARAMS without the projection): what a forward-only graph feeds. */
 export type TrHeadParamName = Exclude<TrParamName, 'proj.w' | 'proj.b'>;
-export const TR_HEAD_PARAMS = TR_PARAMS.filter((nm): nm is TrHeadParamName => !nm.startsWith('proj.'));
+export const TR_HEAD_PARAMS = trHeadParamNames({});
+export function trHeadParamNames(spec: { readonly hybrid?: { readonly gridWidth: number } | undefined }): readonly TrHeadParamName[] {
+  return trParamNames(spec).filter((nm): nm is TrHeadParamName => !nm.startsWith('proj.'));
+}
 
 /** What trHeadForwardGraph needs of a spec. */
-export type TrForwardShape = Pick<TrStep2GraphSpec, 'dim' | 'concepts' | 'gridTokens' | 'tokensPerImage'>;
+export type TrForwardShape = Pick<TrStep2GraphSpec, 'dim' | 'concepts' | 'gridTokens' | 'tokensPerImage' | 'hybrid'>;
 
 /**
  * The TR head's forward at the sampled rows, as graph nodes: the one copy of the forward maths, used by
@@ -143,6 +156,39 @@ export function trHeadForwardGraph(
 
   const scale = 1 / Math.sqrt(D);
   const T3 = (t: string) => g.op('Transpose', [t], { perm: { ints: [0, 2, 1] } });
+
+  /**
+   * The hybrid head's local branch at the sampled rows: each row's 3×3 grid neighbourhood of backbone
+   * tokens (zero outside its image: a zero row appended to x), depthwise taps, then a 1×1 conv with ReLU.
+   * x is a constant, so the neighbourhood [T, 9, D] is gathered once and reused by the backward.
+   */
+  const conv = spec.hybrid
+    ? (() => {
+        const Wg = spec.hybrid.gridWidth;
+        const Hg = N / Wg;
+        const i64 = (v: number[]) => g.int64s('c', v, [1, v.length]);
+        const dy = i64([-1, -1, -1, 0, 0, 0, 1, 1, 1]);
+        const dx = i64([-1, 0, 1, -1, 0, 1, -1, 0, 1]);
+        const scalarI = (v: number) => g.int64s('c', [v], []);
+        const r = g.op('Unsqueeze', [g.op('Div', [local, scalarI(Wg)]), o.axes(1)]);
+        const c = g.op('Unsqueeze', [g.op('Mod', [local, scalarI(Wg)]), o.axes(1)]);
+        const base = g.op('Unsqueeze', [g.op('Sub', [rows, local]), o.axes(1)]);
+        const rr = add(r, dy);
+        const cc = add(c, dx);
+        const inside = (v: string, size: number) =>
+          g.op('And', [g.op('GreaterOrEqual', [v, scalarI(0)]), g.op('Less', [v, scalarI(size)])]);
+        const valid = g.op('And', [inside(rr, Hg), inside(cc, Wg)]);
+        const zeroRow = g.op('Gather', [g.op('Shape', [x]), g.int64s('i', [0], [])], { axis: int(0) });
+        const idx = g.op('Where', [valid, add(add(base, mul(rr, scalarI(Wg))), cc), zeroRow]); // [T, 9]
+        const xpad = g.op('Concat', [x, g.op('ConstantOfShape', [g.int64s('shape', [1, D])])], { axis: int(0) });
+        const nb = g.op('Gather', [xpad, idx], { axis: int(0) }); // [T, 9, D]
+        return (P: Record<TrHeadParamName, string>) => {
+          const dw = add(g.op('ReduceSum', [mul(nb, P['head.cv.dw.w']), o.axes(1)], { keepdims: int(0) }), P['head.cv.dw.b']);
+          const pre = gemm(dw, P['head.cv.pw.w'], { c: P['head.cv.pw.b'] });
+          return { nb, dw, pre, loc: g.op('Relu', [pre]) };
+        };
+      })()
+    : null;
   const drop = (t: string, m: Record<TrDropoutSite, string> | null, site: TrDropoutSite) => (m ? mul(t, m[site]) : t);
 
   /**
@@ -209,14 +255,16 @@ export function trHeadForwardGraph(
     const hd = drop(g.op('Relu', [hpre]), M, 'h');
     const ff = lin(hd, 'head.ffn2');
     const ln3 = layerNorm(add(t2, drop(ff, M, 'ff')), P['head.ln3.g'], P['head.ln3.b']);
-    const t3 = add(xs, ln3.out);
+    const trunk = add(xs, ln3.out);
+    const cv = conv ? conv(P) : null;
+    const t3 = cv ? add(trunk, cv.loc) : trunk;
     // Output layers f1 + f2 with a mask per branch (the Step 2 graph adds the projection).
     const o1 = drop(t3, M, 'o1');
     const o2 = drop(t3, M, 'o2');
     const pre = lin(o2, 'head.f2a');
     const hb = g.op('Relu', [pre]);
     const y = add(lin(o1, 'head.f1'), lin(hb, 'head.f2b'));
-    return { qps, a1, sa, ln1, t1, qp2, a2, ln2, t2, hpre, hd, ln3, o1, o2, pre, hb, y };
+    return { qps, a1, sa, ln1, t1, qp2, a2, ln2, t2, hpre, hd, ln3, cv, o1, o2, pre, hb, y };
   };
   return { ids, local, scale, T3, drop, forward };
 }
@@ -243,7 +291,7 @@ export function buildTrStep2Graph(spec: TrStep2GraphSpec): Uint8Array {
   const tm = masks('t');
   const sm = masks('s');
   const params = (input: (nm: TrParamName) => string) =>
-    Object.fromEntries(TR_PARAMS.map((nm) => [nm, g.input(input(nm), trParamShape(spec, nm))])) as Record<TrParamName, string>;
+    Object.fromEntries(trParamNames(spec).map((nm) => [nm, g.input(input(nm), trParamShape(spec, nm))])) as Record<TrParamName, string>;
   const tp = params(teacherInput);
   const sp = params(studentInput);
 
@@ -296,7 +344,15 @@ export function buildTrStep2Graph(spec: TrStep2GraphSpec): Uint8Array {
   const dpre = mul(gemm(dy, W('head.f2b'), tb), o.reluGate(s.pre));
   linearGrads(s.o2, dpre, 'head.f2a');
   const dt3 = add(drop(gemm(dy, W('head.f1'), tb), sm, 'o1'), drop(gemm(dpre, W('head.f2a'), tb), sm, 'o2'));
-  // t3 = xs + LN3(u3): xs is a constant.
+  // Hybrid: t3 = trunk + relu(dw·Wp + bp), dw = Σ_k taps_k ⊙ neighbour_k + bd; the neighbours are constants.
+  if (s.cv) {
+    const dpreC = mul(dt3, o.reluGate(s.cv.pre));
+    linearGrads(s.cv.dw, dpreC, 'head.cv.pw');
+    const ddw = gemm(dpreC, W('head.cv.pw'), tb);
+    g.op('ReduceSum', [mul(s.cv.nb, g.op('Unsqueeze', [ddw, o.axes(1)])), o.axes(0)], { keepdims: int(0) }, gradOutput('head.cv.dw.w'));
+    g.op('Identity', [sumCols(ddw)], {}, gradOutput('head.cv.dw.b'));
+  }
+  // trunk = xs + LN3(u3): xs is a constant.
   const du3 = layerNormBackward(s.ln3, sp['head.ln3.g'], dt3, 'ln3');
   const dff = drop(du3, sm, 'ff');
   linearGrads(s.hd, dff, 'head.ffn2');
@@ -323,6 +379,6 @@ export function buildTrStep2Graph(spec: TrStep2GraphSpec): Uint8Array {
   g.op('Add', [dposKeys, dposSampled], {}, gradOutput('head.pos'));
 
   stepOutputs(g, p);
-  for (const nm of TR_PARAMS) g.output(gradOutput(nm), trParamShape(spec, nm));
-  return g.toBytes({ producer: 'cause-studio step2-tr', graphName: 'step2_tr' });
+  for (const nm of trParamNames(spec)) g.output(gradOutput(nm), trParamShape(spec, nm));
+  return g.toBytes({ producer: 'cause-studio step2-tr', graphName: spec.hybrid ? 'step2_hybrid' : 'step2_tr' });
 }

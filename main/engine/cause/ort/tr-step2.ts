@@ -14,7 +14,7 @@ import {
   maskInput,
   maskWidth,
   TR_DROPOUT_SITES,
-  TR_PARAMS,
+  trParamNames,
   trParamShape,
   type TrDropoutSite,
   type TrParamName,
@@ -96,8 +96,9 @@ export class TrStep2Graph {
         feeds[maskInput('s', site)] = new ort.Tensor('uint8', inp.masks.student[site], dims);
       }
     }
-    feedParams(feeds, TR_PARAMS, (name) => trParamShape(this.spec, name), inp, 'Step 2 TR graph');
-    return readStep2Outputs(await this.session.run(feeds), T, TR_PARAMS);
+    const names = trParamNames(this.spec);
+    feedParams(feeds, names, (name) => trParamShape(this.spec, name), inp, 'Step 2 TR graph');
+    return readStep2Outputs(await this.session.run(feeds), T, names);
   }
 
   async release(): Promise<void> {

@@ -187,9 +187,20 @@ export function replacePredictions(
 
 export function listPredictionSets(db: Database, experimentId: string): ExperimentPredictionSet[] {
   const rows = db
-    .prepare(`SELECT * FROM experiment_predictions WHERE experiment_id = ? ORDER BY created_at`)
-    .all(experimentId) as { dataset_id: string; feature_set_id: string; job_id: string | null; frame_count: number; created_at: string }[];
-  return rows.map((r) => ({ datasetId: r.dataset_id, featureSetId: r.feature_set_id, jobId: r.job_id ?? '', frames: r.frame_count, createdAt: r.created_at }));
+    // The refine mode lives in the predict job's params (stored with the job that made the set).
+    .prepare(
+      `SELECT p.*, json_extract(j.params, '$.refine') AS refine FROM experiment_predictions p LEFT JOIN jobs j ON j.id = p.job_id
+       WHERE p.experiment_id = ? ORDER BY p.created_at`,
+    )
+    .all(experimentId) as { dataset_id: string; feature_set_id: string; job_id: string | null; frame_count: number; created_at: string; refine: string | null }[];
+  return rows.map((r) => ({
+    datasetId: r.dataset_id,
+    featureSetId: r.feature_set_id,
+    jobId: r.job_id ?? '',
+    frames: r.frame_count,
+    createdAt: r.created_at,
+    refine: r.refine === 'crf' ? 'crf' : 'none',
+  }));
 }
 
 export function getPredictionSetKey(db: Database, experimentId: string, datasetId: string): string | undefined {

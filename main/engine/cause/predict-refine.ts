@@ -1,0 +1,113 @@
+// Prediction with dense CRF refinement (`predict --refine crf`), as the CAUSE release evaluates: the
+// CRF runs at the resolution the backbone saw (the release applies it to the 320×320 network input,
+// with sxy in those pixels), on that view of the frame, then its marginals are resampled bilinearly to
+// the frame and argmaxed. Running at the input scale keeps the release's kernel sizes relative to the
+// content and costs (input/frame)² of a full-resolution CRF; a frame smaller than the input runs at its
+// own size with the spatial σs scaled to match.
+import { denseCrf, REFERENCE_CRF, type CrfSettings } from '../refine/dense-crf.js';
+import type { PixelRect, Prediction, Predictor } from './predict.js';
+
+export { REFINE_MODES, type RefineMode } from '../../../shared/contract/experiments.js';
+
+export interface FrameRGB {
+  readonly data: ArrayLike<number>;
+  readonly width: number;
+  readonly height: number;
+}
+
+/** Box-average resize of packed RGB (every output pixel averages the source pixels it covers). */
+export function resizeRgb(src: FrameRGB, outW: number, outH: number): Uint8Array {
+  const out = new Uint8Array(outW * outH * 3);
+  const sx = src.width / outW;
+  const sy = src.height / outH;
+  for (let y = 0; y < outH; y++) {
+    const y0 = Math.floor(y * sy);
+    const y1 = Math.max(y0 + 1, Math.min(src.height, Math.floor((y + 1) * sy)));
+    for (let x = 0; x < outW; x++) {
+      const x0 = Math.floor(x * sx);
+      const x1 = Math.max(x0 + 1, Math.min(src.width, Math.floor((x + 1) * sx)));
+      let r = 0;
+      let g = 0;
+      let b = 0;
+      for (let yy = y0; yy < y1; yy++) {
+        for (let xx = x0; xx < x1; xx++) {
+          const i = (yy * src.width + xx) * 3;
+          r += src.data[i]!;
+          g += src.data[i + 1]!;
+          b += src.data[i + 2]!;
+        }
+      }
+      const c = (y1 - y0) * (x1 - x0);
+      const o = (y * outW + x) * 3;
+      out[o] = Math.round(r / c);
+      out[o + 1] = Math.round(g / c);
+      out[o + 2] = Math.round(b / c);
+    }
+  }
+  return out;
+}
+
+/** Bilinear (half-pixel centres) resampling of [inH·inW, K] marginals to outW×outH, then argmax and max. */
+export function upsampleArgmax(Q: Float32Array, inW: number, inH: number, K: number, outW: number, outH: number): Prediction {
+  const clusters = new Uint16Array(outW * outH);
+  const confidence = new Uint8Array(outW * outH);
+  const taps = (o: number, outSize: number, inSize: number) => {
+    const src = ((o + 0.5) / outSize) * inSize - 0.5;
+    const f = Math.floor(src);
+    return [Math.min(inSize - 1, Math.max(0, f)), Math.min(inSize - 1, Math.max(0, f + 1)), src - f] as const;
+  };
+  const xt = Array.from({ length: outW }, (_, x) => taps(x, outW, inW));
+  const row = new Float32Array(K);
+  for (let y = 0; y < outH; y++) {
+    const [y0, y1, fy] = taps(y, outH, inH);
+    for (let x = 0; x < outW; x++) {
+      const [x0, x1, fx] = xt[x]!;
+      const w00 = (1 - fy) * (1 - fx);
+      const w01 = (1 - fy) * fx;
+      const w10 = fy * (1 - fx);
+      const w11 = fy * fx;
+      const a = (y0 * inW + x0) * K;
+      const b = (y0 * inW + x1) * K;
+      const c = (y1 * inW + x0) * K;
+      const d = (y1 * inW + x1) * K;
+      let best = 0;
+      for (let k = 0; k < K; k++) {
+        row[k] = w00 * Q[a + k]! + w01 * Q[b + k]! + w10 * Q[c + k]! + w11 * Q[d + k]!;
+        if (row[k]! > row[best]!) best = k;
+      }
+      clusters[y * outW + x] = best;
+      confidence[y * outW + x] = Math.round(row[best]! * 255);
+    }
+  }
+  return { width: outW, height: outH, clusters, confidence };
+}
+
+/**
+ * A prediction refined by the dense CRF. `region` is where the grid lies in the frame (the centre crop the
+ * backbone saw), `inputWidth` the backbone's input width for that region: the CRF runs at
+ * min(1, inputWidth/region.width) of the frame's size.
+ */
+export function predictWithCrf(
+  predictor: Predictor,
+  grid: Float32Array,
+  h: number,
+  w: number,
+  dim: number,
+  frame: FrameRGB,
+  region: PixelRect,
+  inputWidth: number,
+  settings: CrfSettings = REFERENCE_CRF,
+): Prediction {
+  const a = inputWidth / region.width; // input pixels per frame pixel
+  const c = Math.min(1, a); // CRF pixels per frame pixel
+  const cw = Math.max(1, Math.round(frame.width * c));
+  const ch = Math.max(1, Math.round(frame.height * c));
+  const sx = cw / frame.width;
+  const sy = ch / frame.height;
+  const crfRegion = { x: region.x * sx, y: region.y * sy, width: region.width * sx, height: region.height * sy };
+  const K = predictor.clusters;
+  const cos = predictor.cosines(grid, h, w, dim, cw, ch, crfRegion);
+  const rgb = cw === frame.width && ch === frame.height ? frame.data : resizeRgb(frame, cw, ch);
+  const Q = denseCrf(cos, rgb, cw, ch, K, settings, c / a);
+  return upsampleArgmax(Q, cw, ch, K, frame.width, frame.height);
+}
