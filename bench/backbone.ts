@@ -23,7 +23,7 @@ import { resolvePreprocessing } from '../main/engine/backbones/preprocess.js';
 import { deleteShard, insertShard } from '../main/engine/db/queries/features.js';
 import { featureCacheKey, featureSetIdFor } from '../main/engine/features/cache-key.js';
 import { extractFeatures, type RegisterShardPayload } from '../main/engine/features/extract.js';
-import { makeFixture } from '../test/integration/backbones/fixture.js';
+import { makeFixture } from './lib/folder-dataset.js';
 
 const quick = process.env.BENCH_QUICK === '1';
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-backbone-'));
