@@ -283,9 +283,11 @@ function runCase(stage: Stage, s: Shape, batch: number, engine: Engine, threads:
     if (!line) throw new Error('no result line');
     return JSON.parse(line.slice(5)) as Row;
   } catch (e) {
-    const err = e as { stderr?: string; stdout?: string; message: string };
+    const err = e as { stderr?: string; stdout?: string; message: string; signal?: string | null; status?: number | null };
     const text = `${err.stdout ?? ''}\n${err.stderr ?? ''}`;
-    const why = /out of bounds|Aborted|memory/i.exec(text) ? 'out of memory / aborted' : err.message.split('\n')[0]!;
+    const last = (err.stderr ?? '').trim().split('\n').filter((l) => l.trim() && !l.startsWith('npm warn')).slice(-2).join(' | ');
+    const how = err.signal ? `killed by ${err.signal}${err.signal === 'SIGKILL' ? ' (the kernel\'s out-of-memory killer?)' : ''}` : `exit ${err.status ?? '?'}`;
+    const why = /out of bounds|Aborted|memory/i.exec(text) ? `out of memory / aborted (${how})` : `${how}${last ? `: ${last.slice(0, 300)}` : ''}`;
     throw new Error(why);
   }
 }
