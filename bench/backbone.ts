@@ -13,7 +13,7 @@
 // Options (env): BENCH_QUICK=1 skips ViT-B/8 batch 8 (the slowest points, minutes); BENCH_ONLY=inference
 // or BENCH_ONLY=e2e runs one half; BENCH_MODELS=vit-s14 (or vit-b8) one model; BENCH_LAYOUTS=timm or hf
 // one layout; BENCH_E2E_FRAMES sets the end-to-end run's length (default 64 frames on 2 threads, half
-// that on 1). BENCH_TORCH=0 skips PyTorch.
+// that on 1); BENCH_BATCHES=1 batch sizes (default 1,8). BENCH_TORCH=0 skips PyTorch.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -75,7 +75,10 @@ interface Point {
   gflops: number;
   peakRatio: number;
   msPerImage: number;
+  /** Process CPU time per image of the fastest run (all of onnxruntime's threads). */
+  cpuMsPerImage: number;
 }
+const batchesWanted = (process.env.BENCH_BATCHES ?? '1,8').split(',').filter(Boolean).map(Number);
 
 const points: Point[] = [];
 const peaks: Record<number, number> = {};
@@ -119,15 +122,18 @@ function benchTorch(name: string, spec: VitSpec, size: number): void {
     return;
   }
   for (const threads of [1, 2]) {
-    const batches = quick && spec.patchSize === 8 ? '1' : '1,8';
-    const args = ['--model', name, '--size', String(size), '--batches', batches, '--reps', spec.patchSize === 8 ? '1' : '3'];
+    const batches = (quick && spec.patchSize === 8 ? [1] : batchesWanted).join(',');
+    const args = ['--model', name, '--size', String(size), '--batches', batches, '--reps', spec.patchSize === 8 ? '1' : '5'];
     log(`  PyTorch ${torch.version}: ${torchCommand('backbone.py', args, threads)}`);
     try {
-      const out = runTorch<{ points: { batch: number; threads: number; imagesPerSecond: number }[] }>('backbone.py', args, threads, log);
+      const out = runTorch<{ points: { batch: number; threads: number; imagesPerSecond: number; cpuMsPerImage: number }[] }>('backbone.py', args, threads, log);
       for (const t of out.points) {
         torchPoints.push({ model: name, size, ...t });
         for (const p of points.filter((x) => x.model.startsWith(`${name}/`) && x.batch === t.batch && x.threads === t.threads)) {
-          log(`    ${p.model} batch ${p.batch} threads ${p.threads}: ${p.imagesPerSecond.toFixed(2)} img/s = ${(p.imagesPerSecond / t.imagesPerSecond).toFixed(2)}× PyTorch's ${t.imagesPerSecond.toFixed(2)}`);
+          log(
+            `    ${p.model} batch ${p.batch} threads ${p.threads}: ${p.imagesPerSecond.toFixed(2)} img/s = ${(p.imagesPerSecond / t.imagesPerSecond).toFixed(2)}× PyTorch's ` +
+              `${t.imagesPerSecond.toFixed(2)}; CPU per image studio ÷ PyTorch ${(p.cpuMsPerImage / t.cpuMsPerImage).toFixed(2)} (${p.cpuMsPerImage.toFixed(0)} / ${t.cpuMsPerImage.toFixed(0)} ms)`,
+          );
         }
       }
     } catch (e) {
@@ -135,14 +141,14 @@ function benchTorch(name: string, spec: VitSpec, size: number): void {
     }
   }
 }
-const torchPoints: { model: string; size: number; batch: number; threads: number; imagesPerSecond: number }[] = [];
+const torchPoints: { model: string; size: number; batch: number; threads: number; imagesPerSecond: number; cpuMsPerImage: number }[] = [];
 
 async function benchFile(name: string, file: string, spec: VitSpec, size: number): Promise<void> {
   const flops = vitFlops(spec, size, size);
   for (const threads of [1, 2]) {
     const s = await session(file, threads);
     const input = s.inputNames[0]!;
-    for (const batch of [1, 8]) {
+    for (const batch of batchesWanted) {
       if (quick && batch === 8 && spec.patchSize === 8) continue;
       const x = new Float32Array(batch * 3 * size * size).map((_, i) => ((i * 7919) % 255) / 128 - 1);
       const feeds = { [input]: new ort.Tensor('float32', x, [batch, 3, size, size]) };
@@ -151,17 +157,21 @@ async function benchFile(name: string, file: string, spec: VitSpec, size: number
       // Best of several runs (as for the peak): contention only ever slows a run down.
       const reps = spec.patchSize === 8 ? (batch === 1 ? 3 : 1) : batch === 1 ? 5 : 3;
       let best = Infinity;
+      let bestCpu = Infinity;
       for (let r = 0; r < reps; r++) {
         const t = now();
+        const c = process.cpuUsage();
         await s.run(feeds);
         best = Math.min(best, now() - t);
+        const u = process.cpuUsage(c);
+        bestCpu = Math.min(bestCpu, (u.user + u.system) / 1000);
       }
       const ips = batch / (best / 1000);
       const gflops = (ips * flops) / 1e9;
-      const p: Point = { model: name, size, batch, threads, imagesPerSecond: ips, gflops, peakRatio: 0, msPerImage: best / batch };
+      const p: Point = { model: name, size, batch, threads, imagesPerSecond: ips, gflops, peakRatio: 0, msPerImage: best / batch, cpuMsPerImage: bestCpu / batch };
       points.push(p);
       log(
-        `  ${name} ${size}px batch ${batch} threads ${threads}: ${ips.toFixed(2)} img/s, ${p.msPerImage.toFixed(0)} ms/img, ` +
+        `  ${name} ${size}px batch ${batch} threads ${threads}: ${ips.toFixed(2)} img/s, ${p.msPerImage.toFixed(0)} ms/img (cpu ${p.cpuMsPerImage.toFixed(0)} ms/img), ` +
           `${gflops.toFixed(1)} GFLOP/s`,
       );
     }
@@ -387,7 +397,7 @@ async function endToEnd(threads: number, frames: number): Promise<EndToEnd> {
 }
 
 const started = now();
-log(`command: ${['BENCH_QUICK', 'BENCH_ONLY', 'BENCH_E2E_FRAMES', 'BENCH_MODELS', 'BENCH_LAYOUTS'].filter((k) => process.env[k] !== undefined).map((k) => `${k}=${process.env[k]} `).join('')}npm run bench:backbone`);
+log(`command: ${['BENCH_QUICK', 'BENCH_ONLY', 'BENCH_E2E_FRAMES', 'BENCH_MODELS', 'BENCH_LAYOUTS', 'BENCH_BATCHES'].filter((k) => process.env[k] !== undefined).map((k) => `${k}=${process.env[k]} `).join('')}npm run bench:backbone`);
 log(`uptime at start: ${uptime()} (other work on these cores lowers every figure)`);
 log('layouts: timm (fused qkv, as timm / the DINO code export) and hf (separate q/k/v, as Hugging Face exports and `models pull` fetches), each as exported and +mha (attention fused as `models add` stores it); input: synthetic pixels, batch 1 and 8, best of several runs');
 const modelsWanted = new Set((process.env.BENCH_MODELS ?? 'vit-s14,vit-b8').split(',').filter(Boolean));
@@ -429,7 +439,7 @@ const best = (model: string, threads: number) => {
 };
 const summary = {
   bench: 'backbone',
-  command: `${['BENCH_QUICK', 'BENCH_ONLY', 'BENCH_E2E_FRAMES', 'BENCH_MODELS', 'BENCH_LAYOUTS'].filter((k) => process.env[k] !== undefined).map((k) => `${k}=${process.env[k]} `).join('')}npm run bench:backbone`,
+  command: `${['BENCH_QUICK', 'BENCH_ONLY', 'BENCH_E2E_FRAMES', 'BENCH_MODELS', 'BENCH_LAYOUTS', 'BENCH_BATCHES'].filter((k) => process.env[k] !== undefined).map((k) => `${k}=${process.env[k]} `).join('')}npm run bench:backbone`,
   peakGflops: { threads1: peaks[1], threads2: peaks[2], samples: peakSamples },
   loadAverage: os.loadavg(),
   points,

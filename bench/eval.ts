@@ -204,4 +204,4 @@ try {
 }
 
 console.log(`uptime at end: ${uptime()}`);
-console.log(`BENCH ${JSON.stringify({ bench: 'eval', command: `npx tsx bench/eval.ts ${process.argv.slice(2).join(' ')}`.trim(), frames: 'SynthDrive', ...results })}`);
+console.log(`BENCH ${JSON.stringify({ bench: 'eval', command: `npx tsx bench/eval.ts ${process.argv.slice(2).join(' ')}`.trim(), content: 'SynthDrive', ...results })}`);

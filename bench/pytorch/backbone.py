@@ -31,11 +31,12 @@ with torch.no_grad():
     for batch in (int(b) for b in args.batches.split(',')):
         x = torch.randn(batch, 3, args.size, args.size)
         net(x)  # warm-up
-        best = float('inf')
+        best = best_cpu = float('inf')
         for _ in range(args.reps):
-            t = time.perf_counter()
+            t, c = time.perf_counter(), time.process_time()
             net(x)
             best = min(best, time.perf_counter() - t)
-        points.append({'model': args.model, 'size': args.size, 'batch': batch, 'threads': args.threads, 'imagesPerSecond': batch / best})
-        print(f'{args.model} {args.size}px batch {batch} threads {args.threads}: {batch / best:.2f} img/s (best of {args.reps}; load {" ".join(f"{v:.1f}" for v in os.getloadavg())})', flush=True)
+            best_cpu = min(best_cpu, time.process_time() - c)
+        points.append({'model': args.model, 'size': args.size, 'batch': batch, 'threads': args.threads, 'imagesPerSecond': batch / best, 'cpuMsPerImage': best_cpu * 1000 / batch})
+        print(f'{args.model} {args.size}px batch {batch} threads {args.threads}: {batch / best:.2f} img/s, cpu {best_cpu * 1000 / batch:.0f} ms/img (best of {args.reps}; load {" ".join(f"{v:.1f}" for v in os.getloadavg())})', flush=True)
 print('PYTORCH ' + json.dumps({'torch': torch.__version__, 'points': points}))
