@@ -3,17 +3,24 @@
 // batch 16, reference preset (k = 2048 concepts, projection 2048, bank 100 per concept).
 // Every step runs on both engines: onnxruntime (the product's default; 1 and 2 threads) and tfjs (the
 // oracle); Step 1's onnxruntime engine runs the assignment products there, its loop in tfjs. Prints ms
-// per step (median of the measured steps after one warm-up step), the matmul GFLOP/s implied by an
-// analytic FLOP count of what the engine computes (the TR graph on onnxruntime computes the head only
-// at the sampled rows, beyond the full-grid keys/values — fewer FLOPs for the same result, see
-// main/engine/cause/ort/tr-step2-graph.ts), the bank rows the steps ran with, and the peak memory; when
-// bench/pytorch/reference.json holds by-hand PyTorch figures (bench/pytorch/train_steps.py) it prints
-// the ratio to them. Ends with one `BENCH {json}` line.
+// per step (median of the measured steps after one warm-up step) and CPU ms, the matmul GFLOP/s implied
+// by an analytic FLOP count of what the engine computes (the TR graph on onnxruntime computes the head
+// only at the sampled rows, beyond the full-grid keys/values — fewer FLOPs for the same result, see
+// main/engine/cause/ort/tr-step2-graph.ts), the bank rows the steps ran with, and the peak memory.
+// Step 2 runs twice: early in a run (bank filling from empty) and at steady state (bank full: every
+// concept the feature pool is assigned to holds the preset's 100 rows, handed to the trainer as a
+// resumed state; onnxruntime only, and skipped when it would not fit in free memory).
+// The PyTorch side (bench/pytorch/train_steps.py, Debian's python3-torch) runs in the same invocation
+// after each case, at the bank the studio ran with, reading a pre-built feature pool as the studio does;
+// the ratio comes from that run. Without PyTorch the ratio uses bench/pytorch/reference.json and is
+// printed as STALE with its date. Ends with one `BENCH {json}` line.
 // Each case runs in its own child process: a wasm out-of-memory abort then fails only that case.
 // Options (env): BENCH_STEPS (measured steps, default 3), BENCH_BACKEND (tfjs backend: wasm|cpu|tensorflow|auto),
 // BENCH_ENGINES (engines, default "onnxruntime,tfjs"), BENCH_ORT_THREADS (default "1,2"),
 // BENCH_ONLY (comma list of step1,step2-mlp,step2-tr), BENCH_SHAPES (comma list of shape names),
-// BENCH_QUICK=1 (skip the tfjs TR head on 40×40, the slowest point), BENCH_SKIP_TR=1.
+// BENCH_QUICK=1 (skip the tfjs TR head on 40×40, the slowest point), BENCH_SKIP_TR=1, BENCH_BANK
+// (default "run,full"), BENCH_MEM_GIB (memory the full-bank guard assumes free), BENCH_TORCH=0 (no
+// PyTorch), BENCH_TORCH_THREADS (default "1").
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -182,6 +189,20 @@ async function measure(stage: Stage, s: Shape, batch: number, engine: Engine, th
   };
   const src = source(s.h, s.w, s.D, c.batchSize * total);
   const full = bankMode === 'full' && stage !== 'step1' ? fullBankState(src, c) : null;
+  if (full) {
+    // A full bank makes every [tokens × bank rows] tensor of the step large: refuse rather than let the
+    // kernel's out-of-memory killer pick a process on a shared machine (measured: D384@40×40 with a full
+    // bank was killed at 10 GiB RSS; D768@23×23, 60,900 rows, peaked at 3.1 GiB against ~2.3 estimated).
+    const T = batch * Math.floor(s.h / 4) * Math.floor(s.w / 4);
+    const need = 4 * (10 * T * full.rows + 3 * full.rows * c.projDim);
+    const free = Number(process.env.BENCH_MEM_GIB ?? 0) * 2 ** 30 || os.freemem();
+    if (need > 0.8 * free) {
+      throw new Error(
+        `full bank (${full.concepts} concepts × ${c.bankPerConcept} = ${full.rows} rows) needs ~${(need / 2 ** 30).toFixed(1)} GiB, ` +
+          `${(free / 2 ** 30).toFixed(1)} GiB free: skipped (BENCH_MEM_GIB overrides the free figure)`,
+      );
+    }
+  }
   const times: number[] = [];
   const cpu: number[] = [];
   const banks: number[] = [];
@@ -240,13 +261,18 @@ if (caseArg > 0) {
   const [stage, shapeName, batch, engine, threads, bankMode] = process.argv[caseArg + 1]!.split('|') as [Stage, string, string, Engine, string, BankMode];
   const shape = SHAPES.find((x) => x.name === shapeName)!;
   const choice = await initTfBackend(backendWanted);
-  const r = await measure(stage, shape, Number(batch), engine, threads ? Number(threads) : undefined, choice.name, bankMode);
-  process.stdout.write(`CASE ${JSON.stringify(r)}\n`);
-  process.exit(0);
+  try {
+    const r = await measure(stage, shape, Number(batch), engine, threads ? Number(threads) : undefined, choice.name, bankMode);
+    process.stdout.write(`CASE ${JSON.stringify(r)}\n`);
+    process.exit(0);
+  } catch (e) {
+    process.stdout.write(`CASEERR ${(e as Error).message.split('\n')[0]}\n`);
+    process.exit(2);
+  }
 }
 
 const choice = await initTfBackend(backendWanted, (m) => log(m));
-const envShown = ['BENCH_STEPS', 'BENCH_BACKEND', 'BENCH_ENGINES', 'BENCH_ORT_THREADS', 'BENCH_ONLY', 'BENCH_SHAPES', 'BENCH_QUICK', 'BENCH_SKIP_TR', 'BENCH_BANK', 'BENCH_TORCH', 'BENCH_TORCH_THREADS']
+const envShown = ['BENCH_STEPS', 'BENCH_BACKEND', 'BENCH_ENGINES', 'BENCH_ORT_THREADS', 'BENCH_ONLY', 'BENCH_SHAPES', 'BENCH_QUICK', 'BENCH_SKIP_TR', 'BENCH_BANK', 'BENCH_MEM_GIB', 'BENCH_TORCH', 'BENCH_TORCH_THREADS']
   .filter((k) => process.env[k] !== undefined)
   .map((k) => `${k}=${process.env[k]}`);
 const command = [...envShown, 'npm run bench:train'].join(' ');
@@ -286,6 +312,8 @@ function runCase(stage: Stage, s: Shape, batch: number, engine: Engine, threads:
     const err = e as { stderr?: string; stdout?: string; message: string; signal?: string | null; status?: number | null };
     const text = `${err.stdout ?? ''}\n${err.stderr ?? ''}`;
     const last = (err.stderr ?? '').trim().split('\n').filter((l) => l.trim() && !l.startsWith('npm warn')).slice(-2).join(' | ');
+    const own = (err.stdout ?? '').split('\n').find((l) => l.startsWith('CASEERR '));
+    if (own) throw new Error(own.slice(8));
     const how = err.signal ? `killed by ${err.signal}${err.signal === 'SIGKILL' ? ' (the kernel\'s out-of-memory killer?)' : ''}` : `exit ${err.status ?? '?'}`;
     const why = /out of bounds|Aborted|memory/i.exec(text) ? `out of memory / aborted (${how})` : `${how}${last ? `: ${last.slice(0, 300)}` : ''}`;
     throw new Error(why);
