@@ -4,12 +4,16 @@
 // Models are ViT-S/14 and ViT-B/8 shapes written by the studio's own ONNX writer (random weights,
 // real transformer blocks), at the method's reference sizes (322 and 320). The peak is one large
 // MatMul run by onnxruntime itself, at the same thread count, in the same run.
-// Each model is measured twice: as exported (attention as MatMul → Softmax → MatMul, what DINO/DINOv2
-// exports contain) and as the model store runs it after `models add` (attention fused into ONNX
-// Runtime's MultiHeadAttention, main/engine/onnx/attention-fusion.ts), named '<model>+mha'.
+// Each model is measured in both export layouts — '<model>/timm' (one fused qkv projection, as timm and
+// the DINO code export) and '<model>/hf' (separate q/k/v, as Hugging Face exports and `models pull`
+// fetches) — each twice: as exported (attention as MatMul → Softmax → MatMul) and as the model store
+// runs it after `models add` (attention fused into ONNX Runtime's MultiHeadAttention,
+// main/engine/onnx/attention-fusion.ts), named '+mha'. The same shape in PyTorch (bench/pytorch/backbone.py,
+// random weights, timm layout) runs in the same invocation when Debian's python3-torch is installed.
 // Options (env): BENCH_QUICK=1 skips ViT-B/8 batch 8 (the slowest points, minutes); BENCH_ONLY=inference
-// or BENCH_ONLY=e2e runs one half; BENCH_E2E_FRAMES sets the end-to-end run's length (default 64 frames
-// on 2 threads, half that on 1).
+// or BENCH_ONLY=e2e runs one half; BENCH_MODELS=vit-s14 (or vit-b8) one model; BENCH_LAYOUTS=timm or hf
+// one layout; BENCH_E2E_FRAMES sets the end-to-end run's length (default 64 frames on 2 threads, half
+// that on 1); BENCH_BATCHES=1 batch sizes (default 1,8). BENCH_TORCH=0 skips PyTorch.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -23,7 +27,9 @@ import { resolvePreprocessing } from '../main/engine/backbones/preprocess.js';
 import { deleteShard, insertShard } from '../main/engine/db/queries/features.js';
 import { featureCacheKey, featureSetIdFor } from '../main/engine/features/cache-key.js';
 import { extractFeatures, type RegisterShardPayload } from '../main/engine/features/extract.js';
-import { makeFixture } from '../test/integration/backbones/fixture.js';
+import { makeFixture } from './lib/folder-dataset.js';
+import { uptime } from './lib/machine.js';
+import { runTorch, torchAvailable, torchCommand } from './lib/torch.js';
 
 const quick = process.env.BENCH_QUICK === '1';
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-backbone-'));
@@ -69,34 +75,80 @@ interface Point {
   gflops: number;
   peakRatio: number;
   msPerImage: number;
+  /** Process CPU time per image of the fastest run (all of onnxruntime's threads). */
+  cpuMsPerImage: number;
 }
+const batchesWanted = (process.env.BENCH_BATCHES ?? '1,8').split(',').filter(Boolean).map(Number);
 
 const points: Point[] = [];
 const peaks: Record<number, number> = {};
 
+/** Export layouts: timm / the original DINO code (one fused qkv projection) and Hugging Face (three projections). */
+const LAYOUTS = [
+  { id: 'timm', layout: 'fused-qkv' },
+  { id: 'hf', layout: 'separate-qkv' },
+] as const;
+const layoutsWanted = new Set((process.env.BENCH_LAYOUTS ?? 'timm,hf').split(',').filter(Boolean));
+
 async function benchModel(name: string, spec: VitSpec, size: number): Promise<void> {
-  const t0 = now();
-  const bytes = buildVitModel({ ...spec, fixedSize: { height: size, width: size }, seed: 3 });
-  log(`${name}: built ${(bytes.length / 1e6).toFixed(0)} MB ONNX in ${((now() - t0) / 1000).toFixed(1)} s; ${(vitFlops(spec, size, size) / 1e9).toFixed(1)} GFLOP per ${size}×${size} image`);
-  const fused = fuseAttention(bytes);
-  if (!fused.bytes) throw new Error(`${name}: attention fusion did not apply`);
-  for (const [variant, model] of [
-    [name, bytes],
-    [`${name}+mha`, fused.bytes],
-  ] as const) {
-    const file = path.join(tmp, `${variant}.onnx`);
-    fs.writeFileSync(file, model);
-    await benchFile(variant, file, spec, size);
-    fs.rmSync(file);
+  for (const { id, layout } of LAYOUTS) {
+    if (!layoutsWanted.has(id)) continue;
+    const t0 = now();
+    const bytes = buildVitModel({ ...spec, fixedSize: { height: size, width: size }, seed: 3, attentionLayout: layout });
+    log(
+      `${name} (${id} layout, ${layout}): built ${(bytes.length / 1e6).toFixed(0)} MB ONNX in ${((now() - t0) / 1000).toFixed(1)} s; ` +
+        `${(vitFlops(spec, size, size) / 1e9).toFixed(1)} GFLOP per ${size}×${size} image`,
+    );
+    const fused = fuseAttention(bytes);
+    if (!fused.bytes) throw new Error(`${name} ${id}: attention fusion did not apply`);
+    for (const [variant, model] of [
+      [`${name}/${id}`, bytes],
+      [`${name}/${id}+mha`, fused.bytes],
+    ] as const) {
+      const file = path.join(tmp, `${variant.replace('/', '-')}.onnx`);
+      fs.writeFileSync(file, model);
+      await benchFile(variant, file, spec, size);
+      fs.rmSync(file);
+    }
+  }
+  benchTorch(name, spec, size);
+}
+
+/** The same shape in PyTorch (bench/pytorch/backbone.py), 1 and 2 threads, in this invocation. */
+function benchTorch(name: string, spec: VitSpec, size: number): void {
+  const torch = torchAvailable();
+  if (!torch.ok) {
+    log(`  PyTorch: not run (${torch.why}); no ratio`);
+    return;
+  }
+  for (const threads of [1, 2]) {
+    const batches = (quick && spec.patchSize === 8 ? [1] : batchesWanted).join(',');
+    const args = ['--model', name, '--size', String(size), '--batches', batches, '--reps', spec.patchSize === 8 ? '1' : '5'];
+    log(`  PyTorch ${torch.version}: ${torchCommand('backbone.py', args, threads)}`);
+    try {
+      const out = runTorch<{ points: { batch: number; threads: number; imagesPerSecond: number; cpuMsPerImage: number }[] }>('backbone.py', args, threads, log);
+      for (const t of out.points) {
+        torchPoints.push({ model: name, size, ...t });
+        for (const p of points.filter((x) => x.model.startsWith(`${name}/`) && x.batch === t.batch && x.threads === t.threads)) {
+          log(
+            `    ${p.model} batch ${p.batch} threads ${p.threads}: ${p.imagesPerSecond.toFixed(2)} img/s = ${(p.imagesPerSecond / t.imagesPerSecond).toFixed(2)}× PyTorch's ` +
+              `${t.imagesPerSecond.toFixed(2)}; CPU per image studio ÷ PyTorch ${(p.cpuMsPerImage / t.cpuMsPerImage).toFixed(2)} (${p.cpuMsPerImage.toFixed(0)} / ${t.cpuMsPerImage.toFixed(0)} ms)`,
+          );
+        }
+      }
+    } catch (e) {
+      log(`  PyTorch failed: ${(e as Error).message}`);
+    }
   }
 }
+const torchPoints: { model: string; size: number; batch: number; threads: number; imagesPerSecond: number; cpuMsPerImage: number }[] = [];
 
 async function benchFile(name: string, file: string, spec: VitSpec, size: number): Promise<void> {
   const flops = vitFlops(spec, size, size);
   for (const threads of [1, 2]) {
     const s = await session(file, threads);
     const input = s.inputNames[0]!;
-    for (const batch of [1, 8]) {
+    for (const batch of batchesWanted) {
       if (quick && batch === 8 && spec.patchSize === 8) continue;
       const x = new Float32Array(batch * 3 * size * size).map((_, i) => ((i * 7919) % 255) / 128 - 1);
       const feeds = { [input]: new ort.Tensor('float32', x, [batch, 3, size, size]) };
@@ -105,17 +157,21 @@ async function benchFile(name: string, file: string, spec: VitSpec, size: number
       // Best of several runs (as for the peak): contention only ever slows a run down.
       const reps = spec.patchSize === 8 ? (batch === 1 ? 3 : 1) : batch === 1 ? 5 : 3;
       let best = Infinity;
+      let bestCpu = Infinity;
       for (let r = 0; r < reps; r++) {
         const t = now();
+        const c = process.cpuUsage();
         await s.run(feeds);
         best = Math.min(best, now() - t);
+        const u = process.cpuUsage(c);
+        bestCpu = Math.min(bestCpu, (u.user + u.system) / 1000);
       }
       const ips = batch / (best / 1000);
       const gflops = (ips * flops) / 1e9;
-      const p: Point = { model: name, size, batch, threads, imagesPerSecond: ips, gflops, peakRatio: 0, msPerImage: best / batch };
+      const p: Point = { model: name, size, batch, threads, imagesPerSecond: ips, gflops, peakRatio: 0, msPerImage: best / batch, cpuMsPerImage: bestCpu / batch };
       points.push(p);
       log(
-        `  ${name} ${size}px batch ${batch} threads ${threads}: ${ips.toFixed(2)} img/s, ${p.msPerImage.toFixed(0)} ms/img, ` +
+        `  ${name} ${size}px batch ${batch} threads ${threads}: ${ips.toFixed(2)} img/s, ${p.msPerImage.toFixed(0)} ms/img (cpu ${p.cpuMsPerImage.toFixed(0)} ms/img), ` +
           `${gflops.toFixed(1)} GFLOP/s`,
       );
     }
@@ -341,8 +397,10 @@ async function endToEnd(threads: number, frames: number): Promise<EndToEnd> {
 }
 
 const started = now();
-log('command: npm run bench:backbone' + (quick ? ' (BENCH_QUICK=1)' : '') + (process.env.BENCH_ONLY ? ` (BENCH_ONLY=${process.env.BENCH_ONLY})` : '') + (process.env.BENCH_E2E_FRAMES ? ` (BENCH_E2E_FRAMES=${process.env.BENCH_E2E_FRAMES})` : ''));
-log(`load average at start: ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} (other work on these cores lowers every figure)`);
+log(`command: ${['BENCH_QUICK', 'BENCH_ONLY', 'BENCH_E2E_FRAMES', 'BENCH_MODELS', 'BENCH_LAYOUTS', 'BENCH_BATCHES'].filter((k) => process.env[k] !== undefined).map((k) => `${k}=${process.env[k]} `).join('')}npm run bench:backbone`);
+log(`uptime at start: ${uptime()} (other work on these cores lowers every figure)`);
+log('layouts: timm (fused qkv, as timm / the DINO code export) and hf (separate q/k/v, as Hugging Face exports and `models pull` fetches), each as exported and +mha (attention fused as `models add` stores it); input: synthetic pixels, batch 1 and 8, best of several runs');
+const modelsWanted = new Set((process.env.BENCH_MODELS ?? 'vit-s14,vit-b8').split(',').filter(Boolean));
 log(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, onnxruntime-node ${ort.env.versions.common}, CPU provider`);
 // Other work on a shared machine only ever lowers a measurement, so the peak is the best of several
 // measurements spread over the run (before, between and after the models).
@@ -358,9 +416,9 @@ const samplePeaks = async (when: string) => {
 const only = process.env.BENCH_ONLY;
 await samplePeaks('start');
 if (only !== 'e2e') {
-  await benchModel('vit-s14', VIT_SHAPES['vit-s14'], 322);
+  if (modelsWanted.has('vit-s14')) await benchModel('vit-s14', VIT_SHAPES['vit-s14'], 322);
   await samplePeaks('between models');
-  await benchModel('vit-b8', VIT_SHAPES['vit-b8'], 320);
+  if (modelsWanted.has('vit-b8')) await benchModel('vit-b8', VIT_SHAPES['vit-b8'], 320);
   await samplePeaks('end');
 }
 log(`matmul peak (best of ${peakSamples[1]!.length}): 1 thread ${peaks[1]!.toFixed(1)} GFLOP/s, 2 threads ${peaks[2]!.toFixed(1)} GFLOP/s`);
@@ -381,12 +439,15 @@ const best = (model: string, threads: number) => {
 };
 const summary = {
   bench: 'backbone',
+  command: `${['BENCH_QUICK', 'BENCH_ONLY', 'BENCH_E2E_FRAMES', 'BENCH_MODELS', 'BENCH_LAYOUTS', 'BENCH_BATCHES'].filter((k) => process.env[k] !== undefined).map((k) => `${k}=${process.env[k]} `).join('')}npm run bench:backbone`,
   peakGflops: { threads1: peaks[1], threads2: peaks[2], samples: peakSamples },
   loadAverage: os.loadavg(),
   points,
   inferencePeakRatioBest: Object.fromEntries(
-    ['vit-s14', 'vit-s14+mha', 'vit-b8', 'vit-b8+mha'].map((m) => [m, { t1: best(m, 1), t2: best(m, 2) }]),
+    [...new Set(points.map((p) => p.model))].map((m) => [m, { t1: best(m, 1), t2: best(m, 2) }]),
   ),
+  pytorch: torchPoints,
+  uptimeEnd: uptime(),
   endToEnd: { threads2: e2e, threads1: e2e1 },
   targets: { inferencePeakRatio: 0.6, endToEndFraction: 0.85 },
   seconds: (now() - started) / 1000,

@@ -1,10 +1,13 @@
-# BY-HAND REFERENCE ONLY: the studio never runs this file and needs no Python. It times the same CAUSE
-# training steps as `npm run bench:train` in PyTorch on the same CPU, so the bench's figures can be put
-# next to PyTorch's (issue 6 acceptance: each step within 2x of PyTorch).
+# The PyTorch side of `npm run bench:train`: the product never runs this file and needs no Python; the
+# bench runs it in the same invocation when Debian's python3-torch is installed, so its ratios compare two
+# runs under the same machine load. It times the same CAUSE training steps in PyTorch on the same CPU.
 #
-#   apt-get install -y python3-torch libopenblas0-pthread      # Debian's torch 1.13 + a real BLAS
-#   /usr/bin/python3 bench/pytorch/train_steps.py [--threads 1] [--steps 3] [--bank 800] [--only step2-mlp]
+#   apt-get install -y --no-install-recommends python3-torch libopenblas0-pthread   # torch 1.13 + a real BLAS
+#   /usr/bin/python3 bench/pytorch/train_steps.py [--threads 1] [--steps 3] [--bank 800] [--bank-concepts 2048]
+#       [--only step2-mlp] [--shapes D384@40x40]
 #
+# Features come from a pool of batch x (steps + 1) grids built before the timed steps and read cyclically,
+# as the bench's studio side reads its pool (no feature generation inside a timed step).
 # Shapes: D = 384 on a 40x40 grid and D = 768 on 23x23, batch 16, k = 2048 concepts, head 90,
 # projection 2048, TR FFN 2048, bank rows as given (the bench prints the bank fill it measured at).
 # Step 1 is written as the release writes it: delta = max_k tanh(C_ik C_jk / tau), materialising the
@@ -26,13 +29,17 @@ os.environ.setdefault('OPENBLAS_NUM_THREADS', _threads)
 os.environ.setdefault('OMP_NUM_THREADS', _threads)
 
 import torch  # noqa: E402
+
+K_CONCEPTS_DEFAULT = 2048
 import torch.nn as nn  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 
 p = argparse.ArgumentParser()
 p.add_argument('--threads', type=int, default=1)
 p.add_argument('--steps', type=int, default=3)
-p.add_argument('--bank', default='1331,307', help='bank rows during the measured steps, per shape (the bench prints its mean fill)')
+p.add_argument('--bank', default='1331,307', help='bank rows during the measured steps, per shape (the bench passes the fill it measured at)')
+p.add_argument('--bank-concepts', type=int, default=K_CONCEPTS_DEFAULT, help='concepts the bank rows belong to (a full bank: the concepts present x 100)')
+p.add_argument('--shapes', default='', help='comma list of shape names, e.g. D384@40x40')
 p.add_argument('--only', default='', help='comma list of step1,step2-mlp,step2-tr')
 p.add_argument('--batch', type=int, default=16)
 p.add_argument('--skip', default='', help='comma list of stage@shape to skip, e.g. step1@D384@40x40')
@@ -57,19 +64,28 @@ def grid_sample(x, h, w):
     return torch.gather(x, 1, idx.unsqueeze(-1).expand(-1, -1, x.shape[-1])), idx
 
 
-def features(B, h, w, D):
-    protos = torch.randn(8, D)
-    t = torch.arange(h * w)
-    which = ((t // w // 8) * 3 + (t % w) // 10) % 8
-    return protos[which].unsqueeze(0) + 0.7 * torch.randn(B, h * w, D)
+class Pool:
+    """Grids with planted structure (8 prototypes + noise, the bench's recipe), built once, read in order."""
+
+    def __init__(self, count, h, w, D):
+        protos = torch.randn(8, D)
+        t = torch.arange(h * w)
+        which = ((t // w // 8) * 3 + (t % w) // 10) % 8
+        self.grids = protos[which].unsqueeze(0) + 0.7 * torch.randn(count, h * w, D)
+        self.next = 0
+
+    def batch(self, B):
+        idx = [(self.next + b) % self.grids.shape[0] for b in range(B)]
+        self.next += B
+        return self.grids[idx]
 
 
-def step1(D, h, w, B):
+def step1(D, h, w, B, pool):
     M = nn.Parameter(torch.empty(K_CONCEPTS, D).uniform_(-1 / K_CONCEPTS, 1 / K_CONCEPTS))
     opt = torch.optim.Adam([M], lr=1e-3)
 
     def one():
-        x, _ = grid_sample(features(B, h, w, D), h, w)
+        x, _ = grid_sample(pool.batch(B), h, w)
         xn = F.normalize(x, dim=-1)
         A = (xn @ xn.transpose(1, 2)).clamp(min=0)
         A = A * (1 - torch.eye(A.shape[1]))
@@ -130,7 +146,7 @@ def contrastive(zn, targets, pos, neg, n):
     return per_img.sum(), int(has.sum())
 
 
-def step2(D, h, w, B, kind, bank_rows):
+def step2(D, h, w, B, kind, bank_rows, bank_concepts, pool):
     N = h * w
     head = MLPHead(D) if kind == 'mlp' else TRHead(D, N)
     proj = nn.Linear(R, P)
@@ -144,10 +160,10 @@ def step2(D, h, w, B, kind, bank_rows):
     cb = torch.randn(K_CONCEPTS, D)
     cbn = F.normalize(cb, dim=-1)
     bank = F.normalize(torch.randn(bank_rows, P), dim=-1)
-    bank_ids = torch.randint(0, K_CONCEPTS, (bank_rows,))
+    bank_ids = torch.randperm(K_CONCEPTS)[:bank_concepts].sort().values[torch.arange(bank_rows) * bank_concepts // max(bank_rows, 1)]
 
     def one():
-        x = features(B, h, w, D)
+        x = pool.batch(B)
         xs, idx = grid_sample(x, h, w)
         n = xs.shape[1]
         tok = xs.reshape(-1, D)
@@ -204,7 +220,10 @@ for si, (name, D, h, w) in enumerate(SHAPES):
             continue
         if f'{stage}@{name}' in args.skip.split(','):
             continue
-        fn = step1(D, h, w, args.batch) if stage == 'step1' else step2(D, h, w, args.batch, stage[6:], bank_rows)
+        if args.shapes and name not in args.shapes.split(','):
+            continue
+        pool = Pool(args.batch * (args.steps + 1), h, w, D)
+        fn = step1(D, h, w, args.batch, pool) if stage == 'step1' else step2(D, h, w, args.batch, stage[6:], bank_rows, args.bank_concepts, pool)
         times = []
         cpu = []
         try:
@@ -219,7 +238,7 @@ for si, (name, D, h, w) in enumerate(SHAPES):
             continue
         ms = statistics.median(times[1:])
         cpu_ms = statistics.median(cpu[1:])
-        rows.append({'stage': stage, 'shape': name, 'batch': args.batch, 'bank': bank_rows if stage != 'step1' else 0, 'msPerStep': round(ms), 'cpuMsPerStep': round(cpu_ms), 'all': [round(t) for t in times[1:]],
+        rows.append({'stage': stage, 'shape': name, 'batch': args.batch, 'bank': bank_rows if stage != 'step1' else 0, 'msPerStep': round(ms), 'cpuMsPerStep': round(cpu_ms), 'firstMs': round(times[0]), 'all': [round(t) for t in times[1:]],
                      'peakRssMiB': peak_rss_mib()})
         print(f'{stage:10} {name:11} {ms:9.0f} ms/step (cpu {cpu_ms:.0f})  (steps {", ".join(f"{t:.0f}" for t in times[1:])}; peak rss so far {peak_rss_mib()} MiB)', flush=True)
 print(f'load at end {" ".join(f"{v:.1f}" for v in os.getloadavg())}')

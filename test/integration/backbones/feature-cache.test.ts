@@ -14,7 +14,7 @@ import { extractFeatures, type ExtractEnv, type ExtractParams } from '../../../m
 import { openFeatureSet } from '../../../main/engine/features/feature-reader.js';
 import { buildVitModel } from '../../../main/engine/onnx/vit-model.js';
 import type { Preprocessing } from '../../../shared/contract/backbones.js';
-import { makeFixture, type Fixture } from './fixture.js';
+import { makeFixture, type Fixture } from '../../../bench/lib/folder-dataset.js';
 
 let fx: Fixture | undefined;
 afterEach(() => {

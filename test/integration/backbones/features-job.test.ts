@@ -10,7 +10,7 @@ import { resolvePreprocessing } from '../../../main/engine/backbones/preprocess.
 import { featureCacheKey, featureSetIdFor } from '../../../main/engine/features/cache-key.js';
 import { openFeatureSet } from '../../../main/engine/features/feature-reader.js';
 import { REPO_ROOT } from '../../helpers/temp-workspace.js';
-import { makeFixture, type Fixture } from './fixture.js';
+import { makeFixture, type Fixture } from '../../../bench/lib/folder-dataset.js';
 
 let fx: Fixture | undefined;
 const procs: ChildProcess[] = [];

@@ -10,7 +10,7 @@ import { listBackbones, openBackbone } from '../../../main/engine/backbones/regi
 import { FUSED_ATTENTION_FILE, maxAbsDifference, probeImage, writeFusedVariant } from '../../../main/engine/backbones/fused-attention.js';
 import { GraphBuilder, ints } from '../../../main/engine/onnx/graph-builder.js';
 import { buildVitModel } from '../../../main/engine/onnx/vit-model.js';
-import { makeFixture, type Fixture } from './fixture.js';
+import { makeFixture, type Fixture } from '../../../bench/lib/folder-dataset.js';
 
 let fx: Fixture | undefined;
 afterEach(() => {

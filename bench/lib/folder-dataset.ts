@@ -1,15 +1,16 @@
 // A temp workspace with a small image-folder dataset registered directly in the database, so the
-// feature cache can be tested without the importers.
+// feature cache can be benchmarked and tested without the importers. Shared by bench:backbone and the
+// backbone integration tests (a bench must not import from test/).
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import type { Database } from 'better-sqlite3';
-import { openDatabase } from '../../../main/engine/db/connection.js';
-import { insertDataset, type NewFrame } from '../../../main/engine/db/queries/datasets.js';
-import type { PreflightReport } from '../../../shared/contract/datasets.js';
-import { openWorkspace, type Workspace } from '../../../main/engine/workspace.js';
+import { openDatabase } from '../../main/engine/db/connection.js';
+import { insertDataset, type NewFrame } from '../../main/engine/db/queries/datasets.js';
+import type { PreflightReport } from '../../shared/contract/datasets.js';
+import { openWorkspace, type Workspace } from '../../main/engine/workspace.js';
 
 export interface Fixture {
   readonly root: string;
