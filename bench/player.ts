@@ -22,8 +22,8 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type Page } from 'playwright-core';
 import sharp from 'sharp';
 import WebSocket from 'ws';
-import { chromiumLaunch } from '../test/e2e/chromium.js';
-import { startServe } from '../test/e2e/serve.js';
+import { chromiumLaunch } from './lib/chromium.js';
+import { startServe } from './lib/served-studio.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const FRAMES = Number(process.env.BENCH_FRAMES ?? 80);

@@ -12,7 +12,8 @@ import { createEngine } from '../main/engine/engine.js';
 import { kmeans, type KMeansMetric } from '../main/engine/clustering/kmeans.js';
 import { getFrame, getProtocol, mapLabels, readLabelMap } from '../main/engine/datasets/frame-source.js';
 import { openFeatureSet } from '../main/engine/features/feature-reader.js';
-import { accumulate, hungarianMapping, scoreHistogram } from '../shared/metrics/index.js';
+import { accumulate, hungarianMapping } from '../shared/metrics/index.js';
+import { buildEvalReport } from '../shared/metrics/report.js';
 
 const argv = process.argv.slice(2);
 const opt = (name: string, dflt: string) => {
@@ -40,7 +41,7 @@ try {
   const protocol = getProtocol(engine.db, 'cityscapes-27');
   const C = protocol.classNames.length;
 
-  const results: Record<string, Record<string, { miou: number; pixelAccuracy: number }[]>> = {};
+  const results: Record<string, Record<string, { miouPresent: number; miou: number; pixelAccuracy: number }[]>> = {};
   for (const backbone of backbones) {
     const t1 = Date.now();
     const job = await engine.call('features.extract', { datasetId: imp.datasetId, backbone });
@@ -72,7 +73,7 @@ try {
 
     results[backbone] = {};
     for (const metric of metrics) {
-      const runs: { miou: number; pixelAccuracy: number }[] = [];
+      const runs: { miouPresent: number; miou: number; pixelAccuracy: number }[] = [];
       for (let seed = 0; seed < seeds; seed++) {
         const km = kmeans(all, set.items.length * h * w, set.dim, { k: K, metric, seed });
         const hist = new Float64Array(K * C);
@@ -86,9 +87,30 @@ try {
           }
           accumulate(hist, clusterMap, labels[i]!, K, C);
         });
-        const s = scoreHistogram(hist, K, C, hungarianMapping(hist, K, C));
-        runs.push({ miou: s.miou, pixelAccuracy: s.pixelAccuracy });
-        log(`  ${backbone} k-means ${metric} seed ${seed}: mIoU ${(s.miou * 100).toFixed(1)} %, pixel accuracy ${(s.pixelAccuracy * 100).toFixed(1)} % (${s.classesScored} classes scored, ${km.iterations} iterations)`);
+        // Scored as `eval` scores: the engine's report over the same histogram.
+        const s = buildEvalReport({
+          histogramId: 'kmeans-backbones',
+          experimentId: `${backbone}-${metric}-${seed}`,
+          datasetId: imp.datasetId,
+          protocolId: protocol.id,
+          geometry: 'reference',
+          classNames: protocol.classNames,
+          categories: protocol.categories,
+          K,
+          histogram: hist,
+          mapping: hungarianMapping(hist, K, C),
+          mappingId: null,
+          mappingMethod: 'hungarian',
+          mappingName: 'Hungarian one-to-one',
+          frameCount: set.items.length,
+          worstFrames: 0,
+        });
+        const pct = (v: number | null) => (v === null ? '–' : (v * 100).toFixed(1));
+        runs.push({ miouPresent: s.miouPresent ?? NaN, miou: s.miou ?? NaN, pixelAccuracy: s.pixelAccuracy ?? NaN });
+        log(
+          `  ${backbone} k-means ${metric} seed ${seed}: present-class mIoU ${pct(s.miouPresent)} % (${s.classesPresent} classes), ` +
+            `mIoU ${pct(s.miou)} % (${s.classesScored} classes), pixel accuracy ${pct(s.pixelAccuracy)} % (${km.iterations} iterations)`,
+        );
       }
       results[backbone][metric] = runs;
     }

@@ -1,12 +1,2 @@
-// How the e2e tests and `npm run bench:player` launch the system's Debian Chromium (never downloaded).
-export const chromiumLaunch = {
-  executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-  args: [
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-    '--no-first-run',
-  ],
-};
+// The e2e tests launch Chromium exactly as `npm run bench:player` does: bench/lib/chromium.ts.
+export { chromiumLaunch } from '../../bench/lib/chromium.js';

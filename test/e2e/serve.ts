@@ -1,73 +1,12 @@
-// Starts a real `cause-studio serve` on a free port with a temp workspace and returns its printed URL.
-import { spawn, type ChildProcess } from 'node:child_process';
+// The e2e tests' serve launcher: bench/lib/served-studio.ts (shared with `npm run bench:player`), plus
+// where the tests write their screenshots.
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { REPO_ROOT } from '../../bench/lib/served-studio.js';
 
-export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export { makeHome, REPO_ROOT, startServe, type ServedStudio } from '../../bench/lib/served-studio.js';
+
 export const SCREENSHOT_DIR = path.join(REPO_ROOT, 'test-results', 'screenshots');
-
-export interface ServedStudio {
-  readonly url: string;
-  readonly home: string;
-  readonly process: ChildProcess;
-  /** Output of the serve process so far, for failure messages. */
-  log(): string;
-  stop(): Promise<void>;
-}
-
-export function makeHome(prefix = 'cause-e2e-'): string {
-  return fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), prefix)));
-}
-
-export async function startServe(options: { home?: string; timeoutMs?: number } = {}): Promise<ServedStudio> {
-  const home = options.home ?? makeHome();
-  const bin = path.join(REPO_ROOT, 'bin', 'cause-studio.js');
-  if (!fs.existsSync(path.join(REPO_ROOT, 'dist', 'renderer', 'index.html'))) {
-    throw new Error('dist/renderer/index.html is missing: run `npm run build:renderer` before the e2e tests');
-  }
-  const child = spawn(process.execPath, [bin, 'serve', '--port', '0'], {
-    cwd: REPO_ROOT,
-    env: { ...process.env, CAUSE_STUDIO_HOME: home },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout.setEncoding('utf8');
-  child.stderr.setEncoding('utf8');
-  child.stderr.on('data', (d: string) => (output += d));
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`serve did not print its URL within ${options.timeoutMs ?? 60_000} ms:\n${output}`)),
-      options.timeoutMs ?? 60_000,
-    );
-    child.stdout.on('data', (d: string) => {
-      output += d;
-      const m = /Cause Studio serving at (\S+)/.exec(output);
-      if (m?.[1] !== undefined) {
-        clearTimeout(timer);
-        resolve(m[1]);
-      }
-    });
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`serve exited with code ${code} before listening:\n${output}`));
-    });
-  });
-  return {
-    url,
-    home,
-    process: child,
-    log: () => output,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-        setTimeout(() => child.kill('SIGKILL'), 5000).unref();
-      }),
-  };
-}
 
 export function screenshotPath(name: string): string {
   fs.mkdirSync(SCREENSHOT_DIR, { recursive: true });

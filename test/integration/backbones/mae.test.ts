@@ -10,7 +10,7 @@ import { StudioError } from '../../../shared/contract/errors.js';
 import { addModel, HUB_PRESETS } from '../../../main/engine/backbones/model-store.js';
 import { openBackbone } from '../../../main/engine/backbones/registry.js';
 import { buildVitModel } from '../../../main/engine/onnx/vit-model.js';
-import { makeFixture, type Fixture } from './fixture.js';
+import { makeFixture, type Fixture } from '../../../bench/lib/folder-dataset.js';
 
 let fx: Fixture | undefined;
 afterEach(() => {
