@@ -4,17 +4,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../helpers/temp-workspace.js';
+import { sourceFiles } from './source-files.js';
 import { importsOf } from './layer-rules.js';
 
-function benchSources(dir: string): string[] {
-  const out: string[] = [];
-  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, e.name);
-    if (e.isDirectory()) out.push(...benchSources(p));
-    else if (/\.(ts|mts|js|mjs)$/.test(e.name)) out.push(p);
-  }
-  return out;
-}
 
 function testImports(file: string, source: string): string[] {
   return importsOf(source)
@@ -26,7 +18,7 @@ function testImports(file: string, source: string): string[] {
 
 describe('bench imports', () => {
   it('no benchmark imports a file under test/', () => {
-    const files = benchSources(path.join(REPO_ROOT, 'bench'));
+    const files = sourceFiles(path.join(REPO_ROOT, 'bench'), /\.(ts|mts|js|mjs)$/);
     expect(files.length).toBeGreaterThan(5);
     expect(files.flatMap((f) => testImports(f, fs.readFileSync(f, 'utf8')))).toEqual([]);
   });

@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../helpers/temp-workspace.js';
+import { sourceFiles } from './source-files.js';
 
 const MAX_LINES = 600;
 
@@ -13,19 +14,6 @@ const MAX_LINES = 600;
  */
 const ALLOWED: Readonly<Record<string, string>> = {};
 
-function sources(dir: string): string[] {
-  const out: string[] = [];
-  const walk = (d: string) => {
-    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
-      if (e.name === 'node_modules' || e.name === 'dist') continue;
-      const p = path.join(d, e.name);
-      if (e.isDirectory()) walk(p);
-      else if (/\.(ts|tsx|mts|cts|js|mjs|css)$/.test(e.name) && !e.name.endsWith('.d.ts')) out.push(p);
-    }
-  };
-  if (fs.existsSync(dir)) walk(dir);
-  return out;
-}
 
 function oversized(files: readonly { path: string; text: string }[], max = MAX_LINES): string[] {
   const out: string[] = [];
@@ -38,7 +26,7 @@ function oversized(files: readonly { path: string; text: string }[], max = MAX_L
 
 describe('file size', () => {
   it(`keeps every source file in main/, renderer/ and shared/ at ${MAX_LINES} lines or fewer`, () => {
-    const files = ['shared', 'main', 'renderer'].flatMap((d) => sources(path.join(REPO_ROOT, d)));
+    const files = ['shared', 'main', 'renderer'].flatMap((d) => sourceFiles(path.join(REPO_ROOT, d), /\.(ts|tsx|mts|cts|js|mjs|css)$/));
     expect(files.length).toBeGreaterThan(20);
     const texts = files.map((f) => ({ path: path.relative(REPO_ROOT, f), text: fs.readFileSync(f, 'utf8') }));
     expect(oversized(texts)).toEqual([]);

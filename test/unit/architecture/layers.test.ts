@@ -3,25 +3,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../helpers/temp-workspace.js';
+import { sourceFiles } from './source-files.js';
 import { checkFile, importsOf } from './layer-rules.js';
 
-function sources(dir: string): string[] {
-  const out: string[] = [];
-  const walk = (d: string) => {
-    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
-      if (e.name === 'node_modules' || e.name === 'dist') continue;
-      const p = path.join(d, e.name);
-      if (e.isDirectory()) walk(p);
-      else if (/\.(ts|tsx|mts|cts)$/.test(e.name) && !e.name.endsWith('.d.ts')) out.push(p);
-    }
-  };
-  if (fs.existsSync(dir)) walk(dir);
-  return out;
-}
 
 describe('layer import rules', () => {
   it('hold for every file in shared/, main/ and renderer/', () => {
-    const files = ['shared', 'main', 'renderer'].flatMap((d) => sources(path.join(REPO_ROOT, d)));
+    const files = ['shared', 'main', 'renderer'].flatMap((d) => sourceFiles(path.join(REPO_ROOT, d)));
     expect(files.length).toBeGreaterThan(20);
     const problems = files.flatMap((f) => checkFile(path.relative(REPO_ROOT, f), fs.readFileSync(f, 'utf8')));
     expect(problems).toEqual([]);
