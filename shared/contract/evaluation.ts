@@ -128,6 +128,12 @@ export interface LabelFreeReport {
   readonly flickerStatic: number | null;
   readonly flickerAll: number | null;
   readonly flickerStaticPerCluster: readonly (number | null)[];
+  /**
+   * Ground-truth temporal inconsistency (shared/metrics/temporal-consistency.ts): share of pixels followed
+   * along the true motion whose true class stays and predicted cluster changes. Only where the dataset
+   * exports motion (SynthDrive); absent in reports made before it, null without motion.
+   */
+  readonly temporalConsistency?: { readonly inconsistency: number | null; readonly framePairs: number; readonly pixels: number } | null;
   readonly createdAt: string;
 }
 

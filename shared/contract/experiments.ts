@@ -16,6 +16,12 @@ export const TRAIN_CONFIG_SCHEMA_VERSION = 1;
 export const REFINE_MODES = ['none', 'crf'] as const;
 export const HEAD_VARIANTS = ['tr', 'hybrid'] as const;
 export type RefineMode = (typeof REFINE_MODES)[number];
+/**
+ * Temporal prediction: 'none' = every frame on its own; 'features' / 'flow' = the previous frame's
+ * probabilities carried along patch-feature matches / Lucas–Kanade optical flow and blended in.
+ */
+export const TEMPORAL_MODES = ['none', 'features', 'flow'] as const;
+export type TemporalMode = (typeof TEMPORAL_MODES)[number];
 export const STEP3_INITS = ['uniform', 'kmeans++', 'kmeans'] as const;
 export const STEP3_GRAPHS = ['image', 'batch'] as const;
 /**
@@ -217,6 +223,8 @@ export interface ExperimentPredictionSet {
   readonly createdAt: string;
   /** Post-processing the set was predicted with ('none' for sets made before the option). */
   readonly refine: RefineMode;
+  /** Temporal mode the set was predicted with ('none' for sets made before the option). */
+  readonly temporal: TemporalMode;
 }
 
 export interface ExperimentDetail extends ExperimentSummary {
@@ -279,6 +287,7 @@ export const experimentMethods = {
         datasetId: z.string().min(1).optional(),
         featureSetId: z.string().min(1).optional(),
         refine: z.enum(REFINE_MODES).optional(),
+        temporal: z.enum(TEMPORAL_MODES).optional(),
       })
       .strict(),
   ),

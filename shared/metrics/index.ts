@@ -5,3 +5,4 @@ export * from './mapping-file.js';
 export * from './label-free.js';
 export * from './cross-run.js';
 export * from './report.js';
+export * from './temporal-consistency.js';

@@ -50,6 +50,13 @@ export function formatReport(r: EvalReport, labelFree?: LabelFreeReport): string
       `label-free      ${labelFree.usedClusters}/${labelFree.clusters} clusters used; flicker on static regions ${pct(labelFree.flickerStatic, 2)} % ` +
         `(${labelFree.framePairs} frame pairs), all pixels ${pct(labelFree.flickerAll, 2)} %`,
     );
+    const tc = labelFree.temporalConsistency;
+    if (tc) {
+      lines.push(
+        `temporal        ${pct(tc.inconsistency, 2)} % inconsistent: pixels followed along the true motion whose class stays and cluster changes ` +
+          `(${tc.framePairs} frame pairs, ${tc.pixels} pixels)`,
+      );
+    }
   }
   return lines.join('\n');
 }

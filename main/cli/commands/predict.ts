@@ -1,7 +1,7 @@
 // `cause-studio predict --experiment E [--dataset D] [--feature-set F]`: cluster and confidence maps for every frame.
 import type { Command } from 'commander';
 import { StudioError } from '../../../shared/contract/errors.js';
-import { REFINE_MODES, type RefineMode } from '../../../shared/contract/experiments.js';
+import { REFINE_MODES, TEMPORAL_MODES, type RefineMode, type TemporalMode } from '../../../shared/contract/experiments.js';
 import type { CliRuntime } from '../runtime.js';
 import { resolveDataset, resolveExperiment } from '../resolve.js';
 
@@ -13,10 +13,18 @@ export function register(program: Command, rt: CliRuntime): void {
     .option('--dataset <id>', 'dataset to predict (default: the one it was trained on)')
     .option('--feature-set <id>', 'features to predict from (e.g. whole-frame ones; default: the training set or the newest single-view set)')
     .option('--refine <mode>', `post-processing: ${REFINE_MODES.join(' | ')} (crf = the release's dense CRF, 10 mean-field iterations)`, 'none')
-    .action(async (o: { experiment?: string; dataset?: string; featureSet?: string; refine: string }) => {
+    .option(
+      '--temporal <mode>',
+      `temporal consistency: ${TEMPORAL_MODES.join(' | ')} (features = carry the previous frame's probabilities along patch-feature matches, flow = along optical flow)`,
+      'none',
+    )
+    .action(async (o: { experiment?: string; dataset?: string; featureSet?: string; refine: string; temporal: string }) => {
       if (!o.experiment) throw new StudioError('bad_request', 'predict: --experiment is required');
       if (!(REFINE_MODES as readonly string[]).includes(o.refine)) {
         throw new StudioError('bad_request', `predict: --refine must be one of ${REFINE_MODES.join(', ')}, not '${o.refine}'`);
+      }
+      if (!(TEMPORAL_MODES as readonly string[]).includes(o.temporal)) {
+        throw new StudioError('bad_request', `predict: --temporal must be one of ${TEMPORAL_MODES.join(', ')}, not '${o.temporal}'`);
       }
       await rt.withEngine({ runJobs: true }, async (engine) => {
         const id = await resolveExperiment(engine, o.experiment!);
@@ -25,11 +33,12 @@ export function register(program: Command, rt: CliRuntime): void {
           ...(o.dataset ? { datasetId: await resolveDataset(engine, o.dataset) } : {}),
           ...(o.featureSet ? { featureSetId: o.featureSet } : {}),
           ...(o.refine !== 'none' ? { refine: o.refine as RefineMode } : {}),
+          ...(o.temporal !== 'none' ? { temporal: o.temporal as TemporalMode } : {}),
         });
         await rt.runJob(engine, jobId, 'predict');
         const d = await engine.call('experiments.get', { id });
         const set = d.predictions.find((p) => p.jobId === jobId);
-        rt.print(set ?? d.predictions, () => `${set?.frames ?? 0} frames predicted for ${d.id} on ${set?.datasetId ?? '?'}${set?.refine === 'crf' ? ' (dense CRF)' : ''}`);
+        rt.print(set ?? d.predictions, () => `${set?.frames ?? 0} frames predicted for ${d.id} on ${set?.datasetId ?? '?'}${set?.refine === 'crf' ? ' (dense CRF)' : ''}${set && set.temporal !== 'none' ? ` (temporal ${set.temporal})` : ''}`);
       });
     });
 }

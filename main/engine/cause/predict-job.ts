@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { replacePredictions } from '../db/queries/experiments.js';
 import type { JobKindDefinition } from '../jobs/job-kind.js';
+import { TEMPORAL_MODES, type TemporalMode } from '../../../shared/contract/experiments.js';
 import { REFINE_MODES, type RefineMode } from './predict-refine.js';
 
 export interface PredictJobParams {
@@ -14,6 +15,8 @@ export interface PredictJobParams {
   readonly backend: 'auto' | 'tensorflow' | 'wasm' | 'cpu';
   /** Post-processing: 'crf' = the release's dense CRF (predict-refine.ts); absent = none (jobs queued before the option). */
   readonly refine?: RefineMode;
+  /** Temporal carry (main/engine/temporal); absent = none. */
+  readonly temporal?: TemporalMode;
 }
 
 export interface PredictedFrame {
@@ -38,6 +41,7 @@ const paramsSchema = z
     flipAveraging: z.boolean(),
     backend: z.enum(['auto', 'tensorflow', 'wasm', 'cpu']),
     refine: z.enum(REFINE_MODES).optional(),
+    temporal: z.enum(TEMPORAL_MODES).optional(),
   })
   .strict();
 
@@ -46,7 +50,7 @@ export const predictJobKind: JobKindDefinition<PredictJobParams> = {
   worker: new URL('./predict-worker.js', import.meta.url),
   heavy: true,
   params: paramsSchema,
-  title: (p) => `Predict ${p.experimentId.slice(0, 8)} on ${p.datasetId}${p.refine === 'crf' ? ' (CRF)' : ''}`,
+  title: (p) => `Predict ${p.experimentId.slice(0, 8)} on ${p.datasetId}${p.refine === 'crf' ? ' (CRF)' : ''}${p.temporal && p.temporal !== 'none' ? ` (temporal ${p.temporal})` : ''}`,
   complete(host, job, raw) {
     const r = raw as PredictJobResult;
     replacePredictions(
@@ -54,6 +58,6 @@ export const predictJobKind: JobKindDefinition<PredictJobParams> = {
       { experimentId: job.params.experimentId, datasetId: job.params.datasetId, featureSetId: job.params.featureSetId, jobId: job.id, predictionKey: job.id },
       r.frames.map((f) => ({ frame_id: f.frameId, cluster_file: f.clusterFile, confidence_file: f.confidenceFile, width: f.width, height: f.height })),
     );
-    return { experimentId: job.params.experimentId, datasetId: job.params.datasetId, frames: r.frames.length, backend: r.backend, refine: job.params.refine ?? 'none' };
+    return { experimentId: job.params.experimentId, datasetId: job.params.datasetId, frames: r.frames.length, backend: r.backend, refine: job.params.refine ?? 'none', temporal: job.params.temporal ?? 'none' };
   },
 };

@@ -15,6 +15,7 @@ import type { PredictedFrame, PredictJobParams, PredictJobResult } from './predi
 import { encodeClusterMap, encodeConfidenceMap } from './prediction-png.js';
 import { centreCropRegion, Predictor } from './predict.js';
 import { predictWithCrf } from './predict-refine.js';
+import { TemporalPredictor } from '../temporal/temporal-predictor.js';
 
 /** The frame's pixels for the CRF's colour kernel; its size must be the one the frame row records. */
 async function frameImage(file: string, width: number, height: number) {
@@ -47,7 +48,10 @@ export async function run(ctx: JobContext, params: PredictJobParams): Promise<Pr
     const outRel = predictionDir(params.experimentId, params.datasetId);
     fs.mkdirSync(path.join(ctx.workspaceRoot, outRel), { recursive: true });
     const done: PredictedFrame[] = [];
-    const resumeFrom = (ctx.loadCheckpoint() as { step: number } | undefined)?.step ?? 0;
+    const temporal = params.temporal && params.temporal !== 'none' ? new TemporalPredictor(predictor, params.temporal) : null;
+    let resumeFrom = (ctx.loadCheckpoint() as { step: number } | undefined)?.step ?? 0;
+    // The carried state is not checkpointed: a temporal run resumes at the start of the interrupted sequence.
+    while (temporal && resumeFrom > 0 && resumeFrom < frames.length && frames[resumeFrom - 1]!.sequenceId === frames[resumeFrom]!.sequenceId) resumeFrom--;
     for (let i = 0; i < frames.length; i++) {
       ctx.throwIfCancelled();
       const f = frames[i]!;
@@ -60,8 +64,19 @@ export async function run(ctx: JobContext, params: PredictJobParams): Promise<Pr
       }
       const region = centreCropRegion(f.width, f.height, set.preprocessing.width, set.preprocessing.height);
       const grid = set.read(itemOf.get(f.id)!);
-      const p =
-        params.refine === 'crf'
+      const p = temporal
+        ? temporal.predict({
+            sequence: f.sequenceId,
+            grid,
+            h: set.grid.h,
+            w: set.grid.w,
+            dim: set.dim,
+            outW: f.width,
+            outH: f.height,
+            region,
+            ...(temporal.mode === 'flow' ? { rgb: (await frameImage(f.imagePath, f.width, f.height)).data } : {}),
+          })
+        : params.refine === 'crf'
           ? predictWithCrf(predictor, grid, set.grid.h, set.grid.w, set.dim, await frameImage(f.imagePath, f.width, f.height), region, set.preprocessing.width)
           : predictor.predict(grid, set.grid.h, set.grid.w, set.dim, f.width, f.height, region);
       writeFileAtomic(path.join(ctx.workspaceRoot, clusterFile), await encodeClusterMap(p.clusters, p.width, p.height, predictor.clusters));
@@ -70,6 +85,7 @@ export async function run(ctx: JobContext, params: PredictJobParams): Promise<Pr
       ctx.progress({ step: i + 1, totalSteps: frames.length, stage: 'predict', message: f.name });
       if ((i + 1) % 25 === 0) ctx.saveCheckpoint(i + 1, null);
     }
+    if (temporal) ctx.log(`temporal ${temporal.mode}: ${temporal.resets} state resets (sequence starts and ${temporal.cuts} scene cuts)`);
     return { frames: done, backend: choice.name };
   } finally {
     predictor.dispose();

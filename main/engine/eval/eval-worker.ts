@@ -7,6 +7,8 @@
 import sharp from 'sharp';
 import { StudioError } from '../../../shared/contract/errors.js';
 import { LabelFreeAccumulator } from '../../../shared/metrics/label-free.js';
+import { TemporalConsistencyAccumulator } from '../../../shared/metrics/temporal-consistency.js';
+import { readFrameMotion } from './motion-source.js';
 import { openDatabase } from '../db/connection.js';
 import { listFrames, readLabelMap, type FrameRecord } from '../datasets/frame-source.js';
 import type { JobContext } from '../jobs/job-kind.js';
@@ -41,6 +43,9 @@ async function evaluate(ctx: JobContext, params: EvalJobParams, db: ReturnType<t
   const labelled = withPred.filter((f) => f.labelPath !== null);
   const builder = labelled.length > 0 ? new HistogramBuilder(source.clusters, protocol, params.geometry) : null;
   const labelFree = params.labelFree ? new LabelFreeAccumulator(source.clusters, { staticThreshold: STATIC_THRESHOLD }) : null;
+  // labelId 0 = unlabeled: no true class to hold still
+  const consistency = new TemporalConsistencyAccumulator((l) => l === 0);
+  let motionFrames = 0;
   const work = labelFree ? withPred : labelled;
   const ordinals: number[] = [];
   const started = Date.now();
@@ -51,6 +56,7 @@ async function evaluate(ctx: JobContext, params: EvalJobParams, db: ReturnType<t
       builder && f.labelPath ? readLabelMap(f.labelPath) : Promise.resolve(null),
       labelFree ? source.readConfidence(f) : Promise.resolve(null),
       labelFree ? readLuma(f.imagePath) : Promise.resolve(null),
+      labelFree && builder && f.labelPath ? readFrameMotion(f.imagePath) : Promise.resolve(null),
     ]);
   // A small window of frames decodes ahead (sharp runs on libuv's pool) while this thread accumulates.
   const AHEAD = 3;
@@ -64,7 +70,7 @@ async function evaluate(ctx: JobContext, params: EvalJobParams, db: ReturnType<t
   for (let i = 0; i < work.length; i++) {
     ctx.throwIfCancelled();
     const f = work[i]!;
-    const [pred, label, conf, luma] = await pending.shift()!;
+    const [pred, label, conf, luma, motion] = await pending.shift()!;
     if (i + AHEAD < work.length) enqueue(work[i + AHEAD]!);
     if (pred.data.length !== pred.width * pred.height) {
       throw new StudioError('invalid_input', `${source.clusterPath(f)}: prediction size does not match its data`);
@@ -72,6 +78,10 @@ async function evaluate(ctx: JobContext, params: EvalJobParams, db: ReturnType<t
     if (builder && label && f.labelPath) {
       builder.addFrame({ frameId: f.id, labelPath: f.labelPath }, pred, label);
       ordinals.push(f.ordinal);
+    }
+    if (label && motion && motion.width === pred.width && motion.height === pred.height && label.width === pred.width && label.height === pred.height) {
+      motionFrames++;
+      consistency.addFrame({ sequence: f.sequenceId, width: pred.width, height: pred.height, clusters: pred.data, labels: label.data, motion });
     }
     if (labelFree) {
       // Label-free signals on the same grid as the scores: reference crop or the prediction's own size.
@@ -135,9 +145,15 @@ async function evaluate(ctx: JobContext, params: EvalJobParams, db: ReturnType<t
       flickerStatic: Number.isFinite(s.flickerStatic) ? s.flickerStatic : null,
       flickerAll: Number.isFinite(s.flickerAll) ? s.flickerAll : null,
       flickerStaticPerCluster: list(s.flickerStaticPerCluster),
+      temporalConsistency: motionFrames > 0 ? consistencySummary(consistency) : null,
     };
   }
   return result;
+}
+
+function consistencySummary(a: TemporalConsistencyAccumulator): { inconsistency: number | null; framePairs: number; pixels: number } {
+  const c = a.summary();
+  return { inconsistency: Number.isFinite(c.inconsistency) ? c.inconsistency : null, framePairs: c.framePairs, pixels: c.pixels };
 }
 
 /** Luma (BT.601) of an image, for static-region flicker. */

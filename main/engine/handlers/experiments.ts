@@ -121,11 +121,14 @@ export const experimentHandlers: HandlerGroup<
     return metricSeries(ctx.db, id, { ...(names ? { names } : {}), ...(sinceStep !== undefined ? { sinceStep } : {}) });
   },
 
-  'experiments.predict': ({ id, datasetId, featureSetId, refine }, ctx) => {
+  'experiments.predict': ({ id, datasetId, featureSetId, refine, temporal }, ctx) => {
     const row = getExperimentRow(ctx.db, id);
     if (!row) throw new StudioError('not_found', `no experiment '${id}'`);
     if (row.status !== 'trained' || !row.model_file) {
       throw new StudioError('conflict', `experiment ${id} has not finished training yet; predict after its training job succeeds`);
+    }
+    if (refine === 'crf' && temporal && temporal !== 'none') {
+      throw new StudioError('bad_request', `predict: temporal '${temporal}' carries the probe's probabilities, the dense CRF replaces them; choose one`);
     }
     const target = datasetId ?? row.dataset_id;
     if (!getDatasetRow(ctx.db, target)) throw new StudioError('not_found', `no dataset '${target}'`);
@@ -144,6 +147,7 @@ export const experimentHandlers: HandlerGroup<
       flipAveraging: config.flipAveraging,
       backend: config.backend,
       ...(refine && refine !== 'none' ? { refine } : {}),
+      ...(temporal && temporal !== 'none' ? { temporal } : {}),
     };
     const job = ctx.jobs.submit('experiments.predict', params);
     return { jobId: job.id };

@@ -14,6 +14,7 @@ import {
 } from '../../../shared/contract/synth.js';
 import { CITYSCAPES_BY_ID } from '../../../shared/protocols/cityscapes-labels.js';
 import { writeFileAtomic } from '../workspace.js';
+import { computeMotion, encodeMotion, motionPath, type DepthSnapshot } from './motion.js';
 import { encodePng } from './png.js';
 import { Rasterizer } from './raster.js';
 import { FRAME_INTERVAL, HORIZONTAL_FOV_DEG, SynthSequence } from './world.js';
@@ -91,6 +92,8 @@ export function framePaths(out: string, split: string, sequence: number, frame: 
     labelIds: path.join(gt, `${stem}_gtFine_labelIds.png`),
     color: path.join(gt, `${stem}_gtFine_color.png`),
     instanceIds: path.join(gt, `${stem}_gtFine_instanceIds.png`),
+    /** Evaluation-only motion channel (motion.ts); never read by training. */
+    motion: motionPath(out, split, SYNTHDRIVE_CITY, stem),
   };
 }
 
@@ -180,7 +183,7 @@ export function prepareOutput(o: SynthOptions): { resume: boolean } {
   }
   if (manifest) {
     // A different SynthDrive run: its frames would mix with ours, so remove what it wrote (only ours).
-    for (const top of ['leftImg8bit', 'gtFine']) {
+    for (const top of ['leftImg8bit', 'gtFine', 'motion']) {
       fs.rmSync(path.join(out, top, manifest.params.split, SYNTHDRIVE_CITY), {
         recursive: true,
         force: true,
@@ -192,7 +195,7 @@ export function prepareOutput(o: SynthOptions): { resume: boolean } {
 
 /** Temp files of writes a killed run never renamed (writeFileAtomic names them `<file>.tmp-<pid>-<random>`). */
 function removeStaleTempFiles(out: string, split: string): void {
-  for (const top of ['leftImg8bit', 'gtFine']) {
+  for (const top of ['leftImg8bit', 'gtFine', 'motion']) {
     const dir = path.join(out, top, split, SYNTHDRIVE_CITY);
     let names: string[];
     try {
@@ -270,6 +273,7 @@ export async function generateSynthDrive(
   if (!resume) writeFileAtomic(path.join(out, MANIFEST_NAME), JSON.stringify(manifest, null, 2) + '\n');
   fs.mkdirSync(path.join(out, 'leftImg8bit', options.split, SYNTHDRIVE_CITY), { recursive: true });
   fs.mkdirSync(path.join(out, 'gtFine', options.split, SYNTHDRIVE_CITY), { recursive: true });
+  fs.mkdirSync(path.join(out, 'motion', options.split, SYNTHDRIVE_CITY), { recursive: true });
 
   const raster = new Rasterizer(width, height);
   const color = new Uint8Array(width * height * 3);
@@ -278,6 +282,17 @@ export async function generateSynthDrive(
   let done = 0;
   let written = 0;
   let skipped = 0;
+  // The depth of the frame rendered last, for the next frame's motion (re-rendered after a skip).
+  let last: { sequence: number; frame: number; depth: DepthSnapshot } | null = null;
+  const renderTracked = (world: SynthSequence, s: number, f: number): DepthSnapshot => {
+    const moving: [number, number][] = [];
+    world.render(raster, f, (a, b) => moving.push([a, b]));
+    const flags = new Uint8Array(raster.primitiveCount);
+    for (const [a, b] of moving) flags.fill(1, a, b);
+    const depth = { cam: world.camera(f), invz: raster.depth.invz.slice(), prim: raster.depth.prim.slice(), moving: flags };
+    last = { sequence: s, frame: f, depth };
+    return depth;
+  };
   for (let s = 0; s < options.sequences; s++) {
     const world = sequences[s]!;
     for (let f = 0; f < options.frames; f++) {
@@ -285,16 +300,19 @@ export async function generateSynthDrive(
       const p = framePaths(out, options.split, s, f);
       const complete =
         (resume || options.force === true) &&
-        [p.labelIds, p.color, p.instanceIds, p.image].every((file) => fs.existsSync(file));
+        [p.labelIds, p.color, p.instanceIds, p.motion, p.image].every((file) => fs.existsSync(file));
       if (complete) {
         skipped++;
       } else {
-        world.render(raster, f);
+        const held = last as { sequence: number; frame: number; depth: DepthSnapshot } | null;
+        const prev = f === 0 ? null : held && held.sequence === s && held.frame === f - 1 ? held.depth : renderTracked(world, s, f - 1);
+        const depth = renderTracked(world, s, f);
         colorizeLabels(raster.labels, color);
         for (let i = 0; i < raster.labels.length; i++) seen[raster.labels[i]!] = 1;
         writeFileAtomic(p.labelIds, encodePng('gray8', width, height, raster.labels));
         writeFileAtomic(p.color, encodePng('rgb8', width, height, color));
         writeFileAtomic(p.instanceIds, encodePng('gray16', width, height, raster.instances));
+        writeFileAtomic(p.motion, encodeMotion(computeMotion(prev, depth, width, height)));
         // the image last: its presence marks the frame complete
         writeFileAtomic(p.image, encodePng('rgb8', width, height, raster.rgb));
         written++;

@@ -95,6 +95,11 @@ export class Rasterizer {
     return this.prims.count;
   }
 
+  /** 1/z of the visible surface per pixel (0 = sky) and its primitive id (−1 = sky): the motion channel reads them. */
+  get depth(): { readonly invz: Float32Array; readonly prim: Int32Array } {
+    return { invz: this.px.invz, prim: this.px.prim };
+  }
+
   beginFrame(cam: CameraPose, light: Lighting, time: number): void {
     this.cam = cam;
     this.light = light;

@@ -64,7 +64,8 @@ export class SynthSequence {
     return c.cy - c.f * Math.tan(c.pitch);
   }
 
-  render(r: Rasterizer, frame: number): void {
-    renderFrame(r, this.scene, this.ego, this.camera(frame), frame * FRAME_INTERVAL);
+  /** `onMoving` hears the primitive ids each moving entity drew (for the motion channel). */
+  render(r: Rasterizer, frame: number, onMoving?: (first: number, end: number) => void): void {
+    renderFrame(r, this.scene, this.ego, this.camera(frame), frame * FRAME_INTERVAL, onMoving);
   }
 }

@@ -100,7 +100,8 @@ describe('generateSynthDrive', () => {
     await generateSynthDrive(base(a));
     await generateSynthDrive(base(b));
     const ha = hashes(a);
-    expect(Object.keys(ha)).toHaveLength(25);
+    // manifest + 6 frames × (image, labelIds, color, instanceIds, motion)
+    expect(Object.keys(ha)).toHaveLength(31);
     expect(hashes(b)).toEqual(ha);
   });
 

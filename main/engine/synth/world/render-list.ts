@@ -12,7 +12,18 @@ import type { Scene } from './scene.js';
 export const DRAW_AHEAD = 170;
 export const DRAW_BEHIND = 25;
 
-export function renderFrame(r: Rasterizer, scene: Scene, ego: EgoDrive, cam: CameraPose, t: number): void {
+/**
+ * `onMoving(first, end)` hears the primitive ids [first, end) each moving entity drew (the motion
+ * channel marks them; drawing is unchanged whether it is given or not).
+ */
+export function renderFrame(
+  r: Rasterizer,
+  scene: Scene,
+  ego: EgoDrive,
+  cam: CameraPose,
+  t: number,
+  onMoving?: (first: number, end: number) => void,
+): void {
   r.beginFrame(cam, scene.lighting, t);
   const camS = ego.s0 + ego.v * t;
   // far ground to the horizon, a little below the modelled ground so the modelled strips win
@@ -43,7 +54,9 @@ export function renderFrame(r: Rasterizer, scene: Scene, ego: EgoDrive, cam: Cam
   for (const e of scene.entities) {
     const s = e.s + e.v * t;
     if (s + e.reach < camS - DRAW_BEHIND || s - e.reach > camS + DRAW_AHEAD) continue;
+    const first = r.primitiveCount;
     e.draw(r, t, cam);
+    if (onMoving && e.v !== 0) onMoving(first, r.primitiveCount);
   }
   r.finish();
 }
