@@ -1,0 +1,147 @@
+// Temporal prediction's parts: patch matching and optical flow recover a known shift, and the carry
+// blends along the correspondence, resets at sequence starts and scene cuts, and holds a noisy static
+// scene still where per-frame argmax flickers.
+import { describe, expect, it } from 'vitest';
+import { argmaxProbabilities, correspondenceFromPatches, TemporalCarry, type Correspondence } from '../../../main/engine/temporal/carry.js';
+import { matchPatches } from '../../../main/engine/temporal/feature-match.js';
+import { lucasKanadeFlow, type GreyImage } from '../../../main/engine/temporal/optical-flow.js';
+import { Prng } from '../../../shared/random.js';
+
+function median(a: number[]): number {
+  const s = [...a].sort((x, y) => x - y);
+  return s[Math.floor(s.length / 2)]!;
+}
+
+describe('patch matching', () => {
+  it('finds where each patch was when the whole grid shifted', () => {
+    const h = 20;
+    const w = 30;
+    const dim = 16;
+    const rng = new Prng(3);
+    const big = new Float32Array((h + 8) * (w + 8) * dim).map(() => rng.next() - 0.5);
+    const crop = (ox: number, oy: number) => {
+      const g = new Float32Array(h * w * dim);
+      for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) g.set(big.subarray(((y + oy) * (w + 8) + x + ox) * dim, ((y + oy) * (w + 8) + x + ox + 1) * dim), (y * w + x) * dim);
+      return g;
+    };
+    // frame t sees the world 3 patches right and 2 down of frame t−1: its patch (x, y) was at (x+3, y+2)
+    const prev = crop(1, 1);
+    const cur = crop(4, 3);
+    const m = matchPatches(prev, cur, h, w, dim);
+    const dx: number[] = [];
+    const dy: number[] = [];
+    for (let y = 2; y < h - 4; y++) for (let x = 2; x < w - 5; x++) {
+      dx.push(m.dx[y * w + x]!);
+      dy.push(m.dy[y * w + x]!);
+    }
+    expect(median(dx)).toBeCloseTo(3, 0);
+    expect(median(dy)).toBeCloseTo(2, 0);
+    expect(m.meanSimilarity).toBeGreaterThan(0.7); // border patches have no true match
+    // an unrelated frame (a scene cut) matches far worse
+    const other = new Float32Array(h * w * dim).map(() => rng.next() - 0.5);
+    expect(matchPatches(prev, other, h, w, dim).meanSimilarity).toBeLessThan(m.meanSimilarity - 0.3);
+  });
+});
+
+describe('Lucas–Kanade flow', () => {
+  it('recovers a sub-pixel translation of a smooth texture', () => {
+    const W = 96;
+    const H = 64;
+    const tex = (x: number, y: number) => 0.5 + 0.2 * Math.sin(x * 0.31 + y * 0.07) + 0.2 * Math.cos(y * 0.23 - x * 0.11) + 0.1 * Math.sin(x * 0.05 * y * 0.05);
+    const img = (ox: number, oy: number): GreyImage => {
+      const data = new Float32Array(W * H);
+      for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) data[y * W + x] = tex(x + ox, y + oy);
+      return { data, width: W, height: H };
+    };
+    // cur(p) = prev(p + (2.5, −1.5))
+    const prev = img(0, 0);
+    const cur = img(2.5, -1.5);
+    const f = lucasKanadeFlow(prev, cur);
+    const us: number[] = [];
+    const vs: number[] = [];
+    for (let y = 10; y < H - 10; y++) for (let x = 10; x < W - 10; x++) {
+      us.push(f.u[y * W + x]!);
+      vs.push(f.v[y * W + x]!);
+    }
+    expect(Math.abs(median(us) - 2.5)).toBeLessThan(0.2);
+    expect(Math.abs(median(vs) + 1.5)).toBeLessThan(0.2);
+    expect(median(Array.from(f.confidence))).toBeGreaterThan(0.8);
+  });
+});
+
+const still = (W: number, H: number, confidence = 1): Correspondence => ({
+  width: W,
+  height: H,
+  u: new Float32Array(W * H),
+  v: new Float32Array(W * H),
+  confidence: new Float32Array(W * H).fill(confidence),
+});
+
+describe('temporal carry', () => {
+  it('holds a noisy static scene still and resets at a new sequence or a cut', () => {
+    const W = 16;
+    const H = 8;
+    const K = 3;
+    const n = W * H;
+    const rng = new Prng(9);
+    // truth: cluster 0 left, 1 right; each frame's own probabilities are noisy enough to flip often
+    const frame = () => {
+      const p = new Float32Array(n * K);
+      for (let i = 0; i < n; i++) {
+        const t = i % W < W / 2 ? 0 : 1;
+        for (let k = 0; k < K; k++) p[i * K + k] = (k === t ? 0.45 : 0.275) + 0.3 * (rng.next() - 0.5);
+      }
+      return p;
+    };
+    const flicker = (carried: boolean) => {
+      const c = new TemporalCarry(K);
+      let prev: Uint16Array | null = null;
+      let changed = 0;
+      for (let f = 0; f < 20; f++) {
+        const p = frame();
+        if (carried) c.step('seq', p, W, H, f === 0 ? null : still(W, H), 0.9);
+        const { clusters } = argmaxProbabilities(p, K, n);
+        if (prev) for (let i = 0; i < n; i++) if (clusters[i] !== prev[i]) changed++;
+        prev = clusters;
+      }
+      return changed / (19 * n);
+    };
+    const perFrame = flicker(false);
+    expect(perFrame).toBeGreaterThan(0.1);
+    expect(flicker(true)).toBeLessThan(perFrame / 2);
+
+    const c = new TemporalCarry(K, 0.7, 0.2);
+    const a = new Float32Array(n * K).map((_, j) => (j % K === 0 ? 1 : 0));
+    c.step('s1', a, W, H, null, null);
+    const b = new Float32Array(n * K).map((_, j) => (j % K === 1 ? 1 : 0));
+    c.step('s1', b, W, H, still(W, H), 0.9);
+    expect(b[0]).toBeCloseTo(0.7); // carried cluster 0 at weight 0.7
+    expect(b[1]).toBeCloseTo(0.3);
+    const d = new Float32Array(n * K).map((_, j) => (j % K === 2 ? 1 : 0));
+    c.step('s2', d, W, H, still(W, H), 0.9); // new sequence: nothing carried
+    expect(d[2]).toBe(1);
+    const e = new Float32Array(n * K).map((_, j) => (j % K === 1 ? 1 : 0));
+    c.step('s2', e, W, H, still(W, H), 0.3); // similarity fell far below the running mean: a cut
+    expect(e[1]).toBe(1);
+    expect(c.cuts).toBe(1);
+    expect(c.resets).toBe(3);
+  });
+
+  it('carries along the correspondence, scaled from patches to pixels', () => {
+    // one patch row of 4 patches over a 16-pixel-wide region: dx = 1 patch = 4 pixels
+    const m = { h: 1, w: 4, dx: new Float32Array(4).fill(1), dy: new Float32Array(4), similarity: new Float32Array(4).fill(1), meanSimilarity: 1 };
+    const corr = correspondenceFromPatches(m, { x: 0, y: 0, width: 16, height: 4 }, 16, 4);
+    expect(corr.u[5]).toBeCloseTo(4);
+    expect(corr.confidence[5]).toBeCloseTo(1);
+    const K = 2;
+    const c = new TemporalCarry(K, 1);
+    const prev = new Float32Array(16 * 4 * K);
+    for (let i = 0; i < 64; i++) prev[i * K + (i % 16 >= 8 ? 1 : 0)] = 1; // cluster 1 on x ≥ 8
+    c.step('s', prev, 16, 4, null, null);
+    const cur = new Float32Array(16 * 4 * K).fill(0.5);
+    c.step('s', cur, 16, 4, corr, 1);
+    // pixel x=5 was at x=9 (cluster 1), x=2 at x=6 (cluster 0)
+    expect(cur[5 * K + 1]).toBeCloseTo(1);
+    expect(cur[2 * K]).toBeCloseTo(1);
+  });
+});
