@@ -16,7 +16,7 @@ describe('patch matching', () => {
   it('finds where each patch was when the whole grid shifted', () => {
     const h = 20;
     const w = 30;
-    const dim = 16;
+    const dim = 64;
     const rng = new Prng(3);
     const big = new Float32Array((h + 8) * (w + 8) * dim).map(() => rng.next() - 0.5);
     const crop = (ox: number, oy: number) => {
