@@ -2,7 +2,7 @@
 // progress/ETA, cancel/resume, predict/evaluate, each run's score (present-class mIoU first), and a
 // 2–4 run comparison ranked by present-class mIoU.
 import { useMemo, useState } from 'react';
-import type { ExperimentSummary, MetricSeries } from '../../../shared/contract/experiments.js';
+import type { ExperimentSummary, MetricSeries, TemporalMode } from '../../../shared/contract/experiments.js';
 import { Curve, type CurveSeries } from '../components/Curve.js';
 import { JobProgress } from '../components/JobProgress.js';
 import { NewRunForm } from '../components/NewRunForm.js';
@@ -11,6 +11,7 @@ import { useAction } from '../lib/use-action.js';
 import { useJobStart } from '../lib/use-job-start.js';
 import { useJobMetrics, useJobs, useQuery, useSelection, useStudio } from '../state/studio-context.js';
 import { CompareScores, RunScore } from './experiments/RunScore.js';
+import { TemporalSelect } from './experiments/TemporalSelect.js';
 
 export function ExperimentsView() {
   const { select } = useStudio();
@@ -146,6 +147,7 @@ function RunDetail({ run }: { run: ExperimentSummary }) {
   const action = useAction();
   const hasPredictions = (detail.data?.predictions.length ?? 0) > 0;
   const [crf, setCrf] = useState(false);
+  const [temporal, setTemporal] = useState<TemporalMode>('none');
 
   return (
     <div className="panel run-detail" data-testid="run-detail">
@@ -171,11 +173,16 @@ function RunDetail({ run }: { run: ExperimentSummary }) {
             <input type="checkbox" data-testid="predict-crf" checked={crf} onChange={(e) => setCrf(e.target.checked)} /> Dense CRF
           </label>
         )}
+        {run.status === 'trained' && <TemporalSelect value={temporal} onChange={setTemporal} />}
         {run.status === 'trained' && (
           <button
             type="button"
             data-testid="predict-run"
-            onClick={() => void predict.start(() => call('experiments.predict', { id: run.id, ...(crf ? { refine: 'crf' as const } : {}) }))}
+            onClick={() =>
+              void predict.start(() =>
+                call('experiments.predict', { id: run.id, ...(crf ? { refine: 'crf' as const } : {}), ...(temporal !== 'none' ? { temporal } : {}) }),
+              )
+            }
           >
             {hasPredictions ? 'Predict again' : 'Predict cluster maps'}
           </button>

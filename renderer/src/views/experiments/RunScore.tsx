@@ -5,6 +5,7 @@ import type { ExperimentSummary } from '../../../../shared/contract/experiments.
 import { formatScore, rankByPresentMiou, trainingFramesWarning } from '../../components/score-format.js';
 import { ScoreLegend, TrainingFramesWarning } from '../../components/ScoreNotes.js';
 import { useRunScore } from './use-run-score.js';
+import { formatConsistency, useRunConsistency } from './use-run-consistency.js';
 
 export function RunScore({ experimentId, hasPredictions }: { experimentId: string; hasPredictions: boolean }) {
   const { report, evaluated, error } = useRunScore(experimentId);
@@ -18,6 +19,19 @@ export function RunScore({ experimentId, hasPredictions }: { experimentId: strin
   }
   if (report === undefined) return <div className="muted">Loading the score…</div>;
   return <RunScoreFigures report={report} />;
+}
+
+/** Temporal inconsistency (ground truth, along the true motion) and static-region flicker of the run. */
+function RunTemporalFigures({ experimentId, datasetId }: { experimentId: string; datasetId: string }) {
+  const t = useRunConsistency(experimentId, datasetId);
+  return (
+    <div className="metric" title="Pixels followed along the true motion whose class stays and whose cluster changes (SynthDrive); flicker = static pixels changing cluster">
+      <div className="muted">temporal inconsistency · flicker</div>
+      <div className="metric-value" data-testid="run-temporal">
+        {formatConsistency(t.inconsistency)} · {formatConsistency(t.flickerStatic)}
+      </div>
+    </div>
+  );
 }
 
 /** The figures of one engine report (pure: rendered from the report alone). */
@@ -41,6 +55,7 @@ export function RunScoreFigures({ report }: { report: EvalReport }) {
           <div className="muted">pixel accuracy</div>
           <div className="metric-value">{formatScore(report.pixelAccuracy)}</div>
         </div>
+        <RunTemporalFigures experimentId={report.experimentId} datasetId={report.datasetId} />
         <div className="metric muted">
           {report.frameCount} frames · {report.protocolId} · mapping {report.mappingName}
         </div>
@@ -58,11 +73,19 @@ export function CompareScores({ runs }: { runs: readonly ExperimentSummary[] }) 
   const b = useRunScore(runs[1]?.id ?? null);
   const c = useRunScore(runs[2]?.id ?? null);
   const d = useRunScore(runs[3]?.id ?? null);
-  const scored = runs.map((run, i) => ({ run, report: [a, b, c, d][i]?.report }));
+  const ta = useRunConsistency(runs[0]?.id ?? null, a.report?.datasetId);
+  const tb = useRunConsistency(runs[1]?.id ?? null, b.report?.datasetId);
+  const tc = useRunConsistency(runs[2]?.id ?? null, c.report?.datasetId);
+  const td = useRunConsistency(runs[3]?.id ?? null, d.report?.datasetId);
+  const scored = runs.map((run, i) => ({ run, report: [a, b, c, d][i]?.report, inconsistency: [ta, tb, tc, td][i]?.inconsistency }));
   return <CompareScoresTable rows={scored} />;
 }
 
-export function CompareScoresTable({ rows }: { rows: readonly { run: ExperimentSummary; report: EvalReport | undefined }[] }) {
+export function CompareScoresTable({
+  rows,
+}: {
+  rows: readonly { run: ExperimentSummary; report: EvalReport | undefined; inconsistency?: number | null | undefined }[];
+}) {
   const ranked = rankByPresentMiou(rows, (r) => r.report ?? null);
   const first = rows.find((r) => r.report !== undefined)?.report;
   // Ranks only mean something on the same frames and classes.
@@ -79,11 +102,12 @@ export function CompareScoresTable({ rows }: { rows: readonly { run: ExperimentS
             <th className="num">pixel accuracy</th>
             <th className="num">classes present / scored</th>
             <th className="num">frames</th>
+            <th className="num" title="ground truth, along the true motion (SynthDrive)">temporal inconsistency</th>
             <th>mapping</th>
           </tr>
         </thead>
         <tbody>
-          {ranked.map(({ run, report }, i) => {
+          {ranked.map(({ run, report, inconsistency }, i) => {
             const warning = trainingFramesWarning(report?.trainingFramesScored);
             return (
               <tr key={run.id} data-testid="compare-score-row" data-run={run.id}>
@@ -102,6 +126,9 @@ export function CompareScoresTable({ rows }: { rows: readonly { run: ExperimentS
                 <td className="num">{formatScore(report?.pixelAccuracy)}</td>
                 <td className="num">{report === undefined ? 'not scored' : `${report.classesPresent} / ${report.classesScored}`}</td>
                 <td className="num">{report?.frameCount ?? '—'}</td>
+                <td className="num" data-testid="compare-temporal">
+                  {formatConsistency(inconsistency)}
+                </td>
                 <td>{report?.mappingName ?? '—'}</td>
               </tr>
             );

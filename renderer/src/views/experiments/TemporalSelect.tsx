@@ -1,0 +1,23 @@
+// The predict form's temporal mode: every frame on its own, or the previous frame's probabilities
+// carried along patch-feature matches or optical flow (main/engine/temporal).
+import { TEMPORAL_MODES, type TemporalMode } from '../../../../shared/contract/experiments.js';
+
+const LABELS: Record<TemporalMode, string> = {
+  none: 'per frame',
+  features: 'temporal: feature matches',
+  flow: 'temporal: optical flow',
+};
+
+export function TemporalSelect({ value, onChange }: { value: TemporalMode; onChange: (m: TemporalMode) => void }) {
+  return (
+    <label title="Carry each frame's cluster probabilities to the next along label-free correspondences (less flicker in videos)">
+      <select data-testid="predict-temporal" value={value} onChange={(e) => onChange(e.target.value as TemporalMode)}>
+        {TEMPORAL_MODES.map((m) => (
+          <option key={m} value={m}>
+            {LABELS[m]}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
