@@ -12,6 +12,7 @@ import { LAYER_BITS } from '../../gl/layers.js';
 import type { DrawState } from '../../gl/mask-renderer.js';
 import { ImageCache } from '../../lib/image-cache.js';
 import { useSelection, useStudio } from '../../state/studio-context.js';
+import { FlickerLayer, FlickerToggle } from './FlickerLayer.js';
 import { GotoForm } from './GotoForm.js';
 import { HoverTooltip } from './HoverTooltip.js';
 import { LayerToggles } from './LayerToggles.js';
@@ -64,6 +65,7 @@ export function Player({
     LAYER_BITS.image | (hasClusters ? LAYER_BITS.classes : hasGt ? LAYER_BITS.gt : 0),
   );
   const [opacity, setOpacity] = useState(0.55);
+  const [flicker, setFlicker] = useState(false);
   const [stepN, setStepN] = useState(10);
   const filters = useLegendFilters();
   const zoom = useZoom();
@@ -119,6 +121,7 @@ export function Player({
           <HoverTooltip hover={hover.hover} protocol={protocol} clusterToClass={clusterToClass} />
         )}
         {goto.open && <GotoForm goto={goto} />}
+        <FlickerLayer on={flicker && hasClusters} stage={stage} frames={frames} index={index} urls={urls} cache={cache} view={zoom.view} />
       </PlayerStage>
       <PlayerControls
         playback={playback}
@@ -137,6 +140,7 @@ export function Player({
         hasClusters={hasClusters}
         onToggle={(name) => setLayers((l) => l ^ LAYER_BITS[name])}
       />
+      <FlickerToggle on={flicker} available={hasClusters} onToggle={() => setFlicker((f) => !f)} />
       <Timeline frames={frames} index={index} onSeek={setIndex} thumbUrl={(f) => client.assetUrl('thumb', f.id)} />
       <Legend
         protocol={protocol}
