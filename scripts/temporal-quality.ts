@@ -1,78 +1,114 @@
-// Issue 18's gates, measured: per-frame vs temporal prediction of the same experiments on the held-out
-// SynthDrive val worlds — present-class mIoU, ground-truth temporal inconsistency (along the exported
-// motion) and label-free static-region flicker, mean ± sd over the seeds.
+// Issue 18's gates, measured: per-frame vs temporal prediction of the same experiments on a held-out
+// SynthDrive val split — present-class mIoU (Cityscapes-27, Hungarian, reference geometry), ground-truth
+// temporal inconsistency along the exported motion, and label-free static-region flicker — mean ± sd
+// over the experiments (the demo's training seeds, none of them a tuning seed). In-process, with the
+// engine's own prediction, histogram and metric code (no PNG round trip: the maps are lossless anyway).
 //
 // Run: npx tsx scripts/temporal-quality.ts --workspace DIR [--modes none,features,flow] [--experiments a,b,c]
-// DIR holds a finished `cause-studio --json demo > DIR/demo.json` (its cause-mlp runs are used unless
-// --experiments names others). The demo's seeds are outside every preset's tuning list.
-import { spawnSync } from 'node:child_process';
-import fs from 'node:fs';
+// DIR: a workspace where `cause-studio demo` ran (its trained cause-mlp experiments and their val dataset).
 import path from 'node:path';
+import sharp from 'sharp';
 import { formatMeanSd, meanSd } from '../main/cli/demo-plan.js';
+import { loadModel } from '../main/engine/cause/model-io.js';
+import { centreCropRegion, Predictor, type Prediction } from '../main/engine/cause/predict.js';
+import { openDatabase } from '../main/engine/db/connection.js';
+import { getExperimentRow, listExperimentSummaries, listPredictionSets } from '../main/engine/db/queries/experiments.js';
+import { listFrames, readImageRGB, readLabelMap } from '../main/engine/datasets/frame-source.js';
+import { applySampler, referenceSampler } from '../main/engine/eval/geometry.js';
+import { HistogramBuilder } from '../main/engine/eval/histogram.js';
+import { readFrameMotion } from '../main/engine/eval/motion-source.js';
+import { protocolFromSpec } from '../main/engine/eval/protocol-spec.js';
+import { openFeatureSet } from '../main/engine/features/feature-reader.js';
+import { TemporalPredictor } from '../main/engine/temporal/temporal-predictor.js';
+import { initTfBackend } from '../main/engine/tf/backend.js';
+import { hungarianMapping, scoreHistogram } from '../shared/metrics/confusion.js';
+import { LabelFreeAccumulator } from '../shared/metrics/label-free.js';
+import { TemporalConsistencyAccumulator } from '../shared/metrics/temporal-consistency.js';
+import type { TemporalMode } from '../shared/contract/experiments.js';
 
-const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const arg = (name: string) => {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? process.argv[i + 1] : undefined;
 };
 const ws = arg('workspace');
-if (!ws) throw new Error('--workspace DIR is required (a workspace with a finished demo and DIR/demo.json)');
-const summary = JSON.parse(fs.readFileSync(path.join(ws, 'demo.json'), 'utf8')) as {
-  val: { datasetId: string };
-  rows: { method: string; backbone: string; runs: { experimentId: string; seed: number }[] }[];
-};
-const experiments = arg('experiments')?.split(',') ?? summary.rows.filter((r) => r.method === 'cause-mlp').flatMap((r) => r.runs.map((x) => x.experimentId));
-const modes = (arg('modes') ?? 'none,features,flow').split(',');
-
-function cli(args: string[]): unknown {
-  const r = spawnSync(process.execPath, [path.join(root, 'bin', 'cause-studio.js'), '--workspace', ws!, '--json', ...args], {
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'pipe'],
-    maxBuffer: 1 << 26,
-  });
-  if (r.status !== 0) throw new Error(`cause-studio ${args.join(' ')} failed: ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`);
-  return JSON.parse(r.stdout);
-}
+if (!ws) throw new Error('--workspace DIR is required');
+const modes = (arg('modes') ?? 'none,features,flow').split(',') as TemporalMode[];
+const db = openDatabase(path.join(ws, 'studio.db'), { readonly: true });
+const ids = arg('experiments')?.split(',') ?? listExperimentSummaries(db).filter((e) => e.method === 'cause-mlp' && e.status === 'trained').map((e) => e.id);
+const protocol = protocolFromSpec({ id: 'cityscapes-27' });
+await initTfBackend('auto');
 
 interface Row {
-  miouPresent: number | null;
-  inconsistency: number | null;
-  flickerStatic: number | null;
+  miouPresent: number;
+  inconsistency: number;
+  flickerStatic: number;
+  cpuSeconds: number;
 }
-const results = new Map<string, Row[]>(modes.map((m) => [m, []]));
-for (const id of experiments) {
+const results = new Map<TemporalMode, Row[]>(modes.map((m) => [m, []]));
+for (const id of ids) {
+  const row = getExperimentRow(db, id)!;
+  const set = listPredictionSets(db, id).find((p) => p.datasetId !== row.dataset_id);
+  if (!set) throw new Error(`experiment ${id} has no predictions on a held-out dataset (run the demo first)`);
+  const frames = listFrames(db, set.datasetId);
+  const features = openFeatureSet(ws, set.featureSetId);
+  const itemOf = new Map(features.items.map((it, i) => [it.frameId, i] as const));
+  const predictor = new Predictor(loadModel(path.join(ws, row.model_file!)), true);
+  // ground truth, motion and luma once per experiment (the same frames for every mode)
+  const truth = await Promise.all(
+    frames.map(async (f) => {
+      const luma = await sharp(f.imagePath).removeAlpha().toColourspace('b-w').raw().toBuffer({ resolveWithObject: true });
+      return { label: await readLabelMap(f.labelPath!), motion: await readFrameMotion(f.imagePath), luma: new Uint8Array(luma.data) };
+    }),
+  );
   for (const mode of modes) {
-    cli(['predict', '--experiment', id, '--dataset', summary.val.datasetId, '--temporal', mode]);
-    const ev = cli(['eval', '--experiment', id, '--dataset', summary.val.datasetId, '--worst', '0']) as {
-      miouPresent: number | null;
-      labelFree: { flickerStatic: number | null; temporalConsistency?: { inconsistency: number | null } | null } | null;
-    };
-    const row = { miouPresent: ev.miouPresent, inconsistency: ev.labelFree?.temporalConsistency?.inconsistency ?? null, flickerStatic: ev.labelFree?.flickerStatic ?? null };
-    results.get(mode)!.push(row);
-    process.stderr.write(`${id.slice(0, 8)} ${mode.padEnd(9)} mIoU(present) ${pct(row.miouPresent)}  GT inconsistency ${pct(row.inconsistency)}  flickerStatic ${pct(row.flickerStatic)}\n`);
+    const temporal = mode === 'none' ? null : new TemporalPredictor(predictor, mode);
+    const hist = new HistogramBuilder(predictor.clusters, protocol, 'reference');
+    const lf = new LabelFreeAccumulator(predictor.clusters, { staticThreshold: 6 });
+    const tc = new TemporalConsistencyAccumulator((l) => l === 0);
+    let cpu = 0;
+    for (const [i, f] of frames.entries()) {
+      const grid = features.read(itemOf.get(f.id)!);
+      const region = centreCropRegion(f.width, f.height, features.preprocessing.width, features.preprocessing.height);
+      const g = features.grid;
+      const rgb = mode === 'flow' ? (await readImageRGB(f.imagePath)).data : undefined;
+      const c0 = process.cpuUsage();
+      const p: Prediction = temporal
+        ? temporal.predict({ sequence: f.sequenceId, grid, h: g.h, w: g.w, dim: features.dim, outW: f.width, outH: f.height, region, ...(rgb ? { rgb } : {}) })
+        : predictor.predict(grid, g.h, g.w, features.dim, f.width, f.height, region);
+      const c = process.cpuUsage(c0);
+      cpu += (c.user + c.system) / 1e6;
+      const t = truth[i]!;
+      const pred = { data: p.clusters, width: p.width, height: p.height };
+      hist.addFrame({ frameId: f.id, labelPath: f.labelPath! }, pred, t.label);
+      const ps = referenceSampler(p.width, p.height);
+      lf.addFrame({ sequence: f.sequenceId, clusters: applySampler(ps, p.clusters), luma: applySampler(referenceSampler(f.width, f.height), t.luma) });
+      tc.addFrame({ sequence: f.sequenceId, width: p.width, height: p.height, clusters: p.clusters, labels: t.label.data, motion: t.motion });
+    }
+    const h = hist.result();
+    const score = scoreHistogram(h.histogram, h.K, h.C, hungarianMapping(h.histogram, h.K, h.C));
+    const r = { miouPresent: score.miouPresent, inconsistency: tc.summary().inconsistency, flickerStatic: lf.summary().flickerStatic, cpuSeconds: cpu };
+    results.get(mode)!.push(r);
+    process.stderr.write(
+      `${id.slice(0, 8)} seed ${row.seed} ${mode.padEnd(9)} mIoU(present) ${pct(r.miouPresent)}  GT inconsistency ${pct(r.inconsistency)}  flickerStatic ${pct(r.flickerStatic)}  ${((cpu / frames.length) * 1000).toFixed(0)} ms CPU/frame\n`,
+    );
   }
+  predictor.dispose();
+  features.close();
 }
 
-function pct(x: number | null): string {
-  return x === null ? 'n/a' : (x * 100).toFixed(2);
+function pct(x: number): string {
+  return Number.isFinite(x) ? (x * 100).toFixed(2) : 'n/a';
 }
-const base = results.get('none');
-console.log(`\n${experiments.length} experiments on val dataset ${summary.val.datasetId.slice(0, 8)} (mean ± sd, %)`);
-console.log('mode       mIoU(present)     GT inconsistency   flickerStatic      Δ mIoU   inconsistency ratio   flicker ratio');
+const mean = (m: TemporalMode, k: keyof Row) => meanSd(results.get(m)!.map((x) => x[k])).mean ?? Number.NaN;
+console.log(`\n${ids.length} experiments (mean ± sd, %); ratios and Δ against 'none' of the same experiments`);
+console.log('mode       mIoU(present)    GT inconsistency   flickerStatic     Δ mIoU (pts)  inconsistency ×  flicker ×  speed ×');
 for (const mode of modes) {
   const r = results.get(mode)!;
-  const m = meanSd(r.map((x) => x.miouPresent));
-  const c = meanSd(r.map((x) => x.inconsistency));
-  const f = meanSd(r.map((x) => x.flickerStatic));
-  const ratio = (k: keyof Row) => {
-    if (!base) return 'n/a';
-    const a = meanSd(base.map((x) => x[k])).mean;
-    const b = meanSd(r.map((x) => x[k])).mean;
-    return a && b !== null ? (b / a).toFixed(3) : 'n/a';
-  };
-  const dm = base ? ((m.mean ?? 0) - (meanSd(base.map((x) => x.miouPresent)).mean ?? 0)) * 100 : 0;
-  console.log(
-    `${mode.padEnd(10)} ${formatMeanSd(m).padEnd(17)} ${formatMeanSd(c).padEnd(18)} ${formatMeanSd(f).padEnd(18)} ${dm.toFixed(2).padStart(6)}   ${ratio('inconsistency').padEnd(21)} ${ratio('flickerStatic')}`,
-  );
+  const cell = (k: keyof Row) => formatMeanSd(meanSd(r.map((x) => x[k]))).padEnd(17);
+  const ratio = (k: keyof Row) => (modes.includes('none') ? (mean(mode, k) / mean('none', k)).toFixed(3) : 'n/a');
+  const dm = modes.includes('none') ? ((mean(mode, 'miouPresent') - mean('none', 'miouPresent')) * 100).toFixed(2) : 'n/a';
+  const speed = modes.includes('none') ? (mean('none', 'cpuSeconds') / mean(mode, 'cpuSeconds')).toFixed(2) : 'n/a';
+  console.log(`${mode.padEnd(10)} ${cell('miouPresent')}${cell('inconsistency')} ${cell('flickerStatic')} ${dm.padStart(8)}      ${ratio('inconsistency').padEnd(16)} ${ratio('flickerStatic').padEnd(10)} ${speed}`);
 }
 console.log(`\nJSON ${JSON.stringify(Object.fromEntries(results))}`);
+db.close();

@@ -8,7 +8,7 @@ import { sample, type FlowField } from './optical-flow.js';
 
 export const TEMPORAL_DEFAULTS = {
   /** Weight of the carried probabilities at full confidence. */
-  carry: 0.7,
+  carry: 0.85,
   /** Feature match cosine below which a patch match is not trusted at all; 1 is full confidence. */
   minSimilarity: 0.5,
   /** A scene cut: the frame's mean best-match cosine falls this far below the sequence's running mean. */

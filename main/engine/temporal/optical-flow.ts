@@ -100,6 +100,8 @@ export interface FlowOptions {
   readonly radius?: number;
   /** Luma residual (0..1) at which confidence falls to e^−1. */
   readonly sigma?: number;
+  /** Radius of the texture-weighted averaging of each level's flow (0 = none). */
+  readonly smoothing?: number;
 }
 
 /** Flow from `cur` (frame t) back to `prev` (frame t−1): prev(p + (u, v)) ≈ cur(p). Same sizes required. */
@@ -188,6 +190,30 @@ export function lucasKanadeFlow(prev: GreyImage, cur: GreyImage, options: FlowOp
         const dv = (a * by[i]! - b * bx[i]!) / det;
         u[i] = u[i]! + Math.max(-2, Math.min(2, du));
         v[i] = v[i]! + Math.max(-2, Math.min(2, dv));
+      }
+    }
+    // Flat windows (sky, smooth asphalt) cannot see their own motion (the aperture problem): every level's
+    // flow becomes its texture-weighted local mean, so textured neighbours lend them theirs.
+    const weight = new Float32Array(n);
+    for (let i = 0; i < n; i++) {
+      const a = gxx[i]!;
+      const d = gyy[i]!;
+      const b = gxy[i]!;
+      weight[i] = Math.max(0, (a + d) / 2 - Math.sqrt(((a - d) / 2) ** 2 + b * b)); // smaller eigenvalue
+    }
+    const wsum = new Float32Array(n);
+    const su = new Float32Array(n);
+    const sv = new Float32Array(n);
+    const spread = options.smoothing ?? 4;
+    boxSum(weight, w, h, spread, wsum, integral);
+    for (let i = 0; i < n; i++) tmp[i] = weight[i]! * u[i]!;
+    boxSum(tmp, w, h, spread, su, integral);
+    for (let i = 0; i < n; i++) tmp[i] = weight[i]! * v[i]!;
+    boxSum(tmp, w, h, spread, sv, integral);
+    for (let i = 0; i < n; i++) {
+      if (wsum[i]! > 1e-9) {
+        u[i] = su[i]! / wsum[i]!;
+        v[i] = sv[i]! / wsum[i]!;
       }
     }
   }

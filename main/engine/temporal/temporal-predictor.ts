@@ -26,6 +26,12 @@ export interface TemporalFrame {
   readonly rgb?: ArrayLike<number>;
 }
 
+export interface TemporalOptions {
+  readonly carry?: number;
+  readonly minSimilarity?: number;
+  readonly flowSigma?: number;
+}
+
 export class TemporalPredictor {
   private readonly carry: TemporalCarry;
   private prevGrid: Float32Array | null = null;
@@ -35,10 +41,13 @@ export class TemporalPredictor {
   constructor(
     private readonly predictor: Predictor,
     readonly mode: Exclude<TemporalMode, 'none'>,
-    carryWeight?: number,
+    private readonly options: TemporalOptions = {},
   ) {
-    this.carry = new TemporalCarry(predictor.clusters, carryWeight);
+    this.carry = new TemporalCarry(predictor.clusters, options.carry);
   }
+
+  /** The last frame's correspondence (for diagnostics: scripts/temporal-tune.ts compares it with the true motion). */
+  lastCorrespondence: Correspondence | null = null;
 
   get resets(): number {
     return this.carry.resets;
@@ -60,14 +69,15 @@ export class TemporalPredictor {
       if (this.mode === 'features') {
         const m = matchPatches(this.prevGrid!, f.grid, f.h, f.w, f.dim);
         meanSimilarity = m.meanSimilarity;
-        corr = correspondenceFromPatches(m, f.region, f.outW, f.outH);
+        corr = correspondenceFromPatches(m, f.region, f.outW, f.outH, this.options.minSimilarity);
       } else {
         meanSimilarity = sameSpotSimilarity(this.prevGrid!, f.grid, f.h * f.w, f.dim);
         if (luma && this.prevLuma && this.prevLuma.width === luma.width && this.prevLuma.height === luma.height) {
-          corr = correspondenceFromFlow(lucasKanadeFlow(this.prevLuma, luma), f.outW, f.outH);
+          corr = correspondenceFromFlow(lucasKanadeFlow(this.prevLuma, luma, this.options.flowSigma !== undefined ? { sigma: this.options.flowSigma } : {}), f.outW, f.outH);
         }
       }
     }
+    this.lastCorrespondence = corr;
     this.carry.step(f.sequence, probs, f.outW, f.outH, corr, meanSimilarity);
     this.prevGrid = f.grid;
     this.prevLuma = luma;
