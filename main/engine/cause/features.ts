@@ -7,4 +7,6 @@ export interface FeatureSource {
   readonly dim: number;
   /** Item i: h·w·dim float32, row-major (y, x, channel). */
   read(i: number): Float32Array;
+  /** The item `offset` frames later in the same sequence (earlier at its end), or null: temporal positives. */
+  neighbour?(i: number, offset: number): number | null;
 }

@@ -2,6 +2,9 @@
 // (Steps 1-3, or the k-means baseline), checkpoints atomically, and writes the model file.
 import fs from 'node:fs';
 import path from 'node:path';
+import { openDatabase } from '../db/connection.js';
+import { listFrames } from '../datasets/frame-source.js';
+import { neighbourLookup } from '../temporal/neighbours.js';
 import { openFeatureSet } from '../features/feature-reader.js';
 import type { JobContext } from '../jobs/job-kind.js';
 import { initTfBackend } from '../tf/backend.js';
@@ -29,13 +32,30 @@ interface CheckpointRef {
   readonly file: string;
 }
 
+/** The temporal-positives neighbour of each item, from the frames' order in their sequences. */
+function sequenceNeighbours(databasePath: string, set: { datasetId: string; items: readonly { frameId: string; crop: number }[] }) {
+  const db = openDatabase(databasePath, { readonly: true });
+  try {
+    return neighbourLookup(set.items, listFrames(db, set.datasetId));
+  } finally {
+    db.close();
+  }
+}
+
 export async function run(ctx: JobContext, params: TrainJobParams): Promise<TrainJobResult> {
   const { config } = params;
   const started = Date.now();
   const choice = await initTfBackend(config.backend, (m) => ctx.log(m));
   await ctx.hostCall('started', { backend: choice.name });
   const set = openFeatureSet(ctx.workspaceRoot, params.featureSetId);
-  const source: FeatureSource = { count: set.items.length, h: set.grid.h, w: set.grid.w, dim: set.dim, read: (i) => set.read(i) };
+  const source: FeatureSource = {
+    count: set.items.length,
+    h: set.grid.h,
+    w: set.grid.w,
+    dim: set.dim,
+    read: (i) => set.read(i),
+    ...(config.step2.temporal ? { neighbour: sequenceNeighbours(ctx.databasePath, set) } : {}),
+  };
   const outRel = modelFile(params.experimentId);
   const outAbs = path.join(ctx.workspaceRoot, outRel);
   fs.mkdirSync(path.dirname(outAbs), { recursive: true });

@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { TrainConfig } from '../../../../shared/contract/experiments.js';
 import { assignConcepts, conceptVectors, pairMasks, type PairMasks } from '../concepts.js';
 import { contrastiveSum, planContrastive, slicePlan, type ContrastivePlan } from '../contrastive.js';
+import { temporalMasks, temporalMatches } from '../temporal-positives.js';
 import { codebookQueries, headForward, project, type BranchMasks, type HeadSpec, type TrMasks } from '../heads.js';
 import { gatherRows, l2normalize } from '../ops.js';
 import { emaUpdate } from '../params.js';
@@ -112,7 +113,17 @@ export class TfjsStep2 implements Step2Part {
           targetsT: tf.transpose(tf.tensor2d(bankSnap.rows, [bankSnap.ids.length, config.projDim])),
         };
       }
-      const terms = batchPlan.terms + (bank?.plan.terms ?? 0);
+      // Temporal positives (MLP heads): each token's match in a nearby frame, through the teacher.
+      let temporal: { masks: PairMasks; plan: ContrastivePlan; targetsT: tf.Tensor2D } | null = null;
+      if (lossOptions.temporal) {
+        if (spec.kind !== 'mlp') throw new Error('step2.temporal (temporal positives) needs an MLP head (cause-mlp)');
+        const tm = temporalMatches(source, batch.items, batch.indices, lossOptions.temporal);
+        const xm = tf.tensor2d(tm.tokens, [T, D]);
+        const Vm = tf.tensor2d(conceptVectors(cb.cbNorm, D, assignConcepts(xm, cb.cbNormT)), [T, D]);
+        const masks = temporalMasks(tf.matMul(V, Vm, false, true), tm.matched, config.negThreshold);
+        temporal = { masks, plan: planContrastive(masks, B), targetsT: tf.transpose(l2normalize(project(state.teacher, headForward(spec, state.teacher, xm)))) };
+      }
+      const terms = batchPlan.terms + (bank?.plan.terms ?? 0) + (temporal?.plan.terms ?? 0);
 
       // Head inputs: MLP samples before the head; TR runs on full grids and samples afterwards, a few
       // images at a time: given the constant teacher targets the loss is a sum of per-image terms, so the
@@ -157,6 +168,9 @@ export class TfjsStep2 implements Step2Part {
               const z = project(state.student, h.gidx ? gatherRows(y, h.gidx) : y);
               let sum = contrastiveSum(z, ztnT, rows(batchMasks, r0, r1), slicePlan(batchPlan, r0, r1), config.temperature, lossOptions);
               if (bank) sum = tf.add(sum, contrastiveSum(z, bank.targetsT, rows(bank.masks, r0, r1), slicePlan(bank.plan, r0, r1), config.temperature, lossOptions));
+              if (temporal) {
+                sum = tf.add(sum, contrastiveSum(z, temporal.targetsT, rows(temporal.masks, r0, r1), slicePlan(temporal.plan, r0, r1), config.temperature, lossOptions));
+              }
               return tf.div(sum, terms) as tf.Scalar;
             }, state.student.list());
             const merged: tf.NamedTensorMap = {};
