@@ -4,7 +4,7 @@
 // over the experiments (the demo's training seeds, none of them a tuning seed). In-process, with the
 // engine's own prediction, histogram and metric code (no PNG round trip: the maps are lossless anyway).
 //
-// Run: npx tsx scripts/temporal-quality.ts --workspace DIR [--modes none,features,flow] [--experiments a,b,c]
+// Run: npx tsx scripts/temporal-quality.ts --workspace DIR [--modes none,features,flow] [--experiments a,b,c] [--frames N]
 // DIR: a workspace where `cause-studio demo` ran (its trained cause-mlp experiments and their val dataset).
 import path from 'node:path';
 import sharp from 'sharp';
@@ -49,7 +49,7 @@ for (const id of ids) {
   const row = getExperimentRow(db, id)!;
   const set = listPredictionSets(db, id).find((p) => p.datasetId !== row.dataset_id);
   if (!set) throw new Error(`experiment ${id} has no predictions on a held-out dataset (run the demo first)`);
-  const frames = listFrames(db, set.datasetId);
+  const frames = listFrames(db, set.datasetId).slice(0, Number(arg('frames') ?? Infinity));
   const features = openFeatureSet(ws, set.featureSetId);
   const itemOf = new Map(features.items.map((it, i) => [it.frameId, i] as const));
   const predictor = new Predictor(loadModel(path.join(ws, row.model_file!)), true);

@@ -22,6 +22,8 @@ export interface StudyCell {
   readonly seconds: number;
   /** True when the seed is one the Step 3 variants were tuned with (figures must not be reported from it). */
   readonly tuning: boolean;
+  /** Ground-truth temporal inconsistency along the true motion (SynthDrive); absent in older studies. */
+  readonly temporalInconsistency?: number | null;
 }
 
 export interface MeanSd {
@@ -39,6 +41,7 @@ export interface StudyRow {
   readonly pixelAccuracy: MeanSd;
   readonly clustersUsed: MeanSd;
   readonly seconds: MeanSd;
+  readonly temporalInconsistency?: MeanSd;
 }
 
 export interface StudyVariantSpec {

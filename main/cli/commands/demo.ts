@@ -9,7 +9,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { StudioError } from '../../../shared/contract/errors.js';
 import type { JobSummary } from '../../../shared/contract/index.js';
-import type { ExperimentMethod } from '../../../shared/contract/experiments.js';
+import { TEMPORAL_MODES, type ExperimentMethod, type TemporalMode } from '../../../shared/contract/experiments.js';
 import { splitWorldSeed, type SynthSplit } from '../../../shared/contract/synth.js';
 import type { Engine } from '../../engine/engine.js';
 import { DEMO_DEFAULTS, formatDemoTable, summarizeRuns, trainingSeeds, tunedSeedsUsed, type DemoRun } from '../demo-plan.js';
@@ -24,6 +24,7 @@ interface DemoOptions {
   worldSeed: string;
   seeds: string;
   firstSeed: string;
+  temporal: string;
 }
 
 function whole(name: string, v: string, min: number): number {
@@ -46,6 +47,7 @@ export function register(program: Command, rt: CliRuntime): void {
     .option('--world-seed <n>', 'SynthDrive seed (train split; val is built from a seed derived from it)', String(d.worldSeed))
     .option('--seeds <n>', 'training seeds per method (mean ± sd over them)', String(d.seeds))
     .option('--first-seed <n>', 'first training seed (then +1, +2, …)', String(d.firstSeed))
+    .option('--temporal <mode>', `val predictions: ${TEMPORAL_MODES.join(' | ')} (features/flow carry each frame's probabilities to the next)`, 'none')
     .action(async (o: DemoOptions) => {
       await rt.withEngine({ runJobs: true }, (engine) => runDemo(engine, rt, o));
     });
@@ -67,6 +69,10 @@ async function runDemo(engine: Engine, rt: CliRuntime, o: DemoOptions): Promise<
   const worldSeed = whole('world-seed', o.worldSeed, 0);
   const seeds = trainingSeeds(whole('first-seed', o.firstSeed, 0), whole('seeds', o.seeds, 1));
   const tuned = tunedSeedsUsed(worldSeed, seeds);
+  if (!(TEMPORAL_MODES as readonly string[]).includes(o.temporal)) {
+    throw new StudioError('bad_request', `--temporal must be one of ${TEMPORAL_MODES.join(', ')}, not '${o.temporal}'`);
+  }
+  const temporal = o.temporal as TemporalMode;
   if (tuned.training.length || tuned.world.length) {
     say(
       `warning: ${[...tuned.training.map((s) => `training seed ${s}`), ...tuned.world.map((s) => `world seed ${s}`)].join(', ')} ` +
@@ -154,8 +160,9 @@ async function runDemo(engine: Engine, rt: CliRuntime, o: DemoOptions): Promise<
       }
       const detail = await engine.call('experiments.get', { id: experimentId });
       const valSet = valSets.get(m.backbone)!;
-      if (!detail.predictions.some((p) => p.datasetId === val.id && p.featureSetId === valSet)) {
-        await wait(await engine.call('experiments.predict', { id: experimentId, datasetId: val.id, featureSetId: valSet }), `predict val ${m.method}/${m.backbone}`);
+      if (!detail.predictions.some((p) => p.datasetId === val.id && p.featureSetId === valSet && p.temporal === temporal)) {
+        const args = { id: experimentId, datasetId: val.id, featureSetId: valSet, ...(temporal !== 'none' ? { temporal } : {}) };
+        await wait(await engine.call('experiments.predict', args), `predict val ${m.method}/${m.backbone}`);
       }
       const ev = await engine.call('eval.run', { experimentId, datasetId: val.id, protocol: 'cityscapes-27', geometry: 'reference' });
       await wait(ev, `evaluate ${m.method}/${m.backbone} seed ${seed}`);

@@ -27,6 +27,7 @@ export function studyRows(cells: readonly StudyCell[], order: { variants: readon
         pixelAccuracy: meanSd(cs.map((c) => c.pixelAccuracy)),
         clustersUsed: meanSd(cs.map((c) => c.clustersUsed)),
         seconds: meanSd(cs.map((c) => c.seconds)),
+        temporalInconsistency: meanSd(cs.map((c) => c.temporalInconsistency ?? null)),
       });
     }
   return rows;
@@ -35,10 +36,10 @@ export function studyRows(cells: readonly StudyCell[], order: { variants: readon
 const pctPm = (m: MeanSd) => (m.mean === null ? '—' : `${(m.mean * 100).toFixed(1)} ± ${m.sd === null ? '—' : (m.sd * 100).toFixed(1)}`);
 const numPm = (m: MeanSd, digits = 1) => (m.mean === null ? '—' : `${m.mean.toFixed(digits)} ± ${m.sd === null ? '—' : m.sd.toFixed(digits)}`);
 
-export const STUDY_COLUMNS = ['backbone', 'variant', 'seeds', 'present-class mIoU %', '27-class mIoU %', 'pixel acc %', 'clusters used', 'time s'] as const;
+export const STUDY_COLUMNS = ['backbone', 'variant', 'seeds', 'present-class mIoU %', '27-class mIoU %', 'pixel acc %', 'clusters used', 'temporal inconsistency %', 'time s'] as const;
 
 export function rowCells(r: StudyRow): string[] {
-  return [r.backbone, r.variant, r.seeds.join(','), pctPm(r.miouPresent), pctPm(r.miou), pctPm(r.pixelAccuracy), numPm(r.clustersUsed), numPm(r.seconds, 0)];
+  return [r.backbone, r.variant, r.seeds.join(','), pctPm(r.miouPresent), pctPm(r.miou), pctPm(r.pixelAccuracy), numPm(r.clustersUsed), pctPm(r.temporalInconsistency ?? { mean: null, sd: null }), numPm(r.seconds, 0)];
 }
 
 export function studyMarkdown(title: string, lines: readonly string[], rows: readonly StudyRow[]): string {

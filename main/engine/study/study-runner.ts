@@ -117,6 +117,7 @@ export async function runStudy(engine: Engine, o: StudyRunOptions): Promise<Stud
     const train = await engine.call('jobs.get', { id: detail.trainJobId! });
     const pred = await engine.call('jobs.get', { id: predJob });
     const dead = detail.summary?.['step3.deadClusters'];
+    const lf = (await engine.call('eval.labelFree', { experimentId: exp.id })).find((r) => r.datasetId === evalDs.id);
     return {
       variant: c.variant.name,
       backbone: c.backbone,
@@ -129,6 +130,7 @@ export async function runStudy(engine: Engine, o: StudyRunOptions): Promise<Stud
       deadClusters: typeof dead === 'number' ? dead : null,
       seconds: seconds(train) + seconds(pred) + evalSeconds,
       tuning: isTuning(evalWorld, c.seed),
+      temporalInconsistency: lf?.temporalConsistency?.inconsistency ?? null,
     };
   };
 

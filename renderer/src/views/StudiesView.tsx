@@ -58,6 +58,7 @@ function StudyDetail({ study }: { study: StudyResult }) {
               <th className="num">27-class mIoU %</th>
               <th className="num">Pixel acc %</th>
               <th className="num">Clusters used</th>
+              <th className="num" title="ground truth, along the true motion (SynthDrive)">Temporal inconsistency %</th>
               <th className="num">Time s</th>
             </tr>
           </thead>
@@ -71,6 +72,7 @@ function StudyDetail({ study }: { study: StudyResult }) {
                 <td className="num">{pctPm(r.miou)}</td>
                 <td className="num">{pctPm(r.pixelAccuracy)}</td>
                 <td className="num">{numPm(r.clustersUsed)}</td>
+                <td className="num">{r.temporalInconsistency ? pctPm(r.temporalInconsistency) : '—'}</td>
                 <td className="num">{numPm(r.seconds, 0)}</td>
               </tr>
             ))}

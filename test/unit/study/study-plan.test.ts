@@ -69,7 +69,7 @@ describe('study table', () => {
       ['b', [2], 0.1],
     ]);
     const md = studyMarkdown('T', ['line'], rows);
-    expect(md).toContain('| builtin | a | 2,3 | 40.0 ± 14.1 | 40.0 ± 14.1 | 50.0 ± 0.0 | 12.5 ± 0.7 | 60 ± 0 |');
+    expect(md).toContain('| builtin | a | 2,3 | 40.0 ± 14.1 | 40.0 ± 14.1 | 50.0 ± 0.0 | 12.5 ± 0.7 | — | 60 ± 0 |');
     const png = await studyChartPng('T', rows);
     const meta = await sharp(png).metadata();
     expect([meta.format, meta.channels]).toEqual(['png', 3]);

@@ -18,7 +18,12 @@ export function RunScore({ experimentId, hasPredictions }: { experimentId: strin
     );
   }
   if (report === undefined) return <div className="muted">Loading the score…</div>;
-  return <RunScoreFigures report={report} />;
+  return (
+    <>
+      <RunScoreFigures report={report} />
+      <RunTemporalFigures experimentId={experimentId} datasetId={report.datasetId} />
+    </>
+  );
 }
 
 /** Temporal inconsistency (ground truth, along the true motion) and static-region flicker of the run. */
@@ -55,7 +60,6 @@ export function RunScoreFigures({ report }: { report: EvalReport }) {
           <div className="muted">pixel accuracy</div>
           <div className="metric-value">{formatScore(report.pixelAccuracy)}</div>
         </div>
-        <RunTemporalFigures experimentId={report.experimentId} datasetId={report.datasetId} />
         <div className="metric muted">
           {report.frameCount} frames · {report.protocolId} · mapping {report.mappingName}
         </div>
