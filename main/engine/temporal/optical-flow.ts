@@ -234,3 +234,24 @@ export function lucasKanadeFlow(prev: GreyImage, cur: GreyImage, options: FlowOp
   for (let i = 0; i < w * h; i++) confidence[i] = Math.exp(-avg[i]! / 9 / sigma);
   return { width: w, height: h, u, v, confidence };
 }
+
+/**
+ * Forward–backward check: `back` maps frame t to t−1, `fwd` maps t−1 to t; where following one and then
+ * the other does not return within ~`tolerance` pixels (occlusions, flat regions whose flow is a guess)
+ * the confidence of `back` falls, so the carry trusts only flow that agrees with itself.
+ */
+export function checkForwardBackward(back: FlowField, fwd: FlowField, tolerance = 1): FlowField {
+  const { width: w, height: h } = back;
+  const confidence = new Float32Array(w * h);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const i = y * w + x;
+      const qx = x + back.u[i]!;
+      const qy = y + back.v[i]!;
+      const eu = back.u[i]! + sample(fwd.u, w, h, qx, qy);
+      const ev = back.v[i]! + sample(fwd.v, w, h, qx, qy);
+      confidence[i] = back.confidence[i]! * Math.exp(-(eu * eu + ev * ev) / (2 * tolerance * tolerance));
+    }
+  }
+  return { ...back, confidence };
+}

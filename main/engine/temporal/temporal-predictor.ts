@@ -6,7 +6,7 @@ import type { TemporalMode } from '../../../shared/contract/experiments.js';
 import type { PixelRect, Prediction, Predictor } from '../cause/predict.js';
 import { argmaxProbabilities, correspondenceFromFlow, correspondenceFromPatches, softmaxRows, TemporalCarry, type Correspondence } from './carry.js';
 import { matchPatches, normalizeRows } from './feature-match.js';
-import { lucasKanadeFlow, lumaOf, type GreyImage } from './optical-flow.js';
+import { checkForwardBackward, lucasKanadeFlow, lumaOf, type GreyImage } from './optical-flow.js';
 
 /** The softmax scale of the probabilities (the same 3·cos the confidence maps use). */
 const PROB_SCALE = 3;
@@ -30,6 +30,8 @@ export interface TemporalOptions {
   readonly carry?: number;
   readonly minSimilarity?: number;
   readonly flowSigma?: number;
+  /** Flow mode: keep only flow that the reverse flow confirms (default on). */
+  readonly forwardBackward?: boolean;
 }
 
 export class TemporalPredictor {
@@ -73,7 +75,10 @@ export class TemporalPredictor {
       } else {
         meanSimilarity = sameSpotSimilarity(this.prevGrid!, f.grid, f.h * f.w, f.dim);
         if (luma && this.prevLuma && this.prevLuma.width === luma.width && this.prevLuma.height === luma.height) {
-          corr = correspondenceFromFlow(lucasKanadeFlow(this.prevLuma, luma, this.options.flowSigma !== undefined ? { sigma: this.options.flowSigma } : {}), f.outW, f.outH);
+          const o = this.options.flowSigma !== undefined ? { sigma: this.options.flowSigma } : {};
+          const back = lucasKanadeFlow(this.prevLuma, luma, o);
+          const flow = this.options.forwardBackward === false ? back : checkForwardBackward(back, lucasKanadeFlow(luma, this.prevLuma, o));
+          corr = correspondenceFromFlow(flow, f.outW, f.outH);
         }
       }
     }
