@@ -140,8 +140,10 @@ export function matchPatches(prevRaw: Float32Array, curRaw: Float32Array, h: num
       const b = useStill ? still.best[i]! : fine.best[i]!;
       const at = (xx: number, yy: number) =>
         xx < 0 || yy < 0 || xx >= w || yy >= h ? b : dot(cur, i * dim, prev, (yy * w + xx) * dim, dim);
-      dx[i] = bx - x + vertex(at(bx - 1, by), b, at(bx + 1, by));
-      dy[i] = by - y + vertex(at(bx, by - 1), b, at(bx, by + 1));
+      // A patch that stayed put stays exactly put: on a still scene the parabola would only fit noise.
+      const moved = bx !== x || by !== y;
+      dx[i] = bx - x + (moved ? vertex(at(bx - 1, by), b, at(bx + 1, by)) : 0);
+      dy[i] = by - y + (moved ? vertex(at(bx, by - 1), b, at(bx, by + 1)) : 0);
       similarity[i] = b;
       sum += b;
     }

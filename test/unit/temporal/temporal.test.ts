@@ -145,3 +145,37 @@ describe('temporal carry', () => {
     expect(cur[2 * K]).toBeCloseTo(1);
   });
 });
+
+describe('temporal predictor', () => {
+  it('equals per-frame prediction on a still scene and at every sequence start', async () => {
+    const { Predictor } = await import('../../../main/engine/cause/predict.js');
+    const { TemporalPredictor } = await import('../../../main/engine/temporal/temporal-predictor.js');
+    const h = 6;
+    const w = 8;
+    const dim = 8;
+    const K = 3;
+    const rng = new Prng(4);
+    const centroids = rng.normalArray(K * dim);
+    const model = { method: 'kmeans' as const, grid: { h, w }, dim, centroids, clusters: K };
+    const predictor = new Predictor(model, false);
+    try {
+      const grid = rng.normalArray(h * w * dim);
+      const other = rng.normalArray(h * w * dim);
+      const region = { x: 0, y: 0, width: 32, height: 24 };
+      const per = (g: Float32Array) => predictor.predict(g, h, w, dim, 32, 24, region).clusters;
+      for (const mode of ['features', 'flow'] as const) {
+        const t = new TemporalPredictor(predictor, mode);
+        const rgb = new Uint8Array(32 * 24 * 3).map((_, i) => (i * 37) % 251);
+        const frame = (sequence: string, g: Float32Array) => t.predict({ sequence, grid: g, h, w, dim, outW: 32, outH: 24, region, rgb }).clusters;
+        expect(Array.from(frame('s', grid))).toEqual(Array.from(per(grid)));
+        // the same frame again: carrying it changes nothing
+        expect(Array.from(frame('s', grid))).toEqual(Array.from(per(grid)));
+        // a new sequence starts from its own prediction
+        expect(Array.from(frame('t', other))).toEqual(Array.from(per(other)));
+        expect(t.resets).toBe(2);
+      }
+    } finally {
+      predictor.dispose();
+    }
+  });
+});
