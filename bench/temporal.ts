@@ -3,7 +3,7 @@
 // PNG encoding), in this process, modes interleaved over rounds so load drift hits all alike.
 // Gate (issue 18): temporal ≥ 0.8× per-frame speed, i.e. cpu(none)/cpu(mode) ≥ 0.8.
 //
-// Run: npm run bench:temporal -- [--workspace DIR] [--rounds N]
+// Run: npm run bench:temporal -- [--workspace DIR] [--rounds N] [--frames N]
 // DIR holds a finished `cause-studio demo` (default $CAUSE_STUDIO_HOME); without one the bench runs
 // `demo --seeds 1` into a temporary workspace first (several minutes).
 import { spawnSync } from 'node:child_process';
@@ -45,7 +45,7 @@ if (!exp) throw new Error(`${ws}: no trained cause-mlp experiment`);
 const row = getExperimentRow(db, exp.id)!;
 const set = listPredictionSets(db, exp.id).find((p) => p.datasetId !== row.dataset_id);
 if (!set) throw new Error(`${ws}: experiment ${exp.id} has no predictions on a held-out dataset`);
-const frames = listFrames(db, set.datasetId);
+const frames = listFrames(db, set.datasetId).slice(0, Number(arg('frames') ?? Infinity));
 const features = openFeatureSet(ws, set.featureSetId);
 const itemOf = new Map(features.items.map((it, i) => [it.frameId, i] as const));
 await initTfBackend('auto');
@@ -97,7 +97,7 @@ for (const m of modes) {
   console.log(`${m.padEnd(9)} ${per(m).toFixed(1)} ms CPU/frame, ${((wall.get(m)! / (rounds * frames.length)) * 1000).toFixed(1)} ms wall/frame, speed ×${(cpu.get('none')! / cpu.get(m)!).toFixed(2)} of per-frame`);
 }
 const speed = { features: cpu.get('none')! / cpu.get('features')!, flow: cpu.get('none')! / cpu.get('flow')! };
-console.log(`command: npm run bench:temporal -- --workspace ${ws} --rounds ${rounds}`);
+console.log(`command: npm run bench:temporal -- --workspace ${ws} --rounds ${rounds}${arg('frames') ? ` --frames ${arg('frames')}` : ''}`);
 console.log('BENCH ' + JSON.stringify({ msPerFrameCpu: Object.fromEntries(modes.map((m) => [m, Number(per(m).toFixed(1))])), speed, target: 0.8, met: speed.features >= 0.8 }));
 predictor.dispose();
 features.close();
