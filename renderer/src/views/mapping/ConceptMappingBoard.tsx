@@ -2,7 +2,7 @@
 // with a class selector; tick several and merge them into one class; add a class the protocol lacks;
 // undo/redo; save versions and reopen one; carry a mapping from another run. The mapping drives the
 // player's class layer while it is edited, and video and pseudo-label exports once saved.
-import { useMemo, useState } from 'react';
+import { useMemo, useRef, useState } from 'react';
 import type { ProtocolSummary } from '../../../../shared/contract/datasets.js';
 import type { MappingDetail } from '../../../../shared/contract/evaluation.js';
 import type { ConceptPixelStats } from '../../../../shared/contract/mapping.js';
@@ -20,18 +20,24 @@ export function ConceptMappingGate({ experimentId }: { experimentId: string }) {
   const newest = saved.data?.[0];
   const detail = useQuery('mappings.get', newest === undefined ? null : { id: newest.id });
   const protocols = useQuery('datasets.protocols', {});
+  // The version the board opens with is read once: saving a new one must not remount it (and lose undo).
+  const opened = useRef<{ experimentId: string; saved: MappingDetail | null } | null>(null);
   const error = experiment.error ?? saved.error ?? protocols.error;
   if (error !== null) return <div className="error-text">{error}</div>;
-  if (experiment.data === undefined || saved.data === undefined || protocols.data === undefined || (newest !== undefined && detail.data === undefined)) {
-    return <div className="muted">Loading…</div>;
+  if (opened.current?.experimentId !== experimentId) {
+    if (experiment.data === undefined || saved.data === undefined || (newest !== undefined && detail.data === undefined)) {
+      return <div className="muted">Loading…</div>;
+    }
+    opened.current = { experimentId, saved: detail.data ?? null };
   }
+  if (experiment.data === undefined || saved.data === undefined || protocols.data === undefined) return <div className="muted">Loading…</div>;
   return (
     <ConceptMappingBoard
       key={experimentId}
       experimentId={experimentId}
       datasetId={experiment.data.datasetId}
       clusters={experiment.data.clusters}
-      saved={detail.data ?? null}
+      saved={opened.current.saved}
       versions={saved.data.map((m) => ({ id: m.id, version: m.version, name: m.name }))}
       protocols={protocols.data}
       reload={() => (saved.reload(), protocols.reload())}

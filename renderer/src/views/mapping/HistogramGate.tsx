@@ -18,7 +18,7 @@ export function HistogramGate({ experimentId }: { experimentId: string }) {
     return (
       <>
         <EvaluatePrompt experimentId={experimentId} onStored={histograms.reload} />
-        <ConceptMappingGate experimentId={experimentId} />
+        <ConceptMappingGate key={experimentId} experimentId={experimentId} />
       </>
     );
   return <HistogramLoader summary={newest} />;
