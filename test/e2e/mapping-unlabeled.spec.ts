@@ -2,7 +2,8 @@
 // labels) → a small k-means run → predictions → the Mapping view with no ground truth (pixel shares and
 // presence measured label-free, classes per concept, a merge, a custom class, undo/redo, a saved version)
 // → a class-coloured MP4, checked with ffprobe (codec, size, frame count) and at known pixels, whose
-// colours must be the mapped classes' (the custom class's own colour included).
+// colours must be the mapped classes' (the custom class's own colour included). Then a second run takes
+// that mapping as suggestions with strengths, accepted or rejected one by one.
 import { expect, test } from '@playwright/test';
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
@@ -156,4 +157,44 @@ test('unlabeled folder → run → map concepts without ground truth (merge, cus
       checkedPerCluster.set(k, (checkedPerCluster.get(k) ?? 0) + 1);
     }
   expect([...checkedPerCluster.values()].reduce((a, b) => a + b, 0)).toBeGreaterThan(100);
+});
+
+test('a second run: the saved mapping carried over as suggestions, accepted or rejected one by one', async ({ page }) => {
+  test.setTimeout(15 * 60_000);
+  await page.goto(studio.url);
+  await expect(page.getByTestId('connection-state')).toHaveText('engine');
+  await page.getByTestId('nav-experiments').click();
+  await page.getByTestId('new-run').click();
+  await page.getByTestId('run-backbone').selectOption('rgb');
+  await page.locator('#run-method').selectOption('kmeans');
+  await page.getByLabel('Clusters K').fill('8');
+  await page.locator('#run-seed').fill('9');
+  await page.locator('#run-name').fill('second run');
+  await page.getByTestId('start-run').click();
+  const second = page.getByTestId('run-row').filter({ hasText: 'second run' });
+  await expect(second).toBeVisible({ timeout: 5 * 60_000 });
+  await second.click();
+  await expect(second).toHaveAttribute('data-status', 'trained', { timeout: 5 * 60_000 });
+
+  await page.getByTestId('nav-mapping').click();
+  await expect(page.locator('[data-testid^="concept-card-"]')).toHaveCount(8, { timeout: 60_000 });
+  await page.getByTestId('carry-suggest').click();
+  const rows = page.locator('[data-testid^="carry-row-"]');
+  await expect(rows.first()).toBeVisible({ timeout: 5 * 60_000 });
+  // The suggestions are in the first run's protocol, custom class included.
+  await expect(page.getByTestId('mapping-protocol')).toHaveValue(/^cityscapes-27-x[0-9a-f]{8}$/);
+  await expect(rows.first()).toContainText(/\d+ %/);
+  const first = rows.nth(0);
+  const firstCluster = Number((await first.getAttribute('data-testid'))!.replace('carry-row-', ''));
+  const firstClass = (await first.locator('td').nth(1).textContent())!.trim();
+  expect(['road', 'car', 'bollard', 'vegetation', 'ignore']).toContain(firstClass);
+  await page.getByTestId(`carry-accept-${firstCluster}`).click();
+  await expect(first).toHaveAttribute('data-status', 'accepted');
+  await expect(page.getByTestId(`concept-card-${firstCluster}`)).toHaveAttribute('data-class', firstClass);
+  const other = rows.nth(1);
+  const otherCluster = Number((await other.getAttribute('data-testid'))!.replace('carry-row-', ''));
+  await page.getByTestId(`carry-reject-${otherCluster}`).click();
+  await expect(page.getByTestId(`carry-row-${otherCluster}`)).toHaveAttribute('data-status', 'rejected');
+  await expect(page.getByTestId(`concept-card-${otherCluster}`)).toHaveAttribute('data-class', 'ignore');
+  await page.screenshot({ path: screenshotPath('mapping-carry') });
 });

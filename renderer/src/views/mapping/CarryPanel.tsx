@@ -32,9 +32,11 @@ export function CarryPanel({ experimentId, datasetId, onProtocol, onAccept }: Ca
         store.notify('error', `Run ${source} has no saved mapping to carry: map it and save a version first.`);
         return;
       }
-      const a = await call('experiments.get', { id: source });
-      if (!a.predictions.some((p) => p.datasetId === datasetId)) {
-        const predict = await call('experiments.predict', { id: source, datasetId });
+      // Both runs' cluster maps of these frames are compared; predict either where it has none yet.
+      for (const id of [source, experimentId]) {
+        const run = await call('experiments.get', { id });
+        if (run.predictions.some((p) => p.datasetId === datasetId)) continue;
+        const predict = await call('experiments.predict', { id, datasetId });
         setJobId(predict.jobId);
         if ((await call('jobs.wait', { id: predict.jobId })).state !== 'succeeded') return;
       }

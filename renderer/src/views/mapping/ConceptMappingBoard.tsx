@@ -37,6 +37,7 @@ export function ConceptMappingGate({ experimentId }: { experimentId: string }) {
       experimentId={experimentId}
       datasetId={experiment.data.datasetId}
       clusters={experiment.data.clusters}
+      predicted={experiment.data.predictions.some((p) => p.datasetId === experiment.data!.datasetId)}
       saved={opened.current.saved}
       versions={saved.data.map((m) => ({ id: m.id, version: m.version, name: m.name }))}
       protocols={protocols.data}
@@ -49,13 +50,15 @@ interface BoardProps {
   readonly experimentId: string;
   readonly datasetId: string;
   readonly clusters: number;
+  /** Whether the run has cluster maps of its dataset (the concept views read them). */
+  readonly predicted: boolean;
   readonly saved: MappingDetail | null;
   readonly versions: readonly { id: string; version: number; name: string }[];
   readonly protocols: readonly ProtocolSummary[];
   reload(): void;
 }
 
-function ConceptMappingBoard({ experimentId, datasetId, clusters, saved, versions, protocols, reload }: BoardProps) {
+function ConceptMappingBoard({ experimentId, datasetId, clusters, predicted, saved, versions, protocols, reload }: BoardProps) {
   const { call, select, store } = useStudio();
   const selection = useSelection();
   const [protocolId, setProtocolId] = useState(saved?.protocolId ?? 'cityscapes-27');
@@ -67,7 +70,8 @@ function ConceptMappingBoard({ experimentId, datasetId, clusters, saved, version
   const [saving, setSaving] = useState(false);
   const [measureJob, setMeasureJob] = useState<string | null>(null);
   const stats = useQuery('mappings.conceptStats', { experimentId });
-  const patches = useQuery('concepts.topPatches', { experimentId, perCluster: 3 });
+  const patches = useQuery('concepts.topPatches', predicted ? { experimentId, perCluster: 3 } : null);
+  const [predictJob, setPredictJob] = useState<string | null>(null);
   const presence = useMemo(() => presenceOf(stats.data, clusters), [stats.data, clusters]);
   const current = session.session.current;
 
@@ -179,7 +183,7 @@ function ConceptMappingBoard({ experimentId, datasetId, clusters, saved, version
             : stats.data?.source === 'label-free'
               ? `Pixel shares and presence measured on ${stats.data.frames.length} frames (no ground truth needed).`
               : 'Shares are of patches until pixels are measured.'}
-          {stats.data?.source === null && (
+          {stats.data?.source === null && predicted && (
             <button
               type="button"
               data-testid="measure-concepts"
@@ -191,6 +195,20 @@ function ConceptMappingBoard({ experimentId, datasetId, clusters, saved, version
           )}
         </div>
         {measureJob !== null && stats.data?.source === null && <JobProgress jobId={measureJob} label="Measuring every frame's clusters" />}
+        {!predicted && (
+          <div className="row">
+            <span className="muted grow">This run has not predicted its frames yet: the concepts' patches and pixels come from its cluster maps.</span>
+            <button
+              type="button"
+              data-testid="predict-for-mapping"
+              disabled={predictJob !== null}
+              onClick={() => void call('experiments.predict', { id: experimentId, datasetId }).then((r) => setPredictJob(r.jobId), () => undefined)}
+            >
+              Predict
+            </button>
+          </div>
+        )}
+        {predictJob !== null && !predicted && <JobProgress jobId={predictJob} label="Predicting the run's frames" />}
       </div>
       {patches.error !== null && <div className="error-text">{patches.error}</div>}
       <div className="concept-grid" data-testid="concept-mapping-grid">
