@@ -1,6 +1,6 @@
 // Mapping an unlabeled drive through the CLI alone: a SynthDrive world's frames imported as a plain image
 // folder (no labels), a small fast run, `map set|merge|list` with a class the protocol lacks, then a
-// class-coloured MP4 and pseudo-labels driven by that mapping (no evaluation anywhere), and the mapping
+// class-coloured MP4 and pseudo-labels driven by that mapping (no ground-truth evaluation anywhere), and the mapping
 // carried to a second run suggestion by suggestion.
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
@@ -90,6 +90,34 @@ describe('map an unlabeled drive from the CLI', () => {
     // The custom protocol is kept in the workspace.
     const protocols = JSON.parse(await ok('--json', 'map', 'show', merged.id)) as MappingDetail;
     expect(protocols.document.protocol).toBe(merged.protocolId);
+  }, 120_000);
+
+  it('measures each concept’s pixel share and presence without ground truth', async () => {
+    const e0 = await createEngine({ workspace: ws, runJobs: false });
+    try {
+      expect((await e0.call('mappings.conceptStats', { experimentId: expA })).source).toBeNull();
+    } finally {
+      await e0.close();
+    }
+    const out = await ok('eval', '--experiment', expA);
+    expect(out).toMatch(/label-free signals only/);
+    const e = await createEngine({ workspace: ws, runJobs: false });
+    try {
+      const stats = await e.call('mappings.conceptStats', { experimentId: expA });
+      expect(stats.source).toBe('label-free');
+      expect(stats.share).toHaveLength(6);
+      expect(stats.share.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 6);
+      expect(stats.frames).toHaveLength(FRAMES);
+      const perCluster = new Float64Array(6);
+      for (const f of stats.frames) {
+        expect(f.counts.reduce((a, b) => a + b, 0)).toBe(f.pixels);
+        f.clusters.forEach((k, i) => (perCluster[k] = perCluster[k]! + f.counts[i]!));
+      }
+      const total = perCluster.reduce((a, b) => a + b, 0);
+      perCluster.forEach((v, k) => expect(v / total).toBeCloseTo(stats.share[k]!, 6));
+    } finally {
+      await e.close();
+    }
   }, 120_000);
 
   it('pseudo-labels and a class-coloured MP4 follow the mapping, without any evaluation', async () => {
