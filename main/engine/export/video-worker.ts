@@ -5,13 +5,14 @@ import { StudioError } from '../../../shared/contract/errors.js';
 import type { VideoExportParams } from '../../../shared/contract/exports.js';
 import { clusterColor } from '../../../shared/palettes/cluster-palette.js';
 import type { RGB } from '../../../shared/protocols/cityscapes-labels.js';
+import type { LabelProtocol } from '../../../shared/protocols/label-protocol.js';
 import { openDatabase, type Database } from '../db/connection.js';
 import { sequenceDatasetId } from '../db/queries/exports.js';
 import { getSetting } from '../db/queries/settings.js';
 import { findFfmpeg } from '../datasets/ffmpeg.js';
 import { getDatasetProtocol, getProtocol, listFrames, listSequences, mapLabels, readImageRGB, readLabelMap } from '../datasets/frame-source.js';
 import { getExperimentInfo, openPredictionSource } from '../eval/predictions.js';
-import { listHistograms, listMappings, loadHistogram, resolveMapping } from '../eval/service.js';
+import { getMapping, listHistograms, listMappings, loadHistogram, resolveMapping } from '../eval/service.js';
 import type { JobContext } from '../jobs/job-kind.js';
 import { composeFrame, panelCount, type ColourScheme } from './frame-composer.js';
 import { loadGlyphAtlas } from './glyphs.js';
@@ -125,30 +126,41 @@ function colourScheme(db: Database, p: VideoExportParams, experimentId: string, 
       mappingName: null,
     };
   }
+  const { values, protocol, name } = classMapping(db, p.mapping, experimentId, datasetId);
+  const colours = protocol.colors;
+  return {
+    scheme: {
+      colourOf: (k) => {
+        const c = values[k] ?? -1;
+        return c >= 0 ? (colours[c] ?? null) : null;
+      },
+      legendKey: (k) => values[k] ?? -1,
+      legendName: (c) => protocol.classNames[c] ?? `class ${c}`,
+      legendColour: (c) => colours[c] ?? [0, 0, 0],
+    },
+    mappingName: name,
+  };
+}
+
+/**
+ * The mapping that colours classes: the one asked for, else the experiment's newest saved version (no
+ * evaluation needed), else the Hungarian proposal from its evaluation histogram.
+ */
+function classMapping(db: Database, asked: string | undefined, experimentId: string, datasetId: string): { values: ArrayLike<number>; protocol: LabelProtocol; name: string } {
+  const spec = asked ?? listMappings(db, experimentId)[0]?.id ?? 'hungarian';
+  if (spec !== 'hungarian' && spec !== 'majority' && !spec.endsWith('.json')) {
+    const m = getMapping(db, spec);
+    return { values: m.mapping, protocol: getProtocol(db, m.protocolId), name: `${m.name} (v${m.version})` };
+  }
   const hists = listHistograms(db, experimentId);
   const hist = hists.find((h) => h.datasetId === datasetId) ?? hists[0];
   if (!hist) {
     throw new StudioError(
       'not_found',
-      `colouring by class needs a cluster→class mapping, and experiment '${experimentId}' has not been evaluated: ` +
-        'run `cause-studio eval` first, or export with colors=clusters',
+      `colouring by class needs a cluster→class mapping, and experiment '${experimentId}' has neither a saved mapping nor an evaluation: ` +
+        'map its clusters (`cause-studio map set`, or the Mapping view), or export with colors=clusters',
     );
   }
-  const h = loadHistogram(db, hist.id);
-  const spec = p.mapping ?? listMappings(db, experimentId)[0]?.id ?? 'hungarian';
-  const m = resolveMapping(db, h, spec);
-  const protocol = getProtocol(db, hist.protocolId);
-  const colours = protocol.colors;
-  return {
-    scheme: {
-      colourOf: (k) => {
-        const c = m.mapping[k] ?? -1;
-        return c >= 0 ? (colours[c] ?? null) : null;
-      },
-      legendKey: (k) => m.mapping[k] ?? -1,
-      legendName: (c) => protocol.classNames[c] ?? `class ${c}`,
-      legendColour: (c) => colours[c] ?? [0, 0, 0],
-    },
-    mappingName: m.name,
-  };
+  const m = resolveMapping(db, loadHistogram(db, hist.id), spec);
+  return { values: m.mapping, protocol: getProtocol(db, hist.protocolId), name: m.name };
 }
