@@ -296,4 +296,24 @@ describe('bad-input corpus', () => {
     expect(summary.workspace_changed).toBe(0);
     expect(summary.peak_rss_growth_mb).toBeLessThan(RSS_BOUND_MB);
   }, 3_600_000);
+
+  it('one undecodable frame does not stop training, prediction or video export either; each lists it', async () => {
+    const f = frameDatasets[0]!;
+    expect(f, 'a frames case registered its bad frame').toBeDefined();
+    const set = (await engine.call('features.list', { datasetId: f.datasetId }))[0]!;
+    expect(set.frameCount).toBe(2);
+    const job = await engine.call('jobs.get', { id: set.jobId! });
+    expect((job.result as { skippedFrames: { frameId: string }[] }).skippedFrames.map((s) => s.frameId)).toEqual([f.badFrameId]);
+    const created = await engine.call('experiments.create', { datasetId: f.datasetId, backbone: 'rgb', method: 'kmeans', clusters: 2, preset: 'fast', seed: 1 });
+    await done(engine, created.jobId);
+    await done(engine, (await engine.call('experiments.predict', { id: created.experimentId, datasetId: f.datasetId })).jobId);
+    const sequence = (await engine.call('datasets.sequences', { id: f.datasetId }))[0]!;
+    const out = path.join(tmp.dir, 'one-bad-frame.mp4');
+    const exp = await engine.call('exports.video', { experimentId: created.experimentId, sequenceId: sequence.id, colors: 'clusters', out });
+    const video = await done(engine, exp.jobId);
+    const result = (await engine.call('jobs.get', { id: video.id })).result as { frames: number; skippedFrames: { frameId: string; reason: string }[] };
+    expect(result.frames).toBe(2);
+    expect(result.skippedFrames.map((s) => s.frameId)).toEqual([f.badFrameId]);
+    expect(fs.statSync(out).size).toBeGreaterThan(0);
+  }, 600_000);
 });
