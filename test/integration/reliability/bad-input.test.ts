@@ -311,7 +311,8 @@ describe('bad-input corpus', () => {
     const out = path.join(tmp.dir, 'one-bad-frame.mp4');
     const exp = await engine.call('exports.video', { experimentId: created.experimentId, sequenceId: sequence.id, colors: 'clusters', out });
     const video = await done(engine, exp.jobId);
-    const result = (await engine.call('jobs.get', { id: video.id })).result as { frames: number; skippedFrames: { frameId: string; reason: string }[] };
+    // the job's result is the export record; the render's outcome is its summary
+    const result = ((await engine.call('jobs.get', { id: video.id })).result as { summary: { frames: number; skippedFrames: { frameId: string }[] } }).summary;
     expect(result.frames).toBe(2);
     expect(result.skippedFrames.map((s) => s.frameId)).toEqual([f.badFrameId]);
     expect(fs.statSync(out).size).toBeGreaterThan(0);
