@@ -4,7 +4,9 @@ import { createElement, type FunctionComponent } from 'react';
 import { renderToStaticMarkup } from 'react-dom/server';
 import { describe, expect, it } from 'vitest';
 
-const { SkippedFramesList } = (await import('../../../renderer/src/components/SkippedFramesNotice.js')) as {
+// TSX compiled by the renderer's config: loaded at run time, not type-checked a second time here.
+const components = '../../../renderer/src/components';
+const { SkippedFramesList } = (await import(`${components}/SkippedFramesNotice.js`)) as {
   SkippedFramesList: FunctionComponent<Record<string, unknown>>;
 };
 

@@ -369,6 +369,8 @@ export async function generateCorpus(dir: string, base: CorpusBase): Promise<Cor
       const ws = folder(`database-${id}`);
       write(path.join(ws, 'studio.db'));
       add({ id: `database-${id}`, entry: 'database', path: ws, names });
+      // the same workspace opened by the CLI in a child process: exit 1 and one line, not a stack
+      add({ id: `database-cli-${id}`, entry: 'database', path: ws, names, args: { cli: true } });
     };
     dbCase('garbage', (f) => fs.writeFileSync(f, b.noise(8192, 21)));
     dbCase('text', (f) => fs.writeFileSync(f, 'SQLite format 3 but not really\n'.repeat(20)));
