@@ -7,7 +7,7 @@ import path from 'node:path';
 import { readTar, writeTar, type TarEntry } from '../../../../main/engine/eval/tar.js';
 import * as b from './bytes.js';
 
-export type Entry = 'import' | 'frames' | 'video' | 'models' | 'map' | 'bundle' | 'protocol' | 'settings' | 'assets' | 'database';
+export type Entry = 'import' | 'frames' | 'video' | 'models' | 'map' | 'bundle' | 'protocol' | 'settings' | 'assets' | 'database' | 'shards';
 
 export interface Case {
   readonly id: string;
@@ -363,7 +363,13 @@ export async function generateCorpus(dir: string, base: CorpusBase): Promise<Cor
     add({ id: 'settings-ffmpeg-missing', entry: 'settings', path: d, names: 'no-ffmpeg-here', args: { key: 'ffmpegPath', value: path.join(d, 'no-ffmpeg-here'), thenVideo: true } });
   }
 
-  // --- 9. Databases (a workspace whose database is not ours to open).
+  // --- 9. Feature shards damaged on disk (in a scratch workspace: the damage is the input). The shard's
+  //        own name is what must be named; the runner finds it, so `names` is filled in there.
+  for (const damage of ['truncate', 'flip-payload', 'flip-header', 'zero-bytes', 'garbage', 'delete']) {
+    add({ id: `shards-${damage}`, entry: 'shards', path: '', names: '(the shard file)', args: { damage } });
+  }
+
+  // --- 10. Databases (a workspace whose database is not ours to open).
   {
     const dbCase = (id: string, write: (file: string) => void, names = 'studio.db') => {
       const ws = folder(`database-${id}`);
