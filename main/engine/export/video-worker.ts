@@ -28,6 +28,8 @@ export interface VideoExportResult {
   readonly mode: string;
   readonly colors: string;
   readonly mapping: string | null;
+  /** Frames left out because their image cannot be decoded (feature extraction skipped them too). */
+  readonly skippedFrames: readonly { frameId: string; file: string; reason: string }[];
 }
 
 export async function run(ctx: JobContext, p: VideoExportParams): Promise<VideoExportResult> {
@@ -46,14 +48,30 @@ async function render(ctx: JobContext, db: Database, p: VideoExportParams): Prom
   const datasetId = sequenceDatasetId(db, p.sequenceId);
   if (!datasetId) throw new StudioError('not_found', `sequence '${p.sequenceId}' does not exist in this workspace`);
   const sequence = listSequences(db, datasetId).find((s) => s.id === p.sequenceId)!;
-  const frames = listFrames(db, datasetId, { sequenceId: p.sequenceId });
-  if (frames.length === 0) throw new StudioError('not_found', `sequence '${sequence.name}' has no frames`);
+  const all = listFrames(db, datasetId, { sequenceId: p.sequenceId });
+  if (all.length === 0) throw new StudioError('not_found', `sequence '${sequence.name}' has no frames`);
   const preds = openPredictionSource(db, ctx.workspaceRoot, exp.id, datasetId);
-  const missing = frames.filter((f) => !preds.has(f)).length;
+  const skippedFrames: { frameId: string; file: string; reason: string }[] = [];
+  const undecodable = async (f: (typeof all)[number]): Promise<boolean> => {
+    try {
+      await readImageRGB(f.imagePath);
+      return false;
+    } catch (e) {
+      skippedFrames.push({ frameId: f.id, file: f.imagePath, reason: (e as Error).message.replace(`${f.imagePath}: `, '') });
+      return true;
+    }
+  };
+  // A frame without a prediction because its image cannot be decoded (extraction skipped it) is left
+  // out; any other missing prediction means predict has not run, which one bad frame must not hide.
+  let missing = 0;
+  const lacking = all.filter((f) => !preds.has(f));
+  if (lacking.length < all.length) for (const f of lacking) if (!(await undecodable(f))) missing++;
+  if (lacking.length === all.length) missing = lacking.length;
+  const frames = all.filter((f) => preds.has(f));
   if (missing > 0) {
     throw new StudioError(
       'not_found',
-      `experiment '${exp.name}' has no predictions for ${missing} of ${frames.length} frames of sequence '${sequence.name}': ` +
+      `experiment '${exp.name}' has no predictions for ${missing} of ${all.length} frames of sequence '${sequence.name}': ` +
         `run \`cause-studio predict --experiment ${exp.id} --dataset ${datasetId}\` first`,
     );
   }
@@ -72,11 +90,20 @@ async function render(ctx: JobContext, db: Database, p: VideoExportParams): Prom
   const configured = getSetting(db, 'ffmpegPath');
   const encoder = new VideoEncoder(findFfmpeg(typeof configured === 'string' ? configured : null), out, panelW * panels, panelH, p.fps);
   const atlas = await loadGlyphAtlas();
+  let encoded = 0;
   try {
     for (let i = 0; i < frames.length; i++) {
       ctx.throwIfCancelled();
       const f = frames[i]!;
-      const image = await readImageRGB(f.imagePath);
+      let image;
+      try {
+        image = await readImageRGB(f.imagePath);
+      } catch (e) {
+        // changed on disk since it was predicted: one bad frame does not stop the video
+        skippedFrames.push({ frameId: f.id, file: f.imagePath, reason: (e as Error).message.replace(`${f.imagePath}: `, '') });
+        ctx.log(`${f.imagePath}: frame skipped (${(e as Error).message})`, 'warn');
+        continue;
+      }
       const clusters = await preds.readClusters(f);
       if (clusters.width !== image.width || clusters.height !== image.height) {
         throw new StudioError('invalid_input', `${preds.clusterPath(f)}: prediction is ${clusters.width}x${clusters.height}, frame is ${image.width}x${image.height}`);
@@ -97,6 +124,7 @@ async function render(ctx: JobContext, db: Database, p: VideoExportParams): Prom
         atlas,
       );
       await encoder.write(frame.rgb);
+      encoded++;
       ctx.progress({ step: i + 1, totalSteps: frames.length, message: f.name, stage: 'encoding' });
     }
     await encoder.finish();
@@ -107,13 +135,14 @@ async function render(ctx: JobContext, db: Database, p: VideoExportParams): Prom
   return {
     path: out,
     bytes: fs.statSync(out).size,
-    frames: frames.length,
+    frames: encoded,
     width: panelW * panels,
     height: panelH,
     fps: p.fps,
     mode: p.mode,
     colors: p.colors,
     mapping: mappingName,
+    skippedFrames,
   };
 }
 

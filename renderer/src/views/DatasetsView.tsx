@@ -4,6 +4,7 @@ import type { DatasetSummary, FrameSummary, SequenceSummary } from '../../../sha
 import { useDisplayProtocol } from './mapping/use-display-protocol.js';
 import { ImportDialog } from '../components/ImportDialog.js';
 import { PreflightPanel } from '../components/PreflightPanel.js';
+import { SkippedFramesNotice } from '../components/SkippedFramesNotice.js';
 import { useQuery, useStudio, useStudioState } from '../state/studio-context.js';
 import { useExperimentOverlay } from './experiment-overlay.js';
 import { Player } from './player/Player.js';
@@ -116,6 +117,7 @@ function DatasetDetailPane({ dataset }: { dataset: DatasetSummary }) {
         {sequences.error !== null && <span className="error-text">{sequences.error}</span>}
       </div>
       {sequence !== null && <SequencePlayer dataset={dataset} sequence={sequence} />}
+      <SkippedFramesNotice dataset={dataset} />
       {detail.data !== undefined && <PreflightPanel report={detail.data.report} />}
       {detail.error !== null && <div className="error-text">{detail.error}</div>}
     </div>
