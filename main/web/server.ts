@@ -21,6 +21,8 @@ export interface RunningServer {
   readonly url: string;
   readonly port: number;
   readonly token: string | null;
+  /** Open WebSocket connections (a background engine stays up while a client is attached). */
+  clients(): number;
   close(): Promise<void>;
 }
 
@@ -149,6 +151,7 @@ export async function startServer(engine: Engine, options: ServeOptions): Promis
     url,
     port,
     token,
+    clients: () => wss.clients.size,
     close: () =>
       new Promise<void>((resolve) => {
         for (const c of wss.clients) c.terminate();

@@ -53,7 +53,7 @@ export function register(program: Command, rt: CliRuntime): void {
         }
         const head = o.head === undefined ? undefined : oneOf('--head', o.head, HEAD_VARIANTS);
         if (head && method !== 'cause-tr') throw new StudioError('bad_request', `train: --head applies to --method cause-tr, not ${method}`);
-        await rt.withEngine({ runJobs: o.wait }, async (engine) => {
+        await rt.withEngine({ runJobs: o.wait, background: !o.wait }, async (engine) => {
           const datasetId = await resolveDataset(engine, o.dataset!);
           if (o.deps) {
             // --no-wait opened an engine that runs no jobs, so the extraction cannot happen here
