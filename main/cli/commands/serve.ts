@@ -7,7 +7,8 @@ import path from 'node:path';
 import { Option, type Command } from 'commander';
 import type { Engine } from '../../engine/engine.js';
 import { PACKAGE_ROOT } from '../../engine/version.js';
-import { publishEndpoint } from '../../web/endpoint-file.js';
+import { StudioError } from '../../../shared/contract/errors.js';
+import { publishEndpoint, readEndpoint } from '../../web/endpoint-file.js';
 import { isLoopback, startServer, type RunningServer } from '../../web/server.js';
 import type { CliRuntime } from '../runtime.js';
 
@@ -28,7 +29,19 @@ export function register(program: Command, rt: CliRuntime): void {
       const port = Number(o.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port: '${o.port}' is not a port number`);
       const background = o.untilIdle === true;
-      const engine = await rt.openLocalEngine();
+      const engine = await rt.openLocalEngine().catch((e: unknown) => {
+        const owner = readEndpoint(rt.workspaceRoot);
+        if (e instanceof StudioError && e.code === 'conflict' && owner?.role === 'background') {
+          throw new StudioError(
+            'conflict',
+            `${rt.workspaceRoot}: a background engine (pid ${owner.pid}) is running jobs queued with --no-wait; it stops by itself ` +
+              'when they are done (see `cause-studio jobs list`). To serve now, stop it (kill ' + String(owner.pid) + '): its jobs become ' +
+              'interrupted and serve resumes them',
+            { pid: owner.pid },
+          );
+        }
+        throw e;
+      });
       // Resume what a killed engine left behind, now that someone is serving it. A background engine
       // runs what was queued; interrupted jobs wait for `jobs resume` or a studio.
       engine.jobs.recover({ resume: !background });
