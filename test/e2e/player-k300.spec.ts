@@ -1,13 +1,15 @@
 // K = 300 end to end: the CLI prepares the workspace through the running `serve` (it owns the
 // workspace, so each command submits its job there), a k-means run with K = 300 writes 16-bit cluster
 // maps, and the player's hover read-out names the cluster id the engine wrote at that pixel, also for
-// ids above 255 (an 8-bit read would show the id modulo or divided by 256).
+// ids above 255 (an 8-bit read would show the id modulo or divided by 256), and the cluster layer paints
+// each pixel in its own cluster's colour (16-bit texture, lookup tables past 256 entries).
 import { expect, test, type Page } from '@playwright/test';
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import sharp from 'sharp';
+import { clusterColor } from '../../shared/palettes/cluster-palette.js';
 import { makeHome, REPO_ROOT, screenshotPath, startServe, type ServedStudio } from './serve.js';
 
 const run = promisify(execFile);
@@ -113,6 +115,23 @@ test('a K = 300 run: the hover read-out names the cluster id the engine wrote, a
       await expect(tip).toContainText(`x ${x}, y ${y}`, { timeout: 1000 });
       await expect(tip).toContainText(new RegExp(`cluster ${want}\\b`), { timeout: 1000 });
     }).toPass({ timeout: 30_000 });
+  }
+
+  // The cluster layer alone: each probed pixel shows its own cluster's colour.
+  await page.getByTestId('layer-classes').uncheck();
+  await page.getByTestId('layer-clusters').check();
+  await page.mouse.move(0, 0);
+  await expect(tip).toBeHidden();
+  // Full opacity: the pixel is the cluster colour itself (the frame's fine texture cannot leak in).
+  await page.getByTestId('opacity').fill('1');
+  for (const [x, y] of probes) {
+    const expected = clusterColor(idAt(x, y));
+    await expect(async () => {
+      const png = await page.screenshot({ clip: { x: box.x + ox + (x + 0.5) * scale, y: box.y + oy + (y + 0.5) * scale, width: 1, height: 1 } });
+      const raw = await sharp(png).removeAlpha().raw().toBuffer();
+      const got = [raw[0]!, raw[1]!, raw[2]!];
+      for (let i = 0; i < 3; i++) expect(Math.abs(got[i]! - expected[i]!), `cluster ${idAt(x, y)} at ${x},${y}: ${got} vs ${expected.map(Math.round)}`).toBeLessThanOrEqual(3);
+    }).toPass({ timeout: 15_000 });
   }
   await page.screenshot({ path: screenshotPath('player-k300') });
 });
