@@ -2,10 +2,10 @@
 // a progress bar (Ctrl+C cancels the job cleanly).
 //
 // Which engine a command gets: when nobody owns the workspace, its own in-process engine that runs only
-// the jobs it submits. When `serve`, or the background engine of a `--no-wait` command, owns it, the
-// command submits to that engine through the endpoint it published (serve.json), so it neither fails on
-// the lock nor runs or interrupts anyone else's job. An owner without an endpoint gets a refusal that
-// says what to do.
+// the jobs it submits. When `serve`, the desktop app or the background engine of a `--no-wait` command
+// owns it, the command submits to that engine through the endpoint it published (serve.json), so it
+// neither fails on the lock nor runs or interrupts anyone else's job. An owner without an endpoint (a
+// command running its own job) gets a refusal that says what to do.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -23,7 +23,7 @@ import { createEngine, type Engine } from '../engine/engine.js';
 import { PACKAGE_ROOT } from '../engine/version.js';
 import { defaultWorkspacePath } from '../engine/workspace.js';
 import { connectEngine } from '../web/engine-client.js';
-import { processAlive, readEndpoint } from '../web/endpoint-file.js';
+import { processAlive, readEndpoint } from '../engine/transport/endpoint-file.js';
 
 export interface GlobalOptions {
   readonly workspace?: string;
@@ -133,8 +133,8 @@ export class CliRuntime {
         throw new StudioError(
           'conflict',
           `${workspace}: workspace is in use by another Cause Studio process (pid ${pid ?? '?'}) that takes no commands from the CLI ` +
-            '(the desktop app, or a command running its own job): wait for it to finish or close it, or run `cause-studio serve` ' +
-            'instead of the app so CLI commands can submit jobs to it',
+            '(a command running its own job, or an older Cause Studio): wait for it to finish or stop it, then run this again; ' +
+            'to queue work beside a running job, use `cause-studio serve` or the desktop app, which take jobs from the CLI',
           { pid },
         );
       }

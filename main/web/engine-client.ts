@@ -11,7 +11,7 @@ import {
   type ServerMessage,
   type StudioEvent,
 } from '../../shared/contract/index.js';
-import type { Endpoint } from './endpoint-file.js';
+import type { Endpoint } from '../engine/transport/endpoint-file.js';
 
 interface Pending {
   resolve(value: unknown): void;

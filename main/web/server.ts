@@ -5,9 +5,9 @@ import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { WebSocketServer, type WebSocket } from 'ws';
+import { WebSocketServer } from 'ws';
 import type { Engine } from '../engine/engine.js';
-import { createSession } from '../engine/transport/session.js';
+import { attachWebSocket } from '../engine/transport/cli-endpoint.js';
 
 export interface ServeOptions {
   readonly host: string;
@@ -128,17 +128,8 @@ export async function startServer(engine: Engine, options: ServeOptions): Promis
       socket.destroy();
       return;
     }
-    wss.handleUpgrade(req, socket, head, (ws) => attach(ws));
+    wss.handleUpgrade(req, socket, head, (ws) => attachWebSocket(engine, ws));
   });
-
-  function attach(ws: WebSocket): void {
-    const session = createSession(engine, (m) => {
-      if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(m));
-    });
-    ws.on('message', (data, isBinary) => session.receive(isBinary ? 'binary frames are not supported' : data.toString('utf8')));
-    ws.on('close', () => session.close());
-    ws.on('error', () => session.close());
-  }
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

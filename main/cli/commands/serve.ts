@@ -8,7 +8,7 @@ import { Option, type Command } from 'commander';
 import type { Engine } from '../../engine/engine.js';
 import { PACKAGE_ROOT } from '../../engine/version.js';
 import { StudioError } from '../../../shared/contract/errors.js';
-import { publishEndpoint, readEndpoint } from '../../web/endpoint-file.js';
+import { publishEndpoint, readEndpoint } from '../../engine/transport/endpoint-file.js';
 import { isLoopback, startServer, type RunningServer } from '../../web/server.js';
 import type { CliRuntime } from '../runtime.js';
 

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobSummary } from '../../../shared/contract/index.js';
 import { createEngine } from '../../../main/engine/engine.js';
 import { generateSynthDrive } from '../../../main/engine/synth/generate.js';
-import { readEndpoint } from '../../../main/web/endpoint-file.js';
+import { readEndpoint } from '../../../main/engine/transport/endpoint-file.js';
 import { REPO_ROOT, tempDir } from '../../helpers/temp-workspace.js';
 
 const run = promisify(execFile);

@@ -12,8 +12,8 @@ const endpointSchema = z.object({
   host: z.string().min(1),
   port: z.number().int().min(1).max(65535),
   token: z.string().min(1).nullable(),
-  /** 'serve' (a person's studio) or 'background' (runs the queue until it is empty, then exits). */
-  role: z.enum(['serve', 'background']),
+  /** 'serve' or 'desktop' (a person's studio), or 'background' (runs the queue until it is empty, then exits). */
+  role: z.enum(['serve', 'background', 'desktop']),
 });
 export type Endpoint = z.infer<typeof endpointSchema>;
 
