@@ -118,6 +118,21 @@ export class CliRuntime {
     }
   }
 
+  /**
+   * An owner can stop between reading its serve.json and connecting (a background engine whose queue
+   * just emptied): then the workspace is free or has a new owner, so look again.
+   */
+  private async reachEngine(mode: { runJobs: boolean; allowReadonly?: boolean; background?: boolean }): Promise<EngineLink> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return mode.background ? await this.openBackgroundEngine() : await this.openEngine(mode);
+      } catch (e) {
+        if (!(e instanceof StudioError && e.code === 'unavailable') || attempt >= 3) throw e;
+        await sleep(300);
+      }
+    }
+  }
+
   /** The published endpoint of whoever holds the lock, or a refusal that says what to do. */
   private async connectOwner(workspace: string, lockError: StudioError | null): Promise<EngineLink> {
     const t0 = Date.now();
@@ -144,7 +159,7 @@ export class CliRuntime {
 
   /** Opens an engine, runs `fn`, always closes it. */
   async withEngine<T>(mode: { runJobs: boolean; allowReadonly?: boolean; background?: boolean }, fn: (e: EngineLink) => Promise<T>): Promise<T> {
-    const engine = mode.background ? await this.openBackgroundEngine() : await this.openEngine(mode);
+    const engine = await this.reachEngine(mode);
     try {
       return await fn(engine);
     } finally {

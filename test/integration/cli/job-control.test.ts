@@ -123,6 +123,13 @@ describe('job control beside a running engine', () => {
     // Nothing left to do: the background engine stops and gives the workspace back.
     await until('the background engine to exit', async () => !fs.existsSync(path.join(ws, 'serve.json')) && !fs.existsSync(path.join(ws, 'engine.lock')));
     expect(readEndpoint(ws)).toBeNull();
+
+    // Another --no-wait later starts a fresh background engine, which finishes the job and stops again.
+    const p = await cli(['predict', '--experiment', kmeansId, '--no-wait']);
+    expect(p.code).toBe(0);
+    const predictJob = p.out.trim();
+    await until('the queued prediction to finish', async () => (await jobs()).find((j) => j.id === predictJob)?.state === 'succeeded');
+    await until('the background engine to exit', async () => !fs.existsSync(path.join(ws, 'engine.lock')));
   }, 600_000);
 
   it('jobs cancel from the CLI stops a job that serve runs', async () => {
