@@ -2,7 +2,8 @@
 // workspace, so each command submits its job there), a k-means run with K = 300 writes 16-bit cluster
 // maps, and the player's hover read-out names the cluster id the engine wrote at that pixel, also for
 // ids above 255 (an 8-bit read would show the id modulo or divided by 256), and the cluster layer paints
-// each pixel in its own cluster's colour (16-bit texture, lookup tables past 256 entries).
+// each pixel in its own cluster's colour (16-bit texture, lookup tables past 256 entries); the concept
+// view lists a cluster above 255 with its share and patches.
 import { expect, test, type Page } from '@playwright/test';
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
@@ -134,4 +135,16 @@ test('a K = 300 run: the hover read-out names the cluster id the engine wrote, a
     }).toPass({ timeout: 15_000 });
   }
   await page.screenshot({ path: screenshotPath('player-k300') });
+
+  // The concept view of the same run: the most common cluster above 255 has its share and its patches.
+  const counts = new Map<number, number>();
+  for (const id of clusterMap.ids) if (id >= 256) counts.set(id, (counts.get(id) ?? 0) + 1);
+  const top = [...counts.entries()].sort((a, b) => b[1] - a[1])[0]![0];
+  await page.getByTestId('nav-concepts').click();
+  const card = page.getByTestId(`concept-${top}`);
+  await expect(card).toHaveCount(1, { timeout: 60_000 });
+  await expect(card).toContainText(`#${top}`);
+  await expect(card).not.toContainText('no patch', { timeout: 60_000 });
+  await expect.poll(() => card.getByTestId('concept-patches').locator('img').count(), { timeout: 60_000 }).toBeGreaterThan(0);
+  expect(Number(/([\d.]+) %/.exec((await card.locator('.concept-head').textContent()) ?? '')?.[1])).toBeGreaterThan(0);
 });
