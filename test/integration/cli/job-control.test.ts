@@ -1,7 +1,7 @@
 // Job control beside a running engine: `train --no-wait` hands its job to a background engine that owns
 // the workspace, so a later `eval` of another experiment submits there and finishes while the training
-// keeps running; `jobs cancel` reaches a job that `serve` runs; a command that opens the workspace itself
-// never runs a job someone else queued.
+// keeps running; `jobs cancel` and `jobs resume --detach` reach a job that `serve` runs; a command that
+// opens the workspace itself never runs a job someone else queued.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -148,6 +148,14 @@ describe('job control beside a running engine', () => {
     expect(c.code).toBe(0);
     await until('the training to stop', async () => (await jobs()).find((j) => j.id === train.id)?.state === 'cancelled');
     expect(serve.exitCode).toBeNull(); // serve keeps serving
+
+    // jobs resume --detach hands it back to serve, which runs it from its checkpoint.
+    const r = await cli(['jobs', 'resume', train.id, '--detach']);
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    await until('serve to run it again', async () => (await jobs()).find((j) => j.id === train.id && j.state === 'running' && j.attempts === 1));
+    expect((await cli(['jobs', 'cancel', train.id])).code).toBe(0);
+    await until('the training to stop again', async () => (await jobs()).find((j) => j.id === train.id)?.state === 'cancelled');
 
     serve.kill('SIGTERM');
     await new Promise((r) => serve.once('exit', r));
