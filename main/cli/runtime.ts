@@ -75,7 +75,7 @@ export class CliRuntime {
     } catch (e) {
       if (!(e instanceof StudioError && e.code === 'conflict')) throw e;
       if (mode.allowReadonly) return createEngine({ workspace, readonly: true });
-      return this.connectOwner(workspace, e);
+      return this.connectOwner(workspace);
     }
   }
 
@@ -88,7 +88,7 @@ export class CliRuntime {
     const published = readEndpoint(workspace);
     if (published) return connectEngine(published, workspace);
     const lockPid = lockHolder(workspace);
-    if (lockPid !== null) return this.connectOwner(workspace, null);
+    if (lockPid !== null) return this.connectOwner(workspace);
     fs.mkdirSync(path.join(workspace, 'logs'), { recursive: true });
     const logPath = path.join(workspace, 'logs', 'background-engine.log');
     const log = fs.openSync(logPath, 'a');
@@ -110,7 +110,7 @@ export class CliRuntime {
         const tail = fs.readFileSync(logPath, 'utf8').trim().split('\n').slice(-1)[0] ?? '';
         throw new StudioError('unavailable', `the background engine for ${workspace} stopped before it was ready: ${tail} (log: ${logPath})`);
       }
-      if (exited && lockHolder(workspace) !== null && Date.now() - t0 > ENDPOINT_WAIT_MS) return this.connectOwner(workspace, null);
+      if (exited && lockHolder(workspace) !== null && Date.now() - t0 > ENDPOINT_WAIT_MS) return this.connectOwner(workspace);
       if (Date.now() - t0 > BACKGROUND_START_MS) {
         throw new StudioError('unavailable', `the background engine for ${workspace} did not start within ${BACKGROUND_START_MS / 1000} s (log: ${logPath})`);
       }
@@ -134,20 +134,19 @@ export class CliRuntime {
   }
 
   /** The published endpoint of whoever holds the lock, or a refusal that says what to do. */
-  private async connectOwner(workspace: string, lockError: StudioError | null): Promise<EngineLink> {
+  private async connectOwner(workspace: string): Promise<EngineLink> {
     const t0 = Date.now();
     for (;;) {
       const ep = readEndpoint(workspace);
       if (ep) return connectEngine(ep, workspace);
       const pid = lockHolder(workspace);
-      if (pid === null && lockError === null) {
-        throw new StudioError('unavailable', `${workspace}: the engine that held the workspace stopped; run the command again`);
-      }
+      // Gone meanwhile: the workspace is free again (reachEngine looks again).
+      if (pid === null) throw new StudioError('unavailable', `${workspace}: the engine that held the workspace stopped; run the command again`);
       // serve takes the lock before it listens: give a starting one a moment to publish.
-      if (pid === null || Date.now() - t0 > ENDPOINT_WAIT_MS) {
+      if (Date.now() - t0 > ENDPOINT_WAIT_MS) {
         throw new StudioError(
           'conflict',
-          `${workspace}: workspace is in use by another Cause Studio process (pid ${pid ?? '?'}) that takes no commands from the CLI ` +
+          `${workspace}: workspace is in use by another Cause Studio process (pid ${pid}) that takes no commands from the CLI ` +
             '(a command running its own job, or an older Cause Studio): wait for it to finish or stop it, then run this again; ' +
             'to queue work beside a running job, use `cause-studio serve` or the desktop app, which take jobs from the CLI',
           { pid },

@@ -78,6 +78,23 @@ afterAll(() => {
 });
 
 describe('job control beside a running engine', () => {
+  it('refuses, saying what to do, when the workspace owner takes no commands from the CLI', async () => {
+    // A live process holding the lock without an endpoint (a command running its own job).
+    const holder = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 120000)'], { stdio: 'ignore' });
+    procs.push(holder);
+    fs.writeFileSync(path.join(ws, 'engine.lock'), String(holder.pid));
+    try {
+      const r = await cli(['jobs', 'cancel', '00000000-0000-0000-0000-000000000000']);
+      expect(r.code).toBe(1);
+      expect(r.err).toMatch(new RegExp(`in use by another Cause Studio process \\(pid ${holder.pid}\\) that takes no commands from the CLI.*wait for it to finish`));
+      // Queries still read the workspace.
+      expect((await cli(['jobs', 'list'])).code).toBe(0);
+    } finally {
+      holder.kill('SIGKILL');
+      fs.rmSync(path.join(ws, 'engine.lock'), { force: true });
+    }
+  }, 120_000);
+
   it('a command that opens the workspace itself leaves a job another command queued alone', async () => {
     const e = await createEngine({ workspace: ws, runJobs: false });
     let queuedId = '';
