@@ -44,6 +44,9 @@ export function register(program: Command, rt: CliRuntime): void {
         const preset = oneOf('--preset', o.preset, TRAIN_PRESETS);
         const backend = oneOf('--backend', o.backend, TF_BACKEND_CHOICES);
         const clusters = int('--clusters', o.clusters, 2);
+        if (clusters > 1024 && !rt.json) {
+          process.stderr.write(`note: K = ${clusters}: the player colours clusters up to K = 1024 (ids above read exactly on hover, but share colours)\n`);
+        }
         const seed = int('--seed', o.seed, 0);
         let step3: Record<string, unknown> | undefined;
         try {
