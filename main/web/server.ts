@@ -1,13 +1,14 @@
 // `cause-studio serve`: the built renderer, the asset handler and the contract over a WebSocket.
 // Loopback by default; any other address requires a token (generated and printed when not given).
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { WebSocketServer, type WebSocket } from 'ws';
+import { WebSocketServer } from 'ws';
 import type { Engine } from '../engine/engine.js';
-import { createSession } from '../engine/transport/session.js';
+import { attachWebSocket } from '../engine/transport/cli-endpoint.js';
+import { tokenMatches } from '../engine/transport/token.js';
 
 export interface ServeOptions {
   readonly host: string;
@@ -23,21 +24,14 @@ export interface ServeOptions {
 export const MAX_PAYLOAD_BYTES = 4 * 1024 * 1024;
 const DEFAULT_MAX_BUFFERED = 16 * 1024 * 1024;
 
-/**
- * Compares a presented token with the server's in time independent of where they differ and of the
- * presented length: both are hashed to 32 bytes first, so `compare` (timingSafeEqual) always runs, on
- * equal-length inputs, for a missing, short, long, wrong or right token alike.
- */
-export function tokenMatches(given: string | null, token: string, compare: (a: Buffer, b: Buffer) => boolean = timingSafeEqual): boolean {
-  const digest = (s: string) => createHash('sha256').update(s, 'utf8').digest();
-  const same = compare(digest(given ?? ''), digest(token));
-  return given !== null && given !== '' && same;
-}
+export { tokenMatches } from '../engine/transport/token.js';
 
 export interface RunningServer {
   readonly url: string;
   readonly port: number;
   readonly token: string | null;
+  /** Open WebSocket connections (a background engine stays up while a client is attached). */
+  clients(): number;
   close(): Promise<void>;
 }
 
@@ -144,23 +138,8 @@ export async function startServer(engine: Engine, options: ServeOptions): Promis
       socket.destroy();
       return;
     }
-    wss.handleUpgrade(req, socket, head, (ws) => attach(ws));
+    wss.handleUpgrade(req, socket, head, (ws) => attachWebSocket(engine, ws, maxBuffered));
   });
-
-  function attach(ws: WebSocket): void {
-    const session = createSession(engine, (m) => {
-      if (ws.readyState !== ws.OPEN) return;
-      // A peer that stops reading would make us queue every answer and event in memory: drop it.
-      if (ws.bufferedAmount > maxBuffered) {
-        ws.terminate();
-        return;
-      }
-      ws.send(JSON.stringify(m));
-    });
-    ws.on('message', (data, isBinary) => session.receive(isBinary ? 'binary frames are not supported' : data.toString('utf8')));
-    ws.on('close', () => session.close());
-    ws.on('error', () => session.close());
-  }
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -173,6 +152,7 @@ export async function startServer(engine: Engine, options: ServeOptions): Promis
     url,
     port,
     token,
+    clients: () => wss.clients.size,
     close: () =>
       new Promise<void>((resolve) => {
         for (const c of wss.clients) c.terminate();

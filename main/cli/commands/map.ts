@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import { StudioError } from '../../../shared/contract/errors.js';
 import type { MappingDetail, MappingSummary } from '../../../shared/contract/evaluation.js';
 import type { MappingSuggestionSet } from '../../../shared/contract/mapping.js';
-import type { Engine } from '../../engine/engine.js';
+import type { EngineLink as Engine } from '../runtime.js';
 import { ensurePredictions } from '../deps.js';
 import { table, type CliRuntime } from '../runtime.js';
 import { ensureHistogram } from './eval.js';
