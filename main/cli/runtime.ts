@@ -4,10 +4,12 @@ import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { StudioError, type JobSummary } from '../../shared/contract/index.js';
 import { createEngine, type Engine } from '../engine/engine.js';
+import { usePoolQueue } from '../engine/pool/queue-config.js';
 
 export interface GlobalOptions {
   readonly workspace?: string;
   readonly json?: boolean;
+  readonly queue?: string;
 }
 
 export class CliRuntime {
@@ -27,6 +29,7 @@ export class CliRuntime {
    */
   async openEngine(mode: { runJobs: boolean; allowReadonly?: boolean }): Promise<Engine> {
     const workspace = this.options.workspace;
+    if (this.options.queue) usePoolQueue(this.options.queue);
     try {
       return await createEngine({
         ...(workspace ? { workspace } : {}),
