@@ -9,7 +9,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolvePreprocessing } from '../../../main/engine/backbones/preprocess.js';
 import { describeBackbone } from '../../../main/engine/backbones/registry.js';
 import { predictionDir, safeName } from '../../../main/engine/cause/paths.js';
-import { openDatabase } from '../../../main/engine/db/connection.js';
 import { listFrames } from '../../../main/engine/datasets/frame-source.js';
 import { createEngine, type Engine } from '../../../main/engine/engine.js';
 import { featureCacheKey, featureSetIdFor } from '../../../main/engine/features/cache-key.js';
