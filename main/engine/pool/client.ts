@@ -88,7 +88,7 @@ export class PoolClient {
             return;
           }
           if (round >= RECOMPUTE_LIMIT) throw new StudioError('io_error', `task ${task.id}: its result failed verification ${round + 1} times`);
-          o.log?.(`task ${task.id}: result failed its checksum; recomputing`, 'warn');
+          o.log?.(`task ${task.id}: its result is missing or fails its checksum; recomputing`, 'warn');
           await this.queue.remove(task.id);
         }
       });

@@ -1,6 +1,7 @@
 // An engine that stops while its extraction runs on the pool, and a new engine that resumes the job:
 // it reattaches to the queue (task ids are input hashes), so no shard is computed twice, and the
-// feature set completes.
+// feature set completes. A shard damaged afterwards is recomputed, not taken from the queue's old result.
+import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolvePreprocessing } from '../../../main/engine/backbones/preprocess.js';
@@ -60,8 +61,29 @@ describe.skipIf(!haveRedis)('engine restart with work on the pool', () => {
     } finally {
       await engine.close();
     }
-    const started = [...worker.output().matchAll(/: (features-shard-[0-9a-f]+) \(features\.shard\) started/g)].map((m) => m[1]);
-    expect(started).toHaveLength(6);
-    expect(new Set(started).size).toBe(6);
+    const startedTasks = () => [...worker!.output().matchAll(/: (features-shard-[0-9a-f]+) \(features\.shard\) started/g)].map((m) => m[1]);
+    expect(startedTasks()).toHaveLength(6);
+    expect(new Set(startedTasks()).size).toBe(6);
+
+    // A damaged shard: the next extraction drops it; the queue still holds that task's old result, which
+    // no longer matches what is on disk, so the task is run again rather than trusted.
+    const shardDir = path.join(root, 'features', 'cache', cacheKey);
+    const victim = path.join(shardDir, fs.readdirSync(shardDir).filter((f) => f.endsWith('.csf')).sort()[0]!);
+    const bytes = fs.readFileSync(victim);
+    bytes.writeUInt8(bytes.readUInt8(bytes.length - 1) ^ 0xff, bytes.length - 1);
+    fs.writeFileSync(victim, bytes);
+    engine = await createEngine({ workspace: root });
+    try {
+      const again = engine.jobs.submit('features.extract', params);
+      const done = await engine.call('jobs.wait', { id: again.id });
+      expect(done.error).toBeNull();
+      const detail = await engine.call('jobs.get', { id: again.id });
+      expect(detail.result).toMatchObject({ computed: 2, reused: 10, corruptShards: 1 });
+      expect(detail.events.map((e) => e.message).join('\n')).toMatch(/its result is missing or fails its checksum; recomputing/);
+    } finally {
+      await engine.close();
+    }
+    expect(startedTasks()).toHaveLength(7);
+    expect(new Set(startedTasks()).size).toBe(6);
   });
 });
