@@ -106,7 +106,7 @@ async function overhead(): Promise<{ handlingMs: number; computeMs: number; task
 }
 
 function startWorker(name: string): Promise<ChildProcess> {
-  const proc = spawn(process.execPath, [path.join(REPO, 'bin', 'cause-studio.js'), '--workspace', fx.ws.root, '--queue', redis.url, 'worker', '--name', name, '--threads', '1'], {
+  const proc = spawn(process.execPath, [path.join(REPO, 'bin', 'cause-studio.js'), '--workspace', fx.ws.root, '--root', fx.imageDir, '--queue', redis.url, 'worker', '--name', name, '--threads', '1'], {
     cwd: REPO,
     stdio: ['ignore', 'pipe', 'pipe'],
   });

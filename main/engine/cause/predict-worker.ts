@@ -34,18 +34,31 @@ export async function run(ctx: JobContext, params: PredictJobParams): Promise<Pr
 
 /** The frames of the dataset that the feature set covers, in dataset order (what a prediction set holds). */
 export function framesToPredict(db: Database, set: FeatureSet, datasetId: string): { frames: FrameRecord[]; itemOf: Map<string, number> } {
+  const itemOf = firstItems(set);
+  return { frames: listFrames(db, datasetId).filter((f) => itemOf.has(f.id)), itemOf };
+}
+
+/** Each frame's whole-frame item in the feature set. */
+function firstItems(set: FeatureSet): Map<string, number> {
   const itemOf = new Map<string, number>();
   set.items.forEach((it, i) => {
     if (it.crop === 0 && !itemOf.has(it.frameId)) itemOf.set(it.frameId, i);
   });
-  return { frames: listFrames(db, datasetId).filter((f) => itemOf.has(f.id)), itemOf };
+  return itemOf;
 }
 
-/** Predicts every frame, or frames [from, to) of that list (a pool task's range). */
-export async function predictRange(ctx: JobContext, params: PredictJobParams, range?: { from: number; to: number }): Promise<PredictJobResult> {
+/**
+ * Predicts every frame, or frames [from, to) of that list (a pool task's range). A pool task brings its
+ * frames along, so a worker on another machine never opens the studio's database.
+ */
+export async function predictRange(
+  ctx: JobContext,
+  params: PredictJobParams,
+  range?: { from: number; to: number; frames?: readonly FrameRecord[] },
+): Promise<PredictJobResult> {
   const choice = await initTfBackend(params.backend, (m) => ctx.log(m));
   const set = openFeatureSet(ctx.workspaceRoot, params.featureSetId);
-  const db = openDatabase(ctx.databasePath, { readonly: true });
+  const db = range?.frames ? null : openDatabase(ctx.databasePath, { readonly: true });
   const model = loadModel(path.join(ctx.workspaceRoot, params.modelFile));
   const predictor = new Predictor(model, params.flipAveraging);
   try {
@@ -55,7 +68,7 @@ export async function predictRange(ctx: JobContext, params: PredictJobParams, ra
         `feature set ${set.id} is five-cropped; predictions need whole-frame features (extract with crops 'none')`,
       );
     }
-    const { frames, itemOf } = framesToPredict(db, set, params.datasetId);
+    const { frames, itemOf } = db ? framesToPredict(db, set, params.datasetId) : { frames: range!.frames!, itemOf: firstItems(set) };
     if (frames.length === 0) throw new StudioError('not_found', `feature set ${set.id} has no frames of dataset ${params.datasetId}`);
     const outRel = predictionDir(params.experimentId, params.datasetId);
     fs.mkdirSync(path.join(ctx.workspaceRoot, outRel), { recursive: true });
@@ -86,7 +99,7 @@ export async function predictRange(ctx: JobContext, params: PredictJobParams, ra
     return { frames: done, backend: choice.name };
   } finally {
     predictor.dispose();
-    db.close();
+    db?.close();
     set.close();
   }
 }

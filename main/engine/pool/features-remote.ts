@@ -3,6 +3,7 @@
 import type { Database } from 'better-sqlite3';
 import { cropCount } from '../backbones/preprocess.js';
 import { describeBackbone } from '../backbones/registry.js';
+import { getModelByName } from '../db/queries/models.js';
 import type { ExtractEnv, ExtractParams } from '../features/extract.js';
 import { defaultBatchFrames, type ComputeOutcome, type FrameToCompute } from '../features/extract-compute.js';
 import type { JobContext } from '../jobs/job-kind.js';
@@ -34,6 +35,7 @@ export async function extractOnPool(
   const batchSize = params.batchSize ?? defaultBatchFrames(d, prep, crops);
   const per = framesPerShard(prep, params.patchSize, d.dim, crops, batchSize, params.shardBytes);
   const taskParams: ExtractParams = { ...params, batchSize };
+  const model = getModelByName(db, params.backbone) ?? null;
   const chunks: FrameToCompute[][] = [];
   for (let i = 0; i < todo.length; i += per) chunks.push(todo.slice(i, i + per));
 
@@ -52,7 +54,7 @@ export async function extractOnPool(
     }
     const id = taskId('features.shard', { root: ctx.workspaceRoot, cacheKey: params.cacheKey, batchSize, shardBytes: params.shardBytes ?? null, hashes });
     hashesOf.set(id, hashes);
-    tasks.push({ id, data: { kind: 'features.shard', workspaceRoot: ctx.workspaceRoot, input: { params: taskParams, items } } });
+    tasks.push({ id, data: { kind: 'features.shard', workspaceRoot: ctx.workspaceRoot, input: { params: taskParams, items, model } } });
   }
   if (tasks.length === 0) return { provider, fallbacks, dim };
 

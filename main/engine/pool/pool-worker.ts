@@ -11,7 +11,7 @@ import { resolveModuleUrl, spawnWorker } from '../jobs/spawn-worker.js';
 import type { HostToWorker, WorkerInit, WorkerToHost } from '../jobs/worker-messages.js';
 import { QUEUE_NAME, TASK_MODULES, taskDataSchema, type TaskEnvelope, type TaskKind } from './protocol.js';
 import { parseQueueUrl } from './redis-url.js';
-import { checkWorkspace, resolveRoots } from './roots.js';
+import { checkFiles, checkWorkspace, resolveRoots } from './roots.js';
 
 export interface PoolWorkerOptions {
   readonly queue: string;
@@ -50,6 +50,7 @@ export async function startPoolWorker(o: PoolWorkerOptions): Promise<PoolWorker>
   const processor = async (job: Job): Promise<TaskEnvelope> => {
     const data = taskDataSchema.parse(job.data);
     const root = checkWorkspace(roots, data.workspaceRoot);
+    checkFiles(roots, filesRead(data.kind, data.input, root));
     const input = withThreads(data.kind, data.input, threads);
     log(`${name}: ${job.id} (${data.kind}) started${job.attemptsMade > 0 ? `, attempt ${job.attemptsMade + 1}` : ''}`);
     const result = await runTaskThread(data.kind, root, input, job, path.join(scratch, job.id ?? 'task'), log);
@@ -79,6 +80,17 @@ export async function startPoolWorker(o: PoolWorkerOptions): Promise<PoolWorker>
   };
 }
 
+/** The files a task names that it will read (frames, the model), checked against the roots before it runs. */
+function filesRead(kind: TaskKind, input: unknown, root: string): string[] {
+  const i = (input ?? {}) as { items?: { file?: unknown }[]; frames?: { imagePath?: unknown }[]; model?: { file?: unknown } | null };
+  const list = kind === 'features.shard' ? (i.items ?? []).map((x) => x.file) : (i.frames ?? []).map((x) => x.imagePath);
+  if (kind === 'features.shard' && typeof i.model?.file === 'string') list.push(path.join(root, i.model.file));
+  return list.map((f) => {
+    if (typeof f !== 'string' || !path.isAbsolute(f)) throw new StudioError('bad_request', `task names a file that is not an absolute path: ${String(f)}`);
+    return f;
+  });
+}
+
 /** The worker's own thread count wins: the studio does not know how many cores a worker has. */
 function withThreads(kind: TaskKind, input: unknown, threads: number): unknown {
   if (kind !== 'features.shard' || typeof input !== 'object' || input === null) return input;
@@ -92,7 +104,9 @@ function runTaskThread(kind: TaskKind, root: string, input: unknown, job: Job, j
     jobId: job.id ?? 'task',
     params: input,
     workspaceRoot: root,
-    databasePath: path.join(root, 'studio.db'),
+    // Tasks carry what they need from the database: a worker never opens the studio's (SQLite's locks
+    // do not hold across machines). A path that does not exist makes any slip fail loudly.
+    databasePath: path.join(jobDir, 'no-database-on-workers'),
     jobDir,
     attempt: job.attemptsMade,
   };

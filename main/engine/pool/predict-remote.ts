@@ -6,6 +6,7 @@ import path from 'node:path';
 import type { PredictedFrame, PredictJobParams, PredictJobResult } from '../cause/predict-job.js';
 import { framesToPredict } from '../cause/predict-worker.js';
 import { openDatabase } from '../db/connection.js';
+import type { FrameRecord } from '../datasets/frame-source.js';
 import { sha256Bytes } from '../features/cache-key.js';
 import { openFeatureSet } from '../features/feature-reader.js';
 import type { JobContext } from '../jobs/job-kind.js';
@@ -22,14 +23,14 @@ export function predictRangeSize(frames: number): number {
 /** The job's result computed on the pool, or null when no queue is configured (predict here). */
 export async function predictOnPoolIfConfigured(ctx: JobContext, params: PredictJobParams): Promise<PredictJobResult | null> {
   const db = openDatabase(ctx.databasePath, { readonly: true });
-  let count: number;
+  let frames: FrameRecord[];
   let queue: string | null;
   try {
     queue = configuredQueue(db);
     if (!queue) return null;
     const set = openFeatureSet(ctx.workspaceRoot, params.featureSetId);
     try {
-      count = framesToPredict(db, set, params.datasetId).frames.length;
+      frames = framesToPredict(db, set, params.datasetId).frames;
     } finally {
       set.close();
     }
@@ -38,13 +39,15 @@ export async function predictOnPoolIfConfigured(ctx: JobContext, params: Predict
   }
   // The model's bytes are part of the task's identity: a retrained model must not reuse old maps.
   const modelSha = sha256Bytes(fs.readFileSync(path.join(ctx.workspaceRoot, params.modelFile)));
+  const count = frames.length;
   const size = predictRangeSize(count);
   const tasks: PoolTask[] = [];
   for (let from = 0; from < count; from += size) {
     const to = Math.min(count, from + size);
+    const slice = frames.slice(from, to);
     tasks.push({
-      id: taskId('predict.range', { root: ctx.workspaceRoot, params, modelSha, from, to }),
-      data: { kind: 'predict.range', workspaceRoot: ctx.workspaceRoot, input: { params, from, to } },
+      id: taskId('predict.range', { root: ctx.workspaceRoot, params, modelSha, from, to, frames: slice }),
+      data: { kind: 'predict.range', workspaceRoot: ctx.workspaceRoot, input: { params, from, to, frames: slice } },
     });
   }
   const { PoolClient } = await import('./client.js');

@@ -28,3 +28,18 @@ export function checkWorkspace(roots: readonly string[], workspaceRoot: string):
   if (!ok) throw new StudioError('bad_request', `workspace ${workspaceRoot} is outside this worker's roots (${roots.join(', ')})`);
   return real;
 }
+
+/** Every file a task would read must lie under the roots too (frames of datasets outside the workspace need a --root). */
+export function checkFiles(roots: readonly string[], files: Iterable<string>): void {
+  for (const f of files) {
+    let real: string;
+    try {
+      real = fs.realpathSync(f);
+    } catch {
+      throw new StudioError('not_found', `${f}: not visible on this worker (is the shared storage mounted?)`);
+    }
+    if (!roots.some((r) => real.startsWith(r.endsWith(path.sep) ? r : r + path.sep))) {
+      throw new StudioError('bad_request', `${f} is outside this worker's roots (${roots.join(', ')}); start it with --root for the dataset's folder`);
+    }
+  }
+}

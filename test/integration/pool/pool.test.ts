@@ -108,7 +108,7 @@ describe.skipIf(!haveRedis)('worker pool on Redis (BullMQ)', () => {
     const shared = path.join(tmp.dir, 'shared');
     const poolRoot = path.join(shared, 'ws');
     fs.mkdirSync(poolRoot, { recursive: true });
-    for (const n of ['w1', 'w2', 'w3']) workers.push(startWorker(n, redis.url, shared));
+    for (const n of ['w1', 'w2', 'w3']) workers.push(startWorker(n, redis.url, shared, ['--root', synth]));
     await Promise.all(workers.map((w) => w.waitFor(/^ready$/m, 120_000)));
 
     const engine = await createEngine({ workspace: poolRoot });

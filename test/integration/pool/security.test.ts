@@ -42,6 +42,10 @@ describe.skipIf(!haveRedis)('pool security', () => {
       };
       const err = await client.run([task], { verify: () => true, onResult: () => Promise.resolve() }).catch((e: Error) => e);
       expect(String(err)).toMatch(/outside this worker's roots/);
+      // Inside the workspace root but reading a frame elsewhere: refused too.
+      const sneaky = { id: taskId('features.shard', { probe: 2 }), data: { ...task.data, workspaceRoot: served } };
+      const err2 = await client.run([sneaky], { verify: () => true, onResult: () => Promise.resolve() }).catch((e: Error) => e);
+      expect(String(err2)).toMatch(/\/etc\/passwd is outside this worker's roots/);
       // Refused before anything ran: no task thread, nothing written.
       expect(lines.join('\n')).not.toMatch(/started/);
       expect(fs.readdirSync(elsewhere)).toEqual([]);

@@ -4,6 +4,7 @@
 import { performance } from 'node:perf_hooks';
 import { z } from 'zod';
 import { openDatabase } from '../../db/connection.js';
+import { insertModel, type ModelRow } from '../../db/queries/models.js';
 import type { RegisterShardPayload, ExtractParams } from '../../features/extract.js';
 import { computeMissing } from '../../features/extract-compute.js';
 import { featuresExtractKind } from '../../features/extract-job.js';
@@ -14,6 +15,8 @@ export const featuresShardInput = z
   .object({
     params: z.unknown(),
     items: z.array(z.object({ hash: z.string().regex(/^[a-f0-9]{64}$/), file: z.string().min(1) }).strict()).min(1),
+    /** The backbone's row of the studio's models table (null for built-in backbones). */
+    model: z.record(z.string(), z.unknown()).nullable(),
   })
   .strict();
 
@@ -34,7 +37,10 @@ export async function run(ctx: JobContext, raw: unknown): Promise<FeaturesShardR
   const hashes = input.items.map((i) => i.hash);
   const existing = verifiedShard(ctx.workspaceRoot, params.cacheKey, hashes);
   if (existing) return { shards: [existing], provider: null, fallbacks: [], dim: null, computeMs: performance.now() - t0, reused: true };
-  const db = openDatabase(ctx.databasePath, { readonly: true });
+  // The compute step looks the backbone up in a database; a worker (maybe on another machine, where the
+  // studio's SQLite file cannot be shared safely) gives it a private one holding only the model's row.
+  const db = openDatabase(':memory:');
+  if (input.model) insertModel(db, input.model as unknown as ModelRow);
   const shards: RegisterShardPayload[] = [];
   try {
     const out = await computeMissing(
