@@ -1,4 +1,4 @@
-// npm run bench:scale [-- --frames N] [--shard-mb M] [--workers 1,2,3]
+// npm run build && npm run bench:scale [-- --frames N] [--shard-mb M] [--workers 1,2,3]
 //
 // Feature extraction of a ViT-S/14 (the store's ONNX graph, synthetic weights: same cost as DINOv2's)
 // on a folder of frames: the local engine (one inference thread) against the worker pool with 1, 2
@@ -105,8 +105,10 @@ async function overhead(): Promise<{ handlingMs: number; computeMs: number; task
   return { handlingMs, computeMs, tasks: jobs.length };
 }
 
+let workerMode: string | null = null;
+
 function startWorker(name: string): Promise<ChildProcess> {
-  const proc = spawn(process.execPath, [path.join(REPO, 'bin', 'cause-studio.js'), '--workspace', fx.ws.root, '--root', fx.imageDir, '--queue', redis.url, 'worker', '--name', name, '--threads', '1'], {
+  const proc = spawn(process.execPath, [path.join(REPO, 'bin', 'cause-studio.js'), '--workspace', fx.ws.root, '--queue', redis.url, 'worker', '--root', fx.imageDir, '--name', name, '--threads', '1'], {
     cwd: REPO,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -115,7 +117,14 @@ function startWorker(name: string): Promise<ChildProcess> {
     proc.stderr!.on('data', (b: Buffer) => (out += b.toString()));
     proc.stdout!.on('data', (b: Buffer) => {
       out += b.toString();
-      if (/^ready$/m.test(out)) resolve(proc);
+      if (/^ready$/m.test(out)) {
+        if (!workerMode) {
+          // From sources every task thread compiles TypeScript first: that counts as queue overhead.
+          workerMode = /running the sources|through tsx/.test(out) ? 'sources via tsx (npm run build first for the gate figure)' : 'dist/ (built)';
+          log(`workers run from ${workerMode}`);
+        }
+        resolve(proc);
+      }
     });
     proc.once('exit', (c) => reject(new Error(`worker ${name} exited (${c}): ${out}`)));
   });
