@@ -120,7 +120,8 @@ function startWorker(name: string): Promise<ChildProcess> {
       if (/^ready$/m.test(out)) {
         if (!workerMode) {
           // From sources every task thread compiles TypeScript first: that counts as queue overhead.
-          workerMode = /running the sources|through tsx/.test(out) ? 'sources via tsx (npm run build first for the gate figure)' : 'dist/ (built)';
+          const fromSources = /running the sources/.test(out) || !fs.existsSync(path.join(REPO, 'dist', 'main', 'cli', 'index.js'));
+          workerMode = fromSources ? 'sources via tsx (npm run build first for the gate figure)' : 'dist/ (built)';
           log(`workers run from ${workerMode}`);
         }
         resolve(proc);
