@@ -23,6 +23,9 @@ export interface RunTasksOptions<R> {
   signal?: AbortSignal;
 }
 
+/** How long the studio waits for Redis before the job fails (a worker waits for ever). */
+const CONNECT_TIMEOUT_MS = 15_000;
+
 /** How many times a result that fails verification is recomputed before the job fails. */
 const RECOMPUTE_LIMIT = 2;
 
@@ -37,11 +40,22 @@ export class PoolClient {
     const target = parseQueueUrl(url);
     const queue = new Queue(QUEUE_NAME, { connection: { ...target.connection } });
     const events = new QueueEvents(QUEUE_NAME, { connection: { ...target.connection } });
+    // ioredis reconnects for ever (what a long job wants once connected); until then, keep the last error.
+    let lastError = '';
+    queue.on('error', (e) => (lastError = e.message));
+    events.on('error', (e) => (lastError = e.message));
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer in ${CONNECT_TIMEOUT_MS / 1000} s`)), CONNECT_TIMEOUT_MS);
+    });
     try {
-      await Promise.all([queue.waitUntilReady(), events.waitUntilReady()]);
+      await Promise.race([Promise.all([queue.waitUntilReady(), events.waitUntilReady()]), timeout]);
     } catch (e) {
-      await Promise.allSettled([queue.close(), events.close()]);
-      throw new StudioError('unavailable', `queue ${target.display}: ${(e as Error).message}`);
+      // close() waits for a connection that may never come; disconnecting stops ioredis' retries.
+      await Promise.race([Promise.allSettled([queue.disconnect(), events.disconnect()]), new Promise((r) => setTimeout(r, 1000))]);
+      throw new StudioError('unavailable', `cannot reach the queue at ${target.display}: ${lastError || (e as Error).message}`);
+    } finally {
+      clearTimeout(timer);
     }
     return new PoolClient(target.display, queue, events);
   }
