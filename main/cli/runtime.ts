@@ -24,10 +24,12 @@ import { PACKAGE_ROOT } from '../engine/version.js';
 import { defaultWorkspacePath } from '../engine/workspace.js';
 import { connectEngine } from '../web/engine-client.js';
 import { processAlive, readEndpoint } from '../engine/transport/endpoint-file.js';
+import { usePoolQueue } from '../engine/pool/queue-config.js';
 
 export interface GlobalOptions {
   readonly workspace?: string;
   readonly json?: boolean;
+  readonly queue?: string;
 }
 
 /** What commands use of an engine, in-process or the one that owns the workspace. */
@@ -61,6 +63,7 @@ export class CliRuntime {
 
   /** This process's own writer engine (serve and the background engine): runs every queued job. */
   openLocalEngine(): Promise<Engine> {
+    if (this.options.queue) usePoolQueue(this.options.queue);
     return createEngine({ workspace: this.workspaceRoot, runJobs: true, resumeInterrupted: false });
   }
 
@@ -70,6 +73,7 @@ export class CliRuntime {
    */
   async openEngine(mode: { runJobs: boolean; allowReadonly?: boolean }): Promise<EngineLink> {
     const workspace = this.workspaceRoot;
+    if (this.options.queue) usePoolQueue(this.options.queue);
     try {
       return await createEngine({ workspace, runJobs: mode.runJobs, resumeInterrupted: false, jobScope: 'own' });
     } catch (e) {
@@ -94,7 +98,16 @@ export class CliRuntime {
     const log = fs.openSync(logPath, 'a');
     const child = spawn(
       process.execPath,
-      [path.join(PACKAGE_ROOT, 'bin', 'cause-studio.js'), '--workspace', workspace, 'serve', '--port', '0', '--until-idle'],
+      [
+        path.join(PACKAGE_ROOT, 'bin', 'cause-studio.js'),
+        '--workspace',
+        workspace,
+        ...(this.options.queue ? ['--queue', this.options.queue] : []),
+        'serve',
+        '--port',
+        '0',
+        '--until-idle',
+      ],
       { detached: true, stdio: ['ignore', log, log], env: process.env },
     );
     fs.closeSync(log);

@@ -4,20 +4,16 @@
 // and a (re)start skips every frame whose content hash already has a verified entry.
 import fs from 'node:fs';
 import path from 'node:path';
-import crypto from 'node:crypto';
 import type { Database } from 'better-sqlite3';
 import { StudioError } from '../../../shared/contract/errors.js';
 import type { ExecutionProviderChoice, Preprocessing } from '../../../shared/contract/backbones.js';
 import type { Backbone } from '../backbones/backbone.js';
-import { describeBackbone, openBackbone } from '../backbones/registry.js';
-import { cropCount } from '../backbones/preprocess.js';
-import { inThreadPreprocessor, workerPreprocessor } from './preprocessor.js';
 import { entriesByHash, getShard, type FeatureEntryRow } from '../db/queries/features.js';
 import { listFrames, getDataset } from '../datasets/frame-source.js';
-import { cacheDir, writeManifest, MANIFEST_SCHEMA_VERSION, type FeatureSetManifest } from './manifest.js';
-import { readShardFile, writeShardAsync } from './shard-format.js';
-import type { ShardMeta } from './shard-encoder.js';
+import { writeManifest, MANIFEST_SCHEMA_VERSION, type FeatureSetManifest } from './manifest.js';
+import { readShardFile } from './shard-format.js';
 import { sha256Bytes } from './cache-key.js';
+import { computeMissing, type ComputeOutcome, type FrameToCompute } from './extract-compute.js';
 
 export interface ExtractParams {
   readonly featureSetId: string;
@@ -63,6 +59,8 @@ export interface ExtractEnv {
   dropShard(shardId: string): Promise<void>;
   /** Tests substitute a backbone (e.g. one whose provider falls back). */
   openBackbone?(): Promise<Backbone>;
+  /** Computes the missing frames elsewhere (shard jobs on a worker pool) and registers their shards. */
+  computeRemote?(todo: readonly FrameToCompute[]): Promise<ComputeOutcome>;
 }
 
 export interface ExtractResult {
@@ -95,30 +93,10 @@ export interface SkippedFrame {
 /** Skipped frames listed one by one in a job's result (the count is always complete). */
 export const MAX_LISTED_SKIPPED = 200;
 
-/**
- * Frames per batch when not given: up to 8 images, fewer when one image's attention maps are large
- * (ViT-B/8 at 320: 12 heads × 1601² floats ≈ 120 MB per image) — measured here, batch 8 of ViT-B/8
- * ran at half the per-image speed of batch 1 (memory-bound softmax) and needs gigabytes.
- */
-export function defaultBatchFrames(backbone: Pick<Backbone, 'kind' | 'dim' | 'patchSize'>, prep: Preprocessing, crops: number): number {
-  let images = 8;
-  if (backbone.kind === 'onnx') {
-    const tokens = (prep.width / backbone.patchSize) * (prep.height / backbone.patchSize) + 1;
-    const heads = Math.max(1, Math.round(backbone.dim / 64));
-    const attentionBytes = heads * tokens * tokens * 4;
-    images = Math.min(8, Math.max(1, Math.floor((64 * 1024 * 1024) / attentionBytes)));
-  }
-  return Math.max(1, Math.floor(images / crops));
-}
-
-/** Batches decoded ahead of inference (see the extraction loop). */
-const PREFETCH_BATCHES = 2;
+export { defaultBatchFrames } from './extract-compute.js';
 
 export async function extractFeatures(env: ExtractEnv, params: ExtractParams): Promise<ExtractResult> {
   const prep = params.preprocessing;
-  const crops = cropCount(prep.crops);
-  const shardBytes = params.shardBytes ?? 64 * 1024 * 1024;
-  const overlap = params.prefetch ?? true;
   getDataset(env.db, params.datasetId);
   const frames = listFrames(env.db, params.datasetId);
   if (frames.length === 0) throw new StudioError('invalid_input', `dataset '${params.datasetId}' has no frames to extract features from`);
@@ -179,138 +157,14 @@ export async function extractFeatures(env: ExtractEnv, params: ExtractParams): P
   });
   const reused = new Set(hashes).size - todo.length - unusable.size;
 
-  // 3. Compute what is missing: decode + preprocess of batch k+1 overlaps inference of batch k.
+  // 3. Compute what is missing (here, or split into shard jobs on a worker pool: main/engine/pool/).
   let provider: string | null = null;
   let fallbacks: readonly { provider: string; reason: string }[] = [];
   let dimSeen: number | null = null;
   if (todo.length > 0) {
-    const dir = cacheDir(env.workspaceRoot, params.cacheKey);
-    fs.mkdirSync(dir, { recursive: true });
-    const per = 3 * prep.width * prep.height;
-    const pre = params.preprocessInThread ? inThreadPreprocessor(prep) : workerPreprocessor(prep);
-    const encoder = pre.shardEncoder();
-    const prepare = (batchItems: { hash: string; file: string }[]) => {
-      const ready = Promise.allSettled(batchItems.map((it) => pre.run(it.file, it.hash))).then((settled) => {
-        const items: { hash: string; file: string }[] = [];
-        const data = new Float32Array(settled.filter((r) => r.status === 'fulfilled').length * crops * per);
-        settled.forEach((r, k) => {
-          const it = batchItems[k]!;
-          if (r.status === 'fulfilled') {
-            data.set(r.value, items.length * crops * per);
-            items.push(it);
-          } else {
-            const reason = r.reason instanceof Error ? r.reason.message.replace(`${it.file}: `, '') : String(r.reason);
-            if ((r.reason as { code?: string } | null)?.code === 'cancelled') throw r.reason;
-            unusable.set(it.hash, reason);
-            env.log(`${it.file}: frame skipped (${reason})`, 'warn');
-          }
-        });
-        return { items, data };
-      });
-      // Keep a rejected prefetch from surfacing as unhandled if we stop early; awaiting it still throws.
-      ready.catch(() => undefined);
-      return ready;
-    };
-    // Batches queued ahead of inference. Requests reach the preprocessing thread only when this thread
-    // is between two `session.run` calls, so one batch ahead would leave that thread idle whenever a
-    // batch's decode finishes early; two keep it busy through a whole inference.
-    const depth = overlap ? PREFETCH_BATCHES : 1;
-    const queue: Promise<{ items: { hash: string; file: string }[]; data: Float32Array }>[] = [];
-    let queued = 0;
-    let batchFrames = params.batchSize ?? null;
-    const fill = () => {
-      while (batchFrames !== null && queue.length < depth && queued < todo.length) {
-        const items = todo.slice(queued, queued + batchFrames);
-        queued += items.length;
-        queue.push(prepare(items));
-      }
-    };
-    // The batch size is known from the store's descriptor, so the first batches decode while the
-    // model loads (loading blocks this thread for seconds on a large model).
-    if (batchFrames === null && !env.openBackbone) batchFrames = defaultBatchFrames(describeBackbone(env.db, params.backbone), prep, crops);
-    fill();
-    let backbone: Backbone | null = null;
-    let written: Promise<void> = Promise.resolve();
-    try {
-      backbone = env.openBackbone
-        ? await env.openBackbone()
-        : await openBackbone(env.db, params.backbone, {
-            workspaceRoot: env.workspaceRoot,
-            ...(params.provider ? { provider: params.provider } : {}),
-            ...(params.threads ? { threads: params.threads } : {}),
-            ...(params.attention ? { attention: params.attention } : {}),
-            onLog: (m) => env.log(m, 'warn'),
-          });
-      provider = backbone.provider;
-      batchFrames ??= defaultBatchFrames(backbone, prep, crops);
-      fallbacks = (backbone as { fallbacks?: readonly { provider: string; reason: string }[] }).fallbacks ?? [];
-      fill();
-
-      let pendingBytes = 0;
-      let done = 0;
-      // Encoding happens on the encoder's thread; the write and the host's registration of the
-      // previous shard run while this thread is in inference. One shard in flight bounds memory.
-      const flush = async (meta: ShardMeta) => {
-        await written;
-        const encoded = encoder.flush(meta);
-        pendingBytes = 0;
-        written = encoded.then(async (shard) => {
-          if (!shard) return;
-          const id = `${Date.now().toString(36)}-${crypto.randomBytes(6).toString('hex')}`;
-          const rel = path.join('features', 'cache', params.cacheKey, `${id}.csf`);
-          await writeShardAsync(path.join(env.workspaceRoot, rel), shard);
-          await env.registerShard({
-            id,
-            cacheKey: params.cacheKey,
-            file: rel,
-            sha256: shard.fileSha256,
-            bytes: shard.bytes.length,
-            tensors: shard.header.tensors,
-            entries: shard.header.entries,
-          });
-        });
-        written.catch(() => undefined);
-      };
-
-      const started = Date.now();
-      while (queue.length > 0) {
-        const batch = await queue.shift()!;
-        if (overlap) fill();
-        env.throwIfCancelled();
-        if (batch.items.length === 0) {
-          if (!overlap) fill();
-          continue;
-        }
-        const grid = await backbone.extract({ data: batch.data, n: batch.items.length * crops, height: prep.height, width: prep.width });
-        if (!overlap) fill();
-        dimSeen = grid.dim;
-        const tensorLen = grid.h * grid.w * grid.dim;
-        encoder.add(
-          batch.items.map((it) => it.hash),
-          grid.data,
-          crops,
-          tensorLen,
-        );
-        pendingBytes += batch.items.length * crops * tensorLen * 2;
-        done += batch.items.length;
-        if (pendingBytes >= shardBytes) await flush({ gridH: grid.h, gridW: grid.w, dim: grid.dim });
-        const elapsed = (Date.now() - started) / 1000;
-        env.progress({
-          stage: 'extracting',
-          step: done,
-          totalSteps: todo.length,
-          fraction: done / todo.length,
-          message: `${done}/${todo.length} frames (${(done / Math.max(elapsed, 1e-3)).toFixed(2)}/s, ${reused} cached)`,
-        });
-      }
-      await flush({ gridH: prep.height / params.patchSize, gridW: prep.width / params.patchSize, dim: dimSeen ?? backbone.dim });
-      await written;
-    } finally {
-      // A failed write must not go unnoticed, but the first error is the one to report.
-      await written.catch(() => undefined);
-      await Promise.all([pre.close(), encoder.close()]);
-      await backbone?.dispose();
-    }
+    const out = env.computeRemote ? await env.computeRemote(todo) : await computeMissing(env, params, todo, { reused });
+    ({ provider, fallbacks, dim: dimSeen } = out);
+    for (const s of out.skipped) unusable.set(s.hash, s.reason);
   }
 
   // 4. The manifest: every frame (in dataset order) × crop → (shard, slot).
