@@ -8,6 +8,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { readCorpus, writeCorpus } from '../main/engine/pretrain/corpus-file.js';
+import type { TokenCorpus } from '../main/engine/pretrain/corpus.js';
 import { renderSynthCorpus } from '../main/engine/pretrain/synth-corpus.js';
 import { runPretraining } from '../main/engine/pretrain/run.js';
 import { BUILTIN_CORPUS, builtinRecipe, builtinStage2Recipe } from '../main/engine/pretrain/builtin-recipe.js';
@@ -38,7 +39,7 @@ const stopAfter = arg('stop-after');
 const stageArgs = (r: PretrainRecipe): PretrainRecipe => ({ ...r, ...(steps ? { steps: Number(steps) } : {}) });
 fs.mkdirSync(out, { recursive: true });
 const corpusFile = path.join(out, 'corpus.f32');
-let corpus;
+let corpus: TokenCorpus;
 if (fs.existsSync(corpusFile)) {
   corpus = readCorpus(corpusFile).corpus;
   console.log(`corpus: ${corpus.frames.length} frames from ${corpusFile}`);

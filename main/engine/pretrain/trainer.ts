@@ -7,7 +7,8 @@ import { StudioError } from '../../../shared/contract/errors.js';
 import { mulberry32 } from '../../../shared/random.js';
 import { createSession } from '../onnx/providers.js';
 import type { TokenCorpus } from './corpus.js';
-import { allParamNames, cloneParams, decays, initParams, paramShape, type ParamMap } from './params.js';
+import { cloneParams, decays, initParams, paramShape, trainedParamNames, type ParamMap } from './params.js';
+import { posForGrid } from './pos-embed.js';
 import { emaAt, lrAt, teacherTempAt, type PretrainRecipe } from './recipe.js';
 import { buildStudentGraph, buildTeacherGraph, gradOutput, paramInput } from './step-graph.js';
 
@@ -99,8 +100,31 @@ export async function openStepSessions(r: PretrainRecipe, threads?: number): Pro
 
 function paramFeeds(r: PretrainRecipe, p: ParamMap): Record<string, ort.Tensor> {
   const feeds: Record<string, ort.Tensor> = {};
-  for (const name of allParamNames(r.spec)) feeds[paramInput(name)] = new ort.Tensor('float32', p.get(name)!, paramShape(r.spec, name));
+  for (const name of trainedParamNames(r.spec)) feeds[paramInput(name)] = new ort.Tensor('float32', p.get(name)!, paramShape(r.spec, name));
   return feeds;
+}
+
+// The fixed position embedding resized to the corpus's grid, once per run (keyed by the array it came from).
+const posGrids = new WeakMap<Float32Array, { h: number; w: number; grid: Float32Array }>();
+
+async function corpusPos(r: PretrainRecipe, c: TokenCorpus, pos: Float32Array): Promise<Float32Array> {
+  const hit = posGrids.get(pos);
+  if (hit && hit.h === c.h && hit.w === c.w) return hit.grid;
+  const grid = await posForGrid(pos, r.spec.posGrid!, r.spec.dim, c.h, c.w);
+  posGrids.set(pos, { h: c.h, w: c.w, grid });
+  return grid;
+}
+
+/** Position rows [n·side², D] for square views at the given frame-grid origins. */
+function gatherPos(grid: Float32Array, c: TokenCorpus, dim: number, side: number, origins: readonly { y: number; x: number }[]): Float32Array {
+  const out = new Float32Array(origins.length * side * side * dim);
+  origins.forEach((o, i) => {
+    for (let y = 0; y < side; y++) {
+      const src = ((o.y + y) * c.w + o.x) * dim;
+      out.set(grid.subarray(src, src + side * dim), (i * side + y) * side * dim);
+    }
+  });
+  return out;
 }
 
 /** One step; mutates `state` unless the step is skipped. */
@@ -111,7 +135,14 @@ export async function pretrainStep(r: PretrainRecipe, c: TokenCorpus, state: Pre
   const K = spec.prototypes;
   const D = c.dim;
 
-  const tOut = await sessions.teacher.run({ ...paramFeeds(r, state.teacher), tokens: new ort.Tensor('float32', gatherWindows(r, c, plan), [r.batch * W * W, D]) });
+  const posGrid = spec.posGrid ? await corpusPos(r, c, state.teacher.get('pos')!) : null;
+  const posFeed = (side: number, origins: readonly { y: number; x: number }[]): Record<string, ort.Tensor> =>
+    posGrid ? { pos: new ort.Tensor('float32', gatherPos(posGrid, c, spec.dim, side, origins), [origins.length * side * side, spec.dim]) } : {};
+  const tOut = await sessions.teacher.run({
+    ...paramFeeds(r, state.teacher),
+    ...posFeed(W, plan.windows),
+    tokens: new ort.Tensor('float32', gatherWindows(r, c, plan), [r.batch * W * W, D]),
+  });
   const logits = tOut.logits!.data as Float32Array;
   const feats = tOut.features!.data as Float32Array;
   const rows = r.batch * W * W;
@@ -187,12 +218,16 @@ export async function pretrainStep(r: PretrainRecipe, c: TokenCorpus, state: Pre
 
   const sOut = await sessions.student.run({
     ...paramFeeds(r, state.student),
+    ...posFeed(
+      C,
+      plan.crops.map((cr) => ({ y: plan.windows[cr.image]!.y + cr.y, x: plan.windows[cr.image]!.x + cr.x })),
+    ),
     tokens: new ort.Tensor('float32', xs, [V * n, D]),
     targets: new ort.Tensor('float32', qs, [V * n, K]),
   });
   const loss = (sOut.loss!.data as Float32Array)[0]!;
   const studentEntropy = (sOut.entropy!.data as Float32Array)[0]!;
-  const names = allParamNames(spec);
+  const names = trainedParamNames(spec);
   let sq = 0;
   for (const name of names) for (const g of sOut[gradOutput(name)]!.data as Float32Array) sq += g * g;
   const gradNorm = Math.sqrt(sq);
