@@ -11,7 +11,11 @@ import { readCorpus, writeCorpus } from '../main/engine/pretrain/corpus-file.js'
 import type { TokenCorpus } from '../main/engine/pretrain/corpus.js';
 import { renderSynthCorpus } from '../main/engine/pretrain/synth-corpus.js';
 import { runPretraining } from '../main/engine/pretrain/run.js';
-import { BUILTIN_CORPUS, builtinRecipe, builtinStage2Recipe } from '../main/engine/pretrain/builtin-recipe.js';
+import {
+  BUILTIN_CORPUS,
+  builtinRecipe,
+  builtinStage2Recipe,
+} from '../main/engine/pretrain/builtin-recipe.js';
 import { readInitModel } from '../main/engine/pretrain/init-model.js';
 import { initParams, type ParamMap } from '../main/engine/pretrain/params.js';
 import type { PretrainRecipe } from '../main/engine/pretrain/recipe.js';
@@ -28,7 +32,9 @@ const stage2 = process.argv.includes('--stage2');
 if (process.argv.includes('--export-only')) {
   // The model of the run's latest checkpoint (to evaluate a run while it continues).
   const info = writeBuiltinAsset(stage2 ? path.join(out, 'stage2') : out, assetDir);
-  console.log(`wrote ${path.join(assetDir, 'builtin-vit.onnx')} from step ${info.step} (sha256 ${info.sha256.slice(0, 16)})`);
+  console.log(
+    `wrote ${path.join(assetDir, 'builtin-vit.onnx')} from step ${info.step} (sha256 ${info.sha256.slice(0, 16)})`,
+  );
   process.exit(0);
 }
 // 1 thread by default: the shipped asset was made with 1, and the bytes are only promised for the same count.
@@ -36,7 +42,10 @@ const threads = Number(arg('threads') ?? 1);
 const steps = arg('steps');
 // Stop after this step (the schedule stays the recipe's): reproduces an asset exported mid-schedule.
 const stopAfter = arg('stop-after');
-const stageArgs = (r: PretrainRecipe): PretrainRecipe => ({ ...r, ...(steps ? { steps: Number(steps) } : {}) });
+const stageArgs = (r: PretrainRecipe): PretrainRecipe => ({
+  ...r,
+  ...(steps ? { steps: Number(steps) } : {}),
+});
 fs.mkdirSync(out, { recursive: true });
 const corpusFile = path.join(out, 'corpus.f32');
 let corpus: TokenCorpus;
@@ -46,12 +55,20 @@ if (fs.existsSync(corpusFile)) {
 } else {
   const t0 = Date.now();
   corpus = renderSynthCorpus(BUILTIN_CORPUS, (done, total) => {
-    if (done % 10 === 0 || done === total) console.log(`rendering SynthDrive worlds ${BUILTIN_CORPUS.worldSeeds.join(',')}: ${done}/${total} frames (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
+    if (done % 10 === 0 || done === total)
+      console.log(
+        `rendering SynthDrive worlds ${BUILTIN_CORPUS.worldSeeds.join(',')}: ${done}/${total} frames (${((Date.now() - t0) / 1000).toFixed(0)} s)`,
+      );
   });
   writeCorpus(corpusFile, corpus, { ...BUILTIN_CORPUS });
 }
 
-async function runStage(dir: string, recipe: PretrainRecipe, init: ParamMap | undefined, stop: string | undefined): Promise<void> {
+async function runStage(
+  dir: string,
+  recipe: PretrainRecipe,
+  init: ParamMap | undefined,
+  stop: string | undefined,
+): Promise<void> {
   const t0 = Date.now();
   let first = -1;
   await runPretraining({
@@ -93,4 +110,6 @@ if (!stage2) {
   await runStage(path.join(out, 'stage2'), recipe, init, stopAfter);
 }
 const info = writeBuiltinAsset(stage2 ? path.join(out, 'stage2') : out, assetDir);
-console.log(`done: ${path.join(assetDir, 'builtin-vit.onnx')} (step ${info.step}, ${info.bytes} bytes, sha256 ${info.sha256.slice(0, 16)})`);
+console.log(
+  `done: ${path.join(assetDir, 'builtin-vit.onnx')} (step ${info.step}, ${info.bytes} bytes, sha256 ${info.sha256.slice(0, 16)})`,
+);

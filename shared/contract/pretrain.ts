@@ -5,8 +5,9 @@ import { method } from './define.js';
 
 export const PRETRAIN_ARCHS = ['tiny', 'small'] as const;
 export const PRETRAIN_OBJECTIVES = ['dense-distill'] as const;
-/** The encoder reads the built-in filter bank's 8×8-patch tokens, so its patch size is 8. */
+/** 8: the encoder reads the built-in filter bank's 8×8-patch tokens; 14 / 16: a raw-pixel ViT (patch embedding). */
 export const PRETRAIN_PATCH = 8;
+export const PRETRAIN_PATCHES = [8, 14, 16] as const;
 
 const name = z
   .string()
@@ -25,22 +26,27 @@ export const pretrainStartArgs = z
     patch: z
       .number()
       .int()
-      .refine((p) => p === PRETRAIN_PATCH, { message: `the encoder reads the filter bank's 8×8 patches: --patch must be ${PRETRAIN_PATCH}` })
+      .refine((p) => (PRETRAIN_PATCHES as readonly number[]).includes(p), {
+        message: `--patch is 8 (the filter bank's 8×8 tokens) or 14 / 16 (a raw-pixel ViT's patch embedding)`,
+      })
       .default(PRETRAIN_PATCH),
     objective: z.enum(PRETRAIN_OBJECTIVES).default('dense-distill'),
     steps: z.number().int().min(1).max(10_000_000).optional(),
     epochs: z.number().min(0.01).max(100_000).optional(),
     batch: z.number().int().min(1).max(256).default(4),
-    /** Teacher window and student crop, in 8-px tokens. */
+    /** Teacher window and student crop, in tokens (patches). */
     window: z.number().int().min(2).max(256).default(32),
     crop: z.number().int().min(1).max(256).default(20),
     lr: z.number().positive().max(1).default(5e-4),
     seed: z.number().int().min(0).max(2147483647).default(1),
     /** Frames are resized (short side, centre crop) to this size before the filter bank. */
-    size: z.string().regex(/^\d+x\d+$/, 'size is WxH, e.g. 640x320').default('640x320'),
+    size: z
+      .string()
+      .regex(/^\d+x\d+$/, 'size is WxH, e.g. 640x320')
+      .default('640x320'),
     /** Use at most this many frames (evenly spaced over the datasets). */
     maxFrames: z.number().int().min(1).max(1_000_000).default(400),
-    /** A store model to continue pretraining (one made by `pretrain`). */
+    /** A store model to continue pretraining (one made by `pretrain`, or a Hugging Face DINOv2 / DINO export). */
     init: z.string().min(1).optional(),
     threads: z.number().int().min(1).max(256).optional(),
   })
@@ -61,5 +67,7 @@ export const pretrainMethods = {
   /** Starts a 'pretrain.run' job; progress and metrics arrive as job events, the result via jobs.get. */
   'pretrain.start': method<{ jobId: string }>()(pretrainStartArgs),
   /** Writes a stored model as a plain .onnx file. */
-  'pretrain.export': method<{ file: string; bytes: number }>()(z.object({ name: z.string().min(1), out: z.string().min(1) }).strict()),
+  'pretrain.export': method<{ file: string; bytes: number }>()(
+    z.object({ name: z.string().min(1), out: z.string().min(1) }).strict(),
+  ),
 };

@@ -17,12 +17,21 @@ export interface BuiltinVitInfo {
   readonly step: number;
   readonly recipe: unknown;
   readonly corpus: typeof BUILTIN_CORPUS;
-  readonly lossCurve: readonly { step: number; loss: number; teacherEntropy: number; prototypesUsed: number; featureStd: number }[];
+  readonly lossCurve: readonly {
+    step: number;
+    loss: number;
+    teacherEntropy: number;
+    prototypesUsed: number;
+    featureStd: number;
+  }[];
 }
 
 export function writeBuiltinAsset(runDir: string, outDir: string): BuiltinVitInfo {
   const { recipe, state } = readCheckpoint(path.join(runDir, 'checkpoint.bin'));
-  const bytes = buildEncoderModel(recipe, state.teacher, { name: 'builtin-vit', world_seeds: BUILTIN_CORPUS.worldSeeds.join(',') });
+  const bytes = buildEncoderModel(recipe, state.teacher, {
+    name: 'builtin-vit',
+    world_seeds: BUILTIN_CORPUS.worldSeeds.join(','),
+  });
   const sha256 = crypto.createHash('sha256').update(bytes).digest('hex');
   const metrics = fs
     .readFileSync(path.join(runDir, 'metrics.jsonl'), 'utf8')
@@ -39,7 +48,13 @@ export function writeBuiltinAsset(runDir: string, outDir: string): BuiltinVitInf
     step: state.step,
     recipe,
     corpus: BUILTIN_CORPUS,
-    lossCurve: metrics.map((m) => ({ step: m.step, loss: +m.loss.toFixed(5), teacherEntropy: +m.teacherEntropy.toFixed(4), prototypesUsed: m.prototypesUsed, featureStd: +m.featureStd.toFixed(4) })),
+    lossCurve: metrics.map((m) => ({
+      step: m.step,
+      loss: +m.loss.toFixed(5),
+      teacherEntropy: +m.teacherEntropy.toFixed(4),
+      prototypesUsed: m.prototypesUsed,
+      featureStd: +m.featureStd.toFixed(4),
+    })),
   };
   fs.mkdirSync(outDir, { recursive: true });
   fs.writeFileSync(path.join(outDir, 'builtin-vit.onnx'), bytes);

@@ -16,7 +16,20 @@ export const BUILTIN_CORPUS: SynthCorpusSpec = {
 };
 
 export function builtinRecipe(over: Partial<PretrainRecipe> = {}): PretrainRecipe {
-  return { ...defaultRecipe({ arch: 'tiny', depth: 2, steps: 450, batch: 4, cropsPerImage: 2, window: 32, crop: 20, warmupSteps: 30, seed: 7 }), ...over };
+  return {
+    ...defaultRecipe({
+      arch: 'tiny',
+      depth: 2,
+      steps: 450,
+      batch: 4,
+      cropsPerImage: 2,
+      window: 32,
+      crop: 20,
+      warmupSteps: 30,
+      seed: 7,
+    }),
+    ...over,
+  };
 }
 
 /**
@@ -34,5 +47,19 @@ export const BUILTIN_REPORT_WORLD_SEEDS = [101, 102, 103] as const;
  * only if it beats stage 1 on BUILTIN_TUNING_WORLD_SEEDS.
  */
 export function builtinStage2Recipe(over: Partial<PretrainRecipe> = {}): PretrainRecipe {
-  return { ...defaultRecipe({ arch: 'tiny', depth: 2, steps: 600, batch: 4, cropsPerImage: 2, window: 32, crop: 20, warmupSteps: 20, lr: 2.5e-4, seed: 8 }), ...over };
+  return {
+    ...defaultRecipe({
+      arch: 'tiny',
+      depth: 2,
+      steps: 600,
+      batch: 4,
+      cropsPerImage: 2,
+      window: 32,
+      crop: 20,
+      warmupSteps: 20,
+      lr: 2.5e-4,
+      seed: 8,
+    }),
+    ...over,
+  };
 }

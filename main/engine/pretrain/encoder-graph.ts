@@ -39,10 +39,16 @@ export function encoderOps(g: GraphBuilder) {
     linear: (x: string, w: string, b: string) => op('Gemm', [x, w, b]),
     identity: (t: string, name: string) => g.op('Identity', [t], {}, name),
     /** t[..., start:end, ...] along `axis`. */
-    slice: (t: string, start: number, end: number, axis: number) => op('Slice', [t, g.int64s('s', [start]), g.int64s('e', [end]), g.int64s('a', [axis])]),
+    slice: (t: string, start: number, end: number, axis: number) =>
+      op('Slice', [t, g.int64s('s', [start]), g.int64s('e', [end]), g.int64s('a', [axis])]),
     concat: (ts: string[], axis: number) => op('Concat', ts, { axis: int(axis) }),
     /** [first dim of t, ...rest] as an int64 shape (the batch taken from t at run time). */
-    batchShape: (t: string, ...rest: number[]) => op('Concat', [op('Slice', [op('Shape', [t]), g.int64s('s', [0]), g.int64s('e', [1])]), g.int64s('shape', rest)], { axis: int(0) }),
+    batchShape: (t: string, ...rest: number[]) =>
+      op(
+        'Concat',
+        [op('Slice', [op('Shape', [t]), g.int64s('s', [0]), g.int64s('e', [1])]), g.int64s('shape', rest)],
+        { axis: int(0) },
+      ),
   };
 }
 
@@ -52,7 +58,13 @@ export interface LnCache {
   readonly gamma: string;
 }
 
-export function layerNorm(o: Ops, x: string, gamma: string, beta: string, eps = LN_EPS): { y: string; cache: LnCache } {
+export function layerNorm(
+  o: Ops,
+  x: string,
+  gamma: string,
+  beta: string,
+  eps = LN_EPS,
+): { y: string; cache: LnCache } {
   const c = o.sub(x, o.meanLast(x));
   const rstd = o.g.op('Reciprocal', [o.g.op('Sqrt', [o.add(o.meanLast(o.mul(c, c)), o.scalar(eps))])]);
   const xhat = o.mul(c, rstd);
@@ -69,13 +81,19 @@ export function layerNormBackward(o: Ops, c: LnCache, dy: string, grads: { g: st
 }
 
 export function gelu(o: Ops, m: string): string {
-  return o.mul(o.mul(m, o.scalar(0.5)), o.add(o.g.op('Erf', [o.mul(m, o.scalar(Math.SQRT1_2))]), o.scalar(1)));
+  return o.mul(
+    o.mul(m, o.scalar(0.5)),
+    o.add(o.g.op('Erf', [o.mul(m, o.scalar(Math.SQRT1_2))]), o.scalar(1)),
+  );
 }
 
 /** GELU'(m) = Φ(m) + m·φ(m). */
 export function geluGrad(o: Ops, m: string): string {
   const cdf = o.mul(o.add(o.g.op('Erf', [o.mul(m, o.scalar(Math.SQRT1_2))]), o.scalar(1)), o.scalar(0.5));
-  const pdf = o.mul(o.g.op('Exp', [o.mul(o.mul(m, m), o.scalar(-0.5))]), o.scalar(1 / Math.sqrt(2 * Math.PI)));
+  const pdf = o.mul(
+    o.g.op('Exp', [o.mul(o.mul(m, m), o.scalar(-0.5))]),
+    o.scalar(1 / Math.sqrt(2 * Math.PI)),
+  );
   return o.add(cdf, o.mul(m, pdf));
 }
 
@@ -116,7 +134,14 @@ export interface ForwardExtras {
  * contiguous; with n = null (the exported model), `x` is [B, T, inDim] with any B and T.
  * `P(name)` gives the graph value of a parameter.
  */
-export function encoderForward(o: Ops, spec: EncoderSpec, P: (name: string) => string, x: string, n: number | null, extra: ForwardExtras = {}): EncoderForward {
+export function encoderForward(
+  o: Ops,
+  spec: EncoderSpec,
+  P: (name: string) => string,
+  x: string,
+  n: number | null,
+  extra: ForwardExtras = {},
+): EncoderForward {
   const { dim: D, heads: H } = spec;
   const dh = D / H;
   const scale = 1 / Math.sqrt(dh);
@@ -135,8 +160,12 @@ export function encoderForward(o: Ops, spec: EncoderSpec, P: (name: string) => s
   }
   const blocks: BlockCache[] = [];
   // [.., D] → [B, H, n, dh]; back with [B, n, D] (batched) or [R, D] (rows).
-  const split = (t: string) => o.transpose(nn === null ? o.reshape(t, 0, 0, H, dh) : o.reshape(t, -1, nn, H, dh), [0, 2, 1, 3]);
-  const merge = (t4: string) => (n === null ? o.reshape(o.transpose(t4, [0, 2, 1, 3]), 0, 0, D) : o.reshape(o.transpose(t4, [0, 2, 1, 3]), -1, D));
+  const split = (t: string) =>
+    o.transpose(nn === null ? o.reshape(t, 0, 0, H, dh) : o.reshape(t, -1, nn, H, dh), [0, 2, 1, 3]);
+  const merge = (t4: string) =>
+    n === null
+      ? o.reshape(o.transpose(t4, [0, 2, 1, 3]), 0, 0, D)
+      : o.reshape(o.transpose(t4, [0, 2, 1, 3]), -1, D);
   for (let l = 0; l < spec.depth; l++) {
     const b = `blk${l}`;
     const ln1 = layerNorm(o, h, P(`${b}.ln1.g`), P(`${b}.ln1.b`), eps);
@@ -157,12 +186,21 @@ export function encoderForward(o: Ops, spec: EncoderSpec, P: (name: string) => s
   }
   const lnf = layerNorm(o, h, P('lnf.g'), P('lnf.b'), eps);
   // Training rows: the loss reads the patches only.
-  const y = Pn > 0 && n !== null ? o.reshape(o.slice(o.reshape(lnf.y, -1, n + Pn, D), Pn, 1 << 30, 1), -1, D) : lnf.y;
+  const y =
+    Pn > 0 && n !== null ? o.reshape(o.slice(o.reshape(lnf.y, -1, n + Pn, D), Pn, 1 << 30, 1), -1, D) : lnf.y;
   return { y, x0in: x, blocks, lnf: lnf.cache };
 }
 
 /** Backward of encoderForward from dy [R, D]; writes `G(name)` for every encoder parameter. */
-export function encoderBackward(o: Ops, spec: EncoderSpec, P: (name: string) => string, G: (name: string) => string, f: EncoderForward, dyOut: string, n: number): void {
+export function encoderBackward(
+  o: Ops,
+  spec: EncoderSpec,
+  P: (name: string) => string,
+  G: (name: string) => string,
+  f: EncoderForward,
+  dyOut: string,
+  n: number,
+): void {
   let dy = dyOut;
   const { dim: D, heads: H } = spec;
   const dh = D / H;
@@ -217,10 +255,12 @@ export function encoderBackward(o: Ops, spec: EncoderSpec, P: (name: string) => 
   }
   if (Pn > 0) {
     const d3 = o.reshape(dh_, -1, nn, D);
-    o.identity(o.g.op('ReduceSum', [o.slice(d3, 0, Pn, 1), o.g.int64s('axes', [0])], { keepdims: int(0) }), G('prefix'));
+    o.identity(
+      o.g.op('ReduceSum', [o.slice(d3, 0, Pn, 1), o.g.int64s('axes', [0])], { keepdims: int(0) }),
+      G('prefix'),
+    );
     dh_ = o.reshape(o.slice(d3, Pn, 1 << 30, 1), -1, D);
   }
   o.identity(o.atb(f.x0in, dh_), G('embed.w'));
   o.identity(o.sumRows(dh_), G('embed.b'));
 }
-

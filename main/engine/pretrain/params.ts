@@ -116,7 +116,8 @@ export function initParams(spec: PretrainSpec, seed: number): ParamMap {
   for (const name of allParamNames(spec)) {
     const n = paramSize(spec, name);
     if (name.endsWith('.g')) out.set(name, new Float32Array(n).fill(1));
-    else if (/\.ls[12]$/.test(name)) out.set(name, new Float32Array(n).fill(1)); // fresh layer scale starts neutral
+    else if (/\.ls[12]$/.test(name))
+      out.set(name, new Float32Array(n).fill(1)); // fresh layer scale starts neutral
     else if (name === 'pos' || name === 'prefix') out.set(name, uniform(n, 0.02));
     else if (name === 'embed.w') out.set(name, uniform(n, 1 / Math.sqrt(spec.inDim)));
     else if (name === 'protos') out.set(name, uniform(n, 1));

@@ -23,7 +23,13 @@ export function resizePos(o: Ops, pos: string, gh0: number, gw0: number, dim: nu
 }
 
 /** The position embedding resized to an h × w grid, row-major [h·w, D]. */
-export async function posForGrid(pos: Float32Array, grid: readonly [number, number], dim: number, h: number, w: number): Promise<Float32Array> {
+export async function posForGrid(
+  pos: Float32Array,
+  grid: readonly [number, number],
+  dim: number,
+  h: number,
+  w: number,
+): Promise<Float32Array> {
   const g = new GraphBuilder();
   const o = encoderOps(g);
   const p = g.input('pos', [grid[0] * grid[1], dim]);

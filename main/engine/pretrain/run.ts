@@ -9,7 +9,13 @@ import { checkCorpus } from './corpus.js';
 import { readCheckpoint, writeCheckpoint } from './checkpoint.js';
 import type { ParamMap } from './params.js';
 import type { PretrainRecipe } from './recipe.js';
-import { freshState, openStepSessions, pretrainStep, type PretrainState, type StepMetrics } from './trainer.js';
+import {
+  freshState,
+  openStepSessions,
+  pretrainStep,
+  type PretrainState,
+  type StepMetrics,
+} from './trainer.js';
 
 export interface RunOptions {
   readonly dir: string;
@@ -36,7 +42,7 @@ function sameRecipe(a: PretrainRecipe, b: PretrainRecipe): boolean {
 
 export async function runPretraining(o: RunOptions): Promise<PretrainState> {
   const { recipe, corpus, dir } = o;
-  checkCorpus(corpus, recipe.window, recipe.crop, o.source);
+  checkCorpus(corpus, recipe.window, recipe.crop, o.source, recipe.spec.patch ?? 8);
   fs.mkdirSync(dir, { recursive: true });
   const ckpt = path.join(dir, CHECKPOINT_FILE);
   const metricsFile = path.join(dir, METRICS_FILE);
@@ -44,11 +50,20 @@ export async function runPretraining(o: RunOptions): Promise<PretrainState> {
   if (fs.existsSync(ckpt)) {
     const saved = readCheckpoint(ckpt);
     if (!sameRecipe(saved.recipe, recipe)) {
-      throw new StudioError('conflict', `${ckpt} was written by a different recipe; use a new run folder or the same options to resume`, { file: ckpt });
+      throw new StudioError(
+        'conflict',
+        `${ckpt} was written by a different recipe; use a new run folder or the same options to resume`,
+        { file: ckpt },
+      );
     }
     state = saved.state;
     // Metric lines after the checkpoint belong to steps that will run again.
-    const lines = fs.existsSync(metricsFile) ? fs.readFileSync(metricsFile, 'utf8').split('\n').filter((l) => l.trim()) : [];
+    const lines = fs.existsSync(metricsFile)
+      ? fs
+          .readFileSync(metricsFile, 'utf8')
+          .split('\n')
+          .filter((l) => l.trim())
+      : [];
     const kept = lines.filter((l) => (JSON.parse(l) as StepMetrics).step < state.step);
     fs.writeFileSync(metricsFile, kept.map((l) => l + '\n').join(''));
   } else {
@@ -61,7 +76,10 @@ export async function runPretraining(o: RunOptions): Promise<PretrainState> {
     while (state.step < recipe.steps) {
       if (o.signal?.aborted) {
         writeCheckpoint(ckpt, recipe, state);
-        throw new StudioError('cancelled', `pretraining cancelled at step ${state.step}; resume with the same folder`);
+        throw new StudioError(
+          'cancelled',
+          `pretraining cancelled at step ${state.step}; resume with the same folder`,
+        );
       }
       const m = await pretrainStep(recipe, corpus, state, sessions);
       fs.appendFileSync(metricsFile, JSON.stringify(m) + '\n');

@@ -87,7 +87,11 @@ export function buildStudentGraph(spec: PretrainSpec, n: number, studentTemp: nu
   g.output('entropy', []);
 
   // ∂loss/∂logits = (softmax(s) − q)/(τ_s·R).
-  const rows = g.op('Cast', [g.op('Gather', [g.op('Shape', [s]), g.int64s('i', [0], [])], { axis: int(0) })], { to: int(DataType.FLOAT) });
+  const rows = g.op(
+    'Cast',
+    [g.op('Gather', [g.op('Shape', [s]), g.int64s('i', [0], [])], { axis: int(0) })],
+    { to: int(DataType.FLOAT) },
+  );
   const dlogits = o.div(o.sub(p, q), o.mul(rows, o.scalar(studentTemp)));
   // logits = z·Ĉᵀ.
   const dz = g.op('Gemm', [dlogits, head.cf.z]);

@@ -7,11 +7,22 @@ import { recipeOf } from '../../../main/engine/pretrain/pretrain-worker.js';
 describe('pretrain.start arguments', () => {
   it('defaults to the tiny arch and dense distillation; steps follow --epochs', () => {
     const a = pretrainStartArgs.parse({ datasets: ['d'], name: 'm' });
-    expect(a).toMatchObject({ arch: 'tiny', depth: 2, patch: 8, objective: 'dense-distill', batch: 4, window: 32, crop: 20 });
+    expect(a).toMatchObject({
+      arch: 'tiny',
+      depth: 2,
+      patch: 8,
+      objective: 'dense-distill',
+      batch: 4,
+      window: 32,
+      crop: 20,
+    });
     const r = recipeOf({ ...a, epochs: 2, datasetIds: ['d'] }, 100);
     expect(r.steps).toBe(50);
     expect(r.spec.dim).toBe(ARCHS.tiny.dim);
-    expect(recipeOf({ ...a, arch: 'small', steps: 7, datasetIds: ['d'] }, 100).spec).toMatchObject({ dim: 384, heads: 6 });
+    expect(recipeOf({ ...a, arch: 'small', steps: 7, datasetIds: ['d'] }, 100).spec).toMatchObject({
+      dim: 384,
+      heads: 6,
+    });
   });
 
   it('refuses a patch size other than the filter bank’s 8, saying why', () => {

@@ -132,7 +132,10 @@ describe.each(SPECS)('pretraining step graph gradients (%s)', (_label, spec) => 
       const out = await runGraph();
       const names = allParamNames(spec);
       const v = Object.fromEntries(
-        names.map((nm) => [nm, tf.variable(tf.tensor(P.get(nm)!, paramShape(spec, nm)), true, `v_${_label}_${nm}`)]),
+        names.map((nm) => [
+          nm,
+          tf.variable(tf.tensor(P.get(nm)!, paramShape(spec, nm)), true, `v_${_label}_${nm}`),
+        ]),
       );
       const res = tf.variableGrads(() => tfLoss(v));
       expect(res.value.dataSync()[0]).toBeCloseTo((out.loss!.data as Float32Array)[0]!, 4);
