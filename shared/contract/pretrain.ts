@@ -2,6 +2,19 @@
 // job whose result is a model in the store, `[B,3,H,W] → [B,T,D]`, used like any `models add` export.
 import { z } from 'zod';
 import { method } from './define.js';
+import type { MetricSeries } from './experiments.js';
+
+export const PRETRAIN_JOB_KIND = 'pretrain.run';
+/** The job metrics a pretraining run streams (and `pretrain.metrics` returns), loss first. */
+export const PRETRAIN_METRICS = [
+  'pretrain/loss',
+  'pretrain/teacher_entropy',
+  'pretrain/student_entropy',
+  'pretrain/prototypes_used',
+  'pretrain/feature_std',
+  'pretrain/grad_norm',
+  'pretrain/lr',
+] as const;
 
 export const PRETRAIN_ARCHS = ['tiny', 'small'] as const;
 export const PRETRAIN_OBJECTIVES = ['dense-distill'] as const;
@@ -66,6 +79,8 @@ export interface PretrainResult {
 export const pretrainMethods = {
   /** Starts a 'pretrain.run' job; progress and metrics arrive as job events, the result via jobs.get. */
   'pretrain.start': method<{ jobId: string }>()(pretrainStartArgs),
+  /** A pretraining job's metric history so far (from its run folder), one series per PRETRAIN_METRICS name. */
+  'pretrain.metrics': method<MetricSeries[]>()(z.object({ jobId: z.string().min(1).max(64) }).strict()),
   /** Writes a stored model as a plain .onnx file. */
   'pretrain.export': method<{ file: string; bytes: number }>()(
     z.object({ name: z.string().min(1), out: z.string().min(1) }).strict(),

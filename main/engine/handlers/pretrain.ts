@@ -8,9 +8,10 @@ import { findDatasetRow } from '../db/queries/datasets.js';
 import { getModelByName } from '../db/queries/models.js';
 import { readInitModel } from '../pretrain/init-model.js';
 import { PRETRAIN_JOB_KIND } from '../pretrain/pretrain-job.js';
+import { readMetricSeries } from '../pretrain/metrics.js';
 import type { HandlerGroup } from './handler-types.js';
 
-export const pretrainHandlers: HandlerGroup<'pretrain.start' | 'pretrain.export'> = {
+export const pretrainHandlers: HandlerGroup<'pretrain.start' | 'pretrain.metrics' | 'pretrain.export'> = {
   'pretrain.start': (args, ctx) => {
     const datasetIds = args.datasets.map((d) => {
       const row = findDatasetRow(ctx.db, d);
@@ -50,6 +51,11 @@ export const pretrainHandlers: HandlerGroup<'pretrain.start' | 'pretrain.export'
       jobId: ctx.jobs.submit(PRETRAIN_JOB_KIND, { ...args, datasetIds, ...(initFile ? { initFile } : {}) })
         .id,
     };
+  },
+  'pretrain.metrics': ({ jobId }, ctx) => {
+    if (ctx.jobs.summary(jobId).kind !== PRETRAIN_JOB_KIND)
+      throw new StudioError('not_found', `no pretraining job '${jobId}'`);
+    return readMetricSeries(ctx.jobs.jobDir(jobId));
   },
   'pretrain.export': (args, ctx) => {
     const row = getModelByName(ctx.db, args.name);

@@ -12,7 +12,8 @@ import { getModelByName, insertModel } from '../db/queries/models.js';
 import type { JobKindDefinition } from '../jobs/job-kind.js';
 import { IMAGENET_MEAN, IMAGENET_STD } from '../backbones/backbone.js';
 
-export const PRETRAIN_JOB_KIND = 'pretrain.run';
+export { PRETRAIN_JOB_KIND } from '../../../shared/contract/pretrain.js';
+import { PRETRAIN_JOB_KIND } from '../../../shared/contract/pretrain.js';
 
 export interface PretrainJobParams extends PretrainStartArgs {
   /** Resolved dataset ids. */

@@ -18,6 +18,7 @@ import { initParams, type ParamMap } from './params.js';
 import { defaultRecipe, type PretrainRecipe } from './recipe.js';
 import { runPretraining } from './run.js';
 import type { PretrainJobParams, PretrainWorkerResult } from './pretrain-job.js';
+import { metricValues } from './metrics.js';
 
 export function recipeOf(p: PretrainJobParams, frames: number, init?: PretrainRecipe): PretrainRecipe {
   const steps = p.steps ?? Math.max(1, Math.round(((p.epochs ?? 1) * frames) / p.batch));
@@ -121,15 +122,7 @@ export async function run(ctx: JobContext, p: PretrainJobParams): Promise<Pretra
     onMetrics(m, s) {
       if (startStep < 0) startStep = m.step;
       lastLoss = m.loss;
-      for (const [name, value] of [
-        ['pretrain/loss', m.loss],
-        ['pretrain/teacher_entropy', m.teacherEntropy],
-        ['pretrain/student_entropy', m.studentEntropy],
-        ['pretrain/prototypes_used', m.prototypesUsed],
-        ['pretrain/feature_std', m.featureStd],
-        ['pretrain/grad_norm', m.gradNorm],
-        ['pretrain/lr', m.lr],
-      ] as const) {
+      for (const [name, value] of metricValues(m)) {
         ctx.metric(name, m.step, value);
       }
       if (m.skipped)

@@ -90,6 +90,11 @@ describe('pretrain through the engine', () => {
     expect(metrics).toContain('pretrain/loss');
     expect(metrics).toContain('pretrain/teacher_entropy');
     expect(metrics).toContain('pretrain/prototypes_used');
+    // The Experiments view's history of the run: every step of every pretrain/* series.
+    const jobId = (await engine.call('jobs.list', {})).find((j) => j.title.startsWith('Pretrain pt-a '))!.id;
+    const history = await engine.call('pretrain.metrics', { jobId });
+    expect(history.find((m) => m.name === 'pretrain/loss')!.steps).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(history.map((m) => m.name)).toContain('pretrain/feature_std');
     const model = (await engine.call('models.list', {})).find((m) => m.name === 'pt-a')!;
     expect(model).toMatchObject({ patchSize: 8, dim: 192 });
     const fx = (await engine.call('features.extract', {
@@ -126,7 +131,7 @@ describe('pretrain through the engine', () => {
       engine.call('pretrain.start', { datasets: [datasetId], name: 'x', steps: 2, ...small, window: 12 }),
     ).rejects.toMatchObject({
       code: 'bad_request',
-      message: expect.stringMatching(/16×8 token grid, smaller than the teacher window 12×12/),
+      message: expect.stringMatching(/16×8 token grid \(patch 8\), smaller than the teacher window 12×12/),
     });
     await expect(
       engine.call('pretrain.start', { datasets: ['no-such'], name: 'x', steps: 2 }),
