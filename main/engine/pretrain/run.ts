@@ -36,6 +36,21 @@ export interface RunOptions {
 export const CHECKPOINT_FILE = 'checkpoint.bin';
 export const METRICS_FILE = 'metrics.jsonl';
 
+/** One metrics line; a full disk is named, and the checkpoint (written before this step) is intact. */
+function appendMetrics(file: string, m: StepMetrics, ckpt: string): void {
+  try {
+    fs.appendFileSync(file, JSON.stringify(m) + '\n');
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    const why = err.code === 'ENOSPC' ? 'disk full' : err.message;
+    throw new StudioError(
+      'internal',
+      `${why} while writing ${file} at step ${m.step}; the checkpoint ${ckpt} is intact — free space and resume`,
+      { file },
+    );
+  }
+}
+
 function sameRecipe(a: PretrainRecipe, b: PretrainRecipe): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
@@ -82,7 +97,7 @@ export async function runPretraining(o: RunOptions): Promise<PretrainState> {
         );
       }
       const m = await pretrainStep(recipe, corpus, state, sessions);
-      fs.appendFileSync(metricsFile, JSON.stringify(m) + '\n');
+      appendMetrics(metricsFile, m, ckpt);
       o.onMetrics?.(m, state);
       if (state.step % every === 0 || state.step === recipe.steps) writeCheckpoint(ckpt, recipe, state);
       if (o.stopAfter !== undefined && state.step >= o.stopAfter) break;

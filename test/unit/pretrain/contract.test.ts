@@ -25,10 +25,20 @@ describe('pretrain.start arguments', () => {
     });
   });
 
-  it('refuses a patch size other than the filter bank’s 8, saying why', () => {
-    const r = pretrainStartArgs.safeParse({ datasets: ['d'], name: 'm', patch: 16 });
+  it('takes patch 8 (filter bank tokens) or 14 / 16 (a raw-pixel ViT) and refuses others, saying why', () => {
+    const r = pretrainStartArgs.safeParse({ datasets: ['d'], name: 'm', patch: 12 });
     expect(r.success).toBe(false);
-    expect(JSON.stringify(r.error?.issues)).toMatch(/filter bank's 8×8 patches/);
+    expect(JSON.stringify(r.error?.issues)).toMatch(
+      /--patch is 8 \(the filter bank's 8×8 tokens\) or 14 \/ 16/,
+    );
+    const px = pretrainStartArgs.parse({ datasets: ['d'], name: 'm', steps: 5, patch: 16 });
+    expect(recipeOf({ ...px, datasetIds: ['d'] }, 10).spec).toMatchObject({ patch: 16, inDim: 3 * 16 * 16 });
+    expect(
+      recipeOf(
+        { ...pretrainStartArgs.parse({ datasets: ['d'], name: 'm', steps: 5 }), datasetIds: ['d'] },
+        10,
+      ).spec.patch,
+    ).toBeUndefined();
   });
 
   it('continued pretraining keeps the init model’s architecture', () => {
