@@ -6,7 +6,8 @@
 // through the engine's own jobs (features, kmeans experiments, predict, eval).
 // `--worlds tuning` scores on the tuning worlds (BUILTIN_TUNING_WORLD_SEEDS), where candidates are chosen;
 // the default is the reporting worlds 101-103 (BUILTIN_REPORT_WORLD_SEEDS).
-//   npx tsx bench/pretrain-heldout.ts [--model FILE.onnx] [--worlds 101,102,103 | tuning] [--frames 8]
+// `--backbones builtin-vit` scores only the named ones (comparing candidates, the others are unchanged).
+//   npx tsx bench/pretrain-heldout.ts [--model FILE.onnx] [--worlds 101,102,103 | tuning] [--frames 8] [--backbones rgb,builtin,builtin-vit]
 import fs from 'node:fs';
 import path from 'node:path';
 import { hungarian } from '../shared/metrics/hungarian.js';
@@ -28,6 +29,7 @@ const model = path.resolve(arg('model', builtinVitFiles().model));
 const worldsArg = arg('worlds', BUILTIN_REPORT_WORLD_SEEDS.join(','));
 const worlds = worldsArg === 'tuning' ? [...BUILTIN_TUNING_WORLD_SEEDS] : worldsArg.split(',').map(Number);
 const framesPerWorld = Number(arg('frames', '8'));
+const only = new Set(arg('backbones', 'rgb,builtin,builtin-vit').split(','));
 const W = 640;
 const H = 320;
 const plane = W * H;
@@ -81,7 +83,7 @@ for (const seed of worlds) {
     ['builtin', (img) => filterBankFeatures({ data: img, n: 1, height: H, width: W })],
   ];
   if (vit) backbones.push(['builtin-vit', (img) => vit.extract({ data: img.map((v, j) => (v - IMAGENET_MEAN[Math.floor(j / plane)]!) / IMAGENET_STD[Math.floor(j / plane)]!), n: 1, height: H, width: W })]);
-  for (const [name, f] of backbones) {
+  for (const [name, f] of backbones.filter(([n]) => only.has(n))) {
     const grids: TokenGrid[] = [];
     for (const img of imgs) grids.push(await f(img));
     const d = grids[0]!.dim;
