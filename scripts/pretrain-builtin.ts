@@ -19,7 +19,7 @@ import {
 import { readInitModel } from '../main/engine/pretrain/init-model.js';
 import { initParams, type ParamMap } from '../main/engine/pretrain/params.js';
 import type { PretrainRecipe } from '../main/engine/pretrain/recipe.js';
-import { writeBuiltinAsset } from '../main/engine/pretrain/builtin-asset.js';
+import { writeBuiltinAsset, type BuiltinVitInfo } from '../main/engine/pretrain/builtin-asset.js';
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
@@ -29,6 +29,11 @@ function arg(name: string): string | undefined {
 const out = path.resolve(arg('out') ?? 'build/pretrain-builtin');
 const assetDir = path.resolve(arg('assets') ?? 'assets/models');
 const stage2 = process.argv.includes('--stage2');
+// Stage 1's record (its .json beside its .onnx) goes into stage 2's, so the shipped file names both runs.
+function stage1Info(init: string | undefined): BuiltinVitInfo {
+  const file = init ? path.resolve(init).replace(/\.onnx$/, '.json') : path.join(out, 'stage1', 'builtin-vit.json');
+  return JSON.parse(fs.readFileSync(file, 'utf8')) as BuiltinVitInfo;
+}
 if (process.argv.includes('--export-only')) {
   // The model of the run's latest checkpoint (to evaluate a run while it continues).
   const info = writeBuiltinAsset(stage2 ? path.join(out, 'stage2') : out, assetDir);

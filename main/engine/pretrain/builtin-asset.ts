@@ -26,7 +26,7 @@ export interface BuiltinVitInfo {
   }[];
 }
 
-export function writeBuiltinAsset(runDir: string, outDir: string): BuiltinVitInfo {
+export function writeBuiltinAsset(runDir: string, outDir: string, continuedFrom?: Omit<BuiltinVitInfo, 'continuedFrom'>): BuiltinVitInfo {
   const { recipe, state } = readCheckpoint(path.join(runDir, 'checkpoint.bin'));
   const bytes = buildEncoderModel(recipe, state.teacher, {
     name: 'builtin-vit',
