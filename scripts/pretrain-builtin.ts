@@ -36,7 +36,7 @@ function stage1Info(init: string | undefined): BuiltinVitInfo {
 }
 if (process.argv.includes('--export-only')) {
   // The model of the run's latest checkpoint (to evaluate a run while it continues).
-  const info = writeBuiltinAsset(stage2 ? path.join(out, 'stage2') : out, assetDir);
+  const info = writeBuiltinAsset(stage2 ? path.join(out, 'stage2') : out, assetDir, stage2 ? stage1Info(arg('init')) : undefined);
   console.log(
     `wrote ${path.join(assetDir, 'builtin-vit.onnx')} from step ${info.step} (sha256 ${info.sha256.slice(0, 16)})`,
   );
@@ -114,7 +114,7 @@ if (!stage2) {
   for (const [k, v] of w.encoder) init.set(k, v);
   await runStage(path.join(out, 'stage2'), recipe, init, stopAfter);
 }
-const info = writeBuiltinAsset(stage2 ? path.join(out, 'stage2') : out, assetDir);
+const info = writeBuiltinAsset(stage2 ? path.join(out, 'stage2') : out, assetDir, stage2 ? stage1Info(initArg) : undefined);
 console.log(
   `done: ${path.join(assetDir, 'builtin-vit.onnx')} (step ${info.step}, ${info.bytes} bytes, sha256 ${info.sha256.slice(0, 16)})`,
 );
