@@ -24,9 +24,15 @@ export interface BuiltinVitInfo {
     prototypesUsed: number;
     featureStd: number;
   }[];
+  /** When this run continued an earlier one (stage 2): that run's record (recipe, sha256, loss curve). */
+  readonly continuedFrom?: Omit<BuiltinVitInfo, 'continuedFrom'>;
 }
 
-export function writeBuiltinAsset(runDir: string, outDir: string, continuedFrom?: Omit<BuiltinVitInfo, 'continuedFrom'>): BuiltinVitInfo {
+export function writeBuiltinAsset(
+  runDir: string,
+  outDir: string,
+  continuedFrom?: Omit<BuiltinVitInfo, 'continuedFrom'>,
+): BuiltinVitInfo {
   const { recipe, state } = readCheckpoint(path.join(runDir, 'checkpoint.bin'));
   const bytes = buildEncoderModel(recipe, state.teacher, {
     name: 'builtin-vit',
@@ -55,6 +61,7 @@ export function writeBuiltinAsset(runDir: string, outDir: string, continuedFrom?
       prototypesUsed: m.prototypesUsed,
       featureStd: +m.featureStd.toFixed(4),
     })),
+    ...(continuedFrom ? { continuedFrom } : {}),
   };
   fs.mkdirSync(outDir, { recursive: true });
   fs.writeFileSync(path.join(outDir, 'builtin-vit.onnx'), bytes);

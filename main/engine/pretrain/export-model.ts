@@ -24,6 +24,20 @@ export function buildEncoderModel(
   const o = encoderOps(g);
   const image = g.input('pixel_values', ['batch', 3, 'height', 'width']);
   const spec = recipe.spec;
+  // The filter bank's nodes come before the parameters, as when the shipped asset was written: the
+  // initializer numbering, and so the bytes, stay those `npm run pretrain:builtin` reproduces.
+  const tokens0 = spec.patch
+    ? null
+    : tokensOf(
+        g,
+        filterBankGraph(
+          g,
+          o.add(
+            o.mul(image, g.floats('std', [1, 3, 1, 1], Float32Array.from(IMAGENET_STD))),
+            g.floats('mean', [1, 3, 1, 1], Float32Array.from(IMAGENET_MEAN)),
+          ),
+        ),
+      );
   const names = new Map<string, string>();
   for (const name of encoderParamNames(spec))
     names.set(name, g.floats(name.replace(/\./g, '_'), paramShape(spec, name), params.get(name)!));
@@ -44,11 +58,7 @@ export function buildEncoderModel(
     const pos = spec.posGrid ? resizePos(o, P('pos'), spec.posGrid[0], spec.posGrid[1], D, hw) : undefined;
     enc = encoderForward(o, spec, P, tokens, null, { embedded: true, ...(pos ? { pos } : {}) });
   } else {
-    const rgb = o.add(
-      o.mul(image, g.floats('std', [1, 3, 1, 1], Float32Array.from(IMAGENET_STD))),
-      g.floats('mean', [1, 3, 1, 1], Float32Array.from(IMAGENET_MEAN)),
-    );
-    enc = encoderForward(o, spec, P, tokensOf(g, filterBankGraph(g, rgb)), null);
+    enc = encoderForward(o, spec, P, tokens0!, null);
   }
   o.identity(enc.y, 'last_hidden_state');
   g.output('last_hidden_state', ['batch', 'tokens', recipe.spec.dim]);

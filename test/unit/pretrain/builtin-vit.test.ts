@@ -7,6 +7,8 @@ import { migrate } from '../../../main/engine/db/connection.js';
 import { builtinVitFiles } from '../../../main/engine/backbones/builtin-vit.js';
 import { describeBackbone, listBackbones, openBackbone } from '../../../main/engine/backbones/registry.js';
 import { BUILTIN_WORLD_SEEDS } from '../../../main/engine/pretrain/builtin-recipe.js';
+import { buildEncoderModel } from '../../../main/engine/pretrain/export-model.js';
+import { readInitModel } from '../../../main/engine/pretrain/init-model.js';
 
 const present = fs.existsSync(builtinVitFiles().model);
 
@@ -22,6 +24,16 @@ describe.skipIf(!present)('builtin-vit asset', () => {
     expect(info.lossCurve.length).toBeGreaterThan(0);
     expect(fs.statSync(builtinVitFiles().model).size).toBe(info.bytes);
     expect(info.bytes).toBeLessThan(25 * 1024 * 1024);
+  });
+
+  it('the exporter writes its very bytes from its weights (so pretrain:builtin can reproduce its sha256)', () => {
+    const file = builtinVitFiles().model;
+    const w = readInitModel(file, file);
+    const bytes = buildEncoderModel(w.recipe, w.encoder, {
+      name: 'builtin-vit',
+      world_seeds: BUILTIN_WORLD_SEEDS.join(','),
+    });
+    expect(Buffer.compare(Buffer.from(bytes), fs.readFileSync(file))).toBe(0);
   });
 
   it('is listed and opened by the registry like any backbone', async () => {
