@@ -6,13 +6,20 @@ import { formatScore, rankByPresentMiou, trainingFramesWarning } from '../../com
 import { ScoreLegend, TrainingFramesWarning } from '../../components/ScoreNotes.js';
 import { useRunScore } from './use-run-score.js';
 
-export function RunScore({ experimentId, hasPredictions }: { experimentId: string; hasPredictions: boolean }) {
+export function RunScore({
+  experimentId,
+  hasPredictions,
+}: {
+  experimentId: string;
+  hasPredictions: boolean;
+}) {
   const { report, evaluated, error } = useRunScore(experimentId);
   if (error !== null) return <div className="error-text">{error}</div>;
   if (evaluated === false) {
     return (
       <div className="muted" data-testid="run-score-none">
-        Not scored yet: {hasPredictions ? '' : 'predict cluster maps, then '}evaluate against ground truth in Mapping.
+        Not scored yet: {hasPredictions ? '' : 'predict cluster maps, then '}evaluate against ground truth in
+        Mapping.
       </div>
     );
   }
@@ -62,11 +69,18 @@ export function CompareScores({ runs }: { runs: readonly ExperimentSummary[] }) 
   return <CompareScoresTable rows={scored} />;
 }
 
-export function CompareScoresTable({ rows }: { rows: readonly { run: ExperimentSummary; report: EvalReport | undefined }[] }) {
+export function CompareScoresTable({
+  rows,
+}: {
+  rows: readonly { run: ExperimentSummary; report: EvalReport | undefined }[];
+}) {
   const ranked = rankByPresentMiou(rows, (r) => r.report ?? null);
   const first = rows.find((r) => r.report !== undefined)?.report;
   // Ranks only mean something on the same frames and classes.
-  const mixed = new Set(rows.flatMap((r) => (r.report === undefined ? [] : [`${r.report.datasetId}/${r.report.protocolId}`]))).size > 1;
+  const mixed =
+    new Set(
+      rows.flatMap((r) => (r.report === undefined ? [] : [`${r.report.datasetId}/${r.report.protocolId}`])),
+    ).size > 1;
   return (
     <div data-testid="compare-scores">
       <table className="table" style={{ width: 'auto' }}>
@@ -100,7 +114,9 @@ export function CompareScoresTable({ rows }: { rows: readonly { run: ExperimentS
                 <td className="num">{formatScore(report?.miouPresent)}</td>
                 <td className="num">{formatScore(report?.miou)}</td>
                 <td className="num">{formatScore(report?.pixelAccuracy)}</td>
-                <td className="num">{report === undefined ? 'not scored' : `${report.classesPresent} / ${report.classesScored}`}</td>
+                <td className="num">
+                  {report === undefined ? 'not scored' : `${report.classesPresent} / ${report.classesScored}`}
+                </td>
                 <td className="num">{report?.frameCount ?? '—'}</td>
                 <td>{report?.mappingName ?? '—'}</td>
               </tr>
