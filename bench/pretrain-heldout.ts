@@ -4,7 +4,10 @@
 // Hungarian-match clusters to the Cityscapes-27 classes present, and print present-class mIoU at pixel
 // level (mean over k-means seeds, then over worlds). `bench/pretrain-quality.ts` is the same question
 // through the engine's own jobs (features, kmeans experiments, predict, eval).
-//   npx tsx bench/pretrain-heldout.ts [--model FILE.onnx] [--worlds 101,102,103] [--frames 8]
+// `--worlds tuning` scores on the tuning worlds (BUILTIN_TUNING_WORLD_SEEDS), where candidates are chosen;
+// the default is the reporting worlds 101-103 (BUILTIN_REPORT_WORLD_SEEDS).
+// `--backbones builtin-vit` scores only the named ones (comparing candidates, the others are unchanged).
+//   npx tsx bench/pretrain-heldout.ts [--model FILE.onnx] [--worlds 101,102,103 | tuning] [--frames 8] [--backbones rgb,builtin,builtin-vit]
 import fs from 'node:fs';
 import path from 'node:path';
 import { hungarian } from '../shared/metrics/hungarian.js';
@@ -14,6 +17,7 @@ import { IMAGENET_MEAN, IMAGENET_STD, type TokenGrid } from '../main/engine/back
 import { builtinVitFiles } from '../main/engine/backbones/builtin-vit.js';
 import { openOnnxBackbone } from '../main/engine/backbones/onnx-backbone.js';
 import { rgbToPlanar } from '../main/engine/pretrain/synth-corpus.js';
+import { BUILTIN_REPORT_WORLD_SEEDS, BUILTIN_TUNING_WORLD_SEEDS } from '../main/engine/pretrain/builtin-recipe.js';
 import { Rasterizer } from '../main/engine/synth/raster.js';
 import { SynthSequence } from '../main/engine/synth/world.js';
 
@@ -22,8 +26,10 @@ function arg(name: string, fallback: string): string {
   return i >= 0 ? process.argv[i + 1]! : fallback;
 }
 const model = path.resolve(arg('model', builtinVitFiles().model));
-const worlds = arg('worlds', '101,102,103').split(',').map(Number);
+const worldsArg = arg('worlds', BUILTIN_REPORT_WORLD_SEEDS.join(','));
+const worlds = worldsArg === 'tuning' ? [...BUILTIN_TUNING_WORLD_SEEDS] : worldsArg.split(',').map(Number);
 const framesPerWorld = Number(arg('frames', '8'));
+const only = new Set(arg('backbones', 'rgb,builtin,builtin-vit').split(','));
 const W = 640;
 const H = 320;
 const plane = W * H;
@@ -77,7 +83,7 @@ for (const seed of worlds) {
     ['builtin', (img) => filterBankFeatures({ data: img, n: 1, height: H, width: W })],
   ];
   if (vit) backbones.push(['builtin-vit', (img) => vit.extract({ data: img.map((v, j) => (v - IMAGENET_MEAN[Math.floor(j / plane)]!) / IMAGENET_STD[Math.floor(j / plane)]!), n: 1, height: H, width: W })]);
-  for (const [name, f] of backbones) {
+  for (const [name, f] of backbones.filter(([n]) => only.has(n))) {
     const grids: TokenGrid[] = [];
     for (const img of imgs) grids.push(await f(img));
     const d = grids[0]!.dim;

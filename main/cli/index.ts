@@ -20,6 +20,7 @@ import { register as registerPredict } from './commands/predict.js';
 import { register as registerSettings } from './commands/settings.js';
 import { register as registerPretrain } from './commands/pretrain.js';
 import { register as registerStudy } from './commands/study.js';
+import { register as registerWorker } from './commands/worker.js';
 import { CliRuntime } from './runtime.js';
 
 const program = new Command();
@@ -29,6 +30,7 @@ program
   .version(ENGINE_VERSION)
   .option('--workspace <dir>', 'workspace folder (default: $CAUSE_STUDIO_HOME or the user-data folder)')
   .option('--json', 'machine-readable output')
+  .option('--queue <url>', 'split heavy work into tasks on a worker pool (redis://[:password@]host:port[/db], rediss:// for TLS)')
   .showSuggestionAfterError(true)
   .exitOverride()
   .configureOutput({ outputError: () => {} }); // we print our own one-line error below
@@ -53,6 +55,7 @@ const commands = [
   registerDemo,
   registerSettings,
   registerStudy,
+  registerWorker,
 ];
 for (const register of commands) register(program, runtime);
 program.commands.forEach((c) => c.exitOverride().configureOutput({ outputError: () => {} }));

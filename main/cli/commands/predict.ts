@@ -18,7 +18,8 @@ export function register(program: Command, rt: CliRuntime): void {
       `temporal consistency: ${TEMPORAL_MODES.join(' | ')} (features = carry the previous frame's probabilities along patch-feature matches, flow = along optical flow)`,
       'none',
     )
-    .action(async (o: { experiment?: string; dataset?: string; featureSet?: string; refine: string; temporal: string }) => {
+    .option('--no-wait', 'queue the job and return at once (it runs in `serve`, the app, or a background engine)')
+    .action(async (o: { experiment?: string; dataset?: string; featureSet?: string; refine: string; temporal: string; wait: boolean }) => {
       if (!o.experiment) throw new StudioError('bad_request', 'predict: --experiment is required');
       if (!(REFINE_MODES as readonly string[]).includes(o.refine)) {
         throw new StudioError('bad_request', `predict: --refine must be one of ${REFINE_MODES.join(', ')}, not '${o.refine}'`);
@@ -26,7 +27,7 @@ export function register(program: Command, rt: CliRuntime): void {
       if (!(TEMPORAL_MODES as readonly string[]).includes(o.temporal)) {
         throw new StudioError('bad_request', `predict: --temporal must be one of ${TEMPORAL_MODES.join(', ')}, not '${o.temporal}'`);
       }
-      await rt.withEngine({ runJobs: true }, async (engine) => {
+      await rt.withEngine({ runJobs: o.wait, background: !o.wait }, async (engine) => {
         const id = await resolveExperiment(engine, o.experiment!);
         const { jobId } = await engine.call('experiments.predict', {
           id,
@@ -35,6 +36,7 @@ export function register(program: Command, rt: CliRuntime): void {
           ...(o.refine !== 'none' ? { refine: o.refine as RefineMode } : {}),
           ...(o.temporal !== 'none' ? { temporal: o.temporal as TemporalMode } : {}),
         });
+        if (!o.wait) return rt.print({ jobId }, () => jobId);
         await rt.runJob(engine, jobId, 'predict');
         const d = await engine.call('experiments.get', { id });
         const set = d.predictions.find((p) => p.jobId === jobId);

@@ -8,6 +8,7 @@ import { table, type CliRuntime } from '../runtime.js';
 /** Settings the engine reads, with what a value means; other keys (e.g. the UI's) are stored as given. */
 const KNOWN: Readonly<Record<string, string>> = {
   ffmpegPath: 'ffmpeg binary for video import and export (wins over $CAUSE_STUDIO_FFMPEG, the packaged binary and PATH)',
+  queue: 'redis://host:port[/db] of a worker pool: feature extraction and prediction are split into tasks there (--queue wins)',
 };
 
 /** A value typed on the command line: paths for path settings, JSON when it parses, else the text. */

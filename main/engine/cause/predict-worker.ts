@@ -4,8 +4,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { StudioError } from '../../../shared/contract/errors.js';
 import { openDatabase } from '../db/connection.js';
-import { listFrames, readImageRGB } from '../datasets/frame-source.js';
-import { openFeatureSet } from '../features/feature-reader.js';
+import type { Database } from 'better-sqlite3';
+import { listFrames, readImageRGB, type FrameRecord } from '../datasets/frame-source.js';
+import { openFeatureSet, type FeatureSet } from '../features/feature-reader.js';
 import type { JobContext } from '../jobs/job-kind.js';
 import { initTfBackend } from '../tf/backend.js';
 import { writeFileAtomic } from '../workspace.js';
@@ -15,6 +16,7 @@ import type { PredictedFrame, PredictJobParams, PredictJobResult } from './predi
 import { encodeClusterMap, encodeConfidenceMap } from './prediction-png.js';
 import { centreCropRegion, Predictor } from './predict.js';
 import { predictWithCrf } from './predict-refine.js';
+import { predictOnPoolIfConfigured } from '../pool/predict-remote.js';
 import { TemporalPredictor } from '../temporal/temporal-predictor.js';
 
 /** The frame's pixels for the CRF's colour kernel; its size must be the one the frame row records. */
@@ -27,9 +29,37 @@ async function frameImage(file: string, width: number, height: number) {
 }
 
 export async function run(ctx: JobContext, params: PredictJobParams): Promise<PredictJobResult> {
+  const pooled = await predictOnPoolIfConfigured(ctx, params);
+  return pooled ?? predictRange(ctx, params);
+}
+
+/** The frames of the dataset that the feature set covers, in dataset order (what a prediction set holds). */
+export function framesToPredict(db: Database, set: FeatureSet, datasetId: string): { frames: FrameRecord[]; itemOf: Map<string, number> } {
+  const itemOf = firstItems(set);
+  return { frames: listFrames(db, datasetId).filter((f) => itemOf.has(f.id)), itemOf };
+}
+
+/** Each frame's whole-frame item in the feature set. */
+function firstItems(set: FeatureSet): Map<string, number> {
+  const itemOf = new Map<string, number>();
+  set.items.forEach((it, i) => {
+    if (it.crop === 0 && !itemOf.has(it.frameId)) itemOf.set(it.frameId, i);
+  });
+  return itemOf;
+}
+
+/**
+ * Predicts every frame, or frames [from, to) of that list (a pool task's range). A pool task brings its
+ * frames along, so a worker on another machine never opens the studio's database.
+ */
+export async function predictRange(
+  ctx: JobContext,
+  params: PredictJobParams,
+  range?: { from: number; to: number; frames?: readonly FrameRecord[] },
+): Promise<PredictJobResult> {
   const choice = await initTfBackend(params.backend, (m) => ctx.log(m));
   const set = openFeatureSet(ctx.workspaceRoot, params.featureSetId);
-  const db = openDatabase(ctx.databasePath, { readonly: true });
+  const db = range?.frames ? null : openDatabase(ctx.databasePath, { readonly: true });
   const model = loadModel(path.join(ctx.workspaceRoot, params.modelFile));
   const predictor = new Predictor(model, params.flipAveraging);
   try {
@@ -39,20 +69,17 @@ export async function run(ctx: JobContext, params: PredictJobParams): Promise<Pr
         `feature set ${set.id} is five-cropped; predictions need whole-frame features (extract with crops 'none')`,
       );
     }
-    const itemOf = new Map<string, number>();
-    set.items.forEach((it, i) => {
-      if (it.crop === 0 && !itemOf.has(it.frameId)) itemOf.set(it.frameId, i);
-    });
-    const frames = listFrames(db, params.datasetId).filter((f) => itemOf.has(f.id));
+    const { frames, itemOf } = db ? framesToPredict(db, set, params.datasetId) : { frames: range!.frames!, itemOf: firstItems(set) };
     if (frames.length === 0) throw new StudioError('not_found', `feature set ${set.id} has no frames of dataset ${params.datasetId}`);
     const outRel = predictionDir(params.experimentId, params.datasetId);
     fs.mkdirSync(path.join(ctx.workspaceRoot, outRel), { recursive: true });
     const done: PredictedFrame[] = [];
+    // A pool task's range starts its own carried state (as a sequence start would).
     const temporal = params.temporal && params.temporal !== 'none' ? new TemporalPredictor(predictor, params.temporal) : null;
     let resumeFrom = (ctx.loadCheckpoint() as { step: number } | undefined)?.step ?? 0;
     // The carried state is not checkpointed: a temporal run resumes at the start of the interrupted sequence.
     while (temporal && resumeFrom > 0 && resumeFrom < frames.length && frames[resumeFrom - 1]!.sequenceId === frames[resumeFrom]!.sequenceId) resumeFrom--;
-    for (let i = 0; i < frames.length; i++) {
+    for (let i = range?.from ?? 0; i < (range?.to ?? frames.length); i++) {
       ctx.throwIfCancelled();
       const f = frames[i]!;
       const clusterFile = path.join(outRel, `${safeName(f.id)}.png`);
@@ -89,7 +116,7 @@ export async function run(ctx: JobContext, params: PredictJobParams): Promise<Pr
     return { frames: done, backend: choice.name };
   } finally {
     predictor.dispose();
-    db.close();
+    db?.close();
     set.close();
   }
 }

@@ -14,7 +14,7 @@ import { listFrames, readLabelMap, type FrameRecord } from '../datasets/frame-so
 import type { JobContext } from '../jobs/job-kind.js';
 import { applySampler, fullSampler, referenceSampler, type Sampler } from './geometry.js';
 import { encodeDense, encodeSparse, HistogramBuilder } from './histogram.js';
-import type { EvalJobParams, EvalJobResult } from './eval-job.js';
+import type { EvalJobParams, EvalJobResult, FramePresence } from './eval-job.js';
 import { protocolFromSpec } from './protocol-spec.js';
 import { openPredictionSource } from './predictions.js';
 
@@ -48,6 +48,7 @@ async function evaluate(ctx: JobContext, params: EvalJobParams, db: ReturnType<t
   let motionFrames = 0;
   const work = labelFree ? withPred : labelled;
   const ordinals: number[] = [];
+  const presence: FramePresence[] = [];
   const started = Date.now();
 
   const load = (f: FrameRecord) =>
@@ -100,6 +101,7 @@ async function evaluate(ctx: JobContext, params: EvalJobParams, db: ReturnType<t
         lumaOnGrid = applySampler(ls, luma.data);
         if (lumaOnGrid.length !== clusters.length) lumaOnGrid = undefined; // different aspect: no flicker for this frame
       }
+      presence.push(framePresence(f, clusters));
       labelFree.addFrame({
         sequence: f.sequenceId,
         clusters,
@@ -145,6 +147,7 @@ async function evaluate(ctx: JobContext, params: EvalJobParams, db: ReturnType<t
       flickerStatic: Number.isFinite(s.flickerStatic) ? s.flickerStatic : null,
       flickerAll: Number.isFinite(s.flickerAll) ? s.flickerAll : null,
       flickerStaticPerCluster: list(s.flickerStaticPerCluster),
+      presence,
       temporalConsistency: motionFrames > 0 ? consistencySummary(consistency) : null,
     };
   }
@@ -154,6 +157,13 @@ async function evaluate(ctx: JobContext, params: EvalJobParams, db: ReturnType<t
 function consistencySummary(a: TemporalConsistencyAccumulator): { inconsistency: number | null; framePairs: number; pixels: number } {
   const c = a.summary();
   return { inconsistency: Number.isFinite(c.inconsistency) ? c.inconsistency : null, framePairs: c.framePairs, pixels: c.pixels };
+}
+
+function framePresence(f: FrameRecord, clusters: Uint8Array | Uint16Array): FramePresence {
+  const counts = new Map<number, number>();
+  for (let i = 0; i < clusters.length; i++) counts.set(clusters[i]!, (counts.get(clusters[i]!) ?? 0) + 1);
+  const ids = [...counts.keys()].sort((a, b) => a - b);
+  return { frameId: f.id, sequenceId: f.sequenceId, pixels: clusters.length, clusters: ids, counts: ids.map((k) => counts.get(k)!) };
 }
 
 /** Luma (BT.601) of an image, for static-region flicker. */

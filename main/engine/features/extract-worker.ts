@@ -2,6 +2,7 @@
 // the host to register each shard (the host is the single DB writer).
 import { openDatabase } from '../db/connection.js';
 import type { JobContext } from '../jobs/job-kind.js';
+import { poolExtractHooks } from '../pool/features-remote.js';
 import { extractFeatures, type ExtractParams, type ExtractResult } from './extract.js';
 
 export async function run(ctx: JobContext, params: ExtractParams): Promise<ExtractResult> {
@@ -21,6 +22,7 @@ export async function run(ctx: JobContext, params: ExtractParams): Promise<Extra
         dropShard: async (shardId) => {
           await ctx.hostCall('dropShard', { shardId });
         },
+        ...poolExtractHooks(ctx, db, params),
       },
       params,
     );

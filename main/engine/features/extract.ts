@@ -4,20 +4,16 @@
 // and a (re)start skips every frame whose content hash already has a verified entry.
 import fs from 'node:fs';
 import path from 'node:path';
-import crypto from 'node:crypto';
 import type { Database } from 'better-sqlite3';
 import { StudioError } from '../../../shared/contract/errors.js';
 import type { ExecutionProviderChoice, Preprocessing } from '../../../shared/contract/backbones.js';
 import type { Backbone } from '../backbones/backbone.js';
-import { describeBackbone, openBackbone } from '../backbones/registry.js';
-import { cropCount } from '../backbones/preprocess.js';
-import { inThreadPreprocessor, workerPreprocessor } from './preprocessor.js';
 import { entriesByHash, getShard, type FeatureEntryRow } from '../db/queries/features.js';
 import { listFrames, getDataset } from '../datasets/frame-source.js';
-import { cacheDir, writeManifest, MANIFEST_SCHEMA_VERSION, type FeatureSetManifest } from './manifest.js';
-import { readShardFile, writeShardAsync } from './shard-format.js';
-import type { ShardMeta } from './shard-encoder.js';
+import { writeManifest, MANIFEST_SCHEMA_VERSION, type FeatureSetManifest } from './manifest.js';
+import { readShardFile } from './shard-format.js';
 import { sha256Bytes } from './cache-key.js';
+import { computeMissing, type ComputeOutcome, type FrameToCompute } from './extract-compute.js';
 
 export interface ExtractParams {
   readonly featureSetId: string;
@@ -63,6 +59,8 @@ export interface ExtractEnv {
   dropShard(shardId: string): Promise<void>;
   /** Tests substitute a backbone (e.g. one whose provider falls back). */
   openBackbone?(): Promise<Backbone>;
+  /** Computes the missing frames elsewhere (shard jobs on a worker pool) and registers their shards. */
+  computeRemote?(todo: readonly FrameToCompute[]): Promise<ComputeOutcome>;
 }
 
 export interface ExtractResult {
@@ -80,50 +78,43 @@ export interface ExtractResult {
   readonly reused: number;
   /** Shards found damaged and dropped (their frames were recomputed). */
   readonly corruptShards: number;
+  /** Frames that could not be read or decoded: left out of the feature set, the others go on. */
+  readonly skippedFrames: readonly SkippedFrame[];
+  /** All skipped frames (the list stops at MAX_LISTED_SKIPPED). */
+  readonly skippedCount: number;
 }
 
-/**
- * Frames per batch when not given: up to 8 images, fewer when one image's attention maps are large
- * (ViT-B/8 at 320: 12 heads × 1601² floats ≈ 120 MB per image) — measured here, batch 8 of ViT-B/8
- * ran at half the per-image speed of batch 1 (memory-bound softmax) and needs gigabytes.
- */
-export function defaultBatchFrames(backbone: Pick<Backbone, 'kind' | 'dim' | 'patchSize'>, prep: Preprocessing, crops: number): number {
-  let images = 8;
-  if (backbone.kind === 'onnx') {
-    const tokens = (prep.width / backbone.patchSize) * (prep.height / backbone.patchSize) + 1;
-    const heads = Math.max(1, Math.round(backbone.dim / 64));
-    const attentionBytes = heads * tokens * tokens * 4;
-    images = Math.min(8, Math.max(1, Math.floor((64 * 1024 * 1024) / attentionBytes)));
-  }
-  return Math.max(1, Math.floor(images / crops));
+export interface SkippedFrame {
+  readonly frameId: string;
+  readonly file: string;
+  readonly reason: string;
 }
 
-/** Batches decoded ahead of inference (see the extraction loop). */
-const PREFETCH_BATCHES = 2;
+/** Skipped frames listed one by one in a job's result (the count is always complete). */
+export const MAX_LISTED_SKIPPED = 200;
+
+export { defaultBatchFrames } from './extract-compute.js';
 
 export async function extractFeatures(env: ExtractEnv, params: ExtractParams): Promise<ExtractResult> {
   const prep = params.preprocessing;
-  const crops = cropCount(prep.crops);
-  const shardBytes = params.shardBytes ?? 64 * 1024 * 1024;
-  const overlap = params.prefetch ?? true;
   getDataset(env.db, params.datasetId);
   const frames = listFrames(env.db, params.datasetId);
   if (frames.length === 0) throw new StudioError('invalid_input', `dataset '${params.datasetId}' has no frames to extract features from`);
 
-  // 1. Content hashes (the cache key of each frame).
+  // 1. Content hashes (the cache key of each frame). A frame that cannot be read or decoded is skipped
+  //    and listed: one bad frame never costs the others their features.
   env.progress({ stage: 'hashing', fraction: 0, message: `${frames.length} frames` });
   const hashes: string[] = [];
+  const unusable = new Map<string, string>(); // content hash (or 'missing:<frame id>') → why
   for (let i = 0; i < frames.length; i++) {
     const f = frames[i]!;
-    let bytes: Buffer;
     try {
-      bytes = await fs.promises.readFile(f.imagePath);
+      hashes.push(sha256Bytes(await fs.promises.readFile(f.imagePath)));
     } catch (e) {
-      throw new StudioError('not_found', `${f.imagePath}: frame image missing (${(e as NodeJS.ErrnoException).code ?? 'read error'})`, {
-        file: f.imagePath,
-      });
+      const key = `missing:${f.id}`;
+      hashes.push(key);
+      unusable.set(key, `cannot read the image (${(e as NodeJS.ErrnoException).code ?? 'read error'})`);
     }
-    hashes.push(sha256Bytes(bytes));
     if (i % 64 === 0) env.throwIfCancelled();
   }
 
@@ -159,130 +150,21 @@ export async function extractFeatures(env: ExtractEnv, params: ExtractParams): P
   const seen = new Set<string>();
   frames.forEach((f, i) => {
     const h = hashes[i]!;
-    if (!cached.has(h) && !seen.has(h)) {
+    if (!cached.has(h) && !seen.has(h) && !unusable.has(h)) {
       seen.add(h);
       todo.push({ hash: h, file: f.imagePath });
     }
   });
-  const reused = new Set(hashes).size - todo.length;
+  const reused = new Set(hashes).size - todo.length - unusable.size;
 
-  // 3. Compute what is missing: decode + preprocess of batch k+1 overlaps inference of batch k.
+  // 3. Compute what is missing (here, or split into shard jobs on a worker pool: main/engine/pool/).
   let provider: string | null = null;
   let fallbacks: readonly { provider: string; reason: string }[] = [];
   let dimSeen: number | null = null;
   if (todo.length > 0) {
-    const dir = cacheDir(env.workspaceRoot, params.cacheKey);
-    fs.mkdirSync(dir, { recursive: true });
-    const per = 3 * prep.width * prep.height;
-    const pre = params.preprocessInThread ? inThreadPreprocessor(prep) : workerPreprocessor(prep);
-    const encoder = pre.shardEncoder();
-    const prepare = (items: { hash: string; file: string }[]) => {
-      const data = new Float32Array(items.length * crops * per);
-      const ready = Promise.all(
-        items.map(async (it, k) => {
-          data.set(await pre.run(it.file, it.hash), k * crops * per);
-        }),
-      ).then(() => ({ items, data }));
-      // Keep a rejected prefetch from surfacing as unhandled if we stop early; awaiting it still throws.
-      ready.catch(() => undefined);
-      return ready;
-    };
-    // Batches queued ahead of inference. Requests reach the preprocessing thread only when this thread
-    // is between two `session.run` calls, so one batch ahead would leave that thread idle whenever a
-    // batch's decode finishes early; two keep it busy through a whole inference.
-    const depth = overlap ? PREFETCH_BATCHES : 1;
-    const queue: Promise<{ items: { hash: string; file: string }[]; data: Float32Array }>[] = [];
-    let queued = 0;
-    let batchFrames = params.batchSize ?? null;
-    const fill = () => {
-      while (batchFrames !== null && queue.length < depth && queued < todo.length) {
-        const items = todo.slice(queued, queued + batchFrames);
-        queued += items.length;
-        queue.push(prepare(items));
-      }
-    };
-    // The batch size is known from the store's descriptor, so the first batches decode while the
-    // model loads (loading blocks this thread for seconds on a large model).
-    if (batchFrames === null && !env.openBackbone) batchFrames = defaultBatchFrames(describeBackbone(env.db, params.backbone), prep, crops);
-    fill();
-    let backbone: Backbone | null = null;
-    let written: Promise<void> = Promise.resolve();
-    try {
-      backbone = env.openBackbone
-        ? await env.openBackbone()
-        : await openBackbone(env.db, params.backbone, {
-            workspaceRoot: env.workspaceRoot,
-            ...(params.provider ? { provider: params.provider } : {}),
-            ...(params.threads ? { threads: params.threads } : {}),
-            ...(params.attention ? { attention: params.attention } : {}),
-            onLog: (m) => env.log(m, 'warn'),
-          });
-      provider = backbone.provider;
-      batchFrames ??= defaultBatchFrames(backbone, prep, crops);
-      fallbacks = (backbone as { fallbacks?: readonly { provider: string; reason: string }[] }).fallbacks ?? [];
-      fill();
-
-      let pendingBytes = 0;
-      let done = 0;
-      // Encoding happens on the encoder's thread; the write and the host's registration of the
-      // previous shard run while this thread is in inference. One shard in flight bounds memory.
-      const flush = async (meta: ShardMeta) => {
-        await written;
-        const encoded = encoder.flush(meta);
-        pendingBytes = 0;
-        written = encoded.then(async (shard) => {
-          if (!shard) return;
-          const id = `${Date.now().toString(36)}-${crypto.randomBytes(6).toString('hex')}`;
-          const rel = path.join('features', 'cache', params.cacheKey, `${id}.csf`);
-          await writeShardAsync(path.join(env.workspaceRoot, rel), shard);
-          await env.registerShard({
-            id,
-            cacheKey: params.cacheKey,
-            file: rel,
-            sha256: shard.fileSha256,
-            bytes: shard.bytes.length,
-            tensors: shard.header.tensors,
-            entries: shard.header.entries,
-          });
-        });
-        written.catch(() => undefined);
-      };
-
-      const started = Date.now();
-      while (queue.length > 0) {
-        const batch = await queue.shift()!;
-        if (overlap) fill();
-        env.throwIfCancelled();
-        const grid = await backbone.extract({ data: batch.data, n: batch.items.length * crops, height: prep.height, width: prep.width });
-        if (!overlap) fill();
-        dimSeen = grid.dim;
-        const tensorLen = grid.h * grid.w * grid.dim;
-        encoder.add(
-          batch.items.map((it) => it.hash),
-          grid.data,
-          crops,
-          tensorLen,
-        );
-        pendingBytes += batch.items.length * crops * tensorLen * 2;
-        done += batch.items.length;
-        if (pendingBytes >= shardBytes) await flush({ gridH: grid.h, gridW: grid.w, dim: grid.dim });
-        const elapsed = (Date.now() - started) / 1000;
-        env.progress({
-          stage: 'extracting',
-          step: done,
-          totalSteps: todo.length,
-          fraction: done / todo.length,
-          message: `${done}/${todo.length} frames (${(done / Math.max(elapsed, 1e-3)).toFixed(2)}/s, ${reused} cached)`,
-        });
-      }
-      await flush({ gridH: prep.height / params.patchSize, gridW: prep.width / params.patchSize, dim: dimSeen ?? backbone.dim });
-      await written;
-    } finally {
-      // A failed write must not go unnoticed, but the first error is the one to report.
-      await written.catch(() => undefined);
-      await Promise.all([pre.close(), encoder.close()]);
-      await backbone?.dispose();
-    }
+    const out = env.computeRemote ? await env.computeRemote(todo) : await computeMissing(env, params, todo, { reused });
+    ({ provider, fallbacks, dim: dimSeen } = out);
+    for (const s of out.skipped) unusable.set(s.hash, s.reason);
   }
 
   // 4. The manifest: every frame (in dataset order) × crop → (shard, slot).
@@ -291,7 +173,15 @@ export async function extractFeatures(env: ExtractEnv, params: ExtractParams): P
   const shards: { file: string; sha256: string }[] = [];
   const items: FeatureSetManifest['items'] = [];
   let dim = dimSeen;
+  const skippedFrames: SkippedFrame[] = [];
+  let skippedCount = 0;
   frames.forEach((f, i) => {
+    const why = unusable.get(hashes[i]!);
+    if (why !== undefined) {
+      skippedCount++;
+      if (skippedFrames.length < MAX_LISTED_SKIPPED) skippedFrames.push({ frameId: f.id, file: f.imagePath, reason: why });
+      return;
+    }
     const e: FeatureEntryRow | undefined = entries.get(hashes[i]!);
     if (!e) throw new StudioError('internal', `feature entry for frame ${f.id} missing after extraction`);
     let si = shardIndex.get(e.shard_id);
@@ -305,6 +195,11 @@ export async function extractFeatures(env: ExtractEnv, params: ExtractParams): P
     }
     for (let c = 0; c < e.crops; c++) items.push({ frameId: f.id, contentHash: e.content_hash, crop: c, shard: si, slot: e.first_slot + c });
   });
+  if (items.length === 0) {
+    const first = skippedFrames.slice(0, 3).map((s) => `${s.file}: ${s.reason}`);
+    throw new StudioError('invalid_input', `dataset '${params.datasetId}': none of its ${frames.length} frames could be read or decoded (${first.join('; ')})`);
+  }
+  if (skippedCount > 0) env.log(`${skippedCount} of ${frames.length} frames skipped: they cannot be read or decoded (listed in the job's result)`, 'warn');
   const grid = { h: prep.height / params.patchSize, w: prep.width / params.patchSize };
   const manifest: FeatureSetManifest = {
     schemaVersion: MANIFEST_SCHEMA_VERSION,
@@ -321,7 +216,11 @@ export async function extractFeatures(env: ExtractEnv, params: ExtractParams): P
     items,
   };
   const file = writeManifest(env.workspaceRoot, manifest);
-  env.progress({ stage: 'done', fraction: 1, message: `${frames.length} frames, ${todo.length} computed, ${reused} cached` });
+  env.progress({
+    stage: 'done',
+    fraction: 1,
+    message: `${frames.length - skippedCount} frames, ${todo.length - unusableComputed(todo, unusable)} computed, ${reused} cached${skippedCount ? `, ${skippedCount} skipped` : ''}`,
+  });
   return {
     featureSetId: params.featureSetId,
     manifest: file,
@@ -329,10 +228,16 @@ export async function extractFeatures(env: ExtractEnv, params: ExtractParams): P
     providerFallbacks: fallbacks,
     grid,
     dim: dim!,
-    frameCount: frames.length,
+    frameCount: frames.length - skippedCount,
     itemCount: items.length,
-    computed: todo.length,
+    computed: todo.length - unusableComputed(todo, unusable),
     reused,
     corruptShards,
+    skippedFrames,
+    skippedCount,
   };
+}
+
+function unusableComputed(todo: readonly { hash: string }[], unusable: ReadonlyMap<string, string>): number {
+  return todo.filter((t) => unusable.has(t.hash)).length;
 }

@@ -8,33 +8,54 @@ import { findDatasetRow } from '../db/queries/datasets.js';
 import { getModelByName } from '../db/queries/models.js';
 import { readInitModel } from '../pretrain/init-model.js';
 import { PRETRAIN_JOB_KIND } from '../pretrain/pretrain-job.js';
+import { readMetricSeries } from '../pretrain/metrics.js';
 import type { HandlerGroup } from './handler-types.js';
 
-export const pretrainHandlers: HandlerGroup<'pretrain.start' | 'pretrain.export'> = {
+export const pretrainHandlers: HandlerGroup<'pretrain.start' | 'pretrain.metrics' | 'pretrain.export'> = {
   'pretrain.start': (args, ctx) => {
     const datasetIds = args.datasets.map((d) => {
       const row = findDatasetRow(ctx.db, d);
       if (!row) throw new StudioError('not_found', `no dataset '${d}' (see \`cause-studio datasets list\`)`);
       return row.id;
     });
-    if (getModelByName(ctx.db, args.name)) throw new StudioError('conflict', `a model named '${args.name}' already exists; pick another --name`);
-    const [w, h] = args.size.split('x').map(Number) as [number, number];
-    if (w % 8 !== 0 || h % 8 !== 0) throw new StudioError('bad_request', `--size ${args.size}: sides must be multiples of 8`);
-    if (w / 8 < args.window || h / 8 < args.window) {
-      throw new StudioError(
-        'bad_request',
-        `--size ${args.size} gives a ${w / 8}×${h / 8} token grid, smaller than the teacher window ${args.window}×${args.window}; use a larger --size or a smaller --window`,
-      );
-    }
-    if (args.crop > args.window) throw new StudioError('bad_request', `--crop ${args.crop} is larger than --window ${args.window}`);
+    if (getModelByName(ctx.db, args.name))
+      throw new StudioError('conflict', `a model named '${args.name}' already exists; pick another --name`);
     let initFile: string | undefined;
+    let patch = args.patch;
     if (args.init) {
       const row = getModelByName(ctx.db, args.init);
-      if (!row) throw new StudioError('not_found', `--init ${args.init}: no such model in the store (see \`cause-studio models list\`)`);
+      if (!row)
+        throw new StudioError(
+          'not_found',
+          `--init ${args.init}: no such model in the store (see \`cause-studio models list\`)`,
+        );
       initFile = path.join(ctx.workspace.root, row.file);
-      readInitModel(initFile, `--init ${args.init}`); // refuses unsupported layouts now, not in the job
+      // Refuses unsupported layouts now, not in the job; the init model's patch size is the run's.
+      patch = readInitModel(initFile, `--init ${args.init}`, args.heads).recipe.spec.patch ?? 8;
     }
-    return { jobId: ctx.jobs.submit(PRETRAIN_JOB_KIND, { ...args, datasetIds, ...(initFile ? { initFile } : {}) }).id };
+    const [w, h] = args.size.split('x').map(Number) as [number, number];
+    if (w % patch !== 0 || h % patch !== 0)
+      throw new StudioError(
+        'bad_request',
+        `--size ${args.size}: sides must be multiples of the patch size ${patch}`,
+      );
+    if (w / patch < args.window || h / patch < args.window) {
+      throw new StudioError(
+        'bad_request',
+        `--size ${args.size} gives a ${w / patch}×${h / patch} token grid (patch ${patch}), smaller than the teacher window ${args.window}×${args.window}; use a larger --size or a smaller --window`,
+      );
+    }
+    if (args.crop > args.window)
+      throw new StudioError('bad_request', `--crop ${args.crop} is larger than --window ${args.window}`);
+    return {
+      jobId: ctx.jobs.submit(PRETRAIN_JOB_KIND, { ...args, datasetIds, ...(initFile ? { initFile } : {}) })
+        .id,
+    };
+  },
+  'pretrain.metrics': ({ jobId }, ctx) => {
+    if (ctx.jobs.summary(jobId).kind !== PRETRAIN_JOB_KIND)
+      throw new StudioError('not_found', `no pretraining job '${jobId}'`);
+    return readMetricSeries(ctx.jobs.jobDir(jobId));
   },
   'pretrain.export': (args, ctx) => {
     const row = getModelByName(ctx.db, args.name);
@@ -46,7 +67,11 @@ export const pretrainHandlers: HandlerGroup<'pretrain.start' | 'pretrain.export'
       fs.copyFileSync(src, out);
     } catch (e) {
       const err = e as NodeJS.ErrnoException;
-      throw new StudioError('io_error', `cannot write ${out}: ${err.code === 'ENOSPC' ? 'disk full' : err.message}`, { file: out });
+      throw new StudioError(
+        'io_error',
+        `cannot write ${out}: ${err.code === 'ENOSPC' ? 'disk full' : err.message}`,
+        { file: out },
+      );
     }
     return { file: out, bytes: fs.statSync(out).size };
   },

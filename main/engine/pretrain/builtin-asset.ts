@@ -17,12 +17,27 @@ export interface BuiltinVitInfo {
   readonly step: number;
   readonly recipe: unknown;
   readonly corpus: typeof BUILTIN_CORPUS;
-  readonly lossCurve: readonly { step: number; loss: number; teacherEntropy: number; prototypesUsed: number; featureStd: number }[];
+  readonly lossCurve: readonly {
+    step: number;
+    loss: number;
+    teacherEntropy: number;
+    prototypesUsed: number;
+    featureStd: number;
+  }[];
+  /** When this run continued an earlier one (stage 2): that run's record (recipe, sha256, loss curve). */
+  readonly continuedFrom?: Omit<BuiltinVitInfo, 'continuedFrom'>;
 }
 
-export function writeBuiltinAsset(runDir: string, outDir: string): BuiltinVitInfo {
+export function writeBuiltinAsset(
+  runDir: string,
+  outDir: string,
+  continuedFrom?: Omit<BuiltinVitInfo, 'continuedFrom'>,
+): BuiltinVitInfo {
   const { recipe, state } = readCheckpoint(path.join(runDir, 'checkpoint.bin'));
-  const bytes = buildEncoderModel(recipe, state.teacher, { name: 'builtin-vit', world_seeds: BUILTIN_CORPUS.worldSeeds.join(',') });
+  const bytes = buildEncoderModel(recipe, state.teacher, {
+    name: 'builtin-vit',
+    world_seeds: BUILTIN_CORPUS.worldSeeds.join(','),
+  });
   const sha256 = crypto.createHash('sha256').update(bytes).digest('hex');
   const metrics = fs
     .readFileSync(path.join(runDir, 'metrics.jsonl'), 'utf8')
@@ -39,7 +54,14 @@ export function writeBuiltinAsset(runDir: string, outDir: string): BuiltinVitInf
     step: state.step,
     recipe,
     corpus: BUILTIN_CORPUS,
-    lossCurve: metrics.map((m) => ({ step: m.step, loss: +m.loss.toFixed(5), teacherEntropy: +m.teacherEntropy.toFixed(4), prototypesUsed: m.prototypesUsed, featureStd: +m.featureStd.toFixed(4) })),
+    lossCurve: metrics.map((m) => ({
+      step: m.step,
+      loss: +m.loss.toFixed(5),
+      teacherEntropy: +m.teacherEntropy.toFixed(4),
+      prototypesUsed: m.prototypesUsed,
+      featureStd: +m.featureStd.toFixed(4),
+    })),
+    ...(continuedFrom ? { continuedFrom } : {}),
   };
   fs.mkdirSync(outDir, { recursive: true });
   fs.writeFileSync(path.join(outDir, 'builtin-vit.onnx'), bytes);

@@ -16,5 +16,50 @@ export const BUILTIN_CORPUS: SynthCorpusSpec = {
 };
 
 export function builtinRecipe(over: Partial<PretrainRecipe> = {}): PretrainRecipe {
-  return { ...defaultRecipe({ arch: 'tiny', depth: 2, steps: 450, batch: 4, cropsPerImage: 2, window: 32, crop: 20, warmupSteps: 30, seed: 7 }), ...over };
+  return {
+    ...defaultRecipe({
+      arch: 'tiny',
+      depth: 2,
+      steps: 450,
+      batch: 4,
+      cropsPerImage: 2,
+      window: 32,
+      crop: 20,
+      warmupSteps: 30,
+      seed: 7,
+    }),
+    ...over,
+  };
+}
+
+/**
+ * World seeds on which a candidate `builtin-vit` is chosen (labelled scores, bench/pretrain-heldout.ts
+ * --worlds): disjoint from the pretraining worlds above, from the reporting worlds 101-103 and from the
+ * presets' tuning worlds (main/engine/cause/tuning.ts); test/unit/pretrain/builtin-seeds.test.ts checks it.
+ */
+export const BUILTIN_TUNING_WORLD_SEEDS = [7101, 7102, 7103] as const;
+/** The held-out worlds the figures are reported on. */
+export const BUILTIN_REPORT_WORLD_SEEDS = [101, 102, 103] as const;
+
+/**
+ * Stage 2 (continued pretraining): starts from stage 1's teacher encoder with a fresh head and runs a
+ * second cosine schedule at half the peak rate, so the encoder sees 450 + `steps` steps in all. Kept
+ * only if it beats stage 1 on BUILTIN_TUNING_WORLD_SEEDS.
+ */
+export function builtinStage2Recipe(over: Partial<PretrainRecipe> = {}): PretrainRecipe {
+  return {
+    ...defaultRecipe({
+      arch: 'tiny',
+      depth: 2,
+      steps: 600,
+      batch: 4,
+      cropsPerImage: 2,
+      window: 32,
+      crop: 20,
+      warmupSteps: 20,
+      lr: 2.5e-4,
+      seed: 8,
+    }),
+    ...over,
+  };
 }

@@ -17,7 +17,11 @@ interface Header {
   readonly extra: Record<string, unknown>;
 }
 
-export function encodeCheckpoint(recipe: PretrainRecipe, s: PretrainState, extra: Record<string, unknown> = {}): Buffer {
+export function encodeCheckpoint(
+  recipe: PretrainRecipe,
+  s: PretrainState,
+  extra: Record<string, unknown> = {},
+): Buffer {
   const header: Header = { recipe, step: s.step, skipped: s.skipped, center: Array.from(s.center), extra };
   const json = Buffer.from(JSON.stringify(header), 'utf8');
   const len = Buffer.alloc(4);
@@ -32,7 +36,12 @@ export function encodeCheckpoint(recipe: PretrainRecipe, s: PretrainState, extra
   return Buffer.concat(parts);
 }
 
-export function writeCheckpoint(file: string, recipe: PretrainRecipe, s: PretrainState, extra: Record<string, unknown> = {}): void {
+export function writeCheckpoint(
+  file: string,
+  recipe: PretrainRecipe,
+  s: PretrainState,
+  extra: Record<string, unknown> = {},
+): void {
   const tmp = `${file}.tmp`;
   try {
     fs.writeFileSync(tmp, encodeCheckpoint(recipe, s, extra));
@@ -41,13 +50,21 @@ export function writeCheckpoint(file: string, recipe: PretrainRecipe, s: Pretrai
     fs.rmSync(tmp, { force: true });
     const err = e as NodeJS.ErrnoException;
     if (err.code === 'ENOSPC') {
-      throw new StudioError('internal', `disk full while writing the checkpoint ${file}; the previous checkpoint (if any) is intact — free space and resume`, { file });
+      throw new StudioError(
+        'internal',
+        `disk full while writing the checkpoint ${file}; the previous checkpoint (if any) is intact — free space and resume`,
+        { file },
+      );
     }
     throw new StudioError('internal', `cannot write checkpoint ${file}: ${err.message}`, { file });
   }
 }
 
-export function readCheckpoint(file: string): { recipe: PretrainRecipe; state: PretrainState; extra: Record<string, unknown> } {
+export function readCheckpoint(file: string): {
+  recipe: PretrainRecipe;
+  state: PretrainState;
+  extra: Record<string, unknown>;
+} {
   let buf: Buffer;
   try {
     buf = fs.readFileSync(file);
@@ -59,7 +76,9 @@ export function readCheckpoint(file: string): { recipe: PretrainRecipe; state: P
   };
   if (buf.subarray(0, MAGIC.length).toString('utf8') !== MAGIC) bad('wrong magic');
   const len = buf.readUInt32LE(MAGIC.length);
-  const header = JSON.parse(buf.subarray(MAGIC.length + 4, MAGIC.length + 4 + len).toString('utf8')) as Header;
+  const header = JSON.parse(
+    buf.subarray(MAGIC.length + 4, MAGIC.length + 4 + len).toString('utf8'),
+  ) as Header;
   let off = MAGIC.length + 4 + len;
   const names = allParamNames(header.recipe.spec);
   const sets: ParamMap[] = [];
@@ -76,7 +95,15 @@ export function readCheckpoint(file: string): { recipe: PretrainRecipe; state: P
   if (off !== buf.length) bad('trailing bytes');
   return {
     recipe: header.recipe,
-    state: { step: header.step, skipped: header.skipped, center: Float32Array.from(header.center), student: sets[0]!, teacher: sets[1]!, m: sets[2]!, v: sets[3]! },
+    state: {
+      step: header.step,
+      skipped: header.skipped,
+      center: Float32Array.from(header.center),
+      student: sets[0]!,
+      teacher: sets[1]!,
+      m: sets[2]!,
+      v: sets[3]!,
+    },
     extra: header.extra,
   };
 }

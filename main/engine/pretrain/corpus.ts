@@ -11,14 +11,18 @@ export interface TokenCorpus {
 }
 
 /** Refuses a corpus too small for the views: the teacher window and the student crop must fit the grid. */
-export function checkCorpus(c: TokenCorpus, window: number, crop: number, source: string): void {
+export function checkCorpus(c: TokenCorpus, window: number, crop: number, source: string, patch = 8): void {
   if (c.frames.length === 0) throw new StudioError('invalid_input', `${source}: no frames to pretrain on`);
   if (c.h < window || c.w < window) {
     throw new StudioError(
       'invalid_input',
       `${source}: frames give a ${c.w}×${c.h} token grid, smaller than the teacher window ${window}×${window} ` +
-        `(${window * 8}×${window * 8} px); use larger frames or a smaller --window`,
+        `(${window * patch}×${window * patch} px); use larger frames or a smaller --window`,
     );
   }
-  if (crop > window) throw new StudioError('bad_request', `the student crop (${crop}) is larger than the teacher window (${window})`);
+  if (crop > window)
+    throw new StudioError(
+      'bad_request',
+      `the student crop (${crop}) is larger than the teacher window (${window})`,
+    );
 }

@@ -43,7 +43,9 @@ export const ARCHS = {
 } as const;
 export type ArchName = keyof typeof ARCHS;
 
-export function defaultRecipe(over: Partial<Omit<PretrainRecipe, 'spec'>> & { arch?: ArchName; depth?: number; heads?: number } = {}): PretrainRecipe {
+export function defaultRecipe(
+  over: Partial<Omit<PretrainRecipe, 'spec'>> & { arch?: ArchName; depth?: number; heads?: number } = {},
+): PretrainRecipe {
   const arch = ARCHS[over.arch ?? 'tiny'];
   const { arch: _a, depth, heads, ...rest } = over;
   void _a;
@@ -94,5 +96,7 @@ export function emaAt(r: PretrainRecipe, step: number): number {
 
 export function teacherTempAt(r: PretrainRecipe, step: number): number {
   const ramp = Math.max(1, Math.round(r.teacherTempRamp * r.steps));
-  return step >= ramp ? r.teacherTempEnd : r.teacherTempStart + ((r.teacherTempEnd - r.teacherTempStart) * step) / ramp;
+  return step >= ramp
+    ? r.teacherTempEnd
+    : r.teacherTempStart + ((r.teacherTempEnd - r.teacherTempStart) * step) / ramp;
 }

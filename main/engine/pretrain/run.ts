@@ -9,7 +9,13 @@ import { checkCorpus } from './corpus.js';
 import { readCheckpoint, writeCheckpoint } from './checkpoint.js';
 import type { ParamMap } from './params.js';
 import type { PretrainRecipe } from './recipe.js';
-import { freshState, openStepSessions, pretrainStep, type PretrainState, type StepMetrics } from './trainer.js';
+import {
+  freshState,
+  openStepSessions,
+  pretrainStep,
+  type PretrainState,
+  type StepMetrics,
+} from './trainer.js';
 
 export interface RunOptions {
   readonly dir: string;
@@ -30,13 +36,28 @@ export interface RunOptions {
 export const CHECKPOINT_FILE = 'checkpoint.bin';
 export const METRICS_FILE = 'metrics.jsonl';
 
+/** One metrics line; a full disk is named, and the checkpoint (written before this step) is intact. */
+function appendMetrics(file: string, m: StepMetrics, ckpt: string): void {
+  try {
+    fs.appendFileSync(file, JSON.stringify(m) + '\n');
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    const why = err.code === 'ENOSPC' ? 'disk full' : err.message;
+    throw new StudioError(
+      'internal',
+      `${why} while writing ${file} at step ${m.step}; the checkpoint ${ckpt} is intact — free space and resume`,
+      { file },
+    );
+  }
+}
+
 function sameRecipe(a: PretrainRecipe, b: PretrainRecipe): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
 
 export async function runPretraining(o: RunOptions): Promise<PretrainState> {
   const { recipe, corpus, dir } = o;
-  checkCorpus(corpus, recipe.window, recipe.crop, o.source);
+  checkCorpus(corpus, recipe.window, recipe.crop, o.source, recipe.spec.patch ?? 8);
   fs.mkdirSync(dir, { recursive: true });
   const ckpt = path.join(dir, CHECKPOINT_FILE);
   const metricsFile = path.join(dir, METRICS_FILE);
@@ -44,11 +65,20 @@ export async function runPretraining(o: RunOptions): Promise<PretrainState> {
   if (fs.existsSync(ckpt)) {
     const saved = readCheckpoint(ckpt);
     if (!sameRecipe(saved.recipe, recipe)) {
-      throw new StudioError('conflict', `${ckpt} was written by a different recipe; use a new run folder or the same options to resume`, { file: ckpt });
+      throw new StudioError(
+        'conflict',
+        `${ckpt} was written by a different recipe; use a new run folder or the same options to resume`,
+        { file: ckpt },
+      );
     }
     state = saved.state;
     // Metric lines after the checkpoint belong to steps that will run again.
-    const lines = fs.existsSync(metricsFile) ? fs.readFileSync(metricsFile, 'utf8').split('\n').filter((l) => l.trim()) : [];
+    const lines = fs.existsSync(metricsFile)
+      ? fs
+          .readFileSync(metricsFile, 'utf8')
+          .split('\n')
+          .filter((l) => l.trim())
+      : [];
     const kept = lines.filter((l) => (JSON.parse(l) as StepMetrics).step < state.step);
     fs.writeFileSync(metricsFile, kept.map((l) => l + '\n').join(''));
   } else {
@@ -61,10 +91,13 @@ export async function runPretraining(o: RunOptions): Promise<PretrainState> {
     while (state.step < recipe.steps) {
       if (o.signal?.aborted) {
         writeCheckpoint(ckpt, recipe, state);
-        throw new StudioError('cancelled', `pretraining cancelled at step ${state.step}; resume with the same folder`);
+        throw new StudioError(
+          'cancelled',
+          `pretraining cancelled at step ${state.step}; resume with the same folder`,
+        );
       }
       const m = await pretrainStep(recipe, corpus, state, sessions);
-      fs.appendFileSync(metricsFile, JSON.stringify(m) + '\n');
+      appendMetrics(metricsFile, m, ckpt);
       o.onMetrics?.(m, state);
       if (state.step % every === 0 || state.step === recipe.steps) writeCheckpoint(ckpt, recipe, state);
       if (o.stopAfter !== undefined && state.step >= o.stopAfter) break;

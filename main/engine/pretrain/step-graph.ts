@@ -9,7 +9,7 @@
 import { GraphBuilder, int } from '../onnx/graph-builder.js';
 import { DataType } from '../onnx/onnx-schema.js';
 import { encoderBackward, encoderForward, encoderOps, gelu, geluGrad } from './encoder-graph.js';
-import { allParamNames, paramShape, type PretrainSpec } from './params.js';
+import { paramShape, trainedParamNames, type PretrainSpec } from './params.js';
 
 type Ops = ReturnType<typeof encoderOps>;
 
@@ -38,9 +38,14 @@ function headForward(o: Ops, P: (name: string) => string, y: string) {
 }
 
 function declareParams(g: GraphBuilder, spec: PretrainSpec): (name: string) => string {
-  const names = allParamNames(spec);
+  const names = trainedParamNames(spec);
   for (const name of names) g.input(paramInput(name), paramShape(spec, name));
   return paramInput;
+}
+
+/** The fixed position embedding of each row [R, D] (gathered on the host), when the spec has one. */
+function posInput(g: GraphBuilder, spec: PretrainSpec): { pos?: string } {
+  return spec.posGrid ? { pos: g.input('pos', ['rows', spec.dim]) } : {};
 }
 
 /** Teacher: tokens [R, inDim] (n per image) → logits [R, K], features [R, D]. */
@@ -49,7 +54,7 @@ export function buildTeacherGraph(spec: PretrainSpec, n: number): Uint8Array {
   const o = encoderOps(g);
   const P = declareParams(g, spec);
   const x = g.input('tokens', ['rows', spec.inDim]);
-  const enc = encoderForward(o, spec, P, x, n);
+  const enc = encoderForward(o, spec, P, x, n, posInput(g, spec));
   const head = headForward(o, P, enc.y);
   o.identity(head.logits, 'logits');
   o.identity(enc.y, 'features');
@@ -68,7 +73,7 @@ export function buildStudentGraph(spec: PretrainSpec, n: number, studentTemp: nu
   const P = declareParams(g, spec);
   const x = g.input('tokens', ['rows', spec.inDim]);
   const q = g.input('targets', ['rows', spec.prototypes]);
-  const enc = encoderForward(o, spec, P, x, n);
+  const enc = encoderForward(o, spec, P, x, n, posInput(g, spec));
   const head = headForward(o, P, enc.y);
 
   const s = o.mul(head.logits, o.scalar(1 / studentTemp));
@@ -82,7 +87,11 @@ export function buildStudentGraph(spec: PretrainSpec, n: number, studentTemp: nu
   g.output('entropy', []);
 
   // ∂loss/∂logits = (softmax(s) − q)/(τ_s·R).
-  const rows = g.op('Cast', [g.op('Gather', [g.op('Shape', [s]), g.int64s('i', [0], [])], { axis: int(0) })], { to: int(DataType.FLOAT) });
+  const rows = g.op(
+    'Cast',
+    [g.op('Gather', [g.op('Shape', [s]), g.int64s('i', [0], [])], { axis: int(0) })],
+    { to: int(DataType.FLOAT) },
+  );
   const dlogits = o.div(o.sub(p, q), o.mul(rows, o.scalar(studentTemp)));
   // logits = z·Ĉᵀ.
   const dz = g.op('Gemm', [dlogits, head.cf.z]);
@@ -96,6 +105,6 @@ export function buildStudentGraph(spec: PretrainSpec, n: number, studentTemp: nu
   o.identity(o.sumRows(du1), gradOutput('head1.b'));
   const dy = o.abt(du1, P('head1.w'));
   encoderBackward(o, spec, P, gradOutput, enc, dy, n);
-  for (const name of allParamNames(spec)) g.output(gradOutput(name), paramShape(spec, name));
+  for (const name of trainedParamNames(spec)) g.output(gradOutput(name), paramShape(spec, name));
   return g.toBytes({ producer: 'cause-studio pretrain student step' });
 }

@@ -27,7 +27,10 @@ export function rgbToPlanar(rgb: Uint8Array, width: number, height: number): Flo
   return out;
 }
 
-export function renderSynthCorpus(spec: SynthCorpusSpec, onFrame?: (done: number, total: number) => void): TokenCorpus {
+export function renderSynthCorpus(
+  spec: SynthCorpusSpec,
+  onFrame?: (done: number, total: number) => void,
+): TokenCorpus {
   const { width, height } = spec;
   const raster = new Rasterizer(width, height);
   const h = height / BUILTIN_PATCH;
@@ -36,10 +39,22 @@ export function renderSynthCorpus(spec: SynthCorpusSpec, onFrame?: (done: number
   const total = spec.worldSeeds.length * spec.sequencesPerWorld * spec.framesPerSequence;
   for (const seed of spec.worldSeeds) {
     for (let s = 0; s < spec.sequencesPerWorld; s++) {
-      const seq = new SynthSequence({ seed, sequence: s, frames: spec.framesPerSequence * spec.frameStride, width, height, weather: 'mixed' });
+      const seq = new SynthSequence({
+        seed,
+        sequence: s,
+        frames: spec.framesPerSequence * spec.frameStride,
+        width,
+        height,
+        weather: 'mixed',
+      });
       for (let f = 0; f < spec.framesPerSequence; f++) {
         seq.render(raster, f * spec.frameStride);
-        const grid = filterBankFeatures({ data: rgbToPlanar(raster.rgb, width, height), n: 1, height, width });
+        const grid = filterBankFeatures({
+          data: rgbToPlanar(raster.rgb, width, height),
+          n: 1,
+          height,
+          width,
+        });
         frames.push(grid.data);
         onFrame?.(frames.length, total);
       }

@@ -7,7 +7,8 @@ import { StudioError } from '../../../shared/contract/errors.js';
 import { mulberry32 } from '../../../shared/random.js';
 import { createSession } from '../onnx/providers.js';
 import type { TokenCorpus } from './corpus.js';
-import { allParamNames, cloneParams, decays, initParams, paramShape, type ParamMap } from './params.js';
+import { cloneParams, decays, initParams, paramShape, trainedParamNames, type ParamMap } from './params.js';
+import { posForGrid } from './pos-embed.js';
 import { emaAt, lrAt, teacherTempAt, type PretrainRecipe } from './recipe.js';
 import { buildStudentGraph, buildTeacherGraph, gradOutput, paramInput } from './step-graph.js';
 
@@ -42,7 +43,15 @@ export const MAX_SKIPPED_STEPS = 5;
 export function freshState(r: PretrainRecipe, init?: ParamMap): PretrainState {
   const student = init ? cloneParams(init) : initParams(r.spec, r.seed);
   const zeros = () => new Map([...student].map(([k, v]) => [k, new Float32Array(v.length)]));
-  return { step: 0, student, teacher: cloneParams(student), m: zeros(), v: zeros(), center: new Float32Array(r.spec.prototypes), skipped: 0 };
+  return {
+    step: 0,
+    student,
+    teacher: cloneParams(student),
+    m: zeros(),
+    v: zeros(),
+    center: new Float32Array(r.spec.prototypes),
+    skipped: 0,
+  };
 }
 
 function stepSeed(seed: number, step: number): number {
@@ -60,10 +69,15 @@ export interface StepPlan {
 export function planStep(r: PretrainRecipe, c: TokenCorpus, step: number): StepPlan {
   const rand = mulberry32(stepSeed(r.seed, step));
   const pick = (n: number) => Math.min(n - 1, Math.floor(rand() * n));
-  const windows = Array.from({ length: r.batch }, () => ({ frame: pick(c.frames.length), y: pick(c.h - r.window + 1), x: pick(c.w - r.window + 1) }));
+  const windows = Array.from({ length: r.batch }, () => ({
+    frame: pick(c.frames.length),
+    y: pick(c.h - r.window + 1),
+    x: pick(c.w - r.window + 1),
+  }));
   const crops = [];
   for (let i = 0; i < r.batch; i++) {
-    for (let k = 0; k < r.cropsPerImage; k++) crops.push({ image: i, y: pick(r.window - r.crop + 1), x: pick(r.window - r.crop + 1) });
+    for (let k = 0; k < r.cropsPerImage; k++)
+      crops.push({ image: i, y: pick(r.window - r.crop + 1), x: pick(r.window - r.crop + 1) });
   }
   return { windows, crops, rand };
 }
@@ -99,19 +113,68 @@ export async function openStepSessions(r: PretrainRecipe, threads?: number): Pro
 
 function paramFeeds(r: PretrainRecipe, p: ParamMap): Record<string, ort.Tensor> {
   const feeds: Record<string, ort.Tensor> = {};
-  for (const name of allParamNames(r.spec)) feeds[paramInput(name)] = new ort.Tensor('float32', p.get(name)!, paramShape(r.spec, name));
+  for (const name of trainedParamNames(r.spec))
+    feeds[paramInput(name)] = new ort.Tensor('float32', p.get(name)!, paramShape(r.spec, name));
   return feeds;
 }
 
+// The fixed position embedding resized to the corpus's grid, once per run (keyed by the array it came from).
+const posGrids = new WeakMap<Float32Array, { h: number; w: number; grid: Float32Array }>();
+
+async function corpusPos(r: PretrainRecipe, c: TokenCorpus, pos: Float32Array): Promise<Float32Array> {
+  const hit = posGrids.get(pos);
+  if (hit && hit.h === c.h && hit.w === c.w) return hit.grid;
+  const grid = await posForGrid(pos, r.spec.posGrid!, r.spec.dim, c.h, c.w);
+  posGrids.set(pos, { h: c.h, w: c.w, grid });
+  return grid;
+}
+
+/** Position rows [n·side², D] for square views at the given frame-grid origins. */
+function gatherPos(
+  grid: Float32Array,
+  c: TokenCorpus,
+  dim: number,
+  side: number,
+  origins: readonly { y: number; x: number }[],
+): Float32Array {
+  const out = new Float32Array(origins.length * side * side * dim);
+  origins.forEach((o, i) => {
+    for (let y = 0; y < side; y++) {
+      const src = ((o.y + y) * c.w + o.x) * dim;
+      out.set(grid.subarray(src, src + side * dim), (i * side + y) * side * dim);
+    }
+  });
+  return out;
+}
+
 /** One step; mutates `state` unless the step is skipped. */
-export async function pretrainStep(r: PretrainRecipe, c: TokenCorpus, state: PretrainState, sessions: StepSessions): Promise<StepMetrics> {
+export async function pretrainStep(
+  r: PretrainRecipe,
+  c: TokenCorpus,
+  state: PretrainState,
+  sessions: StepSessions,
+): Promise<StepMetrics> {
   const step = state.step;
   const plan = planStep(r, c, step);
   const { window: W, crop: C, spec } = r;
   const K = spec.prototypes;
   const D = c.dim;
 
-  const tOut = await sessions.teacher.run({ ...paramFeeds(r, state.teacher), tokens: new ort.Tensor('float32', gatherWindows(r, c, plan), [r.batch * W * W, D]) });
+  const posGrid = spec.posGrid ? await corpusPos(r, c, state.teacher.get('pos')!) : null;
+  const posFeed = (side: number, origins: readonly { y: number; x: number }[]): Record<string, ort.Tensor> =>
+    posGrid
+      ? {
+          pos: new ort.Tensor('float32', gatherPos(posGrid, c, spec.dim, side, origins), [
+            origins.length * side * side,
+            spec.dim,
+          ]),
+        }
+      : {};
+  const tOut = await sessions.teacher.run({
+    ...paramFeeds(r, state.teacher),
+    ...posFeed(W, plan.windows),
+    tokens: new ort.Tensor('float32', gatherWindows(r, c, plan), [r.batch * W * W, D]),
+  });
   const logits = tOut.logits!.data as Float32Array;
   const feats = tOut.features!.data as Float32Array;
   const rows = r.batch * W * W;
@@ -187,24 +250,40 @@ export async function pretrainStep(r: PretrainRecipe, c: TokenCorpus, state: Pre
 
   const sOut = await sessions.student.run({
     ...paramFeeds(r, state.student),
+    ...posFeed(
+      C,
+      plan.crops.map((cr) => ({ y: plan.windows[cr.image]!.y + cr.y, x: plan.windows[cr.image]!.x + cr.x })),
+    ),
     tokens: new ort.Tensor('float32', xs, [V * n, D]),
     targets: new ort.Tensor('float32', qs, [V * n, K]),
   });
   const loss = (sOut.loss!.data as Float32Array)[0]!;
   const studentEntropy = (sOut.entropy!.data as Float32Array)[0]!;
-  const names = allParamNames(spec);
+  const names = trainedParamNames(spec);
   let sq = 0;
   for (const name of names) for (const g of sOut[gradOutput(name)]!.data as Float32Array) sq += g * g;
   const gradNorm = Math.sqrt(sq);
   const lr = lrAt(r, step);
-  const base = { step, loss, teacherEntropy: entropy, studentEntropy, prototypesUsed: used.reduce((a, b) => a + b, 0), featureStd, gradNorm, lr };
+  const base = {
+    step,
+    loss,
+    teacherEntropy: entropy,
+    studentEntropy,
+    prototypesUsed: used.reduce((a, b) => a + b, 0),
+    featureStd,
+    gradNorm,
+    lr,
+  };
 
   if (!Number.isFinite(loss) || !Number.isFinite(gradNorm) || !Number.isFinite(entropy)) {
     // Skip: the last good state stays as it is; the next step draws new views.
     state.skipped++;
     state.step++;
     if (state.skipped >= MAX_SKIPPED_STEPS) {
-      throw new StudioError('internal', `pretraining diverged: the loss or its gradient was not finite for ${state.skipped} steps in a row (last at step ${step}); lower --lr or resume from the last checkpoint`);
+      throw new StudioError(
+        'internal',
+        `pretraining diverged: the loss or its gradient was not finite for ${state.skipped} steps in a row (last at step ${step}); lower --lr or resume from the last checkpoint`,
+      );
     }
     return { ...base, skipped: true };
   }
@@ -229,11 +308,12 @@ export async function pretrainStep(r: PretrainRecipe, c: TokenCorpus, state: Pre
       const gi = g[i]! * coef;
       m[i] = b1 * m[i]! + (1 - b1) * gi;
       v[i] = b2 * v[i]! + (1 - b2) * gi * gi;
-      p[i] = p[i]! - lr * ((m[i]! / bc1) / (Math.sqrt(v[i]! / bc2) + 1e-8) + wd * p[i]!);
+      p[i] = p[i]! - lr * (m[i]! / bc1 / (Math.sqrt(v[i]! / bc2) + 1e-8) + wd * p[i]!);
       tp[i] = mom * tp[i]! + (1 - mom) * p[i]!;
     }
   }
-  for (let k = 0; k < K; k++) state.center[k] = r.centerMomentum * state.center[k]! + (1 - r.centerMomentum) * (mean[k]! / rows);
+  for (let k = 0; k < K; k++)
+    state.center[k] = r.centerMomentum * state.center[k]! + (1 - r.centerMomentum) * (mean[k]! / rows);
   state.step++;
   return { ...base, skipped: false };
 }

@@ -3,7 +3,7 @@
 // 2–4 run comparison ranked by present-class mIoU.
 import { useMemo, useState } from 'react';
 import type { ExperimentSummary, MetricSeries, TemporalMode } from '../../../shared/contract/experiments.js';
-import { Curve, type CurveSeries } from '../components/Curve.js';
+import { Curve } from '../components/Curve.js';
 import { JobProgress } from '../components/JobProgress.js';
 import { NewRunForm } from '../components/NewRunForm.js';
 import { formatDuration } from '../lib/format.js';
@@ -11,6 +11,8 @@ import { useAction } from '../lib/use-action.js';
 import { useJobStart } from '../lib/use-job-start.js';
 import { useJobMetrics, useJobs, useQuery, useSelection, useStudio } from '../state/studio-context.js';
 import { CompareScores, RunScore } from './experiments/RunScore.js';
+import { mergeSeries } from './experiments/merge-series.js';
+import { PretrainRuns } from './experiments/PretrainRuns.js';
 import { TemporalSelect } from './experiments/TemporalSelect.js';
 
 export function ExperimentsView() {
@@ -25,14 +27,26 @@ export function ExperimentsView() {
     <section className="view" aria-label="Experiments">
       <div className="row">
         <h2 className="grow">Experiments</h2>
-        <button type="button" className="primary" data-testid="new-run" onClick={() => setCreating((c) => !c)}>
+        <button
+          type="button"
+          className="primary"
+          data-testid="new-run"
+          onClick={() => setCreating((c) => !c)}
+        >
           New run…
         </button>
       </div>
-      {creating && <NewRunForm onStarted={(experimentId) => (select({ experimentId }), setCreating(false))} onClose={() => setCreating(false)} />}
+      {creating && (
+        <NewRunForm
+          onStarted={(experimentId) => (select({ experimentId }), setCreating(false))}
+          onClose={() => setCreating(false)}
+        />
+      )}
       {experiments.error !== null && <div className="error-text">{experiments.error}</div>}
       {experiments.data !== undefined && experiments.data.length === 0 && !creating && (
-        <div className="empty">No runs yet. Start one with “New run…” (the fast preset finishes in minutes on a CPU).</div>
+        <div className="empty">
+          No runs yet. Start one with “New run…” (the fast preset finishes in minutes on a CPU).
+        </div>
       )}
       {experiments.data !== undefined && experiments.data.length > 0 && (
         <RunsTable
@@ -40,13 +54,16 @@ export function ExperimentsView() {
           selectedId={selection.experimentId}
           compare={compare}
           onSelect={(id) => select({ experimentId: id, clusterId: null })}
-          onCompare={(id) => setCompare((c) => (c.includes(id) ? c.filter((x) => x !== id) : c.length >= 4 ? c : [...c, id]))}
+          onCompare={(id) =>
+            setCompare((c) => (c.includes(id) ? c.filter((x) => x !== id) : c.length >= 4 ? c : [...c, id]))
+          }
         />
       )}
       {compare.length >= 2 && experiments.data !== undefined && (
         <CompareRuns runs={experiments.data.filter((e) => compare.includes(e.id))} />
       )}
       {selected !== null && <RunDetail run={selected} />}
+      <PretrainRuns />
     </section>
   );
 }
@@ -95,7 +112,12 @@ function RunsTable({
               onKeyDown={(e) => e.key === 'Enter' && onSelect(r.id)}
             >
               <td onClick={(e) => e.stopPropagation()}>
-                <input type="checkbox" aria-label={`Compare ${r.name}`} checked={compare.includes(r.id)} onChange={() => onCompare(r.id)} />
+                <input
+                  type="checkbox"
+                  aria-label={`Compare ${r.name}`}
+                  checked={compare.includes(r.id)}
+                  onChange={() => onCompare(r.id)}
+                />
               </td>
               <td>{r.name}</td>
               <td>{names.get(r.datasetId) ?? r.datasetId}</td>
@@ -104,7 +126,11 @@ function RunsTable({
               <td className="num">{r.clusters}</td>
               <td>{r.preset}</td>
               <td data-testid="run-status">{r.status}</td>
-              <td className="num">{r.finishedAt === null ? '—' : formatDuration(Date.parse(r.finishedAt) - Date.parse(r.createdAt))}</td>
+              <td className="num">
+                {r.finishedAt === null
+                  ? '—'
+                  : formatDuration(Date.parse(r.finishedAt) - Date.parse(r.createdAt))}
+              </td>
               <td>{r.backend ?? '—'}</td>
             </tr>
           ))}
@@ -112,27 +138,6 @@ function RunsTable({
       </table>
     </div>
   );
-}
-
-/** Stored history plus points pushed since, deduplicated by step. */
-function mergeSeries(history: readonly MetricSeries[] | undefined, live: ReadonlyMap<string, { steps: number[]; values: number[] }> | undefined): CurveSeries[] {
-  const byName = new Map<string, Map<number, number>>();
-  for (const s of history ?? []) {
-    const m = byName.get(s.name) ?? new Map<number, number>();
-    s.steps.forEach((step, i) => m.set(step, s.values[i]!));
-    byName.set(s.name, m);
-  }
-  for (const [name, s] of live ?? []) {
-    const m = byName.get(name) ?? new Map<number, number>();
-    s.steps.forEach((step, i) => m.set(step, s.values[i]!));
-    byName.set(name, m);
-  }
-  return [...byName.entries()]
-    .sort(([a], [b]) => a.localeCompare(b))
-    .map(([label, m]) => {
-      const steps = [...m.keys()].sort((a, b) => a - b);
-      return { label, steps, values: steps.map((s) => m.get(s)!) };
-    });
 }
 
 function RunDetail({ run }: { run: ExperimentSummary }) {
@@ -154,12 +159,20 @@ function RunDetail({ run }: { run: ExperimentSummary }) {
       <div className="row">
         <strong className="grow">{run.name}</strong>
         {job !== undefined && (job.state === 'running' || job.state === 'queued') && (
-          <button type="button" data-testid="cancel-run" onClick={() => action.run(() => call('jobs.cancel', { id: job.id }))}>
+          <button
+            type="button"
+            data-testid="cancel-run"
+            onClick={() => action.run(() => call('jobs.cancel', { id: job.id }))}
+          >
             Cancel
           </button>
         )}
         {job !== undefined && (job.state === 'interrupted' || job.state === 'cancelled') && (
-          <button type="button" data-testid="resume-run" onClick={() => action.run(() => call('jobs.resume', { id: job.id }))}>
+          <button
+            type="button"
+            data-testid="resume-run"
+            onClick={() => action.run(() => call('jobs.resume', { id: job.id }))}
+          >
             Resume
           </button>
         )}
@@ -170,7 +183,13 @@ function RunDetail({ run }: { run: ExperimentSummary }) {
         )}
         {run.status === 'trained' && (
           <label title="Refine with the release's dense CRF (10 mean-field iterations on the frame's colours)">
-            <input type="checkbox" data-testid="predict-crf" checked={crf} onChange={(e) => setCrf(e.target.checked)} /> Dense CRF
+            <input
+              type="checkbox"
+              data-testid="predict-crf"
+              checked={crf}
+              onChange={(e) => setCrf(e.target.checked)}
+            />{' '}
+            Dense CRF
           </label>
         )}
         {run.status === 'trained' && <TemporalSelect value={temporal} onChange={setTemporal} />}
@@ -188,7 +207,9 @@ function RunDetail({ run }: { run: ExperimentSummary }) {
           </button>
         )}
       </div>
-      {run.trainJobId !== null && job !== undefined && job.state !== 'succeeded' && <JobProgress jobId={run.trainJobId} label="Training" />}
+      {run.trainJobId !== null && job !== undefined && job.state !== 'succeeded' && (
+        <JobProgress jobId={run.trainJobId} label="Training" />
+      )}
       {(action.error ?? predict.error) !== null && (
         <div className="error-text" role="alert" data-testid="run-action-error">
           {action.error ?? predict.error}
@@ -269,7 +290,9 @@ function CompareCurves({ runs }: { runs: readonly ExperimentSummary[] }) {
                     {v === null ? '—' : Number(v.toPrecision(4))}
                   </td>
                 ))}
-                <td className="num">{first == null || last == null ? '—' : Number((last - first).toPrecision(3))}</td>
+                <td className="num">
+                  {first == null || last == null ? '—' : Number((last - first).toPrecision(3))}
+                </td>
               </tr>
             );
           })}

@@ -27,10 +27,12 @@ describe('filter bank as ONNX', () => {
     const H = 64;
     const img = frame(W, H);
     // A flat block (zero spread, zero gradient: the 0/0 orientation case) in one corner.
-    for (let c = 0; c < 3; c++) for (let y = 0; y < 16; y++) for (let x = 0; x < 16; x++) img[c * W * H + y * W + x] = 0.3;
+    for (let c = 0; c < 3; c++)
+      for (let y = 0; y < 16; y++) for (let x = 0; x < 16; x++) img[c * W * H + y * W + x] = 0.3;
     const ref = filterBankFeatures({ data: img, n: 1, height: H, width: W });
     const session = await ort.InferenceSession.create(buildFilterBankModel());
-    const out = (await session.run({ pixel_values: new ort.Tensor('float32', img, [1, 3, H, W]) })).last_hidden_state!;
+    const out = (await session.run({ pixel_values: new ort.Tensor('float32', img, [1, 3, H, W]) }))
+      .last_hidden_state!;
     expect(out.dims).toEqual([1, (H / 8) * (W / 8), BUILTIN_DIM]);
     const d = out.data as Float32Array;
     let worst = 0;
@@ -48,14 +50,20 @@ describe('filter bank as ONNX', () => {
     const bytes = buildEncoderModel(recipe, params);
     expect(inspectOnnx('model.onnx', bytes).patchSize).toBe(8);
     // The model takes ImageNet-normalised input, like every ViT export.
-    const norm = img.map((v, i) => (v - IMAGENET_MEAN[Math.floor(i / (W * H))]!) / IMAGENET_STD[Math.floor(i / (W * H))]!);
+    const norm = img.map(
+      (v, i) => (v - IMAGENET_MEAN[Math.floor(i / (W * H))]!) / IMAGENET_STD[Math.floor(i / (W * H))]!,
+    );
     const model = await ort.InferenceSession.create(bytes);
-    const y = (await model.run({ pixel_values: new ort.Tensor('float32', norm, [1, 3, H, W]) })).last_hidden_state!;
+    const y = (await model.run({ pixel_values: new ort.Tensor('float32', norm, [1, 3, H, W]) }))
+      .last_hidden_state!;
     const fb = filterBankFeatures({ data: img, n: 1, height: H, width: W });
     const n = fb.h * fb.w;
     const teacher = await ort.InferenceSession.create(buildTeacherGraph(recipe.spec, n));
-    const feeds: Record<string, ort.Tensor> = { tokens: new ort.Tensor('float32', fb.data, [n, BUILTIN_DIM]) };
-    for (const name of allParamNames(recipe.spec)) feeds[paramInput(name)] = new ort.Tensor('float32', params.get(name)!, paramShape(recipe.spec, name));
+    const feeds: Record<string, ort.Tensor> = {
+      tokens: new ort.Tensor('float32', fb.data, [n, BUILTIN_DIM]),
+    };
+    for (const name of allParamNames(recipe.spec))
+      feeds[paramInput(name)] = new ort.Tensor('float32', params.get(name)!, paramShape(recipe.spec, name));
     const f = (await teacher.run(feeds)).features!.data as Float32Array;
     expect(y.dims).toEqual([1, n, recipe.spec.dim]);
     const d = y.data as Float32Array;

@@ -42,8 +42,32 @@ function corpus(frames: number, h: number, w: number, dim: number, seed = 1): To
 
 const DIM = 12;
 function recipe(over: Partial<PretrainRecipe> = {}): PretrainRecipe {
-  const r = defaultRecipe({ steps: 40, batch: 4, cropsPerImage: 2, window: 6, crop: 4, warmupSteps: 4, lr: 3e-3, noise: 0.1, drop: 0.1, seed: 3, ...over });
-  return { ...r, spec: { inDim: DIM, dim: 16, depth: 1, heads: 2, ffnDim: 32, headHidden: 32, bottleneck: 8, prototypes: 16 } };
+  const r = defaultRecipe({
+    steps: 40,
+    batch: 4,
+    cropsPerImage: 2,
+    window: 6,
+    crop: 4,
+    warmupSteps: 4,
+    lr: 3e-3,
+    noise: 0.1,
+    drop: 0.1,
+    seed: 3,
+    ...over,
+  });
+  return {
+    ...r,
+    spec: {
+      inDim: DIM,
+      dim: 16,
+      depth: 1,
+      heads: 2,
+      ffnDim: 32,
+      headHidden: 32,
+      bottleneck: 8,
+      prototypes: 16,
+    },
+  };
 }
 
 const metricsOf = (dir: string) =>
@@ -76,13 +100,28 @@ describe('pretraining run', () => {
     const b = path.join(tmp.dir, 'resumed');
     await runPretraining({ dir: a, recipe: r, corpus: data, source: 'test', threads: 1, checkpointEvery: 5 });
     // "Killed" after step 7: the last checkpoint is step 5, and steps 6-7 ran but were not saved.
-    await runPretraining({ dir: b, recipe: r, corpus: data, source: 'test', threads: 1, checkpointEvery: 5, stopAfter: 7 });
+    await runPretraining({
+      dir: b,
+      recipe: r,
+      corpus: data,
+      source: 'test',
+      threads: 1,
+      checkpointEvery: 5,
+      stopAfter: 7,
+    });
     expect(readCheckpoint(path.join(b, CHECKPOINT_FILE)).state.step).toBe(5);
     await runPretraining({ dir: b, recipe: r, corpus: data, source: 'test', threads: 1, checkpointEvery: 5 });
-    expect(Buffer.compare(fs.readFileSync(path.join(a, CHECKPOINT_FILE)), fs.readFileSync(path.join(b, CHECKPOINT_FILE)))).toBe(0);
+    expect(
+      Buffer.compare(
+        fs.readFileSync(path.join(a, CHECKPOINT_FILE)),
+        fs.readFileSync(path.join(b, CHECKPOINT_FILE)),
+      ),
+    ).toBe(0);
     expect(metricsOf(b).map((m) => m.step)).toEqual(metricsOf(a).map((m) => m.step));
     // A different recipe on the same folder is refused rather than mixed.
-    await expect(runPretraining({ dir: b, recipe: { ...r, lr: 1e-3 }, corpus: data, source: 'test', threads: 1 })).rejects.toThrow(/different recipe/);
+    await expect(
+      runPretraining({ dir: b, recipe: { ...r, lr: 1e-3 }, corpus: data, source: 'test', threads: 1 }),
+    ).rejects.toThrow(/different recipe/);
   });
 
   it('non-finite losses skip the step, keep the weights, then fail naming the cause', async () => {
@@ -90,7 +129,15 @@ describe('pretraining run', () => {
     const bad = { ...data, frames: data.frames.map((f) => f.map(() => NaN)) };
     const skipped: StepMetrics[] = [];
     await expect(
-      runPretraining({ dir, recipe: recipe(), corpus: bad, source: 'test', threads: 1, checkpointEvery: 1, onMetrics: (m) => skipped.push(m) }),
+      runPretraining({
+        dir,
+        recipe: recipe(),
+        corpus: bad,
+        source: 'test',
+        threads: 1,
+        checkpointEvery: 1,
+        onMetrics: (m) => skipped.push(m),
+      }),
     ).rejects.toThrow(/not finite for 5 steps in a row/);
     expect(skipped.every((m) => m.skipped)).toBe(true);
     // Nothing saved was overwritten with NaN weights.
@@ -99,8 +146,14 @@ describe('pretraining run', () => {
   });
 
   it('refuses a corpus smaller than the teacher window, naming the sizes', async () => {
-    await expect(runPretraining({ dir: path.join(tmp.dir, 'small'), recipe: recipe({ window: 12 }), corpus: data, source: 'tiny frames', threads: 1 })).rejects.toThrow(
-      /tiny frames: frames give a 10×8 token grid, smaller than the teacher window 12×12/,
-    );
+    await expect(
+      runPretraining({
+        dir: path.join(tmp.dir, 'small'),
+        recipe: recipe({ window: 12 }),
+        corpus: data,
+        source: 'tiny frames',
+        threads: 1,
+      }),
+    ).rejects.toThrow(/tiny frames: frames give a 10×8 token grid, smaller than the teacher window 12×12/);
   });
 });

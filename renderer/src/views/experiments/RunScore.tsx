@@ -7,13 +7,20 @@ import { ScoreLegend, TrainingFramesWarning } from '../../components/ScoreNotes.
 import { useRunScore } from './use-run-score.js';
 import { formatConsistency, useRunConsistency } from './use-run-consistency.js';
 
-export function RunScore({ experimentId, hasPredictions }: { experimentId: string; hasPredictions: boolean }) {
+export function RunScore({
+  experimentId,
+  hasPredictions,
+}: {
+  experimentId: string;
+  hasPredictions: boolean;
+}) {
   const { report, evaluated, error } = useRunScore(experimentId);
   if (error !== null) return <div className="error-text">{error}</div>;
   if (evaluated === false) {
     return (
       <div className="muted" data-testid="run-score-none">
-        Not scored yet: {hasPredictions ? '' : 'predict cluster maps, then '}evaluate against ground truth in Mapping.
+        Not scored yet: {hasPredictions ? '' : 'predict cluster maps, then '}evaluate against ground truth in
+        Mapping.
       </div>
     );
   }
@@ -93,7 +100,10 @@ export function CompareScoresTable({
   const ranked = rankByPresentMiou(rows, (r) => r.report ?? null);
   const first = rows.find((r) => r.report !== undefined)?.report;
   // Ranks only mean something on the same frames and classes.
-  const mixed = new Set(rows.flatMap((r) => (r.report === undefined ? [] : [`${r.report.datasetId}/${r.report.protocolId}`]))).size > 1;
+  const mixed =
+    new Set(
+      rows.flatMap((r) => (r.report === undefined ? [] : [`${r.report.datasetId}/${r.report.protocolId}`])),
+    ).size > 1;
   return (
     <div data-testid="compare-scores">
       <table className="table" style={{ width: 'auto' }}>
@@ -128,7 +138,9 @@ export function CompareScoresTable({
                 <td className="num">{formatScore(report?.miouPresent)}</td>
                 <td className="num">{formatScore(report?.miou)}</td>
                 <td className="num">{formatScore(report?.pixelAccuracy)}</td>
-                <td className="num">{report === undefined ? 'not scored' : `${report.classesPresent} / ${report.classesScored}`}</td>
+                <td className="num">
+                  {report === undefined ? 'not scored' : `${report.classesPresent} / ${report.classesScored}`}
+                </td>
                 <td className="num">{report?.frameCount ?? '—'}</td>
                 <td className="num" data-testid="compare-temporal">
                   {formatConsistency(inconsistency)}

@@ -22,7 +22,9 @@ export function useRunScore(experimentId: string | null): RunScore {
       : ([...saved.data].reverse().find((m) => m.protocolId === histogram.protocolId)?.id ?? 'hungarian');
   const report = useQuery(
     'eval.score',
-    histogram === undefined || mapping === null ? null : { histogramId: histogram.id, mapping, worstFrames: 0 },
+    histogram === undefined || mapping === null
+      ? null
+      : { histogramId: histogram.id, mapping, worstFrames: 0 },
   );
   return {
     histogram,

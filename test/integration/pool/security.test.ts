@@ -1,0 +1,57 @@
+// A password-protected redis-server, reached through a redis:// URL with the password in it; and a
+// worker that refuses a task whose workspace lies outside the roots it was started with.
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PoolClient } from '../../../main/engine/pool/client.js';
+import { startPoolWorker, type PoolWorker } from '../../../main/engine/pool/pool-worker.js';
+import { taskId } from '../../../main/engine/pool/protocol.js';
+import { tempDir } from '../../helpers/temp-workspace.js';
+import { redisServerAvailable, startRedis, type TestRedis } from './redis-server.js';
+
+const haveRedis = redisServerAvailable();
+let redis: TestRedis | undefined;
+let tmp: ReturnType<typeof tempDir>;
+
+beforeAll(async () => {
+  tmp = tempDir();
+  if (haveRedis) redis = await startRedis(['--requirepass', 'p@ss:word']);
+});
+afterAll(async () => {
+  await redis?.stop();
+  tmp?.cleanup();
+});
+
+describe.skipIf(!haveRedis)('pool security', () => {
+  it('connects with a password in the URL and refuses a workspace outside the worker roots', async () => {
+    const url = `redis://:${encodeURIComponent('p@ss:word')}@127.0.0.1:${redis!.port}/3`;
+    const served = path.join(tmp.dir, 'served');
+    const elsewhere = path.join(tmp.dir, 'elsewhere');
+    fs.mkdirSync(served);
+    fs.mkdirSync(elsewhere);
+    const lines: string[] = [];
+    let worker: PoolWorker | undefined;
+    const client = await PoolClient.open(url);
+    try {
+      expect(client.display).toBe(`redis://:***@127.0.0.1:${redis!.port}/3`);
+      worker = await startPoolWorker({ queue: url, roots: [served], name: 'guard', log: (l) => lines.push(l) });
+      expect(await client.workers()).toEqual(['guard']);
+      const task = {
+        id: taskId('features.shard', { probe: 1 }),
+        data: { kind: 'features.shard' as const, workspaceRoot: elsewhere, input: { params: {}, items: [{ hash: 'a'.repeat(64), file: '/etc/passwd' }] } },
+      };
+      const err = await client.run([task], { verify: () => true, onResult: () => Promise.resolve() }).catch((e: Error) => e);
+      expect(String(err)).toMatch(/outside this worker's roots/);
+      // Inside the workspace root but reading a frame elsewhere: refused too.
+      const sneaky = { id: taskId('features.shard', { probe: 2 }), data: { ...task.data, workspaceRoot: served } };
+      const err2 = await client.run([sneaky], { verify: () => true, onResult: () => Promise.resolve() }).catch((e: Error) => e);
+      expect(String(err2)).toMatch(/\/etc\/passwd is outside this worker's roots/);
+      // Refused before anything ran: no task thread, nothing written.
+      expect(lines.join('\n')).not.toMatch(/started/);
+      expect(fs.readdirSync(elsewhere)).toEqual([]);
+    } finally {
+      await worker?.close();
+      await client.close();
+    }
+  });
+});
