@@ -1,0 +1,115 @@
+// One round of the chaos run: a fresh workspace, the whole workload through `serve`, SIGKILLs at the
+// given moments of workload time (restarts are not counted, so the moments map onto the reference
+// run's timeline), and a graceful stop at the end.
+import type { JobSummary } from '../../shared/contract/jobs.js';
+import { engineFacts, type EngineFacts } from './fingerprint.js';
+import { EngineGone, killEngine, startEngine, stopEngine, type ServedEngine } from './served-engine.js';
+import { workloadSteps, workspaceDir, type WorkloadIds } from './workload.js';
+
+export interface KillRecord {
+  /** Workload seconds (restarts excluded) at which SIGKILL was sent. */
+  readonly at: number;
+  /** The step the workload was in. */
+  readonly step: string;
+  /** Jobs the engine reported running just before the kill. */
+  readonly running: readonly { id: string; kind: string }[];
+}
+
+export interface RoundResult {
+  readonly ids: WorkloadIds;
+  readonly kills: readonly KillRecord[];
+  /** Workload seconds (restarts excluded) and wall seconds. */
+  readonly workSeconds: number;
+  readonly wallSeconds: number;
+  /** Seconds each step took (first start to end, restarts excluded). */
+  readonly stepSeconds: Record<string, number>;
+  /** Final state of every job, read before the graceful stop. */
+  readonly jobs: readonly JobSummary[];
+  /** Names and evaluation histograms, read from the engine before the stop. */
+  readonly facts: EngineFacts;
+}
+
+export interface RoundOptions {
+  readonly home: string;
+  /** Sorted workload seconds at which to kill. */
+  readonly killAt: readonly number[];
+  readonly log?: (line: string) => void;
+}
+
+export async function runRound(o: RoundOptions): Promise<RoundResult> {
+  const log = o.log ?? (() => undefined);
+  const ids: WorkloadIds = { datasets: {}, experiments: {}, jobs: {} };
+  const wall0 = Date.now();
+  let paused = 0; // ms spent restarting
+  let pauseStart = 0;
+  const workNow = () => (Date.now() - wall0 - paused) / 1000;
+  let engine: ServedEngine = await startEngine(workspaceDir(o.home));
+  paused += Date.now() - wall0;
+  const kills: KillRecord[] = [];
+  const pendingKills = [...o.killAt];
+  let currentStep = '';
+  let restarting: Promise<void> | null = null;
+  let finished = false;
+
+  const restart = async () => {
+    pauseStart = Date.now();
+    engine = await startEngine(workspaceDir(o.home));
+    paused += Date.now() - pauseStart;
+  };
+
+  // The killer: wakes every 50 ms and sends SIGKILL when workload time passes the next kill moment.
+  const killer = (async () => {
+    while (!finished && pendingKills.length) {
+      await new Promise((r) => setTimeout(r, 50));
+      if (restarting || finished || workNow() < pendingKills[0]!) continue;
+      const at = pendingKills.shift()!;
+      let running: { id: string; kind: string }[] = [];
+      try {
+        running = (await engine.client.call<JobSummary[]>('jobs.list', { states: ['running'] })).map((j) => ({ id: j.id, kind: j.kind }));
+      } catch {
+        /* answered or not, the kill goes ahead */
+      }
+      const victim = engine;
+      restarting = (async () => {
+        await killEngine(victim);
+        kills.push({ at, step: currentStep, running });
+        log(`kill ${kills.length} at ${at.toFixed(1)} s in ${currentStep} (running: ${running.map((r) => r.kind).join(', ') || 'none'})`);
+        await restart();
+        restarting = null;
+      })();
+      await restarting;
+    }
+  })();
+
+  const ctx = { client: () => engine.client, home: o.home, ids };
+  const stepSeconds: Record<string, number> = {};
+  try {
+    for (const step of workloadSteps()) {
+      currentStep = step.key;
+      const t0 = workNow();
+      for (;;) {
+        try {
+          await step.run(ctx);
+          break;
+        } catch (e) {
+          if (!(e instanceof EngineGone) && !/engine connection closed|ECONNREFUSED|socket hang up/.test(String(e))) throw e;
+          // The engine died under this step: wait for the killer's restart, then run the step again.
+          // An engine that died on its own is a finding, not something to restart silently.
+          if (!restarting && engine.proc.exitCode !== null) throw new Error(`the engine exited by itself during ${step.key}:\n${engine.log()}`);
+          while (!restarting && engine.client.isClosed()) await new Promise((r) => setTimeout(r, 20));
+          if (restarting) await restarting;
+        }
+      }
+      stepSeconds[step.key] = workNow() - t0;
+      log(`${step.key}: ${stepSeconds[step.key]!.toFixed(1)} s`);
+    }
+  } finally {
+    finished = true;
+    await killer;
+  }
+  const workSeconds = workNow();
+  const jobs = await engine.client.call<JobSummary[]>('jobs.list', { limit: 1000 });
+  const facts = await engineFacts(engine.client);
+  await stopEngine(engine);
+  return { ids, kills, workSeconds, wallSeconds: (Date.now() - wall0) / 1000, stepSeconds, jobs, facts };
+}
