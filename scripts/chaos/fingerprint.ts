@@ -60,7 +60,7 @@ function videoFrames(file: string): string {
 }
 
 /** Fields that name a run's own rows or moments rather than its results. */
-const VOLATILE = new Set(['id', 'experimentId', 'datasetId', 'predictionKey', 'createdAt', 'finishedAt']);
+const VOLATILE = new Set(['id', 'experimentId', 'datasetId', 'predictionKey', 'createdAt', 'finishedAt', 'seconds']);
 
 function stable(v: unknown): unknown {
   if (Array.isArray(v)) return v.filter((x) => (x as { name?: unknown } | null)?.name !== 'stepMs').map(stable);
