@@ -6,6 +6,12 @@ import { engineFacts, type EngineFacts } from './fingerprint.js';
 import { EngineGone, killEngine, startEngine, stopEngine, type ServedEngine } from './served-engine.js';
 import { workloadSteps, workspaceDir, type WorkloadIds } from './workload.js';
 
+/** A kill moment: `offset` workload seconds into a step (the step after it, if that one ends sooner). */
+export interface KillMoment {
+  readonly step: number;
+  readonly offset: number;
+}
+
 export interface KillRecord {
   /** Workload seconds (restarts excluded) at which SIGKILL was sent. */
   readonly at: number;
@@ -31,8 +37,8 @@ export interface RoundResult {
 
 export interface RoundOptions {
   readonly home: string;
-  /** Sorted workload seconds at which to kill. */
-  readonly killAt: readonly number[];
+  /** Sorted moments at which to kill. */
+  readonly killAt: readonly KillMoment[];
   readonly log?: (line: string) => void;
 }
 
@@ -48,6 +54,9 @@ export async function runRound(o: RoundOptions): Promise<RoundResult> {
   const kills: KillRecord[] = [];
   const pendingKills = [...o.killAt];
   let currentStep = '';
+  let stepIndex = -1;
+  let stepStart = 0;
+  const due = (k: KillMoment) => stepIndex > k.step || (stepIndex === k.step && workNow() - stepStart >= k.offset);
   let restarting: Promise<void> | null = null;
   let finished = false;
 
@@ -61,8 +70,9 @@ export async function runRound(o: RoundOptions): Promise<RoundResult> {
   const killer = (async () => {
     while (!finished && pendingKills.length) {
       await new Promise((r) => setTimeout(r, 50));
-      if (restarting || finished || workNow() < pendingKills[0]!) continue;
-      const at = pendingKills.shift()!;
+      if (restarting || finished || !due(pendingKills[0]!)) continue;
+      pendingKills.shift();
+      const at = workNow();
       let running: { id: string; kind: string }[] = [];
       try {
         running = (await engine.client.call<JobSummary[]>('jobs.list', { states: ['running'] })).map((j) => ({ id: j.id, kind: j.kind }));
@@ -84,9 +94,11 @@ export async function runRound(o: RoundOptions): Promise<RoundResult> {
   const ctx = { client: () => engine.client, home: o.home, ids };
   const stepSeconds: Record<string, number> = {};
   try {
-    for (const step of workloadSteps()) {
+    for (const [i, step] of workloadSteps().entries()) {
       currentStep = step.key;
       const t0 = workNow();
+      stepIndex = i;
+      stepStart = t0;
       for (;;) {
         try {
           await step.run(ctx);

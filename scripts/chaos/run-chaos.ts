@@ -8,8 +8,8 @@ import { Prng } from '../../shared/random.js';
 import { auditWorkspace } from './audit.js';
 import { makeClip, prepareHome } from './clip.js';
 import { differences, fingerprint, type Fingerprint } from './fingerprint.js';
-import { runRound, type RoundResult } from './round.js';
-import { outDir, workspaceDir } from './workload.js';
+import { runRound, type KillMoment, type RoundResult } from './round.js';
+import { outDir, workloadSteps, workspaceDir } from './workload.js';
 
 export interface ChaosOptions {
   readonly kills: number;
@@ -39,10 +39,19 @@ export interface ChaosSummary {
   dir?: string;
 }
 
-/** Stratified kill moments: one uniform draw in each of n equal slices of the reference timeline. */
-export function killMoments(rng: Prng, n: number, seconds: number): number[] {
-  const span = seconds * 0.97;
-  return Array.from({ length: n }, (_, i) => ((i + rng.next()) / n) * span);
+/**
+ * Stratified kill moments: one uniform draw in each of n equal slices of the reference run's timeline,
+ * placed as (step, seconds into it) so that the restarts' extra work does not push kills off the end:
+ * every step is hit in proportion to its share of the reference run.
+ */
+export function killMoments(rng: Prng, n: number, stepSeconds: readonly number[]): KillMoment[] {
+  const total = stepSeconds.reduce((a, b) => a + b, 0);
+  return Array.from({ length: n }, (_, i) => {
+    let t = ((i + rng.next()) / n) * total;
+    let step = 0;
+    while (step < stepSeconds.length - 1 && t >= stepSeconds[step]!) t -= stepSeconds[step++]!;
+    return { step, offset: t };
+  });
 }
 
 export async function runChaos(o: ChaosOptions): Promise<ChaosSummary> {
@@ -88,16 +97,17 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosSummary> {
   log(`reference: ${Object.keys(reference).length} outputs in ${ref.workSeconds.toFixed(0)} s`);
 
   const rng = new Prng(o.seed);
+  const steps = workloadSteps().map((s) => s.key);
   let remaining = o.kills;
   while (remaining > 0) {
     const round = ++summary.rounds;
     const want = Math.min(o.perRound, remaining);
     const home = path.join(base, `round-${round}`);
     prepareHome(home, clip);
-    const moments = killMoments(rng, want, ref.workSeconds);
-    log(`round ${round}: ${want} kills at ${moments.map((m) => m.toFixed(1)).join(', ')} s`);
+    const moments = killMoments(rng, want, steps.map((k) => ref.stepSeconds[k] ?? 0));
+    log(`round ${round}: ${want} kills at ${moments.map((m) => `${steps[m.step]}+${m.offset.toFixed(1)}s`).join(', ')}`);
     const r = await runRound({ home, killAt: moments, log: (l) => log(`  ${l}`) });
-    // A kill that would have landed after the workload finished is carried to the next round.
+    // A kill due in the last step after the workload finished is carried to the next round.
     remaining -= r.kills.length;
     summary.kills += r.kills.length;
     const auditOk = audit(home, r, `round ${round}`);
@@ -118,10 +128,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosSummary> {
     }
     clean = auditOk && !diff.length && clean;
     if (auditOk && !diff.length && !o.keep) fs.rmSync(home, { recursive: true, force: true });
-    if (r.kills.length === 0 && want > 0) {
-      // Every moment fell after the end (a much faster machine than the reference): draw earlier ones.
-      throw new Error(`round ${round}: no kill landed before the workload finished`);
-    }
+    if (r.kills.length === 0 && want > 0) throw new Error(`round ${round}: no kill landed before the workload finished`);
   }
   summary.seconds = Math.round((Date.now() - t0) / 1000);
   if (clean && !o.keep) fs.rmSync(base, { recursive: true, force: true });
