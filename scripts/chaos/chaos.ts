@@ -21,5 +21,5 @@ const summary = await runChaos({ kills, seed, perRound, keep: process.argv.inclu
 const cpu = process.cpuUsage(cpu0);
 process.stderr.write(`driver CPU ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s (the engines' CPU is not counted here)\n`);
 process.stdout.write(`CHAOS ${JSON.stringify(summary)}\n`);
-const ok = summary.identical === summary.kills && summary.resumed === summary.kills && summary.mismatched === 0 && summary.integrity_failures === 0 && summary.orphaned_temp_files === 0 && summary.stuck_jobs === 0;
+const ok = summary.identical === summary.kills && summary.resumed === summary.kills && summary.mismatched === 0 && summary.integrity_failures === 0 && summary.orphaned_temp_files === 0 && summary.stuck_jobs === 0 && summary.failed_rounds === 0;
 process.exit(ok ? 0 : 1);

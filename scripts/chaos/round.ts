@@ -33,6 +33,8 @@ export interface RoundResult {
   readonly jobs: readonly JobSummary[];
   /** Names and evaluation histograms, read from the engine before the stop. */
   readonly facts: EngineFacts;
+  /** Why the workload did not finish (a job failed, the engine died by itself), if it did not. */
+  readonly error?: string;
 }
 
 export interface RoundOptions {
@@ -93,6 +95,7 @@ export async function runRound(o: RoundOptions): Promise<RoundResult> {
 
   const ctx = { client: () => engine.client, home: o.home, ids };
   const stepSeconds: Record<string, number> = {};
+  let error: string | undefined;
   try {
     for (const [i, step] of workloadSteps().entries()) {
       currentStep = step.key;
@@ -115,13 +118,22 @@ export async function runRound(o: RoundOptions): Promise<RoundResult> {
       stepSeconds[step.key] = workNow() - t0;
       log(`${step.key}: ${stepSeconds[step.key]!.toFixed(1)} s`);
     }
+  } catch (e) {
+    error = `${currentStep}: ${(e as Error).message}`;
+    log(`workload stopped: ${error}`);
   } finally {
     finished = true;
     await killer;
   }
   const workSeconds = workNow();
-  const jobs = await engine.client.call<JobSummary[]>('jobs.list', { limit: 1000 });
-  const facts = await engineFacts(engine.client);
+  let jobs: JobSummary[] = [];
+  let facts: EngineFacts = { names: {}, histograms: {} };
+  try {
+    jobs = await engine.client.call<JobSummary[]>('jobs.list', { limit: 1000 });
+    facts = await engineFacts(engine.client);
+  } catch (e) {
+    error ??= `reading the results: ${(e as Error).message}`;
+  }
   await stopEngine(engine);
-  return { ids, kills, workSeconds, wallSeconds: (Date.now() - wall0) / 1000, stepSeconds, jobs, facts };
+  return { ids, kills, workSeconds, wallSeconds: (Date.now() - wall0) / 1000, stepSeconds, jobs, facts, ...(error ? { error } : {}) };
 }

@@ -29,6 +29,8 @@ export interface ChaosSummary {
   integrity_failures: number;
   orphaned_temp_files: number;
   stuck_jobs: number;
+  /** Rounds whose workload did not finish (a job failed or the engine died by itself). */
+  failed_rounds: number;
   seed: number;
   rounds: number;
   /** Job kinds that were running when a kill landed, and how often. */
@@ -68,6 +70,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosSummary> {
     integrity_failures: 0,
     orphaned_temp_files: 0,
     stuck_jobs: 0,
+    failed_rounds: 0,
     seed: o.seed,
     rounds: 0,
     killed_during: {},
@@ -91,6 +94,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosSummary> {
   const refHome = path.join(base, 'reference');
   prepareHome(refHome, clip);
   const ref = await runRound({ home: refHome, killAt: [], log: (l) => log(`  ${l}`) });
+  if (ref.error) throw new Error(`the reference round did not finish: ${ref.error}`);
   summary.reference_seconds = Math.round(ref.workSeconds);
   clean = audit(refHome, ref, 'reference') && clean;
   const reference: Fingerprint = fingerprint(refHome, ref.facts);
@@ -110,7 +114,8 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosSummary> {
     // A kill due in the last step after the workload finished is carried to the next round.
     remaining -= r.kills.length;
     summary.kills += r.kills.length;
-    const auditOk = audit(home, r, `round ${round}`);
+    if (r.error) summary.failed_rounds++;
+    const auditOk = audit(home, r, `round ${round}`) && !r.error;
     const diff = differences(reference, fingerprint(home, r.facts));
     for (const d of diff) log(`round ${round}: differs from the reference: ${d}`);
     summary.mismatched += diff.length;

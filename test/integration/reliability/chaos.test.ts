@@ -21,6 +21,7 @@ it.skipIf(!hasFfmpeg)(
     expect(s.integrity_failures, why).toBe(0);
     expect(s.orphaned_temp_files, why).toBe(0);
     expect(s.stuck_jobs, why).toBe(0);
+    expect(s.failed_rounds, why).toBe(0);
   },
   1_800_000,
 );
