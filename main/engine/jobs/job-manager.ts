@@ -108,14 +108,17 @@ export class JobManager {
       throw new StudioError('bad_request', `invalid parameters for job '${kind}': ${parsed.error.message}`);
     }
     const id = randomUUID();
-    const summary = q.insertJob(this.db, {
-      id,
-      kind,
-      title: def.title(parsed.data),
-      heavy: def.heavy,
-      params: parsed.data,
-    });
-    q.addJobEvent(this.db, id, 'queued', 'job created');
+    // One transaction: on a full disk the job is refused whole, not left queued without its event.
+    let summary: JobSummary;
+    try {
+      summary = this.db.transaction(() => {
+        const row = q.insertJob(this.db, { id, kind, title: def.title(parsed.data), heavy: def.heavy, params: parsed.data });
+        q.addJobEvent(this.db, id, 'queued', 'job created');
+        return row;
+      })();
+    } catch (e) {
+      throw diskFullError(e, this.workspace.databasePath) ?? e;
+    }
     this.emit({ type: 'job.state', jobId: id, kind, state: 'queued' });
     this.schedule();
     return q.getJobSummary(this.db, id) ?? summary;
