@@ -4,7 +4,7 @@
 // its own progress bar, in this process, before the command's own job. `--no-deps` skips all of this,
 // and the engine's error for what is missing stands.
 import { StudioError } from '../../shared/contract/errors.js';
-import type { Engine } from '../engine/engine.js';
+import type { EngineLink as Engine } from './runtime.js';
 import type { CliRuntime } from './runtime.js';
 
 const note = (rt: CliRuntime, line: string): void => {

@@ -2,7 +2,7 @@
 // demo's table shows 8 characters of an experiment id), or a unique name. One place, so every command
 // takes the same references and says the same thing when one is ambiguous or unknown.
 import { StudioError } from '../../shared/contract/errors.js';
-import type { Engine } from '../engine/engine.js';
+import type { EngineLink as Engine } from './runtime.js';
 
 interface Named {
   readonly id: string;

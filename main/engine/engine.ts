@@ -32,6 +32,8 @@ export interface EngineOptions {
   /** Extra job kinds (tests register their own). */
   readonly jobKinds?: readonly AnyKind[];
   readonly maxHeavyJobs?: number;
+  /** 'own': run only the jobs this engine submits or resumes (a CLI command); default 'all'. */
+  readonly jobScope?: 'all' | 'own';
   /** Resume jobs that a dead engine left `interrupted`. Default: same as runJobs. */
   readonly resumeInterrupted?: boolean;
 }
@@ -54,6 +56,7 @@ export class Engine implements StudioClient {
     this.jobs = new JobManager(db, workspace, registry, (e) => this.emit(e), {
       runJobs: (options.runJobs ?? true) && !options.readonly,
       ...(options.maxHeavyJobs !== undefined ? { maxHeavyJobs: options.maxHeavyJobs } : {}),
+      ...(options.jobScope !== undefined ? { scope: options.jobScope } : {}),
     });
     this.assets = new AssetServer({ db, workspace });
     for (const a of BUILTIN_ASSET_TYPES) this.assets.register(a.type, a.resolve);

@@ -1,13 +1,14 @@
 // `cause-studio serve`: the built renderer, the asset handler and the contract over a WebSocket.
 // Loopback by default; any other address requires a token (generated and printed when not given).
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { WebSocketServer, type WebSocket } from 'ws';
+import { WebSocketServer } from 'ws';
 import type { Engine } from '../engine/engine.js';
-import { createSession } from '../engine/transport/session.js';
+import { attachWebSocket } from '../engine/transport/cli-endpoint.js';
+import { tokenMatches } from '../engine/transport/token.js';
 
 export interface ServeOptions {
   readonly host: string;
@@ -15,12 +16,22 @@ export interface ServeOptions {
   readonly token?: string;
   /** The built renderer (dist/renderer). */
   readonly rendererDir: string;
+  /** Bytes queued for a WebSocket client that does not read before it is dropped (default 16 MiB). */
+  readonly maxBufferedBytes?: number;
 }
+
+/** Largest WebSocket message accepted; ws closes the connection (1009) on a larger one without buffering it. */
+export const MAX_PAYLOAD_BYTES = 4 * 1024 * 1024;
+const DEFAULT_MAX_BUFFERED = 16 * 1024 * 1024;
+
+export { tokenMatches } from '../engine/transport/token.js';
 
 export interface RunningServer {
   readonly url: string;
   readonly port: number;
   readonly token: string | null;
+  /** Open WebSocket connections (a background engine stays up while a client is attached). */
+  clients(): number;
   close(): Promise<void>;
 }
 
@@ -59,11 +70,7 @@ export async function startServer(engine: Engine, options: ServeOptions): Promis
   const token = options.token ?? (isLoopback(options.host) ? null : randomBytes(24).toString('base64url'));
   const authorised = (url: URL, req: http.IncomingMessage): boolean => {
     if (token === null) return true;
-    const given = url.searchParams.get('token') ?? bearer(req.headers.authorization);
-    if (!given) return false;
-    const a = Buffer.from(given);
-    const b = Buffer.from(token);
-    return a.length === b.length && timingSafeEqual(a, b);
+    return tokenMatches(url.searchParams.get('token') ?? bearer(req.headers.authorization), token);
   };
 
   const server = http.createServer((req, res) => {
@@ -72,6 +79,10 @@ export async function startServer(engine: Engine, options: ServeOptions): Promis
       res.end(`internal error: ${(e as Error).message}`);
     });
   });
+  // A client that never finishes its request is dropped instead of holding a socket for Node's
+  // defaults (60 s for headers, 5 min for the request); others are served meanwhile either way.
+  server.headersTimeout = 15_000;
+  server.requestTimeout = 30_000;
 
   async function handleHttp(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
@@ -117,7 +128,8 @@ export async function startServer(engine: Engine, options: ServeOptions): Promis
     fs.createReadStream(target).pipe(res);
   }
 
-  const wss = new WebSocketServer({ noServer: true, maxPayload: 4 * 1024 * 1024 });
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_PAYLOAD_BYTES });
+  const maxBuffered = options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED;
   server.on('upgrade', (req, socket, head) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const originOk = !req.headers.origin || sameOrigin(req.headers.origin, req.headers.host);
@@ -126,17 +138,8 @@ export async function startServer(engine: Engine, options: ServeOptions): Promis
       socket.destroy();
       return;
     }
-    wss.handleUpgrade(req, socket, head, (ws) => attach(ws));
+    wss.handleUpgrade(req, socket, head, (ws) => attachWebSocket(engine, ws, maxBuffered));
   });
-
-  function attach(ws: WebSocket): void {
-    const session = createSession(engine, (m) => {
-      if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(m));
-    });
-    ws.on('message', (data, isBinary) => session.receive(isBinary ? 'binary frames are not supported' : data.toString('utf8')));
-    ws.on('close', () => session.close());
-    ws.on('error', () => session.close());
-  }
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -149,6 +152,7 @@ export async function startServer(engine: Engine, options: ServeOptions): Promis
     url,
     port,
     token,
+    clients: () => wss.clients.size,
     close: () =>
       new Promise<void>((resolve) => {
         for (const c of wss.clients) c.terminate();

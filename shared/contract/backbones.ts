@@ -62,6 +62,8 @@ export interface FeatureSetSummary {
   readonly itemCount: number;
   readonly createdAt: string;
   readonly updatedAt: string;
+  /** The extraction job that last wrote this set (its result lists frames skipped as undecodable). */
+  readonly jobId: string | null;
 }
 
 const modelName = z

@@ -150,6 +150,8 @@ export interface RunComparisonReport {
   readonly appeared: readonly { b: number; bestA: number; bestIou: number }[];
   readonly unusedA: readonly number[];
   readonly unusedB: readonly number[];
+  /** Sparse A×B co-occurrence (flat index a*clustersB+b → pixels); absent on reports made before it was kept. */
+  readonly cooccurrence?: { readonly cells: readonly number[]; readonly counts: readonly number[] };
 }
 
 const id = z.string().min(1).max(80);

@@ -7,6 +7,7 @@ import { jobMethods } from './jobs.js';
 import { backboneMethods } from './backbones.js';
 import { datasetMethods } from './datasets.js';
 import { evaluationMethods } from './evaluation.js';
+import { mappingMethods } from './mapping.js';
 import { synthMethods } from './synth.js';
 import { exportMethods } from './exports.js';
 import { experimentMethods } from './experiments.js';
@@ -20,6 +21,7 @@ export const contract = {
   ...backboneMethods,
   ...datasetMethods,
   ...evaluationMethods,
+  ...mappingMethods,
   ...synthMethods,
   ...exportMethods,
   ...experimentMethods,

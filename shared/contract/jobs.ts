@@ -44,5 +44,6 @@ export const jobMethods = {
   'jobs.cancel': method<JobSummary>()(z.object({ id: jobId }).strict()),
   'jobs.resume': method<JobSummary>()(z.object({ id: jobId }).strict()),
   /** Resolves when the job reaches a final state; cancellable (cancelling the wait, not the job). */
-  'jobs.wait': method<JobSummary>()(z.object({ id: jobId }).strict(), { cancellable: true }),
+  /** `interactive`: a client waits in the foreground, so a queued heavy job may use a second heavy slot. */
+  'jobs.wait': method<JobSummary>()(z.object({ id: jobId, interactive: z.boolean().optional() }).strict(), { cancellable: true }),
 };

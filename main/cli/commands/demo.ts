@@ -11,7 +11,7 @@ import { StudioError } from '../../../shared/contract/errors.js';
 import type { JobSummary } from '../../../shared/contract/index.js';
 import type { ExperimentMethod } from '../../../shared/contract/experiments.js';
 import { splitWorldSeed, type SynthSplit } from '../../../shared/contract/synth.js';
-import type { Engine } from '../../engine/engine.js';
+import type { EngineLink as Engine } from '../runtime.js';
 import { DEMO_DEFAULTS, formatDemoTable, summarizeRuns, trainingSeeds, tunedSeedsUsed, type DemoRun } from '../demo-plan.js';
 import { formatSeconds, type CliRuntime } from '../runtime.js';
 

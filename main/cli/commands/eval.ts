@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { StudioError } from '../../../shared/contract/errors.js';
 import type { EvalReport, LabelFreeReport } from '../../../shared/contract/evaluation.js';
-import type { Engine } from '../../engine/engine.js';
+import type { EngineLink as Engine } from '../runtime.js';
 import { table, type CliRuntime } from '../runtime.js';
 import { resolveDataset, resolveExperiment } from '../resolve.js';
 import { ensurePredictions } from '../deps.js';

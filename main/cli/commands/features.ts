@@ -26,12 +26,13 @@ type ExtractOptions = {
   provider: string;
   threads?: string;
   batch?: string;
+  wait: boolean;
 };
 
 async function extract(rt: CliRuntime, o: ExtractOptions): Promise<void> {
   if (!o.dataset)
     throw new StudioError('bad_request', 'features: --dataset is required (or use `features list`)');
-  await rt.withEngine({ runJobs: true }, async (engine) => {
+  await rt.withEngine({ runJobs: o.wait, background: !o.wait }, async (engine) => {
     const datasetId = await resolveDataset(engine, o.dataset!);
     const size = o.size ? parseSize(o.size) : undefined;
     const job = (await engine.callUnchecked('features.extract', {
@@ -43,6 +44,7 @@ async function extract(rt: CliRuntime, o: ExtractOptions): Promise<void> {
       ...(o.threads ? { threads: Number(o.threads) } : {}),
       ...(o.batch ? { batchSize: Number(o.batch) } : {}),
     })) as { id: string };
+    if (!o.wait) return rt.print({ jobId: job.id }, () => job.id);
     await rt.runJob(engine, job.id, 'features');
     const detail = await engine.call('jobs.get', { id: job.id });
     const result = detail.result as {
@@ -74,6 +76,7 @@ export function register(program: Command, rt: CliRuntime): void {
     .option('--provider <p>', 'auto | cpu | cuda | dml | coreml (naming one forces it)', 'auto')
     .option('--threads <n>', 'CPU threads for inference')
     .option('--batch <n>', 'frames per inference batch')
+    .option('--no-wait', 'queue the job and return at once (it runs in `serve`, the app, or a background engine)')
     .action((o: ExtractOptions) => extract(rt, o));
   // `features extract --dataset D ...` reads the same options (they belong to `features`).
   features

@@ -1,7 +1,7 @@
 // `cause-studio jobs list|show|cancel|resume`
 import type { Command } from 'commander';
 import type { JobSummary } from '../../../shared/contract/index.js';
-import { formatSeconds, table, type CliRuntime } from '../runtime.js';
+import { formatSeconds, table, type CliRuntime, type EngineLink } from '../runtime.js';
 
 function row(j: JobSummary): (string | number)[] {
   return [
@@ -40,7 +40,7 @@ export function register(program: Command, rt: CliRuntime): void {
     .description('show one job with its event log')
     .action(async (id: string) => {
       await rt.withEngine({ runJobs: false, allowReadonly: true }, async (engine) => {
-        const j = await engine.call('jobs.get', { id: resolveId(engine, id) });
+        const j = await engine.call('jobs.get', { id: await resolveId(engine, id) });
         rt.print(j, () =>
           [
             `${j.id}  ${j.kind}  ${j.state}  ${Math.round(j.fraction * 100)}%`,
@@ -58,10 +58,10 @@ export function register(program: Command, rt: CliRuntime): void {
 
   jobs
     .command('cancel <id>')
-    .description('cancel a queued or running job')
+    .description('cancel a queued or running job (also one that `serve` or a background engine runs)')
     .action(async (id: string) => {
       await rt.withEngine({ runJobs: false }, async (engine) => {
-        const j = await engine.call('jobs.cancel', { id: resolveId(engine, id) });
+        const j = await engine.call('jobs.cancel', { id: await resolveId(engine, id) });
         rt.print(j, () => `${j.id} ${j.state}`);
       });
     });
@@ -69,10 +69,10 @@ export function register(program: Command, rt: CliRuntime): void {
   jobs
     .command('resume <id>')
     .description('resume an interrupted, failed or cancelled job from its last checkpoint and wait for it')
-    .option('--detach', 'queue it and return at once (only useful with a running `serve`)')
+    .option('--detach', 'queue it and return at once (it runs in `serve`, or in a background engine started for it)')
     .action(async (id: string, o: { detach?: boolean }) => {
-      await rt.withEngine({ runJobs: true }, async (engine) => {
-        const full = resolveId(engine, id);
+      await rt.withEngine({ runJobs: true, background: o.detach === true }, async (engine) => {
+        const full = await resolveId(engine, id);
         const j = await engine.call('jobs.resume', { id: full });
         if (o.detach) return rt.print(j, () => `${j.id} ${j.state}`);
         const final = await rt.runJob(engine, full, j.kind);
@@ -82,8 +82,8 @@ export function register(program: Command, rt: CliRuntime): void {
 }
 
 /** Accepts the 8-character prefix `jobs list` shows. */
-function resolveId(engine: { jobs: { list(o: { limit: number }): JobSummary[] } }, id: string): string {
+async function resolveId(engine: EngineLink, id: string): Promise<string> {
   if (id.length >= 36) return id;
-  const matches = engine.jobs.list({ limit: 1000 }).filter((j) => j.id.startsWith(id));
+  const matches = (await engine.call('jobs.list', { limit: 1000 })).filter((j) => j.id.startsWith(id));
   return matches.length === 1 ? matches[0]!.id : id;
 }

@@ -13,12 +13,13 @@ export function register(program: Command, rt: CliRuntime): void {
     .option('--dataset <id>', 'dataset to predict (default: the one it was trained on)')
     .option('--feature-set <id>', 'features to predict from (e.g. whole-frame ones; default: the training set or the newest single-view set)')
     .option('--refine <mode>', `post-processing: ${REFINE_MODES.join(' | ')} (crf = the release's dense CRF, 10 mean-field iterations)`, 'none')
-    .action(async (o: { experiment?: string; dataset?: string; featureSet?: string; refine: string }) => {
+    .option('--no-wait', 'queue the job and return at once (it runs in `serve`, the app, or a background engine)')
+    .action(async (o: { experiment?: string; dataset?: string; featureSet?: string; refine: string; wait: boolean }) => {
       if (!o.experiment) throw new StudioError('bad_request', 'predict: --experiment is required');
       if (!(REFINE_MODES as readonly string[]).includes(o.refine)) {
         throw new StudioError('bad_request', `predict: --refine must be one of ${REFINE_MODES.join(', ')}, not '${o.refine}'`);
       }
-      await rt.withEngine({ runJobs: true }, async (engine) => {
+      await rt.withEngine({ runJobs: o.wait, background: !o.wait }, async (engine) => {
         const id = await resolveExperiment(engine, o.experiment!);
         const { jobId } = await engine.call('experiments.predict', {
           id,
@@ -26,6 +27,7 @@ export function register(program: Command, rt: CliRuntime): void {
           ...(o.featureSet ? { featureSetId: o.featureSet } : {}),
           ...(o.refine !== 'none' ? { refine: o.refine as RefineMode } : {}),
         });
+        if (!o.wait) return rt.print({ jobId }, () => jobId);
         await rt.runJob(engine, jobId, 'predict');
         const d = await engine.call('experiments.get', { id });
         const set = d.predictions.find((p) => p.jobId === jobId);

@@ -44,6 +44,9 @@ export function register(program: Command, rt: CliRuntime): void {
         const preset = oneOf('--preset', o.preset, TRAIN_PRESETS);
         const backend = oneOf('--backend', o.backend, TF_BACKEND_CHOICES);
         const clusters = int('--clusters', o.clusters, 2);
+        if (clusters > 1024 && !rt.json) {
+          process.stderr.write(`note: K = ${clusters}: the player colours clusters up to K = 1024 (ids above read exactly on hover, but share colours)\n`);
+        }
         const seed = int('--seed', o.seed, 0);
         let step3: Record<string, unknown> | undefined;
         try {
@@ -53,7 +56,7 @@ export function register(program: Command, rt: CliRuntime): void {
         }
         const head = o.head === undefined ? undefined : oneOf('--head', o.head, HEAD_VARIANTS);
         if (head && method !== 'cause-tr') throw new StudioError('bad_request', `train: --head applies to --method cause-tr, not ${method}`);
-        await rt.withEngine({ runJobs: o.wait }, async (engine) => {
+        await rt.withEngine({ runJobs: o.wait, background: !o.wait }, async (engine) => {
           const datasetId = await resolveDataset(engine, o.dataset!);
           if (o.deps) {
             // --no-wait opened an engine that runs no jobs, so the extraction cannot happen here

@@ -9,7 +9,7 @@ import { StudioError } from '../../../shared/contract/errors.js';
 import type { ModelSummary } from '../../../shared/contract/backbones.js';
 import { deleteModel, getModelByName, getModelBySha, insertModel, listModels, toModelSummary, type ModelRow } from '../db/queries/models.js';
 import { sha256File } from '../features/cache-key.js';
-import { inspectOnnx } from '../onnx/onnx-inspect.js';
+import { inspectOnnx, type OnnxGraphInfo } from '../onnx/onnx-inspect.js';
 import type { Workspace } from '../workspace.js';
 import { IMAGENET_MEAN, IMAGENET_STD, referenceSize, type TokenGrid } from './backbone.js';
 import { FUSED_ATTENTION_FILE, probeImage, storedAttention, writeFusedVariant } from './fused-attention.js';
@@ -56,6 +56,50 @@ export function refuseRandomForward(file: string, opTypes: readonly string[], fa
   );
 }
 
+/**
+ * External weights must be files inside the model's own folder, large enough for what the graph reads:
+ * checked before ONNX Runtime opens anything, so a graph cannot point the store at /etc or at a file
+ * beside its folder (which `models add` would then copy into the workspace).
+ */
+export function checkExternalData(src: string, refs: OnnxGraphInfo['externalData']): void {
+  const dir = path.dirname(src);
+  let realDir: string;
+  try {
+    realDir = fs.realpathSync(dir);
+  } catch {
+    realDir = dir;
+  }
+  for (const r of refs) {
+    const what = `external data '${r.location}' of tensor ${r.tensor}`;
+    if (!r.location) throw new StudioError('invalid_input', `${src}: tensor ${r.tensor} is stored externally but names no file`, { file: src });
+    if (path.isAbsolute(r.location)) {
+      throw new StudioError('invalid_input', `${src}: ${what} is an absolute path; external weights must sit in the model's folder ${dir}`, { file: src });
+    }
+    const abs = path.resolve(dir, r.location);
+    let real: string;
+    let size: number;
+    try {
+      real = fs.realpathSync(abs);
+      const st = fs.statSync(real);
+      if (!st.isFile()) throw new Error('not a file');
+      size = st.size;
+    } catch {
+      if (!isInside(dir, abs)) throw new StudioError('invalid_input', `${src}: ${what} leaves the model's folder ${dir}`, { file: src });
+      throw new StudioError('invalid_input', `${src}: ${what}: external weight file ${abs} is missing`, { file: src });
+    }
+    if (!isInside(realDir, real)) throw new StudioError('invalid_input', `${src}: ${what} leaves the model's folder ${dir}`, { file: src });
+    const end = r.offset + (r.length ?? 0);
+    if (!Number.isFinite(end) || r.offset < 0 || end > size) {
+      throw new StudioError('invalid_input', `${src}: ${what} needs bytes ${r.offset}..${end} but ${abs} holds ${size} bytes (truncated?)`, { file: src });
+    }
+  }
+}
+
+function isInside(dir: string, p: string): boolean {
+  const rel = path.relative(dir, p);
+  return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel);
+}
+
 export async function addModel(db: Database, ws: Workspace, options: AddModelOptions): Promise<ModelSummary> {
   const src = path.resolve(options.file);
   let stat: fs.Stats;
@@ -69,6 +113,7 @@ export async function addModel(db: Database, ws: Workspace, options: AddModelOpt
     throw new StudioError('conflict', `a model named '${options.name}' already exists (remove it first or pick another --name)`);
   }
   const info = inspectOnnx(src);
+  checkExternalData(src, info.externalData);
   refuseRandomForward(src, info.opTypes, options.family ?? guessFamily(src, info.metadata));
   const patchSize = options.patchSize ?? info.patchSize;
   if (!patchSize) {

@@ -52,7 +52,8 @@ export function findFfmpeg(configured?: string | null): string {
   const explicit = configured ?? process.env.CAUSE_STUDIO_FFMPEG;
   if (explicit) {
     if (works(explicit)) return explicit;
-    throw new StudioError('unavailable', `${explicit}: configured ffmpeg does not run`);
+    const from = configured ? 'the ffmpegPath setting' : '$CAUSE_STUDIO_FFMPEG';
+    throw new StudioError('unavailable', `${explicit}: configured ffmpeg does not run (\`${explicit} -version\` fails; set by ${from})`);
   }
   if (cached) return cached;
   const candidates: string[] = [];

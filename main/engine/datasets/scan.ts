@@ -25,7 +25,8 @@ export function listFiles(dir: string, accept: (name: string) => boolean): strin
       if (e.name.startsWith('.')) continue;
       const childRel = rel ? `${rel}/${e.name}` : e.name;
       if (e.isDirectory()) walk(path.join(abs, e.name), childRel);
-      else if ((e.isFile() || e.isSymbolicLink()) && accept(e.name)) out.push(childRel);
+      // Pipes, sockets and devices with an image's name are listed too: the header check names them.
+      else if (accept(e.name)) out.push(childRel);
     }
   };
   walk(dir, '');

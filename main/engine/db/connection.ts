@@ -77,6 +77,9 @@ export function openDatabase(file: string, options: OpenOptions = {}): Database 
       if (v > latest) migrate(db, options.migrations, file); // throws schema_too_new
       return db;
     }
+    // A database from a newer studio is refused before anything writes to it: switching it to WAL
+    // would already change a file this build does not own.
+    if (schemaVersion(db) > (options.migrations ?? MIGRATIONS).length) migrate(db, options.migrations, file);
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     migrate(db, options.migrations, file);

@@ -19,6 +19,8 @@ import { ENGINE_VERSION } from '../version.js';
 import { removeStaleTemps, writeFileAtomic, type Workspace } from '../workspace.js';
 import { getMapping, listHistograms, listLabelFreeReports, listMappings, saveMapping } from './service.js';
 import { readTar, writeTar, type TarEntry } from './tar.js';
+import { decodeTensorFile } from '../cause/tensor-file.js';
+import { parseMappingDocument } from '../../../shared/metrics/mapping-file.js';
 
 export const BUNDLE_SCHEMA_VERSION = 1;
 export const BUNDLE_KIND = 'cause-studio/bundle';
@@ -106,12 +108,19 @@ export function exportBundle(db: Database, ws: Workspace, experimentId: string, 
   return { path: abs, bytes: tar.length, files: ['manifest.json', ...entries.map((x) => x.name)] };
 }
 
+/** Bundles hold a config, small trained weights and metrics; anything larger is not one (and is not read into memory). */
+export const MAX_BUNDLE_BYTES = 1024 * 1024 * 1024;
+
 export function readBundle(file: string): { manifest: BundleManifest; files: Map<string, Uint8Array> } {
   const abs = path.resolve(file);
   let bytes: Uint8Array;
   try {
+    const st = fs.statSync(abs);
+    if (!st.isFile()) throw new StudioError('invalid_input', `${abs}: not a file (a bundle is one .tar file)`);
+    if (st.size > MAX_BUNDLE_BYTES) throw new StudioError('invalid_input', `${abs}: ${st.size} bytes is larger than any experiment bundle (limit ${MAX_BUNDLE_BYTES})`);
     bytes = fs.readFileSync(abs);
   } catch (err) {
+    if (err instanceof StudioError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
     throw new StudioError(code === 'ENOENT' ? 'not_found' : 'io_error', `${abs}: cannot read bundle (${code ?? String(err)})`);
   }
@@ -171,33 +180,80 @@ export function importBundle(
   if (fsRow.dim !== g.dim || (manifest.experiment.method === 'cause-tr' && (fsRow.grid_h !== g.h || fsRow.grid_w !== g.w))) {
     throw new StudioError('invalid_input', `${abs}: the model expects ${g.h}×${g.w}×${g.dim} features, dataset '${ds.name}' has ${fsRow.grid_h}×${fsRow.grid_w}×${fsRow.dim}`);
   }
+  // Everything is read and checked before anything is written: a bad bundle leaves no trace.
   const config = (() => {
     try {
-      return parseTrainConfig(JSON.parse(new TextDecoder().decode(files.get('config.json')!)), `${abs}: config.json`);
+      return parseTrainConfig(parseJson(abs, 'config.json', files.get('config.json')!), `${abs}: config.json`);
     } catch (err) {
       throw new StudioError('invalid_input', (err as Error).message);
     }
   })();
+  const me = manifest.experiment;
+  if (me.method !== config.method || me.clusters !== config.clusters) {
+    throw new StudioError(
+      'invalid_input',
+      `${abs}: manifest.json describes a ${me.method} run with ${me.clusters} clusters but config.json a ${config.method} run with ${config.clusters}: they come from different experiments`,
+    );
+  }
+  checkModelFile(abs, files.get('model.bin')!, config.method, config.clusters);
+  const points = metricPoints(abs, files.get('metrics.json'));
+  const mappingBytes = files.get('mapping.json');
+  const mapping = mappingBytes ? parseJson(abs, 'mapping.json', mappingBytes) : null;
+  if (mapping !== null) parseMappingDocument(mapping, `${abs}: mapping.json`, { clusterCount: config.clusters });
+
   const id = randomUUID();
   const modelRel = path.join('experiments', id, 'model.bin');
-  fs.mkdirSync(path.dirname(path.resolve(ws.root, modelRel)), { recursive: true });
-  writeFileAtomic(path.resolve(ws.root, modelRel), files.get('model.bin')!);
+  const modelDir = path.dirname(path.resolve(ws.root, modelRel));
+  fs.mkdirSync(modelDir, { recursive: true });
   let mappingId: string | null = null;
-  db.transaction(() => {
-    insertExperiment(db, { id, name: options.name ?? `${manifest.experiment.name} (imported)`, datasetId: ds.id, featureSetId: fsRow.id, backbone: fsRow.backbone, config });
-    markTrained(db, id, modelRel, { ...(manifest.experiment.summary ?? {}), importedFrom: manifest.experiment.id, bundle: path.basename(abs) });
-    const metrics = files.get('metrics.json');
-    if (metrics) {
-      const m = JSON.parse(new TextDecoder().decode(metrics)) as { training?: { name: string; steps: number[]; values: (number | null)[] }[] };
-      const points = (m.training ?? []).flatMap((s) =>
-        s.steps.flatMap((step, i) => (typeof s.values[i] === 'number' ? [{ name: s.name, step, value: s.values[i]! }] : [])),
-      );
+  try {
+    writeFileAtomic(path.resolve(ws.root, modelRel), files.get('model.bin')!);
+    db.transaction(() => {
+      insertExperiment(db, { id, name: options.name ?? `${me.name} (imported)`, datasetId: ds.id, featureSetId: fsRow.id, backbone: fsRow.backbone, config });
+      markTrained(db, id, modelRel, { ...(me.summary ?? {}), importedFrom: me.id, bundle: path.basename(abs) });
       if (points.length > 0) insertMetrics(db, id, points);
-    }
-  })();
-  const mapping = files.get('mapping.json');
-  if (mapping) {
-    mappingId = saveMapping(db, id, JSON.parse(new TextDecoder().decode(mapping)) as unknown, `${abs}: mapping.json`, { expectClusters: config.clusters }).id;
+      if (mapping !== null) mappingId = saveMapping(db, id, mapping, `${abs}: mapping.json`, { expectClusters: config.clusters }).id;
+    })();
+  } catch (err) {
+    fs.rmSync(modelDir, { recursive: true, force: true });
+    throw err;
   }
   return { experimentId: id, mappingId, datasetId: ds.id, featureSetId: fsRow.id };
+}
+
+function parseJson(abs: string, name: string, bytes: Uint8Array): unknown {
+  try {
+    return JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes)) as unknown;
+  } catch (err) {
+    throw new StudioError('invalid_input', `${abs}: ${name} is not valid JSON (${(err as Error).message})`);
+  }
+}
+
+const metricsSchema = z
+  .object({ training: z.array(z.object({ name: z.string(), steps: z.array(z.number()), values: z.array(z.number().nullable()) })).optional() })
+  .passthrough();
+
+function metricPoints(abs: string, bytes: Uint8Array | undefined): { name: string; step: number; value: number }[] {
+  if (!bytes) return [];
+  const parsed = metricsSchema.safeParse(parseJson(abs, 'metrics.json', bytes));
+  if (!parsed.success) {
+    const i = parsed.error.issues[0]!;
+    throw new StudioError('invalid_input', `${abs}: metrics.json is invalid at ${i.path.join('.') || '(root)'}: ${i.message}`);
+  }
+  return (parsed.data.training ?? []).flatMap((s) =>
+    s.steps.flatMap((step, i) => (typeof s.values[i] === 'number' ? [{ name: s.name, step, value: s.values[i] }] : [])),
+  );
+}
+
+/** The weights must be a trained model of the method and size the config names (hashes only prove they were not edited). */
+function checkModelFile(abs: string, bytes: Uint8Array, method: string, clusters: number): void {
+  let meta: { kind?: unknown; method?: unknown; clusters?: unknown };
+  try {
+    meta = decodeTensorFile(bytes, `${abs}: model.bin`).meta as typeof meta;
+  } catch (err) {
+    throw new StudioError('invalid_input', (err as Error).message);
+  }
+  if (meta.kind !== 'model' || meta.method !== method || (method === 'kmeans' && meta.clusters !== clusters)) {
+    throw new StudioError('invalid_input', `${abs}: model.bin is not the trained ${method} model config.json describes`);
+  }
 }

@@ -9,6 +9,13 @@ import type { CompareJobParams } from './compare-job.js';
 import { applySampler, fullSampler, referenceSampler } from './geometry.js';
 import { openPredictionSource } from './predictions.js';
 
+function sparseCells(co: Float64Array): { cells: number[]; counts: number[] } {
+  const cells: number[] = [];
+  const counts: number[] = [];
+  co.forEach((v, i) => v > 0 && (cells.push(i), counts.push(v)));
+  return { cells, counts };
+}
+
 export async function run(ctx: JobContext, p: CompareJobParams): Promise<RunComparisonReport> {
   const db = openDatabase(ctx.databasePath, { readonly: true });
   try {
@@ -57,6 +64,8 @@ export async function run(ctx: JobContext, p: CompareJobParams): Promise<RunComp
       appeared: r.appeared,
       unusedA: r.unusedA,
       unusedB: r.unusedB,
+      // Carrying a mapping from A to B votes with it (mapping-carry.ts); sparse to stay small at large K.
+      cooccurrence: sparseCells(co),
     };
   } finally {
     db.close();

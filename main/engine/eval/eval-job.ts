@@ -20,7 +20,18 @@ export const evalJobParamsSchema = z
   .strict();
 export type EvalJobParams = z.infer<typeof evalJobParamsSchema>;
 
-export type LabelFreePayload = Omit<LabelFreeReport, 'id' | 'experimentId' | 'datasetId' | 'split' | 'geometry' | 'createdAt'>;
+/** Per-frame cluster pixel counts (sparse), for presence strips where there is no ground truth. */
+export interface FramePresence {
+  readonly frameId: string;
+  readonly sequenceId: string;
+  readonly pixels: number;
+  readonly clusters: number[];
+  readonly counts: number[];
+}
+
+export type LabelFreePayload = Omit<LabelFreeReport, 'id' | 'experimentId' | 'datasetId' | 'split' | 'geometry' | 'createdAt'> & {
+  presence?: FramePresence[];
+};
 
 export interface EvalJobResult {
   seconds: number;

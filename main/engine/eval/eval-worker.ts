@@ -12,7 +12,7 @@ import { listFrames, readLabelMap, type FrameRecord } from '../datasets/frame-so
 import type { JobContext } from '../jobs/job-kind.js';
 import { applySampler, fullSampler, referenceSampler, type Sampler } from './geometry.js';
 import { encodeDense, encodeSparse, HistogramBuilder } from './histogram.js';
-import type { EvalJobParams, EvalJobResult } from './eval-job.js';
+import type { EvalJobParams, EvalJobResult, FramePresence } from './eval-job.js';
 import { protocolFromSpec } from './protocol-spec.js';
 import { openPredictionSource } from './predictions.js';
 
@@ -43,6 +43,7 @@ async function evaluate(ctx: JobContext, params: EvalJobParams, db: ReturnType<t
   const labelFree = params.labelFree ? new LabelFreeAccumulator(source.clusters, { staticThreshold: STATIC_THRESHOLD }) : null;
   const work = labelFree ? withPred : labelled;
   const ordinals: number[] = [];
+  const presence: FramePresence[] = [];
   const started = Date.now();
 
   const load = (f: FrameRecord) =>
@@ -90,6 +91,7 @@ async function evaluate(ctx: JobContext, params: EvalJobParams, db: ReturnType<t
         lumaOnGrid = applySampler(ls, luma.data);
         if (lumaOnGrid.length !== clusters.length) lumaOnGrid = undefined; // different aspect: no flicker for this frame
       }
+      presence.push(framePresence(f, clusters));
       labelFree.addFrame({
         sequence: f.sequenceId,
         clusters,
@@ -135,9 +137,17 @@ async function evaluate(ctx: JobContext, params: EvalJobParams, db: ReturnType<t
       flickerStatic: Number.isFinite(s.flickerStatic) ? s.flickerStatic : null,
       flickerAll: Number.isFinite(s.flickerAll) ? s.flickerAll : null,
       flickerStaticPerCluster: list(s.flickerStaticPerCluster),
+      presence,
     };
   }
   return result;
+}
+
+function framePresence(f: FrameRecord, clusters: Uint8Array | Uint16Array): FramePresence {
+  const counts = new Map<number, number>();
+  for (let i = 0; i < clusters.length; i++) counts.set(clusters[i]!, (counts.get(clusters[i]!) ?? 0) + 1);
+  const ids = [...counts.keys()].sort((a, b) => a - b);
+  return { frameId: f.id, sequenceId: f.sequenceId, pixels: clusters.length, clusters: ids, counts: ids.map((k) => counts.get(k)!) };
 }
 
 /** Luma (BT.601) of an image, for static-region flicker. */

@@ -108,3 +108,59 @@ export async function writeCityscapesLabels(
   writeFileAtomic(files.color, await sharp(Buffer.from(rgb.buffer), { raw: { width, height, channels: 3 } }).png().toBuffer());
   return files;
 }
+
+/** Per-pixel class indices of a cluster map under a mapping (255 where the cluster is ignored). */
+export function clustersToClasses(clusters: Uint8Array | Uint16Array, mapping: Int32Array): Uint8Array {
+  const lut = new Uint8Array(mapping.length);
+  for (let k = 0; k < mapping.length; k++) lut[k] = mapping[k]! < 0 ? 255 : mapping[k]!;
+  const out = new Uint8Array(clusters.length);
+  for (let i = 0; i < clusters.length; i++) {
+    const k = clusters[i]!;
+    if (k >= lut.length) throw new StudioError('invalid_input', `cluster id ${k} is outside the mapping (${lut.length} clusters)`);
+    out[i] = lut[k]!;
+  }
+  return out;
+}
+
+/**
+ * The same three PNGs for a protocol that is not Cityscapes labelIds (a custom one, e.g. with a class a
+ * mapping session added): labelIds hold the raw value the protocol reads as the class (its first
+ * ignore value, else 255, where ignored), labelTrainIds the class index (255 ignored), color its colours.
+ */
+export async function writeProtocolLabels(
+  outDir: string,
+  stem: string,
+  classes: Uint8Array,
+  protocol: LabelProtocol,
+  width: number,
+  height: number,
+): Promise<{ labelIds: string; trainIds: string; color: string }> {
+  if (classes.length !== width * height) throw new StudioError('bad_request', `label map of ${stem} has the wrong size`);
+  const toRaw = classToRawTable(protocol);
+  const ignoreRaw = protocol.ignoreValues[0] ?? 255;
+  const dir = path.join(outDir, cityOf(stem));
+  fs.mkdirSync(dir, { recursive: true });
+  const raw = new Uint8Array(classes.length);
+  const rgb = new Uint8Array(classes.length * 3);
+  for (let i = 0; i < classes.length; i++) {
+    const t = classes[i]!;
+    const c = protocol.colors[t];
+    raw[i] = c === undefined ? ignoreRaw : toRaw[t]!;
+    if (c !== undefined) {
+      rgb[i * 3] = c[0];
+      rgb[i * 3 + 1] = c[1];
+      rgb[i * 3 + 2] = c[2];
+    }
+  }
+  const gray = (d: Uint8Array) =>
+    sharp(Buffer.from(d.buffer, d.byteOffset, d.byteLength), { raw: { width, height, channels: 1 } }).toColourspace('b-w').png().toBuffer();
+  const files = {
+    labelIds: path.join(dir, `${stem}_gtFine_labelIds.png`),
+    trainIds: path.join(dir, `${stem}_gtFine_labelTrainIds.png`),
+    color: path.join(dir, `${stem}_gtFine_color.png`),
+  };
+  writeFileAtomic(files.labelIds, await gray(raw));
+  writeFileAtomic(files.trainIds, await gray(classes));
+  writeFileAtomic(files.color, await sharp(Buffer.from(rgb.buffer), { raw: { width, height, channels: 3 } }).png().toBuffer());
+  return files;
+}

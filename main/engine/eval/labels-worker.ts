@@ -8,7 +8,8 @@ import { getProtocol } from '../datasets/protocols.js';
 import type { JobContext } from '../jobs/job-kind.js';
 import { writeFileAtomic } from '../workspace.js';
 import { encodeClusterPng } from './cluster-png.js';
-import { cityOf, classToRawTable, clustersToLabelIds, writeCityscapesLabels } from './export-labels.js';
+import { cityOf, classToRawTable, clustersToClasses, clustersToLabelIds, writeCityscapesLabels, writeProtocolLabels } from './export-labels.js';
+import type { LabelProtocol } from '../../../shared/protocols/label-protocol.js';
 import type { LabelsJobParams, LabelsJobResult } from './labels-job.js';
 import { openPredictionSource } from './predictions.js';
 
@@ -22,13 +23,13 @@ export async function run(ctx: JobContext, p: LabelsJobParams): Promise<LabelsJo
     if (frames.length === 0) throw new StudioError('not_found', `experiment ${p.experimentId} has no predictions for dataset ${p.datasetId}`);
     let toRaw: Uint8Array | null = null;
     let mapping: Int32Array | null = null;
+    // Protocols other than Cityscapes labelIds (custom ones a mapping session made) write their own values.
+    let other: LabelProtocol | null = null;
     if (p.format === 'cityscapes') {
       if (!p.mapping) throw new StudioError('bad_request', 'Cityscapes labels need a cluster→class mapping');
       const protocol = getProtocol(db, p.mapping.protocolId);
-      if (protocol.encoding !== 'cityscapes-labelid') {
-        throw new StudioError('invalid_input', `protocol '${protocol.id}' does not read Cityscapes labelIds (${protocol.encoding}); export --format clusters instead`);
-      }
-      toRaw = classToRawTable(protocol);
+      if (protocol.encoding === 'cityscapes-labelid') toRaw = classToRawTable(protocol);
+      else other = protocol;
       mapping = Int32Array.from(p.mapping.values);
     }
     // A resumed attempt starts the partial folder again: each run writes every frame.
@@ -39,11 +40,14 @@ export async function run(ctx: JobContext, p: LabelsJobParams): Promise<LabelsJo
       ctx.throwIfCancelled();
       const f = frames[i]!;
       const m = await source.readClusters(f);
+      if (mapping && mapping.length !== source.clusters) {
+        throw new StudioError('invalid_input', `mapping has ${mapping.length} clusters, experiment ${p.experimentId} has ${source.clusters}`);
+      }
       if (toRaw && mapping) {
-        if (mapping.length !== source.clusters) {
-          throw new StudioError('invalid_input', `mapping has ${mapping.length} clusters, experiment ${p.experimentId} has ${source.clusters}`);
-        }
         await writeCityscapesLabels(partial, f.name, clustersToLabelIds(m.data, mapping, toRaw), m.width, m.height);
+        files += 3;
+      } else if (other && mapping) {
+        await writeProtocolLabels(partial, f.name, clustersToClasses(m.data, mapping), other, m.width, m.height);
         files += 3;
       } else {
         const dir = path.join(partial, cityOf(f.name));
@@ -55,6 +59,11 @@ export async function run(ctx: JobContext, p: LabelsJobParams): Promise<LabelsJo
     }
     if (p.mapping) {
       writeFileAtomic(path.join(partial, 'mapping.json'), JSON.stringify(p.mapping.document, null, 2) + '\n');
+      files += 1;
+    }
+    if (other && !other.builtin) {
+      // The labels' own protocol, so the set can be imported as a labelled dataset (--protocol protocol.json).
+      writeFileAtomic(path.join(partial, 'protocol.json'), JSON.stringify(protocolDefinition(other), null, 2) + '\n');
       files += 1;
     }
     const bytes = folderBytes(partial);
@@ -70,6 +79,15 @@ export async function run(ctx: JobContext, p: LabelsJobParams): Promise<LabelsJo
   } finally {
     db.close();
   }
+}
+
+function protocolDefinition(p: LabelProtocol): unknown {
+  const classes = p.classNames.map((name, t) => {
+    const values: number[] = [];
+    for (let v = 0; v < 256; v++) if (p.known[v] === 1 && p.lut[v] === t) values.push(v);
+    return { name, color: [...p.colors[t]!], category: p.categories[t] ?? name, values };
+  });
+  return { schemaVersion: 1, id: p.id, name: p.name, description: p.description, classes, ignore: [...p.ignoreValues] };
 }
 
 function folderBytes(dir: string): number {

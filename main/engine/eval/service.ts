@@ -297,15 +297,19 @@ export function exportMappingFile(db: Database, id: string, file: string, force 
 }
 
 export function listLabelFreeReports(db: Database, experimentId: string): LabelFreeReport[] {
-  return listLabelFree(db, experimentId).map((r) => ({
-    ...(JSON.parse(r.summary) as Omit<LabelFreeReport, 'id' | 'experimentId' | 'datasetId' | 'split' | 'geometry' | 'createdAt'>),
+  return listLabelFree(db, experimentId).map((r) => {
+    // Per-frame presence is served by mappings.conceptStats, not with every report.
+    const { presence: _presence, ...summary } = JSON.parse(r.summary) as Omit<LabelFreeReport, 'id' | 'experimentId' | 'datasetId' | 'split' | 'geometry' | 'createdAt'> & { presence?: unknown };
+    return {
+    ...summary,
     id: r.id,
     experimentId: r.experiment_id,
     datasetId: r.dataset_id,
     split: r.split,
     geometry: r.geometry,
     createdAt: r.created_at,
-  }));
+    };
+  });
 }
 
 function readText(file: string, what: string): string {

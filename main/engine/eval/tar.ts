@@ -71,7 +71,16 @@ export function readTar(bytes: Uint8Array, source: string): TarEntry[] {
     if (!Number.isFinite(size) || size < 0 || pos + BLOCK + size > bytes.length) {
       throw new StudioError('invalid_input', `${source}: truncated archive (entry '${name}')`);
     }
-    if (type === 0x30 || type === 0) entries.push({ name, data: bytes.slice(pos + BLOCK, pos + BLOCK + size) });
+    // Names are keys, never paths written to disk, but an archive that carries '../x', '/x', a link or
+    // the same name twice was not written by the studio: refuse it rather than pick one reading.
+    if (type !== 0x30 && type !== 0) {
+      throw new StudioError('invalid_input', `${source}: entry '${name}' is not a regular file (tar type '${String.fromCharCode(type ?? 0x3f)}'); bundles hold regular files only`);
+    }
+    if (name === '' || name.startsWith('/') || name.split('/').includes('..') || name.includes('\\')) {
+      throw new StudioError('invalid_input', `${source}: entry name '${name}' is absolute or leaves the archive`);
+    }
+    if (entries.some((e) => e.name === name)) throw new StudioError('invalid_input', `${source}: entry '${name}' appears twice`);
+    entries.push({ name, data: bytes.slice(pos + BLOCK, pos + BLOCK + size) });
     pos += BLOCK + Math.ceil(size / BLOCK) * BLOCK;
   }
   throw new StudioError('invalid_input', `${source}: truncated archive (no end marker)`);

@@ -5,13 +5,14 @@ import { StudioError } from '../../../shared/contract/errors.js';
 import type { VideoExportParams } from '../../../shared/contract/exports.js';
 import { clusterColor } from '../../../shared/palettes/cluster-palette.js';
 import type { RGB } from '../../../shared/protocols/cityscapes-labels.js';
+import type { LabelProtocol } from '../../../shared/protocols/label-protocol.js';
 import { openDatabase, type Database } from '../db/connection.js';
 import { sequenceDatasetId } from '../db/queries/exports.js';
 import { getSetting } from '../db/queries/settings.js';
 import { findFfmpeg } from '../datasets/ffmpeg.js';
 import { getDatasetProtocol, getProtocol, listFrames, listSequences, mapLabels, readImageRGB, readLabelMap } from '../datasets/frame-source.js';
 import { getExperimentInfo, openPredictionSource } from '../eval/predictions.js';
-import { listHistograms, listMappings, loadHistogram, resolveMapping } from '../eval/service.js';
+import { getMapping, listHistograms, listMappings, loadHistogram, resolveMapping } from '../eval/service.js';
 import type { JobContext } from '../jobs/job-kind.js';
 import { composeFrame, panelCount, type ColourScheme } from './frame-composer.js';
 import { loadGlyphAtlas } from './glyphs.js';
@@ -27,6 +28,8 @@ export interface VideoExportResult {
   readonly mode: string;
   readonly colors: string;
   readonly mapping: string | null;
+  /** Frames left out because their image cannot be decoded (feature extraction skipped them too). */
+  readonly skippedFrames: readonly { frameId: string; file: string; reason: string }[];
 }
 
 export async function run(ctx: JobContext, p: VideoExportParams): Promise<VideoExportResult> {
@@ -45,14 +48,30 @@ async function render(ctx: JobContext, db: Database, p: VideoExportParams): Prom
   const datasetId = sequenceDatasetId(db, p.sequenceId);
   if (!datasetId) throw new StudioError('not_found', `sequence '${p.sequenceId}' does not exist in this workspace`);
   const sequence = listSequences(db, datasetId).find((s) => s.id === p.sequenceId)!;
-  const frames = listFrames(db, datasetId, { sequenceId: p.sequenceId });
-  if (frames.length === 0) throw new StudioError('not_found', `sequence '${sequence.name}' has no frames`);
+  const all = listFrames(db, datasetId, { sequenceId: p.sequenceId });
+  if (all.length === 0) throw new StudioError('not_found', `sequence '${sequence.name}' has no frames`);
   const preds = openPredictionSource(db, ctx.workspaceRoot, exp.id, datasetId);
-  const missing = frames.filter((f) => !preds.has(f)).length;
+  const skippedFrames: { frameId: string; file: string; reason: string }[] = [];
+  const undecodable = async (f: (typeof all)[number]): Promise<boolean> => {
+    try {
+      await readImageRGB(f.imagePath);
+      return false;
+    } catch (e) {
+      skippedFrames.push({ frameId: f.id, file: f.imagePath, reason: (e as Error).message.replace(`${f.imagePath}: `, '') });
+      return true;
+    }
+  };
+  // A frame without a prediction because its image cannot be decoded (extraction skipped it) is left
+  // out; any other missing prediction means predict has not run, which one bad frame must not hide.
+  let missing = 0;
+  const lacking = all.filter((f) => !preds.has(f));
+  if (lacking.length < all.length) for (const f of lacking) if (!(await undecodable(f))) missing++;
+  if (lacking.length === all.length) missing = lacking.length;
+  const frames = all.filter((f) => preds.has(f));
   if (missing > 0) {
     throw new StudioError(
       'not_found',
-      `experiment '${exp.name}' has no predictions for ${missing} of ${frames.length} frames of sequence '${sequence.name}': ` +
+      `experiment '${exp.name}' has no predictions for ${missing} of ${all.length} frames of sequence '${sequence.name}': ` +
         `run \`cause-studio predict --experiment ${exp.id} --dataset ${datasetId}\` first`,
     );
   }
@@ -71,11 +90,20 @@ async function render(ctx: JobContext, db: Database, p: VideoExportParams): Prom
   const configured = getSetting(db, 'ffmpegPath');
   const encoder = new VideoEncoder(findFfmpeg(typeof configured === 'string' ? configured : null), out, panelW * panels, panelH, p.fps);
   const atlas = await loadGlyphAtlas();
+  let encoded = 0;
   try {
     for (let i = 0; i < frames.length; i++) {
       ctx.throwIfCancelled();
       const f = frames[i]!;
-      const image = await readImageRGB(f.imagePath);
+      let image;
+      try {
+        image = await readImageRGB(f.imagePath);
+      } catch (e) {
+        // changed on disk since it was predicted: one bad frame does not stop the video
+        skippedFrames.push({ frameId: f.id, file: f.imagePath, reason: (e as Error).message.replace(`${f.imagePath}: `, '') });
+        ctx.log(`${f.imagePath}: frame skipped (${(e as Error).message})`, 'warn');
+        continue;
+      }
       const clusters = await preds.readClusters(f);
       if (clusters.width !== image.width || clusters.height !== image.height) {
         throw new StudioError('invalid_input', `${preds.clusterPath(f)}: prediction is ${clusters.width}x${clusters.height}, frame is ${image.width}x${image.height}`);
@@ -96,6 +124,7 @@ async function render(ctx: JobContext, db: Database, p: VideoExportParams): Prom
         atlas,
       );
       await encoder.write(frame.rgb);
+      encoded++;
       ctx.progress({ step: i + 1, totalSteps: frames.length, message: f.name, stage: 'encoding' });
     }
     await encoder.finish();
@@ -106,13 +135,14 @@ async function render(ctx: JobContext, db: Database, p: VideoExportParams): Prom
   return {
     path: out,
     bytes: fs.statSync(out).size,
-    frames: frames.length,
+    frames: encoded,
     width: panelW * panels,
     height: panelH,
     fps: p.fps,
     mode: p.mode,
     colors: p.colors,
     mapping: mappingName,
+    skippedFrames,
   };
 }
 
@@ -125,30 +155,41 @@ function colourScheme(db: Database, p: VideoExportParams, experimentId: string, 
       mappingName: null,
     };
   }
+  const { values, protocol, name } = classMapping(db, p.mapping, experimentId, datasetId);
+  const colours = protocol.colors;
+  return {
+    scheme: {
+      colourOf: (k) => {
+        const c = values[k] ?? -1;
+        return c >= 0 ? (colours[c] ?? null) : null;
+      },
+      legendKey: (k) => values[k] ?? -1,
+      legendName: (c) => protocol.classNames[c] ?? `class ${c}`,
+      legendColour: (c) => colours[c] ?? [0, 0, 0],
+    },
+    mappingName: name,
+  };
+}
+
+/**
+ * The mapping that colours classes: the one asked for, else the experiment's newest saved version (no
+ * evaluation needed), else the Hungarian proposal from its evaluation histogram.
+ */
+function classMapping(db: Database, asked: string | undefined, experimentId: string, datasetId: string): { values: ArrayLike<number>; protocol: LabelProtocol; name: string } {
+  const spec = asked ?? listMappings(db, experimentId)[0]?.id ?? 'hungarian';
+  if (spec !== 'hungarian' && spec !== 'majority' && !spec.endsWith('.json')) {
+    const m = getMapping(db, spec);
+    return { values: m.mapping, protocol: getProtocol(db, m.protocolId), name: `${m.name} (v${m.version})` };
+  }
   const hists = listHistograms(db, experimentId);
   const hist = hists.find((h) => h.datasetId === datasetId) ?? hists[0];
   if (!hist) {
     throw new StudioError(
       'not_found',
-      `colouring by class needs a cluster→class mapping, and experiment '${experimentId}' has not been evaluated: ` +
-        'run `cause-studio eval` first, or export with colors=clusters',
+      `colouring by class needs a cluster→class mapping, and experiment '${experimentId}' has neither a saved mapping nor an evaluation: ` +
+        'map its clusters (`cause-studio map set`, or the Mapping view), or export with colors=clusters',
     );
   }
-  const h = loadHistogram(db, hist.id);
-  const spec = p.mapping ?? listMappings(db, experimentId)[0]?.id ?? 'hungarian';
-  const m = resolveMapping(db, h, spec);
-  const protocol = getProtocol(db, hist.protocolId);
-  const colours = protocol.colors;
-  return {
-    scheme: {
-      colourOf: (k) => {
-        const c = m.mapping[k] ?? -1;
-        return c >= 0 ? (colours[c] ?? null) : null;
-      },
-      legendKey: (k) => m.mapping[k] ?? -1,
-      legendName: (c) => protocol.classNames[c] ?? `class ${c}`,
-      legendColour: (c) => colours[c] ?? [0, 0, 0],
-    },
-    mappingName: m.name,
-  };
+  const m = resolveMapping(db, loadHistogram(db, hist.id), spec);
+  return { values: m.mapping, protocol: getProtocol(db, hist.protocolId), name: m.name };
 }

@@ -80,7 +80,20 @@ export interface ExtractResult {
   readonly reused: number;
   /** Shards found damaged and dropped (their frames were recomputed). */
   readonly corruptShards: number;
+  /** Frames that could not be read or decoded: left out of the feature set, the others go on. */
+  readonly skippedFrames: readonly SkippedFrame[];
+  /** All skipped frames (the list stops at MAX_LISTED_SKIPPED). */
+  readonly skippedCount: number;
 }
+
+export interface SkippedFrame {
+  readonly frameId: string;
+  readonly file: string;
+  readonly reason: string;
+}
+
+/** Skipped frames listed one by one in a job's result (the count is always complete). */
+export const MAX_LISTED_SKIPPED = 200;
 
 /**
  * Frames per batch when not given: up to 8 images, fewer when one image's attention maps are large
@@ -110,20 +123,20 @@ export async function extractFeatures(env: ExtractEnv, params: ExtractParams): P
   const frames = listFrames(env.db, params.datasetId);
   if (frames.length === 0) throw new StudioError('invalid_input', `dataset '${params.datasetId}' has no frames to extract features from`);
 
-  // 1. Content hashes (the cache key of each frame).
+  // 1. Content hashes (the cache key of each frame). A frame that cannot be read or decoded is skipped
+  //    and listed: one bad frame never costs the others their features.
   env.progress({ stage: 'hashing', fraction: 0, message: `${frames.length} frames` });
   const hashes: string[] = [];
+  const unusable = new Map<string, string>(); // content hash (or 'missing:<frame id>') → why
   for (let i = 0; i < frames.length; i++) {
     const f = frames[i]!;
-    let bytes: Buffer;
     try {
-      bytes = await fs.promises.readFile(f.imagePath);
+      hashes.push(sha256Bytes(await fs.promises.readFile(f.imagePath)));
     } catch (e) {
-      throw new StudioError('not_found', `${f.imagePath}: frame image missing (${(e as NodeJS.ErrnoException).code ?? 'read error'})`, {
-        file: f.imagePath,
-      });
+      const key = `missing:${f.id}`;
+      hashes.push(key);
+      unusable.set(key, `cannot read the image (${(e as NodeJS.ErrnoException).code ?? 'read error'})`);
     }
-    hashes.push(sha256Bytes(bytes));
     if (i % 64 === 0) env.throwIfCancelled();
   }
 
@@ -159,12 +172,12 @@ export async function extractFeatures(env: ExtractEnv, params: ExtractParams): P
   const seen = new Set<string>();
   frames.forEach((f, i) => {
     const h = hashes[i]!;
-    if (!cached.has(h) && !seen.has(h)) {
+    if (!cached.has(h) && !seen.has(h) && !unusable.has(h)) {
       seen.add(h);
       todo.push({ hash: h, file: f.imagePath });
     }
   });
-  const reused = new Set(hashes).size - todo.length;
+  const reused = new Set(hashes).size - todo.length - unusable.size;
 
   // 3. Compute what is missing: decode + preprocess of batch k+1 overlaps inference of batch k.
   let provider: string | null = null;
@@ -176,13 +189,24 @@ export async function extractFeatures(env: ExtractEnv, params: ExtractParams): P
     const per = 3 * prep.width * prep.height;
     const pre = params.preprocessInThread ? inThreadPreprocessor(prep) : workerPreprocessor(prep);
     const encoder = pre.shardEncoder();
-    const prepare = (items: { hash: string; file: string }[]) => {
-      const data = new Float32Array(items.length * crops * per);
-      const ready = Promise.all(
-        items.map(async (it, k) => {
-          data.set(await pre.run(it.file, it.hash), k * crops * per);
-        }),
-      ).then(() => ({ items, data }));
+    const prepare = (batchItems: { hash: string; file: string }[]) => {
+      const ready = Promise.allSettled(batchItems.map((it) => pre.run(it.file, it.hash))).then((settled) => {
+        const items: { hash: string; file: string }[] = [];
+        const data = new Float32Array(settled.filter((r) => r.status === 'fulfilled').length * crops * per);
+        settled.forEach((r, k) => {
+          const it = batchItems[k]!;
+          if (r.status === 'fulfilled') {
+            data.set(r.value, items.length * crops * per);
+            items.push(it);
+          } else {
+            const reason = r.reason instanceof Error ? r.reason.message.replace(`${it.file}: `, '') : String(r.reason);
+            if ((r.reason as { code?: string } | null)?.code === 'cancelled') throw r.reason;
+            unusable.set(it.hash, reason);
+            env.log(`${it.file}: frame skipped (${reason})`, 'warn');
+          }
+        });
+        return { items, data };
+      });
       // Keep a rejected prefetch from surfacing as unhandled if we stop early; awaiting it still throws.
       ready.catch(() => undefined);
       return ready;
@@ -253,6 +277,10 @@ export async function extractFeatures(env: ExtractEnv, params: ExtractParams): P
         const batch = await queue.shift()!;
         if (overlap) fill();
         env.throwIfCancelled();
+        if (batch.items.length === 0) {
+          if (!overlap) fill();
+          continue;
+        }
         const grid = await backbone.extract({ data: batch.data, n: batch.items.length * crops, height: prep.height, width: prep.width });
         if (!overlap) fill();
         dimSeen = grid.dim;
@@ -291,7 +319,15 @@ export async function extractFeatures(env: ExtractEnv, params: ExtractParams): P
   const shards: { file: string; sha256: string }[] = [];
   const items: FeatureSetManifest['items'] = [];
   let dim = dimSeen;
+  const skippedFrames: SkippedFrame[] = [];
+  let skippedCount = 0;
   frames.forEach((f, i) => {
+    const why = unusable.get(hashes[i]!);
+    if (why !== undefined) {
+      skippedCount++;
+      if (skippedFrames.length < MAX_LISTED_SKIPPED) skippedFrames.push({ frameId: f.id, file: f.imagePath, reason: why });
+      return;
+    }
     const e: FeatureEntryRow | undefined = entries.get(hashes[i]!);
     if (!e) throw new StudioError('internal', `feature entry for frame ${f.id} missing after extraction`);
     let si = shardIndex.get(e.shard_id);
@@ -305,6 +341,11 @@ export async function extractFeatures(env: ExtractEnv, params: ExtractParams): P
     }
     for (let c = 0; c < e.crops; c++) items.push({ frameId: f.id, contentHash: e.content_hash, crop: c, shard: si, slot: e.first_slot + c });
   });
+  if (items.length === 0) {
+    const first = skippedFrames.slice(0, 3).map((s) => `${s.file}: ${s.reason}`);
+    throw new StudioError('invalid_input', `dataset '${params.datasetId}': none of its ${frames.length} frames could be read or decoded (${first.join('; ')})`);
+  }
+  if (skippedCount > 0) env.log(`${skippedCount} of ${frames.length} frames skipped: they cannot be read or decoded (listed in the job's result)`, 'warn');
   const grid = { h: prep.height / params.patchSize, w: prep.width / params.patchSize };
   const manifest: FeatureSetManifest = {
     schemaVersion: MANIFEST_SCHEMA_VERSION,
@@ -321,7 +362,11 @@ export async function extractFeatures(env: ExtractEnv, params: ExtractParams): P
     items,
   };
   const file = writeManifest(env.workspaceRoot, manifest);
-  env.progress({ stage: 'done', fraction: 1, message: `${frames.length} frames, ${todo.length} computed, ${reused} cached` });
+  env.progress({
+    stage: 'done',
+    fraction: 1,
+    message: `${frames.length - skippedCount} frames, ${todo.length - unusableComputed(todo, unusable)} computed, ${reused} cached${skippedCount ? `, ${skippedCount} skipped` : ''}`,
+  });
   return {
     featureSetId: params.featureSetId,
     manifest: file,
@@ -329,10 +374,16 @@ export async function extractFeatures(env: ExtractEnv, params: ExtractParams): P
     providerFallbacks: fallbacks,
     grid,
     dim: dim!,
-    frameCount: frames.length,
+    frameCount: frames.length - skippedCount,
     itemCount: items.length,
-    computed: todo.length,
+    computed: todo.length - unusableComputed(todo, unusable),
     reused,
     corruptShards,
+    skippedFrames,
+    skippedCount,
   };
+}
+
+function unusableComputed(todo: readonly { hash: string }[], unusable: ReadonlyMap<string, string>): number {
+  return todo.filter((t) => unusable.has(t.hash)).length;
 }

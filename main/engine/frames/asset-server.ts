@@ -53,21 +53,24 @@ export class AssetServer {
     // Work on the raw (still percent-encoded) path so `%2e%2e` and `%2f` cannot sneak past as segments.
     const raw = url.protocol === 'studio:' ? `/${url.host}${url.pathname}` : url.pathname;
     const parts = raw.split('/').slice(1);
-    if (parts.length !== 3 || parts[0] !== 'asset') return text(404, 'not found');
+    // Answers name what was asked for (cut short: a request is not an echo service).
+    if (parts.length !== 3 || parts[0] !== 'asset') return text(404, `not found: ${clip(raw)}`);
     const [, type, encodedId] = parts as [string, string, string];
-    if (!TYPE_RE.test(type) || !ID_RE.test(encodedId) || encodedId.includes('..')) return text(400, 'bad asset id');
+    if (!TYPE_RE.test(type)) return text(400, `bad asset type '${clip(type)}'`);
+    if (!ID_RE.test(encodedId) || encodedId.includes('..')) return text(400, `bad asset id '${clip(encodedId)}'`);
     const resolver = this.resolvers.get(type);
-    if (!resolver) return text(404, 'not found');
+    if (!resolver) return text(404, `no asset type '${type}' (known: ${[...this.resolvers.keys()].join(', ')})`);
+    const what = `${type}/${encodedId}`;
     let body: AssetBody | null;
     try {
       body = await resolver(encodedId, url.searchParams, this.ctx);
     } catch (e) {
       const code = (e as { code?: string }).code;
-      if (code === 'bad_request' || code === 'invalid_input') return text(400, (e as Error).message);
-      if (code === 'not_found') return text(404, 'not found');
-      return text(500, (e as Error).message);
+      if (code === 'bad_request' || code === 'invalid_input') return text(400, `${what}: ${(e as Error).message}`);
+      if (code === 'not_found') return text(404, `${what}: ${(e as Error).message}`);
+      return text(500, `${what}: ${(e as Error).message}`);
     }
-    if (!body) return text(404, 'not found');
+    if (!body) return text(404, `${what}: not found (no such id, or its dataset was removed)`);
     const headers: Record<string, string> = {
       'content-type': body.contentType,
       'cache-control': body.maxAge ? `private, max-age=${body.maxAge}` : 'no-cache',
@@ -75,7 +78,7 @@ export class AssetServer {
     };
     if ('bytes' in body) return new Response(request.method === 'HEAD' ? null : body.bytes, { status: 200, headers });
     const file = this.checkedFile(body.file);
-    if (!file) return text(404, 'not found');
+    if (!file) return text(404, `${what}: not found (its file is missing or outside the allowed folders)`);
     const data = await fs.promises.readFile(file);
     return new Response(request.method === 'HEAD' ? null : data, { status: 200, headers });
   };
@@ -102,6 +105,10 @@ export class AssetServer {
     }
     return null;
   }
+}
+
+function clip(s: string): string {
+  return s.length > 80 ? `${s.slice(0, 80)}…` : s;
 }
 
 function text(status: number, message: string): Response {

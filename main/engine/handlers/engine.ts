@@ -9,6 +9,13 @@ import * as ws from '../db/queries/workspace.js';
 import { ENGINE_VERSION } from '../version.js';
 import type { HandlerGroup } from './handler-types.js';
 
+/** Settings the engine reads are checked where every client (CLI, UI, any WebSocket peer) writes them. */
+function checkSetting(key: string, value: unknown): void {
+  if (key === 'ffmpegPath' && value !== null && (typeof value !== 'string' || value.trim() === '' || /[\0\r\n]/.test(value))) {
+    throw new StudioError('bad_request', `ffmpegPath: expected the path of an ffmpeg binary (or null to clear it), got ${JSON.stringify(value).slice(0, 80)}`);
+  }
+}
+
 function diskFree(dir: string): number | null {
   try {
     const s = fs.statfsSync(dir);
@@ -46,6 +53,7 @@ export const engineHandlers: HandlerGroup<'engine.info' | 'workspace.info' | 'se
     return { key, value };
   },
   'settings.set': ({ key, value }, ctx) => {
+    checkSetting(key, value);
     settings.setSetting(ctx.db, key, value);
     return { key, value };
   },

@@ -79,7 +79,9 @@ export const evaluationHandlers: HandlerGroup<EvalMethods> = {
       if (!hist && (spec === 'hungarian' || spec === 'majority')) {
         throw new StudioError('invalid_input', `experiment '${exp.id}' has not been evaluated, so there is no ${spec} mapping yet: run \`cause-studio eval --experiment ${exp.id}\` or pass a mapping`);
       }
-      const loaded = hist ? loadHistogram(ctx.db, hist.id) : null;
+      // A saved mapping stands on its own (its protocol may differ from the histogram's, e.g. a custom class).
+      const isStored = spec !== 'hungarian' && spec !== 'majority' && !spec.endsWith('.json');
+      const loaded = hist && !isStored ? loadHistogram(ctx.db, hist.id) : null;
       const m = loaded ? resolveMapping(ctx.db, loaded, spec) : null;
       const stored = m === null ? getMapping(ctx.db, spec) : null;
       const values = m ? Array.from(m.mapping) : [...stored!.mapping];

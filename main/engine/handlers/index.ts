@@ -6,6 +6,7 @@ import { jobHandlers } from './jobs.js';
 import { backboneHandlers } from './backbones.js';
 import { datasetHandlers } from './datasets.js';
 import { evaluationHandlers } from './evaluation.js';
+import { mappingHandlers } from './mapping.js';
 import { synthHandlers } from './synth.js';
 import { exportHandlers } from './exports.js';
 import { experimentHandlers } from './experiments.js';
@@ -19,6 +20,7 @@ export const handlers: { readonly [M in MethodName]: Handler<M> } = {
   ...backboneHandlers,
   ...datasetHandlers,
   ...evaluationHandlers,
+  ...mappingHandlers,
   ...synthHandlers,
   ...exportHandlers,
   ...experimentHandlers,

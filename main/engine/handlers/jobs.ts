@@ -6,5 +6,5 @@ export const jobHandlers: HandlerGroup<'jobs.list' | 'jobs.get' | 'jobs.cancel' 
   'jobs.get': ({ id }, ctx) => ctx.jobs.get(id),
   'jobs.cancel': ({ id }, ctx) => ctx.jobs.cancel(id),
   'jobs.resume': ({ id }, ctx) => ctx.jobs.resume(id),
-  'jobs.wait': ({ id }, ctx) => ctx.jobs.wait(id, ctx.signal),
+  'jobs.wait': ({ id, interactive }, ctx) => ctx.jobs.wait(id, ctx.signal, { interactive: interactive === true }),
 };

@@ -15,6 +15,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { StudioError, toErrorData, type StudioErrorData } from '../../../shared/contract/errors.js';
 import { createEngine, type Engine, type EngineOptions } from '../engine.js';
+import { openCliEndpoint, type CliEndpoint } from '../transport/cli-endpoint.js';
 import { createSession, type Session } from '../transport/session.js';
 
 /** Electron's MessagePortMain, by shape. */
@@ -175,6 +176,7 @@ export async function runUtilityHost(parent: ParentPortLike, options: UtilityHos
   const renderers = new Map<number, () => void>();
   const queue: { msg: HostControlMessage; port: MessagePortMainLike | undefined }[] = [];
   let engine: Engine | null = null;
+  let cliEndpoint: CliEndpoint | null = null;
   let shuttingDown = false;
 
   const shutdown = async () => {
@@ -185,6 +187,7 @@ export async function runUtilityHost(parent: ParentPortLike, options: UtilityHos
     // Closing the engine lets running jobs checkpoint and marks the database cleanly closed.
     let code = 0;
     try {
+      await cliEndpoint?.close();
       if (engine) await engine.close();
     } catch (err) {
       // Still exit: main is waiting to quit, and a restart will recover the workspace.
@@ -240,6 +243,11 @@ export async function runUtilityHost(parent: ParentPortLike, options: UtilityHos
     exit(1);
     return;
   }
+  // CLI commands submit to this engine through a loopback endpoint instead of failing on the lock.
+  cliEndpoint = await openCliEndpoint(engine).catch((err: unknown) => {
+    console.error(`no CLI endpoint: ${err instanceof Error ? err.message : String(err)}`);
+    return null;
+  });
   send({ type: 'ready', engineVersion: engine.version, workspace: engine.workspace.root, pid: process.pid });
   for (const { msg, port } of queue.splice(0)) apply(msg, port, engine);
 }

@@ -2,6 +2,7 @@
 import fs from 'node:fs';
 import sharp from 'sharp';
 import { StudioError } from '../../../shared/contract/errors.js';
+import { MAX_IMAGE_PIXELS } from './image-header.js';
 import { decodePngLabel, PngLabelError, type LabelMap } from './png-label.js';
 
 export interface RGBImage {
@@ -13,7 +14,7 @@ export interface RGBImage {
 /** Decodes any image sharp reads to packed 8-bit RGB (alpha dropped, gray expanded, EXIF orientation NOT applied). */
 export async function readImageRGB(file: string): Promise<RGBImage> {
   try {
-    const { data, info } = await sharp(file, { failOn: 'truncated' })
+    const { data, info } = await sharp(file, { failOn: 'truncated', limitInputPixels: MAX_IMAGE_PIXELS })
       .removeAlpha()
       .toColourspace('srgb')
       .raw()

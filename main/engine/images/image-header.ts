@@ -38,13 +38,35 @@ const JPEG_TAIL = 1024;
 
 const PNG_CHANNELS: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
 
+/**
+ * Largest frame accepted (64 megapixels, beyond 8K video): a header may declare 60000×60000 in a few
+ * hundred bytes, and decoding that would take gigabytes. sharp and the label decoder use the same bound.
+ */
+export const MAX_IMAGE_PIXELS = 64 * 1024 * 1024;
+
+/** The refusal for an over-large declared size, or null. */
+export function oversizeMessage(width: number, height: number): string | null {
+  return width * height > MAX_IMAGE_PIXELS
+    ? `declares ${width}x${height} pixels (${((width * height) / 1e6).toFixed(0)} megapixels), above the ${MAX_IMAGE_PIXELS / 2 ** 20}-megapixel limit`
+    : null;
+}
+
 /** Reads only the header and the tail of an image file. Never throws for a bad file: it says why. */
 export function readImageHeader(file: string): HeaderResult {
   let fd: number;
   try {
+    // stat before open: opening a FIFO blocks until a writer comes, and a device or folder has no header
+    const st = fs.statSync(file);
+    if (!st.isFile()) {
+      const kind = st.isDirectory() ? 'a folder' : st.isFIFO() ? 'a named pipe' : st.isSocket() ? 'a socket' : 'a device';
+      return { ok: false, reason: 'unreadable', message: `not a regular file (${kind})`, size: 0, mtimeMs: st.mtimeMs };
+    }
     fd = fs.openSync(file, 'r');
   } catch (e) {
-    return { ok: false, reason: 'unreadable', message: `cannot open (${(e as NodeJS.ErrnoException).code ?? String(e)})`, size: 0, mtimeMs: 0 };
+    const code = (e as NodeJS.ErrnoException).code ?? String(e);
+    // readdir hands back U+FFFD for bytes that are not UTF-8: that name cannot be opened again
+    const why = code === 'ENOENT' && file.includes('\ufffd') ? ': its name is not valid UTF-8; rename the file' : '';
+    return { ok: false, reason: 'unreadable', message: `cannot open (${code})${why}`, size: 0, mtimeMs: 0 };
   }
   try {
     const st = fs.fstatSync(fd);
@@ -60,6 +82,8 @@ export function readImageHeader(file: string): HeaderResult {
       return parseJpeg(fd, head.subarray(0, headLen), size, st.mtimeMs, fail);
     }
     return fail('unreadable', 'not a PNG or JPEG file (unknown signature)');
+  } catch (e) {
+    return { ok: false, reason: 'unreadable', message: `cannot read (${(e as NodeJS.ErrnoException).code ?? String(e)})`, size: 0, mtimeMs: 0 };
   } finally {
     fs.closeSync(fd);
   }
@@ -108,6 +132,8 @@ function parsePng(
   if (width === 0 || height === 0 || channels === undefined) {
     return fail('unreadable', `PNG header is invalid (width ${width}, height ${height}, colour type ${colorType})`);
   }
+  const oversize = oversizeMessage(width, height);
+  if (oversize) return fail('unreadable', `PNG ${oversize}`);
   const tail = readTail(fd, size, PNG_TAIL);
   if (tail.indexOf(IEND) < 0) {
     return fail('truncated', `PNG is truncated: no IEND chunk at the end of the file (${size} bytes)`);
@@ -157,6 +183,8 @@ function parseJpeg(
       const width = buf.readUInt16BE(pos + 7);
       const channels = buf[pos + 9]!;
       if (width === 0 || height === 0) return fail('unreadable', `JPEG frame header has size ${width}x${height}`);
+      const oversize = oversizeMessage(width, height);
+      if (oversize) return fail('unreadable', `JPEG ${oversize}`);
       if (!hasJpegEoi(fd, size, pos + 2 + len)) return fail('truncated', `JPEG is truncated: no end-of-image marker at the end of the file (${size} bytes)`);
       return {
         ok: true,

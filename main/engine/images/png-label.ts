@@ -2,6 +2,7 @@
 // indices that palette label maps store, so label maps are decoded here: inflate (node:zlib) + unfilter.
 // Gray and palette give their value/index; RGB(A) and gray+alpha give the first channel.
 import zlib from 'node:zlib';
+import { oversizeMessage } from './image-header.js';
 
 export interface LabelMap {
   readonly data: Uint8Array;
@@ -49,15 +50,18 @@ export function decodePngLabel(png: Uint8Array): LabelMap {
   if (channels === undefined || width === 0 || height === 0) throw new PngLabelError(`invalid header (colour type ${colorType})`);
   if (interlace !== 0) throw new PngLabelError('interlaced (Adam7) label maps are not supported; save it non-interlaced');
   if (bitDepth === 16 && colorType === 3) throw new PngLabelError('invalid bit depth 16 for a palette PNG');
-  let raw: Buffer;
-  try {
-    raw = zlib.inflateSync(Buffer.concat(idat));
-  } catch (e) {
-    throw new PngLabelError(`corrupt image data (${(e as Error).message})`);
-  }
+  const oversize = oversizeMessage(width, height);
+  if (oversize) throw new PngLabelError(oversize);
   const bitsPerPixel = channels * bitDepth;
   const stride = Math.ceil((width * bitsPerPixel) / 8);
   const bpp = Math.max(1, bitsPerPixel >> 3);
+  let raw: Buffer;
+  try {
+    // Inflating stops at the size the header implies: a small IDAT cannot expand into gigabytes.
+    raw = zlib.inflateSync(Buffer.concat(idat), { maxOutputLength: (stride + 1) * height });
+  } catch (e) {
+    throw new PngLabelError(`corrupt image data (${(e as Error).message})`);
+  }
   if (raw.length < (stride + 1) * height) {
     throw new PngLabelError(`image data is short: ${raw.length} bytes for ${width}x${height}`);
   }

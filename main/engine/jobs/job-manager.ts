@@ -49,10 +49,14 @@ function jobCodeReturned(worker: Worker, ms: number): Promise<void> {
   });
 }
 
+type Lane = 'queue' | 'interactive';
+
 interface Running {
   readonly id: string;
   readonly kind: string;
   readonly heavy: boolean;
+  /** Which heavy slot it holds: the queue's, or the one kept for a job a client waits on in the foreground. */
+  readonly lane: Lane;
   readonly worker: Worker;
   readonly startedAt: number;
   readonly startFraction: number;
@@ -68,12 +72,22 @@ export interface JobManagerOptions {
   /** false: a read-only engine (CLI queries) that never starts work. */
   readonly runJobs: boolean;
   readonly maxHeavyJobs?: number;
+  /**
+   * 'all' (serve, the desktop app, the background engine): runs every queued job. 'own' (a CLI command
+   * that opened the workspace itself): runs only the jobs it submitted or resumed, so a job another
+   * command queued never runs inside, and is never interrupted by, an unrelated command. Default 'all'.
+   */
+  readonly scope?: 'all' | 'own';
 }
 
 export class JobManager {
   private readonly running = new Map<string, Running>();
   private readonly waiters = new Map<string, Set<(s: JobSummary) => void>>();
   private readonly maxHeavy: number;
+  /** Jobs this manager submitted or resumed (what a scope-'own' manager may run). */
+  private readonly owned = new Set<string>();
+  /** Queued jobs a client waits on in the foreground: they may take the interactive heavy slot. */
+  private readonly interactive = new Set<string>();
   private closed = false;
 
   constructor(
@@ -119,6 +133,7 @@ export class JobManager {
     } catch (e) {
       throw diskFullError(e, this.workspace.databasePath) ?? e;
     }
+    this.owned.add(id);
     this.emit({ type: 'job.state', jobId: id, kind, state: 'queued' });
     this.schedule();
     return q.getJobSummary(this.db, id) ?? summary;
@@ -176,6 +191,7 @@ export class JobManager {
     }
     if (!this.options.runJobs) throw new StudioError('conflict', 'this engine is read-only and runs no jobs');
     this.registry.get(s.kind);
+    this.owned.add(id);
     q.requeueJob(this.db, id);
     q.addJobEvent(this.db, id, 'resumed', 'queued again; resumes from its last checkpoint');
     this.emit({ type: 'job.state', jobId: id, kind: s.kind, state: 'queued' });
@@ -183,10 +199,18 @@ export class JobManager {
     return this.summary(id);
   }
 
-  /** Resolves when the job reaches succeeded, failed or cancelled (or is interrupted by shutdown). */
-  wait(id: string, signal?: AbortSignal): Promise<JobSummary> {
+  /**
+   * Resolves when the job reaches succeeded, failed or cancelled (or is interrupted by shutdown).
+   * `interactive`: someone waits at a terminal; a queued heavy job may then start in a second heavy slot
+   * beside the queue's, so an `eval` finishes while a background training keeps running.
+   */
+  wait(id: string, signal?: AbortSignal, options: { interactive?: boolean } = {}): Promise<JobSummary> {
     const s = this.summary(id);
     if (FINAL.includes(s.state) || (s.state === 'interrupted' && !this.running.has(id))) return Promise.resolve(s);
+    if (options.interactive && s.state === 'queued') {
+      this.interactive.add(id);
+      this.schedule();
+    }
     return new Promise((resolve, reject) => {
       const set = this.waiters.get(id) ?? new Set();
       this.waiters.set(id, set);
@@ -197,6 +221,7 @@ export class JobManager {
       set.add(done);
       signal?.addEventListener('abort', () => {
         set.delete(done);
+        this.interactive.delete(id);
         reject(new StudioError('cancelled', 'wait cancelled'));
       });
     });
@@ -227,18 +252,24 @@ export class JobManager {
 
   private schedule(): void {
     if (this.closed || !this.options.runJobs) return;
-    let heavyRunning = [...this.running.values()].filter((r) => r.heavy).length;
+    const heavy: Record<Lane, number> = { queue: 0, interactive: 0 };
+    for (const r of this.running.values()) if (r.heavy) heavy[r.lane]++;
     for (const row of q.queuedJobs(this.db)) {
       if (this.running.has(row.id)) continue;
+      if (this.options.scope === 'own' && !this.owned.has(row.id)) continue;
+      let lane: Lane = 'queue';
       if (row.heavy) {
-        if (heavyRunning >= this.maxHeavy) continue;
-        heavyRunning++;
+        if (heavy.queue < this.maxHeavy) lane = 'queue';
+        else if (this.interactive.has(row.id) && heavy.interactive < 1) lane = 'interactive';
+        else continue;
+        heavy[lane]++;
       }
-      this.start(row.id);
+      this.start(row.id, lane);
     }
   }
 
-  private start(id: string): void {
+  private start(id: string, lane: Lane): void {
+    this.interactive.delete(id);
     const row = q.getJobRow(this.db, id)!;
     let def;
     try {
@@ -265,6 +296,7 @@ export class JobManager {
       id,
       kind: row.kind,
       heavy: row.heavy === 1,
+      lane,
       worker,
       startedAt: Date.now(),
       startFraction: row.fraction,
@@ -428,6 +460,7 @@ export class JobManager {
     const s = q.getJobSummary(this.db, id);
     if (!s) return;
     this.emit({ type: 'job.state', jobId: id, kind: s.kind, state, ...(error ? { error } : {}) });
+    if (FINAL.includes(state)) this.interactive.delete(id);
     for (const w of [...(this.waiters.get(id) ?? [])]) w(s);
     this.waiters.delete(id);
   }

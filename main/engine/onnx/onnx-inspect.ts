@@ -10,6 +10,8 @@ export interface OnnxGraphInfo {
   readonly patchSize: number | null;
   /** Files next to the model holding external tensor data (large exports). */
   readonly externalFiles: readonly string[];
+  /** Every tensor stored outside the file: where, as written in the graph (checked before loading). */
+  readonly externalData: readonly { tensor: string; location: string; offset: number; length: number | null }[];
   readonly metadata: Readonly<Record<string, string>>;
   readonly producer: string;
   readonly nodeCount: number;
@@ -62,15 +64,20 @@ export function inspectOnnx(file: string, bytes?: Uint8Array): OnnxGraphInfo {
     }
   }
   const externalFiles = new Set<string>();
+  const externalData: { tensor: string; location: string; offset: number; length: number | null }[] = [];
   for (const t of model.graph.initializer ?? []) {
     if (t.dataLocation === 1) {
-      const loc = t.externalData?.find((e) => e.key === 'location')?.value;
+      const field = (k: string) => t.externalData?.find((e) => e.key === k)?.value;
+      const loc = field('location');
       if (loc) externalFiles.add(path.normalize(loc));
+      const length = field('length');
+      externalData.push({ tensor: t.name ?? '', location: loc ?? '', offset: Number(field('offset') ?? 0), length: length === undefined ? null : Number(length) });
     }
   }
   return {
     patchSize,
     externalFiles: [...externalFiles],
+    externalData,
     metadata: Object.fromEntries((model.metadataProps ?? []).map((p) => [p.key, p.value])),
     producer: model.producerName ?? '',
     nodeCount: model.graph.node.length,

@@ -39,7 +39,7 @@ function worldSeed(root: string): number | null {
   }
 }
 
-export async function runStudy(engine: Engine, o: StudyRunOptions): Promise<StudyResult> {
+export async function runStudy(engine: Pick<Engine, 'call'> & { readonly workspace: { readonly root: string } }, o: StudyRunOptions): Promise<StudyResult> {
   const log = o.log ?? (() => undefined);
   const wait = async (jobId: string, label: string): Promise<JobSummary> => {
     const j = o.waitJob ? await o.waitJob(jobId, label) : await engine.call('jobs.wait', { id: jobId });

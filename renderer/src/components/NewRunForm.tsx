@@ -103,7 +103,7 @@ export function NewRunForm({ onStarted, onClose }: { onStarted(experimentId: str
             ))}
           </select>
           <label htmlFor="run-k">Clusters K</label>
-          <input id="run-k" type="number" min={2} max={256} value={clusters} onChange={(e) => setClusters(Math.max(2, Number(e.target.value) || 2))} />
+          <input id="run-k" type="number" min={2} max={1024} value={clusters} onChange={(e) => setClusters(Math.min(1024, Math.max(2, Number(e.target.value) || 2)))} />
           <label htmlFor="run-preset">Preset</label>
           <select id="run-preset" data-testid="run-preset" value={preset} onChange={(e) => setPreset(e.target.value as TrainPreset)}>
             {TRAIN_PRESETS.map((p) => (

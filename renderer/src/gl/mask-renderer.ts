@@ -1,6 +1,6 @@
 // The mask layer of the player: a transparent WebGL2 canvas over the 2-D image layer. Masks arrive as id
-// images (class or cluster ids, one byte per pixel, R8 textures); colours come from 256-entry palette
-// textures, so opacity, palette edits, isolate, layer toggles and mapping edits are uniform/texture updates,
+// images (class or cluster ids, one byte per pixel, R8 textures; cluster maps of K > 256 two bytes, RG8,
+// low and high byte); colours come from palette textures (256 entries, 1024 for clusters), so opacity, palette edits, isolate, layer toggles and mapping edits are uniform/texture updates,
 // never a per-pixel JS loop.
 //
 // Why the frame itself is not drawn here: in headless Chromium without a GPU, WebGL runs on SwiftShader (a
@@ -11,12 +11,12 @@
 // fetches per visible layer), and each combination of layers gets its own compiled program, so the common
 // case (one layer) runs no code for the others.
 import { LAYER_BITS } from './layers.js';
-import { composePalette, programKey } from './mask-program.js';
+import { CLUSTER_LUT_ROWS, composePalette, MAX_CLUSTER_IDS, padTable, programKey } from './mask-program.js';
 import { SlotRing } from './texture-ring.js';
 import { fitScale, type ViewTransform } from './view-geometry.js';
 
 export { LAYER_BITS, type LayerName } from './layers.js';
-export { composePalette, programKey } from './mask-program.js';
+export { composePalette, MAX_CLUSTER_IDS, programKey } from './mask-program.js';
 
 export interface DrawState extends ViewTransform {
   layers: number;
@@ -27,7 +27,8 @@ export interface DrawState extends ViewTransform {
 /** An id mask as decoded by the image cache; `key` (its URL) names it in the texture ring. */
 export interface MaskPixels {
   readonly key: string;
-  readonly ids: Uint8Array;
+  /** One id per pixel; 16-bit ids (K > 256) go up as two bytes per texel (RG8: low, high). */
+  readonly ids: Uint8Array | Uint16Array;
   readonly width: number;
   readonly height: number;
 }
@@ -52,15 +53,18 @@ precision highp int;
 in vec2 v_uv;
 out vec4 outColor;
 uniform sampler2D u_gt;           // R8: raw ground-truth value
-uniform sampler2D u_clusters;     // R8: cluster id
+uniform sampler2D u_clusters;     // R8: cluster id; RG8: low and high byte of a 16-bit id (R8 reads g = 0)
 uniform sampler2D u_gtColor;      // 256 x 1: raw GT value -> class colour (a = 0 hidden / ignore)
-uniform sampler2D u_clusterColor; // 256 x 1: cluster id -> cluster colour (a = 0 hidden)
-uniform sampler2D u_classColor;   // 256 x 1: cluster id -> its mapped class's colour (a = 0 unmapped / hidden)
-uniform sampler2D u_classIds;     // 256 x 2, R8: row 0 raw GT value -> class, row 1 cluster -> class (255 = none)
+uniform sampler2D u_clusterColor; // 256 x ROWS: cluster id -> cluster colour (a = 0 hidden)
+uniform sampler2D u_classColor;   // 256 x ROWS: cluster id -> its mapped class's colour (a = 0 unmapped / hidden)
+uniform sampler2D u_classIds;     // 256 x (1 + ROWS), R8: row 0 raw GT value -> class, then cluster -> class (255 = none)
 uniform float u_opacity;
 uniform int u_highlightCluster;
 
+const float ROWS = ${CLUSTER_LUT_ROWS.toFixed(1)};
 vec2 lutUv(float v, float row) { return vec2(v * (255.0 / 256.0) + 0.5 / 256.0, row); }
+// A cluster texel (low, high byte) -> its entry in a 256 x rows table starting at row first.
+vec2 clusterUv(vec2 id, float first, float rows) { return lutUv(id.r, (first + floor(id.g * 255.0 + 0.5) + 0.5) / rows); }
 int toId(float v) { return int(v * 255.0 + 0.5); }
 void over(inout vec4 acc, vec3 c, float a) { acc = vec4(mix(acc.rgb, c, a), 1.0 - (1.0 - acc.a) * (1.0 - a)); }
 void scale(inout vec4 acc, float k) { acc = vec4(acc.rgb * k, 1.0 - (1.0 - acc.a) * k); }
@@ -71,23 +75,23 @@ void main() {
   float gt = texture(u_gt, v_uv).r;
 #endif
 #if NEED_CLUSTERS
-  float cluster = texture(u_clusters, v_uv).r;
+  vec2 cluster = texture(u_clusters, v_uv).rg;
 #endif
 #if LAYER_GT
   vec4 g = texture(u_gtColor, lutUv(gt, 0.5));
   over(acc, g.rgb, g.a * u_opacity);
 #endif
 #if LAYER_CLUSTERS
-  vec4 k = texture(u_clusterColor, lutUv(cluster, 0.5));
+  vec4 k = texture(u_clusterColor, clusterUv(cluster, 0.0, ROWS));
   over(acc, k.rgb, k.a * u_opacity);
 #endif
 #if LAYER_CLASSES
-  vec4 m = texture(u_classColor, lutUv(cluster, 0.5));
+  vec4 m = texture(u_classColor, clusterUv(cluster, 0.0, ROWS));
   over(acc, m.rgb, m.a * u_opacity);
 #endif
 #if LAYER_ERRORS
-  int gtClass = toId(texture(u_classIds, lutUv(gt, 0.25)).r);
-  int predClass = toId(texture(u_classIds, lutUv(cluster, 0.75)).r);
+  int gtClass = toId(texture(u_classIds, lutUv(gt, 0.5 / (ROWS + 1.0))).r);
+  int predClass = toId(texture(u_classIds, clusterUv(cluster, 1.0, ROWS + 1.0)).r);
   if (gtClass != 255 && predClass != gtClass) {
     // Diagonal hatching, so the error layer never relies on colour alone.
     float stripe = step(0.5, fract((gl_FragCoord.x + gl_FragCoord.y) / 8.0));
@@ -95,7 +99,7 @@ void main() {
   }
 #endif
 #if HIGHLIGHT
-  if (toId(cluster) == u_highlightCluster) over(acc, vec3(1.0, 1.0, 0.2), 0.55);
+  if (toId(cluster.r) + 256 * toId(cluster.g) == u_highlightCluster) over(acc, vec3(1.0, 1.0, 0.2), 0.55);
   else scale(acc, 0.45);
 #endif
   outColor = acc;
@@ -124,6 +128,8 @@ interface Slot {
   texture: WebGLTexture;
   width: number;
   height: number;
+  /** gl.R8 or gl.RG8 (16-bit ids). */
+  format: number;
 }
 
 function compile(gl: WebGL2RenderingContext, type: number, source: string): WebGLShader {
@@ -150,9 +156,9 @@ export class MaskRenderer {
   private blankAt: string | null = null;
   // Palette inputs, composed into the colour textures whenever one of them changes.
   private classPalette = new Uint8Array(1024);
-  private clusterPalette = new Uint8Array(1024);
+  private clusterPalette = new Uint8Array(MAX_CLUSTER_IDS * 4);
   private gtLut = Uint8Array.from({ length: 256 }, (_, i) => i);
-  private clusterToClass = new Uint8Array(256).fill(255);
+  private clusterToClass = new Uint8Array(MAX_CLUSTER_IDS).fill(255);
 
   /** `ringSize`: mask textures kept on the GPU (the shown ones plus those uploaded ahead). */
   constructor(
@@ -192,26 +198,28 @@ export class MaskRenderer {
     };
     this.luts = {
       gtColor: lut('gtColor', gl.RGBA8, 256, 1),
-      clusterColor: lut('clusterColor', gl.RGBA8, 256, 1),
-      classColor: lut('classColor', gl.RGBA8, 256, 1),
-      classIds: lut('classIds', gl.R8, 256, 2),
+      clusterColor: lut('clusterColor', gl.RGBA8, 256, CLUSTER_LUT_ROWS),
+      classColor: lut('classColor', gl.RGBA8, 256, CLUSTER_LUT_ROWS),
+      classIds: lut('classIds', gl.R8, 256, 1 + CLUSTER_LUT_ROWS),
     };
     this.composeLuts();
   }
 
-  /** 256 RGBA entries (1024 bytes); alpha 0 hides an entry. */
+  /** RGBA entries, 256 for classes, 256 to MAX_CLUSTER_IDS for clusters; alpha 0 hides an entry. */
   setPalette(which: 'classPalette' | 'clusterPalette', rgba: Uint8Array): void {
-    if (rgba.length !== 1024) throw new Error(`palette must have 256 RGBA entries, got ${rgba.length / 4}`);
-    if (which === 'classPalette') this.classPalette = rgba.slice();
-    else this.clusterPalette = rgba.slice();
+    if (which === 'classPalette') {
+      if (rgba.length !== 1024) throw new Error(`palette must have 256 RGBA entries, got ${rgba.length / 4}`);
+      this.classPalette = rgba.slice();
+    } else this.clusterPalette = padTable(rgba, 4, MAX_CLUSTER_IDS, 0, 'cluster palette');
     this.composeLuts();
   }
 
-  /** 256 one-byte entries: raw GT value → class index, or cluster → class index (255 = none). */
+  /** One-byte entries: raw GT value → class index (256), or cluster → class index (256 to MAX_CLUSTER_IDS; 255 = none). */
   setLut(which: 'clusterToClass' | 'gtLut', values: Uint8Array): void {
-    if (values.length !== 256) throw new Error(`lookup table must have 256 entries, got ${values.length}`);
-    if (which === 'gtLut') this.gtLut = values.slice();
-    else this.clusterToClass = values.slice();
+    if (which === 'gtLut') {
+      if (values.length !== 256) throw new Error(`lookup table must have 256 entries, got ${values.length}`);
+      this.gtLut = values.slice();
+    } else this.clusterToClass = padTable(values, 1, MAX_CLUSTER_IDS, 255, 'cluster lookup table');
     this.composeLuts();
   }
 
@@ -288,7 +296,7 @@ export class MaskRenderer {
     const gl = this.gl;
     if (mask.ids.length !== mask.width * mask.height) {
       throw new Error(
-        `mask ${mask.key} has ${mask.ids.length} bytes for ${mask.width}×${mask.height} pixels`,
+        `mask ${mask.key} has ${mask.ids.length} ids for ${mask.width}×${mask.height} pixels`,
       );
     }
     const resident = this.ring.get(mask.key);
@@ -300,21 +308,25 @@ export class MaskRenderer {
       if (this.shown.clusters === got.evicted) this.shown.clusters = null;
     }
     let slot = this.slots[got.slot];
+    const wide = mask.ids instanceof Uint16Array;
+    const format = wide ? gl.RG8 : gl.R8;
     // Upload through a scratch unit so the shown masks' bindings stay as they are.
     gl.activeTexture(gl.TEXTURE0 + 7);
-    if (slot === undefined || slot.width !== mask.width || slot.height !== mask.height) {
+    if (slot === undefined || slot.width !== mask.width || slot.height !== mask.height || slot.format !== format) {
       // Immutable storage of the exact size: later frames of the sequence reuse it with texSubImage2D.
       if (slot !== undefined) gl.deleteTexture(slot.texture);
       const texture = gl.createTexture();
       gl.bindTexture(gl.TEXTURE_2D, texture);
       this.params(gl.NEAREST);
-      gl.texStorage2D(gl.TEXTURE_2D, 1, gl.R8, mask.width, mask.height);
-      slot = { texture, width: mask.width, height: mask.height };
+      gl.texStorage2D(gl.TEXTURE_2D, 1, format, mask.width, mask.height);
+      slot = { texture, width: mask.width, height: mask.height, format };
       this.slots[got.slot] = slot;
     } else {
       gl.bindTexture(gl.TEXTURE_2D, slot.texture);
     }
-    gl.texSubImage2D(gl.TEXTURE_2D, 0, 0, 0, mask.width, mask.height, gl.RED, gl.UNSIGNED_BYTE, mask.ids);
+    // A Uint16Array's bytes are little-endian on every platform browsers run on: low byte -> R, high -> G.
+    const bytes = wide ? new Uint8Array(mask.ids.buffer, mask.ids.byteOffset, mask.ids.byteLength) : mask.ids;
+    gl.texSubImage2D(gl.TEXTURE_2D, 0, 0, 0, mask.width, mask.height, wide ? gl.RG : gl.RED, gl.UNSIGNED_BYTE, bytes);
     return slot;
   }
 
@@ -330,7 +342,7 @@ export class MaskRenderer {
     const gl = this.gl;
     const gtColor = composePalette(this.gtLut, this.classPalette);
     const classColor = composePalette(this.clusterToClass, this.classPalette);
-    const ids = new Uint8Array(512);
+    const ids = new Uint8Array(256 + MAX_CLUSTER_IDS);
     ids.set(this.gtLut, 0);
     ids.set(this.clusterToClass, 256);
     const put = (name: LutTexture, format: number, height: number, data: Uint8Array): void => {
@@ -339,9 +351,9 @@ export class MaskRenderer {
       gl.texSubImage2D(gl.TEXTURE_2D, 0, 0, 0, 256, height, format, gl.UNSIGNED_BYTE, data);
     };
     put('gtColor', gl.RGBA, 1, gtColor);
-    put('clusterColor', gl.RGBA, 1, this.clusterPalette);
-    put('classColor', gl.RGBA, 1, classColor);
-    put('classIds', gl.RED, 2, ids);
+    put('clusterColor', gl.RGBA, CLUSTER_LUT_ROWS, this.clusterPalette);
+    put('classColor', gl.RGBA, CLUSTER_LUT_ROWS, classColor);
+    put('classIds', gl.RED, 1 + CLUSTER_LUT_ROWS, ids);
   }
 
   private program(key: number): Program {

@@ -22,7 +22,8 @@ export type DecodeReply =
       readonly id: number;
       readonly ok: true;
       readonly kind: 'ids';
-      readonly ids: Uint8Array;
+      /** 16-bit for cluster maps of K > 256. */
+      readonly ids: Uint8Array | Uint16Array;
       readonly width: number;
       readonly height: number;
     }

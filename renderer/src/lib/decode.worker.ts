@@ -1,8 +1,10 @@
 // Decodes frames and id masks off the UI thread. Frames come back as ImageBitmaps (drawn by the 2-D image
 // layer as they are); id masks come back as their red channel, one byte per pixel, which is what the GPU
 // texture takes (R8) and what the hover read-out indexes — so neither the upload nor a hover has to
-// convert RGBA on the UI thread.
+// convert RGBA on the UI thread. Cluster maps of K > 256 are 16-bit PNGs: those are decoded here to
+// their stored 16-bit values (the browser's decoder would keep only 8 bits).
 import type { DecodeReply, DecodeRequest } from './decode-protocol.js';
+import { decodeGray16Png, isGray16Png } from './png-gray16.js';
 
 interface WorkerScope {
   onmessage: ((e: MessageEvent<DecodeRequest>) => void) | null;
@@ -17,6 +19,13 @@ async function decode(req: DecodeRequest): Promise<{ reply: DecodeReply; transfe
     throw new Error(`HTTP ${res.status}${body === '' ? '' : `: ${body}`}`);
   }
   const blob = await res.blob();
+  if (req.kind === 'ids') {
+    const bytes = new Uint8Array(await blob.arrayBuffer());
+    if (isGray16Png(bytes)) {
+      const { ids, width, height } = await decodeGray16Png(bytes);
+      return { reply: { id: req.id, ok: true, kind: 'ids', ids, width, height }, transfer: [ids.buffer] };
+    }
+  }
   // Ids must stay byte-exact (no colour management, no premultiplication); photos keep their colour profile.
   const bitmap = await createImageBitmap(
     blob,

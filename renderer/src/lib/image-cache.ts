@@ -14,8 +14,8 @@ export interface LoadedImage {
 export interface LoadedIds {
   readonly kind: 'ids';
   readonly url: string;
-  /** Row-major ids (the mask's red channel). */
-  readonly ids: Uint8Array;
+  /** Row-major ids (the mask's red channel; 16-bit for cluster maps of K > 256). */
+  readonly ids: Uint8Array | Uint16Array;
   readonly width: number;
   readonly height: number;
 }

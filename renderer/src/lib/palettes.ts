@@ -5,10 +5,10 @@ import type { RGB } from '../../../shared/protocols/cityscapes-labels.js';
 // One cluster palette for the UI and the exported videos.
 export { clusterColor } from '../../../shared/palettes/cluster-palette.js';
 
-/** 256 RGBA entries; `visible(i)` false → alpha 0 (hidden in the shader). */
-export function paletteTexture(colorOf: (i: number) => RGB | undefined, visible: (i: number) => boolean): Uint8Array {
-  const out = new Uint8Array(1024);
-  for (let i = 0; i < 256; i++) {
+/** `entries` RGBA entries (256; up to 1024 for clusters of K > 256); `visible(i)` false → alpha 0 (hidden in the shader). */
+export function paletteTexture(colorOf: (i: number) => RGB | undefined, visible: (i: number) => boolean, entries = 256): Uint8Array {
+  const out = new Uint8Array(entries * 4);
+  for (let i = 0; i < entries; i++) {
     const c = colorOf(i);
     if (c === undefined) continue;
     out[i * 4] = c[0];

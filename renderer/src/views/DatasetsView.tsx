@@ -1,9 +1,10 @@
 // Datasets: the list with preflight reports, the import dialog and the sequence player.
-import { useEffect, useMemo, useState } from 'react';
+import { useEffect, useState } from 'react';
 import type { DatasetSummary, FrameSummary, SequenceSummary } from '../../../shared/contract/datasets.js';
-import { getBuiltinProtocol } from '../../../shared/protocols/builtin.js';
+import { useDisplayProtocol } from './mapping/use-display-protocol.js';
 import { ImportDialog } from '../components/ImportDialog.js';
 import { PreflightPanel } from '../components/PreflightPanel.js';
+import { SkippedFramesNotice } from '../components/SkippedFramesNotice.js';
 import { useQuery, useStudio, useStudioState } from '../state/studio-context.js';
 import { useExperimentOverlay } from './experiment-overlay.js';
 import { Player } from './player/Player.js';
@@ -116,6 +117,7 @@ function DatasetDetailPane({ dataset }: { dataset: DatasetSummary }) {
         {sequences.error !== null && <span className="error-text">{sequences.error}</span>}
       </div>
       {sequence !== null && <SequencePlayer dataset={dataset} sequence={sequence} />}
+      <SkippedFramesNotice dataset={dataset} />
       {detail.data !== undefined && <PreflightPanel report={detail.data.report} />}
       {detail.error !== null && <div className="error-text">{detail.error}</div>}
     </div>
@@ -127,7 +129,7 @@ function SequencePlayer({ dataset, sequence }: { dataset: DatasetSummary; sequen
   const overlay = useExperimentOverlay(dataset.id);
   // Show GT and mapped classes in the mapping's protocol when one is being edited, else the dataset's own.
   const protocolId = overlay?.protocolId ?? dataset.protocolId;
-  const protocol = useMemo(() => (protocolId === null ? null : (getBuiltinProtocol(protocolId) ?? null)), [protocolId]);
+  const protocol = useDisplayProtocol(protocolId);
   if (frames.error !== null) return <div className="error-text">{frames.error}</div>;
   if (frames.data === undefined) return <div className="muted">Loading {sequence.frameCount} frames…</div>;
   return (

@@ -69,10 +69,11 @@ function VideoExportForm({ experimentId }: { experimentId: string }) {
   const [colors, setColors] = useState<Colors>('classes');
   const [fps, setFps] = useState(10);
   const [opacity, setOpacity] = useState(0.55);
+  const [captions, setCaptions] = useState(true);
   const { jobId, error, start: startJob } = useJobStart();
   const seq = sequenceId !== '' ? sequenceId : (sequences.data?.[0]?.id ?? '');
 
-  const start = () => startJob(() => call('exports.video', { experimentId, sequenceId: seq, mode, colors, fps, opacity, force: true }));
+  const start = () => startJob(() => call('exports.video', { experimentId, sequenceId: seq, mode, colors, fps, opacity, captions, force: true }));
 
   return (
     <form
@@ -105,7 +106,7 @@ function VideoExportForm({ experimentId }: { experimentId: string }) {
         </label>
         <label>
           Colours{' '}
-          <select value={colors} onChange={(e) => setColors(e.target.value as Colors)}>
+          <select data-testid="export-colors" value={colors} onChange={(e) => setColors(e.target.value as Colors)}>
             <option value="classes">mapped classes</option>
             <option value="clusters">clusters</option>
           </select>
@@ -115,6 +116,9 @@ function VideoExportForm({ experimentId }: { experimentId: string }) {
         </label>
         <label>
           opacity <input type="range" min={0} max={1} step={0.05} value={opacity} onChange={(e) => setOpacity(Number(e.target.value))} />
+        </label>
+        <label>
+          <input type="checkbox" data-testid="export-captions" checked={captions} onChange={(e) => setCaptions(e.target.checked)} /> captions
         </label>
         <button type="submit" className="primary" data-testid="export-video" disabled={seq === ''}>
           Export video

@@ -1,5 +1,6 @@
 // What the player overlays for a dataset: the selected experiment's cluster maps (when it predicted this
-// dataset) and the mapping being edited, so mapping edits show on the frames immediately.
+// dataset) and the mapping being edited, so mapping edits show on the frames immediately; else its newest
+// saved mapping.
 import { useMemo } from 'react';
 import type { FrameSummary } from '../../../shared/contract/datasets.js';
 import { useQuery, useSelection, useStudio, useStudioState } from '../state/studio-context.js';
@@ -18,16 +19,23 @@ export function useExperimentOverlay(datasetId: string): ExperimentOverlay | nul
   const selection = useSelection();
   const mapping = useStudioState((s) => s.mapping);
   const experiment = useQuery('experiments.get', selection.experimentId === null ? null : { id: selection.experimentId });
+  // Not being edited: the experiment's newest saved mapping drives the class layer (no evaluation needed).
+  const editing = mapping !== null && mapping.experimentId === selection.experimentId;
+  const versions = useQuery('mappings.list', editing || selection.experimentId === null ? null : { experimentId: selection.experimentId });
+  const newest = versions.data?.[0];
+  const saved = useQuery('mappings.get', editing || newest === undefined ? null : { id: newest.id });
   return useMemo(() => {
     const exp = experiment.data;
     if (exp === undefined || exp.id !== selection.experimentId) return null;
     if (!exp.predictions.some((p) => p.datasetId === datasetId)) return null;
+    const own = mapping !== null && mapping.experimentId === exp.id;
+    const fallback = !own && saved.data !== undefined && saved.data.experimentId === exp.id ? saved.data : null;
     return {
       experimentId: exp.id,
       clusterCount: exp.clusters,
       clusterUrl: (frame: FrameSummary) => client.assetUrl('prediction', `${exp.id}:${frame.id}`),
-      clusterToClass: mapping !== null && mapping.experimentId === exp.id ? mapping.values : null,
-      protocolId: mapping !== null && mapping.experimentId === exp.id ? mapping.protocolId : null,
+      clusterToClass: own ? mapping.values : fallback !== null ? Int32Array.from(fallback.mapping) : null,
+      protocolId: own ? mapping.protocolId : (fallback?.protocolId ?? null),
     };
-  }, [experiment.data, selection.experimentId, datasetId, mapping, client]);
+  }, [experiment.data, selection.experimentId, datasetId, mapping, saved.data, client]);
 }

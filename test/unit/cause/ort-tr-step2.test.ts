@@ -1,6 +1,9 @@
 // The onnxruntime Step 2 TR graph against its oracle, the tfjs TR head on the full grids with autodiff
 // (heads.ts + concepts.ts + contrastive.ts, composed as the trainer's tfjs Step 2 does), on small random
-// inputs with explicit dropout masks; and a finite-difference check independent of tfjs.
+// inputs with explicit dropout masks; and a finite-difference check independent of tfjs. Both heads run
+// the same cases: the plain TR decoder and the hybrid one (TR + a 3×3 depthwise / 1×1 conv branch over
+// the grid), whose graph gathers each sampled row's 3×3 neighbourhood itself — the sampled rows include
+// grid corners and edges, where that neighbourhood is zero-padded.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { initTfBackend } from '../../../main/engine/tf/backend.js';
@@ -11,7 +14,7 @@ import { gatherRows, l2normalize } from '../../../main/engine/cause/ops.js';
 import { ParamSet } from '../../../main/engine/cause/params.js';
 import { Prng } from '../../../shared/random.js';
 import { dropoutKeepFlags, dropoutMultipliers } from '../../../main/engine/cause/engines/dropout-masks.js';
-import { TR_DROPOUT_SITES, TR_PARAMS, trParamShape, type TrDropoutSite, type TrStep2GraphSpec } from '../../../main/engine/cause/ort/tr-step2-graph.js';
+import { TR_DROPOUT_SITES, trParamNames, trParamShape, type TrDropoutSite, type TrParamName, type TrStep2GraphSpec } from '../../../main/engine/cause/ort/tr-step2-graph.js';
 import { TrStep2Graph, type TrMaskSet, type TrStep2Inputs } from '../../../main/engine/cause/ort/tr-step2.js';
 import { normRows, relErr, toHost } from './fixtures.js';
 
@@ -26,8 +29,29 @@ const B = 2;
 const T = B * n;
 const temperature = 0.07;
 
-const headSpec = (dropout: number): HeadSpec => ({ kind: 'tr', dim: D, headDim: r, projDim: p, ffnDim: F, gridTokens: N, dropout });
-const graphSpec = (dropout: number): TrStep2GraphSpec => ({
+/** The head under test: the plain TR decoder, or the hybrid one with its conv branch over a 3×4 grid. */
+interface Head {
+  readonly label: string;
+  readonly hybrid: { gridWidth: number } | undefined;
+  /** Parameters the finite-difference check moves. */
+  readonly probed: readonly TrParamName[];
+}
+const HEADS: readonly Head[] = [
+  { label: 'TR', hybrid: undefined, probed: ['head.pos', 'head.sa.k.w', 'head.ca.v.w', 'head.ffn1.w', 'head.ln1.g'] },
+  { label: 'hybrid', hybrid: { gridWidth: 4 }, probed: ['head.cv.dw.w', 'head.cv.dw.b', 'head.cv.pw.w', 'head.pos', 'head.ffn1.w'] },
+];
+
+const headSpec = (dropout: number, head: Head): HeadSpec => ({
+  kind: 'tr',
+  dim: D,
+  headDim: r,
+  projDim: p,
+  ffnDim: F,
+  gridTokens: N,
+  dropout,
+  ...(head.hybrid ? { hybrid: head.hybrid } : {}),
+});
+const graphSpec = (dropout: number, head: Head): TrStep2GraphSpec => ({
   dim: D,
   headDim: r,
   projDim: p,
@@ -39,6 +63,7 @@ const graphSpec = (dropout: number): TrStep2GraphSpec => ({
   posThreshold: 0.3,
   negThreshold: 0.1,
   dropout,
+  ...(head.hybrid ? { hybrid: head.hybrid } : {}),
 });
 
 const graphs: TrStep2Graph[] = [];
@@ -49,7 +74,7 @@ afterAll(async () => {
   for (const g of graphs) await g.release();
 });
 
-const shapeOf = (name: string) => trParamShape(graphSpec(0), name as (typeof TR_PARAMS)[number]);
+const shapeOf = (name: string, head: Head) => trParamShape(graphSpec(0, head), name as TrParamName);
 
 /** Full-grid masks for the oracle: attention maps [B·N, N] (= [B, N, N]), the rest [B·N, width]. */
 type FullMasks = Record<TrDropoutSite, Float32Array>;
@@ -62,7 +87,7 @@ interface Case {
   readonly full: { teacher: FullMasks; student: FullMasks } | null;
 }
 
-function makeCase(seed: number, bankRows: number, dropout: number): Case {
+function makeCase(seed: number, bankRows: number, dropout: number, head: Head): Case {
   const rng = new Prng(seed);
   // Few concepts, so positives (same concept) exist inside and across images.
   const clusterbook = rng.normalArray(k * D);
@@ -77,9 +102,9 @@ function makeCase(seed: number, bankRows: number, dropout: number): Case {
     for (const [name, v] of m) if (!name.endsWith('.w') && name !== 'head.pos') for (let i = 0; i < v.length; i++) v[i] = v[i]! + 0.3 * rng.normal();
     return m;
   };
-  const student = jitter(toHost(initHeadParams(headSpec(dropout), new Prng(seed + 1))));
+  const student = jitter(toHost(initHeadParams(headSpec(dropout, head), new Prng(seed + 1))));
   // A teacher that differs from the student, so a mix-up of the two would show.
-  const teacher = jitter(toHost(initHeadParams(headSpec(dropout), new Prng(seed + 2))));
+  const teacher = jitter(toHost(initHeadParams(headSpec(dropout, head), new Prng(seed + 2))));
   let full: Case['full'] = null;
   let masks: TrStep2Inputs['masks'] = null;
   if (dropout > 0) {
@@ -113,11 +138,11 @@ interface OracleOut {
   plan: { bp: ReturnType<typeof planContrastive>; kp: ReturnType<typeof planContrastive> | null };
 }
 
-function oracle(c: Case, dropout: number): OracleOut {
+function oracle(c: Case, dropout: number, head: Head): OracleOut {
   let result: OracleOut | undefined;
   tf.tidy(() => {
-    const spec = headSpec(dropout);
-    const init = (m: ReadonlyMap<string, Float32Array>) => new Map([...m].map(([key, v]) => [key, { shape: shapeOf(key), values: v }]));
+    const spec = headSpec(dropout, head);
+    const init = (m: ReadonlyMap<string, Float32Array>) => new Map([...m].map(([key, v]) => [key, { shape: shapeOf(key, head), values: v }]));
     const student = new ParamSet(init(c.inputs.student));
     const teacher = new ParamSet(init(c.inputs.teacher), false);
     const x = tf.tensor2d(c.inputs.grids, [B * N, D]);
@@ -174,13 +199,13 @@ function oracle(c: Case, dropout: number): OracleOut {
 const absMax = (a: Float32Array) => a.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
 const largestGradient = (grads: Map<string, Float32Array>) => Math.max(...[...grads.values()].map(absMax));
 
-async function graph(dropout: number): Promise<TrStep2Graph> {
-  const g = await TrStep2Graph.open(graphSpec(dropout), { threads: 1, provider: 'cpu' });
+async function graph(dropout: number, head: Head): Promise<TrStep2Graph> {
+  const g = await TrStep2Graph.open(graphSpec(dropout, head), { threads: 1, provider: 'cpu' });
   graphs.push(g);
   return g;
 }
 
-describe('Step 2 TR graph on onnxruntime vs tfjs autodiff on the full grids', () => {
+describe.each(HEADS)('Step 2 $label graph on onnxruntime vs tfjs autodiff on the full grids', (head) => {
   for (const [label, bankRows, dropout] of [
     ['dropout on, bank filled', 7, 0.1],
     ['dropout on, empty bank', 0, 0.1],
@@ -188,10 +213,10 @@ describe('Step 2 TR graph on onnxruntime vs tfjs autodiff on the full grids', ()
     ['dropout off, bank filled', 5, 0],
   ] as const) {
     it(`${label}: same concepts, plan, loss, teacher projections and gradients`, async () => {
-      const g = await graph(dropout);
+      const g = await graph(dropout, head);
       for (const seed of [3, 4]) {
-        const c = makeCase(seed, bankRows, dropout);
-        const ref = oracle(c, dropout);
+        const c = makeCase(seed, bankRows, dropout, head);
+        const ref = oracle(c, dropout, head);
         const got = await g.run(c.cbNorm, c.clusterbook, c.inputs);
         expect(Array.from(got.ids)).toEqual(Array.from(ref.ids));
         expect(got.stats.batchTerms).toBe(ref.plan.bp.terms);
@@ -202,7 +227,7 @@ describe('Step 2 TR graph on onnxruntime vs tfjs autodiff on the full grids', ()
         expect(ref.plan.bp.terms).toBeGreaterThan(0); // the case exercises the loss, not only its guard
         expect(Math.abs(got.loss - ref.loss) / Math.abs(ref.loss)).toBeLessThan(1e-4);
         expect(relErr(got.teacherProj, ref.ztn)).toBeLessThan(1e-5);
-        for (const name of TR_PARAMS) {
+        for (const name of trParamNames(graphSpec(0, head))) {
           // The key biases' gradient is zero in exact arithmetic (softmax ignores a constant added to a
           // row of scores): both engines return rounding noise there, so it is held to the largest gradient.
           const e = name.endsWith('.k.b') ? absMax(got.grads.get(name)!) / largestGradient(ref.grads) : relErr(got.grads.get(name)!, ref.grads.get(name)!);
@@ -212,12 +237,12 @@ describe('Step 2 TR graph on onnxruntime vs tfjs autodiff on the full grids', ()
     });
   }
 
-  it('the gradient moves the loss as a finite difference predicts (positions, attention keys, FFN)', async () => {
+  it('the gradient moves the loss as a finite difference predicts', async () => {
     // Independent of tfjs: perturb one parameter along its gradient and compare the loss change.
-    const g = await graph(0.1);
-    const c = makeCase(9, 5, 0.1);
+    const g = await graph(0.1, head);
+    const c = makeCase(9, 5, 0.1, head);
     const base = await g.run(c.cbNorm, c.clusterbook, c.inputs);
-    for (const name of ['head.pos', 'head.sa.k.w', 'head.ca.v.w', 'head.ffn1.w', 'head.ln1.g'] as const) {
+    for (const name of head.probed) {
       const grad = base.grads.get(name)!;
       const w = c.inputs.student.get(name)!;
       let gg = 0;
@@ -236,8 +261,8 @@ describe('Step 2 TR graph on onnxruntime vs tfjs autodiff on the full grids', ()
   });
 
   it('rejects sampled rows that are not in their image', async () => {
-    const g = await graph(0);
-    const c = makeCase(5, 0, 0);
+    const g = await graph(0, head);
+    const c = makeCase(5, 0, 0, head);
     await expect(g.run(c.cbNorm, c.clusterbook, { ...c.inputs, rows: Int32Array.from([0, 5, N + 1, N + 5, N + 2, N + 11]) })).rejects.toThrow(/not in image 0/);
     await expect(g.run(c.cbNorm, c.clusterbook, { ...c.inputs, grids: c.inputs.grids.subarray(0, N * D) })).rejects.toThrow(/sampled rows/);
   });

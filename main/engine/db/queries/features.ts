@@ -151,5 +151,6 @@ export function toFeatureSetSummary(row: FeatureSetRow): FeatureSetSummary {
     itemCount: row.item_count,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
+    jobId: row.job_id,
   };
 }

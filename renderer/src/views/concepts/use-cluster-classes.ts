@@ -1,9 +1,9 @@
 // What each cluster is mapped to, for colouring concept views: the mapping being edited in the Mapping
 // view when it belongs to this experiment, else the experiment's newest saved mapping, else nothing.
 import { useMemo } from 'react';
-import { getBuiltinProtocol } from '../../../../shared/protocols/builtin.js';
 import type { RGB } from '../../../../shared/protocols/cityscapes-labels.js';
 import { useQuery, useStudioState } from '../../state/studio-context.js';
+import { useDisplayProtocol } from '../mapping/use-display-protocol.js';
 
 export interface ClusterClass {
   readonly name: string;
@@ -23,11 +23,13 @@ export function useClusterClasses(experimentId: string): ClusterClasses {
   const saved = useQuery('mappings.list', own === null ? { experimentId } : null);
   const newest = saved.data?.[0];
   const detail = useQuery('mappings.get', own === null && newest !== undefined ? { id: newest.id } : null);
+  // Custom protocols (a class added in a mapping session) have their colours from the engine.
+  const protocolId = own?.protocolId ?? detail.data?.protocolId ?? null;
+  const display = useDisplayProtocol(protocolId);
   return useMemo(() => {
     const values = own?.values ?? (detail.data !== undefined ? Int32Array.from(detail.data.mapping) : null);
-    const protocolId = own?.protocolId ?? detail.data?.protocolId ?? null;
     if (values === null || protocolId === null) return { source: null, classOf: () => null };
-    const protocol = getBuiltinProtocol(protocolId);
+    const protocol = display;
     const names = protocol?.classNames ?? detail.data?.document.classNames ?? [];
     return {
       source: own !== null ? 'editing' : 'saved',
@@ -38,5 +40,5 @@ export function useClusterClasses(experimentId: string): ClusterClasses {
         return { name: names[t] ?? `class ${t}`, color: protocol?.colors[t] ?? null };
       },
     };
-  }, [own, detail.data]);
+  }, [own, detail.data, protocolId, display]);
 }

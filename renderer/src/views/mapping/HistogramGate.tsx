@@ -4,6 +4,7 @@ import { useState } from 'react';
 import type { EvalHistogramSummary } from '../../../../shared/contract/evaluation.js';
 import { JobProgress } from '../../components/JobProgress.js';
 import { useQuery, useStudio } from '../../state/studio-context.js';
+import { ConceptMappingGate } from './ConceptMappingBoard.js';
 import { MappingBoard } from './MappingBoard.js';
 import { useMappingData } from './use-mapping-data.js';
 
@@ -12,7 +13,14 @@ export function HistogramGate({ experimentId }: { experimentId: string }) {
   const newest: EvalHistogramSummary | undefined = histograms.data?.[0];
   if (histograms.error !== null) return <div className="error-text">{histograms.error}</div>;
   if (histograms.data === undefined) return <div className="muted">Loading…</div>;
-  if (newest === undefined) return <EvaluatePrompt experimentId={experimentId} onStored={histograms.reload} />;
+  // No ground truth scored yet: map the concepts by eye (evaluating stays one click away when labels exist).
+  if (newest === undefined)
+    return (
+      <>
+        <EvaluatePrompt experimentId={experimentId} onStored={histograms.reload} />
+        <ConceptMappingGate key={experimentId} experimentId={experimentId} />
+      </>
+    );
   return <HistogramLoader summary={newest} />;
 }
 
@@ -22,10 +30,11 @@ function EvaluatePrompt({ experimentId, onStored }: { experimentId: string; onSt
   const dataset = useQuery('datasets.get', experiment.data === undefined ? null : { id: experiment.data.datasetId });
   const [jobId, setJobId] = useState<string | null>(null);
   const protocol = dataset.data?.protocolId ?? null;
+  if (dataset.data !== undefined && protocol === null) return null;
   return (
     <div className="panel">
       <p>
-        No evaluation yet. Scoring needs the dataset's ground truth: the engine builds a cluster × class pixel histogram once,
+        This dataset has ground truth: evaluate to score the mapping. The engine builds a cluster × class pixel histogram once,
         then every mapping edit re-scores from it instantly.
       </p>
       <button

@@ -55,3 +55,26 @@ export function cycleClass(current: number, classes: number, direction: 1 | -1):
   const next = (((pos + direction) % n) + n) % n;
   return next === 0 ? -1 : next - 1;
 }
+
+/** Sends several clusters to one class (a merge) as a single undoable step. */
+export function assignClusters(s: MappingSession, clusters: readonly number[], classIndex: number): MappingSession {
+  const next = Int32Array.from(s.current);
+  for (const k of clusters) {
+    if (k < 0 || k >= next.length) throw new RangeError(`cluster ${k} outside 0..${next.length - 1}`);
+    next[k] = classIndex;
+  }
+  if (same(s.current, next)) return s;
+  return { current: next, past: [...s.past, s.current].slice(-MAX_HISTORY), future: [], origin: 'manual' };
+}
+
+/**
+ * The mapping re-expressed in another protocol's classes, by name (classes it lacks become ignore). When
+ * the new protocol only appends classes (a custom class was added) every index stays, and so does history.
+ */
+export function switchProtocol(s: MappingSession, from: readonly string[], to: readonly string[]): MappingSession {
+  const appended = to.length >= from.length && from.every((n, i) => to[i] === n);
+  if (appended) return s;
+  const index = new Map(to.map((n, i) => [n, i]));
+  const next = Int32Array.from(s.current, (t) => (t < 0 ? -1 : (index.get(from[t] ?? '') ?? -1)));
+  return startSession(next, s.origin);
+}

@@ -23,7 +23,7 @@ export function useMappingData(summary: EvalHistogramSummary): MappingData {
   const report = useQuery('eval.score', { histogramId: summary.id, mapping: 'hungarian', worstFrames: 0 });
   return {
     data: data.data,
-    latestSavedId: saved.data?.[saved.data.length - 1]?.id ?? null,
+    latestSavedId: saved.data?.[0]?.id ?? null, // mappings.list is newest first
     savedCount: saved.data?.length ?? 0,
     trainingFramesScored: report.data?.trainingFramesScored,
     error: data.error,

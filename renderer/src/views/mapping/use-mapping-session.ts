@@ -28,7 +28,14 @@ export function useMappingSession(data: EvalHistogramData, hist: Float64Array, l
     if (latestSavedId === null) return;
     let cancelled = false;
     call('mappings.get', { id: latestSavedId }).then(
-      (m) => !cancelled && m.mapping.length === K && setSession(startSession(Int32Array.from(m.mapping), 'saved')),
+      (m) => {
+        if (cancelled || m.mapping.length !== K) return;
+        // A version saved under another protocol (e.g. with a class added without ground truth) opens by
+        // class name; classes the histogram's protocol lacks are ignored.
+        const index = new Map(data.classNames.map((n, i) => [n, i]));
+        const values = m.protocolId === data.protocolId ? Int32Array.from(m.mapping) : Int32Array.from(m.document.clusters, (n) => index.get(n) ?? -1);
+        setSession(startSession(values, 'saved'));
+      },
       () => undefined,
     );
     return () => {

@@ -2,6 +2,7 @@
 // without touching the masks.
 import { useEffect } from 'react';
 import type { LabelProtocol } from '../../../../shared/protocols/label-protocol.js';
+import { MAX_CLUSTER_IDS } from '../../gl/mask-renderer.js';
 import { clusterColor, paletteTexture } from '../../lib/palettes.js';
 import type { GlStage } from './use-gl-stage.js';
 import type { LegendFilters } from './use-legend-filters.js';
@@ -23,13 +24,16 @@ export function useMaskPalettes(
       (i) =>
         !hiddenClasses.has(i) && (isolation === null || isolation.kind !== 'class' || isolation.id === i),
     );
+    // K > 256 (16-bit cluster maps): the cluster tables grow to MAX_CLUSTER_IDS entries.
+    const entries = clusterCount > 256 ? MAX_CLUSTER_IDS : 256;
     const clusterPalette = paletteTexture(
       (i) => (i < Math.max(clusterCount, 1) ? clusterColor(i) : undefined),
       (i) =>
         !hiddenClusters.has(i) && (isolation === null || isolation.kind !== 'cluster' || isolation.id === i),
+      entries,
     );
-    const c2c = new Uint8Array(256).fill(255);
-    if (clusterToClass !== null) clusterToClass.forEach((c, k) => k < 256 && (c2c[k] = c < 0 ? 255 : c));
+    const c2c = new Uint8Array(entries).fill(255);
+    if (clusterToClass !== null) clusterToClass.forEach((c, k) => k < entries && (c2c[k] = c < 0 ? 255 : c));
     r.setPalette('classPalette', classPalette);
     r.setPalette('clusterPalette', clusterPalette);
     r.setLut('clusterToClass', c2c);
