@@ -117,6 +117,44 @@ function isAlive(pid: number): boolean {
   }
 }
 
+/** `<file>.tmp-<pid>-<random>` (writeFileAtomic, shards) and `<file>.partial-<pid>.mp4` (video export). */
+const TEMP_OF_PID = /\.(?:tmp|partial)-(\d+)(?:-|\.mp4$)/;
+
+/**
+ * Removes, in `dir` (and below it with `recursive`), the temp files of writers that died before their
+ * rename — a SIGKILLed engine leaves them behind. Only a dead process's: a live one may still rename its own.
+ */
+export function removeStaleTemps(dir: string, options: { recursive?: boolean; prefix?: string } = {}): string[] {
+  const removed: string[] = [];
+  let names: string[];
+  try {
+    names = (fs.readdirSync(dir, { recursive: options.recursive ?? false }) as string[]).map(String);
+  } catch {
+    return removed;
+  }
+  for (const name of names) {
+    const base = path.basename(name);
+    if (options.prefix !== undefined && !base.startsWith(options.prefix)) continue;
+    const m = TEMP_OF_PID.exec(base);
+    if (!m || isAlive(Number(m[1]))) continue;
+    fs.rmSync(path.join(dir, name), { force: true });
+    removed.push(path.join(dir, name));
+  }
+  return removed;
+}
+
+/**
+ * A full disk as the studio says it: where the write failed and what to do. Node reports ENOSPC with a
+ * bare "no space left on device, write" (no path when writing through a descriptor) and SQLite with
+ * "database or disk is full"; null for any other error.
+ */
+export function diskFullError(e: unknown, where: string): StudioError | null {
+  const code = (e as NodeJS.ErrnoException | null)?.code;
+  if (code !== 'ENOSPC' && code !== 'EDQUOT' && code !== 'SQLITE_FULL') return null;
+  const file = (e as NodeJS.ErrnoException).path ?? where;
+  return new StudioError('io_error', `${file}: the disk is full (no space left on device); free some space, then resume the job`, { file });
+}
+
 /** Writes a file atomically: temp file in the same folder, fsync, rename. Readers never see half a file. */
 export function writeFileAtomic(file: string, data: string | Uint8Array): void {
   const tmp = `${file}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
@@ -134,6 +172,6 @@ export function writeFileAtomic(file: string, data: string | Uint8Array): void {
   } catch (e) {
     // A full disk or a vanished folder must not leave a half-written temp file behind.
     fs.rmSync(tmp, { force: true });
-    throw e;
+    throw diskFullError(e, file) ?? e;
   }
 }

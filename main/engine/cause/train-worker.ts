@@ -28,8 +28,16 @@ function step3Summary(config: TrainJobParams['config'], counters: Readonly<Recor
   };
 }
 
+/** What the summary reports from stages a resumed attempt does not run again (its losses, engines). */
+interface Carried {
+  readonly lastLoss: Record<string, number>;
+  readonly lastStep3Used: number | null;
+  readonly engines: { step1?: string; step2?: string; step3?: string };
+}
+
 interface CheckpointRef {
   readonly file: string;
+  readonly carried?: Carried;
 }
 
 /** The temporal-positives neighbour of each item, from the frames' order in their sequences. */
@@ -68,8 +76,10 @@ export async function run(ctx: JobContext, params: TrainJobParams): Promise<Trai
     }
     const schedule = trainSchedule(config, source.count);
     let pending: { name: string; step: number; value: number | null }[] = [];
-    let lastLoss: Record<string, number> = {};
-    let lastStep3Used = NaN;
+    const carried = (ctx.loadCheckpoint() as { state: CheckpointRef } | undefined)?.state.carried;
+    let lastLoss: Record<string, number> = { ...carried?.lastLoss };
+    let lastStep3Used = carried?.lastStep3Used ?? NaN;
+    let engines: Carried['engines'] = { ...carried?.engines };
     const model = await trainCause(source, config, {
       throwIfCancelled: () => ctx.throwIfCancelled(),
       log: (m) => ctx.log(m),
@@ -94,7 +104,8 @@ export async function run(ctx: JobContext, params: TrainJobParams): Promise<Trai
           await ctx.hostCall('metrics', batch);
         }
       },
-      saveCheckpoint: async (state) => {
+      saveCheckpoint: async (state, ran) => {
+        engines = { ...engines, ...ran };
         if (pending.length) {
           const batch = pending;
           pending = [];
@@ -104,7 +115,8 @@ export async function run(ctx: JobContext, params: TrainJobParams): Promise<Trai
         fs.mkdirSync(ctx.jobDir, { recursive: true });
         writeFileAtomic(file, encodeTrainerState(state));
         const previous = ctx.loadCheckpoint() as { state: CheckpointRef } | undefined;
-        ctx.saveCheckpoint(state.globalStep, { file: path.basename(file) } satisfies CheckpointRef);
+        const keep: Carried = { lastLoss, lastStep3Used: Number.isFinite(lastStep3Used) ? lastStep3Used : null, engines };
+        ctx.saveCheckpoint(state.globalStep, { file: path.basename(file), carried: keep } satisfies CheckpointRef);
         if (previous && previous.state.file !== path.basename(file)) fs.rmSync(path.join(ctx.jobDir, previous.state.file), { force: true });
       },
       loadCheckpoint: () => {
@@ -125,9 +137,9 @@ export async function run(ctx: JobContext, params: TrainJobParams): Promise<Trai
         ...lastLoss,
         ...model.counters,
         // Which engine ran each stage (onnxruntime-cpu or tfjs): stored so a run's speed can be explained.
-        ...(model.step1Engine ? { step1Engine: model.step1Engine } : {}),
-        ...(model.step2Engine ? { step2Engine: model.step2Engine } : {}),
-        ...(model.step3Engine ? { step3Engine: model.step3Engine } : {}),
+        ...((model.step1Engine ?? engines.step1) ? { step1Engine: model.step1Engine ?? engines.step1 } : {}),
+        ...((model.step2Engine ?? engines.step2) ? { step2Engine: model.step2Engine ?? engines.step2 } : {}),
+        ...((model.step3Engine ?? engines.step3) ? { step3Engine: model.step3Engine ?? engines.step3 } : {}),
       },
     };
   } finally {

@@ -30,7 +30,8 @@ export interface TrainHooks {
   /** Metric values of one global step. */
   metrics?(globalStep: number, values: Record<string, number>): void | Promise<void>;
   checkpointEvery?: number;
-  saveCheckpoint?(state: TrainerState): void | Promise<void>;
+  /** `engines`: which engine ran each stage so far (a resumed run does not reopen finished stages). */
+  saveCheckpoint?(state: TrainerState, engines: Readonly<{ step1?: string; step2?: string; step3?: string }>): void | Promise<void>;
   loadCheckpoint?(): TrainerState | undefined;
   throwIfCancelled?(): void;
   log?(message: string): void;
@@ -174,7 +175,7 @@ export async function trainCause(source: FeatureSource, config: TrainConfig, hoo
       hooks.progress?.({ stage: STAGES[stage]!, stageStep, stageSteps: steps, globalStep, totalSteps: schedule.totalSteps });
       const every = hooks.checkpointEvery ?? config.checkpointEvery;
       if (hooks.saveCheckpoint && (globalStep % every === 0 || globalStep === schedule.totalSteps)) {
-        await hooks.saveCheckpoint(snapshot());
+        await hooks.saveCheckpoint(snapshot(), { ...engines.names });
       }
       if (hooks.stopAfterStep !== undefined && globalStep >= hooks.stopAfterStep) throw new TrainingStopped(globalStep);
     }

@@ -16,6 +16,12 @@ export function schemaVersion(db: Database): number {
   return db.pragma('user_version', { simple: true }) as number;
 }
 
+/** SQLite's own consistency check: [] when the file is whole, else the problems it reports. */
+export function integrityProblems(db: Database): string[] {
+  const rows = db.pragma('integrity_check') as { integrity_check: string }[];
+  return rows.map((r) => r.integrity_check).filter((m) => m !== 'ok');
+}
+
 /** Applies every pending migration, each in its own transaction; refuses a database from a newer studio. */
 export function migrate(db: Database, migrations: readonly Migration[] = MIGRATIONS, file = ':memory:'): number {
   const current = schemaVersion(db);

@@ -16,7 +16,7 @@ import { listScores } from '../db/queries/evaluation.js';
 import { getExperimentRow, insertExperiment, insertMetrics, markTrained, metricSeries } from '../db/queries/experiments.js';
 import { getFeatureSet, listFeatureSets, type FeatureSetRow } from '../db/queries/features.js';
 import { ENGINE_VERSION } from '../version.js';
-import { writeFileAtomic, type Workspace } from '../workspace.js';
+import { removeStaleTemps, writeFileAtomic, type Workspace } from '../workspace.js';
 import { getMapping, listHistograms, listLabelFreeReports, listMappings, saveMapping } from './service.js';
 import { readTar, writeTar, type TarEntry } from './tar.js';
 import { decodeTensorFile } from '../cause/tensor-file.js';
@@ -60,6 +60,8 @@ export function exportBundle(db: Database, ws: Workspace, experimentId: string, 
   if (!fsRow) throw new StudioError('not_found', `feature set '${e.feature_set_id}' of experiment '${experimentId}' is gone`);
   const dataset = findDatasetRow(db, e.dataset_id);
   const abs = path.resolve(out);
+  // A write to the same file that a killed engine never renamed.
+  removeStaleTemps(path.dirname(abs), { prefix: `${path.basename(abs)}.tmp-` });
   if (!force && fs.existsSync(abs)) throw new StudioError('conflict', `${abs}: file exists (use force to overwrite)`);
   let model: Uint8Array;
   try {

@@ -2,7 +2,9 @@
 // output name appears only when the whole file is complete.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import fs from 'node:fs';
+import path from 'node:path';
 import { StudioError } from '../../../shared/contract/errors.js';
+import { removeStaleTemps } from '../workspace.js';
 
 export class VideoEncoder {
   private readonly proc: ChildProcessWithoutNullStreams;
@@ -20,6 +22,8 @@ export class VideoEncoder {
   ) {
     if (width % 2 || height % 2) throw new StudioError('bad_request', `video size ${width}x${height} must be even (yuv420p)`);
     this.partial = `${out}.partial-${process.pid}.mp4`;
+    // A killed engine's partial video (another pid) is never renamed: an export to the same file replaces it.
+    removeStaleTemps(path.dirname(out), { prefix: `${path.basename(out)}.partial-` });
     this.proc = spawn(
       ffmpeg,
       [
@@ -87,6 +91,8 @@ export class VideoEncoder {
   private error(what: string): StudioError {
     const tail = this.stderrTail.trim().split('\n').slice(-3).join(' | ');
     const reason = this.failed ? `: ${this.failed.message}` : '';
+    // ffmpeg's own words for a full disk, said the way every other job says it.
+    if (/No space left on device/i.test(tail)) return new StudioError('io_error', `${this.out}: the disk is full (ffmpeg: No space left on device); free some space, then resume the job`, { file: this.out });
     return new StudioError('io_error', `${this.out}: ${what}${reason}${tail ? ` — ${tail}` : ''}`);
   }
 }

@@ -10,7 +10,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { StudioError } from '../../../shared/contract/errors.js';
-import { writeFileAtomic } from '../workspace.js';
+import { diskFullError, writeFileAtomic } from '../workspace.js';
 
 export const SHARD_MAGIC = 'CSFEAT01';
 export const SHARD_VERSION = 1;
@@ -112,7 +112,7 @@ export async function writeShardAsync(file: string, shard: EncodedShard): Promis
   } catch (e) {
     // A full disk or a vanished folder must not leave a half-written temp file behind.
     await fs.promises.rm(tmp, { force: true });
-    throw e;
+    throw diskFullError(e, file) ?? e;
   }
 }
 

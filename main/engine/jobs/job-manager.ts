@@ -8,7 +8,7 @@ import { StudioError, toErrorData } from '../../../shared/contract/errors.js';
 import type { JobState, StudioEvent } from '../../../shared/contract/events.js';
 import type { JobDetail, JobSummary } from '../../../shared/contract/jobs.js';
 import * as q from '../db/queries/jobs.js';
-import type { Workspace } from '../workspace.js';
+import { diskFullError, removeStaleTemps, type Workspace } from '../workspace.js';
 import type { HostContext } from './job-kind.js';
 import type { JobRegistry } from './registry.js';
 import { resolveModuleUrl, spawnWorker } from './spawn-worker.js';
@@ -104,6 +104,8 @@ export class JobManager {
   recover(options: { resume: boolean }): string[] {
     const ids = q.markRunningInterrupted(this.db);
     for (const id of ids) q.addJobEvent(this.db, id, 'interrupted', 'engine stopped while the job was running');
+    // A killed engine's writers never renamed their temp files; their jobs start over from checkpoints.
+    if (ids.length && this.options.runJobs) removeStaleTemps(this.workspace.root, { recursive: true });
     if (options.resume && this.options.runJobs) {
       for (const j of q.listJobs(this.db, { states: ['interrupted'], limit: 1000 }).reverse()) {
         if (this.registry.has(j.kind)) this.resume(j.id);
@@ -120,15 +122,18 @@ export class JobManager {
       throw new StudioError('bad_request', `invalid parameters for job '${kind}': ${parsed.error.message}`);
     }
     const id = randomUUID();
-    const summary = q.insertJob(this.db, {
-      id,
-      kind,
-      title: def.title(parsed.data),
-      heavy: def.heavy,
-      params: parsed.data,
-    });
+    // One transaction: on a full disk the job is refused whole, not left queued without its event.
+    let summary: JobSummary;
+    try {
+      summary = this.db.transaction(() => {
+        const row = q.insertJob(this.db, { id, kind, title: def.title(parsed.data), heavy: def.heavy, params: parsed.data });
+        q.addJobEvent(this.db, id, 'queued', 'job created');
+        return row;
+      })();
+    } catch (e) {
+      throw diskFullError(e, this.workspace.databasePath) ?? e;
+    }
     this.owned.add(id);
-    q.addJobEvent(this.db, id, 'queued', 'job created');
     this.emit({ type: 'job.state', jobId: id, kind, state: 'queued' });
     this.schedule();
     return q.getJobSummary(this.db, id) ?? summary;
@@ -324,11 +329,11 @@ export class JobManager {
           this.emit({ type: 'metric', jobId: id, name: m.name, step: m.step, value: m.value });
           break;
         case 'log':
-          if (m.level !== 'debug') q.addJobEvent(this.db, id, `log.${m.level}`, m.message);
+          if (m.level !== 'debug') this.bestEffort(() => q.addJobEvent(this.db, id, `log.${m.level}`, m.message));
           this.emit({ type: 'log', level: m.level, message: m.message, jobId: id });
           break;
         case 'checkpoint':
-          q.setCheckpointStep(this.db, id, m.step);
+          this.bestEffort(() => q.setCheckpointStep(this.db, id, m.step));
           break;
         case 'hostCall': {
           const op = def.hostOps?.[m.op];
@@ -416,13 +421,30 @@ export class JobManager {
     const now = Date.now();
     if (!force && now - r.lastFlush < PROGRESS_FLUSH_MS) return;
     r.lastFlush = now;
-    q.updateProgress(this.db, r.id, r.progress);
+    this.bestEffort(() => q.updateProgress(this.db, r.id, r.progress));
+  }
+
+  /**
+   * Progress, log lines and checkpoint steps are worth losing when the database cannot grow (a full
+   * disk): throwing here, inside a worker's message handler, would take the whole engine down.
+   */
+  private bestEffort(write: () => void): boolean {
+    try {
+      write();
+      return true;
+    } catch (e) {
+      if (!diskFullError(e, this.workspace.databasePath)) throw e;
+      return false;
+    }
   }
 
   private fail(r: Running, reason: string): void {
     this.flushProgress(r, true);
-    q.finishJob(this.db, r.id, 'failed', { error: reason });
-    q.addJobEvent(this.db, r.id, 'failed', reason);
+    // On a full disk the row may stay `running`; the next start marks it interrupted and resumes it.
+    this.bestEffort(() => {
+      q.finishJob(this.db, r.id, 'failed', { error: reason });
+      q.addJobEvent(this.db, r.id, 'failed', reason);
+    });
     this.finish(r, 'failed', reason);
   }
 

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import { StudioError, toErrorData } from '../../../shared/contract/errors.js';
-import { writeFileAtomic } from '../workspace.js';
+import { diskFullError, writeFileAtomic } from '../workspace.js';
 import type { JobContext, JobRunner } from './job-kind.js';
 import type { HostToWorker, WorkerInit, WorkerToHost } from './worker-messages.js';
 
@@ -85,7 +85,7 @@ try {
 } catch (e) {
   const error = abort.signal.aborted && !(e instanceof StudioError && e.code !== 'cancelled')
     ? { code: 'cancelled' as const, message: 'job cancelled' }
-    : toErrorData(e);
+    : toErrorData(diskFullError(e, init.workspaceRoot) ?? e);
   post({ t: 'error', error });
 }
 // The host terminates the thread once it has the answer, even if job code left handles open.
