@@ -29,7 +29,8 @@ const tiny = {
   bankPerConcept: 8,
   batchSize: 4,
   step1: { lr: 0.004, epochs: 1 },
-  step2: { lr: 0.002, epochs: 6 },
+  // Long enough (2 + 40 steps) that the kill below lands mid-training even on a fast, idle machine.
+  step2: { lr: 0.002, epochs: 20 },
   step3: { lr: 0.004, epochs: 1, decayEvery: 2, decayFactor: 0.5 },
   checkpointEvery: 1,
   kmeans: { maxIterations: 20, maxTokens: 4000 },
@@ -122,12 +123,12 @@ describe('cause-studio study', () => {
       '--backbones', 'builtin', '--seeds', '3', '--clusters', '6', '--overrides', JSON.stringify(tiny), '--name', 'killed',
     ];
     const proc = spawn(process.execPath, args, { stdio: 'ignore' });
-    // Kill once the first cell's training has checkpointed a few steps (it runs 2 + 12 steps).
+    // Kill once the first cell's training has checkpointed a few steps (it runs 2 + 40 steps).
     const db = () => openDatabase(path.join(wsDir, 'studio.db'), { readonly: true });
     const t0 = Date.now();
     for (;;) {
       if (Date.now() - t0 > 300_000) throw new Error('the study made no training progress');
-      await new Promise((r) => setTimeout(r, 200));
+      await new Promise((r) => setTimeout(r, 25));
       if (!fs.existsSync(path.join(wsDir, 'studio.db'))) continue;
       const d = db();
       try {
