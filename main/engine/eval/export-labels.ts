@@ -94,6 +94,17 @@ export async function writeCityscapesLabels(
     rgb[i * 3 + 1] = TABLES.color[v * 3 + 1]!;
     rgb[i * 3 + 2] = TABLES.color[v * 3 + 2]!;
   }
+  return writeLabelPngs(dir, stem, width, height, { labelIds, trainIds, rgb });
+}
+
+/** The three Cityscapes-named PNGs of one frame, each written atomically. */
+async function writeLabelPngs(
+  dir: string,
+  stem: string,
+  width: number,
+  height: number,
+  maps: { labelIds: Uint8Array; trainIds: Uint8Array; rgb: Uint8Array },
+): Promise<{ labelIds: string; trainIds: string; color: string }> {
   // 8-bit greyscale (PNG colour type 0), as cityscapesScripts and every Cityscapes loader read label
   // maps: sharp would otherwise store 1-channel raw input as sRGB, i.e. 3 channels.
   const gray = (d: Uint8Array) =>
@@ -103,9 +114,10 @@ export async function writeCityscapesLabels(
     trainIds: path.join(dir, `${stem}_gtFine_labelTrainIds.png`),
     color: path.join(dir, `${stem}_gtFine_color.png`),
   };
-  writeFileAtomic(files.labelIds, await gray(labelIds));
-  writeFileAtomic(files.trainIds, await gray(trainIds));
-  writeFileAtomic(files.color, await sharp(Buffer.from(rgb.buffer), { raw: { width, height, channels: 3 } }).png().toBuffer());
+  writeFileAtomic(files.labelIds, await gray(maps.labelIds));
+  writeFileAtomic(files.trainIds, await gray(maps.trainIds));
+  const rgb = maps.rgb;
+  writeFileAtomic(files.color, await sharp(Buffer.from(rgb.buffer, rgb.byteOffset, rgb.byteLength), { raw: { width, height, channels: 3 } }).png().toBuffer());
   return files;
 }
 
@@ -152,15 +164,5 @@ export async function writeProtocolLabels(
       rgb[i * 3 + 2] = c[2];
     }
   }
-  const gray = (d: Uint8Array) =>
-    sharp(Buffer.from(d.buffer, d.byteOffset, d.byteLength), { raw: { width, height, channels: 1 } }).toColourspace('b-w').png().toBuffer();
-  const files = {
-    labelIds: path.join(dir, `${stem}_gtFine_labelIds.png`),
-    trainIds: path.join(dir, `${stem}_gtFine_labelTrainIds.png`),
-    color: path.join(dir, `${stem}_gtFine_color.png`),
-  };
-  writeFileAtomic(files.labelIds, await gray(raw));
-  writeFileAtomic(files.trainIds, await gray(classes));
-  writeFileAtomic(files.color, await sharp(Buffer.from(rgb.buffer), { raw: { width, height, channels: 3 } }).png().toBuffer());
-  return files;
+  return writeLabelPngs(dir, stem, width, height, { labelIds: raw, trainIds: classes, rgb });
 }
