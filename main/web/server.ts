@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { WebSocketServer } from 'ws';
 import type { Engine } from '../engine/engine.js';
-import { attachWebSocket } from '../engine/transport/cli-endpoint.js';
+import { attachWebSocket, MAX_PAYLOAD_BYTES } from '../engine/transport/cli-endpoint.js';
 import { tokenMatches } from '../engine/transport/token.js';
 
 export interface ServeOptions {
@@ -20,8 +20,7 @@ export interface ServeOptions {
   readonly maxBufferedBytes?: number;
 }
 
-/** Largest WebSocket message accepted; ws closes the connection (1009) on a larger one without buffering it. */
-export const MAX_PAYLOAD_BYTES = 4 * 1024 * 1024;
+export { MAX_PAYLOAD_BYTES } from '../engine/transport/cli-endpoint.js';
 const DEFAULT_MAX_BUFFERED = 16 * 1024 * 1024;
 
 export { tokenMatches } from '../engine/transport/token.js';

@@ -12,6 +12,9 @@ import { publishEndpoint } from './endpoint-file.js';
 import { createSession } from './session.js';
 import { tokenMatches } from './token.js';
 
+/** Largest WebSocket message accepted (serve and this endpoint); ws closes the connection (1009) on a larger one without buffering it. */
+export const MAX_PAYLOAD_BYTES = 4 * 1024 * 1024;
+
 /** Serves one WebSocket connection with a contract session until it closes. */
 export function attachWebSocket(engine: Pick<Engine, 'callUnchecked' | 'onEvent'>, ws: WebSocket, maxBufferedBytes = 16 * 1024 * 1024): void {
   const session = createSession(engine, (m) => {
@@ -39,7 +42,7 @@ export async function openCliEndpoint(engine: Engine, role: 'desktop' | 'serve' 
     res.writeHead(404, { 'content-type': 'text/plain' });
     res.end('not found');
   });
-  const wss = new WebSocketServer({ noServer: true, maxPayload: 4 * 1024 * 1024 });
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_PAYLOAD_BYTES });
   server.on('upgrade', (req, socket, head) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const ok = url.pathname === '/ws' && !req.headers.origin && tokenMatches(url.searchParams.get('token'), token);
