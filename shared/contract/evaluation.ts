@@ -39,6 +39,8 @@ export interface EvalHistogramData extends EvalHistogramSummary {
   /** Row-major K×C pixel counts. */
   readonly histogram: readonly number[];
   readonly frames?: readonly EvalFrameHistogram[];
+  /** As EvalReport.trainingFramesScored: scored frames the experiment trained on (absent when unknown). */
+  readonly trainingFramesScored?: number;
 }
 
 export interface ClassScoreRow {

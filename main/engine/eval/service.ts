@@ -103,9 +103,11 @@ export function loadFrameHistograms(
   });
 }
 
-export function histogramData(db: Database, id: string, withFrames: boolean): EvalHistogramData {
+/** With the workspace root the data also carries `trainingFramesScored` (read-only: no score row is written). */
+export function histogramData(db: Database, id: string, withFrames: boolean, workspaceRoot?: string): EvalHistogramData {
   const h = loadHistogram(db, id);
-  const base = { ...toHistogramSummary(h.meta), histogram: Array.from(h.histogram) };
+  const overlap = workspaceRoot === undefined ? undefined : trainingFramesScored(db, workspaceRoot, id, h.meta.experiment_id, h.meta.dataset_id);
+  const base = { ...toHistogramSummary(h.meta), histogram: Array.from(h.histogram), ...(overlap === undefined ? {} : { trainingFramesScored: overlap }) };
   if (!withFrames) return base;
   const frames: EvalFrameHistogram[] = listFrameHistograms(db, id).map((r) => {
     const s = decodeSparse(new Uint8Array(r.cells.buffer, r.cells.byteOffset, r.cells.byteLength));

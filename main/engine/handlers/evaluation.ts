@@ -134,7 +134,7 @@ export const evaluationHandlers: HandlerGroup<EvalMethods> = {
     return { jobId: ctx.jobs.submit('eval.histogram', params).id, histogramId: null };
   },
   'eval.histograms': ({ experimentId }, ctx) => listHistograms(ctx.db, experimentId),
-  'eval.histogram': ({ id, frames }, ctx) => histogramData(ctx.db, id, frames),
+  'eval.histogram': ({ id, frames }, ctx) => histogramData(ctx.db, id, frames, ctx.workspace.root),
   'eval.score': ({ histogramId, mapping, worstFrames }, ctx) => scoreStored(ctx.db, histogramId, mapping, worstFrames, process.cwd(), ctx.workspace.root),
   'eval.labelFree': ({ experimentId }, ctx) => listLabelFreeReports(ctx.db, experimentId),
   'eval.compare': (args, ctx) => {

@@ -157,6 +157,17 @@ describe('held-out scoring', () => {
     expect(val.miouPresent).toBeCloseTo(present.reduce((s, c) => s + c.iou!, 0) / present.length, 12);
   });
 
+  it('eval.histogram carries the same training-frame count without writing a score row (the Mapping view reads it)', async () => {
+    const e = engine!;
+    const started = await e.call('eval.run', { experimentId, datasetId: trainId, geometry: 'full' });
+    const histogramId = started.histogramId ?? ((await waitJob(e, started.jobId!)) as { histogramId: string }).histogramId;
+    const scoreRows = () => (e.db.prepare('SELECT COUNT(*) AS n FROM eval_scores WHERE histogram_id = ?').get(histogramId) as { n: number }).n;
+    const before = scoreRows();
+    const data = await e.call('eval.histogram', { id: histogramId });
+    expect(data.trainingFramesScored).toBe(4);
+    expect(scoreRows()).toBe(before);
+  });
+
   it('exports labelIds and trainIds as 8-bit greyscale that an outside evaluator scores equal to eval', async () => {
     const e = engine!;
     const report = await scoreOn(e, { experimentId, datasetId: valId, geometry: 'full' });

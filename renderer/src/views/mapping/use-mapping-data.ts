@@ -1,6 +1,6 @@
 // What a mapping board needs from the engine: the histogram's cells, the saved versions, and how many
-// of its frames the experiment was trained on (for the held-out warning; the engine's report has it,
-// local re-scoring from the histogram does not).
+// of its frames the experiment was trained on (for the held-out warning; the engine reads it from the
+// feature manifests with the histogram, local re-scoring from the cells could not).
 import type { EvalHistogramData, EvalHistogramSummary } from '../../../../shared/contract/evaluation.js';
 import { useQuery } from '../../state/studio-context.js';
 
@@ -19,13 +19,11 @@ export interface MappingData {
 export function useMappingData(summary: EvalHistogramSummary): MappingData {
   const data = useQuery('eval.histogram', { id: summary.id });
   const saved = useQuery('mappings.list', { experimentId: summary.experimentId });
-  // The overlap does not depend on the mapping, so the cheapest engine score (no per-frame list) tells it.
-  const report = useQuery('eval.score', { histogramId: summary.id, mapping: 'hungarian', worstFrames: 0 });
   return {
     data: data.data,
     latestSavedId: saved.data?.[0]?.id ?? null, // mappings.list is newest first
     savedCount: saved.data?.length ?? 0,
-    trainingFramesScored: report.data?.trainingFramesScored,
+    trainingFramesScored: data.data?.trainingFramesScored,
     error: data.error,
     loading: data.data === undefined || saved.data === undefined,
     reloadSaved: saved.reload,
