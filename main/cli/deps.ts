@@ -32,17 +32,28 @@ export async function ensureFeatures(
   await rt.runJob(engine, job.id, `features for ${a.neededBy}`);
 }
 
-/** Predicts the experiment on the dataset unless it already has predictions there (extracting features if need be). */
+/**
+ * Predicts the experiment on the dataset unless it already has predictions there that are newer than its
+ * model (extracting features if need be). An experiment trained again (`experiments.train`) keeps its
+ * old prediction set until something predicts anew; scoring that set would score the previous model.
+ */
 export async function ensurePredictions(rt: CliRuntime, engine: Engine, a: { experimentId: string; datasetId?: string }): Promise<void> {
   const exp = await engine.call('experiments.get', { id: a.experimentId });
   const datasetId = a.datasetId ?? exp.datasetId;
-  if (exp.predictions.some((p) => p.datasetId === datasetId)) return;
+  const sets = exp.predictions.filter((p) => p.datasetId === datasetId);
+  const stale = sets.length > 0 && exp.finishedAt !== null && sets.every((p) => p.createdAt < exp.finishedAt!);
+  if (sets.length > 0 && !stale) return;
   if (exp.status !== 'trained') {
     throw new StudioError('conflict', `experiment ${exp.id} is ${exp.status}, not trained: nothing to predict with yet (wait for its training job, or train it again)`);
   }
   // The training set serves when it is single-view features of this dataset; else predict needs its own.
   await ensureFeatures(rt, engine, { datasetId, backbone: exp.backbone, singleView: true, neededBy: 'eval' });
-  note(rt, `eval: experiment ${exp.id} has no predictions for dataset ${datasetId}; predicting first (--no-deps to refuse instead)`);
+  note(
+    rt,
+    stale
+      ? `eval: the predictions of experiment ${exp.id} for dataset ${datasetId} predate its last training (${exp.finishedAt}); predicting again (--no-deps to score them as they are)`
+      : `eval: experiment ${exp.id} has no predictions for dataset ${datasetId}; predicting first (--no-deps to refuse instead)`,
+  );
   const { jobId } = await engine.call('experiments.predict', { id: exp.id, datasetId });
   await rt.runJob(engine, jobId, 'predict for eval');
 }

@@ -1,6 +1,7 @@
 // One command from dataset to score: `train` on a dataset without cached features extracts them as a
 // dependent job first, `eval` of an experiment without predictions predicts first and prints a score;
-// `--no-deps` keeps the strict behaviour (the engine's error naming what to run).
+// `--no-deps` keeps the strict behaviour (the engine's error naming what to run). Predictions older than
+// the experiment's last training are predicted again before `eval` scores them.
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -97,5 +98,27 @@ describe('CLI dependencies', () => {
     expect(Number(miou![1])).toBeGreaterThan(0);
     const exp = await inspect((e) => e.call('experiments.get', { id: experimentId }));
     expect(exp.predictions.map((p) => p.datasetId)).toContain(valId);
+  }, 300_000);
+
+  it('eval predicts again when the experiment was trained after its predictions were made', async () => {
+    const before = await inspect((e) => e.call('experiments.get', { id: experimentId }));
+    const old = before.predictions.find((p) => p.datasetId === valId)!;
+    const e = await createEngine({ workspace: ws, runJobs: true });
+    try {
+      const r = await e.call('experiments.train', { id: experimentId });
+      expect((await e.jobs.wait(r.jobId)).state).toBe('succeeded');
+    } finally {
+      await e.close();
+    }
+    const r = await cli(['eval', '--experiment', experimentId, '--dataset', 'val']);
+    expect(r.code, r.err).toBe(0);
+    expect(r.err).toMatch(/predate its last training .*; predicting again/);
+    const after = await inspect((e) => e.call('experiments.get', { id: experimentId }));
+    const fresh = after.predictions.find((p) => p.datasetId === valId)!;
+    expect(fresh.createdAt > after.finishedAt!).toBe(true);
+    expect(fresh.jobId).not.toBe(old.jobId);
+    // and a second eval scores the fresh set without predicting again
+    const again = await cli(['eval', '--experiment', experimentId, '--dataset', 'val']);
+    expect(again.err).not.toMatch(/predicting/);
   }, 300_000);
 });
