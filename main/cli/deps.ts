@@ -1,6 +1,6 @@
 // Dependencies a command resolves by running the job that produces them first: `train` needs cached
-// features of its dataset and backbone, `eval` needs predictions of the experiment on the scored
-// dataset (which need single-view features of that dataset). Each dependency runs as its own job with
+// features of its dataset and backbone, `eval` and `export video` need predictions of the experiment on
+// the scored or rendered dataset (which need single-view features of that dataset). Each dependency runs as its own job with
 // its own progress bar, in this process, before the command's own job. `--no-deps` skips all of this,
 // and the engine's error for what is missing stands.
 import { StudioError } from '../../shared/contract/errors.js';
@@ -37,7 +37,12 @@ export async function ensureFeatures(
  * model (extracting features if need be). An experiment trained again (`experiments.train`) keeps its
  * old prediction set until something predicts anew; scoring that set would score the previous model.
  */
-export async function ensurePredictions(rt: CliRuntime, engine: Engine, a: { experimentId: string; datasetId?: string }): Promise<void> {
+export async function ensurePredictions(
+  rt: CliRuntime,
+  engine: Engine,
+  a: { experimentId: string; datasetId?: string; neededBy?: string },
+): Promise<void> {
+  const by = a.neededBy ?? 'eval';
   const exp = await engine.call('experiments.get', { id: a.experimentId });
   const datasetId = a.datasetId ?? exp.datasetId;
   const sets = exp.predictions.filter((p) => p.datasetId === datasetId);
@@ -47,13 +52,13 @@ export async function ensurePredictions(rt: CliRuntime, engine: Engine, a: { exp
     throw new StudioError('conflict', `experiment ${exp.id} is ${exp.status}, not trained: nothing to predict with yet (wait for its training job, or train it again)`);
   }
   // The training set serves when it is single-view features of this dataset; else predict needs its own.
-  await ensureFeatures(rt, engine, { datasetId, backbone: exp.backbone, singleView: true, neededBy: 'eval' });
+  await ensureFeatures(rt, engine, { datasetId, backbone: exp.backbone, singleView: true, neededBy: by });
   note(
     rt,
     stale
-      ? `eval: the predictions of experiment ${exp.id} for dataset ${datasetId} predate its last training (${exp.finishedAt}); predicting again (--no-deps to score them as they are)`
-      : `eval: experiment ${exp.id} has no predictions for dataset ${datasetId}; predicting first (--no-deps to refuse instead)`,
+      ? `${by}: the predictions of experiment ${exp.id} for dataset ${datasetId} predate its last training (${exp.finishedAt}); predicting again (--no-deps to score them as they are)`
+      : `${by}: experiment ${exp.id} has no predictions for dataset ${datasetId}; predicting first (--no-deps to refuse instead)`,
   );
   const { jobId } = await engine.call('experiments.predict', { id: exp.id, datasetId });
-  await rt.runJob(engine, jobId, 'predict for eval');
+  await rt.runJob(engine, jobId, `predict for ${by}`);
 }

@@ -141,6 +141,22 @@ export function register(program: Command, rt: CliRuntime): void {
     });
 
   datasets
+    .command('sequences <dataset>')
+    .description("list a dataset's sequences (the ids `export video --sequence` takes)")
+    .option('--split <s>', 'only this split')
+    .action(async (ref: string, o: { split?: string }) => {
+      await rt.withEngine({ runJobs: false, allowReadonly: true }, async (engine) => {
+        const id = await resolveDataset(engine, ref);
+        const list = await engine.call('datasets.sequences', { id, ...(o.split ? { split: o.split } : {}) });
+        rt.print(list, () =>
+          list.length
+            ? table(['id', 'name', 'split', 'frames', 'labelled'], list.map((q) => [q.id, q.name, q.split, q.frameCount, q.labelledCount]))
+            : `dataset ${id} has no sequences${o.split ? ` in split ${o.split}` : ''}`,
+        );
+      });
+    });
+
+  datasets
     .command('remove <dataset>')
     .description('forget a dataset and delete its caches; the original files are never touched')
     .action(async (ref: string) => {

@@ -4,7 +4,8 @@ import type { Command } from 'commander';
 import type { ExportRecord } from '../../../shared/contract/exports.js';
 import type { CliRuntime } from '../runtime.js';
 import { registerExportLabels } from './eval.js';
-import { resolveExperiment } from '../resolve.js';
+import { ensurePredictions } from '../deps.js';
+import { resolveExperiment, resolveSequence } from '../resolve.js';
 
 export function register(program: Command, rt: CliRuntime): void {
   const exp = program.command('export').description('segmentation videos and pseudo-labels');
@@ -22,11 +23,15 @@ export function register(program: Command, rt: CliRuntime): void {
     .option('--out <file.mp4>', 'output file (default: <workspace>/exports/…)')
     .option('--no-captions', 'no burned-in title, frame index or legend')
     .option('--force', 'overwrite an existing file')
+    .option('--no-deps', 'fail when the experiment has no predictions for the sequence instead of predicting first')
     .action(async (o: Record<string, string | boolean | undefined>) => {
       await rt.withEngine({ runJobs: true }, async (engine) => {
+        const experimentId = await resolveExperiment(engine, String(o.experiment));
+        const sequence = await resolveSequence(engine, String(o.sequence), experimentId);
+        if (o.deps !== false) await ensurePredictions(rt, engine, { experimentId, datasetId: sequence.datasetId, neededBy: 'export video' });
         const { jobId } = await engine.call('exports.video', {
-          experimentId: await resolveExperiment(engine, String(o.experiment)),
-          sequenceId: String(o.sequence),
+          experimentId,
+          sequenceId: sequence.id,
           mode: o.mode as 'overlay',
           colors: o.colors as 'classes',
           ...(o.mapping ? { mapping: String(o.mapping) } : {}),

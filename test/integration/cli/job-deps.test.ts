@@ -121,4 +121,23 @@ describe('CLI dependencies', () => {
     const again = await cli(['eval', '--experiment', experimentId, '--dataset', 'val']);
     expect(again.err).not.toMatch(/predicting/);
   }, 300_000);
+
+  it('export video of a sequence the experiment never predicted predicts it first; --no-deps refuses', async () => {
+    await generateSynthDrive({ sequences: 1, frames: 3, width: 128, height: 64, seed: 6, weather: 'clear', out: path.join(tmp.dir, 'other'), split: 'val' });
+    const imp = await cli(['import', path.join(tmp.dir, 'other'), '--format', 'cityscapes', '--name', 'other']);
+    expect(imp.code, imp.err).toBe(0);
+    const listed = await cli(['datasets', 'sequences', 'other', '--json']);
+    expect(listed.code, listed.err).toBe(0);
+    const seqs = JSON.parse(listed.out) as { id: string; name: string; frameCount: number }[];
+    expect(seqs).toHaveLength(1);
+    expect(seqs[0]!.frameCount).toBe(3);
+    const mp4 = path.join(tmp.dir, 'other.mp4');
+    const refused = await cli(['export', 'video', '--experiment', experimentId, '--sequence', seqs[0]!.id, '--out', mp4, '--no-deps']);
+    expect(refused.code).toBe(1);
+    expect(refused.err).toMatch(/has no predictions/);
+    const r = await cli(['export', 'video', '--experiment', experimentId, '--sequence', seqs[0]!.id, '--out', mp4, '--no-captions']);
+    expect(r.code, r.err).toBe(0);
+    expect(r.err).toMatch(/export video: experiment \S+ has no predictions for dataset \S+; predicting first/);
+    expect(r.out).toMatch(/3 frames/);
+  }, 300_000);
 });
