@@ -6,6 +6,7 @@ import type { ExperimentSummary, MetricSeries, TemporalMode } from '../../../sha
 import { Curve } from '../components/Curve.js';
 import { JobProgress } from '../components/JobProgress.js';
 import { NewRunForm } from '../components/NewRunForm.js';
+import { SelectableRow } from '../components/SelectableRow.js';
 import { formatDuration } from '../lib/format.js';
 import { useAction } from '../lib/use-action.js';
 import { useJobStart } from '../lib/use-job-start.js';
@@ -102,15 +103,7 @@ function RunsTable({
         </thead>
         <tbody>
           {runs.map((r) => (
-            <tr
-              key={r.id}
-              data-testid="run-row"
-              data-status={r.status}
-              className={r.id === selectedId ? 'selected' : ''}
-              tabIndex={0}
-              onClick={() => onSelect(r.id)}
-              onKeyDown={(e) => e.key === 'Enter' && onSelect(r.id)}
-            >
+            <SelectableRow key={r.id} id={r.id} selected={r.id === selectedId} status={r.status} testId="run-row" onSelect={onSelect}>
               <td onClick={(e) => e.stopPropagation()}>
                 <input
                   type="checkbox"
@@ -132,7 +125,7 @@ function RunsTable({
                   : formatDuration(Date.parse(r.finishedAt) - Date.parse(r.createdAt))}
               </td>
               <td>{r.backend ?? '—'}</td>
-            </tr>
+            </SelectableRow>
           ))}
         </tbody>
       </table>

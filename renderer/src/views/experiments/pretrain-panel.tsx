@@ -3,6 +3,7 @@
 // figures (loss, teacher entropy against log K, prototypes in use, feature spread: collapse shows here).
 import type { JobSummary } from '../../../../shared/contract/jobs.js';
 import type { CurveSeries } from '../../lib/align-series.js';
+import { SelectableRow } from '../../components/SelectableRow.js';
 import { formatDuration, formatEta, formatPercent } from '../../lib/format.js';
 
 const HEALTH: readonly [string, string][] = [
@@ -40,15 +41,7 @@ export function PretrainRunsTable({
         </thead>
         <tbody>
           {jobs.map((j) => (
-            <tr
-              key={j.id}
-              data-testid="pretrain-run-row"
-              data-status={j.state}
-              className={j.id === selectedId ? 'selected' : ''}
-              tabIndex={0}
-              onClick={() => onSelect(j.id)}
-              onKeyDown={(e) => e.key === 'Enter' && onSelect(j.id)}
-            >
+            <SelectableRow key={j.id} id={j.id} selected={j.id === selectedId} status={j.state} testId="pretrain-run-row" onSelect={onSelect}>
               <td>{j.title}</td>
               <td data-testid="pretrain-run-status">{j.state}</td>
               <td className="num">{j.totalSteps > 0 ? `${j.step}/${j.totalSteps}` : '—'}</td>
@@ -61,7 +54,7 @@ export function PretrainRunsTable({
                         Date.parse(j.startedAt),
                     )}
               </td>
-            </tr>
+            </SelectableRow>
           ))}
         </tbody>
       </table>
