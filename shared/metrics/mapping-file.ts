@@ -72,6 +72,17 @@ export function mappingToDocument(
   return doc;
 }
 
+export interface MappingExpectation {
+  /** The document must use exactly these classes (or, with `allowAddedClasses`, these first and then its own). */
+  readonly protocol?: ProtocolClasses;
+  readonly clusterCount?: number;
+  /**
+   * Accept a mapping whose protocol is `protocol` with classes appended (a mapping session's custom
+   * protocol); clusters on an appended class resolve to indices ≥ protocol.classNames.length.
+   */
+  readonly allowAddedClasses?: boolean;
+}
+
 /**
  * Validate an untrusted mapping document (parsed JSON) and resolve it to cluster → class indices.
  * `source` names the file in error messages. When `protocol` is given the document must use exactly its
@@ -80,7 +91,7 @@ export function mappingToDocument(
 export function parseMappingDocument(
   json: unknown,
   source: string,
-  expect: { protocol?: ProtocolClasses; clusterCount?: number } = {},
+  expect: MappingExpectation = {},
 ): { document: MappingDocument; mapping: Int32Array } {
   if (typeof json !== 'object' || json === null || Array.isArray(json)) {
     throw new StudioError('invalid_input', `${source}: a mapping file must be a JSON object`);
@@ -109,7 +120,10 @@ export function parseMappingDocument(
   if (expect.protocol) {
     const want = expect.protocol;
     const same = want.classNames.length === classNames.length && want.classNames.every((n, i) => n === classNames[i]);
-    if (document.protocol !== want.id || !same) {
+    // A mapping session's custom protocol keeps the base's classes in order and appends its own.
+    const extension =
+      expect.allowAddedClasses === true && classNames.length > want.classNames.length && want.classNames.every((n, i) => n === classNames[i]);
+    if ((document.protocol !== want.id || !same) && !extension) {
       throw new StudioError(
         'invalid_input',
         `${source}: mapping is for protocol '${document.protocol}' (${classNames.length} classes), expected '${want.id}' (${want.classNames.length} classes)`,
@@ -143,7 +157,7 @@ export function parseMappingDocument(
 export function parseMappingJson(
   text: string,
   source: string,
-  expect: { protocol?: ProtocolClasses; clusterCount?: number } = {},
+  expect: MappingExpectation = {},
 ): { document: MappingDocument; mapping: Int32Array } {
   let json: unknown;
   try {

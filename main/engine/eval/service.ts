@@ -123,20 +123,31 @@ export interface ResolvedMapping {
   readonly name: string;
 }
 
+/**
+ * A mapping onto a custom protocol (the histogram's classes + classes a mapping session added) is scored
+ * against the base protocol's ground truth: no label carries an added class, so its clusters' pixels are
+ * unmatched (errors), as an ignored cluster's are. The name says which classes went unscored.
+ */
+function scoredOnBase(m: ResolvedMapping, classNames: readonly string[], C: number): ResolvedMapping {
+  if (classNames.length <= C) return m;
+  const mapping = Int32Array.from(m.mapping, (t) => (t >= C ? -1 : t));
+  return { ...m, mapping, name: `${m.name}; added classes unscored (${classNames.slice(C).join(', ')})` };
+}
+
 /** 'hungarian' | 'majority' (computed from the histogram) | a stored mapping id | a mapping JSON file. */
 export function resolveMapping(db: Database, h: LoadedHistogram, spec: string, cwd = process.cwd()): ResolvedMapping {
   if (spec === 'hungarian') return { mapping: hungarianMapping(h.histogram, h.K, h.C), id: null, method: 'hungarian', name: 'Hungarian (one-to-one)' };
   if (spec === 'majority') return { mapping: majorityMapping(h.histogram, h.K, h.C), id: null, method: 'majority', name: 'majority (many-to-one)' };
-  const expect = { protocol: { id: h.meta.protocol_id, classNames: h.classNames }, clusterCount: h.K };
+  const expect = { protocol: { id: h.meta.protocol_id, classNames: h.classNames }, clusterCount: h.K, allowAddedClasses: true };
   const row = getMappingRow(db, spec);
   if (row) {
-    const { mapping } = parseMappingJson(row.document, `mapping ${row.id}`, expect);
-    return { mapping, id: row.id, method: row.method, name: `${row.name} (v${row.version})` };
+    const { document, mapping } = parseMappingJson(row.document, `mapping ${row.id}`, expect);
+    return scoredOnBase({ mapping, id: row.id, method: row.method, name: `${row.name} (v${row.version})` }, document.classNames, h.C);
   }
   if (spec.endsWith('.json') || spec.includes('/') || spec.includes(path.sep)) {
     const file = path.resolve(cwd, spec);
     const { document, mapping } = parseMappingJson(readText(file, 'mapping file'), file, expect);
-    return { mapping, id: null, method: document.method, name: document.name };
+    return scoredOnBase({ mapping, id: null, method: document.method, name: document.name }, document.classNames, h.C);
   }
   throw new StudioError('not_found', `mapping '${spec}' is neither 'hungarian', 'majority', a stored mapping id nor a .json file`);
 }

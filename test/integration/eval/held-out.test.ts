@@ -168,6 +168,26 @@ describe('held-out scoring', () => {
     expect(scoreRows()).toBe(before);
   });
 
+  it('scores a mapping onto a custom protocol (a class added in a mapping session) with the added class unscored', async () => {
+    const e = engine!;
+    const started = await e.call('eval.run', { experimentId, datasetId: valId, geometry: 'full' });
+    const histogramId = started.histogramId ?? ((await waitJob(e, started.jobId!)) as { histogramId: string }).histogramId;
+    const hungarian = await e.call('eval.score', { histogramId, mapping: 'hungarian', worstFrames: 0 });
+    const classOf = (k: number) => (hungarian.mapping[k]! >= 0 ? hungarian.perClass[hungarian.mapping[k]!]!.name : 'ignore');
+    // Version 1: the Hungarian classes; version 2 ignores cluster 0; version 3 sends cluster 0 to a new class.
+    for (let k = 0; k < hungarian.mapping.length; k++) await e.call('mappings.edit', { experimentId, clusters: [k], className: classOf(k), protocol: hungarian.protocolId });
+    const ignored = await e.call('mappings.edit', { experimentId, clusters: [0], className: 'ignore' });
+    const custom = await e.call('mappings.edit', { experimentId, clusters: [0], className: 'bollard', newClass: {} });
+    expect(custom.protocolId).not.toBe(hungarian.protocolId);
+    const a = await e.call('eval.score', { histogramId, mapping: ignored.id, worstFrames: 0 });
+    const b = await e.call('eval.score', { histogramId, mapping: custom.id, worstFrames: 0 });
+    expect(b.mappingName).toMatch(/added classes unscored \(bollard\)/);
+    expect(b.mapping[0]).toBe(-1);
+    expect(b.miouPresent).toBeCloseTo(a.miouPresent!, 12);
+    expect(b.pixelAccuracy).toBeCloseTo(a.pixelAccuracy!, 12);
+    expect(b.unmatchedPixels).toBe(a.unmatchedPixels);
+  });
+
   it('exports labelIds and trainIds as 8-bit greyscale that an outside evaluator scores equal to eval', async () => {
     const e = engine!;
     const report = await scoreOn(e, { experimentId, datasetId: valId, geometry: 'full' });

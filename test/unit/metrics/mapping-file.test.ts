@@ -45,6 +45,19 @@ describe('mapping JSON', () => {
     expect(codeOf(() => parseMappingDocument(good, 'h.json', { clusterCount: 3 }))).toBe('invalid_input');
   });
 
+  it('with allowAddedClasses accepts the protocol with classes appended, and nothing else', () => {
+    const extended = { id: 'toy-3-x0000abcd', classNames: ['road', 'car', 'sky', 'bollard'] };
+    const doc = mappingToDocument(Int32Array.from([3, 0, -1]), extended, { name: 'x', method: 'manual' });
+    expect(() => parseMappingDocument(doc, 'i.json', { protocol })).toThrow(/expected 'toy-3'/);
+    const ok = parseMappingDocument(doc, 'i.json', { protocol, allowAddedClasses: true });
+    expect(Array.from(ok.mapping)).toEqual([3, 0, -1]);
+    // classes of the base reordered or missing: still refused
+    const shuffled = mappingToDocument(Int32Array.from([0]), { id: 'y', classNames: ['car', 'road', 'sky', 'bollard'] }, { name: 'y', method: 'manual' });
+    expect(() => parseMappingDocument(shuffled, 'j.json', { protocol, allowAddedClasses: true })).toThrow(/expected 'toy-3'/);
+    const shorter = mappingToDocument(Int32Array.from([0]), { id: 'z', classNames: ['road', 'car'] }, { name: 'z', method: 'manual' });
+    expect(() => parseMappingDocument(shorter, 'k.json', { protocol, allowAddedClasses: true })).toThrow(/expected 'toy-3'/);
+  });
+
   it('refuses a file from a newer studio with schema_too_new', () => {
     const good = mappingToDocument(Int32Array.from([0]), protocol, { name: 'x', method: 'manual' });
     expect(codeOf(() => parseMappingDocument({ ...good, schemaVersion: 2 }, 'n.json'))).toBe('schema_too_new');
