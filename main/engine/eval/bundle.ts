@@ -11,7 +11,8 @@ import type { Database } from 'better-sqlite3';
 import { z } from 'zod';
 import { StudioError } from '../../../shared/contract/errors.js';
 import { parseTrainConfig } from '../../../shared/contract/experiments.js';
-import { findDatasetRow } from '../db/queries/datasets.js';
+import { getBuiltinProtocol, parseCustomProtocol, type LabelProtocol } from '../../../shared/protocols/index.js';
+import { findDatasetRow, getProtocolRow, upsertProtocolRow } from '../db/queries/datasets.js';
 import { listScores } from '../db/queries/evaluation.js';
 import { getExperimentRow, insertExperiment, insertMetrics, markTrained, metricSeries } from '../db/queries/experiments.js';
 import { getFeatureSet, listFeatureSets, type FeatureSetRow } from '../db/queries/features.js';
@@ -75,6 +76,8 @@ export function exportBundle(db: Database, ws: Workspace, experimentId: string, 
     { name: 'config.json', data: json(JSON.parse(e.config) as unknown) },
     { name: 'model.bin', data: model },
     ...(newest ? [{ name: 'mapping.json', data: json(getMapping(db, newest.id).document) }] : []),
+    // A mapping onto a custom protocol (imported, or grown by a mapping session) travels with it.
+    ...(newest && !getBuiltinProtocol(newest.protocolId) ? [{ name: 'protocol.json', data: protocolDefinition(db, newest.protocolId) }] : []),
     {
       name: 'metrics.json',
       data: json({ training: metricSeries(db, experimentId), evaluations, labelFree: listLabelFreeReports(db, experimentId) }),
@@ -199,7 +202,8 @@ export function importBundle(
   const points = metricPoints(abs, files.get('metrics.json'));
   const mappingBytes = files.get('mapping.json');
   const mapping = mappingBytes ? parseJson(abs, 'mapping.json', mappingBytes) : null;
-  if (mapping !== null) parseMappingDocument(mapping, `${abs}: mapping.json`, { clusterCount: config.clusters });
+  const mappingDoc = mapping !== null ? parseMappingDocument(mapping, `${abs}: mapping.json`, { clusterCount: config.clusters }).document : null;
+  const protocol = mappingDoc ? bundledProtocol(db, abs, mappingDoc.protocol, mappingDoc.classNames, files.get('protocol.json')) : null;
 
   const id = randomUUID();
   const modelRel = path.join('experiments', id, 'model.bin');
@@ -212,6 +216,7 @@ export function importBundle(
       insertExperiment(db, { id, name: options.name ?? `${me.name} (imported)`, datasetId: ds.id, featureSetId: fsRow.id, backbone: fsRow.backbone, config });
       markTrained(db, id, modelRel, { ...(me.summary ?? {}), importedFrom: me.id, bundle: path.basename(abs) });
       if (points.length > 0) insertMetrics(db, id, points);
+      if (protocol) upsertProtocolRow(db, { id: protocol.protocol.id, name: protocol.protocol.name, definition: protocol.definition, sourcePath: null });
       if (mapping !== null) mappingId = saveMapping(db, id, mapping, `${abs}: mapping.json`, { expectClusters: config.clusters }).id;
     })();
   } catch (err) {
@@ -219,6 +224,51 @@ export function importBundle(
     throw err;
   }
   return { experimentId: id, mappingId, datasetId: ds.id, featureSetId: fsRow.id };
+}
+
+function protocolDefinition(db: Database, id: string): Uint8Array {
+  const row = getProtocolRow(db, id);
+  if (!row) throw new StudioError('not_found', `the newest mapping uses label protocol '${id}', which this workspace no longer has`);
+  return json(JSON.parse(row.definition) as unknown);
+}
+
+/**
+ * The custom protocol a bundled mapping needs, to store on import (null when it is built in or already
+ * here with the same classes). Refused when the bundle lacks it and the workspace does not have it, or
+ * when the workspace has another protocol under the same id.
+ */
+function bundledProtocol(
+  db: Database,
+  abs: string,
+  id: string,
+  classNames: readonly string[],
+  bytes: Uint8Array | undefined,
+): { protocol: LabelProtocol; definition: unknown } | null {
+  if (getBuiltinProtocol(id)) return null;
+  const row = getProtocolRow(db, id);
+  const sameClasses = (names: readonly string[]) => names.length === classNames.length && names.every((n, i) => n === classNames[i]);
+  if (!bytes) {
+    if (row) return null;
+    throw new StudioError('invalid_input', `${abs}: mapping.json uses label protocol '${id}', which neither the bundle (no protocol.json) nor this workspace has`);
+  }
+  const definition = parseJson(abs, 'protocol.json', bytes);
+  let protocol: LabelProtocol;
+  try {
+    protocol = parseCustomProtocol(definition, `${abs}: protocol.json`);
+  } catch (err) {
+    throw new StudioError('invalid_input', (err as Error).message);
+  }
+  if (protocol.id !== id || !sameClasses(protocol.classNames)) {
+    throw new StudioError('invalid_input', `${abs}: protocol.json is '${protocol.id}' (${protocol.classNames.length} classes), mapping.json needs '${id}' (${classNames.length} classes)`);
+  }
+  if (row) {
+    const here = parseCustomProtocol(JSON.parse(row.definition), `protocol '${id}'`);
+    if (!sameClasses(here.classNames)) {
+      throw new StudioError('conflict', `${abs}: this workspace has another label protocol named '${id}' (${here.classNames.length} classes); rename one of them`);
+    }
+    return null;
+  }
+  return { protocol, definition };
 }
 
 function parseJson(abs: string, name: string, bytes: Uint8Array): unknown {

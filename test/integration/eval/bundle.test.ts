@@ -1,6 +1,7 @@
 // Experiment bundle round trip: train a small k-means run on a SynthDrive set in workspace A, evaluate
 // and map it, export a bundle; import the same data in a fresh workspace B, import the bundle, predict,
-// and get identical cluster maps. A tampered bundle is refused with the file named.
+// and get identical cluster maps. A mapping onto a custom protocol (a class added in a mapping session)
+// carries its protocol to the new workspace. A tampered bundle is refused with the file named.
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -90,4 +91,39 @@ describe('experiment bundles', () => {
     fs.writeFileSync(bad, 'not a tar archive at all'.repeat(40));
     await expect(b!.call('bundles.import', { path: bad })).rejects.toThrow(/tampered\.tar: not a bundle archive/);
   });
+
+  it('carries the custom protocol of a mapping session (a class the protocol lacked) to a fresh workspace', async () => {
+    const exp = (await a!.call('experiments.list', {}))[0]!;
+    const edited = await a!.call('mappings.edit', { experimentId: exp.id, clusters: [1], className: 'bollard', newClass: { color: '#ff00aa' } });
+    const file = path.join(tmp.dir, 'custom.tar');
+    const r = await a!.call('bundles.export', { experimentId: exp.id, out: file });
+    expect(r.files).toContain('protocol.json');
+
+    const c = await createEngine({ workspace: path.join(tmp.dir, 'ws-c'), runJobs: true });
+    try {
+      const dsC = await importWithFeatures(c);
+      // without protocol.json (an edited bundle) a fresh workspace cannot read the mapping: refused, nothing written
+      const stripped = readTar(fs.readFileSync(file), file).filter((x) => x.name !== 'protocol.json');
+      const manifest = JSON.parse(new TextDecoder().decode(stripped.find((x) => x.name === 'manifest.json')!.data)) as { files: { name: string }[] };
+      manifest.files = manifest.files.filter((f) => f.name !== 'protocol.json');
+      const noProtocol = path.join(tmp.dir, 'no-protocol.tar');
+      fs.writeFileSync(noProtocol, writeTar(stripped.map((x) => (x.name === 'manifest.json' ? { name: x.name, data: new TextEncoder().encode(JSON.stringify(manifest)) } : x))));
+      await expect(c.call('bundles.import', { path: noProtocol, datasetId: dsC })).rejects.toThrow(/no-protocol\.tar: mapping\.json uses label protocol '[^']+', which neither the bundle/);
+      expect(await c.call('experiments.list', {})).toEqual([]);
+
+      const imp = await c.call('bundles.import', { path: file, datasetId: dsC });
+      const got = await c.call('mappings.get', { id: imp.mappingId! });
+      expect(got.protocolId).toBe(edited.protocolId);
+      expect(got.document.clusters[1]).toBe('bollard');
+      const protocols = await c.call('datasets.protocols', {});
+      expect(protocols.some((p) => p.id === edited.protocolId)).toBe(true);
+      // the custom protocol's labels export in the new workspace (its values and colours are known there)
+      await done(c, (await c.call('experiments.predict', { id: imp.experimentId, datasetId: dsC })).jobId);
+      const out = path.join(tmp.dir, 'labels-c');
+      await done(c, (await c.call('exports.labels', { experimentId: imp.experimentId, datasetId: dsC, format: 'cityscapes', mapping: imp.mappingId!, out })).jobId);
+      expect(fs.existsSync(path.join(out, 'protocol.json'))).toBe(true);
+    } finally {
+      await c.close();
+    }
+  }, 300_000);
 });
