@@ -192,6 +192,26 @@ function registerEdits(map: Command, rt: CliRuntime): void {
     });
 
   map
+    .command('undo <experiment>')
+    .description('save the version the newest one was edited from as the next version (repeat to step further back)')
+    .action(async (experiment: string) => {
+      await rt.withEngine({ runJobs: false }, async (engine) => {
+        const experimentId = await resolveExperiment(engine, experiment);
+        const newest = (await engine.call('mappings.list', { experimentId }))[0];
+        if (!newest) throw new StudioError('not_found', `experiment ${experimentId} has no saved mapping to undo`);
+        if (newest.parentId === null) throw new StudioError('conflict', `nothing to undo: version ${newest.version} (${newest.id}) was not edited from an earlier version`);
+        const before = await engine.call('mappings.get', { id: newest.parentId });
+        // The restored copy's parent is the restored version's parent, so the next undo steps back again.
+        const m = await engine.call('mappings.save', {
+          experimentId,
+          document: before.document,
+          ...(before.parentId ? { parentId: before.parentId } : {}),
+        });
+        rt.print(m, () => `undid version ${newest.version}: version ${before.version} restored as ${done(m)}`);
+      });
+    });
+
+  map
     .command('suggest')
     .description('suggest a mapping for run B from a saved mapping of run A, by matching their concepts on the same frames')
     .requiredOption('--from <experiment|mapping>', 'run A (its newest saved mapping) or a mapping id')

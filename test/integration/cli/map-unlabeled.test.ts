@@ -182,4 +182,16 @@ describe('map an unlabeled drive from the CLI', () => {
     expect(accepted.mapping.document.clusters[rejected!.cluster]).toBe('ignore');
     expect(accepted.mapping.protocolId).toBe(set.protocolId);
   }, 300_000);
+
+  it('map undo restores the version the newest was edited from, step by step, and says when there is nothing left', async () => {
+    const back1 = JSON.parse(await ok('--json', 'map', 'undo', expA)) as MappingDetail; // v4 → v3's content
+    expect(back1.document.clusters).toEqual(['road', 'road', 'car', 'car', 'bollard', 'ignore']);
+    const back2 = JSON.parse(await ok('--json', 'map', 'undo', expA)) as MappingDetail; // → v2's content
+    expect(back2.document.clusters).toEqual(['road', 'road', 'car', 'car', 'ignore', 'ignore']);
+    expect(back2.version).toBe(back1.version + 1);
+    await ok('map', 'undo', expA); // → v1's content
+    const none = await cli('map', 'undo', expA);
+    expect(none.code).toBe(1);
+    expect(none.err).toMatch(/nothing to undo: version \d+ .* was not edited from an earlier version/);
+  }, 120_000);
 });
