@@ -17,6 +17,13 @@ export interface Session {
 
 const MAX_FRAME_CHARS = 4 * 1024 * 1024;
 
+/**
+ * Requests one connection may have running at once. The studio's own clients stay far below it (the UI's
+ * queries, a CLI's job and its waits); a client that floods the engine with slow calls gets an answer per
+ * request beyond it instead of holding engine memory and CPU hostage.
+ */
+export const MAX_INFLIGHT_PER_SESSION = 256;
+
 export function createSession(engine: Pick<Engine, 'callUnchecked' | 'onEvent'>, send: (m: ServerMessage) => void): Session {
   const inflight = new Map<string | number, AbortController>();
   let open = true;
@@ -64,6 +71,15 @@ export function createSession(engine: Pick<Engine, 'callUnchecked' | 'onEvent'>,
       }
       if (inflight.has(msg.id)) {
         safeSend({ kind: 'response', id: msg.id, ok: false, error: { code: 'bad_request', message: `request id ${msg.id} is already in flight` } });
+        return;
+      }
+      if (inflight.size >= MAX_INFLIGHT_PER_SESSION) {
+        safeSend({
+          kind: 'response',
+          id: msg.id,
+          ok: false,
+          error: { code: 'unavailable', message: `too many requests in flight on this connection (limit ${MAX_INFLIGHT_PER_SESSION}); wait for answers before sending more` },
+        });
         return;
       }
       const controller = new AbortController();
