@@ -37,11 +37,15 @@ export async function readPoolStatus(url: string, o: { workspaceRoot: string; re
     return offline((e as Error).message, checkedAt);
   }
   let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
+  let onError: ((e: Error) => void) | undefined;
+  // A refused connection or password is an answer too: no need to wait out the timeout while ioredis retries.
+  const failed = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`no answer in ${READ_TIMEOUT_MS / 1000} s`)), READ_TIMEOUT_MS);
+    onError = reject;
+    probe.queue.on('error', onError);
   });
   try {
-    return await Promise.race([read(probe.queue, o.workspaceRoot, o.recent, checkedAt), timeout]);
+    return await Promise.race([read(probe.queue, o.workspaceRoot, o.recent, checkedAt), failed]);
   } catch (e) {
     // ioredis keeps retrying a lost connection for ever; a fresh one on the next call is simpler to reason about.
     const reason = probe.lastError || (e as Error).message;
@@ -49,6 +53,7 @@ export async function readPoolStatus(url: string, o: { workspaceRoot: string; re
     return offline(`cannot read the queue at ${parseQueueUrl(url).display}: ${maskPassword(reason)}`, checkedAt);
   } finally {
     clearTimeout(timer);
+    if (onError) probe.queue.off('error', onError);
   }
 }
 

@@ -55,6 +55,13 @@ describe.skipIf(!haveRedis)('pool.status', () => {
     try {
       const s = await engine.call('pool.status', {});
       expect(s).toMatchObject({ queue: null, source: null, connected: false, error: null, workers: [], active: [], recent: [] });
+      // The setting is checked where it is written; null clears it.
+      await expect(engine.call('settings.set', { key: 'queue', value: 'http://127.0.0.1:6379' })).rejects.toThrow(/queue: 'http:' is not redis/);
+      await expect(engine.call('settings.set', { key: 'queue', value: 42 })).rejects.toThrow(/queue: expected redis:/);
+      await engine.call('settings.set', { key: 'queue', value: 'redis://127.0.0.1:1' });
+      expect((await engine.call('pool.status', { recent: 0 })).source).toBe('setting');
+      await engine.call('settings.set', { key: 'queue', value: null });
+      expect((await engine.call('pool.status', {})).queue).toBeNull();
     } finally {
       await engine.close();
     }
