@@ -24,7 +24,6 @@ export function PoolView() {
       )}
       {status === null && error === null && <p className="muted">Reading the pool…</p>}
       {status !== null && <QueueLine status={status} />}
-      <QueueSetting status={status} onChanged={refresh} />
       {status !== null && status.queue !== null && status.connected && (
         <>
           <Counts status={status} />
@@ -33,6 +32,7 @@ export function PoolView() {
           <PoolTasks active={status.active} recent={status.recent} />
         </>
       )}
+      <QueueSetting status={status} onChanged={refresh} />
     </section>
   );
 }
