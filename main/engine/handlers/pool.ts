@@ -2,7 +2,6 @@
 import type { Database } from 'better-sqlite3';
 import type { PoolStatus } from '../../../shared/contract/pool.js';
 import { configuredQueue, QUEUE_ENV } from '../pool/queue-config.js';
-import { maskPassword } from '../pool/redis-url.js';
 import type { HandlerGroup } from './handler-types.js';
 
 /** The queue the next job would use and where it comes from (the launch flag wins over the setting). */
@@ -30,8 +29,8 @@ export const poolHandlers: HandlerGroup<'pool.status'> = {
       };
     }
     // Loaded only here: an engine without a queue never loads bullmq.
-    const { readPoolStatus } = await import('../pool/status.js');
+    const { maskPasswords, readPoolStatus } = await import('../pool/status.js');
     const reading = await readPoolStatus(url, { workspaceRoot: ctx.workspace.root, recent: recent ?? 10 });
-    return { queue: maskPassword(url.trim()), source, ...reading };
+    return { queue: maskPasswords(url.trim()), source, ...reading };
   },
 };

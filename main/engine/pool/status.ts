@@ -6,7 +6,7 @@
 import { Queue, type Job } from 'bullmq';
 import type { PoolCounts, PoolStatus, PoolTaskInfo, PoolTaskState, PoolWorkerInfo } from '../../../shared/contract/pool.js';
 import { QUEUE_NAME } from './protocol.js';
-import { maskPassword, parseQueueUrl } from './redis-url.js';
+import { parseQueueUrl } from './redis-url.js';
 
 /** A status read slower than this reports the queue as unreachable (the view polls again). */
 const READ_TIMEOUT_MS = 3000;
@@ -34,7 +34,7 @@ export async function readPoolStatus(url: string, o: { workspaceRoot: string; re
   try {
     probe = probeFor(url);
   } catch (e) {
-    return offline((e as Error).message, checkedAt);
+    return offline(maskPasswords((e as Error).message), checkedAt);
   }
   let timer: NodeJS.Timeout | undefined;
   let onError: ((e: Error) => void) | undefined;
@@ -50,7 +50,7 @@ export async function readPoolStatus(url: string, o: { workspaceRoot: string; re
     // ioredis keeps retrying a lost connection for ever; a fresh one on the next call is simpler to reason about.
     const reason = probe.lastError || (e as Error).message;
     await drop(url);
-    return offline(`cannot read the queue at ${parseQueueUrl(url).display}: ${maskPassword(reason)}`, checkedAt);
+    return offline(`cannot read the queue at ${parseQueueUrl(url).display}: ${maskPasswords(reason)}`, checkedAt);
   } finally {
     clearTimeout(timer);
     if (onError) probe.queue.off('error', onError);
@@ -60,6 +60,15 @@ export async function readPoolStatus(url: string, o: { workspaceRoot: string; re
 /** Closes every kept connection (engine shutdown, tests). */
 export async function closePoolStatus(): Promise<void> {
   await Promise.all([...probes.keys()].map((url) => drop(url)));
+}
+
+/**
+ * Every URL password inside a text, whatever the scheme (redis-url's maskPassword looks only at a string
+ * that is one redis URL; a mistyped `http://:pw@…` setting or a message quoting a URL must not show one).
+ */
+export function maskPasswords(text: string): string {
+  // Greedy up to the last '@' before the path: a password may hold a raw '@' (the URL parser allows it).
+  return text.replace(/([a-z][a-z0-9+.-]*:\/\/[^:@/\s]*:)[^/\s]*@/gi, '$1***@');
 }
 
 function offline(error: string, checkedAt: string): PoolReading {
@@ -174,7 +183,7 @@ export function taskInfo(job: Pick<Job, 'id' | 'name' | 'data' | 'progress' | 'p
     thisWorkspace: data.workspaceRoot === workspaceRoot,
     startedAt: job.processedOn ? new Date(job.processedOn).toISOString() : null,
     finishedAt: state !== 'active' && job.finishedOn ? new Date(job.finishedOn).toISOString() : null,
-    error: state === 'failed' ? maskPassword(job.failedReason ?? 'failed') : null,
+    error: state === 'failed' ? maskPasswords(job.failedReason || 'failed') : null,
   };
 }
 
