@@ -2,6 +2,7 @@
 import type { Database } from 'better-sqlite3';
 import type { PoolStatus } from '../../../shared/contract/pool.js';
 import { configuredQueue, QUEUE_ENV } from '../pool/queue-config.js';
+import type * as StatusModule from '../pool/status.js';
 import type { HandlerGroup } from './handler-types.js';
 
 /** The queue the next job would use and where it comes from (the launch flag wins over the setting). */
@@ -10,6 +11,14 @@ export function queueSource(db: Database): { url: string | null; source: PoolSta
   if (url === null) return { url: null, source: null };
   // configuredQueue takes the environment first: a non-empty one is where the URL came from.
   return { url, source: process.env[QUEUE_ENV] ? 'launch' : 'setting' };
+}
+
+/** The status reader, once a call has loaded it (with bullmq); null in an engine that never had a queue. */
+let statusModule: typeof StatusModule | null = null;
+
+/** Engine shutdown: the status reader's kept Redis connection goes with it. */
+export async function closePoolStatusConnections(): Promise<void> {
+  await statusModule?.closePoolStatus();
 }
 
 export const poolHandlers: HandlerGroup<'pool.status'> = {
@@ -29,7 +38,8 @@ export const poolHandlers: HandlerGroup<'pool.status'> = {
       };
     }
     // Loaded only here: an engine without a queue never loads bullmq.
-    const { maskPasswords, readPoolStatus } = await import('../pool/status.js');
+    statusModule ??= await import('../pool/status.js');
+    const { maskPasswords, readPoolStatus } = statusModule;
     const reading = await readPoolStatus(url, { workspaceRoot: ctx.workspace.root, recent: recent ?? 10 });
     return { queue: maskPasswords(url.trim()), source, ...reading };
   },
