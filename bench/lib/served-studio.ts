@@ -21,13 +21,14 @@ export function makeHome(prefix = 'cause-e2e-'): string {
   return fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), prefix)));
 }
 
-export async function startServe(options: { home?: string; timeoutMs?: number } = {}): Promise<ServedStudio> {
+/** `args`: more `serve` arguments, e.g. `['--queue', url]`. */
+export async function startServe(options: { home?: string; timeoutMs?: number; args?: readonly string[] } = {}): Promise<ServedStudio> {
   const home = options.home ?? makeHome();
   const bin = path.join(REPO_ROOT, 'bin', 'cause-studio.js');
   if (!fs.existsSync(path.join(REPO_ROOT, 'dist', 'renderer', 'index.html'))) {
     throw new Error('dist/renderer/index.html is missing: run `npm run build:renderer` before the e2e tests');
   }
-  const child = spawn(process.execPath, [bin, 'serve', '--port', '0'], {
+  const child = spawn(process.execPath, [bin, 'serve', '--port', '0', ...(options.args ?? [])], {
     cwd: REPO_ROOT,
     env: { ...process.env, CAUSE_STUDIO_HOME: home },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -22,6 +22,7 @@ import { createStudioProtocolHandler, serveAppFile, STUDIO_SCHEME_PRIVILEGES } f
 import { withCspHeader } from './csp.js';
 import { EngineProcess, type EngineChild } from './engine-process.js';
 import { IPC, type MenuCommandMessage } from './ipc-channels.js';
+import { engineEnv, queueFromArgv } from './launch-args.js';
 import { attachMenuActions, buildMenuTemplate, type MenuCommand } from './menu.js';
 import { APP_ENTRY_URL, externalUrlToOpen, isAllowedNavigation, STUDIO_SCHEME } from './navigation.js';
 import { mainWindowOptions } from './window-options.js';
@@ -44,6 +45,8 @@ export interface ShellOptions {
   /** Environment for CAUSE_STUDIO_HOME (default process.env). */
   readonly env?: NodeJS.ProcessEnv;
   readonly platform?: NodeJS.Platform;
+  /** The app's command line (default process.argv): `--queue redis://…` goes to the engine. */
+  readonly argv?: readonly string[];
 }
 
 /** Permissions the page may get: only writing (sanitised) text to the clipboard. */
@@ -107,6 +110,18 @@ export function startShell(electron: ShellElectron, options: ShellOptions = {}):
   protocol.registerSchemesAsPrivileged([STUDIO_SCHEME_PRIVILEGES]);
   app.enableSandbox();
 
+  let queue: string | null;
+  try {
+    queue = queueFromArgv(options.argv ?? process.argv);
+  } catch (e) {
+    // A command line we cannot follow must not start a studio that silently runs everything here.
+    void app.whenReady().then(() => {
+      dialog.showErrorBox('Cause Studio cannot start', (e as Error).message);
+      app.quit();
+    });
+    return { started: Promise.resolve(false) };
+  }
+
   // A second copy would fight the first over the workspace's single-writer lock; hand over instead.
   if (!app.requestSingleInstanceLock()) {
     app.quit();
@@ -121,7 +136,11 @@ export function startShell(electron: ShellElectron, options: ShellOptions = {}):
 
   const engine = new EngineProcess<MessagePortMain>(paths.engineEntry, workspace, {
     fork: (modulePath, args, forkOptions) =>
-      electron.utilityProcess.fork(modulePath, args, forkOptions) as unknown as EngineChild<MessagePortMain>,
+      electron.utilityProcess.fork(modulePath, args, {
+        ...forkOptions,
+        // The engine (and its job threads) read the launch queue from their environment, as under the CLI.
+        ...(queue !== null ? { env: engineEnv(env, queue) } : {}),
+      }) as unknown as EngineChild<MessagePortMain>,
     createChannel: () => new MessageChannelMain(),
     assets,
     onFatal: (error) => {

@@ -17,6 +17,7 @@ import { AssetServer } from './frames/asset-server.js';
 import { BUILTIN_ASSET_TYPES, BUILTIN_ROOT_PROVIDERS } from './frames/asset-types.js';
 import type { HandlerContext } from './handlers/handler-types.js';
 import { handlers } from './handlers/index.js';
+import { closePoolStatusConnections } from './handlers/pool.js';
 import { JobManager } from './jobs/job-manager.js';
 import { BUILTIN_JOB_KINDS, JobRegistry, type AnyKind } from './jobs/registry.js';
 import { acquireWriterLock, defaultWorkspacePath, openWorkspace, type Workspace } from './workspace.js';
@@ -127,6 +128,7 @@ export class Engine implements StudioClient {
     if (this.closed) return;
     this.closed = true;
     await this.jobs.close();
+    await closePoolStatusConnections();
     this.db.close();
     this.releaseLock();
   }

@@ -13,6 +13,7 @@ import { ConceptsView } from './views/ConceptsView.js';
 import { MappingView } from './views/MappingView.js';
 import { ExportsView } from './views/ExportsView.js';
 import { StudiesView } from './views/StudiesView.js';
+import { PoolView } from './views/PoolView.js';
 
 export function App() {
   const view = useStudioState((s) => s.view);
@@ -44,6 +45,7 @@ export function App() {
         {view === 'mapping' && <MappingView />}
         {view === 'exports' && <ExportsView />}
         {view === 'studies' && <StudiesView />}
+        {view === 'pool' && <PoolView />}
       </main>
       <Inspector />
       <StatusBar />

@@ -14,6 +14,7 @@ import { experimentMethods } from './experiments.js';
 import { conceptMethods } from './concepts.js';
 import { pretrainMethods } from './pretrain.js';
 import { studyMethods } from './study.js';
+import { poolMethods } from './pool.js';
 
 export const contract = {
   ...engineMethods,
@@ -28,6 +29,7 @@ export const contract = {
   ...conceptMethods,
   ...pretrainMethods,
   ...studyMethods,
+  ...poolMethods,
 } as const;
 
 export type Contract = typeof contract;

@@ -3,6 +3,7 @@ import os from 'node:os';
 import fs from 'node:fs';
 import { StudioError } from '../../../shared/contract/errors.js';
 import { detectComputeBackends } from '../compute-info.js';
+import { parseQueueUrl } from '../pool/redis-url.js';
 import { schemaVersion } from '../db/connection.js';
 import * as settings from '../db/queries/settings.js';
 import * as ws from '../db/queries/workspace.js';
@@ -13,6 +14,15 @@ import type { HandlerGroup } from './handler-types.js';
 function checkSetting(key: string, value: unknown): void {
   if (key === 'ffmpegPath' && value !== null && (typeof value !== 'string' || value.trim() === '' || /[\0\r\n]/.test(value))) {
     throw new StudioError('bad_request', `ffmpegPath: expected the path of an ffmpeg binary (or null to clear it), got ${JSON.stringify(value).slice(0, 80)}`);
+  }
+  if (key === 'queue' && value !== null) {
+    // A bad URL fails here, where it is typed, not in the next feature extraction.
+    if (typeof value !== 'string') throw new StudioError('bad_request', 'queue: expected redis://host:port[/db] (or null to clear it)');
+    try {
+      parseQueueUrl(value);
+    } catch (e) {
+      throw new StudioError('bad_request', `queue: ${(e as Error).message.replace(/^--queue:? ?/, '')}`);
+    }
   }
 }
 

@@ -13,6 +13,7 @@ import { experimentHandlers } from './experiments.js';
 import { conceptHandlers } from './concepts.js';
 import { pretrainHandlers } from './pretrain.js';
 import { studyHandlers } from './studies.js';
+import { poolHandlers } from './pool.js';
 
 export const handlers: { readonly [M in MethodName]: Handler<M> } = {
   ...engineHandlers,
@@ -27,4 +28,5 @@ export const handlers: { readonly [M in MethodName]: Handler<M> } = {
   ...conceptHandlers,
   ...pretrainHandlers,
   ...studyHandlers,
+  ...poolHandlers,
 };

@@ -15,6 +15,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { StudioError, toErrorData, type StudioErrorData } from '../../../shared/contract/errors.js';
 import { createEngine, type Engine, type EngineOptions } from '../engine.js';
+import { QUEUE_ENV, usePoolQueue } from '../pool/queue-config.js';
 import { openCliEndpoint, type CliEndpoint } from '../transport/cli-endpoint.js';
 import { createSession, type Session } from '../transport/session.js';
 
@@ -236,6 +237,9 @@ export async function runUtilityHost(parent: ParentPortLike, options: UtilityHos
   });
 
   try {
+    // The desktop app's `--queue` arrives in the environment; a bad URL stops the start with its reason.
+    const queue = process.env[QUEUE_ENV];
+    if (queue) usePoolQueue(queue);
     const open = options.openEngine ?? createEngine;
     engine = await open({ workspace: options.workspace, runJobs: true });
   } catch (err) {

@@ -8,6 +8,7 @@ export const VIEWS: readonly { name: ViewName; label: string; key: string }[] = 
   { name: 'mapping', label: 'Mapping', key: 'M' },
   { name: 'exports', label: 'Exports', key: 'X' },
   { name: 'studies', label: 'Studies', key: 'S' },
+  { name: 'pool', label: 'Pool', key: 'P' },
 ];
 
 export function Nav() {

@@ -25,7 +25,7 @@ export interface Selection {
   readonly classId: number | null;
 }
 
-export type ViewName = 'datasets' | 'experiments' | 'concepts' | 'mapping' | 'exports' | 'studies';
+export type ViewName = 'datasets' | 'experiments' | 'concepts' | 'mapping' | 'exports' | 'studies' | 'pool';
 
 export interface StudioState {
   readonly connection: ConnectionState;

@@ -236,6 +236,31 @@ describe('shell startup', () => {
     expect((await handler(new Request('studio://asset/frame/f1'))).status).toBe(503);
   });
 
+  it('hands --queue from its command line to the engine process, whose environment carries it', async () => {
+    const f = fakeElectron({ appPath });
+    const argv = ['/usr/bin/electron', '.', '--queue', 'redis://10.0.0.5:6379/2'];
+    startShell(f.electron, { env: { PATH: '/usr/bin' }, platform: 'linux', argv });
+    await f.ready();
+    expect(f.children).toHaveLength(1);
+    expect(f.children[0]!.options.env).toEqual({ PATH: '/usr/bin', CAUSE_STUDIO_QUEUE: 'redis://10.0.0.5:6379/2' });
+    expect(f.children[0]!.args).toEqual(['--workspace=/home/u/.config/Cause Studio']);
+    // Without the flag the engine inherits the app's environment unchanged (Electron's default).
+    const g = fakeElectron({ appPath });
+    startShell(g.electron, { env: {}, platform: 'linux', argv: ['/usr/bin/electron', '.'] });
+    await g.ready();
+    expect(g.children[0]!.options).not.toHaveProperty('env');
+  });
+
+  it('a --queue without a URL stops the launch with a message, before taking the lock or forking', async () => {
+    const f = fakeElectron({ appPath });
+    const handle = startShell(f.electron, { env: {}, platform: 'linux', argv: ['/app', '--queue'] });
+    expect(await handle.started).toBe(false);
+    await f.ready();
+    expect(f.log).toEqual(['privileged studio', 'enableSandbox', 'ready', 'error-box Cause Studio cannot start', 'quit']);
+    expect(f.windows).toHaveLength(0);
+    expect(f.children).toHaveLength(0);
+  });
+
   it('uses $CAUSE_STUDIO_HOME as the workspace when set, like the CLI', async () => {
     const f = fakeElectron({ appPath });
     startShell(f.electron, { env: { CAUSE_STUDIO_HOME: '/data/ws' }, platform: 'linux' });
