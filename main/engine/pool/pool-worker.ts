@@ -106,7 +106,7 @@ interface FramesInput {
   rows?: { cluster_file?: unknown; confidence_file?: unknown }[];
   labelFree?: boolean;
   withLabels?: boolean;
-  groundTruth?: unknown;
+  spec?: { groundTruth?: unknown };
 }
 
 /** Evaluation, label and video ranges: their frames (images, label maps, motion) and prediction maps. */
@@ -126,7 +126,7 @@ function rangeFiles(kind: TaskKind, i: FramesInput, root: string): unknown[] {
   } else if (kind === 'video.range') {
     // An image that cannot be read is skipped by the render as locally; one that exists must be under the roots.
     for (const f of frames) if (typeof f.imagePath !== 'string' || fs.existsSync(f.imagePath)) out.push(f.imagePath);
-    if (i.groundTruth) for (const f of frames) if (f.labelPath !== null) out.push(f.labelPath);
+    if (i.spec?.groundTruth) for (const f of frames) if (f.labelPath !== null) out.push(f.labelPath);
   }
   return out;
 }
