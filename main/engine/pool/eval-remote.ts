@@ -2,6 +2,7 @@
 // (integer sums and per-frame histograms) with a checksum over it; the studio checks the checksum and
 // that the part covers exactly its frames, then merges the parts in frame order (eval/eval-frames.ts) —
 // the same merge a local run does with its one part, so the stored rows are the same.
+import fs from 'node:fs';
 import type { Database } from 'better-sqlite3';
 import type { FrameRecord } from '../datasets/frame-source.js';
 import { listPredictionFrames } from '../db/queries/experiments.js';
@@ -14,6 +15,16 @@ import { predictRangeSize } from './predict-remote.js';
 import { taskId } from './protocol.js';
 import { configuredQueue } from './queue-config.js';
 import { fromWire, partSha, type EvalRangeInput, type EvalRangeResult } from './tasks/eval-range.js';
+
+const stamp = (file: string | null): [number, number] | null => {
+  if (!file) return null;
+  try {
+    const st = fs.statSync(file);
+    return [st.size, st.mtimeMs];
+  } catch {
+    return null;
+  }
+};
 
 const wire = (l: readonly FrameRecord[]) => l as unknown as EvalRangeInput['frames'];
 
@@ -55,8 +66,10 @@ export async function evalOnPoolIfConfigured(
       labelled: wire(context.labelled),
       rows: [...new Map(all.map((f) => [f.id, row(f)])).values()],
     };
-    // The prediction key names the prediction set: a re-predicted experiment gets new tasks.
-    const id = taskId('eval.range', { root: ctx.workspaceRoot, input });
+    // The prediction key names the prediction set: a re-predicted experiment gets new tasks. Label maps
+    // and images are pinned by size and mtime, so a dataset changed in place is read again, not
+    // answered from a finished task's part.
+    const id = taskId('eval.range', { root: ctx.workspaceRoot, input, stamps: all.map((f) => [stamp(f.imagePath), stamp(f.labelPath)]) });
     tasks.push({ id, data: { kind: 'eval.range', workspaceRoot: ctx.workspaceRoot, input } });
     expected.set(id, {
       histogram: spec.withLabels ? frames.filter((f) => f.labelPath !== null).map((f) => f.id) : [],
