@@ -104,7 +104,7 @@ async function render(ctx: JobContext, db: Database, p: VideoExportParams): Prom
   let encoded = 0;
   try {
     // With a queue the frames are composed on the pool (video-remote.ts) and encoded here, in order.
-    const pooled = await videoOnPoolIfConfigured(ctx, db, { experimentId: exp.id, datasetId, predictionKey: preds.key, clusters: preds.clusters }, spec, frames, async (rgb) => {
+    const pooled = await videoOnPoolIfConfigured(ctx, db, { experimentId: exp.id, datasetId, predictionKey: preds.key, clusters: preds.clusters }, spec, frames, out, async (rgb) => {
       await encoder.write(rgb);
       encoded++;
     });

@@ -47,8 +47,9 @@ export async function labelsOnPoolIfConfigured(
         return { frame_id: r.frame_id, cluster_file: r.cluster_file, confidence_file: r.confidence_file, width: r.width, height: r.height };
       }),
     };
-    // The files are the same wherever the export goes: the output folder is not part of the identity.
-    tasks.push({ id: taskId('labels.range', { root: ctx.workspaceRoot, input }), data: { kind: 'labels.range', workspaceRoot: ctx.workspaceRoot, input } });
+    // The destination is part of the identity: two exports of the same frames to two folders each move
+    // their own staged files (the studio moves them out of staging, so they cannot be shared).
+    tasks.push({ id: taskId('labels.range', { root: ctx.workspaceRoot, input, partial }), data: { kind: 'labels.range', workspaceRoot: ctx.workspaceRoot, input } });
   }
   const { PoolClient } = await import('./client.js');
   const client = await PoolClient.open(queue);

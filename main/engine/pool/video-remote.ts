@@ -29,6 +29,7 @@ export async function videoOnPoolIfConfigured(
   exp: { experimentId: string; datasetId: string; predictionKey: string; clusters: number },
   spec: VideoRenderSpec,
   frames: readonly FrameRecord[],
+  out: string,
   sink: (rgb: Uint8Array) => Promise<void>,
 ): Promise<VideoPoolOutcome | null> {
   const queue = configuredQueue(db);
@@ -48,7 +49,9 @@ export async function videoOnPoolIfConfigured(
         return { frame_id: r.frame_id, cluster_file: r.cluster_file, confidence_file: r.confidence_file, width: r.width, height: r.height };
       }),
     };
-    tasks.push({ id: taskId('video.range', { root: ctx.workspaceRoot, input }), data: { kind: 'video.range', workspaceRoot: ctx.workspaceRoot, input } });
+    // The output file is part of the identity: the studio deletes each staged frame once encoded, so two
+    // exports of the same frames must not share tasks.
+    tasks.push({ id: taskId('video.range', { root: ctx.workspaceRoot, input, out }), data: { kind: 'video.range', workspaceRoot: ctx.workspaceRoot, input } });
   }
   const order = new Map(tasks.map((t, n) => [t.id, n]));
   const ready = new Map<number, RenderedFrame[]>();
