@@ -32,11 +32,35 @@ export interface LabelFreeSummary {
 
 export type ConfidenceMap = Float32Array | Uint8Array | Uint16Array;
 
+/**
+ * Everything the accumulator sums, as plain numbers: two accumulators over consecutive parts of the
+ * frames merge exactly (every sum is an integer count, or of 8-/16-bit confidences kept unscaled), so
+ * evaluation split across the worker pool gives the bits of one pass. Float32 confidences are the one
+ * sum whose merge depends on order.
+ */
+export interface LabelFreeState {
+  readonly frames: number;
+  readonly pixels: number;
+  readonly pairs: number;
+  readonly comparedPixels: number;
+  readonly changedPixels: number;
+  readonly counts: number[];
+  readonly confFloat: number[];
+  readonly conf8: number[];
+  readonly conf16: number[];
+  readonly confCount: number[];
+  readonly staticByCluster: number[];
+  readonly changedStaticByCluster: number[];
+}
+
 export class LabelFreeAccumulator {
   readonly K: number;
   private readonly staticThreshold: number;
   private readonly counts: Float64Array;
-  private readonly confSum: Float64Array;
+  // Confidence sums by the map's type; integer maps are summed unscaled so the sums stay exact integers.
+  private readonly confFloat: Float64Array;
+  private readonly conf8: Float64Array;
+  private readonly conf16: Float64Array;
   private readonly confCount: Float64Array;
   private readonly staticByCluster: Float64Array;
   private readonly changedStaticByCluster: Float64Array;
@@ -54,7 +78,9 @@ export class LabelFreeAccumulator {
     this.K = K;
     this.staticThreshold = options.staticThreshold ?? 6;
     this.counts = new Float64Array(K);
-    this.confSum = new Float64Array(K);
+    this.confFloat = new Float64Array(K);
+    this.conf8 = new Float64Array(K);
+    this.conf16 = new Float64Array(K);
     this.confCount = new Float64Array(K);
     this.staticByCluster = new Float64Array(K);
     this.changedStaticByCluster = new Float64Array(K);
@@ -87,12 +113,11 @@ export class LabelFreeAccumulator {
       counts[k] = counts[k]! + 1;
     }
     if (confidence) {
-      const scale = confidence instanceof Float32Array ? 1 : confidence instanceof Uint8Array ? 1 / 255 : 1 / 65535;
-      const sum = this.confSum;
+      const sum = confidence instanceof Float32Array ? this.confFloat : confidence instanceof Uint8Array ? this.conf8 : this.conf16;
       const cnt = this.confCount;
       for (let i = 0; i < n; i++) {
         const k = clusters[i]!;
-        sum[k] = sum[k]! + confidence[i]! * scale;
+        sum[k] = sum[k]! + confidence[i]!;
         cnt[k] = cnt[k]! + 1;
       }
     }
@@ -117,11 +142,52 @@ export class LabelFreeAccumulator {
       this.comparedPixels += n;
       this.changedPixels += changed;
     }
-    this.prevClusters = clusters;
-    this.prevLuma = luma ?? null;
-    this.prevSequence = frame.sequence;
+    this.prime(frame);
     this.frames++;
     this.pixels += n;
+  }
+
+  /** Makes `frame` the previous one without counting it: a part that starts mid-sequence pairs its first frame with it. */
+  prime(frame: { sequence: string; clusters: Uint16Array | Uint8Array; luma?: Uint8Array }): void {
+    this.prevClusters = frame.clusters;
+    this.prevLuma = frame.luma ?? null;
+    this.prevSequence = frame.sequence;
+  }
+
+  state(): LabelFreeState {
+    const a = (x: Float64Array) => Array.from(x);
+    return {
+      frames: this.frames,
+      pixels: this.pixels,
+      pairs: this.pairs,
+      comparedPixels: this.comparedPixels,
+      changedPixels: this.changedPixels,
+      counts: a(this.counts),
+      confFloat: a(this.confFloat),
+      conf8: a(this.conf8),
+      conf16: a(this.conf16),
+      confCount: a(this.confCount),
+      staticByCluster: a(this.staticByCluster),
+      changedStaticByCluster: a(this.changedStaticByCluster),
+    };
+  }
+
+  /** Adds another accumulator's sums (a later part of the same frames). */
+  merge(s: LabelFreeState): void {
+    const arrays = ['counts', 'confFloat', 'conf8', 'conf16', 'confCount', 'staticByCluster', 'changedStaticByCluster'] as const;
+    for (const name of arrays) {
+      if (s[name].length !== this.K) throw new StudioError('invalid_input', `label-free state has ${s[name].length} clusters in ${name}, expected ${this.K}`);
+    }
+    for (const name of arrays) {
+      const into = this[name];
+      const from = s[name];
+      for (let k = 0; k < this.K; k++) into[k] = into[k]! + from[k]!;
+    }
+    this.frames += s.frames;
+    this.pixels += s.pixels;
+    this.pairs += s.pairs;
+    this.comparedPixels += s.comparedPixels;
+    this.changedPixels += s.changedPixels;
   }
 
   summary(): LabelFreeSummary {
@@ -136,7 +202,8 @@ export class LabelFreeAccumulator {
       const c = this.counts[k]!;
       if (c > 0) used++;
       pixelShare[k] = this.pixels > 0 ? c / this.pixels : Number.NaN;
-      meanConfidence[k] = this.confCount[k]! > 0 ? this.confSum[k]! / this.confCount[k]! : Number.NaN;
+      const conf = this.confFloat[k]! + this.conf8[k]! / 255 + this.conf16[k]! / 65535;
+      meanConfidence[k] = this.confCount[k]! > 0 ? conf / this.confCount[k]! : Number.NaN;
       const s = this.staticByCluster[k]!;
       perCluster[k] = s > 0 ? this.changedStaticByCluster[k]! / s : Number.NaN;
       staticPixels += s;

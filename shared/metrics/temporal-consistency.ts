@@ -61,6 +61,18 @@ export class TemporalConsistencyAccumulator {
     this.prev = f;
   }
 
+  /** Makes `f` the previous frame without comparing it: a part that starts mid-sequence pairs its first frame with it. */
+  prime(f: ConsistencyFrame): void {
+    this.prev = f;
+  }
+
+  /** Adds another accumulator's counts (integers: merging parts is exact). */
+  merge(s: Pick<TemporalConsistencySummary, 'framePairs' | 'pixels' | 'changed'>): void {
+    this.pairs += s.framePairs;
+    this.pixels += s.pixels;
+    this.changed += s.changed;
+  }
+
   summary(): TemporalConsistencySummary {
     return {
       framePairs: this.pairs,

@@ -9,6 +9,7 @@ import { StudioError } from '../../../shared/contract/errors.js';
 import { CITYSCAPES_BY_ID } from '../../../shared/protocols/cityscapes-labels.js';
 import type { LabelProtocol } from '../../../shared/protocols/label-protocol.js';
 import { writeFileAtomic } from '../workspace.js';
+import { encodeClusterPng } from './cluster-png.js';
 
 const UNLABELED = 0;
 
@@ -165,4 +166,31 @@ export async function writeProtocolLabels(
     }
   }
   return writeLabelPngs(dir, stem, width, height, { labelIds: raw, trainIds: classes, rgb });
+}
+
+/** What a label export writes each cluster map as: Cityscapes labelIds, another protocol's classes, or raw cluster ids. */
+export interface LabelTarget {
+  readonly mapping: Int32Array | null;
+  /** Cityscapes labelIds protocols: class → raw labelId. */
+  readonly toRaw: Uint8Array | null;
+  /** Any other protocol (a custom one a mapping session made). */
+  readonly other: LabelProtocol | null;
+}
+
+export function labelTarget(protocol: LabelProtocol | null, values: readonly number[] | null): LabelTarget {
+  if (!protocol || !values) return { mapping: null, toRaw: null, other: null };
+  const mapping = Int32Array.from(values);
+  return protocol.encoding === 'cityscapes-labelid' ? { mapping, toRaw: classToRawTable(protocol), other: null } : { mapping, toRaw: null, other: protocol };
+}
+
+/** One frame's files under `dir` (each atomically); returns their paths relative to `dir`, in writing order. */
+export async function writeFrameLabels(dir: string, stem: string, m: { data: Uint8Array | Uint16Array; width: number; height: number }, t: LabelTarget): Promise<string[]> {
+  const rel = (files: { labelIds: string; trainIds: string; color: string }) => [files.labelIds, files.trainIds, files.color].map((f) => path.relative(dir, f));
+  if (t.toRaw && t.mapping) return rel(await writeCityscapesLabels(dir, stem, clustersToLabelIds(m.data, t.mapping, t.toRaw), m.width, m.height));
+  if (t.other && t.mapping) return rel(await writeProtocolLabels(dir, stem, clustersToClasses(m.data, t.mapping), t.other, m.width, m.height));
+  const sub = path.join(dir, cityOf(stem));
+  fs.mkdirSync(sub, { recursive: true });
+  const file = path.join(sub, `${stem}_clusters.png`);
+  writeFileAtomic(file, await encodeClusterPng(m));
+  return [path.relative(dir, file)];
 }

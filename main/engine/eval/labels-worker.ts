@@ -1,4 +1,5 @@
-// Worker half of 'exports.labels'.
+// Worker half of 'exports.labels': every frame's label files into a partial folder, renamed into place
+// at the end. With a queue configured the frames are written on the worker pool in ranges.
 import fs from 'node:fs';
 import path from 'node:path';
 import { StudioError } from '../../../shared/contract/errors.js';
@@ -7,8 +8,8 @@ import { listFrames } from '../datasets/frame-source.js';
 import { getProtocol } from '../datasets/protocols.js';
 import type { JobContext } from '../jobs/job-kind.js';
 import { writeFileAtomic } from '../workspace.js';
-import { encodeClusterPng } from './cluster-png.js';
-import { cityOf, classToRawTable, clustersToClasses, clustersToLabelIds, writeCityscapesLabels, writeProtocolLabels } from './export-labels.js';
+import { labelsOnPoolIfConfigured } from '../pool/labels-remote.js';
+import { labelTarget, writeFrameLabels } from './export-labels.js';
 import type { LabelProtocol } from '../../../shared/protocols/label-protocol.js';
 import type { LabelsJobParams, LabelsJobResult } from './labels-job.js';
 import { openPredictionSource } from './predictions.js';
@@ -21,41 +22,29 @@ export async function run(ctx: JobContext, p: LabelsJobParams): Promise<LabelsJo
     const source = openPredictionSource(db, ctx.workspaceRoot, p.experimentId, p.datasetId);
     const frames = listFrames(db, p.datasetId, p.split ? { split: p.split } : {}).filter((f) => source.has(f));
     if (frames.length === 0) throw new StudioError('not_found', `experiment ${p.experimentId} has no predictions for dataset ${p.datasetId}`);
-    let toRaw: Uint8Array | null = null;
-    let mapping: Int32Array | null = null;
+    let target = labelTarget(null, null);
     // Protocols other than Cityscapes labelIds (custom ones a mapping session made) write their own values.
-    let other: LabelProtocol | null = null;
     if (p.format === 'cityscapes') {
       if (!p.mapping) throw new StudioError('bad_request', 'Cityscapes labels need a cluster→class mapping');
-      const protocol = getProtocol(db, p.mapping.protocolId);
-      if (protocol.encoding === 'cityscapes-labelid') toRaw = classToRawTable(protocol);
-      else other = protocol;
-      mapping = Int32Array.from(p.mapping.values);
+      target = labelTarget(getProtocol(db, p.mapping.protocolId), p.mapping.values);
+      if (p.mapping.values.length !== source.clusters) {
+        throw new StudioError('invalid_input', `mapping has ${p.mapping.values.length} clusters, experiment ${p.experimentId} has ${source.clusters}`);
+      }
     }
+    const other = target.other;
     // A resumed attempt starts the partial folder again: each run writes every frame.
     fs.rmSync(partial, { recursive: true, force: true });
     fs.mkdirSync(partial, { recursive: true });
-    let files = 0;
-    for (let i = 0; i < frames.length; i++) {
-      ctx.throwIfCancelled();
-      const f = frames[i]!;
-      const m = await source.readClusters(f);
-      if (mapping && mapping.length !== source.clusters) {
-        throw new StudioError('invalid_input', `mapping has ${mapping.length} clusters, experiment ${p.experimentId} has ${source.clusters}`);
+    // With a queue, the frames are written on the pool in ranges and moved in here (labels-remote.ts).
+    let files = await labelsOnPoolIfConfigured(ctx, db, p, source, frames, partial);
+    if (files === null) {
+      files = 0;
+      for (let i = 0; i < frames.length; i++) {
+        ctx.throwIfCancelled();
+        const f = frames[i]!;
+        files += (await writeFrameLabels(partial, f.name, await source.readClusters(f), target)).length;
+        if (i % 5 === 4 || i === frames.length - 1) ctx.progress({ step: i + 1, totalSteps: frames.length, stage: 'export', message: f.name });
       }
-      if (toRaw && mapping) {
-        await writeCityscapesLabels(partial, f.name, clustersToLabelIds(m.data, mapping, toRaw), m.width, m.height);
-        files += 3;
-      } else if (other && mapping) {
-        await writeProtocolLabels(partial, f.name, clustersToClasses(m.data, mapping), other, m.width, m.height);
-        files += 3;
-      } else {
-        const dir = path.join(partial, cityOf(f.name));
-        fs.mkdirSync(dir, { recursive: true });
-        writeFileAtomic(path.join(dir, `${f.name}_clusters.png`), await encodeClusterPng(m));
-        files += 1;
-      }
-      if (i % 5 === 4 || i === frames.length - 1) ctx.progress({ step: i + 1, totalSteps: frames.length, stage: 'export', message: f.name });
     }
     if (p.mapping) {
       writeFileAtomic(path.join(partial, 'mapping.json'), JSON.stringify(p.mapping.document, null, 2) + '\n');

@@ -46,9 +46,19 @@ export function openPredictionSource(db: Database, workspaceRoot: string, experi
       { experimentId, datasetId },
     );
   }
-  const byFrame = new Map<string, PredictionFrameRow>();
-  for (const r of listPredictionFrames(db, experimentId, datasetId)) byFrame.set(r.frame_id, r);
-  const row = (f: FrameRecord): PredictionFrameRow => {
+  return predictionSourceFromRows(workspaceRoot, { experimentId, datasetId, clusters: exp.clusters, key }, listPredictionFrames(db, experimentId, datasetId));
+}
+
+/** The same source from rows the caller already has: a pool worker gets them in its task and opens no database. */
+export function predictionSourceFromRows(
+  workspaceRoot: string,
+  info: { experimentId: string; datasetId: string; clusters: number; key: string },
+  rows: readonly Pick<PredictionFrameRow, 'frame_id' | 'cluster_file' | 'confidence_file' | 'width' | 'height'>[],
+): PredictionSource {
+  const { experimentId, datasetId, key } = info;
+  const byFrame = new Map<string, Pick<PredictionFrameRow, 'frame_id' | 'cluster_file' | 'confidence_file' | 'width' | 'height'>>();
+  for (const r of rows) byFrame.set(r.frame_id, r);
+  const row = (f: FrameRecord) => {
     const r = byFrame.get(f.id);
     if (!r) throw new StudioError('not_found', `experiment '${experimentId}' has no prediction for frame ${f.name} (${f.id})`);
     return r;
@@ -57,7 +67,7 @@ export function openPredictionSource(db: Database, workspaceRoot: string, experi
   return {
     experimentId,
     datasetId,
-    clusters: exp.clusters,
+    clusters: info.clusters,
     key,
     has: (f) => byFrame.has(f.id),
     clusterPath: (f) => abs(row(f).cluster_file),

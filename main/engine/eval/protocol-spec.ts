@@ -53,3 +53,11 @@ export function checkProtocolFits(evalProtocol: LabelProtocol, datasetProtocol: 
     );
   }
 }
+
+/** A stored protocol (built in or custom, by id) in the form that travels to a pool task. */
+export function protocolSpecOf(db: Database, id: string): EvalProtocolSpec {
+  if (getBuiltinProtocol(id)) return { id };
+  const row = getProtocolRow(db, id);
+  if (!row) throw new StudioError('not_found', `label protocol '${id}' is not stored in this workspace`);
+  return { id, definition: JSON.parse(row.definition) as unknown, source: row.source_path ?? `protocol '${id}'` };
+}

@@ -1,22 +1,23 @@
 // Renders a sequence frame by frame and pipes it to ffmpeg. A cancelled or failed export leaves no file.
+// With a queue configured the frames are composed on the worker pool and only encoded here.
 import fs from 'node:fs';
 import path from 'node:path';
 import { StudioError } from '../../../shared/contract/errors.js';
 import type { VideoExportParams } from '../../../shared/contract/exports.js';
-import { clusterColor } from '../../../shared/palettes/cluster-palette.js';
-import type { RGB } from '../../../shared/protocols/cityscapes-labels.js';
-import type { LabelProtocol } from '../../../shared/protocols/label-protocol.js';
 import { openDatabase, type Database } from '../db/connection.js';
 import { sequenceDatasetId } from '../db/queries/exports.js';
 import { getSetting } from '../db/queries/settings.js';
 import { findFfmpeg } from '../datasets/ffmpeg.js';
-import { getDatasetProtocol, getProtocol, listFrames, listSequences, mapLabels, readImageRGB, readLabelMap } from '../datasets/frame-source.js';
+import { getDataset, listFrames, listSequences, readImageRGB } from '../datasets/frame-source.js';
 import { getExperimentInfo, openPredictionSource } from '../eval/predictions.js';
+import { protocolSpecOf } from '../eval/protocol-spec.js';
 import { getMapping, listHistograms, listMappings, loadHistogram, resolveMapping } from '../eval/service.js';
 import type { JobContext } from '../jobs/job-kind.js';
-import { composeFrame, panelCount, type ColourScheme } from './frame-composer.js';
+import { videoOnPoolIfConfigured } from '../pool/video-remote.js';
+import { panelCount } from './frame-composer.js';
 import { loadGlyphAtlas } from './glyphs.js';
 import { VideoEncoder } from './video-encoder.js';
+import { videoRenderer, type SchemeSpec, type VideoRenderSpec } from './video-frames.js';
 
 export interface VideoExportResult {
   readonly path: string;
@@ -76,7 +77,7 @@ async function render(ctx: JobContext, db: Database, p: VideoExportParams): Prom
     );
   }
   const { scheme, mappingName } = colourScheme(db, p, exp.id, datasetId);
-  const gtProtocol = p.mode === 'side-by-side' ? getDatasetProtocol(db, datasetId) : null;
+  const dsProtocol = p.mode === 'side-by-side' ? getDataset(db, datasetId).protocolId : null;
 
   const out = p.out ? path.resolve(p.out) : path.join(ctx.workspaceRoot, 'exports', `${slug(exp.name)}-${slug(sequence.name)}-${p.mode}.mp4`);
   if (!p.out) fs.mkdirSync(path.dirname(out), { recursive: true });
@@ -86,46 +87,45 @@ async function render(ctx: JobContext, db: Database, p: VideoExportParams): Prom
   const first = frames[0]!;
   const panelW = even(p.width ?? first.width);
   const panelH = even(Math.round((panelW * first.height) / first.width));
-  const panels = panelCount(p.mode, gtProtocol !== null && frames.some((f) => f.labelPath !== null));
+  const panels = panelCount(p.mode, dsProtocol !== null && frames.some((f) => f.labelPath !== null));
+  const spec: VideoRenderSpec = {
+    title: exp.name,
+    total: frames.length,
+    scheme,
+    groundTruth: dsProtocol !== null && panels === 3 ? protocolSpecOf(db, dsProtocol) : null,
+    mode: p.mode,
+    opacity: p.opacity,
+    captions: p.captions,
+    panelWidth: panelW,
+    panelHeight: panelH,
+  };
   const configured = getSetting(db, 'ffmpegPath');
   const encoder = new VideoEncoder(findFfmpeg(typeof configured === 'string' ? configured : null), out, panelW * panels, panelH, p.fps);
-  const atlas = await loadGlyphAtlas();
   let encoded = 0;
   try {
-    for (let i = 0; i < frames.length; i++) {
-      ctx.throwIfCancelled();
-      const f = frames[i]!;
-      let image;
-      try {
-        image = await readImageRGB(f.imagePath);
-      } catch (e) {
-        // changed on disk since it was predicted: one bad frame does not stop the video
-        skippedFrames.push({ frameId: f.id, file: f.imagePath, reason: (e as Error).message.replace(`${f.imagePath}: `, '') });
-        ctx.log(`${f.imagePath}: frame skipped (${(e as Error).message})`, 'warn');
-        continue;
-      }
-      const clusters = await preds.readClusters(f);
-      if (clusters.width !== image.width || clusters.height !== image.height) {
-        throw new StudioError('invalid_input', `${preds.clusterPath(f)}: prediction is ${clusters.width}x${clusters.height}, frame is ${image.width}x${image.height}`);
-      }
-      let groundTruth: { classes: Uint8Array; colours: readonly RGB[] } | null = null;
-      if (gtProtocol && panels === 3) {
-        if (f.labelPath) {
-          const raw = await readLabelMap(f.labelPath);
-          groundTruth = { classes: mapLabels(gtProtocol, raw.data), colours: gtProtocol.colors };
-        } else {
-          groundTruth = { classes: new Uint8Array(image.width * image.height).fill(255), colours: gtProtocol.colors };
-        }
-      }
-      const frame = await composeFrame(
-        { image, clusters: clusters.data, groundTruth, frameLabel: `${f.name}  ${i + 1}/${frames.length}`, title: exp.name },
-        scheme,
-        { mode: p.mode, opacity: p.opacity, panelWidth: panelW, panelHeight: panelH, captions: p.captions },
-        atlas,
-      );
-      await encoder.write(frame.rgb);
+    // With a queue the frames are composed on the pool (video-remote.ts) and encoded here, in order.
+    const pooled = await videoOnPoolIfConfigured(ctx, db, { experimentId: exp.id, datasetId, predictionKey: preds.key, clusters: preds.clusters }, spec, frames, out, async (rgb) => {
+      await encoder.write(rgb);
       encoded++;
-      ctx.progress({ step: i + 1, totalSteps: frames.length, message: f.name, stage: 'encoding' });
+    });
+    if (pooled) {
+      for (const s of pooled.skipped) ctx.log(`${s.file}: frame skipped (${s.file}: ${s.reason})`, 'warn');
+      skippedFrames.push(...pooled.skipped);
+    } else {
+      const renderer = videoRenderer(spec, preds, await loadGlyphAtlas());
+      for (let i = 0; i < frames.length; i++) {
+        ctx.throwIfCancelled();
+        const f = frames[i]!;
+        const r = await renderer.render(f, i);
+        if ('skipped' in r) {
+          skippedFrames.push(r.skipped);
+          ctx.log(`${f.imagePath}: frame skipped (${f.imagePath}: ${r.skipped.reason})`, 'warn');
+          continue;
+        }
+        await encoder.write(r.rgb);
+        encoded++;
+        ctx.progress({ step: i + 1, totalSteps: frames.length, message: f.name, stage: 'encoding' });
+      }
     }
     await encoder.finish();
   } catch (e) {
@@ -148,38 +148,21 @@ async function render(ctx: JobContext, db: Database, p: VideoExportParams): Prom
 
 const even = (n: number) => Math.max(2, Math.floor(n / 2) * 2);
 
-function colourScheme(db: Database, p: VideoExportParams, experimentId: string, datasetId: string): { scheme: ColourScheme; mappingName: string | null } {
-  if (p.colors === 'clusters') {
-    return {
-      scheme: { colourOf: clusterColor, legendKey: (k) => k, legendName: (k) => `cluster ${k}`, legendColour: clusterColor },
-      mappingName: null,
-    };
-  }
-  const { values, protocol, name } = classMapping(db, p.mapping, experimentId, datasetId);
-  const colours = protocol.colors;
-  return {
-    scheme: {
-      colourOf: (k) => {
-        const c = values[k] ?? -1;
-        return c >= 0 ? (colours[c] ?? null) : null;
-      },
-      legendKey: (k) => values[k] ?? -1,
-      legendName: (c) => protocol.classNames[c] ?? `class ${c}`,
-      legendColour: (c) => colours[c] ?? [0, 0, 0],
-    },
-    mappingName: name,
-  };
+function colourScheme(db: Database, p: VideoExportParams, experimentId: string, datasetId: string): { scheme: SchemeSpec; mappingName: string | null } {
+  if (p.colors === 'clusters') return { scheme: { kind: 'clusters' }, mappingName: null };
+  const { values, protocolId, name } = classMapping(db, p.mapping, experimentId, datasetId);
+  return { scheme: { kind: 'classes', values: Array.from(values), protocol: protocolSpecOf(db, protocolId) }, mappingName: name };
 }
 
 /**
  * The mapping that colours classes: the one asked for, else the experiment's newest saved version (no
  * evaluation needed), else the Hungarian proposal from its evaluation histogram.
  */
-function classMapping(db: Database, asked: string | undefined, experimentId: string, datasetId: string): { values: ArrayLike<number>; protocol: LabelProtocol; name: string } {
+function classMapping(db: Database, asked: string | undefined, experimentId: string, datasetId: string): { values: ArrayLike<number>; protocolId: string; name: string } {
   const spec = asked ?? listMappings(db, experimentId)[0]?.id ?? 'hungarian';
   if (spec !== 'hungarian' && spec !== 'majority' && !spec.endsWith('.json')) {
     const m = getMapping(db, spec);
-    return { values: m.mapping, protocol: getProtocol(db, m.protocolId), name: `${m.name} (v${m.version})` };
+    return { values: m.mapping, protocolId: m.protocolId, name: `${m.name} (v${m.version})` };
   }
   const hists = listHistograms(db, experimentId);
   const hist = hists.find((h) => h.datasetId === datasetId) ?? hists[0];
@@ -191,5 +174,5 @@ function classMapping(db: Database, asked: string | undefined, experimentId: str
     );
   }
   const m = resolveMapping(db, loadHistogram(db, hist.id), spec);
-  return { values: m.mapping, protocol: getProtocol(db, hist.protocolId), name: m.name };
+  return { values: m.mapping, protocolId: hist.protocolId, name: m.name };
 }

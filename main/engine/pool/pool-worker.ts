@@ -8,6 +8,7 @@ import path from 'node:path';
 import { Worker as QueueWorker, type Job } from 'bullmq';
 import { StudioError, toErrorData } from '../../../shared/contract/errors.js';
 import { resolveModuleUrl, spawnWorker } from '../jobs/spawn-worker.js';
+import { motionPathForImage } from '../synth/motion.js';
 import type { HostToWorker, WorkerInit, WorkerToHost } from '../jobs/worker-messages.js';
 import { QUEUE_NAME, TASK_MODULES, taskDataSchema, type TaskEnvelope, type TaskKind } from './protocol.js';
 import { parseQueueUrl } from './redis-url.js';
@@ -82,13 +83,52 @@ export async function startPoolWorker(o: PoolWorkerOptions): Promise<PoolWorker>
 
 /** The files a task names that it will read (frames, the model), checked against the roots before it runs. */
 function filesRead(kind: TaskKind, input: unknown, root: string): string[] {
-  const i = (input ?? {}) as { items?: { file?: unknown }[]; frames?: { imagePath?: unknown }[]; model?: { file?: unknown } | null };
-  const list = kind === 'features.shard' ? (i.items ?? []).map((x) => x.file) : (i.frames ?? []).map((x) => x.imagePath);
-  if (kind === 'features.shard' && typeof i.model?.file === 'string') list.push(path.join(root, i.model.file));
+  const i = (input ?? {}) as FramesInput & { items?: { file?: unknown }[]; model?: { file?: unknown } | null };
+  let list: unknown[];
+  if (kind === 'features.shard') {
+    list = (i.items ?? []).map((x) => x.file);
+    if (typeof i.model?.file === 'string') list.push(path.join(root, i.model.file));
+  } else if (kind === 'predict.range') {
+    list = (i.frames ?? []).map((x) => x.imagePath);
+  } else {
+    list = rangeFiles(kind, i, root);
+  }
   return list.map((f) => {
     if (typeof f !== 'string' || !path.isAbsolute(f)) throw new StudioError('bad_request', `task names a file that is not an absolute path: ${String(f)}`);
     return f;
   });
+}
+
+interface FramesInput {
+  frames?: { imagePath?: unknown; labelPath?: unknown }[];
+  previous?: { imagePath?: unknown; labelPath?: unknown } | null;
+  labelled?: { imagePath?: unknown; labelPath?: unknown }[];
+  rows?: { cluster_file?: unknown; confidence_file?: unknown }[];
+  labelFree?: boolean;
+  withLabels?: boolean;
+  spec?: { groundTruth?: unknown };
+}
+
+/** Evaluation, label and video ranges: their frames (images, label maps, motion) and prediction maps. */
+function rangeFiles(kind: TaskKind, i: FramesInput, root: string): unknown[] {
+  const frames = [...(i.frames ?? []), ...(i.previous ? [i.previous] : []), ...(i.labelled ?? [])];
+  const rel = (f: unknown) => (typeof f === 'string' ? path.resolve(root, f) : f);
+  const out: unknown[] = (i.rows ?? []).map((r) => rel(r.cluster_file));
+  if (kind === 'eval.range') {
+    if (i.labelFree) out.push(...(i.rows ?? []).map((r) => rel(r.confidence_file)));
+    for (const f of frames) {
+      if (i.labelFree) out.push(f.imagePath);
+      if (i.withLabels && f.labelPath !== null) out.push(f.labelPath);
+      // The motion channel sits beside the images (SynthDrive); absent for other datasets.
+      const motion = i.labelFree && i.withLabels && typeof f.imagePath === 'string' ? motionPathForImage(f.imagePath) : null;
+      if (motion && fs.existsSync(motion)) out.push(motion);
+    }
+  } else if (kind === 'video.range') {
+    // An image that cannot be read is skipped by the render as locally; one that exists must be under the roots.
+    for (const f of frames) if (typeof f.imagePath !== 'string' || fs.existsSync(f.imagePath)) out.push(f.imagePath);
+    if (i.spec?.groundTruth) for (const f of frames) if (f.labelPath !== null) out.push(f.labelPath);
+  }
+  return out;
 }
 
 /** The worker's own thread count wins: the studio does not know how many cores a worker has. */

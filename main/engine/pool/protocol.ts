@@ -1,12 +1,12 @@
 // What travels through the queue: one BullMQ queue of tasks, each a slice of a studio job (a feature
-// shard, a range of frames to predict). A task's id is the hash of its inputs, so enqueueing the same
+// shard, a range of frames to predict, evaluate, export as labels or render for a video). A task's id is the hash of its inputs, so enqueueing the same
 // slice twice (a retry, an engine that restarted and reattaches) finds the job already there.
 import crypto from 'node:crypto';
 import { z } from 'zod';
 
 export const QUEUE_NAME = 'cause-studio-tasks';
 
-export const TASK_KINDS = ['features.shard', 'predict.range'] as const;
+export const TASK_KINDS = ['features.shard', 'predict.range', 'eval.range', 'labels.range', 'video.range'] as const;
 export type TaskKind = (typeof TASK_KINDS)[number];
 
 /** A task as it sits in Redis. `input` is checked by the task module's own schema. */
@@ -31,6 +31,9 @@ export interface TaskEnvelope<R = unknown> {
 export const TASK_MODULES: Readonly<Record<TaskKind, URL>> = {
   'features.shard': new URL('./tasks/features-shard.js', import.meta.url),
   'predict.range': new URL('./tasks/predict-range.js', import.meta.url),
+  'eval.range': new URL('./tasks/eval-range.js', import.meta.url),
+  'labels.range': new URL('./tasks/labels-range.js', import.meta.url),
+  'video.range': new URL('./tasks/video-range.js', import.meta.url),
 };
 
 /** BullMQ job ids must not be plain integers and we avoid ':' (Redis key separators). */

@@ -46,6 +46,23 @@ describe.skipIf(!haveRedis)('pool security', () => {
       const sneaky = { id: taskId('features.shard', { probe: 2 }), data: { ...task.data, workspaceRoot: served } };
       const err2 = await client.run([sneaky], { verify: () => true, onResult: () => Promise.resolve() }).catch((e: Error) => e);
       expect(String(err2)).toMatch(/\/etc\/passwd is outside this worker's roots/);
+      // The range tasks name frames, label maps and prediction maps: each is checked the same way.
+      const frame = { id: 'f', sequenceId: 's', imagePath: path.join(served, 'x.png'), labelPath: '/etc/passwd', name: 'f', ordinal: 0 };
+      fs.writeFileSync(frame.imagePath, '');
+      const evalTask = {
+        id: taskId('eval.range', { probe: 3 }),
+        data: { kind: 'eval.range' as const, workspaceRoot: served, input: { withLabels: true, labelFree: false, frames: [frame], rows: [] } },
+      };
+      const err3 = await client.run([evalTask], { verify: () => true, onResult: () => Promise.resolve() }).catch((e: Error) => e);
+      expect(String(err3)).toMatch(/\/etc\/passwd is outside this worker's roots/);
+      const labelsTask = {
+        id: taskId('labels.range', { probe: 4 }),
+        data: { kind: 'labels.range' as const, workspaceRoot: served, input: { frames: [frame], rows: [{ frame_id: 'f', cluster_file: '../elsewhere/x.png' }] } },
+      };
+      fs.writeFileSync(path.join(elsewhere, 'x.png'), '');
+      const err4 = await client.run([labelsTask], { verify: () => true, onResult: () => Promise.resolve() }).catch((e: Error) => e);
+      expect(String(err4)).toMatch(/elsewhere\/x\.png is outside this worker's roots/);
+      fs.rmSync(path.join(elsewhere, 'x.png'));
       // Refused before anything ran: no task thread, nothing written.
       expect(lines.join('\n')).not.toMatch(/started/);
       expect(fs.readdirSync(elsewhere)).toEqual([]);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { LabelFreeAccumulator } from '../../../shared/metrics/label-free.js';
+import { TemporalConsistencyAccumulator } from '../../../shared/metrics/temporal-consistency.js';
 
 describe('LabelFreeAccumulator', () => {
   it('computes pixel shares and mean confidence per cluster', () => {
@@ -38,5 +39,46 @@ describe('LabelFreeAccumulator', () => {
   it('rejects a cluster id beyond K', () => {
     const acc = new LabelFreeAccumulator(2);
     expect(() => acc.addFrame({ sequence: 's', clusters: Uint8Array.from([3]) })).toThrow(/K = 2/);
+  });
+
+  it('parts primed with the frame before them merge to the bits of one pass (the worker pool splits evaluation so)', () => {
+    let seed = 7;
+    const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) >>> 0) % n);
+    const frames = Array.from({ length: 9 }, (_, i) => ({
+      sequence: i < 5 ? 'a' : 'b',
+      clusters: Uint8Array.from({ length: 64 }, () => rnd(4)),
+      confidence: Uint16Array.from({ length: 64 }, () => rnd(65536)),
+      luma: Uint8Array.from({ length: 64 }, () => 100 + rnd(10)),
+      width: 8,
+      height: 8,
+      labels: Uint8Array.from({ length: 64 }, () => 1 + rnd(2)),
+      motion: { u: new Float32Array(64).fill(1), v: new Float32Array(64) },
+    }));
+    const whole = new LabelFreeAccumulator(4);
+    const wholeTc = new TemporalConsistencyAccumulator();
+    for (const f of frames) {
+      whole.addFrame(f);
+      wholeTc.addFrame(f);
+    }
+    const merged = new LabelFreeAccumulator(4);
+    const mergedTc = new TemporalConsistencyAccumulator();
+    for (const [from, to] of [[0, 3], [3, 7], [7, 9]] as const) {
+      const part = new LabelFreeAccumulator(4);
+      const tc = new TemporalConsistencyAccumulator();
+      if (from > 0) {
+        part.prime(frames[from - 1]!);
+        tc.prime(frames[from - 1]!);
+      }
+      for (const f of frames.slice(from, to)) {
+        part.addFrame(f);
+        tc.addFrame(f);
+      }
+      merged.merge(part.state());
+      mergedTc.merge(tc.summary());
+    }
+    expect(merged.summary()).toEqual(whole.summary());
+    expect(merged.summary().framePairs).toBe(7);
+    expect(mergedTc.summary()).toEqual(wholeTc.summary());
+    expect(mergedTc.summary().framePairs).toBe(7);
   });
 });
