@@ -2,6 +2,7 @@
 import type { Database } from 'better-sqlite3';
 import type { PoolStatus } from '../../../shared/contract/pool.js';
 import { configuredQueue, QUEUE_ENV } from '../pool/queue-config.js';
+import { maskPasswords } from '../pool/redis-url.js';
 import type * as StatusModule from '../pool/status.js';
 import type { HandlerGroup } from './handler-types.js';
 
@@ -39,7 +40,7 @@ export const poolHandlers: HandlerGroup<'pool.status'> = {
     }
     // Loaded only here: an engine without a queue never loads bullmq.
     statusModule ??= await import('../pool/status.js');
-    const { maskPasswords, readPoolStatus } = statusModule;
+    const { readPoolStatus } = statusModule;
     const reading = await readPoolStatus(url, { workspaceRoot: ctx.workspace.root, recent: recent ?? 10 });
     return { queue: maskPasswords(url.trim()), source, ...reading };
   },

@@ -52,5 +52,11 @@ export function parseQueueUrl(raw: string): QueueTarget {
 
 /** The URL with any password replaced by ***. */
 export function maskPassword(raw: string): string {
-  return raw.replace(/^(rediss?:\/\/[^:@/]*:)[^@/]*@/, '$1***@');
+  return maskPasswords(raw);
+}
+
+/** Every URL password inside a text (an error message may quote any scheme's URL), replaced by ***. */
+export function maskPasswords(text: string): string {
+  // Greedy up to the last '@' before the path: a password may hold a raw '@' (the URL parser allows it).
+  return text.replace(/([a-z][a-z0-9+.-]*:\/\/[^:@/\s]*:)[^/\s]*@/gi, '$1***@');
 }

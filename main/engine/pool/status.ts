@@ -6,7 +6,7 @@
 import { Queue, type Job } from 'bullmq';
 import type { PoolCounts, PoolStatus, PoolTaskInfo, PoolTaskState, PoolWorkerInfo } from '../../../shared/contract/pool.js';
 import { QUEUE_NAME } from './protocol.js';
-import { parseQueueUrl } from './redis-url.js';
+import { maskPasswords, parseQueueUrl } from './redis-url.js';
 
 /** A status read slower than this reports the queue as unreachable (the view polls again). */
 const READ_TIMEOUT_MS = 3000;
@@ -60,15 +60,6 @@ export async function readPoolStatus(url: string, o: { workspaceRoot: string; re
 /** Closes every kept connection (engine shutdown, tests). */
 export async function closePoolStatus(): Promise<void> {
   await Promise.all([...probes.keys()].map((url) => drop(url)));
-}
-
-/**
- * Every URL password inside a text, whatever the scheme (redis-url's maskPassword looks only at a string
- * that is one redis URL; a mistyped `http://:pw@…` setting or a message quoting a URL must not show one).
- */
-export function maskPasswords(text: string): string {
-  // Greedy up to the last '@' before the path: a password may hold a raw '@' (the URL parser allows it).
-  return text.replace(/([a-z][a-z0-9+.-]*:\/\/[^:@/\s]*:)[^/\s]*@/gi, '$1***@');
 }
 
 function offline(error: string, checkedAt: string): PoolReading {

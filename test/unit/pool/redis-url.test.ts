@@ -31,6 +31,8 @@ describe('queue URLs', () => {
     expect(() => parseQueueUrl('redis://h/zero')).toThrow(/database 'zero' is not a number/);
     expect(() => parseQueueUrl('not a url')).toThrow(/not a URL/);
     expect(maskPassword('redis://u:p@h')).toBe('redis://u:***@h');
+    // a raw '@' inside the password is masked too (the URL parser accepts it)
+    expect(maskPassword('redis://:p@ss@h:6379/0')).toBe('redis://:***@h:6379/0');
   });
 });
 

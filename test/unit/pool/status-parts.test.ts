@@ -2,7 +2,8 @@
 // (without its input), CLIENT LIST entries turned into one row per worker, task ids shortened.
 import { describe, expect, it } from 'vitest';
 import type { PoolTaskInfo } from '../../../shared/contract/pool.js';
-import { maskPasswords, taskInfo, workersOf } from '../../../main/engine/pool/status.js';
+import { taskInfo, workersOf } from '../../../main/engine/pool/status.js';
+import { maskPasswords } from '../../../main/engine/pool/redis-url.js';
 import { shortTaskId, taskElapsedMs, taskKindLabel } from '../../../renderer/src/views/pool/task-format.js';
 
 const ROOT = '/shared/ws';
