@@ -1,12 +1,12 @@
 // npm run bench:crf — the dense CRF refinement (`predict --refine crf`) of one 1024×512 frame, K = 27, the
 // release's settings (10 mean-field iterations; Gaussian sxy 1 compat 3; bilateral sxy 67 srgb 3 compat 4),
 // as predictWithCrf runs it: a 640×320 input-scale view (a 320-px input over the frame's 512×512 centre
-// crop) brought within the CRF's pixel budget (CRF_MAX_PIXELS, the release's 320×320: 453×226, σs
-// scaled), lattice built, 10 iterations on 2 threads (and on 1, for comparison), marginals resampled to
-// 1024×512 and argmaxed. Input: a real frame (BENCH_FRAME=path to an image) or a generated one of flat
+// crop) brought within the CRF's pixel budget (CRF_MAX_PIXELS, 224×224: 317×158, σs scaled), lattice
+// built, 10 iterations on 2 threads (and on 1, for comparison), marginals resampled to 1024×512 and
+// argmaxed. Input: a real frame (BENCH_FRAME=path to an image) or a generated one of flat
 // colour regions with noise (noise makes the lattice large: a worst case); cosines are random around a
 // planted label map. Prints wall and CPU ms per frame (median of BENCH_REPEATS, default 3) with the
-// load average. BENCH_INPUT_SCALE=1 also times the 640×320 view without the budget.
+// load average. BENCH_INPUT_SCALE=1 also times the 640×320 view without the budget; BENCH_SPEED=0 skips timing.
 // With BENCH_WS=<a `cause-studio demo` workspace> it also measures CRF on/off (bench/crf-quality.ts):
 // present-class mIoU of the demo's CAUSE-MLP and k-means runs on its held-out val world
 // (BENCH_EVERY=n scores every n-th labelled frame, default 1). Ends with one `BENCH {json}` line.
@@ -14,7 +14,7 @@ import os from 'node:os';
 import { REFERENCE_CRF, unaryFromCosines } from '../main/engine/refine/dense-crf.js';
 import { meanFieldThreaded, stopCrfHelper } from '../main/engine/refine/crf-threads.js';
 import { buildCrfPlan } from '../main/engine/refine/mean-field-plan.js';
-import { crfView, resizeRgb, upsampleArgmax } from '../main/engine/cause/predict-refine.js';
+import { CRF_MAX_PIXELS, crfView, resizeRgb, upsampleArgmax } from '../main/engine/cause/predict-refine.js';
 import { readImageRGB } from '../main/engine/datasets/frame-source.js';
 import { initTfBackend } from '../main/engine/tf/backend.js';
 import { Prng } from '../shared/random.js';
@@ -74,7 +74,7 @@ async function time(run: () => Promise<void>): Promise<Timing> {
 const rgb = await frame();
 const results: Record<string, Timing> = {};
 const region = { x: 256, y: 0, width: 512, height: 512 };
-const views: [string, number][] = [['budget', 320 * 320]];
+const views: [string, number][] = process.env.BENCH_SPEED === '0' ? [] : [['budget', CRF_MAX_PIXELS]];
 if (process.env.BENCH_INPUT_SCALE === '1') views.push(['input scale', Infinity]);
 let vertices = 0;
 for (const [label, maxPixels] of views) {
@@ -124,6 +124,6 @@ if (ws) {
     console.log(`  ${m.padEnd(10)} mean over ${rs.length} seeds: off ${avg((r) => r.plain).toFixed(1)}  on ${avg((r) => r.crf).toFixed(1)}  Δ ${mean.toFixed(2)} ± ${sd.toFixed(2)}`);
   }
 }
-const env = ['BENCH_FRAME', 'BENCH_REPEATS', 'BENCH_INPUT_SCALE', 'BENCH_WS', 'BENCH_EVERY'].filter((k) => process.env[k]).map((k) => `${k}=${process.env[k]} `).join('');
+const env = ['BENCH_FRAME', 'BENCH_REPEATS', 'BENCH_INPUT_SCALE', 'BENCH_SPEED', 'BENCH_WS', 'BENCH_EVERY', 'CAUSE_CRF_THREADS'].filter((k) => process.env[k]).map((k) => `${k}=${process.env[k]} `).join('');
 console.log(`load average ${load} on ${os.cpus().length} cores; command: ${env}npm run bench:crf`);
 console.log(`BENCH ${JSON.stringify({ repeats, K, load, vertices, results, onOff })}`);

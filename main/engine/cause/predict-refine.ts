@@ -83,13 +83,15 @@ export function upsampleArgmax(Q: Float32Array, inW: number, inH: number, K: num
 }
 
 /**
- * The most pixels the CRF runs on: the release's own CRF size (its 320×320 network input). A frame
- * whose input-scale view is larger (a 1024×512 frame predicted from 640×320 whole-frame features) runs
- * the CRF on a proportionally smaller view with the spatial σs scaled to match — the permutohedral
- * lattice is itself a downsampled approximation whose cost grows with the pixels splatted, so this keeps
- * the release's kernels relative to the content at the release's cost per frame.
+ * The most pixels the CRF runs on: 224×224 (the release's training resolution; its test-time CRF ran on
+ * the 320×320 input). A frame whose input-scale view is larger (a 1024×512 frame predicted from 640×320
+ * whole-frame features: 204,800 pixels) runs the CRF on a proportionally smaller view with the spatial
+ * σs scaled to match, so the kernels keep their size relative to the content. The permutohedral lattice
+ * is itself a coarse approximation of the bilateral kernel (its cells are σ wide), and the cost of the
+ * mean field grows with the pixels splatted and sliced: the budget is what keeps one 1024×512 frame
+ * near a second on 2 cores (npm run bench:crf). The marginals are resampled to the frame bilinearly.
  */
-export const CRF_MAX_PIXELS = 320 * 320;
+export const CRF_MAX_PIXELS = 224 * 224;
 
 export interface CrfOptions {
   readonly settings?: CrfSettings;

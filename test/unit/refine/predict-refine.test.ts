@@ -86,13 +86,13 @@ describe('refined prediction', () => {
 
   it('runs the CRF within its pixel budget, with the spatial σs scaled to the smaller view', () => {
     // A 1024×512 frame predicted from 640×320 whole-frame features: the input scale is 0.625, the budget
-    // (320×320) brings the view to 453×226 and the σs scale by the same factor.
+    // (224×224) brings the view to 317×158 and the σs scale by the same factor.
     const v = crfView(1024, 512, { x: 0, y: 0, width: 1024, height: 512 }, 640);
     expect(v.width * v.height).toBeLessThanOrEqual(CRF_MAX_PIXELS * 1.01);
     expect(v.width / v.height).toBeCloseTo(2, 1);
     expect(v.pixelScale).toBeCloseTo(v.width / 640, 2);
     // Within the budget, the view is the input scale (the release's 320×320 crop runs at its own size).
-    expect(crfView(512, 512, { x: 0, y: 0, width: 512, height: 512 }, 320)).toEqual({ width: 320, height: 320, pixelScale: 1 });
+    expect(crfView(512, 512, { x: 0, y: 0, width: 512, height: 512 }, 200)).toEqual({ width: 200, height: 200, pixelScale: 1 });
   });
 
   it('resamples colours by box average and marginals bilinearly', () => {
