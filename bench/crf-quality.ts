@@ -23,7 +23,7 @@ export interface OnOffRow {
   crfSecondsPerFrame: number;
 }
 
-export async function crfOnOff(ws: string, every: number): Promise<{ rows: OnOffRow[]; frames: number; size: string }> {
+export async function crfOnOff(ws: string, every: number, maxPixels?: number): Promise<{ rows: OnOffRow[]; frames: number; size: string }> {
   const db = openDatabase(path.join(ws, 'studio.db'), { readonly: true });
   const runs = db
     .prepare(
@@ -56,7 +56,7 @@ export async function crfOnOff(ws: string, every: number): Promise<{ rows: OnOff
         const region = centreCropRegion(f.width, f.height, grids.inputWidth, grids.inputHeight);
         const t0 = performance.now();
         const p: Prediction = crf
-          ? await predictWithCrf(predictor, grids.grid(j), grids.h, grids.w, grids.dim, images[j]!, region, grids.inputWidth)
+          ? await predictWithCrf(predictor, grids.grid(j), grids.h, grids.w, grids.dim, images[j]!, region, grids.inputWidth, maxPixels ? { maxPixels } : {})
           : predictor.predict(grids.grid(j), grids.h, grids.w, grids.dim, f.width, f.height, region);
         seconds += (performance.now() - t0) / 1000;
         builder.addFrame({ frameId: f.id, labelPath: f.labelPath! }, { data: p.clusters, width: p.width, height: p.height }, held.labels[j]!);
@@ -75,6 +75,7 @@ export async function crfOnOff(ws: string, every: number): Promise<{ rows: OnOff
     try {
       const plain = await score(false);
       const crf = await score(true);
+      console.log(`  ${run.method} seed ${run.seed}: off ${(100 * plain.miouPresent).toFixed(1)} on ${(100 * crf.miouPresent).toFixed(1)}`);
       rows.push({ method: run.method, seed: run.seed, experimentId: run.id, plain: plain.miouPresent, crf: crf.miouPresent, crfSecondsPerFrame: crf.seconds });
     } finally {
       predictor.dispose();

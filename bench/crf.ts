@@ -9,7 +9,8 @@
 // load average. BENCH_INPUT_SCALE=1 also times the 640×320 view without the budget; BENCH_SPEED=0 skips timing.
 // With BENCH_WS=<a `cause-studio demo` workspace> it also measures CRF on/off (bench/crf-quality.ts):
 // present-class mIoU of the demo's CAUSE-MLP and k-means runs on its held-out val world
-// (BENCH_EVERY=n scores every n-th labelled frame, default 1). Ends with one `BENCH {json}` line.
+// (BENCH_EVERY=n scores every n-th labelled frame, default 1; BENCH_CRF_PIXELS=n overrides the CRF's pixel
+// budget, to see what the budget costs). Ends with one `BENCH {json}` line.
 import os from 'node:os';
 import { REFERENCE_CRF, unaryFromCosines } from '../main/engine/refine/dense-crf.js';
 import { meanFieldThreaded, stopCrfHelper } from '../main/engine/refine/crf-threads.js';
@@ -101,14 +102,14 @@ for (const [label, maxPixels] of views) {
 }
 await stopCrfHelper();
 const load = os.loadavg().map((x) => x.toFixed(1)).join(' ');
-console.log(`lattice: ${vertices} vertices for the budget view`);
+if (vertices) console.log(`lattice: ${vertices} vertices for the budget view`);
 for (const [name, r] of Object.entries(results)) console.log(`${name.padEnd(44)} wall ${r.wall.toFixed(0)} ms  cpu ${r.cpu.toFixed(0)} ms per frame`);
 
 let onOff: Awaited<ReturnType<typeof crfOnOff>> | null = null;
 const ws = process.env.BENCH_WS;
 if (ws) {
   await initTfBackend('wasm');
-  onOff = await crfOnOff(ws, Number(process.env.BENCH_EVERY ?? 1));
+  onOff = await crfOnOff(ws, Number(process.env.BENCH_EVERY ?? 1), process.env.BENCH_CRF_PIXELS ? Number(process.env.BENCH_CRF_PIXELS) : undefined);
   await stopCrfHelper();
   console.log(`\nCRF on/off, present-class mIoU on the held-out val world (${onOff.frames} frames at ${onOff.size}):`);
   const byMethod = new Map<string, typeof onOff.rows>();
@@ -124,6 +125,6 @@ if (ws) {
     console.log(`  ${m.padEnd(10)} mean over ${rs.length} seeds: off ${avg((r) => r.plain).toFixed(1)}  on ${avg((r) => r.crf).toFixed(1)}  Δ ${mean.toFixed(2)} ± ${sd.toFixed(2)}`);
   }
 }
-const env = ['BENCH_FRAME', 'BENCH_REPEATS', 'BENCH_INPUT_SCALE', 'BENCH_SPEED', 'BENCH_WS', 'BENCH_EVERY', 'CAUSE_CRF_THREADS'].filter((k) => process.env[k]).map((k) => `${k}=${process.env[k]} `).join('');
+const env = ['BENCH_FRAME', 'BENCH_REPEATS', 'BENCH_INPUT_SCALE', 'BENCH_SPEED', 'BENCH_WS', 'BENCH_EVERY', 'BENCH_CRF_PIXELS', 'CAUSE_CRF_THREADS'].filter((k) => process.env[k]).map((k) => `${k}=${process.env[k]} `).join('');
 console.log(`load average ${load} on ${os.cpus().length} cores; command: ${env}npm run bench:crf`);
 console.log(`BENCH ${JSON.stringify({ repeats, K, load, vertices, results, onOff })}`);
