@@ -3,8 +3,10 @@
 // (sxy 1, Potts compat 3) and a bilateral kernel on position and colour (sxy 67, srgb 3, compat 4), both
 // with densecrf's default symmetric normalisation (message = D^{-½} K D^{-½} Q, D = K·1), 10 iterations.
 // The bilateral kernel runs on the permutohedral lattice (permutohedral.ts), as in densecrf. The
-// Gaussian kernel is small (σ = 1 px), so it is filtered exactly and separably (radius ⌈3σ⌉) — cheaper
-// than a 2-D lattice and without its approximation.
+// Gaussian kernel is small (σ = 1 px), so it is filtered exactly and separably (taps within 3σ) — cheaper
+// than a 2-D lattice and without its approximation. denseCrf runs the fused mean field of
+// mean-field-plan.ts (denseCrfThreaded: on two threads, crf-threads.ts); denseCrfReference is the same
+// mathematics written plainly, which the tests hold the fast path to.
 import { PermutohedralLattice } from './permutohedral.js';
 import { meanFieldThreaded } from './crf-threads.js';
 import { bilateralFeatures, buildCrfPlan, gaussianTaps, runMeanField } from './mean-field-plan.js';
