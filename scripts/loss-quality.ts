@@ -82,7 +82,7 @@ async function score(model: TrainedModel, crf: boolean): Promise<Score> {
       const f = held.labelled[j]!;
       const region = centreCropRegion(f.width, f.height, grids.inputWidth, grids.inputHeight);
       const p: Prediction = crf
-        ? predictWithCrf(predictor, grids.grid(j), grids.h, grids.w, grids.dim, await readImageRGB(f.imagePath), region, grids.inputWidth)
+        ? await predictWithCrf(predictor, grids.grid(j), grids.h, grids.w, grids.dim, await readImageRGB(f.imagePath), region, grids.inputWidth)
         : predictor.predict(grids.grid(j), grids.h, grids.w, grids.dim, f.width, f.height, region);
       for (let i = 0; i < p.clusters.length; i += 7) seen.add(p.clusters[i]!);
       builder.addFrame({ frameId: f.id, labelPath: f.labelPath! }, { data: p.clusters, width: p.width, height: p.height }, held.labels[j]!);

@@ -4,7 +4,7 @@
 // the frame and argmaxed. Running at the input scale keeps the release's kernel sizes relative to the
 // content and costs (input/frame)² of a full-resolution CRF; a frame smaller than the input runs at its
 // own size with the spatial σs scaled to match.
-import { denseCrf, REFERENCE_CRF, type CrfSettings } from '../refine/dense-crf.js';
+import { denseCrfThreaded, REFERENCE_CRF, type CrfSettings } from '../refine/dense-crf.js';
 import type { PixelRect, Prediction, Predictor } from './predict.js';
 
 export { REFINE_MODES, type RefineMode } from '../../../shared/contract/experiments.js';
@@ -83,11 +83,39 @@ export function upsampleArgmax(Q: Float32Array, inW: number, inH: number, K: num
 }
 
 /**
+ * The most pixels the CRF runs on: 224×224 (the release's training resolution; its test-time CRF ran on
+ * the 320×320 input). A frame whose input-scale view is larger (a 1024×512 frame predicted from 640×320
+ * whole-frame features: 204,800 pixels) runs the CRF on a proportionally smaller view with the spatial
+ * σs scaled to match, so the kernels keep their size relative to the content. The permutohedral lattice
+ * is itself a coarse approximation of the bilateral kernel (its cells are σ wide), and the cost of the
+ * mean field grows with the pixels splatted and sliced: the budget is what keeps one 1024×512 frame
+ * near a second on 2 cores (npm run bench:crf). The marginals are resampled to the frame bilinearly.
+ */
+export const CRF_MAX_PIXELS = 224 * 224;
+
+export interface CrfOptions {
+  readonly settings?: CrfSettings;
+  /** Pixel budget of the CRF's view (default CRF_MAX_PIXELS). */
+  readonly maxPixels?: number;
+  /** Threads of the mean field (default crfThreads(): 2 where there are 2 cores). */
+  readonly threads?: number;
+}
+
+/** The size of the CRF's view of a frame and its scale relative to the backbone's input. */
+export function crfView(frameW: number, frameH: number, region: PixelRect, inputWidth: number, maxPixels = CRF_MAX_PIXELS) {
+  const a = inputWidth / region.width; // input pixels per frame pixel
+  const c = Math.min(1, a, Math.sqrt(maxPixels / (frameW * frameH))); // CRF pixels per frame pixel
+  const width = Math.max(1, Math.round(frameW * c));
+  const height = Math.max(1, Math.round(frameH * c));
+  return { width, height, pixelScale: c / a };
+}
+
+/**
  * A prediction refined by the dense CRF. `region` is where the grid lies in the frame (the centre crop the
  * backbone saw), `inputWidth` the backbone's input width for that region: the CRF runs at
- * min(1, inputWidth/region.width) of the frame's size.
+ * min(1, inputWidth/region.width) of the frame's size, or smaller within the pixel budget.
  */
-export function predictWithCrf(
+export async function predictWithCrf(
   predictor: Predictor,
   grid: Float32Array,
   h: number,
@@ -96,18 +124,16 @@ export function predictWithCrf(
   frame: FrameRGB,
   region: PixelRect,
   inputWidth: number,
-  settings: CrfSettings = REFERENCE_CRF,
-): Prediction {
-  const a = inputWidth / region.width; // input pixels per frame pixel
-  const c = Math.min(1, a); // CRF pixels per frame pixel
-  const cw = Math.max(1, Math.round(frame.width * c));
-  const ch = Math.max(1, Math.round(frame.height * c));
+  options: CrfOptions = {},
+): Promise<Prediction> {
+  const settings = options.settings ?? REFERENCE_CRF;
+  const { width: cw, height: ch, pixelScale } = crfView(frame.width, frame.height, region, inputWidth, options.maxPixels);
   const sx = cw / frame.width;
   const sy = ch / frame.height;
   const crfRegion = { x: region.x * sx, y: region.y * sy, width: region.width * sx, height: region.height * sy };
   const K = predictor.clusters;
   const cos = predictor.cosines(grid, h, w, dim, cw, ch, crfRegion);
   const rgb = cw === frame.width && ch === frame.height ? frame.data : resizeRgb(frame, cw, ch);
-  const Q = denseCrf(cos, rgb, cw, ch, K, settings, c / a);
+  const Q = await denseCrfThreaded(cos, rgb, cw, ch, K, settings, pixelScale, options.threads);
   return upsampleArgmax(Q, cw, ch, K, frame.width, frame.height);
 }

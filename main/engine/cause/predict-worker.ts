@@ -104,7 +104,7 @@ export async function predictRange(
             ...(temporal.mode === 'flow' ? { rgb: (await frameImage(f.imagePath, f.width, f.height)).data } : {}),
           })
         : params.refine === 'crf'
-          ? predictWithCrf(predictor, grid, set.grid.h, set.grid.w, set.dim, await frameImage(f.imagePath, f.width, f.height), region, set.preprocessing.width)
+          ? await predictWithCrf(predictor, grid, set.grid.h, set.grid.w, set.dim, await frameImage(f.imagePath, f.width, f.height), region, set.preprocessing.width)
           : predictor.predict(grid, set.grid.h, set.grid.w, set.dim, f.width, f.height, region);
       writeFileAtomic(path.join(ctx.workspaceRoot, clusterFile), await encodeClusterMap(p.clusters, p.width, p.height, predictor.clusters));
       writeFileAtomic(path.join(ctx.workspaceRoot, confidenceFile), await encodeConfidenceMap(p.confidence, p.width, p.height));

@@ -3,9 +3,13 @@
 // (sxy 1, Potts compat 3) and a bilateral kernel on position and colour (sxy 67, srgb 3, compat 4), both
 // with densecrf's default symmetric normalisation (message = D^{-½} K D^{-½} Q, D = K·1), 10 iterations.
 // The bilateral kernel runs on the permutohedral lattice (permutohedral.ts), as in densecrf. The
-// Gaussian kernel is small (σ = 1 px), so it is filtered exactly and separably (radius ⌈3σ⌉) — cheaper
-// than a 2-D lattice and without its approximation.
+// Gaussian kernel is small (σ = 1 px), so it is filtered exactly and separably (taps within 3σ) — cheaper
+// than a 2-D lattice and without its approximation. denseCrf runs the fused mean field of
+// mean-field-plan.ts (denseCrfThreaded: on two threads, crf-threads.ts); denseCrfReference is the same
+// mathematics written plainly, which the tests hold the fast path to.
 import { PermutohedralLattice } from './permutohedral.js';
+import { meanFieldThreaded } from './crf-threads.js';
+import { bilateralFeatures, buildCrfPlan, gaussianTaps, runMeanField } from './mean-field-plan.js';
 
 export interface CrfSettings {
   readonly iterations: number;
@@ -36,9 +40,8 @@ export interface PairwiseTerm {
 
 /** Exact separable Gaussian over the pixel grid (σ in pixels), [points, channels] channel-last. */
 export function gaussianGridFilter(width: number, height: number, sigma: number): KernelFilter {
-  const radius = Math.max(1, Math.ceil(3 * sigma));
-  const taps = new Float32Array(2 * radius + 1);
-  for (let t = -radius; t <= radius; t++) taps[t + radius] = Math.exp(-(t * t) / (2 * sigma * sigma));
+  const taps = gaussianTaps(sigma);
+  const radius = (taps.length - 1) / 2;
   return {
     filter(input, c) {
       const tmp = new Float32Array(input.length);
@@ -72,19 +75,7 @@ export function gaussianGridFilter(width: number, height: number, sigma: number)
 
 /** Bilateral kernel exp(−‖p_i − p_j‖²/2sxy² − ‖rgb_i − rgb_j‖²/2srgb²) on the permutohedral lattice. */
 export function bilateralLatticeFilter(rgb: ArrayLike<number>, width: number, height: number, sxy: number, srgb: number): KernelFilter {
-  const n = width * height;
-  const f = new Float32Array(n * 5);
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      const i = y * width + x;
-      f[i * 5] = x / sxy;
-      f[i * 5 + 1] = y / sxy;
-      f[i * 5 + 2] = rgb[i * 3]! / srgb;
-      f[i * 5 + 3] = rgb[i * 3 + 1]! / srgb;
-      f[i * 5 + 4] = rgb[i * 3 + 2]! / srgb;
-    }
-  }
-  const lattice = PermutohedralLattice.build(f, 5);
+  const lattice = PermutohedralLattice.build(bilateralFeatures(rgb, width, height, sxy, srgb), 5);
   return { filter: (input, c) => lattice.filter(input, c) };
 }
 
@@ -163,10 +154,27 @@ export function unaryFromCosines(cos: Float32Array, points: number, K: number, s
   return u;
 }
 
+/** The kernels and unary of the reference CRF on one image (see denseCrf), checked and unscaled. */
+function crfInput(cos: Float32Array, rgb: ArrayLike<number>, width: number, height: number, K: number, settings: CrfSettings, pixelScale: number) {
+  const n = width * height;
+  if (cos.length !== n * K) throw new Error(`dense CRF: ${cos.length} cosines are not ${width}×${height} pixels × ${K} clusters`);
+  if (rgb.length !== n * 3) throw new Error(`dense CRF: ${rgb.length} colour values are not ${width}×${height} RGB pixels`);
+  return {
+    rgb,
+    width,
+    height,
+    K,
+    unary: unaryFromCosines(cos, n, K, settings.unaryScale),
+    gaussian: { sxy: settings.gaussian.sxy * pixelScale, compat: settings.gaussian.compat },
+    bilateral: { sxy: settings.bilateral.sxy * pixelScale, srgb: settings.bilateral.srgb, compat: settings.bilateral.compat },
+  };
+}
+
 /**
  * The reference CRF on one image: `cos` [points, K] cosines of each pixel's embedding to the centroids,
  * `rgb` packed 8-bit RGB of the same width × height. `pixelScale` multiplies the spatial σs (sxy), for
  * an image at another scale than the one the settings were written for. Returns Q [points, K].
+ * Runs the fused mean field of mean-field-plan.ts on this thread (crf-threads.ts splits it over two).
  */
 export function denseCrf(
   cos: Float32Array,
@@ -177,15 +185,42 @@ export function denseCrf(
   settings: CrfSettings = REFERENCE_CRF,
   pixelScale = 1,
 ): Float32Array {
+  const plan = buildCrfPlan(crfInput(cos, rgb, width, height, K, settings, pixelScale), 1);
+  return runMeanField(plan, settings.iterations);
+}
+
+/** denseCrf on `threads` threads (default: 2 where the machine has them); same Q, up to float rounding. */
+export async function denseCrfThreaded(
+  cos: Float32Array,
+  rgb: ArrayLike<number>,
+  width: number,
+  height: number,
+  K: number,
+  settings: CrfSettings = REFERENCE_CRF,
+  pixelScale = 1,
+  threads?: number,
+): Promise<Float32Array> {
+  return meanFieldThreaded(crfInput(cos, rgb, width, height, K, settings, pixelScale), settings.iterations, threads);
+}
+
+/**
+ * The same CRF written plainly (kernel filters, separate normalisation, allocation per step): the
+ * readable reference the fast path is tested against.
+ */
+export function denseCrfReference(
+  cos: Float32Array,
+  rgb: ArrayLike<number>,
+  width: number,
+  height: number,
+  K: number,
+  settings: CrfSettings = REFERENCE_CRF,
+  pixelScale = 1,
+): Float32Array {
+  const input = crfInput(cos, rgb, width, height, K, settings, pixelScale);
   const n = width * height;
-  if (cos.length !== n * K) throw new Error(`dense CRF: ${cos.length} cosines are not ${width}×${height} pixels × ${K} clusters`);
-  if (rgb.length !== n * 3) throw new Error(`dense CRF: ${rgb.length} colour values are not ${width}×${height} RGB pixels`);
   const terms: PairwiseTerm[] = [
-    { kernel: symmetricNormalised(gaussianGridFilter(width, height, settings.gaussian.sxy * pixelScale), n), compat: settings.gaussian.compat },
-    {
-      kernel: symmetricNormalised(bilateralLatticeFilter(rgb, width, height, settings.bilateral.sxy * pixelScale, settings.bilateral.srgb), n),
-      compat: settings.bilateral.compat,
-    },
+    { kernel: symmetricNormalised(gaussianGridFilter(width, height, input.gaussian.sxy), n), compat: input.gaussian.compat },
+    { kernel: symmetricNormalised(bilateralLatticeFilter(rgb, width, height, input.bilateral.sxy, input.bilateral.srgb), n), compat: input.bilateral.compat },
   ];
-  return meanField(unaryFromCosines(cos, n, K, settings.unaryScale), n, K, terms, settings.iterations);
+  return meanField(input.unary, n, K, terms, settings.iterations);
 }

@@ -22,14 +22,21 @@ class VertexTable {
     this.slots = new Int32Array(tableSizeFor(capacity)).fill(-1);
   }
 
-  private hash(key: Int32Array | number[], at: number): number {
+  // densecrf's multiplicative hash, then murmur3's finaliser: without it the low bits that pick the
+  // slot depend only on the keys' low bits, and the lattice's regular keys probe long runs.
+  private hash(key: Int32Array, at: number): number {
     let h = 0;
     for (let i = 0; i < this.d; i++) h = Math.imul(h + key[at + i]!, 2531011);
+    h ^= h >>> 16;
+    h = Math.imul(h, 0x85ebca6b);
+    h ^= h >>> 13;
+    h = Math.imul(h, 0xc2b2ae35);
+    h ^= h >>> 16;
     return h >>> 0;
   }
 
   /** Index of the vertex with this key; inserted when `create`, else −1 when absent. */
-  find(key: Int32Array | number[], create: boolean): number {
+  find(key: Int32Array, create: boolean): number {
     if (create && 2 * (this.size + 1) > this.slots.length) this.grow();
     const mask = this.slots.length - 1;
     const d = this.d;
@@ -79,11 +86,16 @@ function tableSizeFor(capacity: number): number {
 
 export class PermutohedralLattice {
   /** Per pixel, the d+1 enclosing vertices (index + 1; 0 is an always-zero dummy vertex). */
-  private readonly offsets: Int32Array;
-  private readonly weights: Float32Array;
+  readonly offsets: Int32Array;
+  /** Per pixel, the barycentric weights of those vertices. */
+  readonly weights: Float32Array;
   /** Per direction j and vertex v: the two neighbours along j (index + 1, 0 = absent). */
-  private readonly neighbours: Int32Array;
+  readonly neighbours: Int32Array;
   readonly vertices: number;
+  /** densecrf's constant slice gain 1/(1 + 2^−d) ("alpha"); normalised kernels divide it out. */
+  get gain(): number {
+    return 1 / (1 + Math.pow(2, -this.d));
+  }
 
   private constructor(
     readonly points: number,
@@ -106,7 +118,8 @@ export class PermutohedralLattice {
     const d1 = d + 1;
     const offsets = new Int32Array(n * d1);
     const weights = new Float32Array(n * d1);
-    const table = new VertexTable(d, Math.max(1024, Math.min(n * d1, 1 << 22)));
+    // Sized for about one vertex per point (it grows when a textured image needs more).
+    const table = new VertexTable(d, Math.max(1024, n));
     // Lattice scaling: the blur below then approximates a Gaussian of unit σ in feature units.
     const scale = new Float64Array(d);
     const invStd = Math.sqrt(2 / 3) * d1;
@@ -231,7 +244,7 @@ export class PermutohedralLattice {
       values = next;
       next = t;
     }
-    const alpha = 1 / (1 + Math.pow(2, -d));
+    const alpha = this.gain;
     for (let p = 0; p < n; p++) {
       const dst = p * c;
       for (let k = 0; k < c; k++) out[dst + k] = 0;

@@ -3,9 +3,12 @@
 // labelling along colour edges.
 import { describe, expect, it } from 'vitest';
 import { PermutohedralLattice } from '../../../main/engine/refine/permutohedral.js';
+import { meanFieldThreaded, stopCrfHelper } from '../../../main/engine/refine/crf-threads.js';
+import { expNonPositive } from '../../../main/engine/refine/mean-field-plan.js';
 import {
   bilateralLatticeFilter,
   denseCrf,
+  denseCrfReference,
   gaussianGridFilter,
   meanField,
   REFERENCE_CRF,
@@ -173,6 +176,39 @@ describe('dense CRF (mean field)', () => {
     expect(accuracy(unaryLabels)).toBeLessThan(0.8);
     expect(accuracy(argmax(Q, n, K))).toBeGreaterThan(0.97);
     for (let i = 0; i < n; i++) expect(Math.abs(Q.subarray(i * K, i * K + K).reduce((a, b) => a + b, 0) - 1)).toBeLessThan(1e-5);
+  });
+
+  it('the fused mean field equals the plain reference (kernels, normalisation, mean field) to float rounding', () => {
+    // Release settings at a scale where every kernel matters on a 21×16 image.
+    const s = { ...REFERENCE_CRF, gaussian: { sxy: 1.3, compat: 3 }, bilateral: { sxy: 6, srgb: 12, compat: 4 } };
+    const fast = denseCrf(cos, rgb, W, H, K, s);
+    const slow = denseCrfReference(cos, rgb, W, H, K, s);
+    let gap = 0;
+    for (let i = 0; i < fast.length; i++) gap = Math.max(gap, Math.abs(fast[i]! - slow[i]!));
+    expect(gap).toBeLessThan(1e-5);
+    // …and the result is not the unary's: the comparison can fail.
+    const unaryQ = denseCrf(cos, rgb, W, H, K, { ...s, iterations: 0 });
+    let moved = 0;
+    for (let i = 0; i < fast.length; i++) moved = Math.max(moved, Math.abs(fast[i]! - unaryQ[i]!));
+    expect(moved).toBeGreaterThan(0.1);
+  });
+
+  it('two threads (a helper worker on shared memory) give the same marginals as one', async () => {
+    const input = { rgb, width: W, height: H, K, unary: unaryFromCosines(cos, n, K, 3), gaussian: { sxy: 1, compat: 3 }, bilateral: settings.bilateral };
+    try {
+      const one = await meanFieldThreaded(input, 10, 1);
+      const two = await meanFieldThreaded(input, 10, 2);
+      const again = await meanFieldThreaded(input, 10, 2); // the helper is reused
+      expect(Array.from(two)).toEqual(Array.from(one));
+      expect(Array.from(again)).toEqual(Array.from(one));
+    } finally {
+      await stopCrfHelper();
+    }
+  });
+
+  it('its exponential matches Math.exp to float32 resolution', () => {
+    for (let x = 0; x > -80; x -= 0.0137) expect(Math.abs(expNonPositive(x) / Math.exp(x) - 1)).toBeLessThan(1e-7);
+    expect(expNonPositive(-200)).toBe(0);
   });
 
   it('rejects arrays of the wrong size', () => {

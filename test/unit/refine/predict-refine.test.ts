@@ -13,7 +13,8 @@ import { insertJob } from '../../../main/engine/db/queries/jobs.js';
 import { presetConfig } from '../../../shared/contract/experiments.js';
 import { predictJobKind } from '../../../main/engine/cause/predict-job.js';
 import { Predictor } from '../../../main/engine/cause/predict.js';
-import { predictWithCrf, resizeRgb, upsampleArgmax } from '../../../main/engine/cause/predict-refine.js';
+import { CRF_MAX_PIXELS, crfView, predictWithCrf, resizeRgb, upsampleArgmax } from '../../../main/engine/cause/predict-refine.js';
+import { stopCrfHelper } from '../../../main/engine/refine/crf-threads.js';
 import { initTfBackend } from '../../../main/engine/tf/backend.js';
 
 beforeAll(async () => {
@@ -59,7 +60,7 @@ describe('refine option round-trip', () => {
 });
 
 describe('refined prediction', () => {
-  it('follows a colour edge between grid cells where the plain bilinear prediction blurs it', () => {
+  it('follows a colour edge between grid cells where the plain bilinear prediction blurs it', async () => {
     // A 2×2 grid of k-means features: left column class 0, right column class 1; the image's real edge
     // lies at x = 20 of 64, far left of the grid's midpoint, so the plain prediction puts it at ~32.
     const [W, H, K] = [64, 32, 2];
@@ -70,17 +71,28 @@ describe('refined prediction', () => {
     for (let i = 0; i < W * H; i++) rgb.set((i % W) < 20 ? [220, 30, 30] : [30, 30, 220], i * 3);
     const region = { x: 0, y: 0, width: W, height: H };
     const plain = predictor.predict(grid, 2, 2, dim, W, H, region);
-    const refined = predictWithCrf(predictor, grid, 2, 2, dim, { data: rgb, width: W, height: H }, region, W, {
-      iterations: 10,
-      gaussian: { sxy: 1, compat: 3 },
-      bilateral: { sxy: 67, srgb: 3, compat: 4 },
-      unaryScale: 3,
-    });
+    const settings = { iterations: 10, gaussian: { sxy: 1, compat: 3 }, bilateral: { sxy: 67, srgb: 3, compat: 4 }, unaryScale: 3 };
+    const refined = await predictWithCrf(predictor, grid, 2, 2, dim, { data: rgb, width: W, height: H }, region, W, { settings, threads: 1 });
+    // Two threads (the helper worker) give the same labels.
+    const twoThreads = await predictWithCrf(predictor, grid, 2, 2, dim, { data: rgb, width: W, height: H }, region, W, { settings, threads: 2 });
+    await stopCrfHelper();
     predictor.dispose();
     const wrong = (p: { clusters: Uint16Array }) => p.clusters.reduce((a, c, i) => a + (c !== ((i % W) < 20 ? 0 : 1) ? 1 : 0), 0);
     expect(refined.width).toBe(W);
+    expect(Array.from(twoThreads.clusters)).toEqual(Array.from(refined.clusters));
     expect(wrong(plain)).toBeGreaterThan(W * H * 0.15);
     expect(wrong(refined)).toBeLessThan(wrong(plain) / 4);
+  });
+
+  it('runs the CRF within its pixel budget, with the spatial σs scaled to the smaller view', () => {
+    // A 1024×512 frame predicted from 640×320 whole-frame features: the input scale is 0.625, the budget
+    // (224×224) brings the view to 317×158 and the σs scale by the same factor.
+    const v = crfView(1024, 512, { x: 0, y: 0, width: 1024, height: 512 }, 640);
+    expect(v.width * v.height).toBeLessThanOrEqual(CRF_MAX_PIXELS * 1.01);
+    expect(v.width / v.height).toBeCloseTo(2, 1);
+    expect(v.pixelScale).toBeCloseTo(v.width / 640, 2);
+    // Within the budget, the view is the input scale (the release's 320×320 crop runs at its own size).
+    expect(crfView(512, 512, { x: 0, y: 0, width: 512, height: 512 }, 200)).toEqual({ width: 200, height: 200, pixelScale: 1 });
   });
 
   it('resamples colours by box average and marginals bilinearly', () => {
