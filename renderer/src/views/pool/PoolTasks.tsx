@@ -3,6 +3,21 @@ import type { PoolTaskInfo } from '../../../../shared/contract/pool.js';
 import { formatDuration, formatPercent } from '../../lib/format.js';
 import { shortTaskId, taskElapsedMs, taskKindLabel } from './task-format.js';
 
+/** The first cells of both tables: which task, what kind, on which worker, how many frames. */
+function TaskCells({ t }: { t: PoolTaskInfo }) {
+  return (
+    <>
+      <td title={t.id}>
+        {shortTaskId(t.id)}
+        {!t.thisWorkspace && <span className="muted"> (another studio)</span>}
+      </td>
+      <td>{taskKindLabel(t.kind)}</td>
+      <td>{t.worker ?? '—'}</td>
+      <td className="num">{t.frames ?? '—'}</td>
+    </>
+  );
+}
+
 export function PoolTasks({ active, recent }: { active: readonly PoolTaskInfo[]; recent: readonly PoolTaskInfo[] }) {
   const now = Date.now();
   return (
@@ -29,13 +44,7 @@ export function PoolTasks({ active, recent }: { active: readonly PoolTaskInfo[];
             <tbody>
               {active.map((t) => (
                 <tr key={t.id} data-testid="pool-task-row" data-task-state={t.state} data-kind={t.kind} data-worker={t.worker ?? ''}>
-                  <td title={t.id}>
-                    {shortTaskId(t.id)}
-                    {!t.thisWorkspace && <span className="muted"> (another studio)</span>}
-                  </td>
-                  <td>{taskKindLabel(t.kind)}</td>
-                  <td>{t.worker ?? '—'}</td>
-                  <td className="num">{t.frames ?? '—'}</td>
+                  <TaskCells t={t} />
                   <td>
                     <progress max={1} value={t.fraction} aria-label={`${shortTaskId(t.id)} progress`} />{' '}
                     <span data-testid="pool-task-progress">{formatPercent(t.fraction)}</span> <span className="muted">{t.message}</span>
@@ -68,13 +77,7 @@ export function PoolTasks({ active, recent }: { active: readonly PoolTaskInfo[];
             <tbody>
               {recent.map((t) => (
                 <tr key={t.id} data-testid="pool-recent-row" data-task-state={t.state} data-kind={t.kind} data-worker={t.worker ?? ''}>
-                  <td title={t.id}>
-                    {shortTaskId(t.id)}
-                    {!t.thisWorkspace && <span className="muted"> (another studio)</span>}
-                  </td>
-                  <td>{taskKindLabel(t.kind)}</td>
-                  <td>{t.worker ?? '—'}</td>
-                  <td className="num">{t.frames ?? '—'}</td>
+                  <TaskCells t={t} />
                   <td className={t.state === 'failed' ? 'error-text' : undefined} title={t.error ?? undefined}>
                     {t.state === 'failed' ? `failed: ${t.error ?? ''}` : 'done'}
                   </td>
