@@ -22,7 +22,13 @@ import path from 'node:path';
 import { createHash } from 'node:crypto';
 import * as tf from '@tensorflow/tfjs';
 import { presetConfig, type TrainConfig } from '../shared/contract/experiments.js';
-import { trainCause, TrainingStopped, headSpecFor, type TrainerState, type CauseModel } from '../main/engine/cause/trainer.js';
+import {
+  trainCause,
+  TrainingStopped,
+  headSpecFor,
+  type TrainerState,
+  type CauseModel,
+} from '../main/engine/cause/trainer.js';
 import { trainSchedule } from '../main/engine/cause/schedule.js';
 import { encodeTrainerState, readTrainerState, type KmeansModel } from '../main/engine/cause/model-io.js';
 import { trainKmeans } from '../main/engine/cause/kmeans-baseline.js';
@@ -33,7 +39,13 @@ import { isTuning } from '../main/engine/cause/step3/tuning.js';
 import type { FeatureSource } from '../main/engine/cause/features.js';
 import { openFeatureSet } from '../main/engine/features/feature-reader.js';
 import { initTfBackend } from '../main/engine/tf/backend.js';
-import { openDemoWorkspace, scoreModel, setGrids, type DemoWorkspace, type QualityScore } from './lib/demo-eval.js';
+import {
+  openDemoWorkspace,
+  scoreModel,
+  setGrids,
+  type DemoWorkspace,
+  type QualityScore,
+} from './lib/demo-eval.js';
 import { patchClassHistograms } from './lib/diagnostic-features.js';
 
 const argv = process.argv.slice(2);
@@ -44,13 +56,16 @@ const opt = (name: string, dflt: string) => {
 const wsPath = opt('workspace', '');
 const trainName = opt('train', '');
 const evalName = opt('eval', '');
-if (!wsPath || !trainName || !evalName) throw new Error('give --workspace, --train and --eval (two imported SynthDrive worlds with features)');
+if (!wsPath || !trainName || !evalName)
+  throw new Error('give --workspace, --train and --eval (two imported SynthDrive worlds with features)');
 if (trainName === evalName) throw new Error('--eval must be another world than --train');
 const backbones = opt('backbones', 'builtin,builtin-vit').split(',');
 const seeds = opt('seeds', '21,22,23').split(',').map(Number);
 const variantSpecs = splitStep3Specs(opt('variants', 'default'));
 const overrides = JSON.parse(opt('overrides', '{}')) as Partial<TrainConfig>;
 const cacheDir = opt('cache', '/tmp/method-ceiling-cache');
+// Rows to leave out (when an earlier run printed them already): class-mean-features, kmeans, class-mean-teacher.
+const skip = new Set(opt('skip', '').split(',').filter(Boolean));
 const K = 27;
 
 const t00 = Date.now();
@@ -59,12 +74,18 @@ await initTfBackend('wasm');
 /** The feature set of one dataset (by name or id) and backbone, and the dataset's world seed. */
 function findSet(ws: DemoWorkspace, dataset: string, backbone: string): { id: string; world: number | null } {
   const row = ws.db
-    .prepare('SELECT f.id AS id, d.root AS root FROM feature_sets f JOIN datasets d ON d.id = f.dataset_id WHERE (d.name = ? OR d.id = ?) AND f.backbone = ? ORDER BY f.created_at LIMIT 1')
+    .prepare(
+      'SELECT f.id AS id, d.root AS root FROM feature_sets f JOIN datasets d ON d.id = f.dataset_id WHERE (d.name = ? OR d.id = ?) AND f.backbone = ? ORDER BY f.created_at LIMIT 1',
+    )
     .get(dataset, dataset, backbone) as { id: string; root: string } | undefined;
   if (!row) throw new Error(`${wsPath}: no ${backbone} feature set of dataset '${dataset}'`);
   let world: number | null = null;
   try {
-    world = (JSON.parse(fs.readFileSync(path.join(row.root, 'synthdrive.json'), 'utf8')) as { params: { seed: number } }).params.seed;
+    world = (
+      JSON.parse(fs.readFileSync(path.join(row.root, 'synthdrive.json'), 'utf8')) as {
+        params: { seed: number };
+      }
+    ).params.seed;
   } catch {
     world = null;
   }
@@ -74,20 +95,34 @@ function findSet(ws: DemoWorkspace, dataset: string, backbone: string): { id: st
 const causeConfig = (seed: number): TrainConfig => {
   const p = presetConfig('fast', 'cause-mlp', K, seed, 'wasm');
   const o = overrides as Record<string, unknown>;
-  return { ...p, ...overrides, step1: { ...p.step1, ...((o.step1 as object) ?? {}) }, step2: { ...p.step2, ...((o.step2 as object) ?? {}) }, step3: { ...p.step3, ...((o.step3 as object) ?? {}) } } as TrainConfig;
+  return {
+    ...p,
+    ...overrides,
+    step1: { ...p.step1, ...((o.step1 as object) ?? {}) },
+    step2: { ...p.step2, ...((o.step2 as object) ?? {}) },
+    step3: { ...p.step3, ...((o.step3 as object) ?? {}) },
+  } as TrainConfig;
 };
 
 /** Steps 1-2 once per (train features, config), cached on disk: every Step 3 variant starts from the same teacher. */
 async function endOfStep2(setId: string, source: FeatureSource, seed: number): Promise<TrainerState> {
   const config = causeConfig(seed);
-  const key = createHash('sha256').update(JSON.stringify([path.resolve(wsPath), setId, config])).digest('hex').slice(0, 16);
+  const key = createHash('sha256')
+    .update(JSON.stringify([path.resolve(wsPath), setId, config]))
+    .digest('hex')
+    .slice(0, 16);
   const file = path.join(cacheDir, `${key}.bin`);
   if (fs.existsSync(file)) return readTrainerState(file);
   const sched = trainSchedule(config, source.count);
   const stop = sched.stageSteps[0] + sched.stageSteps[1];
   let state: TrainerState | undefined;
   const t0 = Date.now();
-  await trainCause(source, config, { ortThreads: 1, checkpointEvery: stop, saveCheckpoint: (s) => void (state = s), stopAfterStep: stop }).catch((e: unknown) => {
+  await trainCause(source, config, {
+    ortThreads: 1,
+    checkpointEvery: stop,
+    saveCheckpoint: (s) => void (state = s),
+    stopAfterStep: stop,
+  }).catch((e: unknown) => {
     if (!(e instanceof TrainingStopped)) throw e;
   });
   if (!state) throw new Error('no end-of-step-2 checkpoint');
@@ -101,7 +136,14 @@ async function endOfStep2(setId: string, source: FeatureSource, seed: number): P
  * Class means of `dim`-d unit vectors over the eval world's patches: each patch counts for its majority
  * class, weighted by that class's share. Labels: evaluation only.
  */
-function classMeans(hist: Float32Array, N: number, T: number, C: number, dim: number, vectors: (j: number) => Float32Array): Float32Array {
+function classMeans(
+  hist: Float32Array,
+  N: number,
+  T: number,
+  C: number,
+  dim: number,
+  vectors: (j: number) => Float32Array,
+): Float32Array {
   const sums = new Float64Array(C * dim);
   const counts = new Float64Array(C);
   for (let j = 0; j < N; j++) {
@@ -109,7 +151,8 @@ function classMeans(hist: Float32Array, N: number, T: number, C: number, dim: nu
     for (let t = 0; t < T; t++) {
       let best = 0;
       let bc = -1;
-      for (let c = 0; c < C; c++) if (hist[(j * T + t) * C + c]! > best) [best, bc] = [hist[(j * T + t) * C + c]!, c];
+      for (let c = 0; c < C; c++)
+        if (hist[(j * T + t) * C + c]! > best) [best, bc] = [hist[(j * T + t) * C + c]!, c];
       if (bc < 0) continue;
       let nn = 0;
       for (let d = 0; d < dim; d++) nn += g[t * dim + d]! ** 2;
@@ -147,8 +190,17 @@ for (const backbone of backbones) {
   probe.close();
   const ws = await openDemoWorkspace(wsPath, ev.id);
   const trainSet = openFeatureSet(wsPath, tr.id);
-  const trainItems = trainSet.items.map((it, i) => ({ it, i })).filter(({ it }) => it.crop === 0).map(({ i }) => i);
-  const source: FeatureSource = { count: trainItems.length, h: trainSet.grid.h, w: trainSet.grid.w, dim: trainSet.dim, read: (i) => trainSet.read(trainItems[i]!) };
+  const trainItems = trainSet.items
+    .map((it, i) => ({ it, i }))
+    .filter(({ it }) => it.crop === 0)
+    .map(({ i }) => i);
+  const source: FeatureSource = {
+    count: trainItems.length,
+    h: trainSet.grid.h,
+    w: trainSet.grid.w,
+    dim: trainSet.dim,
+    read: (i) => trainSet.read(trainItems[i]!),
+  };
   const grids = setGrids(ws);
   const { h, w } = ws.set.grid;
   const T = h * w;
@@ -156,20 +208,51 @@ for (const backbone of backbones) {
   const N = ws.labelled.length;
   const hist = patchClassHistograms(ws);
   const tuningWorld = isTuning(tr.world, NaN) || isTuning(ev.world, NaN);
-  console.log(`${backbone}: train ${trainName} (world ${tr.world ?? '?'}, ${source.count} frames) → eval ${evalName} (world ${ev.world ?? '?'}, ${N} frames), grid ${h}×${w}×${ws.set.dim}${tuningWorld ? ' (tuning worlds)' : ''}`);
+  console.log(
+    `${backbone}: train ${trainName} (world ${tr.world ?? '?'}, ${source.count} frames) → eval ${evalName} (world ${ev.world ?? '?'}, ${N} frames), grid ${h}×${w}×${ws.set.dim}${tuningWorld ? ' (tuning worlds)' : ''}`,
+  );
   const push = (seed: number | null, variant: string, s: QualityScore, seconds: number) => {
-    const r: Row = { backbone, seed, variant, tuning: tuningWorld || (seed !== null && isTuning(null, seed)), miouPresent: s.miouPresent, miou: s.miou, pixelAccuracy: s.pixelAccuracy, clusters: s.clustersPredicted, seconds };
+    const r: Row = {
+      backbone,
+      seed,
+      variant,
+      tuning: tuningWorld || (seed !== null && isTuning(null, seed)),
+      miouPresent: s.miouPresent,
+      miou: s.miou,
+      pixelAccuracy: s.pixelAccuracy,
+      clusters: s.clustersPredicted,
+      seconds,
+    };
     rows.push(r);
     console.log(
       `  ${backbone.padEnd(12)} seed ${String(seed ?? '-').padStart(3)}${r.tuning ? ' (tuning)' : ''}  ${variant.padEnd(44)} present ${pct(s.miouPresent).padStart(5)}  mIoU ${pct(s.miou).padStart(5)}  acc ${pct(s.pixelAccuracy).padStart(5)}  clusters ${String(s.clustersPredicted).padStart(2)}  ${seconds.toFixed(0)} s`,
     );
   };
   let t0 = Date.now();
-  const cm: KmeansModel = { method: 'kmeans', grid: { h, w }, dim: ws.set.dim, centroids: classMeans(hist, N, T, C, ws.set.dim, (j) => grids.grid(j)), clusters: 0 };
-  push(null, 'class-mean (features, labelled read-out)', scoreModel(ws, { ...cm, clusters: cm.centroids.length / cm.dim }, grids), (Date.now() - t0) / 1000);
+  if (!skip.has('class-mean-features')) {
+    const cm: KmeansModel = {
+      method: 'kmeans',
+      grid: { h, w },
+      dim: ws.set.dim,
+      centroids: classMeans(hist, N, T, C, ws.set.dim, (j) => grids.grid(j)),
+      clusters: 0,
+    };
+    push(
+      null,
+      'class-mean (features, labelled read-out)',
+      scoreModel(ws, { ...cm, clusters: cm.centroids.length / cm.dim }, grids),
+      (Date.now() - t0) / 1000,
+    );
+  }
   for (const seed of seeds) {
     t0 = Date.now();
-    push(seed, 'k-means (features)', scoreModel(ws, trainKmeans(source, presetConfig('fast', 'kmeans', K, seed, 'wasm')), grids), (Date.now() - t0) / 1000);
+    if (!skip.has('kmeans'))
+      push(
+        seed,
+        'k-means (features)',
+        scoreModel(ws, trainKmeans(source, presetConfig('fast', 'kmeans', K, seed, 'wasm')), grids),
+        (Date.now() - t0) / 1000,
+      );
     const state = await endOfStep2(tr.id, source, seed);
     const base = causeConfig(seed);
     for (const spec of variantSpecs) {
@@ -177,8 +260,14 @@ for (const backbone of backbones) {
       const step3 = spec === 'default' ? {} : parseStep3Spec(spec);
       const config: TrainConfig = { ...base, step3: { ...base.step3, ...step3 } };
       const model = (await trainCause(source, config, { loadCheckpoint: () => state })) as CauseModel;
-      push(seed, spec === 'default' ? 'CAUSE-MLP (preset default)' : `CAUSE-MLP ${spec}`, scoreModel(ws, model, grids), (Date.now() - t0) / 1000);
+      push(
+        seed,
+        spec === 'default' ? 'CAUSE-MLP (preset default)' : `CAUSE-MLP ${spec}`,
+        scoreModel(ws, model, grids),
+        (Date.now() - t0) / 1000,
+      );
     }
+    if (skip.has('class-mean-teacher')) continue;
     // The teacher's own ceiling: class means of its outputs on the eval world (centring variants change
     // the teacher's last bias, so this reads the end-of-Step-2 teacher).
     t0 = Date.now();
@@ -186,22 +275,51 @@ for (const backbone of backbones) {
     if (!state.teacher) throw new Error('the end-of-Step-2 state has no teacher');
     const teacher = new ParamSet(state.teacher, false);
     const outs: Float32Array[] = [];
-    for (let j = 0; j < N; j++) outs.push(tf.tidy(() => headForward(spec, teacher, tf.tensor2d(grids.grid(j), [T, ws.set.dim])).dataSync() as Float32Array));
+    for (let j = 0; j < N; j++)
+      outs.push(
+        tf.tidy(
+          () =>
+            headForward(
+              spec,
+              teacher,
+              tf.tensor2d(grids.grid(j), [T, ws.set.dim]),
+            ).dataSync() as Float32Array,
+        ),
+      );
     teacher.dispose();
     const centroids = classMeans(hist, N, T, C, spec.headDim, (j) => outs[j]!);
-    const model: CauseModel = { method: 'cause-mlp', spec, grid: { h, w }, clusterbook: state.clusterbook.values, teacher: state.teacher, centroids };
-    push(seed, 'class-mean (teacher, labelled read-out)', scoreModel(ws, model, grids), (Date.now() - t0) / 1000);
+    const model: CauseModel = {
+      method: 'cause-mlp',
+      spec,
+      grid: { h, w },
+      clusterbook: state.clusterbook.values,
+      teacher: state.teacher,
+      centroids,
+    };
+    push(
+      seed,
+      'class-mean (teacher, labelled read-out)',
+      scoreModel(ws, model, grids),
+      (Date.now() - t0) / 1000,
+    );
   }
   trainSet.close();
   ws.close();
 }
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
-const sd = (xs: number[]) => (xs.length < 2 ? 0 : Math.sqrt(xs.reduce((a, x) => a + (x - mean(xs)) ** 2, 0) / (xs.length - 1)));
-console.log(`\n| backbone | method | present-class mIoU (mean ± sd) | vs k-means | mIoU-27 | pixel acc | clusters |`);
+const sd = (xs: number[]) =>
+  xs.length < 2 ? 0 : Math.sqrt(xs.reduce((a, x) => a + (x - mean(xs)) ** 2, 0) / (xs.length - 1));
+console.log(
+  `\n| backbone | method | present-class mIoU (mean ± sd) | vs k-means | mIoU-27 | pixel acc | clusters |`,
+);
 console.log(`|---|---|---|---|---|---|---|`);
 for (const backbone of backbones) {
-  const km = mean(rows.filter((r) => r.backbone === backbone && r.variant === 'k-means (features)').map((r) => r.miouPresent));
+  const km = mean(
+    rows
+      .filter((r) => r.backbone === backbone && r.variant === 'k-means (features)')
+      .map((r) => r.miouPresent),
+  );
   for (const v of [...new Set(rows.filter((r) => r.backbone === backbone).map((r) => r.variant))]) {
     const rs = rows.filter((r) => r.backbone === backbone && r.variant === v);
     const p = rs.map((r) => r.miouPresent);
@@ -212,5 +330,7 @@ for (const backbone of backbones) {
 }
 console.log(`(sd: sample, over seeds ${seeds.join(',')}; class-mean (features) has no seed)`);
 console.log(`total ${((Date.now() - t00) / 1000).toFixed(0)} s`);
-console.log(`command: npx tsx scripts/method-ceiling.ts ${argv.map((a) => (/[\s;{}"]/.test(a) ? `'${a}'` : a)).join(' ')}`);
+console.log(
+  `command: npx tsx scripts/method-ceiling.ts ${argv.map((a) => (/[\s;{}"]/.test(a) ? `'${a}'` : a)).join(' ')}`,
+);
 console.log('RESULT ' + JSON.stringify({ train: trainName, eval: evalName, seeds, overrides, rows }));
