@@ -21,16 +21,17 @@ export interface DiagnosticFeatures {
   sources(feats: Float32Array): { source: FeatureSource; grids: GridSource };
 }
 
-export function diagnosticFeatures(ws: DemoWorkspace, o: { frameVar: number; noise: number; featureSeed: number }): DiagnosticFeatures {
-  const { set, protocol, labelled, labels } = ws;
+/**
+ * Frames × grid tokens × classes: each patch's class histogram (fractions of its labelled pixels), for the
+ * labelled frames of `ws` in order. Pixel (px, py) belongs to patch (gx, gy) when its centre falls in that
+ * patch of the centre-crop region (centreCropRegion, as in predict); pixels outside it or ignored don't count.
+ */
+export function patchClassHistograms(ws: DemoWorkspace): Float32Array {
+  const { set, protocol, labels } = ws;
   const { h, w } = set.grid;
-  const D = set.dim;
   const T = h * w;
   const C = protocol.classNames.length;
-  const N = labelled.length;
-  if (N !== set.items.length) throw new Error(`${set.id}: ${set.items.length} items but ${N} labelled crop-0 frames; this diagnostic needs one labelled frame per item`);
-  // Pixel (px, py) belongs to patch (gx, gy) when its centre falls in that patch of the centre-crop
-  // region (centreCropRegion, as in predict). Pixels outside the region or ignored don't count.
+  const N = ws.labelled.length;
   const hist = new Float32Array(N * T * C);
   labels.forEach((lab, j) => {
     const reg = centreCropRegion(lab.width, lab.height, set.preprocessing.width, set.preprocessing.height);
@@ -50,6 +51,18 @@ export function diagnosticFeatures(ws: DemoWorkspace, o: { frameVar: number; noi
     }
     for (let t = 0; t < T; t++) if (cnt[t]! > 0) for (let c = 0; c < C; c++) hist[(j * T + t) * C + c]! /= cnt[t]!;
   });
+  return hist;
+}
+
+export function diagnosticFeatures(ws: DemoWorkspace, o: { frameVar: number; noise: number; featureSeed: number }): DiagnosticFeatures {
+  const { set, protocol, labelled } = ws;
+  const { h, w } = set.grid;
+  const D = set.dim;
+  const T = h * w;
+  const C = protocol.classNames.length;
+  const N = labelled.length;
+  if (N !== set.items.length) throw new Error(`${set.id}: ${set.items.length} items but ${N} labelled crop-0 frames; this diagnostic needs one labelled frame per item`);
+  const hist = patchClassHistograms(ws);
   // Standardisation of the builtin tokens (per channel, over all tokens of the set).
   const mean = new Float64Array(D);
   const sq = new Float64Array(D);
