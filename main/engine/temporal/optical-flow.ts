@@ -117,13 +117,19 @@ export interface FlowOptions {
   readonly smoothing?: number;
   /** Added to the structure tensor's diagonal (per window pixel): flat windows take damped steps. */
   readonly damping?: number;
+  /**
+   * FlowTracker: where the luma at the same place is unchanged (3×3 mean |Δ| ≤ this, 0..1), the pixel is
+   * taken as still (zero flow, full confidence) — a flat region whose flow is a guess keeps its place and
+   * its label, as `labelFree.flickerStatic` expects of a still pixel. 0 disables.
+   */
+  readonly staticThreshold?: number;
   /** FlowTracker: confirm the flow by the reverse flow (costs a second flow). */
   readonly forwardBackward?: boolean;
   /** FlowTracker: start from the previous frame's flow. */
   readonly warmStart?: boolean;
 }
 
-const FLOW_DEFAULTS = { damping: 0, levels: 4, iterations: 3, radius: 3, sigma: 0.04, smoothing: 4, forwardBackward: true, warmStart: true } as const;
+const FLOW_DEFAULTS = { staticThreshold: 0, damping: 0, levels: 4, iterations: 3, radius: 3, sigma: 0.04, smoothing: 4, forwardBackward: true, warmStart: true } as const;
 
 /** One pyramid level with what Lucas–Kanade needs of it as a template (gradients, structure tensor). */
 interface Level {
@@ -357,11 +363,36 @@ export class FlowTracker {
     const warm = o.warmStart ?? FLOW_DEFAULTS.warmStart;
     const back = lucasKanadePyramid(this.prev, this.cur, o, warm && this.lastBack ? this.lastBack : undefined);
     this.lastBack = back;
-    if (!(o.forwardBackward ?? FLOW_DEFAULTS.forwardBackward)) return back;
+    if (!(o.forwardBackward ?? FLOW_DEFAULTS.forwardBackward)) return this.still(back);
     // the forward flow t−1 → t starts from the backward flow reversed (a good guess where motion is smooth)
     const fwdInit = this.lastFwd ?? { u: back.u.map((x) => -x), v: back.v.map((x) => -x) };
     const fwd = lucasKanadePyramid(this.cur, this.prev, o, warm ? fwdInit : undefined);
     this.lastFwd = fwd;
-    return checkForwardBackward(back, fwd);
+    return this.still(checkForwardBackward(back, fwd));
+  }
+
+  private still(f: FlowField): FlowField {
+    const thr = this.options.staticThreshold ?? FLOW_DEFAULTS.staticThreshold;
+    if (!(thr > 0)) return f;
+    const a = this.prev![0]!.im.data;
+    const b = this.cur![0]!.im.data;
+    const { width: w, height: h } = f;
+    const n = w * h;
+    const diff = new Float32Array(n);
+    for (let i = 0; i < n; i++) diff[i] = Math.abs(b[i]! - a[i]!);
+    const avg = new Float32Array(n);
+    boxSum(diff, w, h, 1, avg, new Float64Array((w + 1) * (h + 1)));
+    const u = f.u.slice();
+    const v = f.v.slice();
+    const confidence = f.confidence.slice();
+    const lim = thr * 9;
+    for (let i = 0; i < n; i++) {
+      if (avg[i]! <= lim) {
+        u[i] = 0;
+        v[i] = 0;
+        confidence[i] = 1;
+      }
+    }
+    return { width: w, height: h, u, v, confidence };
   }
 }
