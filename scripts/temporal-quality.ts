@@ -41,6 +41,7 @@ for (const id of ids) {
   const features = openFeatureSet(ws, set.featureSetId);
   const rows = await evaluateTemporal(loadModel(path.join(ws, row.model_file!)), frames, features, variants);
   for (const [mode, r] of rows) {
+    if (!results.has(mode)) continue; // '(truth)': the ground truth's own figures
     results.get(mode)!.push(r);
     process.stderr.write(
       `${id.slice(0, 8)} seed ${row.seed} ${mode.padEnd(9)} mIoU(present) ${pct(r.miouPresent)}  GT inconsistency ${pct(r.inconsistency)}  flickerStatic ${pct(r.flickerStatic)}  ${((r.cpuSeconds / frames.length) * 1000).toFixed(0)} ms CPU/frame\n`,
@@ -60,5 +61,5 @@ for (const mode of modes) {
   const speed = modes.includes('none') ? (mean('none', 'cpuSeconds') / mean(mode, 'cpuSeconds')).toFixed(2) : 'n/a';
   console.log(`${mode.padEnd(10)} ${cell('miouPresent')}${cell('inconsistency')} ${cell('flickerStatic')} ${dm.padStart(8)}      ${ratio('inconsistency').padEnd(16)} ${ratio('flickerStatic').padEnd(10)} ${speed}`);
 }
-console.log(`\nJSON ${JSON.stringify(Object.fromEntries(results))}`);
+console.log(`\nJSON ${JSON.stringify(Object.fromEntries([...results].map(([k, rs]) => [k, rs.map(({ miouPresent, inconsistency, flickerStatic, cpuSeconds, epeMedian }) => ({ miouPresent, inconsistency, flickerStatic, cpuSeconds, epeMedian }))])))}`);
 db.close();

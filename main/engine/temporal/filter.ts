@@ -13,10 +13,10 @@
 import type { Correspondence } from './carry.js';
 
 export const FILTER_DEFAULTS = {
-  /** Weight of the carried scores at full correspondence confidence. */
-  carry: 0.85,
+  /** Weight of the carried scores at full correspondence confidence (scripts/temporal-tune.ts). */
+  carry: 0.7,
   /** Hysteresis bonus of the carried label, in cosine units, at full correspondence confidence. */
-  margin: 0.05,
+  margin: 0.3,
   /** A scene cut: the frame's mean match cosine falls this far below the sequence's running mean. */
   cutDrop: 0.2,
 } as const;

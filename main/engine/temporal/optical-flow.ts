@@ -129,7 +129,7 @@ export interface FlowOptions {
   readonly warmStart?: boolean;
 }
 
-const FLOW_DEFAULTS = { staticThreshold: 0, damping: 0, levels: 4, iterations: 3, radius: 3, sigma: 0.04, smoothing: 4, forwardBackward: true, warmStart: true } as const;
+const FLOW_DEFAULTS = { staticThreshold: 0.035, damping: 0, levels: 4, iterations: 3, radius: 3, sigma: 0.04, smoothing: 4, forwardBackward: true, warmStart: true } as const;
 
 /** One pyramid level with what Lucas–Kanade needs of it as a template (gradients, structure tensor). */
 interface Level {
