@@ -17,7 +17,7 @@ import { listFrames } from '../main/engine/datasets/frame-source.js';
 import { openFeatureSet } from '../main/engine/features/feature-reader.js';
 import { neighbourLookup } from '../main/engine/temporal/neighbours.js';
 import { initTfBackend } from '../main/engine/tf/backend.js';
-import { evaluateTemporal, pct, type TemporalRow } from './lib/temporal-eval.js';
+import { evaluateTemporal, pct, type TemporalFigure, type TemporalRow } from './lib/temporal-eval.js';
 
 const arg = (name: string) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -63,7 +63,7 @@ for (const seed of seeds) {
 }
 console.log(`\nStep 2 temporal positives (offset ${temporal.offset}, min similarity ${temporal.minSimilarity}), seeds ${seeds.join(',')}, per-frame prediction on val (mean ± sd, %)`);
 for (const [name, r] of [['release loss', rows.base], ['+ temporal positives', rows.temporal]] as const) {
-  const cell = (k: keyof TemporalRow) => formatMeanSd(meanSd(r.map((x) => x[k]))).padEnd(16);
+  const cell = (k: TemporalFigure) => formatMeanSd(meanSd(r.map((x) => x[k]))).padEnd(16);
   console.log(`${name.padEnd(21)} mIoU(present) ${cell('miouPresent')} GT inconsistency ${cell('inconsistency')} flickerStatic ${cell('flickerStatic')}`);
 }
 console.log(`\nJSON ${JSON.stringify(rows)}`);

@@ -1,7 +1,10 @@
-// One trained model on a held-out SynthDrive split, per-frame and temporal: present-class mIoU
-// (Cityscapes-27, Hungarian, reference geometry), ground-truth temporal inconsistency along the exported
-// motion, label-free static-region flicker, CPU time of the prediction path. In-process, with the
-// engine's own prediction, histogram and metric code. Shared by scripts/temporal-*.ts.
+// One trained model on a SynthDrive split, per-frame and temporal: present-class mIoU (Cityscapes-27,
+// Hungarian, reference geometry), ground-truth temporal inconsistency along the exported motion, label-
+// free static-region flicker, CPU time of the prediction path. In-process, with the engine's own
+// prediction, histogram and metric code. Shared by scripts/temporal-*.ts.
+//
+// A variant is a mode with options; 'oracle' carries along the TRUE motion (an upper bound for what better
+// correspondences could give; evaluation only).
 import sharp from 'sharp';
 import type { TemporalMode } from '../../shared/contract/experiments.js';
 import { hungarianMapping, scoreHistogram } from '../../shared/metrics/confusion.js';
@@ -15,20 +18,79 @@ import { HistogramBuilder } from '../../main/engine/eval/histogram.js';
 import { readFrameMotion } from '../../main/engine/eval/motion-source.js';
 import { protocolFromSpec } from '../../main/engine/eval/protocol-spec.js';
 import type { FeatureSet } from '../../main/engine/features/feature-reader.js';
-import { TemporalPredictor } from '../../main/engine/temporal/temporal-predictor.js';
+import type { Correspondence } from '../../main/engine/temporal/carry.js';
+import { sample } from '../../main/engine/temporal/optical-flow.js';
+import { TemporalPredictor, type TemporalOptions } from '../../main/engine/temporal/temporal-predictor.js';
 
 export interface TemporalRow {
   miouPresent: number;
   inconsistency: number;
   flickerStatic: number;
   cpuSeconds: number;
+  /** Correspondence endpoint error against the true motion (state pixels scaled to output pixels), median. */
+  epeMedian: number;
+  /** Diagnostics: per-class IoU (Cityscapes-27 order) and static-pixel flicker at full resolution by true class. */
+  iou?: Float64Array;
+  staticByClass?: { readonly pixels: Float64Array; readonly changed: Float64Array; readonly invalidMotion: Float64Array };
 }
 
-export async function evaluateTemporal(model: TrainedModel, frames: readonly FrameRecord[], features: FeatureSet, modes: readonly TemporalMode[]): Promise<Map<TemporalMode, TemporalRow>> {
+/** The row's scalar figures (what the reports average over experiments). */
+export type TemporalFigure = 'miouPresent' | 'inconsistency' | 'flickerStatic' | 'cpuSeconds' | 'epeMedian';
+
+export interface Variant {
+  readonly name: string;
+  readonly mode: TemporalMode | 'oracle';
+  readonly options?: TemporalOptions;
+}
+
+/** Parses "name=mode[:key=value,...]" or a bare mode; keys: carry, margin, stateFactor, minSimilarity, flow.<key>. */
+export function parseVariant(s: string): Variant {
+  const [head, rest] = s.split(':');
+  const [name, modeRaw] = head!.includes('=') ? head!.split('=') : [head!, head!];
+  const options: Record<string, unknown> = {};
+  const flow: Record<string, unknown> = {};
+  for (const kv of rest ? rest.split(',') : []) {
+    const [k, v] = kv.split('=');
+    const val = v === 'true' ? true : v === 'false' ? false : Number(v);
+    if (k!.startsWith('flow.')) flow[k!.slice(5)] = val;
+    else options[k!] = val;
+  }
+  if (Object.keys(flow).length) options.flow = flow;
+  return { name: name!, mode: modeRaw as Variant['mode'], options: options as TemporalOptions };
+}
+
+/** The true motion of a frame at the predictor's state size (NaN → confidence 0). */
+function oracleCorrespondence(m: { u: Float32Array; v: Float32Array }, W: number, H: number, sw: number, sh: number): Correspondence {
+  const n = sw * sh;
+  const u = new Float32Array(n);
+  const v = new Float32Array(n);
+  const confidence = new Float32Array(n);
+  const ax = W / sw;
+  const ay = H / sh;
+  for (let y = 0; y < sh; y++) {
+    for (let x = 0; x < sw; x++) {
+      const q = Math.min(H - 1, Math.floor((y + 0.5) * ay)) * W + Math.min(W - 1, Math.floor((x + 0.5) * ax));
+      const mu = m.u[q]!;
+      const mv = m.v[q]!;
+      if (Number.isNaN(mu) || Number.isNaN(mv)) continue;
+      u[y * sw + x] = mu / ax;
+      v[y * sw + x] = mv / ay;
+      confidence[y * sw + x] = 1;
+    }
+  }
+  return { width: sw, height: sh, u, v, confidence };
+}
+
+export async function evaluateTemporal(
+  model: TrainedModel,
+  frames: readonly FrameRecord[],
+  features: FeatureSet,
+  variants: readonly (TemporalMode | Variant)[],
+): Promise<Map<string, TemporalRow>> {
   const protocol = protocolFromSpec({ id: 'cityscapes-27' });
   const itemOf = new Map(features.items.map((it, i) => [it.frameId, i] as const));
   const predictor = new Predictor(model, true);
-  const out = new Map<TemporalMode, TemporalRow>();
+  const out = new Map<string, TemporalRow>();
   // ground truth, motion and luma once (the same frames for every mode)
   const truth = await Promise.all(
     frames.map(async (f) => {
@@ -36,32 +98,92 @@ export async function evaluateTemporal(model: TrainedModel, frames: readonly Fra
       return { label: await readLabelMap(f.labelPath!), motion: await readFrameMotion(f.imagePath), luma: new Uint8Array(luma.data) };
     }),
   );
+  {
+    // the ground truth's own static-region flicker: a static-luma pixel whose true class changes (a class
+    // boundary sliding across a flat region) — a floor that a correct segmentation cannot go below
+    const lf = new LabelFreeAccumulator(256, { staticThreshold: 6 });
+    for (const [i, f] of frames.entries()) {
+      const t = truth[i]!;
+      lf.addFrame({ sequence: f.sequenceId, clusters: applySampler(referenceSampler(f.width, f.height), Uint16Array.from(t.label.data)), luma: applySampler(referenceSampler(f.width, f.height), t.luma) });
+    }
+    // and the true motion's median length: the endpoint error of a zero flow
+    const mag: number[] = [];
+    for (const t of truth) if (t.motion) for (let j = 0; j < t.motion.u.length; j += 7) if (!Number.isNaN(t.motion.u[j]!)) mag.push(Math.hypot(t.motion.u[j]!, t.motion.v[j]!));
+    mag.sort((a, b) => a - b);
+    out.set('(truth)', { miouPresent: 1, inconsistency: 0, flickerStatic: lf.summary().flickerStatic, cpuSeconds: 0, epeMedian: mag.length ? mag[mag.length >> 1]! : Number.NaN });
+  }
   try {
-    for (const mode of modes) {
-      const temporal = mode === 'none' ? null : new TemporalPredictor(predictor, mode);
+    for (const vr of variants) {
+      const variant: Variant = typeof vr === 'string' ? { name: vr, mode: vr } : vr;
+      const mode = variant.mode;
+      const temporal = mode === 'none' ? null : new TemporalPredictor(predictor, mode === 'oracle' ? 'flow' : mode, variant.options);
       const hist = new HistogramBuilder(predictor.clusters, protocol, 'reference');
       const lf = new LabelFreeAccumulator(predictor.clusters, { staticThreshold: 6 });
       const tc = new TemporalConsistencyAccumulator((l) => l === 0);
+      const epe: number[] = [];
+      const sbc = { pixels: new Float64Array(256), changed: new Float64Array(256), invalidMotion: new Float64Array(256) };
+      let prevP: Prediction | null = null;
       let cpu = 0;
       for (const [i, f] of frames.entries()) {
         const grid = features.read(itemOf.get(f.id)!);
         const region = centreCropRegion(f.width, f.height, features.preprocessing.width, features.preprocessing.height);
         const g = features.grid;
-        const rgb = mode === 'flow' ? (await readImageRGB(f.imagePath)).data : undefined;
+        const t = truth[i]!;
+        // the image decode is part of the flow mode's cost (the predict job decodes it for that mode only)
         const c0 = process.cpuUsage();
+        const rgb = mode === 'flow' ? (await readImageRGB(f.imagePath)).data : undefined;
+        let correspondence: Correspondence | null | undefined;
+        if (temporal && mode === 'oracle') {
+          const s = temporal.stateSize(f.width, f.height);
+          correspondence = t.motion ? oracleCorrespondence(t.motion, f.width, f.height, s.width, s.height) : null;
+        }
         const p: Prediction = temporal
-          ? temporal.predict({ sequence: f.sequenceId, grid, h: g.h, w: g.w, dim: features.dim, outW: f.width, outH: f.height, region, ...(rgb ? { rgb } : {}) })
+          ? temporal.predict({ sequence: f.sequenceId, grid, h: g.h, w: g.w, dim: features.dim, outW: f.width, outH: f.height, region, ...(rgb ? { rgb } : {}), ...(correspondence !== undefined ? { correspondence } : {}) })
           : predictor.predict(grid, g.h, g.w, features.dim, f.width, f.height, region);
         const c = process.cpuUsage(c0);
         cpu += (c.user + c.system) / 1e6;
-        const t = truth[i]!;
+        const corr = temporal?.lastCorrespondence;
+        if (corr && t.motion && mode !== 'oracle') {
+          const ax = f.width / corr.width;
+          const ay = f.height / corr.height;
+          for (let j = 0; j < t.motion.u.length; j += 7) {
+            const mu = t.motion.u[j]!;
+            if (Number.isNaN(mu)) continue;
+            const x = j % f.width;
+            const y = Math.floor(j / f.width);
+            const sx = (x + 0.5) / ax - 0.5;
+            const sy = (y + 0.5) / ay - 0.5;
+            epe.push(Math.hypot(sample(corr.u, corr.width, corr.height, sx, sy) * ax - mu, sample(corr.v, corr.width, corr.height, sx, sy) * ay - t.motion.v[j]!));
+          }
+        }
+        if (prevP && i > 0 && frames[i - 1]!.sequenceId === f.sequenceId) {
+          const pl = truth[i - 1]!.luma;
+          for (let j = 0; j < p.clusters.length; j++) {
+            const d = t.luma[j]! - pl[j]!;
+            if (d > 6 || d < -6) continue;
+            const l = t.label.data[j]!;
+            sbc.pixels[l]!++;
+            if (p.clusters[j] !== prevP.clusters[j]) sbc.changed[l]!++;
+            if (!t.motion || Number.isNaN(t.motion.u[j]!)) sbc.invalidMotion[l]!++;
+          }
+        }
+        prevP = p;
         hist.addFrame({ frameId: f.id, labelPath: f.labelPath! }, { data: p.clusters, width: p.width, height: p.height }, t.label);
         lf.addFrame({ sequence: f.sequenceId, clusters: applySampler(referenceSampler(p.width, p.height), p.clusters), luma: applySampler(referenceSampler(f.width, f.height), t.luma) });
         tc.addFrame({ sequence: f.sequenceId, width: p.width, height: p.height, clusters: p.clusters, labels: t.label.data, motion: t.motion });
       }
       const h = hist.result();
       const score = scoreHistogram(h.histogram, h.K, h.C, hungarianMapping(h.histogram, h.K, h.C));
-      out.set(mode, { miouPresent: score.miouPresent, inconsistency: tc.summary().inconsistency, flickerStatic: lf.summary().flickerStatic, cpuSeconds: cpu });
+      epe.sort((a, b) => a - b);
+      out.set(variant.name, {
+        miouPresent: score.miouPresent,
+        inconsistency: tc.summary().inconsistency,
+        flickerStatic: lf.summary().flickerStatic,
+        cpuSeconds: cpu,
+        epeMedian: epe.length ? epe[epe.length >> 1]! : Number.NaN,
+        iou: score.iou,
+        staticByClass: sbc,
+      });
     }
   } finally {
     predictor.dispose();

@@ -1,7 +1,12 @@
 // Dense optical flow by pyramidal Lucas–Kanade (Bouguet's scheme on every pixel): for each pixel of
 // frame t, where it was in frame t−1. Classical and label-free; written here rather than taken from a
-// native library (no OpenCV in the studio). Runs on luma at a reduced size — the carried probabilities
-// are smooth, so a flow at half resolution is enough and costs a quarter.
+// native library (no OpenCV in the studio). Runs on luma at the temporal filter's reduced size — the
+// carried scores are smooth, so a flow at half resolution is enough and costs a quarter.
+//
+// FlowTracker serves a sequence: each frame's pyramid (with its gradients and structure tensors) is built
+// once and serves twice — as the template of the flow to t−1 and as the target of the next frame's — and
+// the previous frame's flow initialises the next (driving motion is smooth), so the pyramid search only
+// corrects it.
 
 export interface GreyImage {
   readonly data: Float32Array;
@@ -19,38 +24,44 @@ export interface FlowField {
   readonly confidence: Float32Array;
 }
 
-/** Luma (BT.601) of packed RGB, box-downscaled by an integer factor. */
-export function lumaOf(rgb: ArrayLike<number>, width: number, height: number, factor = 1): GreyImage {
-  const w = Math.max(1, Math.floor(width / factor));
-  const h = Math.max(1, Math.floor(height / factor));
-  const data = new Float32Array(w * h);
-  const norm = 1 / (factor * factor * 255);
-  for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) {
+/** Luma (BT.601, 0..1) of packed RGB, box-averaged down to outW×outH (any size ≤ the image's). */
+export function lumaResized(rgb: ArrayLike<number>, width: number, height: number, outW: number, outH: number): GreyImage {
+  const data = new Float32Array(outW * outH);
+  const fx = width / outW;
+  const fy = height / outH;
+  for (let y = 0; y < outH; y++) {
+    const ya = Math.floor(y * fy);
+    const yb = Math.max(ya + 1, Math.min(height, Math.floor((y + 1) * fy)));
+    for (let x = 0; x < outW; x++) {
+      const xa = Math.floor(x * fx);
+      const xb = Math.max(xa + 1, Math.min(width, Math.floor((x + 1) * fx)));
       let s = 0;
-      for (let yy = y * factor; yy < (y + 1) * factor; yy++) {
-        for (let xx = x * factor; xx < (x + 1) * factor; xx++) {
-          const i = (yy * width + xx) * 3;
-          s += 0.299 * rgb[i]! + 0.587 * rgb[i + 1]! + 0.114 * rgb[i + 2]!;
-        }
+      for (let yy = ya; yy < yb; yy++) {
+        let i = (yy * width + xa) * 3;
+        for (let xx = xa; xx < xb; xx++, i += 3) s += 0.299 * rgb[i]! + 0.587 * rgb[i + 1]! + 0.114 * rgb[i + 2]!;
       }
-      data[y * w + x] = s * norm;
+      data[y * outW + x] = s / ((yb - ya) * (xb - xa) * 255);
     }
   }
-  return { data, width: w, height: h };
+  return { data, width: outW, height: outH };
+}
+
+/** Luma of packed RGB, box-downscaled by an integer factor. */
+export function lumaOf(rgb: ArrayLike<number>, width: number, height: number, factor = 1): GreyImage {
+  return lumaResized(rgb, width, height, Math.max(1, Math.floor(width / factor)), Math.max(1, Math.floor(height / factor)));
 }
 
 function halve(im: GreyImage): GreyImage {
   const w = Math.max(1, im.width >> 1);
   const h = Math.max(1, im.height >> 1);
   const data = new Float32Array(w * h);
+  const d = im.data;
   for (let y = 0; y < h; y++) {
+    const y0 = Math.min(im.height - 1, 2 * y);
+    const y1 = Math.min(im.height - 1, 2 * y + 1);
     for (let x = 0; x < w; x++) {
       const x0 = Math.min(im.width - 1, 2 * x);
       const x1 = Math.min(im.width - 1, 2 * x + 1);
-      const y0 = Math.min(im.height - 1, 2 * y);
-      const y1 = Math.min(im.height - 1, 2 * y + 1);
-      const d = im.data;
       data[y * w + x] = 0.25 * (d[y0 * im.width + x0]! + d[y0 * im.width + x1]! + d[y1 * im.width + x0]! + d[y1 * im.width + x1]!);
     }
   }
@@ -59,16 +70,18 @@ function halve(im: GreyImage): GreyImage {
 
 /** Bilinear sample with clamped edges. */
 export function sample(d: Float32Array, w: number, h: number, x: number, y: number): number {
-  const xc = Math.max(0, Math.min(w - 1, x));
-  const yc = Math.max(0, Math.min(h - 1, y));
+  const xc = x < 0 ? 0 : x > w - 1 ? w - 1 : x;
+  const yc = y < 0 ? 0 : y > h - 1 ? h - 1 : y;
   const x0 = Math.floor(xc);
   const y0 = Math.floor(yc);
-  const x1 = Math.min(w - 1, x0 + 1);
-  const y1 = Math.min(h - 1, y0 + 1);
+  const x1 = x0 + 1 < w ? x0 + 1 : w - 1;
+  const y1 = y0 + 1 < h ? y0 + 1 : h - 1;
   const fx = xc - x0;
   const fy = yc - y0;
-  const a = d[y0 * w + x0]! + (d[y0 * w + x1]! - d[y0 * w + x0]!) * fx;
-  const b = d[y1 * w + x0]! + (d[y1 * w + x1]! - d[y1 * w + x0]!) * fx;
+  const r0 = y0 * w;
+  const r1 = y1 * w;
+  const a = d[r0 + x0]! + (d[r0 + x1]! - d[r0 + x0]!) * fx;
+  const b = d[r1 + x0]! + (d[r1 + x1]! - d[r1 + x0]!) * fx;
   return a + (b - a) * fy;
 }
 
@@ -102,54 +115,53 @@ export interface FlowOptions {
   readonly sigma?: number;
   /** Radius of the texture-weighted averaging of each level's flow (0 = none). */
   readonly smoothing?: number;
+  /** Added to the structure tensor's diagonal (per window pixel): flat windows take damped steps. */
+  readonly damping?: number;
+  /**
+   * FlowTracker: where the luma at the same place is unchanged (3×3 mean |Δ| ≤ this, 0..1), the pixel is
+   * taken as still (zero flow, full confidence) — a flat region whose flow is a guess keeps its place and
+   * its label, as `labelFree.flickerStatic` expects of a still pixel. 0 disables.
+   */
+  readonly staticThreshold?: number;
+  /** FlowTracker: confirm the flow by the reverse flow (costs a second flow). */
+  readonly forwardBackward?: boolean;
+  /** FlowTracker: start from the previous frame's flow. */
+  readonly warmStart?: boolean;
 }
 
-/** Flow from `cur` (frame t) back to `prev` (frame t−1): prev(p + (u, v)) ≈ cur(p). Same sizes required. */
-export function lucasKanadeFlow(prev: GreyImage, cur: GreyImage, options: FlowOptions = {}): FlowField {
-  if (prev.width !== cur.width || prev.height !== cur.height) throw new Error(`flow needs equal sizes (${prev.width}×${prev.height} vs ${cur.width}×${cur.height})`);
-  const levels = options.levels ?? 4;
-  const iterations = options.iterations ?? 3;
-  const r = options.radius ?? 3;
-  const sigma = options.sigma ?? 0.04;
-  const pp: GreyImage[] = [prev];
-  const cp: GreyImage[] = [cur];
-  for (let l = 1; l < levels && pp[l - 1]!.width >= 16 && pp[l - 1]!.height >= 16; l++) {
-    pp.push(halve(pp[l - 1]!));
-    cp.push(halve(cp[l - 1]!));
-  }
-  let u = new Float32Array(0);
-  let v = new Float32Array(0);
-  let uw = 0;
-  for (let l = pp.length - 1; l >= 0; l--) {
-    const P = pp[l]!;
-    const C = cp[l]!;
+const FLOW_DEFAULTS = { staticThreshold: 0.035, damping: 0, levels: 4, iterations: 3, radius: 3, sigma: 0.04, smoothing: 4, forwardBackward: true, warmStart: true } as const;
+
+/** One pyramid level with what Lucas–Kanade needs of it as a template (gradients, structure tensor). */
+interface Level {
+  readonly im: GreyImage;
+  readonly ix: Float32Array;
+  readonly iy: Float32Array;
+  readonly gxx: Float32Array;
+  readonly gxy: Float32Array;
+  readonly gyy: Float32Array;
+  /** Smaller eigenvalue of the structure tensor: how well the window sees its own motion. */
+  readonly texture: Float32Array;
+}
+
+export type Pyramid = readonly Level[];
+
+export function buildPyramid(im: GreyImage, options: FlowOptions = {}): Pyramid {
+  const levels = options.levels ?? FLOW_DEFAULTS.levels;
+  const r = options.radius ?? FLOW_DEFAULTS.radius;
+  const ims: GreyImage[] = [im];
+  for (let l = 1; l < levels && ims[l - 1]!.width >= 16 && ims[l - 1]!.height >= 16; l++) ims.push(halve(ims[l - 1]!));
+  return ims.map((C) => {
     const { width: w, height: h } = C;
     const n = w * h;
-    const nu = new Float32Array(n);
-    const nv = new Float32Array(n);
-    if (uw > 0) {
-      // the coarser level's flow, doubled, at this level's pixels
-      const uh = u.length / uw;
-      for (let y = 0; y < h; y++) {
-        for (let x = 0; x < w; x++) {
-          nu[y * w + x] = 2 * sample(u, uw, uh, (x + 0.5) / 2 - 0.5, (y + 0.5) / 2 - 0.5);
-          nv[y * w + x] = 2 * sample(v, uw, uh, (x + 0.5) / 2 - 0.5, (y + 0.5) / 2 - 0.5);
-        }
-      }
-    }
-    u = nu;
-    v = nv;
-    uw = w;
-    // structure tensor of the template (frame t), fixed over the iterations
     const ix = new Float32Array(n);
     const iy = new Float32Array(n);
     const c = C.data;
     for (let y = 0; y < h; y++) {
+      const yu = Math.max(0, y - 1);
+      const yd = Math.min(h - 1, y + 1);
       for (let x = 0; x < w; x++) {
         const xl = Math.max(0, x - 1);
         const xr = Math.min(w - 1, x + 1);
-        const yu = Math.max(0, y - 1);
-        const yd = Math.min(h - 1, y + 1);
         ix[y * w + x] = (c[y * w + xr]! - c[y * w + xl]!) / Math.max(1, xr - xl);
         iy[y * w + x] = (c[yd * w + x]! - c[yu * w + x]!) / Math.max(1, yd - yu);
       }
@@ -165,6 +177,62 @@ export function lucasKanadeFlow(prev: GreyImage, cur: GreyImage, options: FlowOp
     boxSum(tmp, w, h, r, gxy, integral);
     for (let i = 0; i < n; i++) tmp[i] = iy[i]! * iy[i]!;
     boxSum(tmp, w, h, r, gyy, integral);
+    const texture = new Float32Array(n);
+    for (let i = 0; i < n; i++) {
+      const a = gxx[i]!;
+      const d = gyy[i]!;
+      const b = gxy[i]!;
+      texture[i] = Math.max(0, (a + d) / 2 - Math.sqrt(((a - d) / 2) ** 2 + b * b));
+    }
+    return { im: C, ix, iy, gxx, gxy, gyy, texture };
+  });
+}
+
+/** Resamples a flow field to w×h (half-pixel centres), scaling the offsets with the size. */
+function resizeFlow(u: Float32Array, v: Float32Array, uw: number, uh: number, w: number, h: number): { u: Float32Array; v: Float32Array } {
+  const nu = new Float32Array(w * h);
+  const nv = new Float32Array(w * h);
+  const sx = uw / w;
+  const sy = uh / h;
+  for (let y = 0; y < h; y++) {
+    const fy = (y + 0.5) * sy - 0.5;
+    for (let x = 0; x < w; x++) {
+      const fx = (x + 0.5) * sx - 0.5;
+      nu[y * w + x] = sample(u, uw, uh, fx, fy) / sx;
+      nv[y * w + x] = sample(v, uw, uh, fx, fy) / sy;
+    }
+  }
+  return { u: nu, v: nv };
+}
+
+/**
+ * Flow from the template pyramid `cur` (frame t) back to `prev` (frame t−1): prev(p + (u, v)) ≈ cur(p).
+ * `init` (at the finest level's size) is a first guess, e.g. the previous frame's flow.
+ */
+export function lucasKanadePyramid(prev: Pyramid, cur: Pyramid, options: FlowOptions = {}, init?: { u: Float32Array; v: Float32Array }): FlowField {
+  const iterations = options.iterations ?? FLOW_DEFAULTS.iterations;
+  const r = options.radius ?? FLOW_DEFAULTS.radius;
+  const sigma = options.sigma ?? FLOW_DEFAULTS.sigma;
+  const spread = options.smoothing ?? FLOW_DEFAULTS.smoothing;
+  const eps = (options.damping ?? FLOW_DEFAULTS.damping) * (2 * r + 1) ** 2;
+  const L = Math.min(prev.length, cur.length);
+  const top = cur[L - 1]!.im;
+  let { u, v } = init
+    ? resizeFlow(init.u, init.v, cur[0]!.im.width, cur[0]!.im.height, top.width, top.height)
+    : { u: new Float32Array(top.width * top.height), v: new Float32Array(top.width * top.height) };
+  let uw = top.width;
+  let uh = top.height;
+  for (let l = L - 1; l >= 0; l--) {
+    const T = cur[l]!;
+    const P = prev[l]!.im;
+    const { width: w, height: h } = T.im;
+    const n = w * h;
+    if (uw !== w || uh !== h) ({ u, v } = resizeFlow(u, v, uw, uh, w, h));
+    uw = w;
+    uh = h;
+    const c = T.im.data;
+    const integral = new Float64Array((w + 1) * (h + 1));
+    const tmp = new Float32Array(n);
     const bx = new Float32Array(n);
     const by = new Float32Array(n);
     const et = new Float32Array(n);
@@ -175,14 +243,14 @@ export function lucasKanadeFlow(prev: GreyImage, cur: GreyImage, options: FlowOp
           et[i] = c[i]! - sample(P.data, w, h, x + u[i]!, y + v[i]!);
         }
       }
-      for (let i = 0; i < n; i++) tmp[i] = ix[i]! * et[i]!;
+      for (let i = 0; i < n; i++) tmp[i] = T.ix[i]! * et[i]!;
       boxSum(tmp, w, h, r, bx, integral);
-      for (let i = 0; i < n; i++) tmp[i] = iy[i]! * et[i]!;
+      for (let i = 0; i < n; i++) tmp[i] = T.iy[i]! * et[i]!;
       boxSum(tmp, w, h, r, by, integral);
       for (let i = 0; i < n; i++) {
-        const a = gxx[i]!;
-        const b = gxy[i]!;
-        const d = gyy[i]!;
+        const a = T.gxx[i]! + eps;
+        const b = T.gxy[i]!;
+        const d = T.gyy[i]! + eps;
         const det = a * d - b * b;
         // untextured windows (sky, smooth asphalt) keep the coarser estimate
         if (det < 1e-9 || a + d < 1e-6) continue;
@@ -194,38 +262,34 @@ export function lucasKanadeFlow(prev: GreyImage, cur: GreyImage, options: FlowOp
     }
     // Flat windows (sky, smooth asphalt) cannot see their own motion (the aperture problem): every level's
     // flow becomes its texture-weighted local mean, so textured neighbours lend them theirs.
-    const weight = new Float32Array(n);
-    for (let i = 0; i < n; i++) {
-      const a = gxx[i]!;
-      const d = gyy[i]!;
-      const b = gxy[i]!;
-      weight[i] = Math.max(0, (a + d) / 2 - Math.sqrt(((a - d) / 2) ** 2 + b * b)); // smaller eigenvalue
-    }
-    const wsum = new Float32Array(n);
-    const su = new Float32Array(n);
-    const sv = new Float32Array(n);
-    const spread = options.smoothing ?? 4;
-    boxSum(weight, w, h, spread, wsum, integral);
-    for (let i = 0; i < n; i++) tmp[i] = weight[i]! * u[i]!;
-    boxSum(tmp, w, h, spread, su, integral);
-    for (let i = 0; i < n; i++) tmp[i] = weight[i]! * v[i]!;
-    boxSum(tmp, w, h, spread, sv, integral);
-    for (let i = 0; i < n; i++) {
-      if (wsum[i]! > 1e-9) {
-        u[i] = su[i]! / wsum[i]!;
-        v[i] = sv[i]! / wsum[i]!;
+    if (spread > 0) {
+      const wsum = new Float32Array(n);
+      const su = new Float32Array(n);
+      const sv = new Float32Array(n);
+      boxSum(T.texture, w, h, spread, wsum, integral);
+      for (let i = 0; i < n; i++) tmp[i] = T.texture[i]! * u[i]!;
+      boxSum(tmp, w, h, spread, su, integral);
+      for (let i = 0; i < n; i++) tmp[i] = T.texture[i]! * v[i]!;
+      boxSum(tmp, w, h, spread, sv, integral);
+      for (let i = 0; i < n; i++) {
+        if (wsum[i]! > 1e-9) {
+          u[i] = su[i]! / wsum[i]!;
+          v[i] = sv[i]! / wsum[i]!;
+        }
       }
     }
   }
-  const w = cur.width;
-  const h = cur.height;
+  const C = cur[0]!.im;
+  const P = prev[0]!.im;
+  const w = C.width;
+  const h = C.height;
   const confidence = new Float32Array(w * h);
   const integral = new Float64Array((w + 1) * (h + 1));
   const res = new Float32Array(w * h);
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
       const i = y * w + x;
-      res[i] = Math.abs(cur.data[i]! - sample(prev.data, w, h, x + u[i]!, y + v[i]!));
+      res[i] = Math.abs(C.data[i]! - sample(P.data, w, h, x + u[i]!, y + v[i]!));
     }
   }
   // the residual averaged over a small window: one noisy pixel does not veto a good match
@@ -233,6 +297,12 @@ export function lucasKanadeFlow(prev: GreyImage, cur: GreyImage, options: FlowOp
   boxSum(res, w, h, 1, avg, integral);
   for (let i = 0; i < w * h; i++) confidence[i] = Math.exp(-avg[i]! / 9 / sigma);
   return { width: w, height: h, u, v, confidence };
+}
+
+/** Flow from `cur` (frame t) back to `prev` (frame t−1): prev(p + (u, v)) ≈ cur(p). Same sizes required. */
+export function lucasKanadeFlow(prev: GreyImage, cur: GreyImage, options: FlowOptions = {}): FlowField {
+  if (prev.width !== cur.width || prev.height !== cur.height) throw new Error(`flow needs equal sizes (${prev.width}×${prev.height} vs ${cur.width}×${cur.height})`);
+  return lucasKanadePyramid(buildPyramid(prev, options), buildPyramid(cur, options), options);
 }
 
 /**
@@ -243,6 +313,7 @@ export function lucasKanadeFlow(prev: GreyImage, cur: GreyImage, options: FlowOp
 export function checkForwardBackward(back: FlowField, fwd: FlowField, tolerance = 1): FlowField {
   const { width: w, height: h } = back;
   const confidence = new Float32Array(w * h);
+  const k = 1 / (2 * tolerance * tolerance);
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
       const i = y * w + x;
@@ -250,8 +321,78 @@ export function checkForwardBackward(back: FlowField, fwd: FlowField, tolerance 
       const qy = y + back.v[i]!;
       const eu = back.u[i]! + sample(fwd.u, w, h, qx, qy);
       const ev = back.v[i]! + sample(fwd.v, w, h, qx, qy);
-      confidence[i] = back.confidence[i]! * Math.exp(-(eu * eu + ev * ev) / (2 * tolerance * tolerance));
+      confidence[i] = back.confidence[i]! * Math.exp(-(eu * eu + ev * ev) * k);
     }
   }
   return { ...back, confidence };
+}
+
+/**
+ * The flow of a sequence, frame after frame: `push` each frame's image, then `field()` is its flow to
+ * the previous frame (null at a sequence start or a size change).
+ */
+export class FlowTracker {
+  private prev: Pyramid | null = null;
+  private cur: Pyramid | null = null;
+  private sequence: string | null = null;
+  private lastBack: FlowField | null = null;
+  private lastFwd: FlowField | null = null;
+  private readonly options: FlowOptions;
+
+  constructor(options: FlowOptions = {}) {
+    this.options = options;
+  }
+
+  /** Frame t's packed RGB (width×height), its flow computed at w×h. */
+  push(sequence: string, rgb: ArrayLike<number>, width: number, height: number, w: number, h: number): void {
+    const pyr = buildPyramid(lumaResized(rgb, width, height, w, h), this.options);
+    const continues = sequence === this.sequence && this.cur !== null && this.cur[0]!.im.width === w && this.cur[0]!.im.height === h;
+    this.prev = continues ? this.cur : null;
+    if (!continues) {
+      this.lastBack = null;
+      this.lastFwd = null;
+    }
+    this.cur = pyr;
+    this.sequence = sequence;
+  }
+
+  /** Frame t's flow to frame t−1 with its confidence (photometric, and forward–backward unless disabled). */
+  field(): FlowField | null {
+    if (!this.prev || !this.cur) return null;
+    const o = this.options;
+    const warm = o.warmStart ?? FLOW_DEFAULTS.warmStart;
+    const back = lucasKanadePyramid(this.prev, this.cur, o, warm && this.lastBack ? this.lastBack : undefined);
+    this.lastBack = back;
+    if (!(o.forwardBackward ?? FLOW_DEFAULTS.forwardBackward)) return this.still(back);
+    // the forward flow t−1 → t starts from the backward flow reversed (a good guess where motion is smooth)
+    const fwdInit = this.lastFwd ?? { u: back.u.map((x) => -x), v: back.v.map((x) => -x) };
+    const fwd = lucasKanadePyramid(this.cur, this.prev, o, warm ? fwdInit : undefined);
+    this.lastFwd = fwd;
+    return this.still(checkForwardBackward(back, fwd));
+  }
+
+  private still(f: FlowField): FlowField {
+    const thr = this.options.staticThreshold ?? FLOW_DEFAULTS.staticThreshold;
+    if (!(thr > 0)) return f;
+    const a = this.prev![0]!.im.data;
+    const b = this.cur![0]!.im.data;
+    const { width: w, height: h } = f;
+    const n = w * h;
+    const diff = new Float32Array(n);
+    for (let i = 0; i < n; i++) diff[i] = Math.abs(b[i]! - a[i]!);
+    const avg = new Float32Array(n);
+    boxSum(diff, w, h, 1, avg, new Float64Array((w + 1) * (h + 1)));
+    const u = f.u.slice();
+    const v = f.v.slice();
+    const confidence = f.confidence.slice();
+    const lim = thr * 9;
+    for (let i = 0; i < n; i++) {
+      if (avg[i]! <= lim) {
+        u[i] = 0;
+        v[i] = 0;
+        confidence[i] = 1;
+      }
+    }
+    return { width: w, height: h, u, v, confidence };
+  }
 }

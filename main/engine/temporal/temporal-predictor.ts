@@ -1,17 +1,25 @@
-// `predict --temporal <mode>`: frame-by-frame prediction in temporal order, each frame's probabilities
-// blended with the previous frame's carried along correspondences. 'features' matches the cached
-// backbone patch features (no image is decoded); 'flow' runs Lucas–Kanade on the frames' luma at half
-// size, and still uses the features' match similarity to detect scene cuts.
+// `predict --temporal <mode>`: frame-by-frame prediction in temporal order. Each frame's cluster scores are
+// computed at a reduced "state" resolution, filtered with the previous frame's state carried along
+// correspondences (filter.ts: a recursive average plus label hysteresis), then upsampled to the output
+// size for the argmax. 'features' matches the cached backbone patch features (no image is decoded); 'flow'
+// runs Lucas–Kanade on the frames' luma and still uses the features' same-spot similarity to detect cuts.
+import * as tf from '@tensorflow/tfjs';
 import type { TemporalMode } from '../../../shared/contract/experiments.js';
 import type { PixelRect, Prediction, Predictor } from '../cause/predict.js';
-import { argmaxProbabilities, correspondenceFromFlow, correspondenceFromPatches, softmaxRows, TemporalCarry, type Correspondence } from './carry.js';
+import { correspondenceFromFlow, correspondenceFromPatches, type Correspondence } from './carry.js';
 import { matchPatches, normalizeRows } from './feature-match.js';
-import { checkForwardBackward, lucasKanadeFlow, lumaOf, type GreyImage } from './optical-flow.js';
+import { TemporalFilter, type FilterOptions } from './filter.js';
+import { FlowTracker, type FlowOptions } from './optical-flow.js';
 
-/** The softmax scale of the probabilities (the same 3·cos the confidence maps use). */
+/** The softmax scale of the confidences (the same 3·cos the per-frame confidence maps use). */
 const PROB_SCALE = 3;
-/** Flow runs at 1/FLOW_FACTOR of the frame's size. */
-const FLOW_FACTOR = 2;
+/** Elements per upsampled band (rows × width × clusters) kept in memory at once. */
+const BAND_ELEMENTS = 6_000_000;
+
+export const TEMPORAL_PREDICTOR_DEFAULTS = {
+  /** The filter's state (and the flow) runs at 1/stateFactor of the output size. */
+  stateFactor: 2,
+} as const;
 
 export interface TemporalFrame {
   readonly sequence: string;
@@ -24,20 +32,24 @@ export interface TemporalFrame {
   readonly region: PixelRect;
   /** Packed RGB of the frame at outW×outH ('flow' only). */
   readonly rgb?: ArrayLike<number>;
+  /**
+   * Evaluation only (scripts/temporal-tune.ts's oracle): use this correspondence, at the state resolution,
+   * instead of computing one.
+   */
+  readonly correspondence?: Correspondence | null;
 }
 
-export interface TemporalOptions {
-  readonly carry?: number;
+export interface TemporalOptions extends FilterOptions {
   readonly minSimilarity?: number;
-  readonly flowSigma?: number;
-  /** Flow mode: keep only flow that the reverse flow confirms (default on). */
-  readonly forwardBackward?: boolean;
+  readonly stateFactor?: number;
+  readonly flow?: FlowOptions;
 }
 
 export class TemporalPredictor {
-  private readonly carry: TemporalCarry;
+  private readonly filter: TemporalFilter;
+  private readonly flow: FlowTracker;
+  private readonly factor: number;
   private prevGrid: Float32Array | null = null;
-  private prevLuma: GreyImage | null = null;
   private prevSequence: string | null = null;
 
   constructor(
@@ -45,51 +57,89 @@ export class TemporalPredictor {
     readonly mode: Exclude<TemporalMode, 'none'>,
     private readonly options: TemporalOptions = {},
   ) {
-    this.carry = new TemporalCarry(predictor.clusters, options.carry);
+    this.filter = new TemporalFilter(predictor.clusters, options);
+    this.flow = new FlowTracker(options.flow);
+    this.factor = Math.max(1, Math.round(options.stateFactor ?? TEMPORAL_PREDICTOR_DEFAULTS.stateFactor));
   }
 
-  /** The last frame's correspondence (for diagnostics: scripts/temporal-tune.ts compares it with the true motion). */
+  /** The last frame's correspondence at the state resolution (diagnostics: scripts/temporal-tune.ts). */
   lastCorrespondence: Correspondence | null = null;
 
   get resets(): number {
-    return this.carry.resets;
+    return this.filter.resets;
   }
 
   get cuts(): number {
-    return this.carry.cuts;
+    return this.filter.cuts;
+  }
+
+  /** The state resolution for an output size. */
+  stateSize(outW: number, outH: number): { width: number; height: number } {
+    return { width: Math.max(1, Math.round(outW / this.factor)), height: Math.max(1, Math.round(outH / this.factor)) };
   }
 
   predict(f: TemporalFrame): Prediction {
     const K = this.predictor.clusters;
-    const probs = this.predictor.cosines(f.grid, f.h, f.w, f.dim, f.outW, f.outH, f.region);
-    softmaxRows(probs, K, PROB_SCALE);
+    const { width: sw, height: sh } = this.stateSize(f.outW, f.outH);
+    const ax = sw / f.outW;
+    const ay = sh / f.outH;
+    const region = { x: f.region.x * ax, y: f.region.y * ay, width: f.region.width * ax, height: f.region.height * ay };
+    const scores = this.predictor.cosines(f.grid, f.h, f.w, f.dim, sw, sh, region);
     const same = this.prevSequence === f.sequence && this.prevGrid !== null && this.prevGrid.length === f.grid.length;
     let corr: Correspondence | null = null;
     let meanSimilarity: number | null = null;
-    const luma = this.mode === 'flow' && f.rgb ? lumaOf(f.rgb, f.outW, f.outH, FLOW_FACTOR) : null;
+    if (this.mode === 'flow' && f.rgb) this.flow.push(f.sequence, f.rgb, f.outW, f.outH, sw, sh);
     if (same) {
       if (this.mode === 'features') {
         const m = matchPatches(this.prevGrid!, f.grid, f.h, f.w, f.dim);
         meanSimilarity = m.meanSimilarity;
-        corr = correspondenceFromPatches(m, f.region, f.outW, f.outH, this.options.minSimilarity);
+        if (f.correspondence === undefined) corr = correspondenceFromPatches(m, region, sw, sh, this.options.minSimilarity);
       } else {
         meanSimilarity = sameSpotSimilarity(this.prevGrid!, f.grid, f.h * f.w, f.dim);
-        if (luma && this.prevLuma && this.prevLuma.width === luma.width && this.prevLuma.height === luma.height) {
-          const o = this.options.flowSigma !== undefined ? { sigma: this.options.flowSigma } : {};
-          const back = lucasKanadeFlow(this.prevLuma, luma, o);
-          const flow = this.options.forwardBackward === false ? back : checkForwardBackward(back, lucasKanadeFlow(luma, this.prevLuma, o));
-          corr = correspondenceFromFlow(flow, f.outW, f.outH);
-        }
+        const flow = f.correspondence === undefined ? this.flow.field() : null;
+        if (flow) corr = flow.width === sw && flow.height === sh ? flow : correspondenceFromFlow(flow, sw, sh);
       }
+      if (f.correspondence !== undefined) corr = f.correspondence;
     }
     this.lastCorrespondence = corr;
-    this.carry.step(f.sequence, probs, f.outW, f.outH, corr, meanSimilarity);
+    this.filter.step(f.sequence, scores, sw, sh, corr, meanSimilarity);
     this.prevGrid = f.grid;
-    this.prevLuma = luma;
     this.prevSequence = f.sequence;
-    const { clusters, confidence } = argmaxProbabilities(probs, K, f.outW * f.outH);
-    return { width: f.outW, height: f.outH, clusters, confidence };
+    return upsampleArgmax(scores, sw, sh, K, f.outW, f.outH);
   }
+}
+
+/**
+ * Decision scores [sh·sw·K] → labels and confidences at outW×outH: bilinear upsampling with half-pixel
+ * centres (rows here, columns by tf's resize), argmax, max softmax(3·score) — band by band.
+ */
+export function upsampleArgmax(scores: Float32Array, sw: number, sh: number, K: number, outW: number, outH: number): Prediction {
+  const clusters = new Uint16Array(outW * outH);
+  const confidence = new Uint8Array(outW * outH);
+  const band = Math.max(1, Math.min(outH, Math.floor(BAND_ELEMENTS / (outW * K))));
+  const row = sw * K;
+  const sy = sh / outH;
+  for (let y0 = 0; y0 < outH; y0 += band) {
+    const bh = Math.min(band, outH - y0);
+    const rows = new Float32Array(bh * row);
+    for (let i = 0; i < bh; i++) {
+      const src = Math.max(0, Math.min(sh - 1, (y0 + i + 0.5) * sy - 0.5));
+      const ya = Math.floor(src);
+      const yb = Math.min(sh - 1, ya + 1);
+      const t = src - ya;
+      const a = ya * row;
+      const b = yb * row;
+      const o = i * row;
+      for (let j = 0; j < row; j++) rows[o + j] = scores[a + j]! + (scores[b + j]! - scores[a + j]!) * t;
+    }
+    const [ids, conf] = tf.tidy(() => {
+      const up = tf.image.resizeBilinear(tf.tensor4d(rows, [1, bh, sw, K]), [bh, outW], false, true).reshape([bh * outW, K]);
+      return [tf.argMax(up, 1).dataSync() as Int32Array, tf.max(tf.softmax(tf.mul(up, PROB_SCALE)), 1).dataSync() as Float32Array];
+    });
+    clusters.set(ids, y0 * outW);
+    for (let i = 0; i < conf.length; i++) confidence[y0 * outW + i] = Math.round(conf[i]! * 255);
+  }
+  return { width: outW, height: outH, clusters, confidence };
 }
 
 /**
