@@ -47,7 +47,7 @@ export function register(program: Command, rt: CliRuntime): void {
     .option('--world-seed <n>', 'SynthDrive seed (train split; val is built from a seed derived from it)', String(d.worldSeed))
     .option('--seeds <n>', 'training seeds per method (mean ± sd over them)', String(d.seeds))
     .option('--first-seed <n>', 'first training seed (then +1, +2, …)', String(d.firstSeed))
-    .option('--temporal <mode>', `val predictions: ${TEMPORAL_MODES.join(' | ')} (features/flow carry each frame's probabilities to the next)`, 'none')
+    .option('--temporal <mode>', `val predictions: ${TEMPORAL_MODES.join(' | ')} (features/flow: cluster scores filtered along matches or optical flow, with label hysteresis)`, 'none')
     .action(async (o: DemoOptions) => {
       await rt.withEngine({ runJobs: true }, (engine) => runDemo(engine, rt, o));
     });

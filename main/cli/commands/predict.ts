@@ -15,7 +15,7 @@ export function register(program: Command, rt: CliRuntime): void {
     .option('--refine <mode>', `post-processing: ${REFINE_MODES.join(' | ')} (crf = the release's dense CRF, 10 mean-field iterations)`, 'none')
     .option(
       '--temporal <mode>',
-      `temporal consistency: ${TEMPORAL_MODES.join(' | ')} (features = carry the previous frame's probabilities along patch-feature matches, flow = along optical flow)`,
+      `temporal consistency: ${TEMPORAL_MODES.join(' | ')} (features = a recursive filter of cluster scores with label hysteresis, carried along patch-feature matches; flow = along optical flow)`,
       'none',
     )
     .option('--no-wait', 'queue the job and return at once (it runs in `serve`, the app, or a background engine)')
