@@ -103,6 +103,32 @@ describe('experiments through the engine', () => {
     expect(Math.max(...img.data)).toBeLessThan(5);
   });
 
+  it('predicts in sequence with --temporal flow and features: the set records the mode, and labels change no more often than per frame', async () => {
+    const id = await train(engine, 'kmeans', 6);
+    const changes = async (temporal: 'none' | 'flow' | 'features'): Promise<number> => {
+      const { jobId } = await engine.call('experiments.predict', { id, temporal });
+      expect((await engine.call('jobs.wait', { id: jobId })).error).toBeNull();
+      const set = (await engine.call('experiments.get', { id })).predictions.find((p) => p.jobId === jobId);
+      expect(set?.temporal).toBe(temporal);
+      expect(set?.frames).toBe(8);
+      const dir = path.join(wsDir, 'experiments', id, 'predictions');
+      const files = fs.readdirSync(dir, { recursive: true }).map(String).filter((f) => f.endsWith('.png') && !f.endsWith('.conf.png')).sort();
+      expect(files).toHaveLength(8);
+      let changed = 0;
+      let prev: Uint8Array | null = null;
+      for (const f of files) {
+        const img = await readGrayPng(path.join(dir, f));
+        expect([img.width, img.height]).toEqual([128, 64]);
+        if (prev) for (let i = 0; i < img.data.length; i++) if (img.data[i] !== prev[i]) changed++;
+        prev = Uint8Array.from(img.data);
+      }
+      return changed;
+    };
+    const perFrame = await changes('none');
+    expect(await changes('flow')).toBeLessThanOrEqual(perFrame);
+    expect(await changes('features')).toBeLessThanOrEqual(perFrame);
+  });
+
   it('predicts from a chosen feature set (whole frames for a model trained on square crops) and refuses wrong ones', async () => {
     const id = await train(engine, 'cause-mlp', 5);
     const wholeJob = (await engine.call('features.extract', { datasetId, backbone: 'builtin', width: 128, height: 64 })) as { id: string };
