@@ -91,7 +91,7 @@ function filesRead(kind: TaskKind, input: unknown, root: string): string[] {
   if (kind === 'train.run') {
     // The feature set's manifest and shards (paths relative to the workspace, as the manifest stores them).
     const shards = ((input ?? {}) as { manifest?: { shards?: { file?: unknown }[] } }).manifest?.shards ?? [];
-    list = shards.map((s) => (typeof s.file === 'string' ? path.resolve(root, s.file) : s.file));
+    list = shards.map((s) => (typeof s.file === 'string' ? path.join(root, s.file) : s.file));
   } else if (kind === 'features.shard') {
     list = (i.items ?? []).map((x) => x.file);
     if (typeof i.model?.file === 'string') list.push(path.join(root, i.model.file));

@@ -122,6 +122,11 @@ describe.skipIf(!haveRedis)('study cells on the pool', () => {
       const pooledModels = await models(reader, b.root, b.train);
       expect(Object.keys(pooledModels)).toHaveLength(2);
       expect(pooledModels).toEqual(localModels!);
+      // The two trainings were in flight together: the second started before the first finished.
+      const jobs = await Promise.all((await reader.call('experiments.list', { datasetId: b.train })).map((e) => reader.call('jobs.get', { id: e.trainJobId! })));
+      const starts = jobs.map((j) => Date.parse(j.startedAt!));
+      const ends = jobs.map((j) => Date.parse(j.finishedAt!));
+      expect(Math.max(...starts)).toBeLessThan(Math.min(...ends));
     } finally {
       await reader.close();
     }
