@@ -34,6 +34,8 @@ const CONNECT_TIMEOUT_MS = 15_000;
 const RECOMPUTE_LIMIT = 2;
 
 export class PoolClient {
+  private readonly cancelling: Promise<void>[] = [];
+
   private constructor(
     readonly display: string,
     private readonly queue: Queue,
@@ -94,7 +96,7 @@ export class PoolClient {
       }
     };
     this.events.on('progress', onProgress);
-    const onAbort = () => void this.removeWaiting(tasks, o.cancelRunning === true);
+    const onAbort = () => this.cancelling.push(this.removeWaiting(tasks, o.cancelRunning === true).catch(() => undefined));
     o.signal?.addEventListener('abort', onAbort);
     try {
       const each = tasks.map(async (task) => {
@@ -162,6 +164,8 @@ export class PoolClient {
   }
 
   async close(): Promise<void> {
+    // A cancelled run's requests (remove its waiting tasks, stop its running ones) go out before we disconnect.
+    await Promise.allSettled(this.cancelling);
     await Promise.allSettled([this.events.close(), this.queue.close()]);
   }
 }
