@@ -4,7 +4,8 @@
 // * checkpoints live in `<workspace>/pool/train/<task id>/`, named by the task's input hash, so a worker
 //   that takes over a task whose worker died resumes from the last checkpoint, as a local resume would;
 // * the model is written to `<workspace>/pool/out/<task id>/model.bin` with its sha256 in the result.
-// The metric points collected up to a checkpoint are saved with it, so a resumed task returns them all.
+// The metric points collected up to a checkpoint are appended to `metrics.jsonl` beside it (the checkpoint
+// records how many are valid), so a resumed task returns them all without rewriting them at every step.
 import fs from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -55,7 +56,16 @@ export function trainCheckpointDir(workspaceRoot: string, taskId: string): strin
 interface PoolCheckpoint {
   readonly step: number;
   readonly state: unknown;
-  readonly metrics: MetricPoint[];
+  /** How many lines of metrics.jsonl belong to the run up to this step (later ones came after it). */
+  readonly metrics: number;
+}
+
+/** The first `count` points of the task's metric log (a kill may have left more, or a torn last line). */
+function readMetrics(file: string, count: number): MetricPoint[] {
+  if (count === 0) return [];
+  const lines = fs.readFileSync(file, 'utf8').split('\n').slice(0, count);
+  if (lines.length < count) throw new Error(`${file}: ${lines.length} metric points, the checkpoint counts ${count}`);
+  return lines.map((l) => JSON.parse(l) as MetricPoint);
 }
 
 export async function run(ctx: JobContext, raw: unknown): Promise<TrainRunResult> {
@@ -64,6 +74,7 @@ export async function run(ctx: JobContext, raw: unknown): Promise<TrainRunResult
   // The worker's job id is the task id (pool-worker.ts), which names the task's folders.
   const dir = trainCheckpointDir(ctx.workspaceRoot, ctx.jobId);
   const file = path.join(dir, 'checkpoint.json');
+  const metricsFile = path.join(dir, 'metrics.jsonl');
   const read = (): PoolCheckpoint | undefined => {
     try {
       return JSON.parse(fs.readFileSync(file, 'utf8')) as PoolCheckpoint;
@@ -71,8 +82,20 @@ export async function run(ctx: JobContext, raw: unknown): Promise<TrainRunResult
       return undefined;
     }
   };
-  const resumed = read();
-  const metrics: MetricPoint[] = [...(resumed?.metrics ?? [])];
+  let resumed = read();
+  let metrics: MetricPoint[] = [];
+  try {
+    if (resumed) metrics = readMetrics(metricsFile, resumed.metrics);
+  } catch (e) {
+    // A checkpoint without its metric points cannot give the whole run's points: start over (same bytes).
+    ctx.log(`pool checkpoint unusable (${(e as Error).message}); training from the start`, 'warn');
+    fs.rmSync(dir, { recursive: true, force: true });
+    resumed = undefined;
+  }
+  // Lines past the checkpoint's count are dropped now, so appends continue from it.
+  if (resumed) writeFileAtomic(metricsFile, metrics.map((m) => JSON.stringify(m) + '\n').join(''));
+  else fs.rmSync(metricsFile, { force: true });
+  let logged = metrics.length;
   let backend = '';
   if (resumed) ctx.log(`resuming from the pool checkpoint at step ${resumed.step}`);
   const poolCtx: JobContext = {
@@ -85,7 +108,16 @@ export async function run(ctx: JobContext, raw: unknown): Promise<TrainRunResult
     saveCheckpoint: (step, state) => {
       fs.mkdirSync(dir, { recursive: true });
       // The points written through 'metrics' so far are exactly those up to this step (train-worker flushes first).
-      writeFileAtomic(file, JSON.stringify({ step, state, metrics } satisfies PoolCheckpoint));
+      // On disk before the checkpoint that counts them (the checkpoint itself is written atomically).
+      const fd = fs.openSync(metricsFile, 'a');
+      try {
+        fs.writeSync(fd, metrics.slice(logged).map((m) => JSON.stringify(m) + '\n').join(''));
+        fs.fsyncSync(fd);
+      } finally {
+        fs.closeSync(fd);
+      }
+      logged = metrics.length;
+      writeFileAtomic(file, JSON.stringify({ step, state, metrics: logged } satisfies PoolCheckpoint));
     },
     hostCall: (op, payload) => {
       if (op === 'started') backend = (payload as { backend: string }).backend;
