@@ -1,9 +1,11 @@
 // Host half of 'experiments.train': params, title, the DB writes the worker asks for (backend used,
-// metric points) and the experiment row update when training completes.
+// metric points) and the experiment row update when training completes. Trained on the pool, the
+// metric points come with the result and are written here, in the same transaction as the model.
 import { z } from 'zod';
 import { trainConfigSchema, type TrainConfig } from '../../../shared/contract/experiments.js';
 import { insertMetrics, markTrained, setExperimentBackend } from '../db/queries/experiments.js';
 import type { JobKindDefinition } from '../jobs/job-kind.js';
+import { QUEUE_ENV } from '../pool/queue-config.js';
 
 export interface TrainJobParams {
   readonly experimentId: string;
@@ -23,7 +25,15 @@ const metricsPayload = z.array(z.object({ name: z.string().min(1).max(100), step
 export const trainJobKind: JobKindDefinition<TrainJobParams> = {
   kind: 'experiments.train',
   worker: new URL('./train-worker.js', import.meta.url),
-  heavy: true,
+  /**
+   * Read when a job is submitted. With a queue given at launch (`--queue` of the CLI or the desktop app)
+   * the training runs on a pool worker and this engine's thread only waits, so several trainings (a
+   * study's cells) wait side by side instead of one after another. A queue set only as the workspace
+   * setting still trains on the pool, one job at a time (the setting is in the database, not read here).
+   */
+  get heavy() {
+    return !process.env[QUEUE_ENV];
+  },
   params: paramsSchema as unknown as z.ZodType<TrainJobParams>,
   title: (p) => `Train ${p.config.method} K=${p.config.clusters} (${p.config.preset}, seed ${p.config.seed})`,
   hostOps: {
@@ -39,7 +49,8 @@ export const trainJobKind: JobKindDefinition<TrainJobParams> = {
     },
   },
   complete(host, job, raw) {
-    const r = raw as TrainJobResult;
+    const { metrics, ...r } = raw as TrainJobResult & { metrics?: unknown };
+    if (metrics !== undefined) insertMetrics(host.db, job.params.experimentId, metricsPayload.parse(metrics).map((p) => ({ ...p, value: p.value ?? NaN })));
     markTrained(host.db, job.params.experimentId, r.modelFile, r.summary);
     return { experimentId: job.params.experimentId, ...r };
   },

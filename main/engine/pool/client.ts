@@ -4,7 +4,7 @@
 // finished ones answer at once from Redis, running ones keep running.
 import { Queue, QueueEvents, type Job } from 'bullmq';
 import { StudioError } from '../../../shared/contract/errors.js';
-import { KEEP_FINISHED_SECONDS, QUEUE_NAME, TASK_ATTEMPTS, type TaskData, type TaskEnvelope } from './protocol.js';
+import { cancelKey, KEEP_FINISHED_SECONDS, QUEUE_NAME, TASK_ATTEMPTS, type TaskData, type TaskEnvelope } from './protocol.js';
 import { parseQueueUrl } from './redis-url.js';
 
 export interface PoolTask {
@@ -19,6 +19,10 @@ export interface RunTasksOptions<R> {
   onResult(task: PoolTask, envelope: TaskEnvelope<R>): Promise<void>;
   /** Sum of the tasks' fractions, and how many are finished. */
   onProgress?(done: number, finished: number, total: number): void;
+  /** Each progress report of a task as its worker sent it. */
+  onTaskProgress?(task: PoolTask, progress: { fraction: number; message: string }): void;
+  /** Cancelling also stops the tasks workers are running (they fail for good; a later run retries them). */
+  cancelRunning?: boolean;
   log?(message: string, level?: 'info' | 'warn'): void;
   signal?: AbortSignal;
 }
@@ -30,6 +34,8 @@ const CONNECT_TIMEOUT_MS = 15_000;
 const RECOMPUTE_LIMIT = 2;
 
 export class PoolClient {
+  private readonly cancelling: Promise<void>[] = [];
+
   private constructor(
     readonly display: string,
     private readonly queue: Queue,
@@ -81,14 +87,16 @@ export class PoolClient {
     };
     const onProgress = ({ jobId, data }: { jobId: string; data: unknown }) => {
       if (!fractions.has(jobId) || fractions.get(jobId) === 1) return;
-      const f = (data as { fraction?: number } | null)?.fraction;
+      const { fraction: f, message } = (data ?? {}) as { fraction?: number; message?: string };
       if (typeof f === 'number') {
         fractions.set(jobId, Math.min(0.99, Math.max(0, f)));
         report();
+        const task = tasks.find((t) => t.id === jobId);
+        if (task) o.onTaskProgress?.(task, { fraction: fractions.get(jobId)!, message: typeof message === 'string' ? message : '' });
       }
     };
     this.events.on('progress', onProgress);
-    const onAbort = () => void this.removeWaiting(tasks);
+    const onAbort = () => this.cancelling.push(this.removeWaiting(tasks, o.cancelRunning === true).catch(() => undefined));
     o.signal?.addEventListener('abort', onAbort);
     try {
       const each = tasks.map(async (task) => {
@@ -119,6 +127,8 @@ export class PoolClient {
   /** One task to completion: enqueued if absent, retried if it sits failed from an earlier run. */
   private async once(task: PoolTask, signal?: AbortSignal): Promise<unknown> {
     if (signal?.aborted) throw new StudioError('cancelled', 'job cancelled');
+    // A cancel request from an earlier run of the job must not stop this one.
+    await (await this.queue.getBackend().client).del(this.queue.toKey(cancelKey(task.id)));
     const job: Job = await this.queue.add(task.data.kind, task.data, {
       jobId: task.id,
       attempts: TASK_ATTEMPTS,
@@ -140,15 +150,22 @@ export class PoolClient {
     }
   }
 
-  /** Cancelling a studio job drops its tasks that no worker has taken yet (running ones finish). */
-  private async removeWaiting(tasks: readonly PoolTask[]): Promise<void> {
+  /**
+   * Cancelling a studio job drops its tasks that no worker has taken yet; running ones finish, unless
+   * `running`: then their workers are asked to stop them (a key the worker looks for while a task runs).
+   */
+  private async removeWaiting(tasks: readonly PoolTask[], running: boolean): Promise<void> {
     for (const t of tasks) {
       const job = await this.queue.getJob(t.id).catch(() => undefined);
-      if (job && ['waiting', 'delayed', 'prioritized'].includes(await job.getState())) await job.remove().catch(() => undefined);
+      const state = job ? await job.getState() : null;
+      if (job && ['waiting', 'delayed', 'prioritized'].includes(state ?? '')) await job.remove().catch(() => undefined);
+      else if (running && state === 'active') await (await this.queue.getBackend().client).set(this.queue.toKey(cancelKey(t.id)), '1', { EX: 24 * 3600 }).catch(() => undefined);
     }
   }
 
   async close(): Promise<void> {
+    // A cancelled run's requests (remove its waiting tasks, stop its running ones) go out before we disconnect.
+    await Promise.allSettled(this.cancelling);
     await Promise.allSettled([this.events.close(), this.queue.close()]);
   }
 }

@@ -5,12 +5,12 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Worker as QueueWorker, type Job } from 'bullmq';
+import { UnrecoverableError, Worker as QueueWorker, type Job } from 'bullmq';
 import { StudioError, toErrorData } from '../../../shared/contract/errors.js';
 import { resolveModuleUrl, spawnWorker } from '../jobs/spawn-worker.js';
 import { motionPathForImage } from '../synth/motion.js';
 import type { HostToWorker, WorkerInit, WorkerToHost } from '../jobs/worker-messages.js';
-import { QUEUE_NAME, TASK_MODULES, taskDataSchema, type TaskEnvelope, type TaskKind } from './protocol.js';
+import { cancelKey, QUEUE_NAME, TASK_MODULES, taskDataSchema, type TaskEnvelope, type TaskKind } from './protocol.js';
 import { parseQueueUrl } from './redis-url.js';
 import { checkFiles, checkWorkspace, resolveRoots } from './roots.js';
 
@@ -38,6 +38,8 @@ export interface PoolWorker {
 }
 
 const PROGRESS_EVERY_MS = 250;
+/** How often a running task looks for the studio's request to stop it. */
+const CANCEL_POLL_MS = 1000;
 
 export async function startPoolWorker(o: PoolWorkerOptions): Promise<PoolWorker> {
   const target = parseQueueUrl(o.queue);
@@ -54,7 +56,8 @@ export async function startPoolWorker(o: PoolWorkerOptions): Promise<PoolWorker>
     checkFiles(roots, filesRead(data.kind, data.input, root));
     const input = withThreads(data.kind, data.input, threads);
     log(`${name}: ${job.id} (${data.kind}) started${job.attemptsMade > 0 ? `, attempt ${job.attemptsMade + 1}` : ''}`);
-    const result = await runTaskThread(data.kind, root, input, job, path.join(scratch, job.id ?? 'task'), log);
+    const cancelled = async () => (await (await worker.getBackend().client).get(worker.toKey(cancelKey(job.id ?? '')))) !== null;
+    const result = await runTaskThread(data.kind, root, input, job, path.join(scratch, job.id ?? 'task'), log, cancelled);
     log(`${name}: ${job.id} done`);
     return { result, computeMs: (result as { computeMs?: number }).computeMs ?? 0, worker: name };
   };
@@ -85,7 +88,11 @@ export async function startPoolWorker(o: PoolWorkerOptions): Promise<PoolWorker>
 function filesRead(kind: TaskKind, input: unknown, root: string): string[] {
   const i = (input ?? {}) as FramesInput & { items?: { file?: unknown }[]; model?: { file?: unknown } | null };
   let list: unknown[];
-  if (kind === 'features.shard') {
+  if (kind === 'train.run') {
+    // The feature set's manifest and shards (paths relative to the workspace, as the manifest stores them).
+    const shards = ((input ?? {}) as { manifest?: { shards?: { file?: unknown }[] } }).manifest?.shards ?? [];
+    list = shards.map((s) => (typeof s.file === 'string' ? path.join(root, s.file) : s.file));
+  } else if (kind === 'features.shard') {
     list = (i.items ?? []).map((x) => x.file);
     if (typeof i.model?.file === 'string') list.push(path.join(root, i.model.file));
   } else if (kind === 'predict.range') {
@@ -138,7 +145,15 @@ function withThreads(kind: TaskKind, input: unknown, threads: number): unknown {
   return { ...i, params: { ...(i.params ?? {}), threads } };
 }
 
-function runTaskThread(kind: TaskKind, root: string, input: unknown, job: Job, jobDir: string, log: (l: string) => void): Promise<unknown> {
+function runTaskThread(
+  kind: TaskKind,
+  root: string,
+  input: unknown,
+  job: Job,
+  jobDir: string,
+  log: (l: string) => void,
+  cancelled: () => Promise<boolean>,
+): Promise<unknown> {
   const init: WorkerInit = {
     runner: resolveModuleUrl(TASK_MODULES[kind]).href,
     jobId: job.id ?? 'task',
@@ -154,9 +169,22 @@ function runTaskThread(kind: TaskKind, root: string, input: unknown, job: Job, j
   let lastProgress = 0;
   return new Promise<unknown>((resolve, reject) => {
     let settled = false;
+    let stopping = false;
+    // The studio cancelled the job: the task's code stops at its next cancellation check, as in the engine.
+    const poll = setInterval(() => {
+      void cancelled()
+        .then((yes) => {
+          if (!yes || stopping || settled) return;
+          stopping = true;
+          log(`${job.id}: cancelled by the studio`);
+          thread.postMessage({ t: 'cancel' } satisfies HostToWorker);
+        })
+        .catch(() => undefined);
+    }, CANCEL_POLL_MS);
     const settle = (f: () => void) => {
       if (settled) return;
       settled = true;
+      clearInterval(poll);
       void thread.terminate();
       fs.rmSync(jobDir, { recursive: true, force: true });
       f();
@@ -184,7 +212,8 @@ function runTaskThread(kind: TaskKind, root: string, input: unknown, job: Job, j
           settle(() => resolve(m.result));
           break;
         case 'error':
-          settle(() => reject(StudioError.fromData(m.error)));
+          // A cancelled task is not retried (a later run of the studio's job enqueues it again).
+          settle(() => reject(stopping ? new UnrecoverableError(`cancelled by the studio: ${m.error.message}`) : StudioError.fromData(m.error)));
           break;
         default:
           break;

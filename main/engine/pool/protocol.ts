@@ -1,12 +1,13 @@
 // What travels through the queue: one BullMQ queue of tasks, each a slice of a studio job (a feature
-// shard, a range of frames to predict, evaluate, export as labels or render for a video). A task's id is the hash of its inputs, so enqueueing the same
+// shard, a range of frames to predict, evaluate, export as labels or render for a video) or a whole
+// training run. A task's id is the hash of its inputs, so enqueueing the same
 // slice twice (a retry, an engine that restarted and reattaches) finds the job already there.
 import crypto from 'node:crypto';
 import { z } from 'zod';
 
 export const QUEUE_NAME = 'cause-studio-tasks';
 
-export const TASK_KINDS = ['features.shard', 'predict.range', 'eval.range', 'labels.range', 'video.range'] as const;
+export const TASK_KINDS = ['features.shard', 'predict.range', 'eval.range', 'labels.range', 'video.range', 'train.run'] as const;
 export type TaskKind = (typeof TASK_KINDS)[number];
 
 /** A task as it sits in Redis. `input` is checked by the task module's own schema. */
@@ -34,7 +35,14 @@ export const TASK_MODULES: Readonly<Record<TaskKind, URL>> = {
   'eval.range': new URL('./tasks/eval-range.js', import.meta.url),
   'labels.range': new URL('./tasks/labels-range.js', import.meta.url),
   'video.range': new URL('./tasks/video-range.js', import.meta.url),
+  'train.run': new URL('./tasks/train-run.js', import.meta.url),
 };
+
+/**
+ * The Redis key (under the queue's, through `toKey`) the studio sets to stop a task a worker is running
+ * (cancelling a training); the worker looks for it while the task runs.
+ */
+export const cancelKey = (id: string): string => `cancel:${id}`;
 
 /** BullMQ job ids must not be plain integers and we avoid ':' (Redis key separators). */
 export function taskId(kind: TaskKind, inputs: unknown): string {

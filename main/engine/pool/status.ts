@@ -178,9 +178,11 @@ export function taskInfo(job: Pick<Job, 'id' | 'name' | 'data' | 'progress' | 'p
   };
 }
 
-/** A shard's items or a range's frames; other task kinds may name none. */
+/** A shard's items, a range's frames or a training's feature items; other task kinds may name none. */
 function framesOf(input: unknown): number | null {
   if (typeof input !== 'object' || input === null) return null;
+  const trained = (input as { manifest?: { items?: unknown } }).manifest?.items;
+  if (Array.isArray(trained)) return trained.length;
   for (const key of ['items', 'frames']) {
     const v = (input as Record<string, unknown>)[key];
     if (Array.isArray(v)) return v.length;

@@ -10,6 +10,7 @@ import type { JobSummary } from '../../../shared/contract/jobs.js';
 import { STUDY_SCHEMA_VERSION, type StudyCell, type StudyResult } from '../../../shared/contract/study.js';
 import { isTuning } from '../cause/step3/tuning.js';
 import type { Engine } from '../engine.js';
+import { QUEUE_ENV } from '../pool/queue-config.js';
 import { writeFileAtomic } from '../workspace.js';
 import { planCells, type StudyCellPlan, type StudyPlanInput } from './study-plan.js';
 import { studyMarkdown, studyRows } from './study-report.js';
@@ -25,6 +26,11 @@ export interface StudyRunOptions extends StudyPlanInput {
   readonly waitJob?: (jobId: string, label: string) => Promise<JobSummary>;
   /** Tests: stop after this many cells were measured in this call (as if killed between cells). */
   readonly stopAfterCells?: number;
+  /**
+   * Submit every cell's training before scoring the first (default: when a queue was given at launch,
+   * where the trainings run on pool workers side by side; see cause/train-job.ts `heavy`).
+   */
+  readonly parallelTraining?: boolean;
 }
 
 const seconds = (j: { startedAt: string | null; finishedAt: string | null }) =>
@@ -52,7 +58,6 @@ export async function runStudy(engine: Pick<Engine, 'call'> & { readonly workspa
   const dir = studyDir(engine.workspace.root, o.name);
   const measured = new Map(readCells(dir).map((c) => [`${c.variant}|${c.backbone}|${c.seed}`, c]));
   const evalWorld = worldSeed(evalDs.sourcePath);
-  let done = 0;
 
   const ensureFeatures = async (datasetId: string, backbone: string) => {
     const sets = await engine.call('features.list', { datasetId });
@@ -62,11 +67,14 @@ export async function runStudy(engine: Pick<Engine, 'call'> & { readonly workspa
     await wait(job.id, `features ${backbone}`);
   };
 
-  const runCell = async (c: StudyCellPlan): Promise<StudyCell> => {
-    const label = `${c.variant.name} · ${c.backbone} · seed ${c.seed}`;
+  const labelOf = (c: StudyCellPlan) => `${c.variant.name} · ${c.backbone} · seed ${c.seed}`;
+
+  /** Starts (or resumes) the cell's training; the job to wait for, or null when it is trained already. */
+  const startTraining = async (c: StudyCellPlan): Promise<string | null> => {
+    const label = labelOf(c);
     await ensureFeatures(trainDs.id, c.backbone);
     await ensureFeatures(evalDs.id, c.backbone);
-    let exp = (await engine.call('experiments.list', { datasetId: trainDs.id })).find((e) => e.name === c.experimentName);
+    const exp = (await engine.call('experiments.list', { datasetId: trainDs.id })).find((e) => e.name === c.experimentName);
     if (!exp) {
       log(`${label}: training`);
       const r = await engine.call('experiments.create', {
@@ -79,17 +87,23 @@ export async function runStudy(engine: Pick<Engine, 'call'> & { readonly workspa
         name: c.experimentName,
         ...(Object.keys(c.overrides).length ? { overrides: c.overrides } : {}),
       });
-      await wait(r.jobId, `train ${label}`);
-    } else if (exp.status !== 'trained') {
-      if (!exp.trainJobId) throw new StudioError('conflict', `${label}: experiment ${exp.id} has no training job to resume`);
-      const job = await engine.call('jobs.get', { id: exp.trainJobId });
-      if (job.state === 'interrupted' || job.state === 'failed' || job.state === 'cancelled') {
-        log(`${label}: resuming training (${job.state} at step ${job.step}/${job.totalSteps})`);
-        await engine.call('jobs.resume', { id: job.id });
-      }
-      await wait(job.id, `train ${label}`);
+      return r.jobId;
     }
-    exp = (await engine.call('experiments.list', { datasetId: trainDs.id })).find((e) => e.name === c.experimentName)!;
+    if (exp.status === 'trained') return null;
+    if (!exp.trainJobId) throw new StudioError('conflict', `${label}: experiment ${exp.id} has no training job to resume`);
+    const job = await engine.call('jobs.get', { id: exp.trainJobId });
+    if (job.state === 'interrupted' || job.state === 'failed' || job.state === 'cancelled') {
+      log(`${label}: resuming training (${job.state} at step ${job.step}/${job.totalSteps})`);
+      await engine.call('jobs.resume', { id: job.id });
+    }
+    return job.id;
+  };
+
+  /** Waits for the cell's training, then predicts the held-out world and scores it. */
+  const finishCell = async (c: StudyCellPlan, trainJob: string | null): Promise<StudyCell> => {
+    const label = labelOf(c);
+    if (trainJob) await wait(trainJob, `train ${label}`);
+    const exp = (await engine.call('experiments.list', { datasetId: trainDs.id })).find((e) => e.name === c.experimentName)!;
     let detail = await engine.call('experiments.get', { id: exp.id });
     let predJob: string | undefined = detail.predictions.find((p) => p.datasetId === evalDs.id)?.jobId;
     if (!predJob) {
@@ -171,14 +185,20 @@ export async function runStudy(engine: Pick<Engine, 'call'> & { readonly workspa
     return res;
   };
 
-  for (const c of cells) {
-    const key = `${c.variant.name}|${c.backbone}|${c.seed}`;
-    if (measured.has(key)) continue;
-    if (o.stopAfterCells !== undefined && done >= o.stopAfterCells) break;
-    const cell = await runCell(c);
+  const keyOf = (c: StudyCellPlan) => `${c.variant.name}|${c.backbone}|${c.seed}`;
+  let todo = cells.filter((c) => !measured.has(keyOf(c)));
+  if (o.stopAfterCells !== undefined) todo = todo.slice(0, Math.max(0, o.stopAfterCells));
+  // On the pool, every cell's training is submitted first: N workers train N cells at once while the
+  // cells are predicted and scored in order as their trainings finish. Without a pool, one cell at a time.
+  const started = new Map<StudyCellPlan, string | null>();
+  if (o.parallelTraining ?? Boolean(process.env[QUEUE_ENV])) {
+    for (const c of todo) started.set(c, await startTraining(c));
+  }
+  for (const c of todo) {
+    const key = keyOf(c);
+    const cell = await finishCell(c, started.has(c) ? started.get(c)! : await startTraining(c));
     measured.set(key, cell);
     writeCells(dir, [...measured.values()]);
-    done++;
     log(`${key.replaceAll('|', ' · ')}: present-class mIoU ${cell.miouPresent === null ? '—' : (cell.miouPresent * 100).toFixed(1)}, clusters ${cell.clustersUsed}`);
     await result();
   }

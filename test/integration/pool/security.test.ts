@@ -63,6 +63,15 @@ describe.skipIf(!haveRedis)('pool security', () => {
       const err4 = await client.run([labelsTask], { verify: () => true, onResult: () => Promise.resolve() }).catch((e: Error) => e);
       expect(String(err4)).toMatch(/elsewhere\/x\.png is outside this worker's roots/);
       fs.rmSync(path.join(elsewhere, 'x.png'));
+      // A training names its feature set's shards (relative to the workspace, as the manifest stores them).
+      fs.writeFileSync(path.join(elsewhere, 'shard.bin'), '');
+      const trainTask = {
+        id: taskId('train.run', { probe: 5 }),
+        data: { kind: 'train.run' as const, workspaceRoot: served, input: { manifest: { shards: [{ file: '../elsewhere/shard.bin', sha256: '' }] } } },
+      };
+      const err5 = await client.run([trainTask], { verify: () => true, onResult: () => Promise.resolve() }).catch((e: Error) => e);
+      expect(String(err5)).toMatch(/elsewhere\/shard\.bin is outside this worker's roots/);
+      fs.rmSync(path.join(elsewhere, 'shard.bin'));
       // Refused before anything ran: no task thread, nothing written.
       expect(lines.join('\n')).not.toMatch(/started/);
       expect(fs.readdirSync(elsewhere)).toEqual([]);
