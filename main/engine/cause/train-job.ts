@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { trainConfigSchema, type TrainConfig } from '../../../shared/contract/experiments.js';
 import { insertMetrics, markTrained, setExperimentBackend } from '../db/queries/experiments.js';
 import type { JobKindDefinition } from '../jobs/job-kind.js';
-import { QUEUE_ENV } from '../pool/queue-config.js';
+import { configuredQueue } from '../pool/queue-config.js';
 
 export interface TrainJobParams {
   readonly experimentId: string;
@@ -26,14 +26,11 @@ export const trainJobKind: JobKindDefinition<TrainJobParams> = {
   kind: 'experiments.train',
   worker: new URL('./train-worker.js', import.meta.url),
   /**
-   * Read when a job is submitted. With a queue given at launch (`--queue` of the CLI or the desktop app)
+   * Decided when a job is submitted: with a queue (`--queue` at launch or the workspace setting `queue`)
    * the training runs on a pool worker and this engine's thread only waits, so several trainings (a
-   * study's cells) wait side by side instead of one after another. A queue set only as the workspace
-   * setting still trains on the pool, one job at a time (the setting is in the database, not read here).
+   * study's cells) wait side by side instead of one after another.
    */
-  get heavy() {
-    return !process.env[QUEUE_ENV];
-  },
+  heavy: (host) => configuredQueue(host.db) === null,
   params: paramsSchema as unknown as z.ZodType<TrainJobParams>,
   title: (p) => `Train ${p.config.method} K=${p.config.clusters} (${p.config.preset}, seed ${p.config.seed})`,
   hostOps: {

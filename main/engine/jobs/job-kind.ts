@@ -8,8 +8,11 @@ export interface JobKindDefinition<P = unknown> {
   readonly kind: string;
   /** Module (file URL, .ts in dev/tests or .js when built) exporting `run: JobRunner<P>`. */
   readonly worker: URL;
-  /** Heavy jobs run one at a time (by default); light ones run alongside. */
-  readonly heavy: boolean;
+  /**
+   * Heavy jobs run one at a time (by default); light ones run alongside. A function is asked once, when
+   * a job is submitted (e.g. a training sent to the worker pool only waits here, so it is not heavy).
+   */
+  readonly heavy: boolean | ((host: HostContext) => boolean);
   readonly params: z.ZodType<P>;
   title(params: P): string;
   /**

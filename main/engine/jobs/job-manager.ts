@@ -126,7 +126,8 @@ export class JobManager {
     let summary: JobSummary;
     try {
       summary = this.db.transaction(() => {
-        const row = q.insertJob(this.db, { id, kind, title: def.title(parsed.data), heavy: def.heavy, params: parsed.data });
+        const heavy = typeof def.heavy === 'function' ? def.heavy({ db: this.db, workspace: this.workspace }) : def.heavy;
+        const row = q.insertJob(this.db, { id, kind, title: def.title(parsed.data), heavy, params: parsed.data });
         q.addJobEvent(this.db, id, 'queued', 'job created');
         return row;
       })();

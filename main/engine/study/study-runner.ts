@@ -27,8 +27,9 @@ export interface StudyRunOptions extends StudyPlanInput {
   /** Tests: stop after this many cells were measured in this call (as if killed between cells). */
   readonly stopAfterCells?: number;
   /**
-   * Submit every cell's training before scoring the first (default: when a queue was given at launch,
-   * where the trainings run on pool workers side by side; see cause/train-job.ts `heavy`).
+   * Submit every cell's training before scoring the first (default: when a queue is configured, by the
+   * launch flag or the workspace setting: the trainings run on pool workers side by side; see
+   * cause/train-job.ts `heavy`).
    */
   readonly parallelTraining?: boolean;
 }
@@ -43,6 +44,13 @@ function worldSeed(root: string): number | null {
   } catch {
     return null;
   }
+}
+
+/** A queue given at launch or set for the workspace (the same rule as pool/queue-config.ts). */
+async function queueConfigured(engine: Pick<Engine, 'call'>): Promise<boolean> {
+  if (process.env[QUEUE_ENV]) return true;
+  const queue = (await engine.call('settings.list', {})).find((s) => s.key === 'queue')?.value;
+  return typeof queue === 'string' && queue.trim() !== '';
 }
 
 export async function runStudy(engine: Pick<Engine, 'call'> & { readonly workspace: { readonly root: string } }, o: StudyRunOptions): Promise<StudyResult> {
@@ -191,7 +199,7 @@ export async function runStudy(engine: Pick<Engine, 'call'> & { readonly workspa
   // On the pool, every cell's training is submitted first: N workers train N cells at once while the
   // cells are predicted and scored in order as their trainings finish. Without a pool, one cell at a time.
   const started = new Map<StudyCellPlan, string | null>();
-  if (o.parallelTraining ?? Boolean(process.env[QUEUE_ENV])) {
+  if (o.parallelTraining ?? (await queueConfigured(engine))) {
     for (const c of todo) started.set(c, await startTraining(c));
   }
   for (const c of todo) {

@@ -9,6 +9,7 @@ import { readGrayPng } from '../../../main/engine/eval/cluster-png.js';
 import { createEngine, type Engine } from '../../../main/engine/engine.js';
 import { generateSynthDrive } from '../../../main/engine/synth/generate.js';
 import { tempDir } from '../../helpers/temp-workspace.js';
+import { tinyBudget } from '../../helpers/tiny-budget.js';
 
 let tmp: ReturnType<typeof tempDir>;
 let wsDir: string;
@@ -17,16 +18,7 @@ let engine: Engine;
 let datasetId: string;
 
 /** Small budgets over the fast preset so each run takes seconds. */
-const tiny = {
-  concepts: 32,
-  projDim: 32,
-  bankPerConcept: 8,
-  batchSize: 4,
-  step1: { lr: 0.004, epochs: 1 },
-  step2: { lr: 0.002, epochs: 2 },
-  step3: { lr: 0.004, epochs: 1, decayEvery: 2, decayFactor: 0.5 },
-  checkpointEvery: 2,
-};
+const tiny = tinyBudget({ checkpointEvery: 2 });
 
 async function train(e: Engine, method: 'kmeans' | 'cause-mlp', seed = 3): Promise<string> {
   const r = await e.call('experiments.create', { datasetId, backbone: 'builtin', method, clusters: 5, preset: 'fast', seed, backend: 'wasm', overrides: tiny });

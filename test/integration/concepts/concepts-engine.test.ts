@@ -14,6 +14,7 @@ import { openFeatureSet } from '../../../main/engine/features/feature-reader.js'
 import { createEngine, type Engine } from '../../../main/engine/engine.js';
 import { generateSynthDrive } from '../../../main/engine/synth/generate.js';
 import { tempDir } from '../../helpers/temp-workspace.js';
+import { tinyBudget } from '../../helpers/tiny-budget.js';
 
 let tmp: ReturnType<typeof tempDir>;
 let wsDir: string;
@@ -22,15 +23,7 @@ let datasetId: string;
 let kmeansId: string;
 let causeId: string;
 
-const tiny = {
-  concepts: 24,
-  projDim: 32,
-  bankPerConcept: 8,
-  batchSize: 3,
-  step1: { lr: 0.004, epochs: 1 },
-  step2: { lr: 0.002, epochs: 1 },
-  step3: { lr: 0.004, epochs: 1, decayEvery: 2, decayFactor: 0.5 },
-};
+const tiny = tinyBudget({ concepts: 24, batchSize: 3, step2Epochs: 1 });
 
 async function trainAndPredict(method: 'kmeans' | 'cause-mlp'): Promise<string> {
   const r = await engine.call('experiments.create', { datasetId, backbone: 'builtin', method, clusters: 5, preset: 'fast', seed: 4, backend: 'wasm', overrides: tiny });

@@ -12,6 +12,7 @@ import { generateSynthDrive } from '../../../main/engine/synth/generate.js';
 import { tempDir } from '../../helpers/temp-workspace.js';
 import { redisServerAvailable, startRedis, type TestRedis } from './redis-server.js';
 import { startWorker, type WorkerProc } from './workers.js';
+import { tinyBudget } from '../../helpers/tiny-budget.js';
 
 const haveRedis = redisServerAvailable();
 let tmp: ReturnType<typeof tempDir>;
@@ -21,17 +22,7 @@ const workers: WorkerProc[] = [];
 let expected: Trained | undefined;
 
 /** A few seconds of CAUSE-MLP on 8 frames, a checkpoint every step. */
-const tiny = {
-  backend: 'wasm',
-  concepts: 32,
-  projDim: 32,
-  bankPerConcept: 8,
-  batchSize: 4,
-  step1: { lr: 0.004, epochs: 1 },
-  step2: { lr: 0.002, epochs: 20 },
-  step3: { lr: 0.004, epochs: 1, decayEvery: 2, decayFactor: 0.5 },
-  checkpointEvery: 1,
-};
+const tiny = tinyBudget({ backend: 'wasm', step2Epochs: 20, checkpointEvery: 1 });
 
 interface Trained {
   model: string;

@@ -14,6 +14,7 @@ import { parseVariants } from '../../../main/engine/study/study-plan.js';
 import { runStudy } from '../../../main/engine/study/study-runner.js';
 import { generateSynthDrive } from '../../../main/engine/synth/generate.js';
 import { REPO_ROOT, tempDir } from '../../helpers/temp-workspace.js';
+import { tinyBudget } from '../../helpers/tiny-budget.js';
 
 let tmp: ReturnType<typeof tempDir>;
 let wsDir: string;
@@ -23,16 +24,8 @@ let evalDatasetId: string;
 
 /** Small budgets over the fast preset so a cell takes seconds. */
 const tiny = {
-  backend: 'wasm',
-  concepts: 32,
-  projDim: 32,
-  bankPerConcept: 8,
-  batchSize: 4,
-  step1: { lr: 0.004, epochs: 1 },
   // Long enough (2 + 40 steps) that the kill below lands mid-training even on a fast, idle machine.
-  step2: { lr: 0.002, epochs: 20 },
-  step3: { lr: 0.004, epochs: 1, decayEvery: 2, decayFactor: 0.5 },
-  checkpointEvery: 1,
+  ...tinyBudget({ backend: 'wasm', step2Epochs: 20, checkpointEvery: 1 }),
   kmeans: { maxIterations: 20, maxTokens: 4000 },
 };
 const variantsText = 'release,kmeans,kmeans-features';
