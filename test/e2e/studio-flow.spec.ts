@@ -93,6 +93,24 @@ test('import → fast run → live curve → concepts → Hungarian mapping → 
   await page.screenshot({ path: screenshotPath('mapping-edited') });
   await page.keyboard.press('Control+z');
   await expect(miou).toHaveText(before ?? '');
+  // Tick two clusters and merge them into one class (one cluster 0 is not in) in one step; one undo
+  // brings both back.
+  const class0 = await page.getByTestId('cluster-class-0').inputValue();
+  const class1 = await page.getByTestId('cluster-class-1').inputValue();
+  const into = class0 === '0' ? '1' : '0';
+  await page.getByTestId('cluster-tick-0').check();
+  await page.getByTestId('cluster-tick-1').check();
+  await page.getByTestId('merge-class').selectOption(into);
+  await page.getByTestId('merge-ticked').click();
+  await expect(page.getByTestId('cluster-class-0')).toHaveValue(into);
+  await expect(page.getByTestId('cluster-class-1')).toHaveValue(into);
+  await expect(miou).not.toHaveText(before ?? '');
+  await expect(page.getByTestId('cluster-tick-0')).not.toBeChecked();
+  await page.getByTestId('cluster-row-2').focus();
+  await page.keyboard.press('Control+z');
+  await expect(page.getByTestId('cluster-class-0')).toHaveValue(class0);
+  await expect(page.getByTestId('cluster-class-1')).toHaveValue(class1);
+  await expect(miou).toHaveText(before ?? '');
   await page.getByTestId('save-mapping').click();
   await expect(page.getByText('Saved mapping version 1.')).toBeVisible();
 

@@ -10,6 +10,7 @@ import { IGNORE, mappingToDocument } from '../../../../shared/metrics/mapping-fi
 import { JobProgress } from '../../components/JobProgress.js';
 import { useQuery, useSelection, useStudio } from '../../state/studio-context.js';
 import { AddClassForm } from './AddClassForm.js';
+import { MergeBar, toggleTick } from './MergeBar.js';
 import { CarryPanel } from './CarryPanel.js';
 import { ConceptCard } from './ConceptCard.js';
 import { useConceptSession } from './use-concept-session.js';
@@ -146,26 +147,16 @@ function ConceptMappingBoard({ experimentId, datasetId, clusters, predicted, sav
           </select>
         </div>
         <div className="row">
-          <span>{ticked.size} ticked →</span>
-          <select data-testid="merge-class" value={mergeInto} onChange={(e) => setMergeInto(Number(e.target.value))} aria-label="Class to merge the ticked clusters into">
-            <option value={-1}>ignore</option>
-            {protocol.classNames.map((n, t) => (
-              <option key={n} value={t}>
-                {n}
-              </option>
-            ))}
-          </select>
-          <button
-            type="button"
-            data-testid="merge-ticked"
-            disabled={ticked.size === 0}
-            onClick={() => {
-              session.merge([...ticked], mergeInto);
+          <MergeBar
+            ticked={ticked}
+            classNames={protocol.classNames}
+            classIndex={mergeInto}
+            onClassChange={setMergeInto}
+            onMerge={(ks, t) => {
+              session.merge(ks, t);
               setTicked(new Set());
             }}
-          >
-            Merge into one class
-          </button>
+          />
           <span className="grow" />
           <AddClassForm
             protocolId={protocol.id}
@@ -228,14 +219,7 @@ function ConceptMappingBoard({ experimentId, datasetId, clusters, predicted, sav
               ticked={ticked.has(k)}
               selected={selection.clusterId === k}
               onSelect={() => select({ clusterId: k })}
-              onTick={(on) =>
-                setTicked((t) => {
-                  const n = new Set(t);
-                  if (on) n.add(k);
-                  else n.delete(k);
-                  return n;
-                })
-              }
+              onTick={(on) => setTicked((t) => toggleTick(t, k, on))}
               onAssign={(t) => session.assign(k, t)}
             />
           );

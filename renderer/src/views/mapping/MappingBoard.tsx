@@ -1,6 +1,7 @@
 // One mapping session over one stored histogram: the score panel with the actions, the cluster table,
-// the per-class IoU table and the confusion matrix, all re-scored locally on every edit.
-import { useMemo } from 'react';
+// the per-class IoU table and the confusion matrix, all re-scored locally on every edit; ticked clusters
+// merge into one class in one step.
+import { useMemo, useState } from 'react';
 import type { EvalHistogramData } from '../../../../shared/contract/evaluation.js';
 import { getBuiltinProtocol } from '../../../../shared/protocols/builtin.js';
 import type { RGB } from '../../../../shared/protocols/cityscapes-labels.js';
@@ -9,6 +10,7 @@ import { ClassIouTable } from './ClassIouTable.js';
 import { ConfusionMatrix } from './ConfusionMatrix.js';
 import { MappingActions } from './MappingActions.js';
 import { MappingTable } from './MappingTable.js';
+import { MergeBar, toggleTick } from './MergeBar.js';
 import { ScorePanel } from './ScorePanel.js';
 import { useMappingSave } from './use-mapping-save.js';
 import { useMappingScore } from './use-mapping-score.js';
@@ -33,6 +35,8 @@ export function MappingBoard({ data, latestSavedId, savedCount, trainingFramesSc
   const session = useMappingSession(data, hist, latestSavedId);
   const { score, confusion, clusterStats } = useMappingScore(hist, K, C, session.session.current);
   const saver = useMappingSave(data, session.session, latestSavedId, savedCount, reloadSaved);
+  const [ticked, setTicked] = useState<ReadonlySet<number>>(new Set());
+  const [mergeInto, setMergeInto] = useState(0);
 
   return (
     <div className="mapping">
@@ -46,6 +50,18 @@ export function MappingBoard({ data, latestSavedId, savedCount, trainingFramesSc
       >
         <MappingActions session={session} saver={saver} />
       </ScorePanel>
+      <div className="row">
+        <MergeBar
+          ticked={ticked}
+          classNames={data.classNames}
+          classIndex={mergeInto}
+          onClassChange={setMergeInto}
+          onMerge={(ks, t) => {
+            session.merge(ks, t);
+            setTicked(new Set());
+          }}
+        />
+      </div>
       <div className="mapping-grid">
         <MappingTable
           classNames={data.classNames}
@@ -54,6 +70,8 @@ export function MappingBoard({ data, latestSavedId, savedCount, trainingFramesSc
           session={session}
           selectedCluster={selection.clusterId}
           onSelectCluster={(k) => select({ clusterId: k })}
+          ticked={ticked}
+          onTick={(k, on) => setTicked((t) => toggleTick(t, k, on))}
         />
         <ClassIouTable
           classNames={data.classNames}

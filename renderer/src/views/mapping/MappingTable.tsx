@@ -1,5 +1,5 @@
 // Every cluster beside its class selector (or ignore), its pixel share and the class most of it is.
-// Keyboard: ↑/↓ move between rows, ←/→ change the class, Delete ignores, Enter lights it up in the player.
+// Tick rows to merge them into one class (MergeBar). Keyboard: ↑/↓ move between rows, ←/→ change the class, Delete ignores, Enter lights it up in the player.
 import { useRef } from 'react';
 import type { RGB } from '../../../../shared/protocols/cityscapes-labels.js';
 import { clusterColor, cssColor } from '../../lib/palettes.js';
@@ -13,15 +13,18 @@ export interface MappingTableProps {
   readonly session: MappingSessionState;
   readonly selectedCluster: number | null;
   onSelectCluster(k: number | null): void;
+  /** Clusters ticked for a merge (MergeBar). */
+  readonly ticked: ReadonlySet<number>;
+  onTick(k: number, on: boolean): void;
 }
 
-export function MappingTable({ classNames, colors, clusterStats, session, selectedCluster, onSelectCluster }: MappingTableProps) {
+export function MappingTable({ classNames, colors, clusterStats, session, selectedCluster, onSelectCluster, ticked, onTick }: MappingTableProps) {
   const boardRef = useRef<HTMLTableSectionElement>(null);
   const mapping = session.session.current;
   const K = mapping.length;
 
   const onRowKey = (e: React.KeyboardEvent<HTMLTableRowElement>, k: number): void => {
-    if (e.target instanceof HTMLSelectElement) return;
+    if (e.target instanceof HTMLSelectElement || e.target instanceof HTMLInputElement) return;
     const rows = boardRef.current?.querySelectorAll<HTMLTableRowElement>('tr[data-cluster]');
     if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
       e.preventDefault();
@@ -42,6 +45,7 @@ export function MappingTable({ classNames, colors, clusterStats, session, select
       <table className="table">
         <thead>
           <tr>
+            <th aria-label="Tick to merge" />
             <th>Cluster</th>
             <th className="num">Pixels</th>
             <th>Mostly (GT)</th>
@@ -63,6 +67,15 @@ export function MappingTable({ classNames, colors, clusterStats, session, select
                 onClick={() => onSelectCluster(k)}
                 aria-label={`Cluster ${k}, mapped to ${mapped < 0 ? 'ignore' : classNames[mapped]}`}
               >
+                <td onClick={(e) => e.stopPropagation()}>
+                  <input
+                    type="checkbox"
+                    data-testid={`cluster-tick-${k}`}
+                    checked={ticked.has(k)}
+                    aria-label={`Tick cluster ${k} to merge`}
+                    onChange={(e) => onTick(k, e.target.checked)}
+                  />
+                </td>
                 <td>
                   <span className="swatch" style={{ background: cssColor(clusterColor(k)) }} />
                   {k}

@@ -5,12 +5,14 @@ import type { EvalHistogramData } from '../../../../shared/contract/evaluation.j
 import { hungarianMapping, majorityMapping } from '../../../../shared/metrics/confusion.js';
 import { isTypingTarget } from '../../lib/keys.js';
 import { useStudio } from '../../state/studio-context.js';
-import { assignCluster, cycleClass, redo, replaceMapping, startSession, undo, type MappingSession } from './mapping-session.js';
+import { assignCluster, assignClusters, cycleClass, redo, replaceMapping, startSession, undo, type MappingSession } from './mapping-session.js';
 
 export interface MappingSessionState {
   readonly session: MappingSession;
   propose(method: 'hungarian' | 'majority'): void;
   assign(cluster: number, classIndex: number): void;
+  /** Several clusters to one class, one undo step. */
+  merge(clusters: readonly number[], classIndex: number): void;
   /** ←/→ on a cluster row: the next or previous class, through 'ignore'. */
   cycle(cluster: number, direction: 1 | -1): void;
   undo(): void;
@@ -74,6 +76,7 @@ export function useMappingSession(data: EvalHistogramData, hist: Float64Array, l
     session,
     propose,
     assign,
+    merge: useCallback((ks: readonly number[], t: number) => setSession((s) => assignClusters(s, ks, t)), []),
     cycle,
     undo: useCallback(() => setSession(undo), []),
     redo: useCallback(() => setSession(redo), []),
