@@ -111,6 +111,19 @@ test('import → fast run → live curve → concepts → Hungarian mapping → 
   await expect(page.getByTestId('cluster-class-0')).toHaveValue(class0);
   await expect(page.getByTestId('cluster-class-1')).toHaveValue(class1);
   await expect(miou).toHaveText(before ?? '');
+  // A class the protocol lacks: added here, cluster 0 sent to it counts as unmatched (like ignoring it).
+  await page.getByTestId('cluster-class-0').focus();
+  await page.getByTestId('new-class-name').fill('bollard');
+  await page.getByTestId('add-class').click();
+  await expect(page.getByTestId('cluster-class-0').locator('option', { hasText: 'bollard' })).toHaveCount(1);
+  await page.getByTestId('cluster-tick-0').check();
+  await page.getByTestId('merge-ticked').click();
+  await expect(page.getByTestId('added-classes-note')).toContainText('bollard');
+  await expect(miou).not.toHaveText(before ?? '');
+  await page.getByTestId('cluster-row-2').focus();
+  await page.keyboard.press('Control+z');
+  await expect(miou).toHaveText(before ?? '');
+  // Saved under the custom protocol; the engine scores its base classes the same.
   await page.getByTestId('save-mapping').click();
   await expect(page.getByText('Saved mapping version 1.')).toBeVisible();
 
@@ -121,6 +134,10 @@ test('import → fast run → live curve → concepts → Hungarian mapping → 
   await expect(page.getByTestId('run-miou')).toHaveText(before ?? '');
   await expect(page.getByTestId('run-score').getByTestId('score-legend')).toBeVisible();
   await page.screenshot({ path: screenshotPath('experiments-scored') });
+  // Reopened, the saved version comes back under its custom protocol, the added class still offered.
+  await page.getByTestId('nav-mapping').click();
+  await expect(page.getByTestId('added-classes-note')).toContainText('bollard');
+  await expect(miou).toHaveText(before ?? '');
 
   // Export a video and see it listed.
   await page.getByTestId('nav-exports').click();

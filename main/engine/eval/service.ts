@@ -238,7 +238,7 @@ export function saveMapping(
   source: string,
   options: { parentId?: string; histogramId?: string; expectClusters?: number } = {},
 ): MappingDetail {
-  const expect: { clusterCount?: number; protocol?: { id: string; classNames: readonly string[] } } = {};
+  const expect: { clusterCount?: number; protocol?: { id: string; classNames: readonly string[] }; allowAddedClasses?: boolean } = {};
   if (options.expectClusters !== undefined) expect.clusterCount = options.expectClusters;
   if (options.histogramId) {
     const h = loadHistogram(db, options.histogramId);
@@ -247,6 +247,9 @@ export function saveMapping(
     }
     expect.clusterCount = h.K;
     expect.protocol = { id: h.meta.protocol_id, classNames: h.classNames };
+    // The scored board may add classes (a custom protocol: these first, then its own); scoring counts
+    // clusters on an added class as unmatched.
+    expect.allowAddedClasses = true;
   }
   const { document } = parseMappingDocument(json, source, expect);
   // Importing another experiment's mapping is allowed (same K); the stored copy names where it lives now.

@@ -186,6 +186,14 @@ describe('held-out scoring', () => {
     expect(b.miouPresent).toBeCloseTo(a.miouPresent!, 12);
     expect(b.pixelAccuracy).toBeCloseTo(a.pixelAccuracy!, 12);
     expect(b.unmatchedPixels).toBe(a.unmatchedPixels);
+    // The scored board saves against the histogram: a document with the histogram's classes plus an
+    // added one is stored; one whose base classes are reordered is still refused.
+    const doc = custom.document;
+    const saved = await e.call('mappings.save', { experimentId, document: { ...doc, name: 'board save' }, histogramId });
+    expect(saved.protocolId).toBe(custom.protocolId);
+    expect(saved.mapping[0]).toBe(doc.classNames.length - 1);
+    const swapped = [doc.classNames[1]!, doc.classNames[0]!, ...doc.classNames.slice(2)];
+    await expect(e.call('mappings.save', { experimentId, document: { ...doc, classNames: swapped }, histogramId })).rejects.toThrow(/expected 'cityscapes-27'/);
   });
 
   it('exports labelIds and trainIds as 8-bit greyscale that an outside evaluator scores equal to eval', async () => {

@@ -1,11 +1,13 @@
 // One mapping session over one stored histogram: the score panel with the actions, the cluster table,
 // the per-class IoU table and the confusion matrix, all re-scored locally on every edit; ticked clusters
 // merge into one class in one step.
-import { useMemo, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
+import type { ProtocolSummary } from '../../../../shared/contract/datasets.js';
 import type { EvalHistogramData } from '../../../../shared/contract/evaluation.js';
 import { getBuiltinProtocol } from '../../../../shared/protocols/builtin.js';
 import type { RGB } from '../../../../shared/protocols/cityscapes-labels.js';
-import { useSelection, useStudio } from '../../state/studio-context.js';
+import { useQuery, useSelection, useStudio } from '../../state/studio-context.js';
+import { AddClassForm } from './AddClassForm.js';
 import { ClassIouTable } from './ClassIouTable.js';
 import { ConfusionMatrix } from './ConfusionMatrix.js';
 import { MappingActions } from './MappingActions.js';
@@ -14,7 +16,7 @@ import { MergeBar, toggleTick } from './MergeBar.js';
 import { ScorePanel } from './ScorePanel.js';
 import { useMappingSave } from './use-mapping-save.js';
 import { useMappingScore } from './use-mapping-score.js';
-import { useMappingSession } from './use-mapping-session.js';
+import { extendsClasses, useMappingSession } from './use-mapping-session.js';
 
 export interface MappingBoardProps {
   readonly data: EvalHistogramData;
@@ -30,11 +32,21 @@ export function MappingBoard({ data, latestSavedId, savedCount, trainingFramesSc
   const K = data.clusters;
   const C = data.classes;
   const hist = useMemo(() => Float64Array.from(data.histogram), [data.histogram]);
-  const protocol = useMemo(() => getBuiltinProtocol(data.protocolId) ?? null, [data.protocolId]);
-  const colors: (RGB | undefined)[] = useMemo(() => data.classNames.map((_, i) => protocol?.colors[i]), [data.classNames, protocol]);
-  const session = useMappingSession(data, hist, latestSavedId);
-  const { score, confusion, clusterStats } = useMappingScore(hist, K, C, session.session.current);
-  const saver = useMappingSave(data, session.session, latestSavedId, savedCount, reloadSaved);
+  const builtin = useMemo(() => getBuiltinProtocol(data.protocolId) ?? null, [data.protocolId]);
+  const protocols = useQuery('datasets.protocols', {});
+  // A class added here makes a custom protocol: the histogram's classes, then the added ones.
+  const [added, setAdded] = useState<ProtocolSummary | null>(null);
+  const [openedId, setOpenedId] = useState<string | null>(null);
+  const custom = added ?? protocols.data?.find((p) => p.id === openedId && extendsClasses(p.classNames, data.classNames)) ?? null;
+  const classNames = custom?.classNames ?? data.classNames;
+  const colors: (RGB | undefined)[] = useMemo(() => classNames.map((_, i) => custom?.colors[i] ?? builtin?.colors[i]), [classNames, custom, builtin]);
+  const shownProtocol = { id: custom?.id ?? data.protocolId, classNames };
+  const session = useMappingSession(data, hist, latestSavedId, { protocolId: shownProtocol.id, classCount: classNames.length });
+  useEffect(() => setOpenedId(session.openedProtocolId), [session.openedProtocolId]);
+  // Clusters sent to an added class have no ground truth to score against: they count as unmatched.
+  const scored = useMemo(() => session.session.current.map((t) => (t >= C ? -1 : t)), [session.session, C]);
+  const { score, confusion, clusterStats } = useMappingScore(hist, K, C, scored);
+  const saver = useMappingSave(data, shownProtocol, session.session, latestSavedId, savedCount, reloadSaved);
   const [ticked, setTicked] = useState<ReadonlySet<number>>(new Set());
   const [mergeInto, setMergeInto] = useState(0);
 
@@ -53,7 +65,7 @@ export function MappingBoard({ data, latestSavedId, savedCount, trainingFramesSc
       <div className="row">
         <MergeBar
           ticked={ticked}
-          classNames={data.classNames}
+          classNames={classNames}
           classIndex={mergeInto}
           onClassChange={setMergeInto}
           onMerge={(ks, t) => {
@@ -61,10 +73,24 @@ export function MappingBoard({ data, latestSavedId, savedCount, trainingFramesSc
             setTicked(new Set());
           }}
         />
+        <span className="grow" />
+        <AddClassForm
+          protocolId={shownProtocol.id}
+          onAdded={(p) => {
+            setAdded(p);
+            setMergeInto(p.classNames.length - 1);
+            protocols.reload();
+          }}
+        />
       </div>
+      {classNames.length > C && (
+        <div className="muted" data-testid="added-classes-note">
+          {classNames.slice(C).join(', ')}: added here, no ground truth — clusters sent there count as unmatched in the scores.
+        </div>
+      )}
       <div className="mapping-grid">
         <MappingTable
-          classNames={data.classNames}
+          classNames={classNames}
           colors={colors}
           clusterStats={clusterStats}
           session={session}

@@ -13,6 +13,8 @@ export interface MappingSave {
 
 export function useMappingSave(
   data: EvalHistogramData,
+  /** The histogram's protocol, or a custom one with classes added in the board. */
+  protocol: { readonly id: string; readonly classNames: readonly string[] },
   session: MappingSession,
   latestSavedId: string | null,
   savedCount: number,
@@ -23,7 +25,7 @@ export function useMappingSave(
   // A reopened saved version that was not edited since is saved as a manual mapping.
   const method: MappingMethod = session.origin === 'saved' ? 'manual' : session.origin;
   const documentNamed = (name: string) =>
-    mappingToDocument(session.current, { id: data.protocolId, classNames: data.classNames }, {
+    mappingToDocument(session.current, { id: protocol.id, classNames: protocol.classNames }, {
       name,
       method,
       experimentId: data.experimentId,

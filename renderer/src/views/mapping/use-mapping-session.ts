@@ -9,6 +9,8 @@ import { assignCluster, assignClusters, cycleClass, redo, replaceMapping, startS
 
 export interface MappingSessionState {
   readonly session: MappingSession;
+  /** The custom protocol (the histogram's classes plus added ones) the opened saved version used, if any. */
+  readonly openedProtocolId: string | null;
   propose(method: 'hungarian' | 'majority'): void;
   assign(cluster: number, classIndex: number): void;
   /** Several clusters to one class, one undo step. */
@@ -19,10 +21,26 @@ export interface MappingSessionState {
   redo(): void;
 }
 
-export function useMappingSession(data: EvalHistogramData, hist: Float64Array, latestSavedId: string | null): MappingSessionState {
+/** `classes` starts with every one of `base`, in order, and adds at least one. */
+export function extendsClasses(classes: readonly string[], base: readonly string[]): boolean {
+  return classes.length > base.length && base.every((n, i) => classes[i] === n);
+}
+
+/**
+ * `shown`: the protocol clusters are sent to — the histogram's, or a custom one that adds classes in
+ * this board (those are not scored: their clusters count as unmatched); the player colours by it.
+ */
+export function useMappingSession(
+  data: EvalHistogramData,
+  hist: Float64Array,
+  latestSavedId: string | null,
+  shown: { readonly protocolId: string; readonly classCount: number },
+): MappingSessionState {
+  const classCount = shown.classCount;
   const { call, store } = useStudio();
   const K = data.clusters;
   const C = data.classes;
+  const [openedProtocolId, setOpenedProtocolId] = useState<string | null>(null);
   const [session, setSession] = useState<MappingSession>(() => startSession(hungarianMapping(hist, K, C), 'hungarian'));
 
   // Open the newest saved version when there is one (the Hungarian proposal otherwise).
@@ -32,10 +50,14 @@ export function useMappingSession(data: EvalHistogramData, hist: Float64Array, l
     call('mappings.get', { id: latestSavedId }).then(
       (m) => {
         if (cancelled || m.mapping.length !== K) return;
-        // A version saved under another protocol (e.g. with a class added without ground truth) opens by
-        // class name; classes the histogram's protocol lacks are ignored.
+        // A version saved with classes appended to the histogram's (a class added in this board) opens as
+        // it was, under its custom protocol; one saved under another protocol opens by class name, and
+        // classes the histogram's protocol lacks are ignored.
         const index = new Map(data.classNames.map((n, i) => [n, i]));
-        const values = m.protocolId === data.protocolId ? Int32Array.from(m.mapping) : Int32Array.from(m.document.clusters, (n) => index.get(n) ?? -1);
+        const extends_ = m.protocolId !== data.protocolId && extendsClasses(m.document.classNames, data.classNames);
+        const values =
+          m.protocolId === data.protocolId || extends_ ? Int32Array.from(m.mapping) : Int32Array.from(m.document.clusters, (n) => index.get(n) ?? -1);
+        if (extends_) setOpenedProtocolId(m.protocolId);
         setSession(startSession(values, 'saved'));
       },
       () => undefined,
@@ -48,8 +70,8 @@ export function useMappingSession(data: EvalHistogramData, hist: Float64Array, l
 
   // The player shows the mapping being edited.
   useEffect(() => {
-    store.update({ mapping: { experimentId: data.experimentId, protocolId: data.protocolId, values: session.current } });
-  }, [store, data.experimentId, data.protocolId, session]);
+    store.update({ mapping: { experimentId: data.experimentId, protocolId: shown.protocolId, values: session.current } });
+  }, [store, data.experimentId, shown.protocolId, session]);
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent): void => {
@@ -69,11 +91,12 @@ export function useMappingSession(data: EvalHistogramData, hist: Float64Array, l
   );
   const assign = useCallback((cluster: number, classIndex: number) => setSession((s) => assignCluster(s, cluster, classIndex)), []);
   const cycle = useCallback(
-    (cluster: number, direction: 1 | -1) => setSession((s) => assignCluster(s, cluster, cycleClass(s.current[cluster]!, C, direction))),
-    [C],
+    (cluster: number, direction: 1 | -1) => setSession((s) => assignCluster(s, cluster, cycleClass(s.current[cluster]!, classCount, direction))),
+    [classCount],
   );
   return {
     session,
+    openedProtocolId,
     propose,
     assign,
     merge: useCallback((ks: readonly number[], t: number) => setSession((s) => assignClusters(s, ks, t)), []),
