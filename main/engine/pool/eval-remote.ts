@@ -11,9 +11,9 @@ import type { EvalJobParams } from '../eval/eval-job.js';
 import type { PredictionSource } from '../eval/predictions.js';
 import type { JobContext } from '../jobs/job-kind.js';
 import type { PoolTask } from './client.js';
-import { predictRangeSize } from './predict-remote.js';
 import { taskId } from './protocol.js';
 import { configuredQueue } from './queue-config.js';
+import { frameRanges, rangeSize, runOnPool, wirePredictionRow } from './run-ranges.js';
 import { fromWire, partSha, type EvalRangeInput, type EvalRangeResult } from './tasks/eval-range.js';
 
 const stamp = (file: string | null): [number, number] | null => {
@@ -40,16 +40,11 @@ export async function evalOnPoolIfConfigured(
   const queue = configuredQueue(db);
   if (!queue || work.length === 0) return null;
   const rowOf = new Map(listPredictionFrames(db, params.experimentId, params.datasetId).map((r) => [r.frame_id, r]));
-  const row = (f: FrameRecord) => {
-    const r = rowOf.get(f.id)!;
-    return { frame_id: r.frame_id, cluster_file: r.cluster_file, confidence_file: r.confidence_file, width: r.width, height: r.height };
-  };
+  const row = (f: FrameRecord) => wirePredictionRow(rowOf.get(f.id)!);
   // Same sizing as prediction: about eight ranges, fixed by the frame count alone (stable task ids).
-  const size = predictRangeSize(work.length);
   const tasks: PoolTask[] = [];
   const expected = new Map<string, { histogram: string[]; presence: string[] }>();
-  for (let from = 0; from < work.length; from += size) {
-    const frames = work.slice(from, Math.min(work.length, from + size));
+  for (const { from, slice: frames } of frameRanges(work)) {
     const context = contextFor(spec, work, from);
     const all = [...frames, ...(context.previous ? [context.previous] : []), ...context.labelled];
     const input: EvalRangeInput = {
@@ -77,38 +72,28 @@ export async function evalOnPoolIfConfigured(
     });
   }
   const denseSize = source.clusters * spec.protocol.classNames.length;
-  const { PoolClient } = await import('./client.js');
-  const client = await PoolClient.open(queue);
   const parts = new Map<string, EvalPart>();
-  try {
-    const workers = await client.workers();
-    ctx.log(`pool ${client.display}: ${tasks.length} evaluation range(s) of ≤${size} frames for ${workers.length} worker(s)${workers.length ? ': ' + workers.join(', ') : ''}`, workers.length ? 'info' : 'warn');
-    await client.run<EvalRangeResult>(tasks, {
-      // No file to read back here: the part itself is the result. It must be whole (checksum) and cover
-      // exactly the task's frames, in order, before it is merged.
-      verify: (t, r) => {
-        if (!r?.part || partSha(r.part) !== r.sha256) return false;
-        const e = expected.get(t.id)!;
-        const same = (a: string[], b: string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
-        const h = r.part.histogram;
-        if (spec.withLabels !== (h !== null)) return false;
-        if (h && !same(h.frames.map((f) => f.frameId), e.histogram)) return false;
-        if (!same(r.part.presence.map((p) => p.frameId), e.presence)) return false;
-        try {
-          parts.set(t.id, fromWire(r.part, denseSize));
-          return true;
-        } catch {
-          return false;
-        }
-      },
-      onResult: () => Promise.resolve(),
-      onProgress: (done, finished, total) =>
-        ctx.progress({ stage: 'evaluate', fraction: done / total, message: `${finished}/${total} evaluation ranges on the pool (${workers.length} worker(s) at start)` }),
-      log: (m, level) => ctx.log(m, level),
-      signal: ctx.signal,
-    });
-  } finally {
-    await client.close();
-  }
+  await runOnPool<EvalRangeResult>(ctx, queue, tasks, {
+    what: 'evaluation ranges',
+    stage: 'evaluate',
+    size: rangeSize(work.length),
+    // No file to read back here: the part itself is the result. It must be whole (checksum) and cover
+    // exactly the task's frames, in order, before it is merged.
+    verify: (t, r) => {
+      if (!r?.part || partSha(r.part) !== r.sha256) return false;
+      const e = expected.get(t.id)!;
+      const same = (a: string[], b: string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
+      const h = r.part.histogram;
+      if (spec.withLabels !== (h !== null)) return false;
+      if (h && !same(h.frames.map((f) => f.frameId), e.histogram)) return false;
+      if (!same(r.part.presence.map((p) => p.frameId), e.presence)) return false;
+      try {
+        parts.set(t.id, fromWire(r.part, denseSize));
+        return true;
+      } catch {
+        return false;
+      }
+    },
+  });
   return tasks.map((t) => parts.get(t.id)!);
 }

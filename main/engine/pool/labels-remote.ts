@@ -10,9 +10,9 @@ import type { PredictionSource } from '../eval/predictions.js';
 import { protocolSpecOf } from '../eval/protocol-spec.js';
 import type { JobContext } from '../jobs/job-kind.js';
 import type { PoolTask } from './client.js';
-import { predictRangeSize } from './predict-remote.js';
 import { taskId } from './protocol.js';
 import { configuredQueue } from './queue-config.js';
+import { frameRanges, rangeSize, runOnPool, wirePredictionRow } from './run-ranges.js';
 import { moveStaged, readStaged, removeStaging, stagingDir } from './staging.js';
 import type { LabelsRangeInput, LabelsRangeResult } from './tasks/labels-range.js';
 
@@ -30,10 +30,8 @@ export async function labelsOnPoolIfConfigured(
   const mapped = p.format === 'cityscapes' && p.mapping !== null;
   const protocol = mapped ? protocolSpecOf(db, p.mapping!.protocolId) : null;
   const rowOf = new Map(listPredictionFrames(db, p.experimentId, p.datasetId).map((r) => [r.frame_id, r]));
-  const size = predictRangeSize(frames.length);
   const tasks: PoolTask[] = [];
-  for (let from = 0; from < frames.length; from += size) {
-    const slice = frames.slice(from, Math.min(frames.length, from + size));
+  for (const { slice } of frameRanges(frames)) {
     const input: LabelsRangeInput = {
       experimentId: p.experimentId,
       datasetId: p.datasetId,
@@ -42,22 +40,18 @@ export async function labelsOnPoolIfConfigured(
       values: mapped ? p.mapping!.values : null,
       protocol,
       frames: slice.map((f) => ({ id: f.id, name: f.name })),
-      rows: slice.map((f) => {
-        const r = rowOf.get(f.id)!;
-        return { frame_id: r.frame_id, cluster_file: r.cluster_file, confidence_file: r.confidence_file, width: r.width, height: r.height };
-      }),
+      rows: slice.map((f) => wirePredictionRow(rowOf.get(f.id)!)),
     };
     // The destination is part of the identity: two exports of the same frames to two folders each move
     // their own staged files (the studio moves them out of staging, so they cannot be shared).
     tasks.push({ id: taskId('labels.range', { root: ctx.workspaceRoot, input, partial }), data: { kind: 'labels.range', workspaceRoot: ctx.workspaceRoot, input } });
   }
-  const { PoolClient } = await import('./client.js');
-  const client = await PoolClient.open(queue);
   let files = 0;
   try {
-    const workers = await client.workers();
-    ctx.log(`pool ${client.display}: ${tasks.length} label range(s) of ≤${size} frames for ${workers.length} worker(s)${workers.length ? ': ' + workers.join(', ') : ''}`, workers.length ? 'info' : 'warn');
-    await client.run<LabelsRangeResult>(tasks, {
+    await runOnPool<LabelsRangeResult>(ctx, queue, tasks, {
+      what: 'label ranges',
+      stage: 'export',
+      size: rangeSize(frames.length),
       verify: (t, r) => Array.isArray(r?.files) && r.files.length > 0 && readStaged(stagingDir(ctx.workspaceRoot, t.id), r.files) !== null,
       onResult: (t, env) => {
         const dir = stagingDir(ctx.workspaceRoot, t.id);
@@ -65,13 +59,8 @@ export async function labelsOnPoolIfConfigured(
         files += env.result.files.length;
         return Promise.resolve();
       },
-      onProgress: (done, finished, total) =>
-        ctx.progress({ stage: 'export', fraction: done / total, message: `${finished}/${total} label ranges on the pool (${workers.length} worker(s) at start)` }),
-      log: (m, level) => ctx.log(m, level),
-      signal: ctx.signal,
     });
   } finally {
-    await client.close();
     removeStaging(ctx.workspaceRoot, tasks.map((t) => t.id));
   }
   return files;

@@ -13,12 +13,8 @@ import type { JobContext } from '../jobs/job-kind.js';
 import type { PoolTask } from './client.js';
 import { taskId } from './protocol.js';
 import { configuredQueue } from './queue-config.js';
+import { frameRanges, rangeSize, runOnPool } from './run-ranges.js';
 import { fileSha, type PredictRangeResult } from './tasks/predict-range.js';
-
-/** Frames per task: about eight tasks per job, between 8 and 200 frames (fixed by the frame count alone, so ids are stable). */
-export function predictRangeSize(frames: number): number {
-  return Math.min(200, Math.max(8, Math.ceil(frames / 8)));
-}
 
 /** The job's result computed on the pool, or null when no queue is configured (predict here). */
 export async function predictOnPoolIfConfigured(ctx: JobContext, params: PredictJobParams): Promise<PredictJobResult | null> {
@@ -39,38 +35,26 @@ export async function predictOnPoolIfConfigured(ctx: JobContext, params: Predict
   }
   // The model's bytes are part of the task's identity: a retrained model must not reuse old maps.
   const modelSha = sha256Bytes(fs.readFileSync(path.join(ctx.workspaceRoot, params.modelFile)));
-  const count = frames.length;
-  const size = predictRangeSize(count);
   const tasks: PoolTask[] = [];
-  for (let from = 0; from < count; from += size) {
-    const to = Math.min(count, from + size);
-    const slice = frames.slice(from, to);
+  for (const { from, slice } of frameRanges(frames)) {
+    const to = from + slice.length;
     tasks.push({
       id: taskId('predict.range', { root: ctx.workspaceRoot, params, modelSha, from, to, frames: slice }),
       data: { kind: 'predict.range', workspaceRoot: ctx.workspaceRoot, input: { params, from, to, frames: slice } },
     });
   }
-  const { PoolClient } = await import('./client.js');
-  const client = await PoolClient.open(queue);
   const parts = new Map<string, PredictedFrame[]>();
   let backend = 'pool';
-  try {
-    const workers = await client.workers();
-    ctx.log(`pool ${client.display}: ${tasks.length} range task(s) of ≤${size} frames for ${workers.length} worker(s)${workers.length ? ': ' + workers.join(', ') : ''}`, workers.length ? 'info' : 'warn');
-    await client.run<PredictRangeResult>(tasks, {
-      verify: (_t, r) => r.frames.length > 0 && r.frames.every((f, i) => fileSha(ctx.workspaceRoot, f.clusterFile) === r.sums[i]?.[0] && fileSha(ctx.workspaceRoot, f.confidenceFile) === r.sums[i]?.[1]),
-      onResult: (t, env) => {
-        parts.set(t.id, env.result.frames);
-        backend = env.result.backend;
-        return Promise.resolve();
-      },
-      onProgress: (done, finished, total) =>
-        ctx.progress({ stage: 'predict', fraction: done / total, message: `${finished}/${total} frame ranges on the pool (${workers.length} worker(s) at start)` }),
-      log: (m, level) => ctx.log(m, level),
-      signal: ctx.signal,
-    });
-  } finally {
-    await client.close();
-  }
+  await runOnPool<PredictRangeResult>(ctx, queue, tasks, {
+    what: 'frame ranges',
+    stage: 'predict',
+    size: rangeSize(frames.length),
+    verify: (_t, r) => r.frames.length > 0 && r.frames.every((f, i) => fileSha(ctx.workspaceRoot, f.clusterFile) === r.sums[i]?.[0] && fileSha(ctx.workspaceRoot, f.confidenceFile) === r.sums[i]?.[1]),
+    onResult: (t, env) => {
+      parts.set(t.id, env.result.frames);
+      backend = env.result.backend;
+      return Promise.resolve();
+    },
+  });
   return { frames: tasks.flatMap((t) => parts.get(t.id)!), backend };
 }

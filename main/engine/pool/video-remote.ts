@@ -12,9 +12,9 @@ import { listPredictionFrames } from '../db/queries/experiments.js';
 import type { VideoRenderSpec } from '../export/video-frames.js';
 import type { JobContext } from '../jobs/job-kind.js';
 import type { PoolTask } from './client.js';
-import { predictRangeSize } from './predict-remote.js';
 import { taskId } from './protocol.js';
 import { configuredQueue } from './queue-config.js';
+import { frameRanges, rangeSize, runOnPool, wirePredictionRow } from './run-ranges.js';
 import { readStaged, removeStaging, stagingDir } from './staging.js';
 import type { RenderedFrame, VideoRangeInput, VideoRangeResult } from './tasks/video-range.js';
 
@@ -35,19 +35,14 @@ export async function videoOnPoolIfConfigured(
   const queue = configuredQueue(db);
   if (!queue) return null;
   const rowOf = new Map(listPredictionFrames(db, exp.experimentId, exp.datasetId).map((r) => [r.frame_id, r]));
-  const size = predictRangeSize(frames.length);
   const tasks: PoolTask[] = [];
-  for (let from = 0; from < frames.length; from += size) {
-    const slice = frames.slice(from, Math.min(frames.length, from + size));
+  for (const { from, slice } of frameRanges(frames)) {
     const input: VideoRangeInput = {
       ...exp,
       spec: { ...spec, scheme: spec.scheme.kind === 'clusters' ? { kind: 'clusters' } : { ...spec.scheme } },
       offset: from,
       frames: slice as unknown as VideoRangeInput['frames'],
-      rows: slice.map((f) => {
-        const r = rowOf.get(f.id)!;
-        return { frame_id: r.frame_id, cluster_file: r.cluster_file, confidence_file: r.confidence_file, width: r.width, height: r.height };
-      }),
+      rows: slice.map((f) => wirePredictionRow(rowOf.get(f.id)!)),
     };
     // The output file is part of the identity: the studio deletes each staged frame once encoded, so two
     // exports of the same frames must not share tasks.
@@ -80,12 +75,12 @@ export async function videoOnPoolIfConfigured(
     }
   };
   let chain: Promise<void> = Promise.resolve();
-  const { PoolClient } = await import('./client.js');
-  const client = await PoolClient.open(queue);
   try {
-    const workers = await client.workers();
-    ctx.log(`pool ${client.display}: ${tasks.length} render range(s) of ≤${size} frames for ${workers.length} worker(s)${workers.length ? ': ' + workers.join(', ') : ''}`, workers.length ? 'info' : 'warn');
-    await client.run<VideoRangeResult>(tasks, {
+    await runOnPool<VideoRangeResult>(ctx, queue, tasks, {
+      what: 'render ranges',
+      stage: 'encoding',
+      size: rangeSize(frames.length),
+      progressNote: () => `, ${next} encoded`,
       verify: (t, r) =>
         Array.isArray(r?.frames) &&
         r.frames.length === (t.data.input as VideoRangeInput).frames.length &&
@@ -95,14 +90,9 @@ export async function videoOnPoolIfConfigured(
         chain = chain.then(flush);
         return chain;
       },
-      onProgress: (done, finished, total) =>
-        ctx.progress({ stage: 'encoding', fraction: done / total, message: `${finished}/${total} render ranges on the pool, ${next} encoded (${workers.length} worker(s) at start)` }),
-      log: (m, level) => ctx.log(m, level),
-      signal: ctx.signal,
     });
     await chain;
   } finally {
-    await client.close();
     removeStaging(ctx.workspaceRoot, tasks.map((t) => t.id));
   }
   return { skipped };
