@@ -101,7 +101,7 @@ export class PoolClient {
     try {
       const each = tasks.map(async (task) => {
         for (let round = 0; ; round++) {
-          const envelope = (await this.once(task, o.signal)) as TaskEnvelope<R>;
+          const envelope = (await this.once(task, o.signal, o.cancelRunning === true)) as TaskEnvelope<R>;
           if (o.verify(task, envelope.result)) {
             await o.onResult(task, envelope);
             fractions.set(task.id, 1);
@@ -125,10 +125,11 @@ export class PoolClient {
   }
 
   /** One task to completion: enqueued if absent, retried if it sits failed from an earlier run. */
-  private async once(task: PoolTask, signal?: AbortSignal): Promise<unknown> {
+  private async once(task: PoolTask, signal: AbortSignal | undefined, cancellable: boolean): Promise<unknown> {
     if (signal?.aborted) throw new StudioError('cancelled', 'job cancelled');
-    // A cancel request from an earlier run of the job must not stop this one.
-    await (await this.queue.getBackend().client).del(this.queue.toKey(cancelKey(task.id)));
+    // A cancel request from an earlier run of the job must not stop this one (only tasks stopped while
+    // running ever get one: a round trip per task saved for the many short shard and range tasks).
+    if (cancellable) await (await this.queue.getBackend().client).del(this.queue.toKey(cancelKey(task.id)));
     const job: Job = await this.queue.add(task.data.kind, task.data, {
       jobId: task.id,
       attempts: TASK_ATTEMPTS,
