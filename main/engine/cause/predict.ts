@@ -9,6 +9,7 @@ import { codebookQueries, headForward } from './heads.js';
 import type { TrainedModel } from './model-io.js';
 import { l2normalize } from './ops.js';
 import { ParamSet } from './params.js';
+import { bilinearTaps, upsampledArgmax } from './upsample-argmax.js';
 
 export interface PixelRect {
   readonly x: number;
@@ -29,14 +30,10 @@ export interface Prediction {
 /** Row weights of 1-D bilinear resampling with half-pixel centres (TF's resize, clamped at the edges). */
 export function bilinearMatrix(outSize: number, inSize: number, start: number, span: number): Float32Array {
   const m = new Float32Array(outSize * inSize);
+  const { lo, hi, t } = bilinearTaps(outSize, inSize, start, span);
   for (let o = 0; o < outSize; o++) {
-    const src = ((o + 0.5 - start) / span) * inSize - 0.5;
-    const f = Math.floor(src);
-    const lerp = src - f;
-    const lo = Math.min(inSize - 1, Math.max(0, f));
-    const hi = Math.min(inSize - 1, Math.max(0, f + 1));
-    m[o * inSize + lo]! += 1 - lerp;
-    m[o * inSize + hi]! += lerp;
+    m[o * inSize + lo[o]!]! += 1 - t[o]!;
+    m[o * inSize + hi[o]!]! += t[o]!;
   }
   return m;
 }
@@ -101,13 +98,35 @@ export class Predictor {
    * the backbone saw), default the whole output. Pixels outside it take the nearest edge of the grid.
    */
   predict(grid: Float32Array, h: number, w: number, dim: number, outW: number, outH: number, region?: PixelRect): Prediction {
+    const reg = region ?? { x: 0, y: 0, width: outW, height: outH };
     const clusters = new Uint16Array(outW * outH);
     const confidence = new Uint8Array(outW * outH);
-    this.bands(grid, h, w, dim, outW, outH, region, (y0, cos) => {
-      const [ids, conf] = tf.tidy(() => [tf.argMax(cos, 1).dataSync() as Int32Array, tf.max(tf.softmax(tf.mul(cos, 3)), 1).dataSync() as Float32Array]);
-      clusters.set(ids, y0 * outW);
-      for (let i = 0; i < conf.length; i++) confidence[y0 * outW + i] = Math.round(conf[i]! * 255);
-    });
+    const E = this.embed(grid, h, w, dim);
+    let embedding: Float32Array;
+    let dots: Float32Array;
+    try {
+      embedding = E.dataSync() as Float32Array;
+      dots = tf.tidy(() => tf.matMul(E, this.centroidsNormT).dataSync() as Float32Array);
+    } finally {
+      E.dispose();
+    }
+    // The argmax and confidence of the upsampled cosines, computed from grid-level dots (upsample-argmax.ts);
+    // `cosines()` below is the same quantity through an explicit upsampling, which the tests hold it to.
+    upsampledArgmax(
+      {
+        embedding,
+        h,
+        w,
+        r: E.shape[1],
+        dots,
+        clusters: this.clusters,
+        rows: bilinearTaps(outH, h, reg.y, reg.height),
+        cols: bilinearTaps(outW, w, reg.x, reg.width),
+        scale: 3,
+      },
+      clusters,
+      confidence,
+    );
     return { width: outW, height: outH, clusters, confidence };
   }
 

@@ -41,6 +41,35 @@ describe('inference', () => {
     expect(out.confidence[0]).toBeGreaterThan(128);
     p.dispose();
   });
+
+  it('the argmax and confidence from grid-level dots equal those of the explicitly upsampled cosines', () => {
+    // Random embedding and centroids; a centre-crop region (pixels outside it clamp to the grid's edge),
+    // an output larger than the grid and one smaller than it.
+    const h = 6, w = 9, D = 11, K = 7;
+    const rng = new Prng(5);
+    const grid = Float32Array.from(rng.normalArray(h * w * D));
+    const p = new Predictor({ method: 'kmeans', grid: { h, w }, dim: D, clusters: K, centroids: Float32Array.from(rng.normalArray(K * D)) });
+    for (const [outW, outH, region] of [
+      [53, 31, { x: 7.5, y: 2, width: 38, height: 27 }],
+      [5, 4, undefined],
+    ] as const) {
+      const fast = p.predict(grid, h, w, D, outW, outH, region);
+      const cos = p.cosines(grid, h, w, D, outW, outH, region);
+      let same = 0;
+      for (let i = 0; i < outW * outH; i++) {
+        const row = cos.subarray(i * K, (i + 1) * K);
+        let best = 0;
+        for (let k = 1; k < K; k++) if (row[k]! > row[best]!) best = k;
+        let z = 0;
+        for (let k = 0; k < K; k++) z += Math.exp(3 * (row[k]! - row[best]!));
+        if (fast.clusters[i] === best) same++;
+        else expect(row[fast.clusters[i]!]).toBeCloseTo(row[best]!, 5); // a tie up to float rounding
+        expect(Math.abs(fast.confidence[i]! - Math.round(255 / z))).toBeLessThanOrEqual(1);
+      }
+      expect(same).toBeGreaterThanOrEqual(outW * outH - 1);
+    }
+    p.dispose();
+  });
 });
 
 describe('files', () => {
