@@ -12,6 +12,7 @@
 //   softmax needs every label of a pixel, and it is split by pixel rows instead;
 // - the buffers can live on SharedArrayBuffers, which is how crf-threads.ts hands them to a worker.
 import { blurChains, blurInPlace, PermutohedralLattice } from './permutohedral.js';
+import { upsampleArgmaxRows, type LabelMap } from './resample.js';
 
 /** One thread's labels [k0, k1) and its planes. */
 export interface CrfPart {
@@ -321,16 +322,23 @@ export function pixelShare(plan: CrfPlan, t: number, threads: number): [number, 
 /**
  * Thread `t`'s share of the mean field when plan.parts.length threads run it together: the messages of
  * its own labels, then the softmax of its own pixels, with `barrier` between the phases (every thread
- * must have finished writing what the next phase reads).
+ * must have finished writing what the next phase reads). With `out`, then its share of the output rows
+ * of the resampling to the frame (resample.ts), and a last barrier.
  */
-export function runMeanFieldShare(plan: CrfPlan, iterations: number, t: number, barrier: () => void): void {
-  const [p0, p1] = pixelShare(plan, t, plan.parts.length);
+export function runMeanFieldShare(plan: CrfPlan, iterations: number, t: number, barrier: () => void, out?: LabelMap): void {
+  const threads = plan.parts.length;
+  const [p0, p1] = pixelShare(plan, t, threads);
   softmaxPixels(plan, p0, p1, true);
   barrier();
   for (let it = 0; it < iterations; it++) {
     partMessages(plan, plan.parts[t]!);
     barrier();
     softmaxPixels(plan, p0, p1);
+    barrier();
+  }
+  if (out) {
+    const rows = (i: number) => Math.round((i * out.height) / threads);
+    upsampleArgmaxRows(plan.Q, plan.width, plan.height, plan.K, out, rows(t), rows(t + 1));
     barrier();
   }
 }
