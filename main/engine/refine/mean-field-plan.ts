@@ -176,7 +176,15 @@ export function partMessages(plan: CrfPlan, part: CrfPart): void {
 
 /** Bilateral: Q's part splatted onto the lattice and blurred; returns the buffer holding the result. */
 export function splatBlur(plan: CrfPlan, part: CrfPart): Float32Array {
-  const { width: W, height: H, K, d1, offsets, splatWeights, chains, Q } = plan;
+  splatPart(plan, part);
+  // Blur with [½ 1 ½] along each lattice direction, in place (vertex 0 stays zero).
+  blurInPlace(part.values, part.k1 - part.k0, plan.chains, part.carry);
+  return part.values;
+}
+
+/** Q's labels of the part splatted onto its lattice values. */
+export function splatPart(plan: CrfPlan, part: CrfPart): void {
+  const { width: W, height: H, K, d1, offsets, splatWeights, Q } = plan;
   const { k0, values } = part;
   const kc = part.k1 - part.k0;
   const n = W * H;
@@ -189,9 +197,6 @@ export function splatBlur(plan: CrfPlan, part: CrfPart): Float32Array {
       for (let k = 0; k < kc; k++) values[o + k] = values[o + k]! + w * Q[src + k]!;
     }
   }
-  // Blur with [½ 1 ½] along each lattice direction, in place (vertex 0 stays zero).
-  blurInPlace(values, kc, chains, part.carry);
-  return values;
 }
 
 /** D = K·1 through the lattice (splat ones, blur, slice with the lattice gain), per point. */
