@@ -61,7 +61,7 @@ for (let round = -1; round < rounds; round++) {
   timed('lattice: lift (elevate, simplex, keys)', false, at, () => liftPacked(f, layout, 0, n, keys, weights));
   const table = timed('lattice: insert (hash)', false, at, () => insertVertices(keys, n * 6, offsets, 2 * n));
   const neighbours = new Int32Array(6 * table.size * 2);
-  timed('lattice: link neighbours (hash)', false, at, () => linkVertices(table, layout, 0, table.size, neighbours));
+  timed('lattice: link neighbours (hash)', false, at, () => linkVertices(table, layout, neighbours));
   timed('lattice: blur chains', false, at, () => blurChains(neighbours, table.size, 6));
   vertices = table.size;
   const input = { rgb: small, width: v.width, height: v.height, K, unary, gaussian: { sxy: REFERENCE_CRF.gaussian.sxy * s, compat: 3 }, bilateral: { ...REFERENCE_CRF.bilateral, sxy } };

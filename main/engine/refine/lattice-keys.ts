@@ -18,13 +18,11 @@ export interface KeyLayout {
   readonly shift: Int32Array;
   readonly bias: Float64Array;
   /**
-   * Word deltas to the neighbours along direction j ∈ [0, d]: index 2j + (1 when r wraps), wrapping
-   * meaning r = d for `up` (the neighbour of remainder r + 1) and r = 0 for `down` (r − 1).
+   * Word deltas to the `up` neighbour along direction j ∈ [0, d] (k_i + 1 for i ≠ j, k_j − d): index
+   * 2j + (1 when r = d, where the remainder wraps to 0).
    */
   readonly upLo: Int32Array;
   readonly upHi: Int32Array;
-  readonly downLo: Int32Array;
-  readonly downHi: Int32Array;
 }
 
 /** The lattice scale of densecrf: feature i is multiplied by it before elevation. */
@@ -109,10 +107,8 @@ export function keyLayout(features: Float32Array, d: number, scale: Float64Array
     upLo[2 * j + 1] = wl;
     upHi[2 * j + 1] = wh;
   }
-  // down is up's inverse: down from r > 0 undoes up from r − 1 (no wrap); down from r = 0 undoes a wrap.
-  const downLo = upLo.map((v) => -v | 0);
-  const downHi = upHi.map((v) => -v | 0);
-  return { d, rBits, word, shift, bias, upLo, upHi, downLo, downHi };
+  // (down, its inverse, is never looked up: permutohedral.ts linkVertices.)
+  return { d, rBits, word, shift, bias, upLo, upHi };
 }
 
 /** Open addressing over packed keys: slots [lo, hi, vertex + 1] (0 = empty), Fibonacci hashing. */

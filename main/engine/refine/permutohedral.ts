@@ -207,24 +207,26 @@ export function insertVertices(keys: Int32Array, count: number, offsets: Int32Ar
   return table;
 }
 
-/** Blur neighbours of vertices [v0, v1): neighbours[(j·V + v)·2 + 0|1] = up | down along j, + 1 (0 = absent). */
-export function linkVertices(table: PackedVertexTable, layout: KeyLayout, v0: number, v1: number, neighbours: Int32Array): void {
+/**
+ * Blur neighbours: neighbours[(j·V + v)·2 + 0|1] = up | down along j, + 1 (0 = absent); `neighbours`
+ * starts zeroed. Up and down are inverse steps, so only `up` is looked up: when up_j(v) = u, down_j(u)
+ * = v (half the hash probes of looking up both).
+ */
+export function linkVertices(table: PackedVertexTable, layout: KeyLayout, neighbours: Int32Array): void {
   const d = layout.d;
   const V = table.size;
   const rMask = (1 << layout.rBits) - 1;
-  const { upLo, upHi, downLo, downHi } = layout;
+  const { upLo, upHi } = layout;
   const keys = table.keys;
-  for (let v = v0; v < v1; v++) {
+  for (let v = 0; v < V; v++) {
     const lo = keys[2 * v]!;
     const hi = keys[2 * v + 1]!;
-    const r = lo & rMask;
-    const wu = r === d ? 1 : 0;
-    const wd = r === 0 ? 1 : 0;
+    const wu = (lo & rMask) === d ? 1 : 0;
     for (let j = 0; j <= d; j++) {
-      const u = 2 * j + wu;
-      const w = 2 * j + wd;
-      neighbours[(j * V + v) * 2] = table.find((lo + upLo[u]!) | 0, (hi + upHi[u]!) | 0) + 1;
-      neighbours[(j * V + v) * 2 + 1] = table.find((lo + downLo[w]!) | 0, (hi + downHi[w]!) | 0) + 1;
+      const u = table.find((lo + upLo[2 * j + wu]!) | 0, (hi + upHi[2 * j + wu]!) | 0);
+      if (u < 0) continue;
+      neighbours[(j * V + v) * 2] = u + 1;
+      neighbours[(j * V + u) * 2 + 1] = v + 1;
     }
   }
 }
@@ -273,7 +275,7 @@ export class PermutohedralLattice {
     const offsets = new Int32Array(n * d1);
     const table = insertVertices(keys, n * d1, offsets, 2 * n);
     const neighbours = new Int32Array(d1 * table.size * 2);
-    linkVertices(table, layout, 0, table.size, neighbours);
+    linkVertices(table, layout, neighbours);
     return new PermutohedralLattice(n, d, offsets, weights, neighbours, table.size);
   }
 
