@@ -57,7 +57,7 @@ export { upsampleArgmax } from '../refine/resample.js';
  * σs scaled to match, so the kernels keep their size relative to the content. The permutohedral lattice
  * is itself a coarse approximation of the bilateral kernel (its cells are σ wide), and the cost of the
  * mean field grows with the pixels splatted and sliced: the budget is what keeps one 1024×512 frame
- * near a second on 2 cores (npm run bench:crf). The marginals are resampled to the frame bilinearly.
+ * under a second on 2 cores (npm run bench:crf). The marginals are resampled to the frame bilinearly.
  */
 export const CRF_MAX_PIXELS = 224 * 224;
 
