@@ -3,7 +3,8 @@
 // SynthDrive train, seeds 4–6 by default) predicts the demo's val frames — another world, never trained
 // on, not a tuning world — from the whole-frame val features, plainly and with `--refine crf`
 // (predictWithCrf, the release's settings, untouched here), each scored as the demo scores: Cityscapes-27,
-// Hungarian per run, present-class mIoU. Labels are read only to score.
+// Hungarian per run, present-class mIoU. Labels are read only to score. CAUSE-MLP runs trained with
+// another Step 3 (`train --step3 kmeans`, `--step3 overcluster:...`) are reported apart, by variant.
 import path from 'node:path';
 import { hungarianMapping, scoreHistogram } from '../shared/metrics/index.js';
 import { openDatabase } from '../main/engine/db/connection.js';
@@ -23,14 +24,24 @@ export interface OnOffRow {
   crfSecondsPerFrame: number;
 }
 
+/**
+ * A CAUSE-MLP run is labelled by its Step 3 variant when that is not the release's probe
+ * (`cause-mlp/overcluster`, `cause-mlp/kmeans`): variants that keep many clusters leave the CRF more
+ * boundaries to clean than the probe's few.
+ */
+function runLabel(run: { method: string; summary: string | null }): string {
+  const variant = run.summary ? (JSON.parse(run.summary) as { step3Variant?: string }).step3Variant : undefined;
+  return run.method === 'kmeans' || !variant || variant === 'release' ? run.method : `${run.method}/${variant}`;
+}
+
 export async function crfOnOff(ws: string, every: number, maxPixels?: number): Promise<{ rows: OnOffRow[]; frames: number; size: string }> {
   const db = openDatabase(path.join(ws, 'studio.db'), { readonly: true });
   const runs = db
     .prepare(
-      `SELECT e.id, e.method, e.seed, e.model_file AS modelFile, e.dataset_id AS trainId FROM experiments e JOIN feature_sets f ON f.id = e.feature_set_id
+      `SELECT e.id, e.method, e.seed, e.model_file AS modelFile, e.dataset_id AS trainId, e.summary FROM experiments e JOIN feature_sets f ON f.id = e.feature_set_id
        WHERE e.status = 'trained' AND f.backbone = 'builtin' AND e.method IN ('cause-mlp', 'kmeans') ORDER BY e.method, e.seed`,
     )
-    .all() as { id: string; method: string; seed: number; modelFile: string; trainId: string }[];
+    .all() as { id: string; method: string; seed: number; modelFile: string; trainId: string; summary: string | null }[];
   if (runs.length === 0) throw new Error(`${ws}: no trained builtin CAUSE-MLP or k-means experiments (run \`cause-studio demo\` there)`);
   // The builtin feature set of a dataset no run trained on: the demo's whole-frame val features.
   const trained = new Set(runs.map((r) => r.trainId));
@@ -75,8 +86,8 @@ export async function crfOnOff(ws: string, every: number, maxPixels?: number): P
     try {
       const plain = await score(false);
       const crf = await score(true);
-      console.log(`  ${run.method} seed ${run.seed}: off ${(100 * plain.miouPresent).toFixed(1)} on ${(100 * crf.miouPresent).toFixed(1)}`);
-      rows.push({ method: run.method, seed: run.seed, experimentId: run.id, plain: plain.miouPresent, crf: crf.miouPresent, crfSecondsPerFrame: crf.seconds });
+      console.log(`  ${runLabel(run)} seed ${run.seed}: off ${(100 * plain.miouPresent).toFixed(1)} on ${(100 * crf.miouPresent).toFixed(1)}`);
+      rows.push({ method: runLabel(run), seed: run.seed, experimentId: run.id, plain: plain.miouPresent, crf: crf.miouPresent, crfSecondsPerFrame: crf.seconds });
     } finally {
       predictor.dispose();
     }

@@ -3,7 +3,7 @@
 // as predictWithCrf runs it: a 640×320 input-scale view (a 320-px input over the frame's 512×512 centre
 // crop) brought within the CRF's pixel budget (CRF_MAX_PIXELS, 224×224: 317×158, σs scaled), lattice
 // built, 10 iterations on 2 threads (and on 1, for comparison), marginals resampled to 1024×512 and
-// argmaxed. Input: a real frame (BENCH_FRAME=path to an image) or a generated one of flat
+// argmaxed (split over the same threads, as predictWithCrf does). Input: a real frame (BENCH_FRAME=path to an image) or a generated one of flat
 // colour regions with noise (noise makes the lattice large: a worst case); cosines are random around a
 // planted label map. Prints wall and CPU ms per frame (median of BENCH_REPEATS, default 3) with the
 // load average. BENCH_INPUT_SCALE=1 also times the 640×320 view without the budget; BENCH_SPEED=0 skips timing.
@@ -13,9 +13,9 @@
 // budget, to see what the budget costs). Ends with one `BENCH {json}` line.
 import os from 'node:os';
 import { REFERENCE_CRF, unaryFromCosines } from '../main/engine/refine/dense-crf.js';
-import { meanFieldThreaded, stopCrfHelper } from '../main/engine/refine/crf-threads.js';
+import { refineThreaded, stopCrfHelper } from '../main/engine/refine/crf-threads.js';
 import { buildCrfPlan } from '../main/engine/refine/mean-field-plan.js';
-import { CRF_MAX_PIXELS, crfView, resizeRgb, upsampleArgmax } from '../main/engine/cause/predict-refine.js';
+import { CRF_MAX_PIXELS, crfView, resizeRgb } from '../main/engine/cause/predict-refine.js';
 import { readImageRGB } from '../main/engine/datasets/frame-source.js';
 import { initTfBackend } from '../main/engine/tf/backend.js';
 import { Prng } from '../shared/random.js';
@@ -95,8 +95,7 @@ for (const [label, maxPixels] of views) {
   vertices = buildCrfPlan(input(), 1).vertices;
   for (const threads of [2, 1]) {
     results[`${label} ${v.width}x${v.height} -> ${W}x${H}, ${threads} thread${threads > 1 ? 's' : ''}`] = await time(async () => {
-      const Q = await meanFieldThreaded(input(), REFERENCE_CRF.iterations, threads);
-      upsampleArgmax(Q, v.width, v.height, K, W, H);
+      await refineThreaded(input(), REFERENCE_CRF.iterations, W, H, threads);
     });
   }
 }

@@ -4,7 +4,7 @@
 // the frame and argmaxed. Running at the input scale keeps the release's kernel sizes relative to the
 // content and costs (input/frame)² of a full-resolution CRF; a frame smaller than the input runs at its
 // own size with the spatial σs scaled to match.
-import { denseCrfThreaded, REFERENCE_CRF, type CrfSettings } from '../refine/dense-crf.js';
+import { denseCrfRefine, REFERENCE_CRF, type CrfSettings } from '../refine/dense-crf.js';
 import type { PixelRect, Prediction, Predictor } from './predict.js';
 
 export { REFINE_MODES, type RefineMode } from '../../../shared/contract/experiments.js';
@@ -48,39 +48,7 @@ export function resizeRgb(src: FrameRGB, outW: number, outH: number): Uint8Array
 }
 
 /** Bilinear (half-pixel centres) resampling of [inH·inW, K] marginals to outW×outH, then argmax and max. */
-export function upsampleArgmax(Q: Float32Array, inW: number, inH: number, K: number, outW: number, outH: number): Prediction {
-  const clusters = new Uint16Array(outW * outH);
-  const confidence = new Uint8Array(outW * outH);
-  const taps = (o: number, outSize: number, inSize: number) => {
-    const src = ((o + 0.5) / outSize) * inSize - 0.5;
-    const f = Math.floor(src);
-    return [Math.min(inSize - 1, Math.max(0, f)), Math.min(inSize - 1, Math.max(0, f + 1)), src - f] as const;
-  };
-  const xt = Array.from({ length: outW }, (_, x) => taps(x, outW, inW));
-  const row = new Float32Array(K);
-  for (let y = 0; y < outH; y++) {
-    const [y0, y1, fy] = taps(y, outH, inH);
-    for (let x = 0; x < outW; x++) {
-      const [x0, x1, fx] = xt[x]!;
-      const w00 = (1 - fy) * (1 - fx);
-      const w01 = (1 - fy) * fx;
-      const w10 = fy * (1 - fx);
-      const w11 = fy * fx;
-      const a = (y0 * inW + x0) * K;
-      const b = (y0 * inW + x1) * K;
-      const c = (y1 * inW + x0) * K;
-      const d = (y1 * inW + x1) * K;
-      let best = 0;
-      for (let k = 0; k < K; k++) {
-        row[k] = w00 * Q[a + k]! + w01 * Q[b + k]! + w10 * Q[c + k]! + w11 * Q[d + k]!;
-        if (row[k]! > row[best]!) best = k;
-      }
-      clusters[y * outW + x] = best;
-      confidence[y * outW + x] = Math.round(row[best]! * 255);
-    }
-  }
-  return { width: outW, height: outH, clusters, confidence };
-}
+export { upsampleArgmax } from '../refine/resample.js';
 
 /**
  * The most pixels the CRF runs on: 224×224 (the release's training resolution; its test-time CRF ran on
@@ -89,7 +57,7 @@ export function upsampleArgmax(Q: Float32Array, inW: number, inH: number, K: num
  * σs scaled to match, so the kernels keep their size relative to the content. The permutohedral lattice
  * is itself a coarse approximation of the bilateral kernel (its cells are σ wide), and the cost of the
  * mean field grows with the pixels splatted and sliced: the budget is what keeps one 1024×512 frame
- * near a second on 2 cores (npm run bench:crf). The marginals are resampled to the frame bilinearly.
+ * under a second on 2 cores (npm run bench:crf). The marginals are resampled to the frame bilinearly.
  */
 export const CRF_MAX_PIXELS = 224 * 224;
 
@@ -134,6 +102,6 @@ export async function predictWithCrf(
   const K = predictor.clusters;
   const cos = predictor.cosines(grid, h, w, dim, cw, ch, crfRegion);
   const rgb = cw === frame.width && ch === frame.height ? frame.data : resizeRgb(frame, cw, ch);
-  const Q = await denseCrfThreaded(cos, rgb, cw, ch, K, settings, pixelScale, options.threads);
-  return upsampleArgmax(Q, cw, ch, K, frame.width, frame.height);
+  // The mean field and the resampling to the frame, both split over the CRF's threads.
+  return denseCrfRefine(cos, rgb, cw, ch, K, frame.width, frame.height, settings, pixelScale, options.threads);
 }

@@ -7,6 +7,7 @@ import os from 'node:os';
 import type { Worker } from 'node:worker_threads';
 import { spawnWorker } from '../jobs/spawn-worker.js';
 import { buildCrfPlan, runMeanField, runMeanFieldShare, type CrfPlan, type CrfPlanInput } from './mean-field-plan.js';
+import { upsampleArgmax, type LabelMap } from './resample.js';
 
 /** sync[0]: arrivals, sync[1]: generation, sync[2]: a thread failed. */
 export function makeBarrier(sync: Int32Array, parties: number, timeoutMs = 60_000): () => void {
@@ -31,6 +32,8 @@ export interface CrfShareMessage {
   readonly iterations: number;
   readonly sync: Int32Array;
   readonly thread: number;
+  /** The frame-sized labels the threads resample into (refineThreaded), on shared memory. */
+  readonly out?: LabelMap;
 }
 
 let helper: Promise<Worker> | null = null;
@@ -64,20 +67,40 @@ export async function stopCrfHelper(): Promise<void> {
 
 /** The mean field of `input` on `threads` threads (1 = this thread only); returns Q [points, K]. */
 export async function meanFieldThreaded(input: CrfPlanInput, iterations: number, threads = crfThreads()): Promise<Float32Array> {
-  if (threads < 2) return runMeanField(buildCrfPlan(input, 1), iterations);
+  return (await runThreaded(input, iterations, threads)).Q;
+}
+
+/**
+ * The mean field of `input`, then its marginals resampled to outW×outH and argmaxed (resample.ts), both
+ * on `threads` threads. The same labels on any number of threads.
+ */
+export async function refineThreaded(input: CrfPlanInput, iterations: number, outW: number, outH: number, threads = crfThreads()): Promise<LabelMap> {
+  const r = await runThreaded(input, iterations, threads, { width: outW, height: outH });
+  if (!r.out) return upsampleArgmax(r.Q, input.width, input.height, input.K, outW, outH);
+  // Off shared memory: callers hand the labels to encoders and streams.
+  return { width: outW, height: outH, clusters: r.out.clusters.slice(), confidence: r.out.confidence.slice() };
+}
+
+async function runThreaded(input: CrfPlanInput, iterations: number, threads: number, size?: { width: number; height: number }): Promise<{ Q: Float32Array; out?: LabelMap }> {
+  if (threads < 2) return { Q: runMeanField(buildCrfPlan(input, 1), iterations) };
   let worker: Worker;
   try {
     worker = await (helper ??= startHelper());
   } catch {
     helper = null;
-    return runMeanField(buildCrfPlan(input, 1), iterations);
+    return { Q: runMeanField(buildCrfPlan(input, 1), iterations) };
   }
   const plan = buildCrfPlan(input, 2, (bytes) => new SharedArrayBuffer(bytes));
   const sync = new Int32Array(new SharedArrayBuffer(12));
-  const message: CrfShareMessage = { plan, iterations, sync, thread: 1 };
+  const out: LabelMap | undefined = size && {
+    ...size,
+    clusters: new Uint16Array(new SharedArrayBuffer(size.width * size.height * 2)),
+    confidence: new Uint8Array(new SharedArrayBuffer(size.width * size.height)),
+  };
+  const message: CrfShareMessage = { plan, iterations, sync, thread: 1, ...(out ? { out } : {}) };
   worker.postMessage(message);
   try {
-    runMeanFieldShare(plan, iterations, 0, makeBarrier(sync, 2));
+    runMeanFieldShare(plan, iterations, 0, makeBarrier(sync, 2), out);
   } catch (e) {
     // The helper may be stuck or dead: drop it, so the next frame starts a fresh one.
     Atomics.store(sync, 2, 1);
@@ -85,5 +108,5 @@ export async function meanFieldThreaded(input: CrfPlanInput, iterations: number,
     void stopCrfHelper();
     throw e;
   }
-  return plan.Q;
+  return out ? { Q: plan.Q, out } : { Q: plan.Q };
 }

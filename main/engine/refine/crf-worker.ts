@@ -7,7 +7,7 @@ const port = parentPort;
 if (!port) throw new Error('crf-worker runs as a worker thread');
 port.on('message', (m: CrfShareMessage) => {
   try {
-    runMeanFieldShare(m.plan, m.iterations, m.thread, makeBarrier(m.sync, 2));
+    runMeanFieldShare(m.plan, m.iterations, m.thread, makeBarrier(m.sync, 2), m.out);
   } catch {
     // Tell the other thread, which is (or will be) waiting at a barrier.
     Atomics.store(m.sync, 2, 1);

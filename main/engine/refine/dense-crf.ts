@@ -8,7 +8,8 @@
 // mean-field-plan.ts (denseCrfThreaded: on two threads, crf-threads.ts); denseCrfReference is the same
 // mathematics written plainly, which the tests hold the fast path to.
 import { PermutohedralLattice } from './permutohedral.js';
-import { meanFieldThreaded } from './crf-threads.js';
+import { meanFieldThreaded, refineThreaded } from './crf-threads.js';
+import type { LabelMap } from './resample.js';
 import { bilateralFeatures, buildCrfPlan, gaussianTaps, runMeanField } from './mean-field-plan.js';
 
 export interface CrfSettings {
@@ -201,6 +202,25 @@ export async function denseCrfThreaded(
   threads?: number,
 ): Promise<Float32Array> {
   return meanFieldThreaded(crfInput(cos, rgb, width, height, K, settings, pixelScale), settings.iterations, threads);
+}
+
+/**
+ * denseCrfThreaded followed by the marginals' bilinear resampling to outW×outH and argmax
+ * (resample.ts), the resampling split by rows over the same threads.
+ */
+export async function denseCrfRefine(
+  cos: Float32Array,
+  rgb: ArrayLike<number>,
+  width: number,
+  height: number,
+  K: number,
+  outW: number,
+  outH: number,
+  settings: CrfSettings = REFERENCE_CRF,
+  pixelScale = 1,
+  threads?: number,
+): Promise<LabelMap> {
+  return refineThreaded(crfInput(cos, rgb, width, height, K, settings, pixelScale), settings.iterations, outW, outH, threads);
 }
 
 /**

@@ -11,7 +11,8 @@
 //   channel-last planes [points, part channels], so the threads never write the same memory; only the
 //   softmax needs every label of a pixel, and it is split by pixel rows instead;
 // - the buffers can live on SharedArrayBuffers, which is how crf-threads.ts hands them to a worker.
-import { PermutohedralLattice } from './permutohedral.js';
+import { blurChains, blurInPlace, PermutohedralLattice } from './permutohedral.js';
+import { upsampleArgmaxRows, type LabelMap } from './resample.js';
 
 /** One thread's labels [k0, k1) and its planes. */
 export interface CrfPart {
@@ -25,7 +26,8 @@ export interface CrfPart {
   readonly rows: Float32Array;
   /** Lattice values, [(vertices + 1), k1 − k0] (vertex 0 is the always-zero 'absent' neighbour). */
   readonly values: Float32Array;
-  readonly blurred: Float32Array;
+  /** The blur's carry: the previous vertex's old values, k1 − k0. */
+  readonly carry: Float32Array;
 }
 
 /** Everything one frame's mean field reads, precomputed; Q is the marginals [points, K]. */
@@ -42,8 +44,8 @@ export interface CrfPlan {
   readonly splatWeights: Float32Array;
   /** Slice weights: barycentric · lattice gain · bilateral compat · D_b^{-½}. */
   readonly sliceWeights: Float32Array;
-  /** Per direction j and vertex v: its two neighbours along j (index + 1, 0 = absent). */
-  readonly neighbours: Int32Array;
+  /** The blur's lines of linked vertices (permutohedral.ts blurChains). */
+  readonly chains: Int32Array;
   /** The Gaussian's D_g^{-½} per pixel, its taps and their radius, its Potts weight. */
   readonly gaussianNorm: Float32Array;
   readonly taps: Float32Array;
@@ -107,8 +109,11 @@ export function buildCrfPlan(input: CrfPlanInput, parts: number, alloc: (bytes: 
   const lattice = PermutohedralLattice.build(bilateralFeatures(input.rgb, width, height, input.bilateral.sxy, input.bilateral.srgb), 5);
   const d1 = lattice.d + 1;
   const V = lattice.vertices;
+  const lines = blurChains(lattice.neighbours, V, d1);
+  const chainsShared = new Int32Array(alloc(lines.length * 4));
+  chainsShared.set(lines);
   // densecrf's NORMALIZE_SYMMETRIC: D = K·1 through the same lattice, then 1/√D on both sides.
-  const degree = lattice.filter(new Float32Array(n).fill(1), 1);
+  const degree = latticeDegree(lattice.offsets, lattice.weights, n, d1, V, lines, lattice.gain);
   const alpha = lattice.gain;
   const offsets = new Int32Array(alloc(n * d1 * 4));
   offsets.set(lattice.offsets);
@@ -122,8 +127,6 @@ export function buildCrfPlan(input: CrfPlanInput, parts: number, alloc: (bytes: 
       sliceWeights[p * d1 + r] = w * alpha * input.bilateral.compat * norm;
     }
   }
-  const neighbours = new Int32Array(alloc(lattice.neighbours.length * 4));
-  neighbours.set(lattice.neighbours);
   // The Gaussian on the grid is separable, and so is its degree: D_g(x, y) = Σ_dx taps · Σ_dy taps.
   const taps = gaussianTaps(input.gaussian.sxy);
   const radius = (taps.length - 1) / 2;
@@ -140,7 +143,7 @@ export function buildCrfPlan(input: CrfPlanInput, parts: number, alloc: (bytes: 
     const kc = k1 - k0;
     const negUnary = f32(n * kc);
     for (let p = 0; p < n; p++) for (let k = 0; k < kc; k++) negUnary[p * kc + k] = -unary[p * K + k0 + k]!;
-    return { k0, k1, negUnary, logits: f32(n * kc), rows: f32(n * kc), values: f32((V + 1) * kc), blurred: f32((V + 1) * kc) };
+    return { k0, k1, negUnary, logits: f32(n * kc), rows: f32(n * kc), values: f32((V + 1) * kc), carry: f32(kc) };
   });
   return {
     width,
@@ -151,7 +154,7 @@ export function buildCrfPlan(input: CrfPlanInput, parts: number, alloc: (bytes: 
     offsets,
     splatWeights,
     sliceWeights,
-    neighbours,
+    chains: chainsShared,
     gaussianNorm,
     taps,
     radius,
@@ -166,13 +169,25 @@ export function buildCrfPlan(input: CrfPlanInput, parts: number, alloc: (bytes: 
  * Reads Q (all threads' shared input), writes only the part's own planes.
  */
 export function partMessages(plan: CrfPlan, part: CrfPart): void {
-  const { width: W, height: H, K, d1, vertices: V, offsets, splatWeights, sliceWeights, neighbours, Q } = plan;
-  const { k0, negUnary, logits } = part;
+  const lattice = splatBlur(plan, part);
+  sliceLogits(plan, part, lattice);
+  gaussianMessages(plan, part);
+}
+
+/** Bilateral: Q's part splatted onto the lattice and blurred; returns the buffer holding the result. */
+export function splatBlur(plan: CrfPlan, part: CrfPart): Float32Array {
+  splatPart(plan, part);
+  // Blur with [½ 1 ½] along each lattice direction, in place (vertex 0 stays zero).
+  blurInPlace(part.values, part.k1 - part.k0, plan.chains, part.carry);
+  return part.values;
+}
+
+/** Q's labels of the part splatted onto its lattice values. */
+export function splatPart(plan: CrfPlan, part: CrfPart): void {
+  const { width: W, height: H, K, d1, offsets, splatWeights, Q } = plan;
+  const { k0, values } = part;
   const kc = part.k1 - part.k0;
   const n = W * H;
-  // Bilateral: splat onto the lattice.
-  let values = part.values;
-  let blurred = part.blurred;
   values.fill(0);
   for (let p = 0; p < n; p++) {
     const src = p * K + k0;
@@ -182,20 +197,29 @@ export function partMessages(plan: CrfPlan, part: CrfPart): void {
       for (let k = 0; k < kc; k++) values[o + k] = values[o + k]! + w * Q[src + k]!;
     }
   }
-  // Blur with [½ 1 ½] along each lattice direction (vertex 0 stays zero in both buffers).
-  for (let j = 0; j < d1; j++) {
-    const base = j * V * 2;
-    for (let v = 0; v < V; v++) {
-      const o = (v + 1) * kc;
-      const a = neighbours[base + 2 * v]! * kc;
-      const b = neighbours[base + 2 * v + 1]! * kc;
-      for (let k = 0; k < kc; k++) blurred[o + k] = values[o + k]! + 0.5 * (values[a + k]! + values[b + k]!);
-    }
-    const t = values;
-    values = blurred;
-    blurred = t;
+}
+
+/** D = K·1 through the lattice (splat ones, blur, slice with the lattice gain), per point. */
+function latticeDegree(offsets: Int32Array, weights: Float32Array, n: number, d1: number, V: number, chains: Int32Array, gain: number): Float32Array {
+  const values = new Float32Array(V + 1);
+  for (let p = 0; p < n; p++) for (let r = 0; r < d1; r++) values[offsets[p * d1 + r]!] = values[offsets[p * d1 + r]!]! + weights[p * d1 + r]!;
+  blurInPlace(values, 1, chains, new Float32Array(1));
+  const degree = new Float32Array(n);
+  for (let p = 0; p < n; p++) {
+    let s = 0;
+    // Rounded to float32 per step, as PermutohedralLattice.filter's output buffer does.
+    for (let r = 0; r < d1; r++) s = Math.fround(s + weights[p * d1 + r]! * gain * values[offsets[p * d1 + r]!]!);
+    degree[p] = s;
   }
-  // Slice back, starting the logits from −U.
+  return degree;
+}
+
+/** Slices the blurred lattice back, starting the part's logits from −U. */
+export function sliceLogits(plan: CrfPlan, part: CrfPart, values: Float32Array): void {
+  const { width: W, height: H, d1, offsets, sliceWeights } = plan;
+  const { negUnary, logits } = part;
+  const kc = part.k1 - part.k0;
+  const n = W * H;
   for (let p = 0; p < n; p++) {
     const dst = p * kc;
     for (let k = 0; k < kc; k++) logits[dst + k] = negUnary[dst + k]!;
@@ -205,7 +229,13 @@ export function partMessages(plan: CrfPlan, part: CrfPart): void {
       for (let k = 0; k < kc; k++) logits[dst + k] = logits[dst + k]! + w * values[o + k]!;
     }
   }
-  // Gaussian on the grid, exact and separable, D_g^{-½} folded into the tap weights.
+}
+
+/** Gaussian on the grid, exact and separable, D_g^{-½} folded into the tap weights; adds to the logits. */
+export function gaussianMessages(plan: CrfPlan, part: CrfPart): void {
+  const { width: W, height: H, K, Q } = plan;
+  const { k0, logits } = part;
+  const kc = part.k1 - part.k0;
   const { gaussianNorm: g, taps, radius: R, gaussianCompat: cg } = plan;
   const rows = part.rows;
   for (let y = 0; y < H; y++) {
@@ -297,16 +327,23 @@ export function pixelShare(plan: CrfPlan, t: number, threads: number): [number, 
 /**
  * Thread `t`'s share of the mean field when plan.parts.length threads run it together: the messages of
  * its own labels, then the softmax of its own pixels, with `barrier` between the phases (every thread
- * must have finished writing what the next phase reads).
+ * must have finished writing what the next phase reads). With `out`, then its share of the output rows
+ * of the resampling to the frame (resample.ts), and a last barrier.
  */
-export function runMeanFieldShare(plan: CrfPlan, iterations: number, t: number, barrier: () => void): void {
-  const [p0, p1] = pixelShare(plan, t, plan.parts.length);
+export function runMeanFieldShare(plan: CrfPlan, iterations: number, t: number, barrier: () => void, out?: LabelMap): void {
+  const threads = plan.parts.length;
+  const [p0, p1] = pixelShare(plan, t, threads);
   softmaxPixels(plan, p0, p1, true);
   barrier();
   for (let it = 0; it < iterations; it++) {
     partMessages(plan, plan.parts[t]!);
     barrier();
     softmaxPixels(plan, p0, p1);
+    barrier();
+  }
+  if (out) {
+    const rows = (i: number) => Math.round((i * out.height) / threads);
+    upsampleArgmaxRows(plan.Q, plan.width, plan.height, plan.K, out, rows(t), rows(t + 1));
     barrier();
   }
 }

@@ -8,7 +8,9 @@
 // Why typed arrays and one flat hash table: a 640×320 frame lifts to ~10⁵–10⁶ lattice vertices and the
 // CRF filters 27 channels through it 10 times; per-vertex objects would dominate the time.
 
-/** Lattice vertices are found by their d integer coordinates through an open-addressing hash table. */
+import { keyLayout, latticeScale, PackedVertexTable, type KeyLayout } from './lattice-keys.js';
+
+/** Lattice vertices found by their d loose integer coordinates (the fallback of lattice-keys.ts). */
 class VertexTable {
   keys: Int32Array;
   private slots: Int32Array;
@@ -84,6 +86,151 @@ function tableSizeFor(capacity: number): number {
   return s;
 }
 
+/** The elevation of one point onto the lattice: its remainder-0 point, ranks and barycentric weights. */
+class Elevation {
+  readonly elevated: Float64Array;
+  readonly rem0: Float64Array;
+  readonly rank: Int32Array;
+  readonly bary: Float64Array;
+  /** Which coordinate has each rank. */
+  readonly byRank: Int32Array;
+  private readonly scale: Float64Array;
+
+  constructor(private readonly d: number) {
+    const d1 = d + 1;
+    this.elevated = new Float64Array(d1);
+    this.rem0 = new Float64Array(d1);
+    this.rank = new Int32Array(d1);
+    this.bary = new Float64Array(d + 2);
+    this.byRank = new Int32Array(d1);
+    this.scale = latticeScale(d);
+  }
+
+  /** Elevates the point whose features start at f (densecrf's arithmetic, operation for operation). */
+  lift(features: Float32Array, f: number): void {
+    const { d, elevated, rem0, rank, bary, scale } = this;
+    const d1 = d + 1;
+    const down = 1 / d1;
+    // Elevate onto the hyperplane Σ = 0 (the basis of Adams et al.).
+    let sm = 0;
+    for (let i = d; i > 0; i--) {
+      const cf = features[f + i - 1]! * scale[i - 1]!;
+      elevated[i] = sm - i * cf;
+      sm += cf;
+    }
+    elevated[0] = sm;
+    // The nearest remainder-0 point, then the rank of each coordinate's residual.
+    let sum = 0;
+    for (let i = 0; i <= d; i++) {
+      const v = elevated[i]! * down;
+      const up = Math.ceil(v) * d1;
+      const dn = Math.floor(v) * d1;
+      rem0[i] = up - elevated[i]! < elevated[i]! - dn ? up : dn;
+      sum += rem0[i]!;
+      rank[i] = 0;
+    }
+    sum *= down;
+    for (let i = 0; i < d; i++) {
+      const di = elevated[i]! - rem0[i]!;
+      for (let j = i + 1; j <= d; j++) {
+        if (di < elevated[j]! - rem0[j]!) rank[i]!++;
+        else rank[j]!++;
+      }
+    }
+    // Bring the point back onto the plane when the rounding left it off.
+    if (sum > 0) {
+      for (let i = 0; i <= d; i++) {
+        if (rank[i]! >= d1 - sum) {
+          rem0[i] = rem0[i]! - d1;
+          rank[i] = rank[i]! + sum - d1;
+        } else rank[i] = rank[i]! + sum;
+      }
+    } else if (sum < 0) {
+      for (let i = 0; i <= d; i++) {
+        if (rank[i]! < -sum) {
+          rem0[i] = rem0[i]! + d1;
+          rank[i] = rank[i]! + d1 + sum;
+        } else rank[i] = rank[i]! + sum;
+      }
+    }
+    bary.fill(0);
+    for (let i = 0; i <= d; i++) {
+      const v = (elevated[i]! - rem0[i]!) * down;
+      bary[d - rank[i]!] = bary[d - rank[i]!]! + v;
+      bary[d + 1 - rank[i]!] = bary[d + 1 - rank[i]!]! - v;
+      this.byRank[rank[i]!] = i;
+    }
+    bary[0] = bary[0]! + 1 + bary[d + 1]!;
+  }
+}
+
+/**
+ * Packed keys and barycentric weights of the d + 1 vertices of points [p0, p1) (keys: two words per
+ * vertex, [points · (d + 1) · 2]). Vertex r of a point is its remainder-0 point plus the canonical
+ * simplex's r-th corner: m_i = rem0_i/(d+1), less one for the coordinates whose rank exceeds d − r.
+ */
+export function liftPacked(features: Float32Array, layout: KeyLayout, p0: number, p1: number, keys: Int32Array, weights: Float32Array): void {
+  const d = layout.d;
+  const d1 = d + 1;
+  const e = new Elevation(d);
+  const { word, shift, bias } = layout;
+  for (let p = p0; p < p1; p++) {
+    e.lift(features, p * d);
+    let lo = 0;
+    let hi = 0;
+    for (let i = 0; i < d; i++) {
+      const field = (e.rem0[i]! / d1 - bias[i]!) << shift[i]!;
+      if (word[i] === 0) lo |= field;
+      else hi |= field;
+    }
+    for (let r = 0; r <= d; r++) {
+      if (r > 0) {
+        lo = (lo + 1) | 0;
+        const i = e.byRank[d - r + 1]!;
+        if (i < d) {
+          if (word[i] === 0) lo = (lo - (1 << shift[i]!)) | 0;
+          else hi = (hi - (1 << shift[i]!)) | 0;
+        }
+      }
+      const at = p * d1 + r;
+      keys[2 * at] = lo;
+      keys[2 * at + 1] = hi;
+      weights[at] = e.bary[r]!;
+    }
+  }
+}
+
+/** Inserts the lifted keys in point order; offsets[at] = vertex + 1. Returns the table. */
+export function insertVertices(keys: Int32Array, count: number, offsets: Int32Array, capacity: number): PackedVertexTable {
+  const table = new PackedVertexTable(capacity);
+  for (let at = 0; at < count; at++) offsets[at] = table.insert(keys[2 * at]!, keys[2 * at + 1]!) + 1;
+  return table;
+}
+
+/**
+ * Blur neighbours: neighbours[(j·V + v)·2 + 0|1] = up | down along j, + 1 (0 = absent); `neighbours`
+ * starts zeroed. Up and down are inverse steps, so only `up` is looked up: when up_j(v) = u, down_j(u)
+ * = v (half the hash probes of looking up both).
+ */
+export function linkVertices(table: PackedVertexTable, layout: KeyLayout, neighbours: Int32Array): void {
+  const d = layout.d;
+  const V = table.size;
+  const rMask = (1 << layout.rBits) - 1;
+  const { upLo, upHi } = layout;
+  const keys = table.keys;
+  for (let v = 0; v < V; v++) {
+    const lo = keys[2 * v]!;
+    const hi = keys[2 * v + 1]!;
+    const wu = (lo & rMask) === d ? 1 : 0;
+    for (let j = 0; j <= d; j++) {
+      const u = table.find((lo + upLo[2 * j + wu]!) | 0, (hi + upHi[2 * j + wu]!) | 0);
+      if (u < 0) continue;
+      neighbours[(j * V + v) * 2] = u + 1;
+      neighbours[(j * V + u) * 2 + 1] = v + 1;
+    }
+  }
+}
+
 export class PermutohedralLattice {
   /** Per pixel, the d+1 enclosing vertices (index + 1; 0 is an always-zero dummy vertex). */
   readonly offsets: Int32Array;
@@ -97,7 +244,7 @@ export class PermutohedralLattice {
     return 1 / (1 + Math.pow(2, -this.d));
   }
 
-  private constructor(
+  constructor(
     readonly points: number,
     readonly d: number,
     offsets: Int32Array,
@@ -111,85 +258,47 @@ export class PermutohedralLattice {
     this.vertices = vertices;
   }
 
-  /** Lifts `points` feature vectors of dimension d (row-major, already divided by their σ). */
-  static build(features: Float32Array, d: number): PermutohedralLattice {
+  /**
+   * Lifts `points` feature vectors of dimension d (row-major, already divided by their σ). Keys are
+   * packed (lattice-keys.ts) when the frame's range allows, else kept as d loose coordinates
+   * (`keys: 'loose'` forces that; the two build the same lattice, vertex for vertex).
+   */
+  static build(features: Float32Array, d: number, options: { keys?: 'packed' | 'loose' } = {}): PermutohedralLattice {
     const n = features.length / d;
     if (!Number.isInteger(n)) throw new Error(`permutohedral lattice: ${features.length} feature values are not rows of ${d}`);
+    const layout = options.keys === 'loose' ? null : keyLayout(features, d);
+    if (!layout) return PermutohedralLattice.buildLoose(features, d);
+    const d1 = d + 1;
+    const keys = new Int32Array(n * d1 * 2);
+    const weights = new Float32Array(n * d1);
+    liftPacked(features, layout, 0, n, keys, weights);
+    const offsets = new Int32Array(n * d1);
+    const table = insertVertices(keys, n * d1, offsets, 2 * n);
+    const neighbours = new Int32Array(d1 * table.size * 2);
+    linkVertices(table, layout, neighbours);
+    return new PermutohedralLattice(n, d, offsets, weights, neighbours, table.size);
+  }
+
+  private static buildLoose(features: Float32Array, d: number): PermutohedralLattice {
+    const n = features.length / d;
     const d1 = d + 1;
     const offsets = new Int32Array(n * d1);
     const weights = new Float32Array(n * d1);
     // Sized for about one vertex per point (it grows when a textured image needs more).
     const table = new VertexTable(d, Math.max(1024, n));
-    // Lattice scaling: the blur below then approximates a Gaussian of unit σ in feature units.
-    const scale = new Float64Array(d);
-    const invStd = Math.sqrt(2 / 3) * d1;
-    for (let i = 0; i < d; i++) scale[i] = invStd / Math.sqrt((i + 1) * (i + 2));
-    const elevated = new Float64Array(d1);
-    const rem0 = new Float64Array(d1);
-    const rank = new Int32Array(d1);
-    const bary = new Float64Array(d + 2);
+    const e = new Elevation(d);
     const key = new Int32Array(d);
     const canonical = new Int32Array(d1 * d1);
     for (let i = 0; i <= d; i++) {
       for (let j = 0; j <= d - i; j++) canonical[i * d1 + j] = i;
       for (let j = d - i + 1; j <= d; j++) canonical[i * d1 + j] = i - d1;
     }
-    const down = 1 / d1;
     for (let p = 0; p < n; p++) {
-      const f = p * d;
-      // Elevate onto the hyperplane Σ = 0 (the basis of Adams et al.).
-      let sm = 0;
-      for (let i = d; i > 0; i--) {
-        const cf = features[f + i - 1]! * scale[i - 1]!;
-        elevated[i] = sm - i * cf;
-        sm += cf;
-      }
-      elevated[0] = sm;
-      // The nearest remainder-0 point, then the rank of each coordinate's residual.
-      let sum = 0;
-      for (let i = 0; i <= d; i++) {
-        const v = elevated[i]! * down;
-        const up = Math.ceil(v) * d1;
-        const dn = Math.floor(v) * d1;
-        rem0[i] = up - elevated[i]! < elevated[i]! - dn ? up : dn;
-        sum += rem0[i]!;
-        rank[i] = 0;
-      }
-      sum *= down;
-      for (let i = 0; i < d; i++) {
-        const di = elevated[i]! - rem0[i]!;
-        for (let j = i + 1; j <= d; j++) {
-          if (di < elevated[j]! - rem0[j]!) rank[i]!++;
-          else rank[j]!++;
-        }
-      }
-      // Bring the point back onto the plane when the rounding left it off.
-      if (sum > 0) {
-        for (let i = 0; i <= d; i++) {
-          if (rank[i]! >= d1 - sum) {
-            rem0[i] = rem0[i]! - d1;
-            rank[i] = rank[i]! + sum - d1;
-          } else rank[i] = rank[i]! + sum;
-        }
-      } else if (sum < 0) {
-        for (let i = 0; i <= d; i++) {
-          if (rank[i]! < -sum) {
-            rem0[i] = rem0[i]! + d1;
-            rank[i] = rank[i]! + d1 + sum;
-          } else rank[i] = rank[i]! + sum;
-        }
-      }
-      bary.fill(0);
-      for (let i = 0; i <= d; i++) {
-        const v = (elevated[i]! - rem0[i]!) * down;
-        bary[d - rank[i]!] = bary[d - rank[i]!]! + v;
-        bary[d + 1 - rank[i]!] = bary[d + 1 - rank[i]!]! - v;
-      }
-      bary[0] = bary[0]! + 1 + bary[d + 1]!;
+      e.lift(features, p * d);
       for (let r = 0; r <= d; r++) {
-        for (let i = 0; i < d; i++) key[i] = rem0[i]! + canonical[r * d1 + rank[i]!]!;
+        for (let i = 0; i < d; i++) key[i] = e.rem0[i]! + canonical[r * d1 + e.rank[i]!]!;
         offsets[p * d1 + r] = table.find(key, true) + 1;
-        weights[p * d1 + r] = bary[r]!;
+        weights[p * d1 + r] = e.bary[r]!;
       }
     }
     const V = table.size;
@@ -255,5 +364,57 @@ export class PermutohedralLattice {
       }
     }
     return out;
+  }
+}
+
+/**
+ * The blur's lines: along each direction j in turn, every run of vertices linked by `up` (from one
+ * without a `down` neighbour), as vertex + 1, each run ended by a 0. Vertices with no neighbour along
+ * j are left out: the blur leaves them as they are. [½ 1 ½] along a line needs only the previous
+ * vertex's old value, so blurChains runs in place, touching only the vertices that have neighbours.
+ */
+export function blurChains(neighbours: Int32Array, V: number, d1: number): Int32Array {
+  let length = 0;
+  for (let j = 0; j < d1; j++) {
+    for (let v = 0; v < V; v++) {
+      const up = neighbours[(j * V + v) * 2]!;
+      const down = neighbours[(j * V + v) * 2 + 1]!;
+      if (up !== 0 || down !== 0) length++;
+      if (up !== 0 && down === 0) length++;
+    }
+  }
+  const chains = new Int32Array(length);
+  let at = 0;
+  for (let j = 0; j < d1; j++) {
+    const base = j * V * 2;
+    for (let v = 0; v < V; v++) {
+      if (neighbours[base + 2 * v + 1] !== 0 || neighbours[base + 2 * v] === 0) continue;
+      for (let u = v + 1; u !== 0; u = neighbours[base + 2 * (u - 1)]!) chains[at++] = u;
+      chains[at++] = 0;
+    }
+  }
+  return chains;
+}
+
+/**
+ * The lattice blur in place: [½ 1 ½] along each direction, values [(V + 1), c] (vertex 0 zero), the
+ * same arithmetic as filter()'s two-buffer blur (old value + ½·(up's old + down's old)), so the same
+ * floats. `tmp` holds c values (the previous vertex's old value).
+ */
+export function blurInPlace(values: Float32Array, c: number, chains: Int32Array, tmp: Float32Array): void {
+  for (let k = 0; k < c; k++) tmp[k] = 0;
+  for (let i = 0; i < chains.length; i++) {
+    const v = chains[i]!;
+    if (v === 0) {
+      for (let k = 0; k < c; k++) tmp[k] = 0;
+      continue;
+    }
+    const o = v * c;
+    const a = chains[i + 1]! * c;
+    for (let k = 0; k < c; k++) {
+      const t = values[o + k]!;
+      values[o + k] = t + 0.5 * (values[a + k]! + tmp[k]!);
+      tmp[k] = t;
+    }
   }
 }
