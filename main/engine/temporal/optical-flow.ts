@@ -358,7 +358,7 @@ export class FlowTracker {
     return this.still(prior.field, prior.onPlane);
   }
 
-  /** Pixels whose luma did not change are still — except those the ground plane says moved. */
+  /** Pixels whose luma did not change are still — except ground the plane says moved. */
   private still(f: FlowField, onPlane: Uint8Array | null): FlowField {
     const thr = this.options.staticThreshold ?? FLOW_DEFAULTS.staticThreshold;
     if (!(thr > 0)) return f;
@@ -375,7 +375,8 @@ export class FlowTracker {
     const confidence = f.confidence.slice();
     const lim = thr * 9;
     for (let i = 0; i < n; i++) {
-      if (avg[i]! <= lim && !onPlane?.[i]) {
+      // a pixel on the ground plane that the plane says moved is moving road, however flat
+      if (avg[i]! <= lim && !(onPlane?.[i] && Math.abs(u[i]!) + Math.abs(v[i]!) > 0.5)) {
         u[i] = 0;
         v[i] = 0;
         confidence[i] = 1;

@@ -87,6 +87,9 @@ export function groundHomography(th: ArrayLike<number>): Float64Array {
   return Float64Array.from(H, (x) => x / h8);
 }
 
+/** Largest change of each ground parameter in one Gauss–Newton step (normalised units). */
+const MAX_STEP = [0.1, 0.1, 0.1, 0.02, 0.02];
+
 export const IDENTITY: Float64Array = Float64Array.of(1, 0, 0, 0, 1, 0, 0, 0, 1);
 
 /**
@@ -110,6 +113,7 @@ export function fitPlaneMotion(
   const A = new Float64Array(64);
   const b = new Float64Array(8);
   let scale = Number.NaN;
+  let fitted = false;
   for (let l = L - 1; l >= Math.min(o.finestLevel, L - 1); l--) {
     const C = cur[l]!.im;
     const P = prev[l]!;
@@ -149,7 +153,13 @@ export function fitPlaneMotion(
           rs.push(Math.abs(r));
         }
       }
-      if (rows.length < 64) return null;
+      // a level too small to hold the region is skipped (the finer ones take over)
+      if (rows.length < 32) break;
+      // nothing to see (a uniform region): no plane rather than a made-up one
+      let energy = 0;
+      for (const { j } of rows) energy += j[2]! * j[2]! + j[5]! * j[5]!;
+      if (energy / rows.length < 1e-8) return null;
+      fitted = true;
       // robust scale of this iteration's residuals (MAD), for the Tukey weights
       rs.sort((p, q) => p - q);
       scale = Math.max(1e-3, 1.4826 * rs[rs.length >> 1]!);
@@ -186,12 +196,17 @@ export function fitPlaneMotion(
             At[q * 5 + r] = sum;
           }
         }
-        for (let q = 0; q < 5; q++) At[q * 5 + q] = At[q * 5 + q]! * 1.01 + 1e-9;
+        // Levenberg damping relative to the system's scale: at k = 0 the focus of expansion is unobservable
+        // (its columns vanish), and an undamped step there flies off
+        let trace = 0;
+        for (let q = 0; q < 5; q++) trace += At[q * 5 + q]!;
+        for (let q = 0; q < 5; q++) At[q * 5 + q] = At[q * 5 + q]! * 1.01 + 1e-3 * (trace / 5) + 1e-12;
         const step = solveN(At, bt, 5);
         if (!step) return null;
         for (let q = 0; q < 5; q++) {
-          th[q] = th[q]! - step[q]!;
-          size += step[q]! * step[q]!;
+          const d = Math.max(-MAX_STEP[q]!, Math.min(MAX_STEP[q]!, step[q]!));
+          th[q] = th[q]! - d;
+          size += d * d;
         }
         h8 = groundHomography(th);
       } else {
@@ -205,7 +220,7 @@ export function fitPlaneMotion(
       if (size < 1e-10) break;
     }
   }
-  if (h8.some((x) => !Number.isFinite(x))) return null;
+  if (!fitted || h8.some((x) => !Number.isFinite(x))) return null;
   return { Hn: Float64Array.of(...h8.subarray(0, 8), 1), theta: ground ? th : null, scale };
 }
 
