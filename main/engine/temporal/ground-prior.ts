@@ -1,14 +1,13 @@
-// The ground-plane prior of the flow (issue 18): per frame pair, one homography fitted by RANSAC to the
-// confident, textured Lucas–Kanade tracks of the lower frame — the road plane's motion, which is the ego-
-// motion's — fills in the flow where the surface is too flat for Lucas–Kanade to see its own motion.
+// The ground-plane prior of the flow (issue 18): per frame pair, the road plane's motion — the ego-motion
+// seen on the ground — is fitted directly to the two frames (plane-motion.ts) and fills in the flow where
+// the surface is too flat for Lucas–Kanade to see its own motion.
 //
-// Why: dense LK on smooth asphalt with motion of 16–32 px errs by ~15 px (scripts/temporal-flow-check.ts),
-// and the still-pixel rule then holds such road in place against its true motion. A plane moves by one
-// homography, so the textured points of the road (lane marks, kerbs, the far road where motion is small)
-// fix the motion of all of it. Per pixel the prior replaces the LK flow only where it explains frame t at
-// least as well photometrically (a tie on a flat surface goes to the plane), so textured objects off the
-// ground (cars, walls) keep their own flow. Rows above the highest inlier are left alone: the plane's
-// homography says nothing about the sky or facades above the horizon.
+// Why: dense LK on smooth asphalt with motion of 16–32 px erred by ~22 px (scripts/temporal-flow-check.ts),
+// and the still-pixel rule then held such road in place against its true motion. A plane moves by one
+// homography, so the road's few marks and weak gradients, summed over the whole region, fix the motion of
+// all of it. Per pixel the plane replaces the LK flow where it explains frame t about as well as LK does
+// or well enough anyway (`tie`, `accept`), so textured objects off the ground (cars, walls) keep their own
+// flow. Rows above `applyFromRow` (sky, facades above the horizon) are left to LK.
 import { fitPlaneMotion, planeFlow, type PlaneLevel, type PlaneMotionFit, type PlaneMotionOptions } from './plane-motion.js';
 import { boxSum, sample } from './image-ops.js';
 import type { FlowField } from './optical-flow.js';

@@ -80,7 +80,12 @@ describe('direct plane fit', () => {
     const tex = (x: number, y: number) => 0.5 + 0.15 * Math.sin(x * 0.21 + phase[0]!) * Math.cos(y * 0.17 + phase[1]!) + 0.1 * Math.sin(x * 0.07 + y * 0.11 + phase[2]!);
     const prev = new Float32Array(W * H);
     const cur = new Float32Array(W * H);
-    for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) ((prev[y * W + x] = tex(x, y)), (cur[y * W + x] = tex(x + truth.u[y * W + x]!, y + truth.v[y * W + x]!)));
+    for (let y = 0; y < H; y++) {
+      for (let x = 0; x < W; x++) {
+        prev[y * W + x] = tex(x, y);
+        cur[y * W + x] = tex(x + truth.u[y * W + x]!, y + truth.v[y * W + x]!);
+      }
+    }
     const fit = fitPlaneMotion(buildPyramid({ data: prev, width: W, height: H }), buildPyramid({ data: cur, width: W, height: H }), null, {
       model: 'homography',
       finestLevel: 0,
