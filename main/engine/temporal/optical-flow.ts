@@ -28,6 +28,8 @@ export interface FlowField {
   readonly v: Float32Array;
   /** 0..1: photometric agreement after warping (1 = the warped t−1 matches t exactly). */
   readonly confidence: Float32Array;
+  /** FlowTracker with `stillBonus`: 1 where the luma at the same place did not change (the flow is kept). */
+  readonly still?: Uint8Array;
 }
 
 /** Luma (BT.601, 0..1) of packed RGB, box-averaged down to outW×outH (any size ≤ the image's). */
@@ -91,6 +93,11 @@ export interface FlowOptions {
    * its label, as `labelFree.flickerStatic` expects of a still pixel. 0 disables.
    */
   readonly staticThreshold?: number;
+  /**
+   * FlowTracker: instead of zeroing still pixels' flow, keep it and mark them (`FlowField.still`), so the
+   * filter can hold their same-place label as well as the carried one (filter.ts's `stillMargin`).
+   */
+  readonly stillBonus?: boolean;
   /** FlowTracker: confirm the flow by the reverse flow (costs a second flow). */
   readonly forwardBackward?: boolean;
   /** FlowTracker: start from the previous frame's flow. */
@@ -370,10 +377,15 @@ export class FlowTracker {
     for (let i = 0; i < n; i++) diff[i] = Math.abs(b[i]! - a[i]!);
     const avg = new Float32Array(n);
     boxSum(diff, w, h, 1, avg, new Float64Array((w + 1) * (h + 1)));
+    const lim = thr * 9;
+    if (this.options.stillBonus) {
+      const still = new Uint8Array(n);
+      for (let i = 0; i < n; i++) still[i] = avg[i]! <= lim ? 1 : 0;
+      return { ...f, still };
+    }
     const u = f.u.slice();
     const v = f.v.slice();
     const confidence = f.confidence.slice();
-    const lim = thr * 9;
     for (let i = 0; i < n; i++) {
       // a pixel on the ground plane that the plane says moved is moving road, however flat
       if (avg[i]! <= lim && !(onPlane?.[i] && Math.abs(u[i]!) + Math.abs(v[i]!) > 0.5)) {

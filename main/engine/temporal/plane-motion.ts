@@ -40,7 +40,7 @@ export interface PlaneMotionOptions {
   readonly minCutoff?: number;
 }
 
-export const PLANE_MOTION_DEFAULTS = { fromRow: 0.6, centralWidth: 0.5, model: 'ground', iterations: 6, finestLevel: 1, robust: 4.685, minCutoff: 0.15 } as const satisfies Required<PlaneMotionOptions>;
+export const PLANE_MOTION_DEFAULTS = { fromRow: 0.6, centralWidth: 0.5, model: 'ground', iterations: 6, finestLevel: 0, robust: 4.685, minCutoff: 0.15 } as const satisfies Required<PlaneMotionOptions>;
 
 /**
  * Normalised coordinates shared by every level: x ∈ [−1, 1] across the width, y on the same scale about
@@ -121,14 +121,19 @@ export function fitPlaneMotion(
     const y0 = Math.floor(h * o.fromRow);
     const x0 = Math.floor((w * (1 - o.centralWidth)) / 2);
     const x1 = w - x0;
+    const cap = Math.max(0, (h - y0) * (x1 - x0));
+    const jac = new Float64Array(cap * 8);
+    const res = new Float64Array(cap);
+    const absRes = new Float64Array(cap);
     for (let it = 0; it < o.iterations; it++) {
       A.fill(0);
       b.fill(0);
-      const rs: number[] = [];
-      const rows: { r: number; j: Float64Array }[] = [];
+      // pass 1: each pixel's residual and its Jacobian row (typed buffers, no per-pixel objects)
+      let m = 0;
       for (let y = y0; y < h; y++) {
         for (let x = x0; x < x1; x++) {
-          const [nx, ny] = toNormal(x, y, w, h);
+          const nx = (2 * (x + 0.5)) / w - 1;
+          const ny = (2 * (y + 0.5) - h) / w;
           const d = h8[6]! * nx + h8[7]! * ny + 1;
           if (!(d > 1e-6)) continue;
           const X = (h8[0]! * nx + h8[1]! * ny + h8[2]!) / d;
@@ -136,42 +141,46 @@ export function fitPlaneMotion(
           const px = ((X + 1) * w) / 2 - 0.5;
           const py = (Y * w + h) / 2 - 0.5;
           if (px < 0 || py < 0 || px > w - 1 || py > h - 1) continue;
-          const r = sample(P.im.data, w, h, px, py) - C.data[y * w + x]!;
           // chain rule: d(pixel)/d(normalised) = w/2 for both axes
-          const gx = (sample(P.ix, w, h, px, py) * w) / 2;
-          const gy = (sample(P.iy, w, h, px, py) * w) / 2;
-          const jj = new Float64Array(8);
-          jj[0] = (gx * nx) / d;
-          jj[1] = (gx * ny) / d;
-          jj[2] = gx / d;
-          jj[3] = (gy * nx) / d;
-          jj[4] = (gy * ny) / d;
-          jj[5] = gy / d;
-          jj[6] = (-(gx * X + gy * Y) * nx) / d;
-          jj[7] = (-(gx * X + gy * Y) * ny) / d;
-          rows.push({ r, j: jj });
-          rs.push(Math.abs(r));
+          const gx = (sample(P.ix, w, h, px, py) * w) / 2 / d;
+          const gy = (sample(P.iy, w, h, px, py) * w) / 2 / d;
+          const gp = -(gx * X + gy * Y);
+          const o8 = m * 8;
+          jac[o8] = gx * nx;
+          jac[o8 + 1] = gx * ny;
+          jac[o8 + 2] = gx;
+          jac[o8 + 3] = gy * nx;
+          jac[o8 + 4] = gy * ny;
+          jac[o8 + 5] = gy;
+          jac[o8 + 6] = gp * nx;
+          jac[o8 + 7] = gp * ny;
+          res[m] = sample(P.im.data, w, h, px, py) - C.data[y * w + x]!;
+          absRes[m] = Math.abs(res[m]!);
+          m++;
         }
       }
       // a level too small to hold the region is skipped (the finer ones take over)
-      if (rows.length < 32) break;
+      if (m < 32) break;
       // nothing to see (a uniform region): no plane rather than a made-up one
       let energy = 0;
-      for (const { j } of rows) energy += j[2]! * j[2]! + j[5]! * j[5]!;
-      if (energy / rows.length < 1e-8) return null;
+      for (let k = 0; k < m; k++) energy += jac[k * 8 + 2]! ** 2 + jac[k * 8 + 5]! ** 2;
+      if (energy / m < 1e-8) return null;
       fitted = true;
       // robust scale of this iteration's residuals (MAD), for the Tukey weights
-      rs.sort((p, q) => p - q);
-      scale = Math.max(1e-3, 1.4826 * rs[rs.length >> 1]!);
+      const sorted = absRes.subarray(0, m).sort();
+      scale = Math.max(1e-3, 1.4826 * sorted[m >> 1]!);
       const c = Math.max(o.minCutoff, o.robust * scale);
-      for (const { r, j } of rows) {
+      // pass 2: the weighted normal equations
+      for (let k = 0; k < m; k++) {
+        const r = res[k]!;
         const t = r / c;
         if (t * t >= 1) continue;
         const wgt = (1 - t * t) ** 2;
+        const o8 = k * 8;
         for (let p = 0; p < 8; p++) {
-          const jp = j[p]! * wgt;
+          const jp = jac[o8 + p]! * wgt;
           b[p] = b[p]! + jp * r;
-          for (let q = p; q < 8; q++) A[p * 8 + q] = A[p * 8 + q]! + jp * j[q]!;
+          for (let q = p; q < 8; q++) A[p * 8 + q] = A[p * 8 + q]! + jp * jac[o8 + q]!;
         }
       }
       for (let p = 0; p < 8; p++) for (let q = 0; q < p; q++) A[p * 8 + q] = A[q * 8 + p]!;
