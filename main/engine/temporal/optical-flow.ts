@@ -89,8 +89,8 @@ export interface FlowOptions {
   readonly damping?: number;
   /**
    * FlowTracker: where the luma at the same place is unchanged (3×3 mean |Δ| ≤ this, 0..1), the pixel is
-   * taken as still (zero flow, full confidence) — a flat region whose flow is a guess keeps its place and
-   * its label, as `labelFree.flickerStatic` expects of a still pixel. 0 disables.
+   * still — marked (`stillBonus`) or given zero flow and full confidence — so a flat region keeps its
+   * label, as `labelFree.flickerStatic` expects of a still pixel. 0 disables.
    */
   readonly staticThreshold?: number;
   /**
@@ -113,7 +113,7 @@ export interface FlowOptions {
   readonly ground?: GroundPriorOptions;
 }
 
-const FLOW_DEFAULTS = { staticThreshold: 0.035, damping: 0, levels: 4, iterations: 3, radius: 3, sigma: 0.04, smoothing: 4, forwardBackward: true, warmStart: true, groundPrior: true } as const;
+const FLOW_DEFAULTS = { staticThreshold: 0.035, damping: 0, levels: 4, iterations: 3, radius: 3, sigma: 0.04, smoothing: 4, forwardBackward: true, warmStart: true, groundPrior: true, stillBonus: true } as const;
 
 /** One pyramid level with what Lucas–Kanade needs of it as a template (gradients, structure tensor). */
 interface Level {
@@ -378,7 +378,7 @@ export class FlowTracker {
     const avg = new Float32Array(n);
     boxSum(diff, w, h, 1, avg, new Float64Array((w + 1) * (h + 1)));
     const lim = thr * 9;
-    if (this.options.stillBonus) {
+    if (this.options.stillBonus ?? FLOW_DEFAULTS.stillBonus) {
       const still = new Uint8Array(n);
       for (let i = 0; i < n; i++) still[i] = avg[i]! <= lim ? 1 : 0;
       return { ...f, still };

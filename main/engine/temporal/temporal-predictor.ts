@@ -69,7 +69,7 @@ export class TemporalPredictor {
       predictor.clusters,
       mode === 'flow' ? { margin: d.flowMargin, stillMargin: d.flowStillMargin, ...options } : options,
     );
-    this.flow = new FlowTracker({ stillBonus: true, ...options.flow });
+    this.flow = new FlowTracker(options.flow);
     this.factor = Math.max(1, Math.round(options.stateFactor ?? TEMPORAL_PREDICTOR_DEFAULTS.stateFactor));
   }
 
