@@ -1,13 +1,15 @@
 // The ground plane's motion between two frames, fitted directly to the images (hierarchical model-based
-// motion estimation, Bergen et al. 1992): the 8 parameters of one homography are refined by robust
-// Gauss–Newton on the luma of the lower frame, coarse to fine over the flow's own pyramids.
+// motion estimation, Bergen et al. 1992): the parameters of one plane-induced homography are refined by
+// robust Gauss–Newton (Tukey IRLS) on the luma of the road ahead (lower rows, central columns), coarse to
+// fine over the flow's own pyramids, starting from the previous frame pair's fit.
 //
 // Why direct rather than from Lucas–Kanade tracks: on SynthDrive ~70 % of the lower frame is asphalt whose
 // structure tensor is at the sensor-noise level; per-pixel LK leaves it at a confident-looking zero, and
-// the textured tracks that do move right are mostly near the horizon, where a zero motion fits them
-// within a pixel too — a RANSAC over tracks then picks the identity (scripts/temporal-flow-check.ts
-// numbers in README.md). Summed over the whole region, the weak gradients of the road and its few marks
-// do pin the plane's motion down; IRLS weights keep cars and walls from pulling it.
+// the textured tracks that do move right are mostly near the horizon, where a zero motion fits them within
+// a pixel too — a RANSAC over such tracks picked the identity (README.md). Summed over the region, the
+// road's weak gradients and its few marks do pin the motion down. Why 5 parameters rather than 8: lane
+// lines run towards the focus of expansion, along the very motion they would have to show, and the free
+// homography drifted to half the true motion; the ground model (below) converges to ~0.3 px.
 import { sample } from './image-ops.js';
 
 /** What plane-motion needs of a pyramid level (optical-flow.ts's levels have it). */
