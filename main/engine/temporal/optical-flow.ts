@@ -107,8 +107,9 @@ export interface FlowOptions {
    * as LK; such pixels are never taken as still.
    */
   readonly groundPrior?: boolean;
-  /** FlowTracker: the ground prior's tie tolerance (GroundPriorOptions.tie). */
+  /** FlowTracker: the ground prior's tie tolerance and acceptance residual (GroundPriorOptions.tie, .accept). */
   readonly groundTie?: number;
+  readonly groundAccept?: number;
   /** FlowTracker: the ground prior's options beyond the tie. */
   readonly ground?: GroundPriorOptions;
 }
@@ -358,7 +359,7 @@ export class FlowTracker {
       checked = checkForwardBackward(back, fwd);
     }
     if (!(o.groundPrior ?? FLOW_DEFAULTS.groundPrior)) return this.still(checked, null);
-    const prior = applyGroundPrior(checked, this.prev, this.cur, { ...o.ground, ...(o.groundTie !== undefined ? { tie: o.groundTie } : {}) }, this.lastPlane);
+    const prior = applyGroundPrior(checked, this.prev, this.cur, { ...o.ground, ...(o.groundTie !== undefined ? { tie: o.groundTie } : {}), ...(o.groundAccept !== undefined ? { accept: o.groundAccept } : {}) }, this.lastPlane);
     this.lastPlane = prior.fit;
     // the next frame's LK starts from the plane's motion on the road, not from LK's guess there
     if (prior.fit) this.lastBack = { ...back, u: prior.field.u, v: prior.field.v };
