@@ -5,9 +5,10 @@
 //
 // Run: npx tsx scripts/temporal-flow-check.ts --workspace DIR [--frames N] [--factor 2]
 //        [--variants "default;l5=:levels=5;it5=:iterations=5"]   (options are FlowOptions keys)
+//        [--held-out]   the val split instead (other worlds): to REPORT the flow's accuracy there, never to choose
 import path from 'node:path';
 import { openDatabase } from '../main/engine/db/connection.js';
-import { getExperimentRow, listExperimentSummaries } from '../main/engine/db/queries/experiments.js';
+import { getExperimentRow, listExperimentSummaries, listPredictionSets } from '../main/engine/db/queries/experiments.js';
 import { listFrames, readImageRGB } from '../main/engine/datasets/frame-source.js';
 import { readFrameMotion } from '../main/engine/eval/motion-source.js';
 import { FlowTracker, sample, type FlowOptions } from '../main/engine/temporal/optical-flow.js';
@@ -21,7 +22,9 @@ if (!ws) throw new Error('--workspace DIR is required');
 const factor = Number(arg('factor') ?? 2);
 const db = openDatabase(path.join(ws, 'studio.db'), { readonly: true });
 const exp = listExperimentSummaries(db).find((e) => e.method === 'cause-mlp' && e.status === 'trained')!;
-const frames = listFrames(db, getExperimentRow(db, exp.id)!.dataset_id).slice(0, Number(arg('frames') ?? 30));
+const trainId = getExperimentRow(db, exp.id)!.dataset_id;
+const datasetId = process.argv.includes('--held-out') ? listPredictionSets(db, exp.id).find((p) => p.datasetId !== trainId)!.datasetId : trainId;
+const frames = listFrames(db, datasetId).slice(0, Number(arg('frames') ?? 30));
 const data = await Promise.all(frames.map(async (f) => ({ rgb: (await readImageRGB(f.imagePath)).data, motion: await readFrameMotion(f.imagePath) })));
 const variants = (arg('variants') ?? 'default').split(';').map((s) => {
   const [name, rest] = s.split(':');

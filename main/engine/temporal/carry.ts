@@ -17,6 +17,8 @@ export interface Correspondence {
   readonly u: Float32Array;
   readonly v: Float32Array;
   readonly confidence: Float32Array;
+  /** 1 where the pixel's own luma did not change since t−1 (flow mode with `stillBonus`). */
+  readonly still?: Uint8Array;
 }
 
 /**
@@ -58,6 +60,7 @@ export function correspondenceFromFlow(f: FlowField, outW: number, outH: number)
   const u = new Float32Array(n);
   const v = new Float32Array(n);
   const confidence = new Float32Array(n);
+  const still = f.still ? new Uint8Array(n) : undefined;
   const ax = f.width / outW;
   const ay = f.height / outH;
   for (let y = 0; y < outH; y++) {
@@ -68,7 +71,8 @@ export function correspondenceFromFlow(f: FlowField, outW: number, outH: number)
       u[i] = sample(f.u, f.width, f.height, fx, fy) / ax;
       v[i] = sample(f.v, f.width, f.height, fx, fy) / ay;
       confidence[i] = sample(f.confidence, f.width, f.height, fx, fy);
+      if (still) still[i] = f.still![Math.min(f.height - 1, Math.max(0, Math.round(fy))) * f.width + Math.min(f.width - 1, Math.max(0, Math.round(fx)))]!;
     }
   }
-  return { width: outW, height: outH, u, v, confidence };
+  return { width: outW, height: outH, u, v, confidence, ...(still ? { still } : {}) };
 }

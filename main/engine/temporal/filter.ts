@@ -19,12 +19,18 @@ export const FILTER_DEFAULTS = {
   margin: 0.3,
   /** A scene cut: the frame's mean match cosine falls this far below the sequence's running mean. */
   cutDrop: 0.2,
+  /**
+   * Bonus (cosine units) of a still pixel's own previous label (Correspondence.still): where the luma did
+   * not change, the label at the same place holds as well as the one carried along the motion.
+   */
+  stillMargin: 0.3,
 } as const;
 
 export interface FilterOptions {
   readonly carry?: number;
   readonly margin?: number;
   readonly cutDrop?: number;
+  readonly stillMargin?: number;
 }
 
 /** The carried state of one sequence at the filter's resolution. */
@@ -39,6 +45,7 @@ export class TemporalFilter {
   private readonly carry: number;
   private readonly margin: number;
   private readonly cutDrop: number;
+  private readonly stillMargin: number;
   /** Frames that started a new state (sequence starts and scene cuts), for the job's log. */
   resets = 0;
   cuts = 0;
@@ -50,6 +57,7 @@ export class TemporalFilter {
     this.carry = options.carry ?? FILTER_DEFAULTS.carry;
     this.margin = options.margin ?? FILTER_DEFAULTS.margin;
     this.cutDrop = options.cutDrop ?? FILTER_DEFAULTS.cutDrop;
+    this.stillMargin = options.stillMargin ?? FILTER_DEFAULTS.stillMargin;
   }
 
   /** True when the previous frame's state can be carried to this frame (same sequence, no cut). */
@@ -129,6 +137,9 @@ export class TemporalFilter {
           }
         }
       }
+      // a still pixel's own previous label holds too, beside the one carried along the flow
+      const still = corr.still;
+      if (still && this.stillMargin > 0) for (let i = 0; i < n; i++) if (still[i]) scores[i * K + prevLabels[i]!] = scores[i * K + prevLabels[i]!]! + this.stillMargin;
       this.state = next;
     }
     if (meanSimilarity !== null) {

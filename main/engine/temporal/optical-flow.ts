@@ -8,6 +8,12 @@
 // the previous frame's flow initialises the next (driving motion is smooth), so the pyramid search only
 // corrects it.
 
+import { applyGroundPrior, type GroundPriorOptions } from './ground-prior.js';
+import type { PlaneMotionFit } from './plane-motion.js';
+import { boxSum, sample } from './image-ops.js';
+
+export { sample } from './image-ops.js';
+
 export interface GreyImage {
   readonly data: Float32Array;
   readonly width: number;
@@ -22,6 +28,8 @@ export interface FlowField {
   readonly v: Float32Array;
   /** 0..1: photometric agreement after warping (1 = the warped t−1 matches t exactly). */
   readonly confidence: Float32Array;
+  /** FlowTracker with `stillBonus`: 1 where the luma at the same place did not change (the flow is kept). */
+  readonly still?: Uint8Array;
 }
 
 /** Luma (BT.601, 0..1) of packed RGB, box-averaged down to outW×outH (any size ≤ the image's). */
@@ -68,44 +76,6 @@ function halve(im: GreyImage): GreyImage {
   return { data, width: w, height: h };
 }
 
-/** Bilinear sample with clamped edges. */
-export function sample(d: Float32Array, w: number, h: number, x: number, y: number): number {
-  const xc = x < 0 ? 0 : x > w - 1 ? w - 1 : x;
-  const yc = y < 0 ? 0 : y > h - 1 ? h - 1 : y;
-  const x0 = Math.floor(xc);
-  const y0 = Math.floor(yc);
-  const x1 = x0 + 1 < w ? x0 + 1 : w - 1;
-  const y1 = y0 + 1 < h ? y0 + 1 : h - 1;
-  const fx = xc - x0;
-  const fy = yc - y0;
-  const r0 = y0 * w;
-  const r1 = y1 * w;
-  const a = d[r0 + x0]! + (d[r0 + x1]! - d[r0 + x0]!) * fx;
-  const b = d[r1 + x0]! + (d[r1 + x1]! - d[r1 + x0]!) * fx;
-  return a + (b - a) * fy;
-}
-
-/** Sums over a (2r+1)² window of every pixel, by an integral image (edges clamp the window). */
-function boxSum(src: Float32Array, w: number, h: number, r: number, out: Float32Array, integral: Float64Array): void {
-  const W1 = w + 1;
-  for (let y = 0; y < h; y++) {
-    let row = 0;
-    for (let x = 0; x < w; x++) {
-      row += src[y * w + x]!;
-      integral[(y + 1) * W1 + x + 1] = integral[y * W1 + x + 1]! + row;
-    }
-  }
-  for (let y = 0; y < h; y++) {
-    const ya = Math.max(0, y - r);
-    const yb = Math.min(h, y + r + 1);
-    for (let x = 0; x < w; x++) {
-      const xa = Math.max(0, x - r);
-      const xb = Math.min(w, x + r + 1);
-      out[y * w + x] = integral[yb * W1 + xb]! - integral[ya * W1 + xb]! - integral[yb * W1 + xa]! + integral[ya * W1 + xa]!;
-    }
-  }
-}
-
 export interface FlowOptions {
   readonly levels?: number;
   readonly iterations?: number;
@@ -119,17 +89,32 @@ export interface FlowOptions {
   readonly damping?: number;
   /**
    * FlowTracker: where the luma at the same place is unchanged (3×3 mean |Δ| ≤ this, 0..1), the pixel is
-   * taken as still (zero flow, full confidence) — a flat region whose flow is a guess keeps its place and
-   * its label, as `labelFree.flickerStatic` expects of a still pixel. 0 disables.
+   * still — marked (`stillBonus`) or given zero flow and full confidence — so a flat region keeps its
+   * label, as `labelFree.flickerStatic` expects of a still pixel. 0 disables.
    */
   readonly staticThreshold?: number;
+  /**
+   * FlowTracker: instead of zeroing still pixels' flow, keep it and mark them (`FlowField.still`), so the
+   * filter can hold their same-place label as well as the carried one (filter.ts's `stillMargin`).
+   */
+  readonly stillBonus?: boolean;
   /** FlowTracker: confirm the flow by the reverse flow (costs a second flow). */
   readonly forwardBackward?: boolean;
   /** FlowTracker: start from the previous frame's flow. */
   readonly warmStart?: boolean;
+  /**
+   * FlowTracker: fill in the ground plane's motion (ground-prior.ts) where it explains the frame as well
+   * as LK; such pixels are never taken as still.
+   */
+  readonly groundPrior?: boolean;
+  /** FlowTracker: the ground prior's tie tolerance and acceptance residual (GroundPriorOptions.tie, .accept). */
+  readonly groundTie?: number;
+  readonly groundAccept?: number;
+  /** FlowTracker: the ground prior's options beyond the tie. */
+  readonly ground?: GroundPriorOptions;
 }
 
-const FLOW_DEFAULTS = { staticThreshold: 0.035, damping: 0, levels: 4, iterations: 3, radius: 3, sigma: 0.04, smoothing: 4, forwardBackward: true, warmStart: true } as const;
+const FLOW_DEFAULTS = { staticThreshold: 0.035, damping: 0, levels: 4, iterations: 3, radius: 3, sigma: 0.04, smoothing: 4, forwardBackward: true, warmStart: true, groundPrior: true, stillBonus: true } as const;
 
 /** One pyramid level with what Lucas–Kanade needs of it as a template (gradients, structure tensor). */
 interface Level {
@@ -337,6 +322,7 @@ export class FlowTracker {
   private sequence: string | null = null;
   private lastBack: FlowField | null = null;
   private lastFwd: FlowField | null = null;
+  private lastPlane: PlaneMotionFit | null = null;
   private readonly options: FlowOptions;
 
   constructor(options: FlowOptions = {}) {
@@ -351,6 +337,7 @@ export class FlowTracker {
     if (!continues) {
       this.lastBack = null;
       this.lastFwd = null;
+      this.lastPlane = null;
     }
     this.cur = pyr;
     this.sequence = sequence;
@@ -363,15 +350,24 @@ export class FlowTracker {
     const warm = o.warmStart ?? FLOW_DEFAULTS.warmStart;
     const back = lucasKanadePyramid(this.prev, this.cur, o, warm && this.lastBack ? this.lastBack : undefined);
     this.lastBack = back;
-    if (!(o.forwardBackward ?? FLOW_DEFAULTS.forwardBackward)) return this.still(back);
-    // the forward flow t−1 → t starts from the backward flow reversed (a good guess where motion is smooth)
-    const fwdInit = this.lastFwd ?? { u: back.u.map((x) => -x), v: back.v.map((x) => -x) };
-    const fwd = lucasKanadePyramid(this.cur, this.prev, o, warm ? fwdInit : undefined);
-    this.lastFwd = fwd;
-    return this.still(checkForwardBackward(back, fwd));
+    let checked = back;
+    if (o.forwardBackward ?? FLOW_DEFAULTS.forwardBackward) {
+      // the forward flow t−1 → t starts from the backward flow reversed (a good guess where motion is smooth)
+      const fwdInit = this.lastFwd ?? { u: back.u.map((x) => -x), v: back.v.map((x) => -x) };
+      const fwd = lucasKanadePyramid(this.cur, this.prev, o, warm ? fwdInit : undefined);
+      this.lastFwd = fwd;
+      checked = checkForwardBackward(back, fwd);
+    }
+    if (!(o.groundPrior ?? FLOW_DEFAULTS.groundPrior)) return this.still(checked, null);
+    const prior = applyGroundPrior(checked, this.prev, this.cur, { ...o.ground, ...(o.groundTie !== undefined ? { tie: o.groundTie } : {}), ...(o.groundAccept !== undefined ? { accept: o.groundAccept } : {}) }, this.lastPlane);
+    this.lastPlane = prior.fit;
+    // the next frame's LK starts from the plane's motion on the road, not from LK's guess there
+    if (prior.fit) this.lastBack = { ...back, u: prior.field.u, v: prior.field.v };
+    return this.still(prior.field, prior.onPlane);
   }
 
-  private still(f: FlowField): FlowField {
+  /** Pixels whose luma did not change are still — except ground the plane says moved. */
+  private still(f: FlowField, onPlane: Uint8Array | null): FlowField {
     const thr = this.options.staticThreshold ?? FLOW_DEFAULTS.staticThreshold;
     if (!(thr > 0)) return f;
     const a = this.prev![0]!.im.data;
@@ -382,12 +378,18 @@ export class FlowTracker {
     for (let i = 0; i < n; i++) diff[i] = Math.abs(b[i]! - a[i]!);
     const avg = new Float32Array(n);
     boxSum(diff, w, h, 1, avg, new Float64Array((w + 1) * (h + 1)));
+    const lim = thr * 9;
+    if (this.options.stillBonus ?? FLOW_DEFAULTS.stillBonus) {
+      const still = new Uint8Array(n);
+      for (let i = 0; i < n; i++) still[i] = avg[i]! <= lim ? 1 : 0;
+      return { ...f, still };
+    }
     const u = f.u.slice();
     const v = f.v.slice();
     const confidence = f.confidence.slice();
-    const lim = thr * 9;
     for (let i = 0; i < n; i++) {
-      if (avg[i]! <= lim) {
+      // a pixel on the ground plane that the plane says moved is moving road, however flat
+      if (avg[i]! <= lim && !(onPlane?.[i] && Math.abs(u[i]!) + Math.abs(v[i]!) > 0.5)) {
         u[i] = 0;
         v[i] = 0;
         confidence[i] = 1;

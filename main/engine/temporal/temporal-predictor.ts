@@ -19,6 +19,13 @@ const BAND_ELEMENTS = 6_000_000;
 export const TEMPORAL_PREDICTOR_DEFAULTS = {
   /** The filter's state (and the flow) runs at 1/stateFactor of the output size. */
   stateFactor: 2,
+  /**
+   * 'flow' mode's filter: a larger hysteresis margin than filter.ts's default (which 'features' keeps),
+   * and still pixels hold their same-place label by `stillMargin` instead of taking a zero flow
+   * (scripts/temporal-tune.ts on the tuning world, tuning.ts).
+   */
+  flowMargin: 0.5,
+  flowStillMargin: 0.5,
 } as const;
 
 export interface TemporalFrame {
@@ -57,7 +64,11 @@ export class TemporalPredictor {
     readonly mode: Exclude<TemporalMode, 'none'>,
     private readonly options: TemporalOptions = {},
   ) {
-    this.filter = new TemporalFilter(predictor.clusters, options);
+    const d = TEMPORAL_PREDICTOR_DEFAULTS;
+    this.filter = new TemporalFilter(
+      predictor.clusters,
+      mode === 'flow' ? { margin: d.flowMargin, stillMargin: d.flowStillMargin, ...options } : options,
+    );
     this.flow = new FlowTracker(options.flow);
     this.factor = Math.max(1, Math.round(options.stateFactor ?? TEMPORAL_PREDICTOR_DEFAULTS.stateFactor));
   }

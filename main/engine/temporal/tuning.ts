@@ -8,5 +8,8 @@ export const TEMPORAL_TUNING = {
   worldSeeds: [5] as readonly number[],
   /** Training seeds of the experiments whose predictions were filtered while tuning. */
   trainingSeeds: [4] as readonly number[],
-  how: 'scripts/temporal-tune.ts on the demo workspace train split (world seed 5), experiment seed 4',
+  how:
+    'scripts/temporal-tune.ts on the demo workspace train split (world seed 5), experiment seed 4, 30 frames; ' +
+    'session 7: the ground prior (plane-motion.ts, ground-prior.ts: fromRow, centralWidth, minCutoff, accept, finestLevel) ' +
+    'by scripts/temporal-flow-check.ts and the flow-mode margin / stillMargin by scripts/temporal-tune.ts, both on these frames',
 } as const;

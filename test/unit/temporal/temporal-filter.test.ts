@@ -45,6 +45,30 @@ describe('temporal filter', () => {
     expect(argmax(s, K, 0)).toBe(0);
   });
 
+  it('holds a still pixel\'s same-place label beside the one carried along the flow', () => {
+    const K = 2;
+    // 2×1: left pixel cluster 0, right pixel cluster 1; the flow says the right pixel came from the left
+    const first = new Float32Array([0.6, 0.4, 0.4, 0.6]);
+    const moved = (stillMask?: Uint8Array): Correspondence => ({
+      width: 2,
+      height: 1,
+      u: new Float32Array([0, -1]),
+      v: new Float32Array(2),
+      confidence: new Float32Array([1, 1]),
+      ...(stillMask ? { still: stillMask } : {}),
+    });
+    const run = (stillMask?: Uint8Array) => {
+      const f = new TemporalFilter(K, { carry: 0, margin: 0.3, stillMargin: 0.5 });
+      f.step('s', first.slice(), 2, 1, null, null);
+      const s = new Float32Array([0.6, 0.4, 0.45, 0.55]);
+      f.step('s', s, 2, 1, moved(stillMask), null);
+      return argmax(s, K, 1);
+    };
+    // along the flow alone the carried cluster 0 wins the right pixel; marked still, its own 1 holds
+    expect(run()).toBe(0);
+    expect(run(new Uint8Array([0, 1]))).toBe(1);
+  });
+
   it('averages the scores recursively along the correspondence and resets at a new sequence or cut', () => {
     const K = 2;
     const W = 4;
@@ -130,12 +154,21 @@ describe('flow tracker', () => {
   });
 
   it('takes unchanged pixels as still when asked (zero flow, full confidence)', () => {
-    const t = new FlowTracker({ staticThreshold: 0.01 });
+    const t = new FlowTracker({ staticThreshold: 0.01, stillBonus: false });
     t.push('s', rgbAt(0, 0), W, H, W, H);
     t.push('s', rgbAt(0, 0), W, H, W, H);
     const flow = t.field()!;
     expect(Array.from(flow.u).every((x) => x === 0)).toBe(true);
     expect(Array.from(flow.confidence).every((x) => x === 1)).toBe(true);
+  });
+
+  it('by default marks unchanged pixels as still and keeps their flow', () => {
+    const t = new FlowTracker({ staticThreshold: 0.01 });
+    t.push('s', rgbAt(0, 0), W, H, W, H);
+    t.push('s', rgbAt(0, 0), W, H, W, H);
+    const flow = t.field()!;
+    expect(flow.still).toBeDefined();
+    expect(Array.from(flow.still!).every((x) => x === 1)).toBe(true);
   });
 });
 

@@ -1,0 +1,277 @@
+// The ground plane's motion between two frames, fitted directly to the images (hierarchical model-based
+// motion estimation, Bergen et al. 1992): the parameters of one plane-induced homography are refined by
+// robust Gauss–Newton (Tukey IRLS) on the luma of the road ahead (lower rows, central columns), coarse to
+// fine over the flow's own pyramids, starting from the previous frame pair's fit.
+//
+// Why direct rather than from Lucas–Kanade tracks: on SynthDrive ~70 % of the lower frame is asphalt whose
+// structure tensor is at the sensor-noise level; per-pixel LK leaves it at a confident-looking zero, and
+// the textured tracks that do move right are mostly near the horizon, where a zero motion fits them within
+// a pixel too — a RANSAC over such tracks picked the identity (README.md). Summed over the region, the
+// road's weak gradients and its few marks do pin the motion down. Why 5 parameters rather than 8: lane
+// lines run towards the focus of expansion, along the very motion they would have to show, and the free
+// homography drifted to half the true motion; the ground model (below) converges to ~0.3 px.
+import { sample } from './image-ops.js';
+
+/** What plane-motion needs of a pyramid level (optical-flow.ts's levels have it). */
+export interface PlaneLevel {
+  readonly im: { readonly data: Float32Array; readonly width: number; readonly height: number };
+  readonly ix: Float32Array;
+  readonly iy: Float32Array;
+}
+
+export interface PlaneMotionOptions {
+  /** The fit uses rows below this fraction of the height. */
+  readonly fromRow?: number;
+  /** The fit uses the central columns: this fraction of the width around the centre (the road ahead). */
+  readonly centralWidth?: number;
+  /**
+   * 'ground': the 5-parameter motion of a ground plane seen by a camera driving forward (below);
+   * 'homography': all 8 parameters free (under-determined on SynthDrive's road: README.md).
+   */
+  readonly model?: 'ground' | 'homography';
+  /** Gauss–Newton iterations per pyramid level. */
+  readonly iterations?: number;
+  /** Levels finer than this are skipped (0 = fit down to the finest). */
+  readonly finestLevel?: number;
+  /** Tukey biweight scale, in robust standard deviations of the residual. */
+  readonly robust?: number;
+  /**
+   * …but never below this (luma): on smooth asphalt the robust deviation is the sensor noise's, and a
+   * scale from it alone would reject the misaligned lane marks — the very pixels that move the fit.
+   */
+  readonly minCutoff?: number;
+}
+
+export const PLANE_MOTION_DEFAULTS = { fromRow: 0.6, centralWidth: 0.5, model: 'ground', iterations: 6, finestLevel: 0, robust: 4.685, minCutoff: 0.15 } as const satisfies Required<PlaneMotionOptions>;
+
+/**
+ * Normalised coordinates shared by every level: x ∈ [−1, 1] across the width, y on the same scale about
+ * the centre. A homography in these coordinates holds at every level of the pyramid.
+ */
+function toNormal(x: number, y: number, w: number, h: number): [number, number] {
+  return [(2 * (x + 0.5)) / w - 1, (2 * (y + 0.5) - h) / w];
+}
+
+/** The plane's homography in normalised coordinates → the per-pixel offset (frame t → t−1) at w×h. */
+export function planeFlow(Hn: Float64Array, w: number, h: number, fromRow = 0): { u: Float32Array; v: Float32Array; valid: Uint8Array } {
+  const u = new Float32Array(w * h);
+  const v = new Float32Array(w * h);
+  const valid = new Uint8Array(w * h);
+  for (let y = fromRow; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const [nx, ny] = toNormal(x, y, w, h);
+      const d = Hn[6]! * nx + Hn[7]! * ny + Hn[8]!;
+      if (!(d > 1e-6)) continue;
+      const X = (Hn[0]! * nx + Hn[1]! * ny + Hn[2]!) / d;
+      const Y = (Hn[3]! * nx + Hn[4]! * ny + Hn[5]!) / d;
+      const i = y * w + x;
+      u[i] = ((X + 1) * w) / 2 - 0.5 - x;
+      v[i] = (Y * w + h) / 2 - 0.5 - y;
+      valid[i] = 1;
+    }
+  }
+  return { u, v, valid };
+}
+
+/**
+ * The ground model θ = (k, ex, yh, tx, ty) → its homography (normalised coordinates, H[8] = 1): a camera
+ * translating forward over a plane sees each ground point move away from the focus of expansion
+ * e = (ex, yh) on the horizon row yh, scaled by 1/(1 + k·(y − yh)) (k = forward step / camera height in
+ * normalised units); a small rotation adds a uniform shift (tx, ty). Frame t → t−1:
+ * p' = e + (p − e) / (1 + k·(y − yh)) + t.
+ */
+export function groundHomography(th: ArrayLike<number>): Float64Array {
+  const [k, ex, yh, tx, ty] = [th[0]!, th[1]!, th[2]!, th[3]!, th[4]!];
+  const a = ex + tx;
+  const c = yh + ty;
+  const h8 = 1 - k * yh;
+  const H = [1, a * k, -ex + a * (1 - k * yh), 0, 1 + c * k, -yh + c * (1 - k * yh), 0, k, h8];
+  return Float64Array.from(H, (x) => x / h8);
+}
+
+/** Largest change of each ground parameter in one Gauss–Newton step (normalised units). */
+const MAX_STEP = [0.1, 0.1, 0.1, 0.02, 0.02];
+
+export const IDENTITY: Float64Array = Float64Array.of(1, 0, 0, 0, 1, 0, 0, 0, 1);
+
+/**
+ * Fits Hn (normalised coordinates, Hn[8] = 1) with prev(Hn·p) ≈ cur(p) over the lower rows, starting from
+ * `init` (e.g. the previous frame pair's). Returns the fit and its robust residual scale (luma), or null
+ * when the system degenerates.
+ */
+export function fitPlaneMotion(
+  prev: readonly PlaneLevel[],
+  cur: readonly PlaneLevel[],
+  init: PlaneMotionInit | null = null,
+  options: PlaneMotionOptions = {},
+): PlaneMotionFit | null {
+  const o = { ...PLANE_MOTION_DEFAULTS, ...options };
+  const ground = o.model === 'ground';
+  // θ of the ground model, or the 8 free entries of H
+  const th = ground ? Float64Array.from(init?.theta ?? [0, 0, 0, 0, 0]) : Float64Array.from((init?.Hn ?? IDENTITY).subarray(0, 8));
+  let h8 = ground ? groundHomography(th) : Float64Array.of(...th, 1);
+  const G = new Float64Array(8 * 5);
+  const L = Math.min(prev.length, cur.length);
+  const A = new Float64Array(64);
+  const b = new Float64Array(8);
+  let scale = Number.NaN;
+  let fitted = false;
+  for (let l = L - 1; l >= Math.min(o.finestLevel, L - 1); l--) {
+    const C = cur[l]!.im;
+    const P = prev[l]!;
+    const { width: w, height: h } = C;
+    const y0 = Math.floor(h * o.fromRow);
+    const x0 = Math.floor((w * (1 - o.centralWidth)) / 2);
+    const x1 = w - x0;
+    const cap = Math.max(0, (h - y0) * (x1 - x0));
+    const jac = new Float64Array(cap * 8);
+    const res = new Float64Array(cap);
+    const absRes = new Float64Array(cap);
+    for (let it = 0; it < o.iterations; it++) {
+      A.fill(0);
+      b.fill(0);
+      // pass 1: each pixel's residual and its Jacobian row (typed buffers, no per-pixel objects)
+      let m = 0;
+      for (let y = y0; y < h; y++) {
+        for (let x = x0; x < x1; x++) {
+          const nx = (2 * (x + 0.5)) / w - 1;
+          const ny = (2 * (y + 0.5) - h) / w;
+          const d = h8[6]! * nx + h8[7]! * ny + 1;
+          if (!(d > 1e-6)) continue;
+          const X = (h8[0]! * nx + h8[1]! * ny + h8[2]!) / d;
+          const Y = (h8[3]! * nx + h8[4]! * ny + h8[5]!) / d;
+          const px = ((X + 1) * w) / 2 - 0.5;
+          const py = (Y * w + h) / 2 - 0.5;
+          if (px < 0 || py < 0 || px > w - 1 || py > h - 1) continue;
+          // chain rule: d(pixel)/d(normalised) = w/2 for both axes
+          const gx = (sample(P.ix, w, h, px, py) * w) / 2 / d;
+          const gy = (sample(P.iy, w, h, px, py) * w) / 2 / d;
+          const gp = -(gx * X + gy * Y);
+          const o8 = m * 8;
+          jac[o8] = gx * nx;
+          jac[o8 + 1] = gx * ny;
+          jac[o8 + 2] = gx;
+          jac[o8 + 3] = gy * nx;
+          jac[o8 + 4] = gy * ny;
+          jac[o8 + 5] = gy;
+          jac[o8 + 6] = gp * nx;
+          jac[o8 + 7] = gp * ny;
+          res[m] = sample(P.im.data, w, h, px, py) - C.data[y * w + x]!;
+          absRes[m] = Math.abs(res[m]!);
+          m++;
+        }
+      }
+      // a level too small to hold the region is skipped (the finer ones take over)
+      if (m < 32) break;
+      // nothing to see (a uniform region): no plane rather than a made-up one
+      let energy = 0;
+      for (let k = 0; k < m; k++) energy += jac[k * 8 + 2]! ** 2 + jac[k * 8 + 5]! ** 2;
+      if (energy / m < 1e-8) return null;
+      fitted = true;
+      // robust scale of this iteration's residuals (MAD), for the Tukey weights
+      const sorted = absRes.subarray(0, m).sort();
+      scale = Math.max(1e-3, 1.4826 * sorted[m >> 1]!);
+      const c = Math.max(o.minCutoff, o.robust * scale);
+      // pass 2: the weighted normal equations
+      for (let k = 0; k < m; k++) {
+        const r = res[k]!;
+        const t = r / c;
+        if (t * t >= 1) continue;
+        const wgt = (1 - t * t) ** 2;
+        const o8 = k * 8;
+        for (let p = 0; p < 8; p++) {
+          const jp = jac[o8 + p]! * wgt;
+          b[p] = b[p]! + jp * r;
+          for (let q = p; q < 8; q++) A[p * 8 + q] = A[p * 8 + q]! + jp * jac[o8 + q]!;
+        }
+      }
+      for (let p = 0; p < 8; p++) for (let q = 0; q < p; q++) A[p * 8 + q] = A[q * 8 + p]!;
+      // a little Levenberg damping keeps a flat level from taking a wild step
+      for (let p = 0; p < 8; p++) A[p * 8 + p] = A[p * 8 + p]! * 1.001 + 1e-9;
+      let size = 0;
+      if (ground) {
+        // chain rule through dH/dθ (finite differences; the same for every pixel): Gᵀ·A·G, Gᵀ·b
+        for (let q = 0; q < 5; q++) {
+          const d = th.slice();
+          d[q] = d[q]! + 1e-6;
+          const Hd = groundHomography(d);
+          for (let p = 0; p < 8; p++) G[p * 5 + q] = (Hd[p]! - h8[p]!) / 1e-6;
+        }
+        const At = new Float64Array(25);
+        const bt = new Float64Array(5);
+        for (let q = 0; q < 5; q++) {
+          for (let p = 0; p < 8; p++) bt[q] = bt[q]! + G[p * 5 + q]! * b[p]!;
+          for (let r = 0; r < 5; r++) {
+            let sum = 0;
+            for (let p = 0; p < 8; p++) for (let p2 = 0; p2 < 8; p2++) sum += G[p * 5 + q]! * A[p * 8 + p2]! * G[p2 * 5 + r]!;
+            At[q * 5 + r] = sum;
+          }
+        }
+        // Levenberg damping relative to the system's scale: at k = 0 the focus of expansion is unobservable
+        // (its columns vanish), and an undamped step there flies off
+        let trace = 0;
+        for (let q = 0; q < 5; q++) trace += At[q * 5 + q]!;
+        for (let q = 0; q < 5; q++) At[q * 5 + q] = At[q * 5 + q]! * 1.01 + 1e-3 * (trace / 5) + 1e-12;
+        const step = solveN(At, bt, 5);
+        if (!step) return null;
+        for (let q = 0; q < 5; q++) {
+          const d = Math.max(-MAX_STEP[q]!, Math.min(MAX_STEP[q]!, step[q]!));
+          th[q] = th[q]! - d;
+          size += d * d;
+        }
+        h8 = groundHomography(th);
+      } else {
+        const step = solveN(A, b, 8);
+        if (!step) return null;
+        for (let p = 0; p < 8; p++) {
+          h8[p] = h8[p]! - step[p]!;
+          size += step[p]! * step[p]!;
+        }
+      }
+      if (size < 1e-10) break;
+    }
+  }
+  if (!fitted || h8.some((x) => !Number.isFinite(x))) return null;
+  return { Hn: Float64Array.of(...h8.subarray(0, 8), 1), theta: ground ? th : null, scale };
+}
+
+/** Where a fit starts: the previous frame pair's fit (driving motion is smooth). */
+export interface PlaneMotionInit {
+  readonly Hn?: Float64Array;
+  readonly theta?: ArrayLike<number> | null;
+}
+
+export interface PlaneMotionFit {
+  /** The plane's motion frame t → t−1 in normalised coordinates, Hn[8] = 1. */
+  readonly Hn: Float64Array;
+  /** The ground model's parameters (model 'ground'), else null. */
+  readonly theta: Float64Array | null;
+  /** Robust deviation of the last iteration's luma residual. */
+  readonly scale: number;
+}
+
+/** n×n linear solve (A overwritten) by Gaussian elimination with partial pivoting. */
+function solveN(A: Float64Array, b: Float64Array, n: number): Float64Array | null {
+  const B = Float64Array.from(b);
+  for (let c = 0; c < n; c++) {
+    let p = c;
+    for (let r = c + 1; r < n; r++) if (Math.abs(A[r * n + c]!) > Math.abs(A[p * n + c]!)) p = r;
+    if (Math.abs(A[p * n + c]!) < 1e-14) return null;
+    if (p !== c) {
+      for (let k = 0; k < n; k++) [A[c * n + k], A[p * n + k]] = [A[p * n + k]!, A[c * n + k]!];
+      [B[c], B[p]] = [B[p]!, B[c]!];
+    }
+    for (let r = c + 1; r < n; r++) {
+      const f = A[r * n + c]! / A[c * n + c]!;
+      for (let k = c; k < n; k++) A[r * n + k] = A[r * n + k]! - f * A[c * n + k]!;
+      B[r] = B[r]! - f * B[c]!;
+    }
+  }
+  const x = new Float64Array(n);
+  for (let r = n - 1; r >= 0; r--) {
+    let s = B[r]!;
+    for (let k = r + 1; k < n; k++) s -= A[r * n + k]! * x[k]!;
+    x[r] = s / A[r * n + r]!;
+  }
+  return x;
+}

@@ -1,0 +1,124 @@
+// The flow's ground-plane prior: the 5-parameter ground motion is a homography, the direct fit recovers a
+// known ground motion (and a free homography) from two images whose road is flat but for a few marks, the
+// prior fills that motion in where LK alone cannot see it, and it steps aside cleanly when there is no plane.
+import { describe, expect, it } from 'vitest';
+import { applyGroundPrior } from '../../../main/engine/temporal/ground-prior.js';
+import { buildPyramid, FlowTracker, type GreyImage } from '../../../main/engine/temporal/optical-flow.js';
+import { fitPlaneMotion, groundHomography, planeFlow } from '../../../main/engine/temporal/plane-motion.js';
+import { Prng } from '../../../shared/random.js';
+
+const W = 160;
+const H = 80;
+
+const marks = (() => {
+  const rng = new Prng(11);
+  return Array.from({ length: 40 }, () => ({ x: rng.next() * W, y: H * 0.45 + rng.next() * H * 0.6, r2: 4 + 12 * rng.next() }));
+})();
+
+/** A road scene's luma: textured upper half, flat asphalt below with sparse marks of a few pixels. */
+function scene(x: number, y: number): number {
+  if (y < H * 0.45) return 0.5 + 0.2 * Math.sin(x * 0.31 + Math.cos(y * 0.23) * 3) * Math.cos(y * 0.27 - x * 0.07);
+  let mark = 0;
+  for (const m of marks) mark += Math.exp(-((x - m.x) ** 2 + (y - m.y) ** 2) / m.r2);
+  return 0.35 + 0.45 * Math.min(1, mark);
+}
+
+/** Frame t−1 = the scene; frame t = the scene seen through a known motion (t → t−1 offsets). */
+function pair(u: Float32Array, v: Float32Array, noise = 0.003): { prev: GreyImage; cur: GreyImage } {
+  const rng = new Prng(7);
+  const prev = new Float32Array(W * H);
+  const cur = new Float32Array(W * H);
+  for (let y = 0; y < H; y++) {
+    for (let x = 0; x < W; x++) {
+      const i = y * W + x;
+      prev[i] = scene(x, y) + noise * (rng.next() - 0.5);
+      cur[i] = scene(x + u[i]!, y + v[i]!) + noise * (rng.next() - 0.5);
+    }
+  }
+  return { prev: { data: prev, width: W, height: H }, cur: { data: cur, width: W, height: H } };
+}
+
+function meanError(a: { u: Float32Array; v: Float32Array }, b: { u: Float32Array; v: Float32Array }, fromRow: number): number {
+  let e = 0;
+  let n = 0;
+  for (let i = fromRow * W; i < W * H; i++, n++) e += Math.hypot(a.u[i]! - b.u[i]!, a.v[i]! - b.v[i]!);
+  return e / n;
+}
+
+// forward driving: expansion from a focus on the horizon (a little above the centre), slight yaw
+const THETA = [0.35, 0.02, -0.05, 0.004, 0.0];
+
+describe('ground motion model', () => {
+  it('is the identity at θ = 0 and moves ground points away from the focus of expansion', () => {
+    expect(Array.from(groundHomography([0, 0, 0, 0, 0]))).toEqual([1, 0, 0, 0, 1, 0, 0, 0, 1]);
+    const f = planeFlow(groundHomography(THETA), W, H);
+    const bottom = (H - 1) * W;
+    // frame t → t−1: near the bottom the ground was higher up (v < 0), left of the focus further right
+    expect(f.v[bottom + W / 2]!).toBeLessThan(-3);
+    expect(f.u[bottom]!).toBeGreaterThan(2);
+    expect(f.u[bottom + W - 1]!).toBeLessThan(-2);
+    // the closer to the horizon, the smaller the motion
+    expect(Math.abs(f.v[Math.round(H * 0.6) * W + W / 2]!)).toBeLessThan(Math.abs(f.v[bottom + W / 2]!));
+  });
+});
+
+describe('direct plane fit', () => {
+  it('recovers a known ground motion where the road is flat but for sparse marks', () => {
+    const truth = planeFlow(groundHomography(THETA), W, H);
+    const { prev, cur } = pair(truth.u, truth.v);
+    const fit = fitPlaneMotion(buildPyramid(prev), buildPyramid(cur), null, { finestLevel: 0 });
+    expect(fit).not.toBeNull();
+    const got = planeFlow(fit!.Hn, W, H);
+    expect(meanError(got, truth, Math.round(H * 0.6))).toBeLessThan(0.3);
+  });
+
+  it('recovers a free homography on a textured image', () => {
+    const Hn = Float64Array.of(1.04, 0.01, 0.0, 0.0, 1.04, -0.02, 0, 0.1, 1);
+    const truth = planeFlow(Hn, W, H);
+    const rng = new Prng(1);
+    const phase = Array.from({ length: 4 }, () => rng.next() * 6);
+    const tex = (x: number, y: number) => 0.5 + 0.15 * Math.sin(x * 0.21 + phase[0]!) * Math.cos(y * 0.17 + phase[1]!) + 0.1 * Math.sin(x * 0.07 + y * 0.11 + phase[2]!);
+    const prev = new Float32Array(W * H);
+    const cur = new Float32Array(W * H);
+    for (let y = 0; y < H; y++) {
+      for (let x = 0; x < W; x++) {
+        prev[y * W + x] = tex(x, y);
+        cur[y * W + x] = tex(x + truth.u[y * W + x]!, y + truth.v[y * W + x]!);
+      }
+    }
+    const fit = fitPlaneMotion(buildPyramid({ data: prev, width: W, height: H }), buildPyramid({ data: cur, width: W, height: H }), null, {
+      model: 'homography',
+      finestLevel: 0,
+    });
+    expect(meanError(planeFlow(fit!.Hn, W, H), truth, Math.round(H * 0.6))).toBeLessThan(0.1);
+  });
+
+  it('gives no plane for a uniform image, and the prior then leaves the flow as it was', () => {
+    const flat: GreyImage = { data: new Float32Array(W * H).fill(0.4), width: W, height: H };
+    const pyr = buildPyramid(flat);
+    expect(fitPlaneMotion(pyr, pyr)).toBeNull();
+    const flow = { width: W, height: H, u: new Float32Array(W * H).fill(1), v: new Float32Array(W * H), confidence: new Float32Array(W * H).fill(0.5) };
+    const r = applyGroundPrior(flow, pyr, pyr);
+    expect(r.fit).toBeNull();
+    expect(r.field).toBe(flow);
+    expect(r.onPlane.every((x) => x === 0)).toBe(true);
+  });
+});
+
+describe('FlowTracker with the ground prior', () => {
+  it('follows flat moving road that LK alone leaves behind (or holds still)', () => {
+    const truth = planeFlow(groundHomography(THETA), W, H);
+    const { prev, cur } = pair(truth.u, truth.v);
+    const rgb = (g: GreyImage) => Uint8Array.from({ length: W * H * 3 }, (_, k) => Math.round(Math.max(0, Math.min(1, g.data[Math.floor(k / 3)]!)) * 255));
+    const run = (groundPrior: boolean) => {
+      const t = new FlowTracker({ groundPrior, ground: { finestLevel: 0 } });
+      t.push('s', rgb(prev), W, H, W, H);
+      t.push('s', rgb(cur), W, H, W, H);
+      return t.field()!;
+    };
+    const withPrior = meanError(run(true), truth, Math.round(H * 0.6));
+    const without = meanError(run(false), truth, Math.round(H * 0.6));
+    expect(withPrior).toBeLessThan(0.5);
+    expect(withPrior).toBeLessThan(without / 3);
+  });
+});
