@@ -12,7 +12,7 @@
 //       [--backbones builtin,builtin-vit] [--at 1,2,3,5,10,20]
 //       [--configs '{"preset":{},"pos.6":{"posThreshold":0.6,"negThreshold":0.4}}' | --configs file.json]
 //       [--variants 'default;kmeans;overcluster:overcluster=6,merge=similarity'] [--cache /tmp/s2-cache]
-//       [--every 3] [--no-readout]
+//       [--every 3] [--no-readout] [--fast]
 // A config is an override of the fast CAUSE-MLP preset (K = 27), merged per section like method-ceiling.ts.
 // Snapshots at epoch E equal a run with step2.epochs = E: the batch order depends on (seed, stage, epoch)
 // only and Step 2's learning rate is constant. Rows on tuning worlds or seeds (main/engine/cause/step3/
@@ -24,7 +24,7 @@ import * as tf from '@tensorflow/tfjs';
 import { presetConfig, type TrainConfig } from '../shared/contract/experiments.js';
 import { trainCause, TrainingStopped, headSpecFor, type TrainerState, type CauseModel } from '../main/engine/cause/trainer.js';
 import { trainSchedule } from '../main/engine/cause/schedule.js';
-import { encodeTrainerState, readTrainerState } from '../main/engine/cause/model-io.js';
+import { encodeTrainerState, readTrainerState, type TrainedModel, type KmeansModel } from '../main/engine/cause/model-io.js';
 import { trainKmeans } from '../main/engine/cause/kmeans-baseline.js';
 import { headForward } from '../main/engine/cause/heads.js';
 import { ParamSet } from '../main/engine/cause/params.js';
@@ -36,6 +36,7 @@ import { initTfBackend } from '../main/engine/tf/backend.js';
 import { openDemoWorkspace, scoreModel, setGrids, type DemoWorkspace, type QualityScore } from './lib/demo-eval.js';
 import { patchClassHistograms } from './lib/diagnostic-features.js';
 import { classMeans } from './lib/class-means.js';
+import { patchScore } from './lib/patch-score.js';
 
 const argv = process.argv.slice(2);
 const opt = (name: string, dflt: string) => {
@@ -56,6 +57,8 @@ const configs = JSON.parse(fs.existsSync(configsArg) ? fs.readFileSync(configsAr
 const cacheDir = opt('cache', '/tmp/s2-cache');
 const skipReadout = argv.includes('--no-readout');
 const every = Number(opt('every', '1'));
+// --fast: the patch-level yardstick (scripts/lib/patch-score.ts) instead of the product's pixel scorer.
+const fast = argv.includes('--fast');
 const K = 27;
 
 const t00 = Date.now();
@@ -149,6 +152,58 @@ async function snapshots(setId: string, source: FeatureSource, config: TrainConf
   return { states, stats };
 }
 
+/** k-means on the features (the gate's baseline), cached on disk per feature set and seed. */
+function baseline(setId: string, source: FeatureSource, seed: number): KmeansModel {
+  const file = path.join(cacheDir, `kmeans-${setId}-${seed}.f32`);
+  if (fs.existsSync(file)) {
+    const b = fs.readFileSync(file);
+    const centroids = new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+    return { method: 'kmeans', grid: { h: source.h, w: source.w }, dim: source.dim, centroids, clusters: K };
+  }
+  const m = trainKmeans(source, presetConfig('fast', 'kmeans', K, seed, 'wasm'));
+  fs.mkdirSync(cacheDir, { recursive: true });
+  fs.writeFileSync(file, m.centroids);
+  return m;
+}
+
+/** Concepts of the clusterbook that own sampled training tokens: used, effective (exp entropy), and the share of used pairs above the positive threshold. */
+function conceptUse(cb: { shape: number[]; values: Float32Array }, source: FeatureSource, posThreshold: number): string {
+  const [k, D] = cb.shape as [number, number];
+  const Mn = new Float32Array(k * D);
+  for (let i = 0; i < k; i++) {
+    let q = 0;
+    for (let d = 0; d < D; d++) q += cb.values[i * D + d]! ** 2;
+    q = Math.sqrt(q) || 1;
+    for (let d = 0; d < D; d++) Mn[i * D + d] = cb.values[i * D + d]! / q;
+  }
+  const counts = new Float64Array(k);
+  for (let it = 0; it < source.count; it += 3) {
+    const g = source.read(it);
+    for (let t = 0; t < g.length / D; t += 7) {
+      let [b, bi] = [-Infinity, 0];
+      for (let i = 0; i < k; i++) {
+        let c = 0;
+        for (let d = 0; d < D; d++) c += g[t * D + d]! * Mn[i * D + d]!;
+        if (c > b) [b, bi] = [c, i];
+      }
+      counts[bi]!++;
+    }
+  }
+  const tot = counts.reduce((a, b) => a + b, 0);
+  const used = [...counts.keys()].filter((i) => counts[i]! > 0);
+  const H = used.reduce((a, i) => a - (counts[i]! / tot) * Math.log(counts[i]! / tot), 0);
+  let [pairs, close] = [0, 0];
+  for (const i of used)
+    for (const j of used) {
+      if (j <= i) continue;
+      let c = 0;
+      for (let d = 0; d < D; d++) c += Mn[i * D + d]! * Mn[j * D + d]!;
+      pairs++;
+      if (c > posThreshold) close++;
+    }
+  return `concepts used ${used.length}/${k}, effective ${Math.exp(H).toFixed(1)}, used pairs above the positive threshold ${close}/${pairs}`;
+}
+
 /** The state Step 3 starts from, given a snapshot after some Step 2 epoch. */
 const step3Start = (s: TrainerState): TrainerState => ({ ...s, stage: 2, stageStep: 0, adam: null });
 
@@ -191,9 +246,25 @@ for (const backbone of backbones) {
       `  ${backbone.padEnd(12)} ${config.padEnd(16)} seed ${String(seed ?? '-').padStart(3)} ep ${String(epoch ?? '-').padStart(2)}  ${variant.padEnd(40)} present ${pct(s.miouPresent).padStart(5)}  clusters ${String(s.clustersPredicted).padStart(2)}  ${note}`,
     );
   };
+  const teacherOutputs = (spec: ReturnType<typeof headSpecFor>, params: Map<string, { shape: number[]; values: Float32Array }>): Float32Array[] => {
+    const teacher = new ParamSet(params, false);
+    const outs: Float32Array[] = [];
+    for (let j = 0; j < N; j++) outs.push(tf.tidy(() => headForward(spec, teacher, tf.tensor2d(grids.grid(j), [T, ws.set.dim])).dataSync() as Float32Array));
+    teacher.dispose();
+    return outs;
+  };
+  // outs: the model's teacher outputs on the eval frames when the caller has them (fast mode).
+  const score = (model: TrainedModel, outs?: Float32Array[]): QualityScore => {
+    if (!fast) return scoreModel(ws, model, grids);
+    const r =
+      model.method === 'kmeans'
+        ? patchScore(hist, N, T, C, model.dim, (j) => grids.grid(j), model.centroids)
+        : ((o) => patchScore(hist, N, T, C, model.spec.headDim, (j) => o[j]!, model.centroids))(outs ?? teacherOutputs(model.spec, model.teacher));
+    return { miouPresent: r.miouPresent, clustersPredicted: r.clusters } as QualityScore;
+  };
   const cmFeatures = classMeans(hist, N, T, C, ws.set.dim, (j) => grids.grid(j));
-  push('-', null, null, 'class-mean (features, labelled)', scoreModel(ws, { method: 'kmeans', grid: { h, w }, dim: ws.set.dim, centroids: cmFeatures, clusters: cmFeatures.length / ws.set.dim }, grids));
-  for (const seed of seeds) push('-', seed, null, 'k-means (features)', scoreModel(ws, trainKmeans(source, presetConfig('fast', 'kmeans', K, seed, 'wasm')), grids));
+  push('-', null, null, 'class-mean (features, labelled)', score({ method: 'kmeans', grid: { h, w }, dim: ws.set.dim, centroids: cmFeatures, clusters: cmFeatures.length / ws.set.dim }));
+  for (const seed of seeds) push('-', seed, null, 'k-means (features)', score(baseline(tr.id, source, seed)));
   for (const [name, overrides] of Object.entries(configs)) {
     for (const seed of seeds) {
       const config = configOf(overrides, seed);
@@ -202,24 +273,23 @@ for (const backbone of backbones) {
         `  ${backbone} ${name} seed ${seed} per epoch (loss | positive share of kept pairs | positives per anchor): ` +
           stats.map((s, e) => `${e + 1}: ${s.loss.toFixed(2)} | ${(s.posShare * 100).toFixed(0)}% | ${s.posPerAnchor.toFixed(1)}`).join('  '),
       );
+      console.log(`  ${backbone} ${name} seed ${seed} clusterbook: ${conceptUse(states.get(at[0]!)!.clusterbook, source, config.posThreshold)}`);
       for (const epoch of at) {
         const state = states.get(epoch)!;
+        const spec2 = headSpecFor(config, source);
+        const outs = fast || !skipReadout ? teacherOutputs(spec2, state.teacher!) : [];
         for (const spec of variantSpecs) {
           const step3 = spec === 'default' ? {} : parseStep3Spec(spec);
           const cfg: TrainConfig = { ...config, step2: { ...config.step2, epochs: epoch }, step3: { ...config.step3, ...step3 } };
           const t1 = Date.now();
           const model = (await trainCause(source, cfg, { loadCheckpoint: () => step3Start(state) })) as CauseModel;
           const t2 = Date.now();
-          push(name, seed, epoch, spec, scoreModel(ws, model, grids), `fit ${((t2 - t1) / 1000).toFixed(0)} s, score ${((Date.now() - t2) / 1000).toFixed(0)} s`);
+          push(name, seed, epoch, spec, score(model, fast && !cfg.step3.centre ? outs : undefined), `fit ${((t2 - t1) / 1000).toFixed(0)} s, score ${((Date.now() - t2) / 1000).toFixed(0)} s`);
         }
         if (skipReadout) continue;
-        const spec = headSpecFor(config, source);
-        const teacher = new ParamSet(state.teacher!, false);
-        const outs: Float32Array[] = [];
-        for (let j = 0; j < N; j++) outs.push(tf.tidy(() => headForward(spec, teacher, tf.tensor2d(grids.grid(j), [T, ws.set.dim])).dataSync() as Float32Array));
-        teacher.dispose();
+        const spec = spec2;
         const model: CauseModel = { method: 'cause-mlp', spec, grid: { h, w }, clusterbook: state.clusterbook.values, teacher: state.teacher!, centroids: classMeans(hist, N, T, C, spec.headDim, (j) => outs[j]!) };
-        push(name, seed, epoch, 'class-mean (teacher, labelled)', scoreModel(ws, model, grids));
+        push(name, seed, epoch, 'class-mean (teacher, labelled)', score(model, outs));
       }
     }
   }
