@@ -1,4 +1,6 @@
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { initTfBackend } from '../../../main/engine/tf/backend.js';
+import { trainCause } from '../../../main/engine/cause/trainer.js';
 import { parseTrainConfig } from '../../../shared/contract/experiments.js';
 import { kmeansClusterbook } from '../../../main/engine/cause/clusterbook-init.js';
 import { initialTrainerState } from '../../../main/engine/cause/trainer-state.js';
@@ -25,6 +27,10 @@ function conceptsUsed(cb: Float32Array, k: number, src: ReturnType<typeof plante
   return used.size;
 }
 
+beforeAll(async () => {
+  await initTfBackend('wasm');
+});
+
 describe('clusterbook k-means start', () => {
   const src = plantedFeatures(12, 8, 8, 6, 4);
 
@@ -50,6 +56,14 @@ describe('clusterbook k-means start', () => {
     // the other seeded parts do not move with the choice
     expect(km.probe!.values).toEqual(uniform.probe!.values);
     expect(km.student!.get('head.f1.w')!.values).toEqual(uniform.student!.get('head.f1.w')!.values);
+  });
+
+  it('trains with no modularity epoch: the model keeps the k-means concepts, Steps 2-3 run', async () => {
+    const base = tinyConfig('cause-mlp', { concepts: 4 });
+    const config = { ...base, step1: { ...base.step1, init: 'kmeans' as const, epochs: 0 } };
+    const model = await trainCause(src, config, { step2Engine: 'tfjs' });
+    expect(model.clusterbook).toEqual(kmeansClusterbook(src, base));
+    expect(model.centroids.every(Number.isFinite)).toBe(true);
   });
 
   it('refuses a clusterbook larger than the sampled tokens, naming the numbers', () => {
