@@ -30,6 +30,7 @@ export const STEP3_GRAPHS = ['image', 'batch'] as const;
  * seeding alone); 'balanced' = k-means with a Sinkhorn equal-marginal assignment (SwAV); 'overcluster' =
  * k-means to overcluster·K clusters, merged greedily to K (by similarity or modularity gain).
  */
+export const STEP1_INITS = ['uniform', 'kmeans'] as const;
 export const STEP3_VARIANTS = ['release', 'kmeans', 'kmeans++', 'balanced', 'overcluster'] as const;
 export type Step3Variant = (typeof STEP3_VARIANTS)[number];
 export const STEP3_MERGES = ['similarity', 'modularity'] as const;
@@ -64,7 +65,18 @@ export const trainConfigSchema = z
     dropout: z.number().min(0).max(0.9),
     emaMomentum: z.number().min(0).max(1),
     gradClip: z.number().positive().nullable(),
-    step1: z.object({ lr, epochs }).strict(),
+    step1: z
+      .object({
+        lr,
+        epochs,
+        /**
+         * Studio, label-free: how the clusterbook starts. 'uniform' (±1/k, the release; absent = it) or
+         * 'kmeans' (k-means++ and a few Lloyd iterations, cosine, on grid-sampled tokens), which keeps
+         * concepts that modularity alone collapses on small worlds (main/engine/cause/clusterbook-init.ts).
+         */
+        init: z.enum(STEP1_INITS).optional(),
+      })
+      .strict(),
     step2: z.object({ lr, epochs, ...step2LossFields }).strict(),
     step3: z
       .object({

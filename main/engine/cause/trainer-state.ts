@@ -1,6 +1,7 @@
 // What a CAUSE training run produces and what it checkpoints: the model inference needs, the resumable
 // trainer state, and the seeded state before step 1.
 import type { TrainConfig } from '../../../shared/contract/experiments.js';
+import { kmeansClusterbook } from './clusterbook-init.js';
 import type { FeatureSource } from './features.js';
 import { initHeadParams, type HeadSpec } from './heads.js';
 import type { AdamState } from './optim.js';
@@ -65,7 +66,8 @@ export function initialTrainerState(source: FeatureSource, config: TrainConfig):
   const spec = headSpecFor(config, source);
   // Separate streams per parameter group so changing one size does not reshuffle the others.
   const initRng = new Prng((config.seed ^ 0x5bd1e995) >>> 0);
-  const cb = initRng.uniformArray(k * D, -1 / k, 1 / k);
+  const uniform = initRng.uniformArray(k * D, -1 / k, 1 / k); // drawn either way: the other streams stay put
+  const cb = config.step1.init === 'kmeans' ? kmeansClusterbook(source, config) : uniform;
   const head = initHeadParams(spec, new Prng((config.seed ^ 0x1b873593) >>> 0));
   const K = config.clusters;
   const probe = new Prng((config.seed ^ 0xcc9e2d51) >>> 0).uniformArray(K * config.headDim, -1 / K, 1 / K);
