@@ -9,8 +9,7 @@ import type { ConceptPixelStats } from '../../../../shared/contract/mapping.js';
 import { IGNORE, mappingToDocument } from '../../../../shared/metrics/mapping-file.js';
 import { JobProgress } from '../../components/JobProgress.js';
 import { useQuery, useSelection, useStudio } from '../../state/studio-context.js';
-import { AddClassForm } from './AddClassForm.js';
-import { MergeBar, toggleTick } from './MergeBar.js';
+import { EditBar, toggleTick } from './MergeBar.js';
 import { CarryPanel } from './CarryPanel.js';
 import { ConceptCard } from './ConceptCard.js';
 import { useConceptSession } from './use-concept-session.js';
@@ -67,7 +66,6 @@ function ConceptMappingBoard({ experimentId, datasetId, clusters, predicted, sav
   const protocol = protocols.find((p) => p.id === protocolId) ?? (added?.id === protocolId ? added : undefined) ?? protocols[0]!;
   const session = useConceptSession(experimentId, clusters, protocol, saved);
   const [ticked, setTicked] = useState<ReadonlySet<number>>(new Set());
-  const [mergeInto, setMergeInto] = useState(0);
   const [saving, setSaving] = useState(false);
   const [measureJob, setMeasureJob] = useState<string | null>(null);
   const stats = useQuery('mappings.conceptStats', { experimentId });
@@ -146,28 +144,20 @@ function ConceptMappingBoard({ experimentId, datasetId, clusters, predicted, sav
             ))}
           </select>
         </div>
-        <div className="row">
-          <MergeBar
-            ticked={ticked}
-            classNames={protocol.classNames}
-            classIndex={mergeInto}
-            onClassChange={setMergeInto}
-            onMerge={(ks, t) => {
-              session.merge(ks, t);
-              setTicked(new Set());
-            }}
-          />
-          <span className="grow" />
-          <AddClassForm
-            protocolId={protocol.id}
-            onAdded={(p) => {
-              setAdded(p);
-              setProtocolId(p.id);
-              setMergeInto(p.classNames.length - 1);
-              reload();
-            }}
-          />
-        </div>
+        <EditBar
+          ticked={ticked}
+          classNames={protocol.classNames}
+          protocolId={protocol.id}
+          onMerge={(ks, t) => {
+            session.merge(ks, t);
+            setTicked(new Set());
+          }}
+          onAdded={(p) => {
+            setAdded(p);
+            setProtocolId(p.id);
+            reload();
+          }}
+        />
         <div className="muted" data-testid="concept-stats-source">
           {stats.data?.source === 'histogram'
             ? 'Pixel shares and presence from the evaluation histogram.'

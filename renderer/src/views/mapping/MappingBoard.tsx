@@ -7,12 +7,11 @@ import type { EvalHistogramData } from '../../../../shared/contract/evaluation.j
 import { getBuiltinProtocol } from '../../../../shared/protocols/builtin.js';
 import type { RGB } from '../../../../shared/protocols/cityscapes-labels.js';
 import { useQuery, useSelection, useStudio } from '../../state/studio-context.js';
-import { AddClassForm } from './AddClassForm.js';
 import { ClassIouTable } from './ClassIouTable.js';
 import { ConfusionMatrix } from './ConfusionMatrix.js';
 import { MappingActions } from './MappingActions.js';
 import { MappingTable } from './MappingTable.js';
-import { MergeBar, toggleTick } from './MergeBar.js';
+import { EditBar, toggleTick } from './MergeBar.js';
 import { ScorePanel } from './ScorePanel.js';
 import { useMappingSave } from './use-mapping-save.js';
 import { useMappingScore } from './use-mapping-score.js';
@@ -48,7 +47,6 @@ export function MappingBoard({ data, latestSavedId, savedCount, trainingFramesSc
   const { score, confusion, clusterStats } = useMappingScore(hist, K, C, scored);
   const saver = useMappingSave(data, shownProtocol, session.session, latestSavedId, savedCount, reloadSaved);
   const [ticked, setTicked] = useState<ReadonlySet<number>>(new Set());
-  const [mergeInto, setMergeInto] = useState(0);
 
   return (
     <div className="mapping">
@@ -62,27 +60,19 @@ export function MappingBoard({ data, latestSavedId, savedCount, trainingFramesSc
       >
         <MappingActions session={session} saver={saver} />
       </ScorePanel>
-      <div className="row">
-        <MergeBar
-          ticked={ticked}
-          classNames={classNames}
-          classIndex={mergeInto}
-          onClassChange={setMergeInto}
-          onMerge={(ks, t) => {
-            session.merge(ks, t);
-            setTicked(new Set());
-          }}
-        />
-        <span className="grow" />
-        <AddClassForm
-          protocolId={shownProtocol.id}
-          onAdded={(p) => {
-            setAdded(p);
-            setMergeInto(p.classNames.length - 1);
-            protocols.reload();
-          }}
-        />
-      </div>
+      <EditBar
+        ticked={ticked}
+        classNames={classNames}
+        protocolId={shownProtocol.id}
+        onMerge={(ks, t) => {
+          session.merge(ks, t);
+          setTicked(new Set());
+        }}
+        onAdded={(p) => {
+          setAdded(p);
+          protocols.reload();
+        }}
+      />
       {classNames.length > C && (
         <div className="muted" data-testid="added-classes-note">
           {classNames.slice(C).join(', ')}: added here, no ground truth — clusters sent there count as unmatched in the scores.

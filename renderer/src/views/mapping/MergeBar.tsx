@@ -1,5 +1,9 @@
 // Tick several clusters, pick one class, merge: a single undoable step in either mapping board (scored
-// against ground truth or not). The ticks live with the board; this is the bar that acts on them.
+// against ground truth or not). The ticks live with the board; this is the bar that acts on them, with
+// the form that adds a class the protocol lacks (the merge then targets the new class).
+import { useState } from 'react';
+import type { ProtocolSummary } from '../../../../shared/contract/datasets.js';
+import { AddClassForm } from './AddClassForm.js';
 
 export interface MergeBarProps {
   readonly ticked: ReadonlySet<number>;
@@ -36,4 +40,31 @@ export function toggleTick(ticked: ReadonlySet<number>, k: number, on: boolean):
   if (on) n.add(k);
   else n.delete(k);
   return n;
+}
+
+export interface EditBarProps {
+  readonly ticked: ReadonlySet<number>;
+  readonly classNames: readonly string[];
+  /** The protocol a new class is added to (a custom protocol is stored with it appended). */
+  readonly protocolId: string;
+  onMerge(clusters: readonly number[], classIndex: number): void;
+  onAdded(protocol: ProtocolSummary): void;
+}
+
+/** The merge bar and the add-class form, as both mapping boards show them. */
+export function EditBar({ ticked, classNames, protocolId, onMerge, onAdded }: EditBarProps) {
+  const [mergeInto, setMergeInto] = useState(0);
+  return (
+    <div className="row">
+      <MergeBar ticked={ticked} classNames={classNames} classIndex={mergeInto} onClassChange={setMergeInto} onMerge={onMerge} />
+      <span className="grow" />
+      <AddClassForm
+        protocolId={protocolId}
+        onAdded={(p) => {
+          setMergeInto(p.classNames.length - 1);
+          onAdded(p);
+        }}
+      />
+    </div>
+  );
 }
