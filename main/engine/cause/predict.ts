@@ -9,7 +9,7 @@ import { codebookQueries, headForward } from './heads.js';
 import type { TrainedModel } from './model-io.js';
 import { l2normalize } from './ops.js';
 import { ParamSet } from './params.js';
-import { bilinearTaps, upsampledArgmax } from './upsample-argmax.js';
+import { bilinearTaps, upsampledArgmax, upsampledScores } from './upsample-argmax.js';
 
 export interface PixelRect {
   readonly x: number;
@@ -98,36 +98,36 @@ export class Predictor {
    * the backbone saw), default the whole output. Pixels outside it take the nearest edge of the grid.
    */
   predict(grid: Float32Array, h: number, w: number, dim: number, outW: number, outH: number, region?: PixelRect): Prediction {
-    const reg = region ?? { x: 0, y: 0, width: outW, height: outH };
     const clusters = new Uint16Array(outW * outH);
     const confidence = new Uint8Array(outW * outH);
-    const E = this.embed(grid, h, w, dim);
-    let embedding: Float32Array;
-    let dots: Float32Array;
-    try {
-      embedding = E.dataSync() as Float32Array;
-      dots = tf.tidy(() => tf.matMul(E, this.centroidsNormT).dataSync() as Float32Array);
-    } finally {
-      E.dispose();
-    }
     // The argmax and confidence of the upsampled cosines, computed from grid-level dots (upsample-argmax.ts);
     // `cosines()` below is the same quantity through an explicit upsampling, which the tests hold it to.
-    upsampledArgmax(
-      {
-        embedding,
+    upsampledArgmax({ ...this.gridDots(grid, h, w, dim, outW, outH, region), scale: 3 }, clusters, confidence);
+    return { width: outW, height: outH, clusters, confidence };
+  }
+
+  /** `cosines()`'s values from grid-level dots (upsample-argmax.ts): what the temporal filter's state is made of. */
+  gridCosines(grid: Float32Array, h: number, w: number, dim: number, outW: number, outH: number, region?: PixelRect): Float32Array {
+    return upsampledScores(this.gridDots(grid, h, w, dim, outW, outH, region));
+  }
+
+  private gridDots(grid: Float32Array, h: number, w: number, dim: number, outW: number, outH: number, region: PixelRect | undefined) {
+    const reg = region ?? { x: 0, y: 0, width: outW, height: outH };
+    const E = this.embed(grid, h, w, dim);
+    try {
+      return {
+        embedding: E.dataSync() as Float32Array,
         h,
         w,
         r: E.shape[1],
-        dots,
+        dots: tf.tidy(() => tf.matMul(E, this.centroidsNormT).dataSync() as Float32Array),
         clusters: this.clusters,
         rows: bilinearTaps(outH, h, reg.y, reg.height),
         cols: bilinearTaps(outW, w, reg.x, reg.width),
-        scale: 3,
-      },
-      clusters,
-      confidence,
-    );
-    return { width: outW, height: outH, clusters, confidence };
+      };
+    } finally {
+      E.dispose();
+    }
   }
 
   /** Cosine of every output pixel's embedding to each centroid, [outH·outW, K] (the dense CRF's input). */

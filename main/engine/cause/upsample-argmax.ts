@@ -28,8 +28,11 @@ export function bilinearTaps(outSize: number, inSize: number, start: number, spa
 }
 
 export interface UpsampledArgmaxInput {
-  /** Embedding rows [h·w, r] (not normalised). */
-  readonly embedding: Float32Array;
+  /**
+   * Embedding rows [h·w, r] (not normalised): each pixel's blended dots are divided by its blended
+   * embedding's norm (cosines). null: the dots are scores already, blended as they are.
+   */
+  readonly embedding: Float32Array | null;
   readonly h: number;
   readonly w: number;
   readonly r: number;
@@ -50,26 +53,28 @@ const dot = (e: Float32Array, a: number, b: number, r: number): number => {
   return s;
 };
 
-/** Writes cluster ids and round(255·max softmax(scale·cos)) for every output pixel (rows.lo.length × cols.lo.length). */
-export function upsampledArgmax(x: UpsampledArgmaxInput, clusters: Uint16Array, confidence: Uint8Array): void {
-  const { embedding: e, h, w, r, dots: P, clusters: K, rows, cols, scale } = x;
+/** Calls `visit(i, s)` with every output pixel's K scores (cosines, or blended scores), row by row. */
+function eachPixel(x: Omit<UpsampledArgmaxInput, 'scale'>, visit: (i: number, s: Float64Array) => void): void {
+  const { embedding: e, h, w, r, dots: P, clusters: K, rows, cols } = x;
   const outH = rows.lo.length;
   const outW = cols.lo.length;
   // Per grid position v = (y, x): |E_v|², E_v·E_right, E_v·E_down, E_v·E_downright, E_right·E_down.
-  const nn = new Float64Array(h * w);
-  const hr = new Float64Array(h * w);
-  const vd = new Float64Array(h * w);
-  const d1 = new Float64Array(h * w);
-  const d2 = new Float64Array(h * w);
-  for (let y = 0; y < h; y++) {
-    for (let xx = 0; xx < w; xx++) {
-      const v = y * w + xx;
-      nn[v] = dot(e, v, v, r);
-      if (xx + 1 < w) hr[v] = dot(e, v, v + 1, r);
-      if (y + 1 < h) vd[v] = dot(e, v, v + w, r);
-      if (xx + 1 < w && y + 1 < h) {
-        d1[v] = dot(e, v, v + w + 1, r);
-        d2[v] = dot(e, v + 1, v + w, r);
+  const nn = new Float64Array(e ? h * w : 0);
+  const hr = new Float64Array(nn.length);
+  const vd = new Float64Array(nn.length);
+  const d1 = new Float64Array(nn.length);
+  const d2 = new Float64Array(nn.length);
+  if (e) {
+    for (let y = 0; y < h; y++) {
+      for (let xx = 0; xx < w; xx++) {
+        const v = y * w + xx;
+        nn[v] = dot(e, v, v, r);
+        if (xx + 1 < w) hr[v] = dot(e, v, v + 1, r);
+        if (y + 1 < h) vd[v] = dot(e, v, v + w, r);
+        if (xx + 1 < w && y + 1 < h) {
+          d1[v] = dot(e, v, v + w + 1, r);
+          d2[v] = dot(e, v + 1, v + w, r);
+        }
       }
     }
   }
@@ -87,45 +92,60 @@ export function upsampledArgmax(x: UpsampledArgmaxInput, clusters: Uint16Array, 
       const xa = cols.lo[ox]!;
       const xb = cols.hi[ox]!;
       const tx = cols.t[ox]!;
-      // Corners a = (ya, xa), b = (ya, xb), c = (yb, xa), d = (yb, xb); clamped taps make some coincide.
-      const a = ya * w + xa;
-      const b = ya * w + xb;
-      const c = yb * w + xa;
-      const d = yb * w + xb;
-      const sameX = xa === xb;
-      const sameY = ya === yb;
-      const gab = sameX ? nn[a]! : hr[a]!;
-      const gcd = sameX ? nn[c]! : hr[c]!;
-      const gac = sameY ? nn[a]! : vd[a]!;
-      const gbd = sameY ? nn[b]! : vd[b]!;
-      const gad = sameX ? gac : sameY ? gab : d1[a]!;
-      const gbc = sameX ? gac : sameY ? gab : d2[a]!;
-      const wa = (1 - ty) * (1 - tx);
-      const wb = (1 - ty) * tx;
-      const wc = ty * (1 - tx);
-      const wd = ty * tx;
-      const norm2 =
-        wa * wa * nn[a]! + wb * wb * nn[b]! + wc * wc * nn[c]! + wd * wd * nn[d]! +
-        2 * (wa * wb * gab + wa * wc * gac + wa * wd * gad + wb * wc * gbc + wb * wd * gbd + wc * wd * gcd);
-      // l2normalize's floor: |x| ≥ 1e-12.
-      const inv = 1 / Math.max(Math.sqrt(Math.max(0, norm2)), 1e-12);
+      let inv = 1;
+      if (e) {
+        // Corners a = (ya, xa), b = (ya, xb), c = (yb, xa), d = (yb, xb); clamped taps make some coincide.
+        const a = ya * w + xa;
+        const b = ya * w + xb;
+        const c = yb * w + xa;
+        const d = yb * w + xb;
+        const sameX = xa === xb;
+        const sameY = ya === yb;
+        const gab = sameX ? nn[a]! : hr[a]!;
+        const gcd = sameX ? nn[c]! : hr[c]!;
+        const gac = sameY ? nn[a]! : vd[a]!;
+        const gbd = sameY ? nn[b]! : vd[b]!;
+        const gad = sameX ? gac : sameY ? gab : d1[a]!;
+        const gbc = sameX ? gac : sameY ? gab : d2[a]!;
+        const wa = (1 - ty) * (1 - tx);
+        const wb = (1 - ty) * tx;
+        const wc = ty * (1 - tx);
+        const wd = ty * tx;
+        const norm2 =
+          wa * wa * nn[a]! + wb * wb * nn[b]! + wc * wc * nn[c]! + wd * wd * nn[d]! +
+          2 * (wa * wb * gab + wa * wc * gac + wa * wd * gad + wb * wc * gbc + wb * wd * gbd + wc * wd * gcd);
+        // l2normalize's floor: |x| ≥ 1e-12.
+        inv = 1 / Math.max(Math.sqrt(Math.max(0, norm2)), 1e-12);
+      }
       const ra = xa * K;
       const rb = xb * K;
-      let best = 0;
-      let bestS = -Infinity;
-      for (let k = 0; k < K; k++) {
-        const v = ((1 - tx) * rowDots[ra + k]! + tx * rowDots[rb + k]!) * inv;
-        s[k] = v;
-        if (v > bestS) {
-          bestS = v;
-          best = k;
-        }
-      }
-      let z = 0;
-      for (let k = 0; k < K; k++) z += Math.exp(scale * (s[k]! - bestS));
-      const i = oy * outW + ox;
-      clusters[i] = best;
-      confidence[i] = Math.round(255 / z);
+      for (let k = 0; k < K; k++) s[k] = ((1 - tx) * rowDots[ra + k]! + tx * rowDots[rb + k]!) * inv;
+      visit(oy * outW + ox, s);
     }
   }
+}
+
+/** Writes cluster ids and round(255·max softmax(scale·score)) for every output pixel (rows.lo.length × cols.lo.length). */
+export function upsampledArgmax(x: UpsampledArgmaxInput, clusters: Uint16Array, confidence: Uint8Array): void {
+  const K = x.clusters;
+  const scale = x.scale;
+  eachPixel(x, (i, s) => {
+    let best = 0;
+    for (let k = 1; k < K; k++) if (s[k]! > s[best]!) best = k;
+    const top = s[best]!;
+    let z = 0;
+    for (let k = 0; k < K; k++) z += Math.exp(scale * (s[k]! - top));
+    clusters[i] = best;
+    confidence[i] = Math.round(255 / z);
+  });
+}
+
+/** Every output pixel's K scores, [outH·outW, K] (the temporal filter's state). */
+export function upsampledScores(x: Omit<UpsampledArgmaxInput, 'scale'>): Float32Array {
+  const K = x.clusters;
+  const out = new Float32Array(x.rows.lo.length * x.cols.lo.length * K);
+  eachPixel(x, (i, s) => {
+    for (let k = 0; k < K; k++) out[i * K + k] = s[k]!;
+  });
+  return out;
 }

@@ -3,9 +3,9 @@
 // correspondences (filter.ts: a recursive average plus label hysteresis), then upsampled to the output
 // size for the argmax. 'features' matches the cached backbone patch features (no image is decoded); 'flow'
 // runs Lucas–Kanade on the frames' luma and still uses the features' same-spot similarity to detect cuts.
-import * as tf from '@tensorflow/tfjs';
 import type { TemporalMode } from '../../../shared/contract/experiments.js';
 import type { PixelRect, Prediction, Predictor } from '../cause/predict.js';
+import { bilinearTaps, upsampledArgmax } from '../cause/upsample-argmax.js';
 import { correspondenceFromFlow, correspondenceFromPatches, type Correspondence } from './carry.js';
 import { matchPatches, normalizeRows } from './feature-match.js';
 import { TemporalFilter, type FilterOptions } from './filter.js';
@@ -13,8 +13,6 @@ import { FlowTracker, type FlowOptions } from './optical-flow.js';
 
 /** The softmax scale of the confidences (the same 3·cos the per-frame confidence maps use). */
 const PROB_SCALE = 3;
-/** Elements per upsampled band (rows × width × clusters) kept in memory at once. */
-const BAND_ELEMENTS = 6_000_000;
 
 export const TEMPORAL_PREDICTOR_DEFAULTS = {
   /** The filter's state (and the flow) runs at 1/stateFactor of the output size. */
@@ -95,7 +93,7 @@ export class TemporalPredictor {
     const ax = sw / f.outW;
     const ay = sh / f.outH;
     const region = { x: f.region.x * ax, y: f.region.y * ay, width: f.region.width * ax, height: f.region.height * ay };
-    const scores = this.predictor.cosines(f.grid, f.h, f.w, f.dim, sw, sh, region);
+    const scores = this.predictor.gridCosines(f.grid, f.h, f.w, f.dim, sw, sh, region);
     const same = this.prevSequence === f.sequence && this.prevGrid !== null && this.prevGrid.length === f.grid.length;
     let corr: Correspondence | null = null;
     let meanSimilarity: number | null = null;
@@ -122,34 +120,17 @@ export class TemporalPredictor {
 
 /**
  * Decision scores [sh·sw·K] → labels and confidences at outW×outH: bilinear upsampling with half-pixel
- * centres (rows here, columns by tf's resize), argmax, max softmax(3·score) — band by band.
+ * centres, argmax, max softmax(3·score) — per pixel from the two row and two column taps, without an
+ * upsampled score tensor (cause/upsample-argmax.ts).
  */
 export function upsampleArgmax(scores: Float32Array, sw: number, sh: number, K: number, outW: number, outH: number): Prediction {
   const clusters = new Uint16Array(outW * outH);
   const confidence = new Uint8Array(outW * outH);
-  const band = Math.max(1, Math.min(outH, Math.floor(BAND_ELEMENTS / (outW * K))));
-  const row = sw * K;
-  const sy = sh / outH;
-  for (let y0 = 0; y0 < outH; y0 += band) {
-    const bh = Math.min(band, outH - y0);
-    const rows = new Float32Array(bh * row);
-    for (let i = 0; i < bh; i++) {
-      const src = Math.max(0, Math.min(sh - 1, (y0 + i + 0.5) * sy - 0.5));
-      const ya = Math.floor(src);
-      const yb = Math.min(sh - 1, ya + 1);
-      const t = src - ya;
-      const a = ya * row;
-      const b = yb * row;
-      const o = i * row;
-      for (let j = 0; j < row; j++) rows[o + j] = scores[a + j]! + (scores[b + j]! - scores[a + j]!) * t;
-    }
-    const [ids, conf] = tf.tidy(() => {
-      const up = tf.image.resizeBilinear(tf.tensor4d(rows, [1, bh, sw, K]), [bh, outW], false, true).reshape([bh * outW, K]);
-      return [tf.argMax(up, 1).dataSync() as Int32Array, tf.max(tf.softmax(tf.mul(up, PROB_SCALE)), 1).dataSync() as Float32Array];
-    });
-    clusters.set(ids, y0 * outW);
-    for (let i = 0; i < conf.length; i++) confidence[y0 * outW + i] = Math.round(conf[i]! * 255);
-  }
+  upsampledArgmax(
+    { embedding: null, h: sh, w: sw, r: 0, dots: scores, clusters: K, rows: bilinearTaps(outH, sh, 0, outH), cols: bilinearTaps(outW, sw, 0, outW), scale: PROB_SCALE },
+    clusters,
+    confidence,
+  );
   return { width: outW, height: outH, clusters, confidence };
 }
 

@@ -42,7 +42,7 @@ describe('inference', () => {
     p.dispose();
   });
 
-  it('the argmax and confidence from grid-level dots equal those of the explicitly upsampled cosines', () => {
+  it('cosines, argmax and confidence from grid-level dots equal those of the explicitly upsampled embedding', () => {
     // Random embedding and centroids; a centre-crop region (pixels outside it clamp to the grid's edge),
     // an output larger than the grid and one smaller than it.
     const h = 6, w = 9, D = 11, K = 7;
@@ -55,6 +55,10 @@ describe('inference', () => {
     ] as const) {
       const fast = p.predict(grid, h, w, D, outW, outH, region);
       const cos = p.cosines(grid, h, w, D, outW, outH, region);
+      // The temporal filter's state: the cosines themselves, from grid-level dots.
+      const gridCos = p.gridCosines(grid, h, w, D, outW, outH, region);
+      expect(gridCos.length).toBe(cos.length);
+      for (let i = 0; i < cos.length; i++) expect(Math.abs(gridCos[i]! - cos[i]!)).toBeLessThan(1e-5);
       let same = 0;
       for (let i = 0; i < outW * outH; i++) {
         const row = cos.subarray(i * K, (i + 1) * K);
