@@ -1,10 +1,10 @@
 // Concept assignment of tokens and the concept-aware positive/negative masks of Step 2.
 import * as tf from '@tensorflow/tfjs';
-import { l2normalize } from './ops.js';
+import { l2normalize, tidyData } from './ops.js';
 
 /** id_i = argmax_k cos(x_i, M_k) on raw backbone tokens [T, D]; normalising x does not change the argmax. */
 export function assignConcepts(tokens: tf.Tensor2D, clusterbookNormT: tf.Tensor2D): Int32Array {
-  return tf.tidy(() => tf.argMax(tf.matMul(tokens, clusterbookNormT), 1).dataSync() as Int32Array);
+  return tidyData<Int32Array>(() => tf.argMax(tf.matMul(tokens, clusterbookNormT), 1));
 }
 
 /** normalize(M)ᵀ, computed once per stage (the clusterbook is frozen after Step 1). */

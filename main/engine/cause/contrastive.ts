@@ -4,7 +4,7 @@
 // here its term is skipped and counted.
 import * as tf from '@tensorflow/tfjs';
 import { matMulConstB } from '../tf/matmul.js';
-import { l2normalize } from './ops.js';
+import { l2normalize, tidyData } from './ops.js';
 import type { PairMasks } from './concepts.js';
 import { RELEASE_STEP2_LOSS, type HardNegatives, type Step2Loss } from '../../../shared/contract/step2-loss.js';
 
@@ -23,8 +23,8 @@ export interface ContrastivePlan {
 export function planContrastive(masks: PairMasks, B: number): ContrastivePlan {
   const T = masks.pos.shape[0];
   const n = T / B;
-  const posRow = tf.tidy(() => tf.sum(masks.pos, 1).dataSync() as Float32Array);
-  const validRow = tf.tidy(() => tf.sum(tf.add(masks.pos, masks.neg), 1).dataSync() as Float32Array);
+  const posRow = tidyData(() => tf.sum(masks.pos, 1));
+  const validRow = tidyData(() => tf.sum(tf.add(masks.pos, masks.neg), 1));
   const weights = new Float32Array(T);
   const guard = new Float32Array(T);
   let terms = 0;

@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import { StudioError } from '../../../shared/contract/errors.js';
 import { codebookQueries, headForward } from './heads.js';
 import type { TrainedModel } from './model-io.js';
-import { l2normalize } from './ops.js';
+import { l2normalize, tidyData } from './ops.js';
 import { ParamSet } from './params.js';
 import { bilinearTaps, upsampledArgmax, upsampledScores } from './upsample-argmax.js';
 
@@ -120,7 +120,7 @@ export class Predictor {
         h,
         w,
         r: E.shape[1],
-        dots: tf.tidy(() => tf.matMul(E, this.centroidsNormT).dataSync() as Float32Array),
+        dots: tidyData(() => tf.matMul(E, this.centroidsNormT)),
         clusters: this.clusters,
         rows: bilinearTaps(outH, h, reg.y, reg.height),
         cols: bilinearTaps(outW, w, reg.x, reg.width),

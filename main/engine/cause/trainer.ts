@@ -20,6 +20,7 @@ import { runStep1 } from './steps/step1.js';
 import { runStep2 } from './steps/step2.js';
 import { step3VariantFor, type Step3Context } from './steps/step3.js';
 import { headSpecFor, initialTrainerState, STAGES, type CauseModel, type Stage, type TrainerState } from './trainer-state.js';
+import { tidyData } from './ops.js';
 
 export { batchItems, trainSchedule, type Schedule } from './schedule.js';
 export { headSpecFor, initialTrainerState, STAGES, type CauseModel, type Stage, type TrainerState } from './trainer-state.js';
@@ -98,7 +99,7 @@ export async function trainCause(source: FeatureSource, config: TrainConfig, hoo
       const normT = tf.keep(normalizedTranspose(state.clusterbook as unknown as tf.Tensor2D));
       frozen = {
         cbNormT: normT,
-        cbNorm: tf.tidy(() => tf.transpose(normT).dataSync() as Float32Array),
+        cbNorm: tidyData(() => tf.transpose(normT)),
         raw: state.clusterbook.dataSync() as Float32Array,
       };
     }

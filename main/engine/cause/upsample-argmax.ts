@@ -53,8 +53,13 @@ const dot = (e: Float32Array, a: number, b: number, r: number): number => {
   return s;
 };
 
-/** Calls `visit(i, s)` with every output pixel's K scores (cosines, or blended scores), row by row. */
-function eachPixel(x: Omit<UpsampledArgmaxInput, 'scale'>, visit: (i: number, s: Float64Array) => void): void {
+/** Where each pixel's K scores go: argmax + confidence, or all of them. Inlined per pixel (no callback: a closure per pixel cost more than the maths). */
+type PixelSink =
+  | { readonly kind: 'argmax'; readonly clusters: Uint16Array; readonly confidence: Uint8Array; readonly scale: number }
+  | { readonly kind: 'scores'; readonly out: Float32Array };
+
+/** Every output pixel's K scores (cosines, or blended scores), row by row, into `sink`. */
+function eachPixel(x: Omit<UpsampledArgmaxInput, 'scale'>, sink: PixelSink): void {
   const { embedding: e, h, w, r, dots: P, clusters: K, rows, cols } = x;
   const outH = rows.lo.length;
   const outW = cols.lo.length;
@@ -119,33 +124,34 @@ function eachPixel(x: Omit<UpsampledArgmaxInput, 'scale'>, visit: (i: number, s:
       }
       const ra = xa * K;
       const rb = xb * K;
-      for (let k = 0; k < K; k++) s[k] = ((1 - tx) * rowDots[ra + k]! + tx * rowDots[rb + k]!) * inv;
-      visit(oy * outW + ox, s);
+      const i = oy * outW + ox;
+      if (sink.kind === 'scores') {
+        const o = i * K;
+        for (let k = 0; k < K; k++) sink.out[o + k] = ((1 - tx) * rowDots[ra + k]! + tx * rowDots[rb + k]!) * inv;
+        continue;
+      }
+      let best = 0;
+      for (let k = 0; k < K; k++) {
+        s[k] = ((1 - tx) * rowDots[ra + k]! + tx * rowDots[rb + k]!) * inv;
+        if (s[k]! > s[best]!) best = k;
+      }
+      const top = s[best]!;
+      let z = 0;
+      for (let k = 0; k < K; k++) z += Math.exp(sink.scale * (s[k]! - top));
+      sink.clusters[i] = best;
+      sink.confidence[i] = Math.round(255 / z);
     }
   }
 }
 
 /** Writes cluster ids and round(255·max softmax(scale·score)) for every output pixel (rows.lo.length × cols.lo.length). */
 export function upsampledArgmax(x: UpsampledArgmaxInput, clusters: Uint16Array, confidence: Uint8Array): void {
-  const K = x.clusters;
-  const scale = x.scale;
-  eachPixel(x, (i, s) => {
-    let best = 0;
-    for (let k = 1; k < K; k++) if (s[k]! > s[best]!) best = k;
-    const top = s[best]!;
-    let z = 0;
-    for (let k = 0; k < K; k++) z += Math.exp(scale * (s[k]! - top));
-    clusters[i] = best;
-    confidence[i] = Math.round(255 / z);
-  });
+  eachPixel(x, { kind: 'argmax', clusters, confidence, scale: x.scale });
 }
 
 /** Every output pixel's K scores, [outH·outW, K] (the temporal filter's state). */
 export function upsampledScores(x: Omit<UpsampledArgmaxInput, 'scale'>): Float32Array {
-  const K = x.clusters;
-  const out = new Float32Array(x.rows.lo.length * x.cols.lo.length * K);
-  eachPixel(x, (i, s) => {
-    for (let k = 0; k < K; k++) out[i * K + k] = s[k]!;
-  });
+  const out = new Float32Array(x.rows.lo.length * x.cols.lo.length * x.clusters);
+  eachPixel(x, { kind: 'scores', out });
   return out;
 }
