@@ -24,6 +24,8 @@ export const TEMPORAL_PREDICTOR_DEFAULTS = {
    */
   flowMargin: 0.5,
   flowStillMargin: 0.5,
+  /** The flow's resolution, 1/flowFactor of the output (the state's, 1/stateFactor, unless tuned otherwise). */
+  flowFactor: 2,
 } as const;
 
 export interface TemporalFrame {
@@ -47,6 +49,8 @@ export interface TemporalFrame {
 export interface TemporalOptions extends FilterOptions {
   readonly minSimilarity?: number;
   readonly stateFactor?: number;
+  /** 'flow': the flow runs at 1/flowFactor of the output size (≥ stateFactor; carried to the state by carry.ts). */
+  readonly flowFactor?: number;
   readonly flow?: FlowOptions;
 }
 
@@ -97,7 +101,10 @@ export class TemporalPredictor {
     const same = this.prevSequence === f.sequence && this.prevGrid !== null && this.prevGrid.length === f.grid.length;
     let corr: Correspondence | null = null;
     let meanSimilarity: number | null = null;
-    if (this.mode === 'flow' && f.rgb) this.flow.push(f.sequence, f.rgb, f.outW, f.outH, sw, sh);
+    if (this.mode === 'flow' && f.rgb) {
+      const ff = Math.max(this.factor, Math.round(this.options.flowFactor ?? TEMPORAL_PREDICTOR_DEFAULTS.flowFactor));
+      this.flow.push(f.sequence, f.rgb, f.outW, f.outH, Math.max(1, Math.round(f.outW / ff)), Math.max(1, Math.round(f.outH / ff)));
+    }
     if (same) {
       if (this.mode === 'features') {
         const m = matchPatches(this.prevGrid!, f.grid, f.h, f.w, f.dim);

@@ -112,6 +112,15 @@ describe('temporal predictor', () => {
         const a = half.predict({ sequence: 's', grid, h, w, dim, outW: 32, outH: 24, region, rgb }).clusters;
         const b = per(grid);
         expect(a.filter((x, i) => x === b[i]).length / a.length).toBeGreaterThan(0.9);
+        if (mode === 'flow') {
+          // A flow at a quarter of the output is carried to the half-size state: the correspondence is the
+          // state's size, and the same frame again still changes nothing.
+          const q = new TemporalPredictor(predictor, mode, { stateFactor: 1, flowFactor: 4 });
+          const first = q.predict({ sequence: 's', grid, h, w, dim, outW: 32, outH: 24, region, rgb }).clusters;
+          const again = q.predict({ sequence: 's', grid, h, w, dim, outW: 32, outH: 24, region, rgb }).clusters;
+          expect(q.lastCorrespondence).toMatchObject({ width: 32, height: 24 });
+          expect(Array.from(again)).toEqual(Array.from(first));
+        }
       }
     } finally {
       predictor.dispose();
