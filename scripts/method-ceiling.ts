@@ -41,6 +41,7 @@ import { openFeatureSet } from '../main/engine/features/feature-reader.js';
 import { initTfBackend } from '../main/engine/tf/backend.js';
 import {
   openDemoWorkspace,
+  findFeatureSet,
   scoreModel,
   setGrids,
   type DemoWorkspace,
@@ -72,26 +73,7 @@ const K = 27;
 const t00 = Date.now();
 await initTfBackend('wasm');
 
-/** The feature set of one dataset (by name or id) and backbone, and the dataset's world seed. */
-function findSet(ws: DemoWorkspace, dataset: string, backbone: string): { id: string; world: number | null } {
-  const row = ws.db
-    .prepare(
-      'SELECT f.id AS id, d.root AS root FROM feature_sets f JOIN datasets d ON d.id = f.dataset_id WHERE (d.name = ? OR d.id = ?) AND f.backbone = ? ORDER BY f.created_at LIMIT 1',
-    )
-    .get(dataset, dataset, backbone) as { id: string; root: string } | undefined;
-  if (!row) throw new Error(`${wsPath}: no ${backbone} feature set of dataset '${dataset}'`);
-  let world: number | null = null;
-  try {
-    world = (
-      JSON.parse(fs.readFileSync(path.join(row.root, 'synthdrive.json'), 'utf8')) as {
-        params: { seed: number };
-      }
-    ).params.seed;
-  } catch {
-    world = null;
-  }
-  return { id: row.id, world };
-}
+const findSet = (ws: DemoWorkspace, dataset: string, backbone: string) => findFeatureSet(ws, dataset, backbone, wsPath);
 
 const causeConfig = (seed: number): TrainConfig => {
   const p = presetConfig('fast', 'cause-mlp', K, seed, 'wasm');

@@ -33,7 +33,7 @@ import { isTuning } from '../main/engine/cause/step3/tuning.js';
 import type { FeatureSource } from '../main/engine/cause/features.js';
 import { openFeatureSet } from '../main/engine/features/feature-reader.js';
 import { initTfBackend } from '../main/engine/tf/backend.js';
-import { openDemoWorkspace, scoreModel, setGrids, type DemoWorkspace, type QualityScore } from './lib/demo-eval.js';
+import { findFeatureSet, openDemoWorkspace, scoreModel, setGrids, type DemoWorkspace, type QualityScore } from './lib/demo-eval.js';
 import { patchClassHistograms } from './lib/diagnostic-features.js';
 import { classMeans } from './lib/class-means.js';
 import { patchScore } from './lib/patch-score.js';
@@ -64,17 +64,7 @@ const K = 27;
 const t00 = Date.now();
 await initTfBackend('wasm');
 
-function findSet(ws: DemoWorkspace, dataset: string, backbone: string): { id: string; world: number | null } {
-  const row = ws.db
-    .prepare('SELECT f.id AS id, d.root AS root FROM feature_sets f JOIN datasets d ON d.id = f.dataset_id WHERE (d.name = ? OR d.id = ?) AND f.backbone = ? ORDER BY f.created_at LIMIT 1')
-    .get(dataset, dataset, backbone) as { id: string; root: string } | undefined;
-  if (!row) throw new Error(`${wsPath}: no ${backbone} feature set of dataset '${dataset}'`);
-  try {
-    return { id: row.id, world: (JSON.parse(fs.readFileSync(path.join(row.root, 'synthdrive.json'), 'utf8')) as { params: { seed: number } }).params.seed };
-  } catch {
-    return { id: row.id, world: null };
-  }
-}
+const findSet = (ws: DemoWorkspace, dataset: string, backbone: string) => findFeatureSet(ws, dataset, backbone, wsPath);
 
 const configOf = (overrides: Partial<TrainConfig>, seed: number): TrainConfig => {
   const p = presetConfig('fast', 'cause-mlp', K, seed, 'wasm');

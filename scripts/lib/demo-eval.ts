@@ -4,6 +4,7 @@
 // centre-crop region the backbone saw, the 'reference' evaluation geometry, Cityscapes-27, Hungarian.
 // Labels are read here only to score (and, in feature-quality.ts, to build diagnostic features); no
 // training function receives them.
+import fs from 'node:fs';
 import path from 'node:path';
 import type Database from 'better-sqlite3';
 import { hungarianMapping } from '../../shared/metrics/index.js';
@@ -179,3 +180,21 @@ export const STEP3_VARIANTS: Record<string, Partial<TrainConfig['step3']>> = {
   'kmeans++ revive batch': { init: 'kmeans++', reviveDead: true, graph: 'batch' },
   'kmeans no-train': { init: 'kmeans', epochs: 1, lr: 1e-9 },
 };
+
+/**
+ * The first feature set of one dataset (by name or id) for a backbone, and the dataset's SynthDrive world
+ * seed (null for other data). `where` names the workspace in the error.
+ */
+export function findFeatureSet(ws: DemoWorkspace, dataset: string, backbone: string, where: string): { id: string; world: number | null } {
+  const row = ws.db
+    .prepare(
+      'SELECT f.id AS id, d.root AS root FROM feature_sets f JOIN datasets d ON d.id = f.dataset_id WHERE (d.name = ? OR d.id = ?) AND f.backbone = ? ORDER BY f.created_at LIMIT 1',
+    )
+    .get(dataset, dataset, backbone) as { id: string; root: string } | undefined;
+  if (!row) throw new Error(`${where}: no ${backbone} feature set of dataset '${dataset}'`);
+  try {
+    return { id: row.id, world: (JSON.parse(fs.readFileSync(path.join(row.root, 'synthdrive.json'), 'utf8')) as { params: { seed: number } }).params.seed };
+  } catch {
+    return { id: row.id, world: null };
+  }
+}
