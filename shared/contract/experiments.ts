@@ -173,23 +173,39 @@ export function presetConfig(
       kmeans: { maxIterations: 100, maxTokens: 200_000 },
     };
   }
+  // Chosen on the tuning worlds only (main/engine/cause/step3/tuning.ts: 7201 → 7202, seeds 71-73;
+  // scripts/step2-lever.ts), session 8. The release's recipe at this budget collapses twice: Step 1's
+  // modularity clusterbook ends on 4-8 effective concepts of 256, so Step 2's concept-aware positives are
+  // a 4-8-way split and the teacher forgets what the features knew; then the release probe keeps 3-6 of
+  // 27 clusters. Instead the clusterbook is k-means on the features (no modularity epochs), positives
+  // and negatives are strict (cosine of concepts > 0.9 / < 0.7), and Step 3 over-clusters ×6 and merges
+  // to K by average linkage: on the tuning worlds +2.7 (builtin) / +1.7 (builtin-vit) present-class mIoU
+  // over k-means on the features, with all 27 clusters in use, where the release recipe was below it.
   return {
     ...base,
+    posThreshold: 0.9,
+    negThreshold: 0.7,
     concepts: 256,
     headDim: 90,
     projDim: 256,
     ffnDim: 512,
     bankPerConcept: 20,
     batchSize: 8,
-    // Measured on default SynthDrive with the builtin backbone: a longer Step 2 and a gentler, longer
-    // probe were what moved mIoU (4.5 → ~12); the clusterbook converges within a few epochs.
-    step1: { lr: 4e-3, epochs: 4 },
+    step1: { lr: 4e-3, epochs: 0, init: 'kmeans' },
     step2: { lr: 4e-3, epochs: 20 },
-    // The release's probe. The Studio options (k-means start, revival, batch graph) make it use 17-23 of
-    // 27 clusters instead of 3-6, but lowered mIoU on the same teachers (k-means start: 11.0 → 8.2 / 8.6,
-    // seeds 1-2, scripts/probe-quality.ts), so they stay off: under one-to-one matching the extra
-    // clusters mostly split road, sky and vegetation rather than find the small classes.
-    step3: { lr: 1e-3, epochs: 8, decayEvery: 2, decayFactor: 0.5, init: 'uniform', reviveDead: false, graph: 'image' },
+    // lr … graph are the release probe's, used when a run asks for `variant: 'release'`.
+    step3: {
+      lr: 1e-3,
+      epochs: 8,
+      decayEvery: 2,
+      decayFactor: 0.5,
+      init: 'uniform',
+      reviveDead: false,
+      graph: 'image',
+      variant: 'overcluster',
+      overcluster: 6,
+      merge: 'similarity',
+    },
     maxImages: null,
     checkpointEvery: 10,
     kmeans: { maxIterations: 100, maxTokens: 60_000 },
