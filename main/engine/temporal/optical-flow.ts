@@ -11,6 +11,7 @@
 import { applyGroundPrior, type GroundPriorOptions } from './ground-prior.js';
 import type { PlaneMotionFit } from './plane-motion.js';
 import { boxSum, sample } from './image-ops.js';
+import type { PhaseProfile } from './phase-profile.js';
 
 export { sample } from './image-ops.js';
 
@@ -325,13 +326,19 @@ export class FlowTracker {
   private lastPlane: PlaneMotionFit | null = null;
   private readonly options: FlowOptions;
 
-  constructor(options: FlowOptions = {}) {
+  constructor(
+    options: FlowOptions = {},
+    private readonly profile?: PhaseProfile,
+  ) {
     this.options = options;
   }
 
   /** Frame t's packed RGB (width×height), its flow computed at w×h. */
   push(sequence: string, rgb: ArrayLike<number>, width: number, height: number, w: number, h: number): void {
-    const pyr = buildPyramid(lumaResized(rgb, width, height, w, h), this.options);
+    const luma = lumaResized(rgb, width, height, w, h);
+    this.profile?.mark('flow: luma');
+    const pyr = buildPyramid(luma, this.options);
+    this.profile?.mark('flow: pyramid');
     const continues = sequence === this.sequence && this.cur !== null && this.cur[0]!.im.width === w && this.cur[0]!.im.height === h;
     this.prev = continues ? this.cur : null;
     if (!continues) {
@@ -349,6 +356,7 @@ export class FlowTracker {
     const o = this.options;
     const warm = o.warmStart ?? FLOW_DEFAULTS.warmStart;
     const back = lucasKanadePyramid(this.prev, this.cur, o, warm && this.lastBack ? this.lastBack : undefined);
+    this.profile?.mark('flow: LK backward');
     this.lastBack = back;
     let checked = back;
     if (o.forwardBackward ?? FLOW_DEFAULTS.forwardBackward) {
@@ -356,14 +364,19 @@ export class FlowTracker {
       const fwdInit = this.lastFwd ?? { u: back.u.map((x) => -x), v: back.v.map((x) => -x) };
       const fwd = lucasKanadePyramid(this.cur, this.prev, o, warm ? fwdInit : undefined);
       this.lastFwd = fwd;
+      this.profile?.mark('flow: LK forward');
       checked = checkForwardBackward(back, fwd);
+      this.profile?.mark('flow: fb check');
     }
     if (!(o.groundPrior ?? FLOW_DEFAULTS.groundPrior)) return this.still(checked, null);
     const prior = applyGroundPrior(checked, this.prev, this.cur, { ...o.ground, ...(o.groundTie !== undefined ? { tie: o.groundTie } : {}), ...(o.groundAccept !== undefined ? { accept: o.groundAccept } : {}) }, this.lastPlane);
+    this.profile?.mark('flow: ground prior');
     this.lastPlane = prior.fit;
     // the next frame's LK starts from the plane's motion on the road, not from LK's guess there
     if (prior.fit) this.lastBack = { ...back, u: prior.field.u, v: prior.field.v };
-    return this.still(prior.field, prior.onPlane);
+    const out = this.still(prior.field, prior.onPlane);
+    this.profile?.mark('flow: still');
+    return out;
   }
 
   /** Pixels whose luma did not change are still — except ground the plane says moved. */

@@ -10,6 +10,7 @@ import { correspondenceFromFlow, correspondenceFromPatches, type Correspondence 
 import { matchPatches, normalizeRows } from './feature-match.js';
 import { TemporalFilter, type FilterOptions } from './filter.js';
 import { FlowTracker, type FlowOptions } from './optical-flow.js';
+import type { PhaseProfile } from './phase-profile.js';
 
 /** The softmax scale of the confidences (the same 3·cos the per-frame confidence maps use). */
 const PROB_SCALE = 3;
@@ -52,6 +53,8 @@ export interface TemporalOptions extends FilterOptions {
   /** 'flow': the flow runs at 1/flowFactor of the output size (≥ stateFactor; carried to the state by carry.ts). */
   readonly flowFactor?: number;
   readonly flow?: FlowOptions;
+  /** Diagnostics (scripts/temporal-profile.ts): CPU time per phase. */
+  readonly profile?: PhaseProfile;
 }
 
 export class TemporalPredictor {
@@ -71,7 +74,7 @@ export class TemporalPredictor {
       predictor.clusters,
       mode === 'flow' ? { margin: d.flowMargin, stillMargin: d.flowStillMargin, ...options } : options,
     );
-    this.flow = new FlowTracker(options.flow);
+    this.flow = new FlowTracker(options.flow, options.profile);
     this.factor = Math.max(1, Math.round(options.stateFactor ?? TEMPORAL_PREDICTOR_DEFAULTS.stateFactor));
   }
 
@@ -97,7 +100,9 @@ export class TemporalPredictor {
     const ax = sw / f.outW;
     const ay = sh / f.outH;
     const region = { x: f.region.x * ax, y: f.region.y * ay, width: f.region.width * ax, height: f.region.height * ay };
+    const prof = this.options.profile;
     const scores = this.predictor.gridCosines(f.grid, f.h, f.w, f.dim, sw, sh, region);
+    prof?.mark('scores (half size)');
     const same = this.prevSequence === f.sequence && this.prevGrid !== null && this.prevGrid.length === f.grid.length;
     let corr: Correspondence | null = null;
     let meanSimilarity: number | null = null;
@@ -109,19 +114,26 @@ export class TemporalPredictor {
       if (this.mode === 'features') {
         const m = matchPatches(this.prevGrid!, f.grid, f.h, f.w, f.dim);
         meanSimilarity = m.meanSimilarity;
+        prof?.mark('patch match');
         if (f.correspondence === undefined) corr = correspondenceFromPatches(m, region, sw, sh, this.options.minSimilarity);
+        prof?.mark('patch correspondence');
       } else {
         meanSimilarity = sameSpotSimilarity(this.prevGrid!, f.grid, f.h * f.w, f.dim);
+        prof?.mark('cut signal (same spot)');
         const flow = f.correspondence === undefined ? this.flow.field() : null;
         if (flow) corr = flow.width === sw && flow.height === sh ? flow : correspondenceFromFlow(flow, sw, sh);
+        prof?.mark('flow to state');
       }
       if (f.correspondence !== undefined) corr = f.correspondence;
     }
     this.lastCorrespondence = corr;
     this.filter.step(f.sequence, scores, sw, sh, corr, meanSimilarity);
+    prof?.mark('filter');
     this.prevGrid = f.grid;
     this.prevSequence = f.sequence;
-    return upsampleArgmax(scores, sw, sh, K, f.outW, f.outH);
+    const out = upsampleArgmax(scores, sw, sh, K, f.outW, f.outH);
+    prof?.mark('upsample argmax');
+    return out;
   }
 }
 

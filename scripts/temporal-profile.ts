@@ -1,0 +1,107 @@
+// Where a temporal mode's CPU time goes, per phase and per frame, on the tuning world (tuning.ts: the TRAIN
+// split of the demo workspace, experiment of training seed 4) — the same prediction path as the predict job
+// (image decode for 'flow', half-size scores, flow / patch matches, filter, upsampled argmax, PNG encoding).
+//
+// Run: npx tsx scripts/temporal-profile.ts --workspace DIR [--frames 30] [--rounds 2] [--modes "none;features;flow"]
+//        [--variants "q4=flow:flowFactor=4"]   (variants as scripts/temporal-tune.ts)
+//        [--dump PREFIX]     writes each variant's labels and confidences (last round) to PREFIX.<variant>.bin
+//        [--compare PREFIX]  counts label / confidence pixels that differ from such a dump (a speed-up that
+//                            should not change what the filter computes must report 0)
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { loadModel } from '../main/engine/cause/model-io.js';
+import { encodeClusterMap, encodeConfidenceMap } from '../main/engine/cause/prediction-png.js';
+import { centreCropRegion, Predictor } from '../main/engine/cause/predict.js';
+import { openDatabase } from '../main/engine/db/connection.js';
+import { getExperimentRow, listExperimentSummaries } from '../main/engine/db/queries/experiments.js';
+import { listFrames, readImageRGB } from '../main/engine/datasets/frame-source.js';
+import { openFeatureSet } from '../main/engine/features/feature-reader.js';
+import { PhaseProfile } from '../main/engine/temporal/phase-profile.js';
+import { TemporalPredictor } from '../main/engine/temporal/temporal-predictor.js';
+import { TEMPORAL_TUNING } from '../main/engine/temporal/tuning.js';
+import { initTfBackend } from '../main/engine/tf/backend.js';
+import { uptime } from '../bench/lib/machine.js';
+import { parseVariant } from './lib/temporal-eval.js';
+
+const arg = (name: string) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+};
+const ws = arg('workspace');
+if (!ws) throw new Error('--workspace DIR is required');
+const rounds = Number(arg('rounds') ?? 2);
+const variants = (arg('variants') ?? 'none;features;flow').split(';').map(parseVariant);
+const db = openDatabase(path.join(ws, 'studio.db'), { readonly: true });
+const seed = TEMPORAL_TUNING.trainingSeeds[0]!;
+const exp = listExperimentSummaries(db).find((e) => e.method === 'cause-mlp' && e.status === 'trained' && getExperimentRow(db, e.id)!.seed === seed);
+if (!exp) throw new Error(`no trained cause-mlp experiment of seed ${seed} in ${ws}`);
+const row = getExperimentRow(db, exp.id)!;
+const frames = listFrames(db, row.dataset_id).slice(0, Number(arg('frames') ?? 30));
+const set = openFeatureSet(ws, row.feature_set_id);
+const itemOf = new Map(set.items.map((it, i) => [it.frameId, i] as const));
+await initTfBackend('auto');
+const predictor = new Predictor(loadModel(path.join(ws, row.model_file!)), true);
+
+async function run(v: (typeof variants)[number], profile: PhaseProfile): Promise<Buffer[]> {
+  const out: Buffer[] = [];
+  const temporal = v.mode === 'none' ? null : new TemporalPredictor(predictor, v.mode === 'oracle' ? 'flow' : v.mode, { ...v.options, profile });
+  for (const f of frames) {
+    const grid = set.read(itemOf.get(f.id)!);
+    const region = centreCropRegion(f.width, f.height, set.preprocessing.width, set.preprocessing.height);
+    profile.start();
+    const rgb = v.mode === 'flow' ? (await readImageRGB(f.imagePath)).data : undefined;
+    profile.mark('decode png');
+    const p = temporal
+      ? temporal.predict({ sequence: f.sequenceId, grid, h: set.grid.h, w: set.grid.w, dim: set.dim, outW: f.width, outH: f.height, region, ...(rgb ? { rgb } : {}) })
+      : predictor.predict(grid, set.grid.h, set.grid.w, set.dim, f.width, f.height, region);
+    profile.mark(temporal ? 'rest of predict' : 'predict');
+    out.push(Buffer.from(p.clusters.buffer, p.clusters.byteOffset, p.clusters.byteLength), Buffer.from(p.confidence));
+    await encodeClusterMap(p.clusters, p.width, p.height, predictor.clusters);
+    await encodeConfidenceMap(p.confidence, p.width, p.height);
+    profile.mark('encode pngs');
+    profile.frames++;
+  }
+  return out;
+}
+
+console.log(`machine: ${os.cpus().length} cores; ${uptime()}`);
+console.log(`experiment ${exp.id.slice(0, 8)} seed ${seed}, ${frames.length} TRAIN frames (tuning world), ${rounds} rounds`);
+const profiles = new Map(variants.map((v) => [v.name, new PhaseProfile()] as const));
+await run(variants[0]!, new PhaseProfile()); // warm-up
+const outputs = new Map<string, Buffer[]>();
+for (let r = 0; r < rounds; r++) for (const v of r % 2 === 0 ? variants : [...variants].reverse()) outputs.set(v.name, await run(v, profiles.get(v.name)!));
+const dump = arg('dump');
+const compare = arg('compare');
+for (const v of variants) {
+  const bufs = outputs.get(v.name)!;
+  if (dump) fs.writeFileSync(`${dump}.${v.name}.bin`, Buffer.concat(bufs));
+  if (compare) {
+    const ref = fs.readFileSync(`${compare}.${v.name}.bin`);
+    let off = 0;
+    let labels = 0;
+    let conf = 0;
+    let pixels = 0;
+    for (const [j, b] of bufs.entries()) {
+      const isLabel = j % 2 === 0;
+      const step = isLabel ? 2 : 1;
+      for (let k = 0; k < b.length; k += step) {
+        const same = isLabel ? b.readUInt16LE(k) === ref.readUInt16LE(off + k) : b[k] === ref[off + k];
+        if (!same && isLabel) labels++;
+        else if (!same) conf++;
+        if (isLabel) pixels++;
+      }
+      off += b.length;
+    }
+    console.log(`${v.name}: ${labels} of ${pixels} label pixels and ${conf} confidences differ from ${compare}.${v.name}.bin`);
+  }
+}
+for (const v of variants) {
+  const p = profiles.get(v.name)!;
+  console.log(`\n${v.name}: ${p.totalMs() / p.frames > 0 ? (p.totalMs() / p.frames).toFixed(1) : '0'} ms CPU/frame`);
+  for (const [phase, ms] of p.entries()) console.log(`  ${phase.padEnd(28)} ${(ms / p.frames).toFixed(2).padStart(7)} ms`);
+}
+console.log(`\ncommand: npx tsx scripts/temporal-profile.ts --workspace ${ws} --frames ${frames.length} --rounds ${rounds} --variants "${arg('variants') ?? 'none;features;flow'}"; ${uptime()}`);
+predictor.dispose();
+set.close();
+db.close();
