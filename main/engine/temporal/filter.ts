@@ -36,6 +36,8 @@ export interface FilterOptions {
 /** The carried state of one sequence at the filter's resolution. */
 export class TemporalFilter {
   private state: Float32Array | null = null;
+  /** The state buffer not in use: the next state is written into it (no 3.5 MB allocation per frame). */
+  private spare: Float32Array | null = null;
   private labels: Uint16Array | null = null;
   private width = 0;
   private height = 0;
@@ -83,11 +85,14 @@ export class TemporalFilter {
       this.resets++;
       this.simMean = 0;
       this.simCount = 0;
-      this.state = scores.slice();
+      const into = this.spare?.length === n * K ? this.spare : this.state?.length === n * K ? this.state : new Float32Array(n * K);
+      into.set(scores);
+      this.spare = this.state === into ? null : this.state;
+      this.state = into;
     } else {
       const prev = this.state!;
       const prevLabels = this.labels!;
-      const next = new Float32Array(n * K);
+      const next = this.spare?.length === n * K ? this.spare : new Float32Array(n * K);
       const carry = this.carry;
       const margin = this.margin;
       for (let y = 0; y < height; y++) {
@@ -140,13 +145,15 @@ export class TemporalFilter {
       // a still pixel's own previous label holds too, beside the one carried along the flow
       const still = corr.still;
       if (still && this.stillMargin > 0) for (let i = 0; i < n; i++) if (still[i]) scores[i * K + prevLabels[i]!] = scores[i * K + prevLabels[i]!]! + this.stillMargin;
+      this.spare = prev;
       this.state = next;
     }
     if (meanSimilarity !== null) {
       this.simMean = (this.simMean * this.simCount + meanSimilarity) / (this.simCount + 1);
       this.simCount++;
     }
-    const labels = new Uint16Array(n);
+    // the previous labels are no longer read: overwritten in place
+    const labels = this.labels?.length === n ? this.labels : new Uint16Array(n);
     for (let i = 0; i < n; i++) {
       const o = i * K;
       let best = 0;

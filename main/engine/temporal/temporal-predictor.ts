@@ -62,6 +62,8 @@ export class TemporalPredictor {
   private readonly flow: FlowTracker;
   private readonly factor: number;
   private prevGrid: Float32Array | null = null;
+  /** The frame's scores, reused: filtered in place and upsampled before the next frame overwrites them. */
+  private scores: Float32Array | undefined;
   private prevSequence: string | null = null;
 
   constructor(
@@ -101,7 +103,8 @@ export class TemporalPredictor {
     const ay = sh / f.outH;
     const region = { x: f.region.x * ax, y: f.region.y * ay, width: f.region.width * ax, height: f.region.height * ay };
     const prof = this.options.profile;
-    const scores = this.predictor.gridCosines(f.grid, f.h, f.w, f.dim, sw, sh, region);
+    const scores = this.predictor.gridCosines(f.grid, f.h, f.w, f.dim, sw, sh, region, this.scores);
+    this.scores = scores;
     prof?.mark('scores (half size)');
     const same = this.prevSequence === f.sequence && this.prevGrid !== null && this.prevGrid.length === f.grid.length;
     let corr: Correspondence | null = null;
