@@ -9,7 +9,7 @@ import { bilinearTaps, upsampledArgmax } from '../cause/upsample-argmax.js';
 import { correspondenceFromFlow, correspondenceFromPatches, type Correspondence } from './carry.js';
 import { matchPatches, normalizeRows } from './feature-match.js';
 import { TemporalFilter, type FilterOptions } from './filter.js';
-import { FlowTracker, type FlowOptions } from './optical-flow.js';
+import { FlowTracker, type FlowField, type FlowOptions } from './optical-flow.js';
 import type { PhaseProfile } from './phase-profile.js';
 
 /** The softmax scale of the confidences (the same 3·cos the per-frame confidence maps use). */
@@ -45,6 +45,12 @@ export interface TemporalFrame {
    * instead of computing one.
    */
   readonly correspondence?: Correspondence | null;
+  /**
+   * 'flow': this frame's flow to the previous one, computed elsewhere (flow-pipeline.ts, on a helper
+   * thread, by the same FlowTracker at flowSize()); null at a sequence start. Without it the flow is
+   * computed here from `rgb`.
+   */
+  readonly flow?: FlowField | null;
 }
 
 export interface TemporalOptions extends FilterOptions {
@@ -96,6 +102,17 @@ export class TemporalPredictor {
     return { width: Math.max(1, Math.round(outW / this.factor)), height: Math.max(1, Math.round(outH / this.factor)) };
   }
 
+  /** The flow's resolution for an output size ('flow' mode; what a FlowPipeline must be given). */
+  flowSize(outW: number, outH: number): { width: number; height: number } {
+    const ff = Math.max(this.factor, Math.round(this.options.flowFactor ?? TEMPORAL_PREDICTOR_DEFAULTS.flowFactor));
+    return { width: Math.max(1, Math.round(outW / ff)), height: Math.max(1, Math.round(outH / ff)) };
+  }
+
+  /** The flow options a FlowPipeline must run with to give the fields this predictor would compute. */
+  get flowOptions(): FlowOptions {
+    return this.options.flow ?? {};
+  }
+
   predict(f: TemporalFrame): Prediction {
     const K = this.predictor.clusters;
     const { width: sw, height: sh } = this.stateSize(f.outW, f.outH);
@@ -109,9 +126,9 @@ export class TemporalPredictor {
     const same = this.prevSequence === f.sequence && this.prevGrid !== null && this.prevGrid.length === f.grid.length;
     let corr: Correspondence | null = null;
     let meanSimilarity: number | null = null;
-    if (this.mode === 'flow' && f.rgb) {
-      const ff = Math.max(this.factor, Math.round(this.options.flowFactor ?? TEMPORAL_PREDICTOR_DEFAULTS.flowFactor));
-      this.flow.push(f.sequence, f.rgb, f.outW, f.outH, Math.max(1, Math.round(f.outW / ff)), Math.max(1, Math.round(f.outH / ff)));
+    if (this.mode === 'flow' && f.rgb && f.flow === undefined) {
+      const fs = this.flowSize(f.outW, f.outH);
+      this.flow.push(f.sequence, f.rgb, f.outW, f.outH, fs.width, fs.height);
     }
     if (same) {
       if (this.mode === 'features') {
@@ -123,7 +140,9 @@ export class TemporalPredictor {
       } else {
         meanSimilarity = sameSpotSimilarity(this.prevGrid!, f.grid, f.h * f.w, f.dim);
         prof?.mark('cut signal (same spot)');
-        const flow = f.correspondence === undefined ? this.flow.field() : null;
+        // a flow from a pipeline was computed for every frame with a previous one of its sequence and size,
+        // as field() here would be for every frame `same` holds for (one feature set has one grid size)
+        const flow = f.correspondence !== undefined ? null : f.flow !== undefined ? f.flow : this.flow.field();
         if (flow) corr = flow.width === sw && flow.height === sh ? flow : correspondenceFromFlow(flow, sw, sh);
         prof?.mark('flow to state');
       }
