@@ -18,6 +18,7 @@ import { centreCropRegion, Predictor } from './predict.js';
 import { predictWithCrf } from './predict-refine.js';
 import { predictOnPoolIfConfigured } from '../pool/predict-remote.js';
 import { TemporalPredictor } from '../temporal/temporal-predictor.js';
+import { FlowPipeline } from '../temporal/flow-pipeline.js';
 
 /** The frame's pixels for the CRF's colour kernel; its size must be the one the frame row records. */
 async function frameImage(file: string, width: number, height: number) {
@@ -62,6 +63,7 @@ export async function predictRange(
   const db = range?.frames ? null : openDatabase(ctx.databasePath, { readonly: true });
   const model = loadModel(path.join(ctx.workspaceRoot, params.modelFile));
   const predictor = new Predictor(model, params.flipAveraging);
+  let flows: FlowPipeline | null = null;
   try {
     if (set.preprocessing.crops !== 'none') {
       throw new StudioError(
@@ -79,16 +81,32 @@ export async function predictRange(
     let resumeFrom = (ctx.loadCheckpoint() as { step: number } | undefined)?.step ?? 0;
     // The carried state is not checkpointed: a temporal run resumes at the start of the interrupted sequence.
     while (temporal && resumeFrom > 0 && resumeFrom < frames.length && frames[resumeFrom - 1]!.sequenceId === frames[resumeFrom]!.sequenceId) resumeFrom--;
-    for (let i = range?.from ?? 0; i < (range?.to ?? frames.length); i++) {
+    const from = range?.from ?? 0;
+    const to = range?.to ?? frames.length;
+    const files = (f: FrameRecord) => ({ clusterFile: path.join(outRel, `${safeName(f.id)}.png`), confidenceFile: path.join(outRel, `${safeName(f.id)}.conf.png`) });
+    const skip = (i: number) => i < resumeFrom && fs.existsSync(path.join(ctx.workspaceRoot, files(frames[i]!).confidenceFile));
+    // 'flow': the flow of the next frame to predict runs on a helper thread while this one is predicted
+    // (temporal/flow-pipeline.ts); frames are submitted one ahead, in order, their decode under way
+    const toPredict: number[] = [];
+    for (let i = from; i < to; i++) if (!skip(i)) toPredict.push(i);
+    if (temporal?.mode === 'flow') flows = await FlowPipeline.open(temporal.flowOptions);
+    let submitted = 0;
+    let predicted = 0;
+    for (let i = from; i < to; i++) {
       ctx.throwIfCancelled();
       const f = frames[i]!;
-      const clusterFile = path.join(outRel, `${safeName(f.id)}.png`);
-      const confidenceFile = path.join(outRel, `${safeName(f.id)}.conf.png`);
+      const { clusterFile, confidenceFile } = files(f);
       const entry = { frameId: f.id, clusterFile, confidenceFile, width: f.width, height: f.height };
-      if (i < resumeFrom && fs.existsSync(path.join(ctx.workspaceRoot, confidenceFile))) {
+      if (toPredict[predicted] !== i) {
         done.push(entry);
         continue;
       }
+      for (; flows && submitted < Math.min(toPredict.length, predicted + 2); submitted++) {
+        const g = frames[toPredict[submitted]!]!;
+        const size = temporal!.flowSize(g.width, g.height);
+        flows.submit({ sequence: g.sequenceId, rgb: frameImage(g.imagePath, g.width, g.height).then((im) => im.data), width: g.width, height: g.height, w: size.width, h: size.height });
+      }
+      predicted++;
       const region = centreCropRegion(f.width, f.height, set.preprocessing.width, set.preprocessing.height);
       const grid = set.read(itemOf.get(f.id)!);
       const p = temporal
@@ -101,7 +119,7 @@ export async function predictRange(
             outW: f.width,
             outH: f.height,
             region,
-            ...(temporal.mode === 'flow' ? { rgb: (await frameImage(f.imagePath, f.width, f.height)).data } : {}),
+            ...(flows ? { flow: await flows.next() } : {}),
           })
         : params.refine === 'crf'
           ? await predictWithCrf(predictor, grid, set.grid.h, set.grid.w, set.dim, await frameImage(f.imagePath, f.width, f.height), region, set.preprocessing.width)
@@ -115,6 +133,7 @@ export async function predictRange(
     if (temporal) ctx.log(`temporal ${temporal.mode}: ${temporal.resets} state resets (sequence starts and ${temporal.cuts} scene cuts)`);
     return { frames: done, backend: choice.name };
   } finally {
+    flows?.close();
     predictor.dispose();
     db?.close();
     set.close();

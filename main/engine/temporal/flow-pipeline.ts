@@ -138,10 +138,13 @@ export class FlowPipeline {
 
   submit(f: FlowPipelineFrame): void {
     const h = this.helper;
+    // a decode that fails before its turn is reported by next(), not as an unhandled rejection now
+    const image = Promise.resolve(f.rgb);
+    image.catch(() => undefined);
     if (!h) {
       // this thread: computed when asked for, in order
       const result = this.chain.then(async () => {
-        this.local!.push(f.sequence, await f.rgb, f.width, f.height, f.w, f.h);
+        this.local!.push(f.sequence, await image, f.width, f.height, f.w, f.h);
         return this.local!.field();
       });
       this.chain = result.catch(() => undefined);
@@ -153,7 +156,7 @@ export class FlowPipeline {
       this.posted = this.posted.then(async () => {
         let rgb: ArrayLike<number>;
         try {
-          rgb = await f.rgb;
+          rgb = await image;
         } catch (e) {
           reject(e as Error);
           return;
