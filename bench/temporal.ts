@@ -1,8 +1,9 @@
 // Temporal prediction's cost against per-frame prediction of the same experiment on the same frames:
 // CPU time (all threads of this process) and wall time of the prediction path of the predict job
 // (probabilities, carry, image decoding for 'flow', PNG encoding), modes interleaved over rounds so load
-// drift hits all alike. 'flow' runs as the job runs it: through a FlowPipeline, on a helper thread
-// ('flow 2T', the job's default on ≥ 2 cores) or on this thread ('flow 1T', CAUSE_FLOW_THREADS=1).
+// drift hits all alike. Temporal modes run as the job runs them: through a LinkPipeline, their
+// correspondences on a helper thread ('2T', the job's default on ≥ 2 cores) or on this thread ('1T',
+// CAUSE_TEMPORAL_THREADS=1).
 // Gate (issue 18): temporal ≥ 0.8× per-frame speed. Speed is frames per second, so the gate's figure is the
 // wall-clock ratio wall(none)/wall(mode), which needs an otherwise idle machine; the CPU ratio is printed
 // beside it (robust to load, but it counts the helper thread's work as if it ran on this one).
@@ -22,7 +23,7 @@ import { openDatabase } from '../main/engine/db/connection.js';
 import { getExperimentRow, listExperimentSummaries, listPredictionSets } from '../main/engine/db/queries/experiments.js';
 import { listFrames, readImageRGB } from '../main/engine/datasets/frame-source.js';
 import { openFeatureSet } from '../main/engine/features/feature-reader.js';
-import { FlowPipeline, stopFlowHelper } from '../main/engine/temporal/flow-pipeline.js';
+import { LinkPipeline, stopTemporalHelper } from '../main/engine/temporal/link-pipeline.js';
 import { TemporalPredictor } from '../main/engine/temporal/temporal-predictor.js';
 import { initTfBackend } from '../main/engine/tf/backend.js';
 import { uptime } from './lib/machine.js';
@@ -56,55 +57,72 @@ const itemOf = new Map(features.items.map((it, i) => [it.frameId, i] as const));
 await initTfBackend('auto');
 const predictor = new Predictor(loadModel(path.join(ws, row.model_file!)), true);
 
-type Mode = 'none' | 'features' | 'flow 1T' | 'flow 2T';
+/** This (main) thread's CPU seconds from /proc (Linux; NaN elsewhere): what bounds the wall time on 2 cores. */
+function mainThreadCpu(): number {
+  try {
+    const f = fs.readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
+    const fields = f.slice(f.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return Number.NaN;
+  }
+}
 
-async function runMode(mode: Mode): Promise<{ cpu: number; wall: number }> {
-  const tmode: TemporalMode = mode === 'none' ? 'none' : mode === 'features' ? 'features' : 'flow';
+type Mode = 'none' | 'features 1T' | 'features 2T' | 'flow 1T' | 'flow 2T';
+
+async function runMode(mode: Mode): Promise<{ cpu: number; wall: number; main: number }> {
+  const tmode: TemporalMode = mode === 'none' ? 'none' : mode.startsWith('features') ? 'features' : 'flow';
   const temporal = tmode === 'none' ? null : new TemporalPredictor(predictor, tmode);
   const c0 = process.cpuUsage();
+  const m0 = mainThreadCpu();
   const t0 = process.hrtime.bigint();
-  // as predict-worker.ts: the pipeline opened per job, frames submitted one ahead with their decode
-  const flows = tmode === 'flow' ? await FlowPipeline.open(temporal!.flowOptions, mode === 'flow 2T' ? 2 : 1) : null;
-  if (mode === 'flow 2T' && !flows!.threaded) throw new Error('the flow helper thread did not start');
+  // as predict-worker.ts: the pipeline opened per job, frames submitted one ahead (features read once,
+  // the image decode under way)
+  const links = temporal ? await LinkPipeline.open(temporal.mode, temporal.linkOptions, mode.endsWith('2T') ? 2 : 1) : null;
+  if (mode.endsWith('2T') && !links!.threaded) throw new Error('the temporal helper thread did not start');
+  const g = features.grid;
+  const grids = new Map<number, Float32Array>();
+  const region = (f: (typeof frames)[number]) => centreCropRegion(f.width, f.height, features.preprocessing.width, features.preprocessing.height);
   const submit = (k: number) => {
-    const g = frames[k];
-    if (!flows || !g) return;
-    const size = temporal!.flowSize(g.width, g.height);
-    flows.submit({ sequence: g.sequenceId, rgb: readImageRGB(g.imagePath).then((im) => im.data), width: g.width, height: g.height, w: size.width, h: size.height });
+    const f = frames[k];
+    if (!links || !f) return;
+    const grid = features.read(itemOf.get(f.id)!);
+    grids.set(k, grid);
+    links.submit({
+      sequence: f.sequenceId,
+      grid,
+      h: g.h,
+      w: g.w,
+      dim: features.dim,
+      outW: f.width,
+      outH: f.height,
+      region: region(f),
+      ...(tmode === 'flow' ? { rgb: readImageRGB(f.imagePath).then((im) => im.data) } : {}),
+    });
   };
   submit(0);
   for (const [k, f] of frames.entries()) {
     submit(k + 1);
-    const grid = features.read(itemOf.get(f.id)!);
-    const region = centreCropRegion(f.width, f.height, features.preprocessing.width, features.preprocessing.height);
-    const g = features.grid;
+    const grid = grids.get(k) ?? features.read(itemOf.get(f.id)!);
+    grids.delete(k);
     const p = temporal
-      ? temporal.predict({
-          sequence: f.sequenceId,
-          grid,
-          h: g.h,
-          w: g.w,
-          dim: features.dim,
-          outW: f.width,
-          outH: f.height,
-          region,
-          ...(flows ? { flow: await flows.next() } : {}),
-        })
-      : predictor.predict(grid, g.h, g.w, features.dim, f.width, f.height, region);
+      ? temporal.predict({ sequence: f.sequenceId, grid, h: g.h, w: g.w, dim: features.dim, outW: f.width, outH: f.height, region: region(f), link: await links!.next() })
+      : predictor.predict(grid, g.h, g.w, features.dim, f.width, f.height, region(f));
     await encodeClusterMap(p.clusters, p.width, p.height, predictor.clusters);
     await encodeConfidenceMap(p.confidence, p.width, p.height);
   }
-  flows?.close();
+  links?.close();
   const c = process.cpuUsage(c0);
-  return { cpu: (c.user + c.system) / 1e6, wall: Number(process.hrtime.bigint() - t0) / 1e9 };
+  return { cpu: (c.user + c.system) / 1e6, wall: Number(process.hrtime.bigint() - t0) / 1e9, main: mainThreadCpu() - m0 };
 }
 
 const loadBefore = uptime();
 console.log(`machine: ${os.cpus().length} cores; ${loadBefore}`);
 console.log(`experiment ${exp.id.slice(0, 8)} (${exp.method}), ${frames.length} frames of ${set.datasetId.slice(0, 8)}, ${rounds} rounds`);
-const modes: Mode[] = ['none', 'features', 'flow 1T', 'flow 2T'];
+const modes: Mode[] = ['none', 'features 1T', 'features 2T', 'flow 1T', 'flow 2T'];
 const cpu = new Map<Mode, number>(modes.map((m) => [m, 0]));
 const wall = new Map<Mode, number>(modes.map((m) => [m, 0]));
+const main = new Map<Mode, number>(modes.map((m) => [m, 0]));
 // warm-up: tf kernels, JIT, the flow helper thread started, images and features in the page cache
 await runMode('none');
 await runMode('flow 2T');
@@ -113,15 +131,18 @@ for (let r = 0; r < rounds; r++) {
     const t = await runMode(m);
     cpu.set(m, cpu.get(m)! + t.cpu);
     wall.set(m, wall.get(m)! + t.wall);
+    main.set(m, main.get(m)! + t.main);
   }
 }
 const n = rounds * frames.length;
 const per = (x: Map<Mode, number>, m: Mode) => (x.get(m)! / n) * 1000;
 const ratio = (x: Map<Mode, number>, m: Mode) => x.get('none')! / x.get(m)!;
 console.log('cache: warm (one warm-up pass of none and flow 2T read every image and feature first; the flow helper thread already started)');
-console.log('mode       ms CPU/frame  ms wall/frame  speed ×none CPU  speed ×none wall (the gate: ≥ 0.8)');
+console.log('mode       ms CPU/frame (main thread)  ms wall/frame  speed ×none CPU  speed ×none wall (the gate: ≥ 0.8)');
 for (const m of modes) {
-  console.log(`${m.padEnd(9)} ${per(cpu, m).toFixed(1).padStart(12)} ${per(wall, m).toFixed(1).padStart(14)} ${ratio(cpu, m).toFixed(2).padStart(16)} ${ratio(wall, m).toFixed(2).padStart(17)}`);
+  console.log(
+    `${m.padEnd(9)} ${per(cpu, m).toFixed(1).padStart(12)} (${per(main, m).toFixed(0).padStart(4)})       ${per(wall, m).toFixed(1).padStart(14)} ${ratio(cpu, m).toFixed(2).padStart(16)} ${ratio(wall, m).toFixed(2).padStart(17)}`,
+  );
 }
 console.log(`load: before ${loadBefore.replace(/.*load average/, 'load average')}; after ${uptime().replace(/.*load average/, 'load average')}`);
 const speed = (x: Map<Mode, number>) => Object.fromEntries(modes.slice(1).map((m) => [m, Number(ratio(x, m).toFixed(3))]));
@@ -130,6 +151,7 @@ console.log(
   'BENCH ' +
     JSON.stringify({
       msPerFrameCpu: Object.fromEntries(modes.map((m) => [m, Number(per(cpu, m).toFixed(1))])),
+      msPerFrameMainThread: Object.fromEntries(modes.map((m) => [m, Number(per(main, m).toFixed(1))])),
       msPerFrameWall: Object.fromEntries(modes.map((m) => [m, Number(per(wall, m).toFixed(1))])),
       speedCpu: speed(cpu),
       speedWall: speed(wall),
@@ -137,7 +159,7 @@ console.log(
       metWall: Object.fromEntries(modes.slice(1).map((m) => [m, ratio(wall, m) >= 0.8])),
     }),
 );
-await stopFlowHelper();
+await stopTemporalHelper();
 predictor.dispose();
 features.close();
 db.close();

@@ -5,6 +5,8 @@
 // Run: npx tsx scripts/temporal-profile.ts --workspace DIR [--frames 30] [--rounds 2] [--modes "none;features;flow"]
 //        [--variants "q4=flow:flowFactor=4"]   (variants as scripts/temporal-tune.ts)
 //        [--dump PREFIX]     writes each variant's labels and confidences (last round) to PREFIX.<variant>.bin
+//        [--threads 2]       temporal links through a LinkPipeline on the helper thread, as the predict job
+//                            (its phases are then not in the profile; the labels must not change)
 //        [--compare PREFIX]  counts label / confidence pixels that differ from such a dump (a speed-up that
 //                            should not change what the filter computes must report 0)
 import fs from 'node:fs';
@@ -18,6 +20,7 @@ import { getExperimentRow, listExperimentSummaries } from '../main/engine/db/que
 import { listFrames, readImageRGB } from '../main/engine/datasets/frame-source.js';
 import { openFeatureSet } from '../main/engine/features/feature-reader.js';
 import { PhaseProfile } from '../main/engine/temporal/phase-profile.js';
+import { LinkPipeline, stopTemporalHelper } from '../main/engine/temporal/link-pipeline.js';
 import { TemporalPredictor } from '../main/engine/temporal/temporal-predictor.js';
 import { TEMPORAL_TUNING } from '../main/engine/temporal/tuning.js';
 import { initTfBackend } from '../main/engine/tf/backend.js';
@@ -31,6 +34,7 @@ const arg = (name: string) => {
 const ws = arg('workspace');
 if (!ws) throw new Error('--workspace DIR is required');
 const rounds = Number(arg('rounds') ?? 2);
+const threads = Number(arg('threads') ?? 1);
 const variants = (arg('variants') ?? 'none;features;flow').split(';').map(parseVariant);
 const db = openDatabase(path.join(ws, 'studio.db'), { readonly: true });
 const seed = TEMPORAL_TUNING.trainingSeeds[0]!;
@@ -46,14 +50,27 @@ const predictor = new Predictor(loadModel(path.join(ws, row.model_file!)), true)
 async function run(v: (typeof variants)[number], profile: PhaseProfile): Promise<Buffer[]> {
   const out: Buffer[] = [];
   const temporal = v.mode === 'none' ? null : new TemporalPredictor(predictor, v.mode === 'oracle' ? 'flow' : v.mode, { ...v.options, profile });
+  const links = temporal && threads > 1 ? await LinkPipeline.open(temporal.mode, temporal.linkOptions, threads) : null;
+  const frameOf = (f: (typeof frames)[number]) => ({
+    sequence: f.sequenceId,
+    grid: set.read(itemOf.get(f.id)!),
+    h: set.grid.h,
+    w: set.grid.w,
+    dim: set.dim,
+    outW: f.width,
+    outH: f.height,
+    region: centreCropRegion(f.width, f.height, set.preprocessing.width, set.preprocessing.height),
+  });
+  if (links) for (const f of frames) links.submit({ ...frameOf(f), ...(v.mode === 'flow' ? { rgb: readImageRGB(f.imagePath).then((im) => im.data) } : {}) });
   for (const f of frames) {
-    const grid = set.read(itemOf.get(f.id)!);
-    const region = centreCropRegion(f.width, f.height, set.preprocessing.width, set.preprocessing.height);
+    const { grid, region } = frameOf(f);
     profile.start();
-    const rgb = v.mode === 'flow' ? (await readImageRGB(f.imagePath)).data : undefined;
+    const rgb = v.mode === 'flow' && !links ? (await readImageRGB(f.imagePath)).data : undefined;
     profile.mark('decode png');
+    const link = links ? await links.next() : undefined;
+    profile.mark('wait for the link');
     const p = temporal
-      ? temporal.predict({ sequence: f.sequenceId, grid, h: set.grid.h, w: set.grid.w, dim: set.dim, outW: f.width, outH: f.height, region, ...(rgb ? { rgb } : {}) })
+      ? temporal.predict({ sequence: f.sequenceId, grid, h: set.grid.h, w: set.grid.w, dim: set.dim, outW: f.width, outH: f.height, region, ...(rgb ? { rgb } : {}), ...(link ? { link } : {}) })
       : predictor.predict(grid, set.grid.h, set.grid.w, set.dim, f.width, f.height, region);
     profile.mark(temporal ? 'rest of predict' : 'predict');
     out.push(Buffer.from(p.clusters.buffer, p.clusters.byteOffset, p.clusters.byteLength), Buffer.from(p.confidence));
@@ -62,6 +79,7 @@ async function run(v: (typeof variants)[number], profile: PhaseProfile): Promise
     profile.mark('encode pngs');
     profile.frames++;
   }
+  links?.close();
   return out;
 }
 
@@ -102,6 +120,7 @@ for (const v of variants) {
   for (const [phase, ms] of p.entries()) console.log(`  ${phase.padEnd(28)} ${(ms / p.frames).toFixed(2).padStart(7)} ms`);
 }
 console.log(`\ncommand: npx tsx scripts/temporal-profile.ts --workspace ${ws} --frames ${frames.length} --rounds ${rounds} --variants "${arg('variants') ?? 'none;features;flow'}"; ${uptime()}`);
+await stopTemporalHelper();
 predictor.dispose();
 set.close();
 db.close();

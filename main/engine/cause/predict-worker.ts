@@ -18,7 +18,7 @@ import { centreCropRegion, Predictor } from './predict.js';
 import { predictWithCrf } from './predict-refine.js';
 import { predictOnPoolIfConfigured } from '../pool/predict-remote.js';
 import { TemporalPredictor } from '../temporal/temporal-predictor.js';
-import { FlowPipeline } from '../temporal/flow-pipeline.js';
+import { LinkPipeline } from '../temporal/link-pipeline.js';
 
 /** The frame's pixels for the CRF's colour kernel; its size must be the one the frame row records. */
 async function frameImage(file: string, width: number, height: number) {
@@ -63,7 +63,7 @@ export async function predictRange(
   const db = range?.frames ? null : openDatabase(ctx.databasePath, { readonly: true });
   const model = loadModel(path.join(ctx.workspaceRoot, params.modelFile));
   const predictor = new Predictor(model, params.flipAveraging);
-  let flows: FlowPipeline | null = null;
+  let links: LinkPipeline | null = null;
   try {
     if (set.preprocessing.crops !== 'none') {
       throw new StudioError(
@@ -85,11 +85,13 @@ export async function predictRange(
     const to = range?.to ?? frames.length;
     const files = (f: FrameRecord) => ({ clusterFile: path.join(outRel, `${safeName(f.id)}.png`), confidenceFile: path.join(outRel, `${safeName(f.id)}.conf.png`) });
     const skip = (i: number) => i < resumeFrom && fs.existsSync(path.join(ctx.workspaceRoot, files(frames[i]!).confidenceFile));
-    // 'flow': the flow of the next frame to predict runs on a helper thread while this one is predicted
-    // (temporal/flow-pipeline.ts); frames are submitted one ahead, in order, their decode under way
+    // temporal: the next frame's link (its flow or patch matches) is computed on a helper thread while this
+    // one is predicted (temporal/link-pipeline.ts); frames are submitted one ahead, in order, their image
+    // decode under way and their features read once
     const toPredict: number[] = [];
     for (let i = from; i < to; i++) if (!skip(i)) toPredict.push(i);
-    if (temporal?.mode === 'flow') flows = await FlowPipeline.open(temporal.flowOptions);
+    if (temporal) links = await LinkPipeline.open(temporal.mode, temporal.linkOptions);
+    const grids = new Map<number, Float32Array>();
     let submitted = 0;
     let predicted = 0;
     for (let i = from; i < to; i++) {
@@ -101,14 +103,27 @@ export async function predictRange(
         done.push(entry);
         continue;
       }
-      for (; flows && submitted < Math.min(toPredict.length, predicted + 2); submitted++) {
-        const g = frames[toPredict[submitted]!]!;
-        const size = temporal!.flowSize(g.width, g.height);
-        flows.submit({ sequence: g.sequenceId, rgb: frameImage(g.imagePath, g.width, g.height).then((im) => im.data), width: g.width, height: g.height, w: size.width, h: size.height });
+      for (; links && submitted < Math.min(toPredict.length, predicted + 2); submitted++) {
+        const k = toPredict[submitted]!;
+        const g = frames[k]!;
+        const grid = set.read(itemOf.get(g.id)!);
+        grids.set(k, grid);
+        links.submit({
+          sequence: g.sequenceId,
+          grid,
+          h: set.grid.h,
+          w: set.grid.w,
+          dim: set.dim,
+          outW: g.width,
+          outH: g.height,
+          region: centreCropRegion(g.width, g.height, set.preprocessing.width, set.preprocessing.height),
+          ...(links.mode === 'flow' ? { rgb: frameImage(g.imagePath, g.width, g.height).then((im) => im.data) } : {}),
+        });
       }
       predicted++;
       const region = centreCropRegion(f.width, f.height, set.preprocessing.width, set.preprocessing.height);
-      const grid = set.read(itemOf.get(f.id)!);
+      const grid = grids.get(i) ?? set.read(itemOf.get(f.id)!);
+      grids.delete(i);
       const p = temporal
         ? temporal.predict({
             sequence: f.sequenceId,
@@ -119,7 +134,7 @@ export async function predictRange(
             outW: f.width,
             outH: f.height,
             region,
-            ...(flows ? { flow: await flows.next() } : {}),
+            ...(links ? { link: await links.next() } : {}),
           })
         : params.refine === 'crf'
           ? await predictWithCrf(predictor, grid, set.grid.h, set.grid.w, set.dim, await frameImage(f.imagePath, f.width, f.height), region, set.preprocessing.width)
@@ -133,7 +148,7 @@ export async function predictRange(
     if (temporal) ctx.log(`temporal ${temporal.mode}: ${temporal.resets} state resets (sequence starts and ${temporal.cuts} scene cuts)`);
     return { frames: done, backend: choice.name };
   } finally {
-    flows?.close();
+    links?.close();
     predictor.dispose();
     db?.close();
     set.close();

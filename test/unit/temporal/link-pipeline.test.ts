@@ -1,10 +1,12 @@
-// The speed-ups of the flow path must not change what it computes: the helper-thread pipeline gives the
-// same fields as a FlowTracker on this thread, and the reused buffers (Scratch, spare pyramids, the
+// The speed-ups of the temporal path must not change what it computes: the helper-thread pipeline gives
+// the same links as a Linker on this thread (and so the same predictions), and the reused buffers (Scratch, spare pyramids, the
 // filter's double-buffered state) give the same results as fresh ones.
 import { afterAll, describe, expect, it } from 'vitest';
-import { FlowPipeline, stopFlowHelper } from '../../../main/engine/temporal/flow-pipeline.js';
+import { Linker, type FrameLink } from '../../../main/engine/temporal/link.js';
+import { LinkPipeline, stopTemporalHelper } from '../../../main/engine/temporal/link-pipeline.js';
+import { TemporalPredictor } from '../../../main/engine/temporal/temporal-predictor.js';
 import { boxSum, Scratch } from '../../../main/engine/temporal/image-ops.js';
-import { buildPyramid, FlowTracker, lucasKanadePyramid, lumaResized, type FlowField } from '../../../main/engine/temporal/optical-flow.js';
+import { buildPyramid, lucasKanadePyramid, lumaResized, type FlowField } from '../../../main/engine/temporal/optical-flow.js';
 import { selectKth } from '../../../main/engine/temporal/plane-motion.js';
 import { TemporalFilter } from '../../../main/engine/temporal/filter.js';
 
@@ -37,32 +39,80 @@ function sameField(a: FlowField | null, b: FlowField | null): void {
   expect(a.still ? Array.from(a.still) : null).toEqual(b.still ? Array.from(b.still) : null);
 }
 
-describe('flow pipeline', () => {
-  afterAll(() => stopFlowHelper());
+/** Patch grids that drift with the scene (features mode matches them). */
+const GH = 6;
+const GW = 8;
+const DIM = 5;
+function gridAt(t: number, seed = 0): Float32Array {
+  return Float32Array.from({ length: GH * GW * DIM }, (_, i) => {
+    const c = i % DIM;
+    const p = (i - c) / DIM;
+    const x = (p % GW) + 0.4 * t;
+    const y = Math.floor(p / GW);
+    return Math.sin(x * (0.5 + c * 0.3) + y * (0.2 + c * 0.1) + seed);
+  });
+}
+const linkFrames = frames.map((f, i) => ({ ...f, grid: gridAt(i < 4 ? i : i - 4, f.sequence === 'b' ? 2 : 0), h: GH, w: GW, dim: DIM, outW: W, outH: H, region: { x: 0, y: 0, width: W, height: H } }));
 
-  it('gives on the helper thread, submitted ahead, the same fields as a FlowTracker on this thread', async () => {
-    const local = new FlowTracker();
-    const expected = frames.map((f) => {
-      local.push(f.sequence, f.rgb, W, H, w, h);
-      return local.field();
-    });
-    for (const threads of [2, 1]) {
-      const pipe = await FlowPipeline.open({}, threads);
-      expect(pipe.threaded).toBe(threads === 2);
-      // one frame ahead, the decode a promise, as the predict job submits them
-      pipe.submit({ ...frames[0]!, rgb: Promise.resolve(frames[0]!.rgb), width: W, height: H, w, h });
-      for (let i = 0; i < frames.length; i++) {
-        if (i + 1 < frames.length) pipe.submit({ ...frames[i + 1]!, width: W, height: H, w, h });
-        sameField(await pipe.next(), expected[i]!);
+function sameLink(a: FrameLink, b: FrameLink): void {
+  expect(a.meanSimilarity).toBe(b.meanSimilarity);
+  const ca = a.correspondence;
+  const cb = b.correspondence;
+  expect(ca === null).toBe(cb === null);
+  if (!ca || !cb) return;
+  sameField({ ...ca }, { ...cb });
+}
+
+describe('link pipeline', () => {
+  afterAll(() => stopTemporalHelper());
+
+  for (const mode of ['flow', 'features'] as const) {
+    it(`gives on the helper thread, submitted ahead, the same ${mode} links as a Linker on this thread`, async () => {
+      const local = new Linker(mode);
+      const expected = linkFrames.map((f) => local.link(f));
+      expect(expected.filter((l) => l.correspondence === null)).toHaveLength(2);
+      for (const threads of [2, 1]) {
+        const pipe = await LinkPipeline.open(mode, {}, threads);
+        expect(pipe.threaded).toBe(threads === 2);
+        // one frame ahead, the decode a promise, as the predict job submits them
+        pipe.submit({ ...linkFrames[0]!, rgb: Promise.resolve(linkFrames[0]!.rgb) });
+        for (let i = 0; i < linkFrames.length; i++) {
+          if (i + 1 < linkFrames.length) pipe.submit(linkFrames[i + 1]!);
+          sameLink(await pipe.next(), expected[i]!);
+        }
+        pipe.close();
       }
-      pipe.close();
+    });
+  }
+
+  it('gives the same predictions as the one-thread predictor when its links are handed in', async () => {
+    const { Predictor } = await import('../../../main/engine/cause/predict.js');
+    const K = 3;
+    const centroids = Float32Array.from({ length: K * DIM }, (_, i) => Math.cos(i * 1.3));
+    const predictor = new Predictor({ method: 'kmeans' as const, grid: { h: GH, w: GW }, dim: DIM, centroids, clusters: K }, false);
+    try {
+      for (const mode of ['flow', 'features'] as const) {
+        const plain = new TemporalPredictor(predictor, mode);
+        const piped = new TemporalPredictor(predictor, mode);
+        const pipe = await LinkPipeline.open(mode, piped.linkOptions, 2);
+        for (const f of linkFrames) pipe.submit(f);
+        for (const f of linkFrames) {
+          const a = plain.predict(f);
+          const b = piped.predict({ ...f, link: await pipe.next() });
+          expect(Array.from(b.clusters)).toEqual(Array.from(a.clusters));
+          expect(Array.from(b.confidence)).toEqual(Array.from(a.confidence));
+        }
+        expect(piped.resets).toBe(plain.resets);
+        pipe.close();
+      }
+    } finally {
+      predictor.dispose();
     }
-    expect(expected.filter((f) => f === null)).toHaveLength(2);
   });
 
   it('reports a failed decode from next()', async () => {
-    const pipe = await FlowPipeline.open({}, 2);
-    pipe.submit({ sequence: 'a', rgb: Promise.reject(new Error('no image')), width: W, height: H, w, h });
+    const pipe = await LinkPipeline.open('flow', {}, 2);
+    pipe.submit({ ...linkFrames[0]!, rgb: Promise.reject(new Error('no image')) });
     await expect(pipe.next()).rejects.toThrow('no image');
     pipe.close();
   });
