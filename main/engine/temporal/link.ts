@@ -52,6 +52,8 @@ export class Linker {
   private readonly factor: number;
   private prevGrid: Float32Array | null = null;
   private prevSequence: string | null = null;
+  /** 'flow': the previous grid's rows normalised (the cut signal normalised every grid twice). */
+  private prevUnit: Float32Array | null = null;
 
   constructor(
     readonly mode: Exclude<TemporalMode, 'none'>,
@@ -100,7 +102,9 @@ export class Linker {
         if (f.correspondence === undefined) corr = correspondenceFromPatches(m, this.stateRegion(f), sw, sh, this.options.minSimilarity);
         prof?.mark('patch correspondence');
       } else {
-        meanSimilarity = sameSpotSimilarity(this.prevGrid!, f.grid, f.h * f.w, f.dim);
+        const unit = normalizeRows(f.grid, f.h * f.w, f.dim);
+        meanSimilarity = unitDot(this.prevUnit ?? normalizeRows(this.prevGrid!, f.h * f.w, f.dim), unit, f.h * f.w, f.dim);
+        this.prevUnit = unit;
         prof?.mark('cut signal (same spot)');
         const flow = f.correspondence === undefined ? this.flow.field() : null;
         if (flow) corr = flow.width === sw && flow.height === sh ? flow : correspondenceFromFlow(flow, sw, sh);
@@ -108,6 +112,7 @@ export class Linker {
       }
       if (f.correspondence !== undefined) corr = f.correspondence;
     }
+    if (!same || this.mode !== 'flow') this.prevUnit = null;
     this.prevGrid = f.grid;
     this.prevSequence = f.sequence;
     return { correspondence: corr, meanSimilarity };
@@ -119,8 +124,11 @@ export class Linker {
  * signal for the flow mode (consecutive frames of one shot stay far more alike than two shots).
  */
 export function sameSpotSimilarity(prev: Float32Array, cur: Float32Array, n: number, dim: number): number {
-  const a = normalizeRows(prev, n, dim);
-  const b = normalizeRows(cur, n, dim);
+  return unitDot(normalizeRows(prev, n, dim), normalizeRows(cur, n, dim), n, dim);
+}
+
+/** sameSpotSimilarity of rows normalised already. */
+function unitDot(a: Float32Array, b: Float32Array, n: number, dim: number): number {
   let s = 0;
   for (let i = 0; i < n * dim; i++) s += a[i]! * b[i]!;
   return n > 0 ? s / n : 0;
