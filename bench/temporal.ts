@@ -23,7 +23,7 @@ import { openDatabase } from '../main/engine/db/connection.js';
 import { getExperimentRow, listExperimentSummaries, listPredictionSets } from '../main/engine/db/queries/experiments.js';
 import { listFrames, readImageRGB } from '../main/engine/datasets/frame-source.js';
 import { openFeatureSet } from '../main/engine/features/feature-reader.js';
-import { LinkPipeline, stopTemporalHelper } from '../main/engine/temporal/link-pipeline.js';
+import { LINK_LOOKAHEAD, LinkPipeline, stopTemporalHelper } from '../main/engine/temporal/link-pipeline.js';
 import { TemporalPredictor } from '../main/engine/temporal/temporal-predictor.js';
 import { initTfBackend } from '../main/engine/tf/backend.js';
 import { uptime } from './lib/machine.js';
@@ -76,8 +76,8 @@ async function runMode(mode: Mode): Promise<{ cpu: number; wall: number; main: n
   const c0 = process.cpuUsage();
   const m0 = mainThreadCpu();
   const t0 = process.hrtime.bigint();
-  // as predict-worker.ts: the pipeline opened per job, frames submitted one ahead (features read once,
-  // the image decode under way)
+  // as predict-worker.ts: the pipeline opened per job, frames submitted LINK_LOOKAHEAD ahead (features
+  // read once, the image decode under way)
   const links = temporal ? await LinkPipeline.open(temporal.mode, temporal.linkOptions, mode.endsWith('2T') ? 2 : 1) : null;
   if (mode.endsWith('2T') && !links!.threaded) throw new Error('the temporal helper thread did not start');
   const g = features.grid;
@@ -100,9 +100,9 @@ async function runMode(mode: Mode): Promise<{ cpu: number; wall: number; main: n
       ...(tmode === 'flow' ? { rgb: readImageRGB(f.imagePath).then((im) => im.data) } : {}),
     });
   };
-  submit(0);
+  let submitted = 0;
   for (const [k, f] of frames.entries()) {
-    submit(k + 1);
+    for (; submitted <= k + LINK_LOOKAHEAD; submitted++) submit(submitted);
     const grid = grids.get(k) ?? features.read(itemOf.get(f.id)!);
     grids.delete(k);
     const p = temporal

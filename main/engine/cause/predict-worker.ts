@@ -18,7 +18,7 @@ import { centreCropRegion, Predictor } from './predict.js';
 import { predictWithCrf } from './predict-refine.js';
 import { predictOnPoolIfConfigured } from '../pool/predict-remote.js';
 import { TemporalPredictor } from '../temporal/temporal-predictor.js';
-import { LinkPipeline } from '../temporal/link-pipeline.js';
+import { LINK_LOOKAHEAD, LinkPipeline } from '../temporal/link-pipeline.js';
 
 /** The frame's pixels for the CRF's colour kernel; its size must be the one the frame row records. */
 async function frameImage(file: string, width: number, height: number) {
@@ -85,9 +85,9 @@ export async function predictRange(
     const to = range?.to ?? frames.length;
     const files = (f: FrameRecord) => ({ clusterFile: path.join(outRel, `${safeName(f.id)}.png`), confidenceFile: path.join(outRel, `${safeName(f.id)}.conf.png`) });
     const skip = (i: number) => i < resumeFrom && fs.existsSync(path.join(ctx.workspaceRoot, files(frames[i]!).confidenceFile));
-    // temporal: the next frame's link (its flow or patch matches) is computed on a helper thread while this
-    // one is predicted (temporal/link-pipeline.ts); frames are submitted one ahead, in order, their image
-    // decode under way and their features read once
+    // temporal: the next frames' links (their flow or patch matches) are computed on a helper thread while
+    // this one is predicted (temporal/link-pipeline.ts); frames are submitted LINK_LOOKAHEAD ahead, in
+    // order, their image decode under way and their features read once
     const toPredict: number[] = [];
     for (let i = from; i < to; i++) if (!skip(i)) toPredict.push(i);
     if (temporal) links = await LinkPipeline.open(temporal.mode, temporal.linkOptions);
@@ -103,7 +103,7 @@ export async function predictRange(
         done.push(entry);
         continue;
       }
-      for (; links && submitted < Math.min(toPredict.length, predicted + 2); submitted++) {
+      for (; links && submitted < Math.min(toPredict.length, predicted + 1 + LINK_LOOKAHEAD); submitted++) {
         const k = toPredict[submitted]!;
         const g = frames[k]!;
         const grid = set.read(itemOf.get(g.id)!);

@@ -32,6 +32,14 @@ export interface LinkPipelineFrame extends Omit<LinkFrame, 'rgb' | 'corresponden
   readonly rgb?: ArrayLike<number> | Promise<ArrayLike<number>>;
 }
 
+/**
+ * How many frames ahead of the one being predicted a caller keeps submitted. Two, not one: a request is
+ * posted to the helper only when this thread's event loop runs (after the frame's decode), i.e. after the
+ * current frame's synchronous prediction; one ahead left the helper idle during it and the predicting
+ * thread waited ~7 ms per frame for the flow, two ahead ~0.5 ms (tuning world, 30 frames).
+ */
+export const LINK_LOOKAHEAD = 2;
+
 /** Threads temporal prediction uses by default: 2 where the machine has them (CAUSE_TEMPORAL_THREADS=1 keeps it on this thread). */
 export function temporalThreads(): number {
   const env = Number(process.env.CAUSE_TEMPORAL_THREADS);
