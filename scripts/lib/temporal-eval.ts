@@ -43,7 +43,7 @@ export interface Variant {
   readonly options?: TemporalOptions;
 }
 
-/** Parses "name=mode[:key=value,...]" or a bare mode; keys: carry, margin, stateFactor, minSimilarity, flow.<key>. */
+/** Parses "name=mode[:key=value,...]" or a bare mode; keys: carry, margin, stateFactor, minSimilarity, flow.<key>, flow.ground.<key>. */
 export function parseVariant(s: string): Variant {
   const [head, rest] = s.split(':');
   const [name, modeRaw] = head!.includes('=') ? head!.split('=') : [head!, head!];
@@ -52,7 +52,8 @@ export function parseVariant(s: string): Variant {
   for (const kv of rest ? rest.split(',') : []) {
     const [k, v] = kv.split('=');
     const val = v === 'true' ? true : v === 'false' ? false : Number(v);
-    if (k!.startsWith('flow.')) flow[k!.slice(5)] = val;
+    if (k!.startsWith('flow.ground.')) flow.ground = { ...(flow.ground as object | undefined), [k!.slice(12)]: val };
+    else if (k!.startsWith('flow.')) flow[k!.slice(5)] = val;
     else options[k!] = val;
   }
   if (Object.keys(flow).length) options.flow = flow;

@@ -18,6 +18,7 @@ import { centreCropRegion, Predictor } from './predict.js';
 import { predictWithCrf } from './predict-refine.js';
 import { predictOnPoolIfConfigured } from '../pool/predict-remote.js';
 import { TemporalPredictor } from '../temporal/temporal-predictor.js';
+import { LINK_LOOKAHEAD, LinkPipeline } from '../temporal/link-pipeline.js';
 
 /** The frame's pixels for the CRF's colour kernel; its size must be the one the frame row records. */
 async function frameImage(file: string, width: number, height: number) {
@@ -62,6 +63,7 @@ export async function predictRange(
   const db = range?.frames ? null : openDatabase(ctx.databasePath, { readonly: true });
   const model = loadModel(path.join(ctx.workspaceRoot, params.modelFile));
   const predictor = new Predictor(model, params.flipAveraging);
+  let links: LinkPipeline | null = null;
   try {
     if (set.preprocessing.crops !== 'none') {
       throw new StudioError(
@@ -79,18 +81,49 @@ export async function predictRange(
     let resumeFrom = (ctx.loadCheckpoint() as { step: number } | undefined)?.step ?? 0;
     // The carried state is not checkpointed: a temporal run resumes at the start of the interrupted sequence.
     while (temporal && resumeFrom > 0 && resumeFrom < frames.length && frames[resumeFrom - 1]!.sequenceId === frames[resumeFrom]!.sequenceId) resumeFrom--;
-    for (let i = range?.from ?? 0; i < (range?.to ?? frames.length); i++) {
+    const from = range?.from ?? 0;
+    const to = range?.to ?? frames.length;
+    const files = (f: FrameRecord) => ({ clusterFile: path.join(outRel, `${safeName(f.id)}.png`), confidenceFile: path.join(outRel, `${safeName(f.id)}.conf.png`) });
+    const skip = (i: number) => i < resumeFrom && fs.existsSync(path.join(ctx.workspaceRoot, files(frames[i]!).confidenceFile));
+    // temporal: the next frames' links (their flow or patch matches) are computed on a helper thread while
+    // this one is predicted (temporal/link-pipeline.ts); frames are submitted LINK_LOOKAHEAD ahead, in
+    // order, their image decode under way and their features read once
+    const toPredict: number[] = [];
+    for (let i = from; i < to; i++) if (!skip(i)) toPredict.push(i);
+    if (temporal) links = await LinkPipeline.open(temporal.mode, temporal.linkOptions);
+    const grids = new Map<number, Float32Array>();
+    let submitted = 0;
+    let predicted = 0;
+    for (let i = from; i < to; i++) {
       ctx.throwIfCancelled();
       const f = frames[i]!;
-      const clusterFile = path.join(outRel, `${safeName(f.id)}.png`);
-      const confidenceFile = path.join(outRel, `${safeName(f.id)}.conf.png`);
+      const { clusterFile, confidenceFile } = files(f);
       const entry = { frameId: f.id, clusterFile, confidenceFile, width: f.width, height: f.height };
-      if (i < resumeFrom && fs.existsSync(path.join(ctx.workspaceRoot, confidenceFile))) {
+      if (toPredict[predicted] !== i) {
         done.push(entry);
         continue;
       }
+      for (; links && submitted < Math.min(toPredict.length, predicted + 1 + LINK_LOOKAHEAD); submitted++) {
+        const k = toPredict[submitted]!;
+        const g = frames[k]!;
+        const grid = set.read(itemOf.get(g.id)!);
+        grids.set(k, grid);
+        links.submit({
+          sequence: g.sequenceId,
+          grid,
+          h: set.grid.h,
+          w: set.grid.w,
+          dim: set.dim,
+          outW: g.width,
+          outH: g.height,
+          region: centreCropRegion(g.width, g.height, set.preprocessing.width, set.preprocessing.height),
+          ...(links.mode === 'flow' ? { rgb: frameImage(g.imagePath, g.width, g.height).then((im) => im.data) } : {}),
+        });
+      }
+      predicted++;
       const region = centreCropRegion(f.width, f.height, set.preprocessing.width, set.preprocessing.height);
-      const grid = set.read(itemOf.get(f.id)!);
+      const grid = grids.get(i) ?? set.read(itemOf.get(f.id)!);
+      grids.delete(i);
       const p = temporal
         ? temporal.predict({
             sequence: f.sequenceId,
@@ -101,7 +134,7 @@ export async function predictRange(
             outW: f.width,
             outH: f.height,
             region,
-            ...(temporal.mode === 'flow' ? { rgb: (await frameImage(f.imagePath, f.width, f.height)).data } : {}),
+            ...(links ? { link: await links.next() } : {}),
           })
         : params.refine === 'crf'
           ? await predictWithCrf(predictor, grid, set.grid.h, set.grid.w, set.dim, await frameImage(f.imagePath, f.width, f.height), region, set.preprocessing.width)
@@ -115,6 +148,7 @@ export async function predictRange(
     if (temporal) ctx.log(`temporal ${temporal.mode}: ${temporal.resets} state resets (sequence starts and ${temporal.cuts} scene cuts)`);
     return { frames: done, backend: choice.name };
   } finally {
+    links?.close();
     predictor.dispose();
     db?.close();
     set.close();

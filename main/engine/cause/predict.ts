@@ -107,8 +107,8 @@ export class Predictor {
   }
 
   /** `cosines()`'s values from grid-level dots (upsample-argmax.ts): what the temporal filter's state is made of. */
-  gridCosines(grid: Float32Array, h: number, w: number, dim: number, outW: number, outH: number, region?: PixelRect): Float32Array {
-    return upsampledScores(this.gridDots(grid, h, w, dim, outW, outH, region));
+  gridCosines(grid: Float32Array, h: number, w: number, dim: number, outW: number, outH: number, region?: PixelRect, into?: Float32Array): Float32Array {
+    return upsampledScores(this.gridDots(grid, h, w, dim, outW, outH, region), into);
   }
 
   private gridDots(grid: Float32Array, h: number, w: number, dim: number, outW: number, outH: number, region: PixelRect | undefined) {

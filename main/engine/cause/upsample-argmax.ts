@@ -149,9 +149,13 @@ export function upsampledArgmax(x: UpsampledArgmaxInput, clusters: Uint16Array, 
   eachPixel(x, { kind: 'argmax', clusters, confidence, scale: x.scale });
 }
 
-/** Every output pixel's K scores, [outH·outW, K] (the temporal filter's state). */
-export function upsampledScores(x: Omit<UpsampledArgmaxInput, 'scale'>): Float32Array {
-  const out = new Float32Array(x.rows.lo.length * x.cols.lo.length * x.clusters);
+/**
+ * Every output pixel's K scores, [outH·outW, K] (the temporal filter's state), into `into` when it has that
+ * length (the temporal predictor reuses one buffer: a fresh 3.5 MB array per frame kept V8's GC busy).
+ */
+export function upsampledScores(x: Omit<UpsampledArgmaxInput, 'scale'>, into?: Float32Array): Float32Array {
+  const size = x.rows.lo.length * x.cols.lo.length * x.clusters;
+  const out = into && into.length === size ? into : new Float32Array(size);
   eachPixel(x, { kind: 'scores', out });
   return out;
 }

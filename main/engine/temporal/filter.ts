@@ -36,7 +36,11 @@ export interface FilterOptions {
 /** The carried state of one sequence at the filter's resolution. */
 export class TemporalFilter {
   private state: Float32Array | null = null;
+  /** The state buffer not in use: the next state is written into it (no 3.5 MB allocation per frame). */
+  private spare: Float32Array | null = null;
   private labels: Uint16Array | null = null;
+  /** The labels buffer not in use: frame t's labels are written into it while t−1's are still read. */
+  private spareLabels: Uint16Array | null = null;
   private width = 0;
   private height = 0;
   private sequence: string | null = null;
@@ -79,17 +83,26 @@ export class TemporalFilter {
     const K = this.K;
     const n = width * height;
     const carried = corr !== null && this.continues(sequence, meanSimilarity, width, height);
+    const labels = this.spareLabels?.length === n ? this.spareLabels : new Uint16Array(n);
     if (!carried) {
       this.resets++;
       this.simMean = 0;
       this.simCount = 0;
-      this.state = scores.slice();
+      const into = this.spare?.length === n * K ? this.spare : this.state?.length === n * K ? this.state : new Float32Array(n * K);
+      into.set(scores);
+      this.spare = this.state === into ? null : this.state;
+      this.state = into;
+      for (let i = 0; i < n; i++) labels[i] = argmaxAt(scores, i * K, K);
     } else {
       const prev = this.state!;
       const prevLabels = this.labels!;
-      const next = new Float32Array(n * K);
+      const next = this.spare?.length === n * K ? this.spare : new Float32Array(n * K);
       const carry = this.carry;
       const margin = this.margin;
+      // a still pixel's own previous label holds too, beside the one carried along the flow (added after the
+      // carried labels' bonus, pixel by pixel, and each pixel's argmax taken at once: one pass, same sums)
+      const still = this.stillMargin > 0 ? corr.still : undefined;
+      const stillMargin = this.stillMargin;
       for (let y = 0; y < height; y++) {
         for (let x = 0; x < width; x++) {
           const i = y * width + x;
@@ -100,6 +113,8 @@ export class TemporalFilter {
           // disoccluded or unmatched content, or content that came from outside frame t−1: frame t's own
           if (conf <= 0 || px < -0.5 || py < -0.5 || px > width - 0.5 || py > height - 0.5) {
             for (let k = 0; k < K; k++) next[o + k] = scores[o + k]!;
+            if (still?.[i]) scores[o + prevLabels[i]!] = scores[o + prevLabels[i]!]! + stillMargin;
+            labels[i] = argmaxAt(scores, o, K);
             continue;
           }
           const c = carry * conf;
@@ -135,34 +150,35 @@ export class TemporalFilter {
             scores[o + prevLabels[id]!]! += (1 - fx) * fy * m;
             scores[o + prevLabels[ie]!]! += fx * fy * m;
           }
+          if (still?.[i]) scores[o + prevLabels[i]!] = scores[o + prevLabels[i]!]! + stillMargin;
+          labels[i] = argmaxAt(scores, o, K);
         }
       }
-      // a still pixel's own previous label holds too, beside the one carried along the flow
-      const still = corr.still;
-      if (still && this.stillMargin > 0) for (let i = 0; i < n; i++) if (still[i]) scores[i * K + prevLabels[i]!] = scores[i * K + prevLabels[i]!]! + this.stillMargin;
+      this.spare = prev;
       this.state = next;
     }
     if (meanSimilarity !== null) {
       this.simMean = (this.simMean * this.simCount + meanSimilarity) / (this.simCount + 1);
       this.simCount++;
     }
-    const labels = new Uint16Array(n);
-    for (let i = 0; i < n; i++) {
-      const o = i * K;
-      let best = 0;
-      let bv = scores[o]!;
-      for (let k = 1; k < K; k++) {
-        const s = scores[o + k]!;
-        if (s > bv) {
-          bv = s;
-          best = k;
-        }
-      }
-      labels[i] = best;
-    }
+    this.spareLabels = this.labels;
     this.labels = labels;
     this.sequence = sequence;
     this.width = width;
     this.height = height;
   }
+}
+
+/** The first index of the largest of scores[o..o+K). */
+function argmaxAt(scores: Float32Array, o: number, K: number): number {
+  let best = 0;
+  let bv = scores[o]!;
+  for (let k = 1; k < K; k++) {
+    const s = scores[o + k]!;
+    if (s > bv) {
+      bv = s;
+      best = k;
+    }
+  }
+  return best;
 }

@@ -9,7 +9,7 @@
 // or well enough anyway (`tie`, `accept`), so textured objects off the ground (cars, walls) keep their own
 // flow. Rows above `applyFromRow` (sky, facades above the horizon) are left to LK.
 import { fitPlaneMotion, planeFlow, type PlaneLevel, type PlaneMotionFit, type PlaneMotionOptions } from './plane-motion.js';
-import { boxSum, sample } from './image-ops.js';
+import { boxSum, sample, Scratch } from './image-ops.js';
 import type { FlowField } from './optical-flow.js';
 
 export interface GroundPriorOptions extends PlaneMotionOptions {
@@ -41,19 +41,27 @@ export interface GroundPriorResult {
  * it in where it explains frame t as well as `flow` does. Returns the flow unchanged (Hn null) when the fit
  * fails.
  */
-export function applyGroundPrior(flow: FlowField, prev: readonly PlaneLevel[], cur: readonly PlaneLevel[], o: GroundPriorOptions = {}, init: PlaneMotionFit | null = null): GroundPriorResult {
+export function applyGroundPrior(
+  flow: FlowField,
+  prev: readonly PlaneLevel[],
+  cur: readonly PlaneLevel[],
+  o: GroundPriorOptions = {},
+  init: PlaneMotionFit | null = null,
+  scratch: Scratch = new Scratch(),
+): GroundPriorResult {
   const { width: w, height: h } = flow;
   const n = w * h;
   const onPlane = new Uint8Array(n);
-  const fit = fitPlaneMotion(prev, cur, init, o);
+  const fit = fitPlaneMotion(prev, cur, init, o, scratch);
   if (!fit) return { field: flow, fit: null, onPlane };
   const top = Math.floor(h * (o.applyFromRow ?? GROUND_PRIOR_DEFAULTS.applyFromRow));
-  const plane = planeFlow(fit.Hn, w, h, top);
+  const plane = planeFlow(fit.Hn, w, h, top, scratch);
   const P = prev[0]!.im.data;
   const C = cur[0]!.im.data;
   // both flows' photometric residuals (3×3 means, as the flow's own confidence)
-  const resP = new Float32Array(n);
-  const resL = new Float32Array(n);
+  // zeroed: only the rows from `top` where the plane is valid are written, the box sums read all
+  const resP = scratch.f32('ground.resP', n, true);
+  const resL = scratch.f32('ground.resL', n, true);
   for (let y = top; y < h; y++) {
     for (let x = 0; x < w; x++) {
       const i = y * w + x;
@@ -62,9 +70,9 @@ export function applyGroundPrior(flow: FlowField, prev: readonly PlaneLevel[], c
       resL[i] = Math.abs(C[i]! - sample(P, w, h, x + flow.u[i]!, y + flow.v[i]!));
     }
   }
-  const integral = new Float64Array((w + 1) * (h + 1));
-  const avgP = new Float32Array(n);
-  const avgL = new Float32Array(n);
+  const integral = scratch.integral(w, h);
+  const avgP = scratch.f32('ground.avgP', n);
+  const avgL = scratch.f32('ground.avgL', n);
   boxSum(resP, w, h, 1, avgP, integral);
   boxSum(resL, w, h, 1, avgL, integral);
   const tie = (o.tie ?? GROUND_PRIOR_DEFAULTS.tie) * 9;

@@ -22,18 +22,73 @@ export function boxSum(src: Float32Array, w: number, h: number, r: number, out: 
   const W1 = w + 1;
   for (let y = 0; y < h; y++) {
     let row = 0;
+    const above = y * W1 + 1;
+    const here = above + W1;
+    const o = y * w;
     for (let x = 0; x < w; x++) {
-      row += src[y * w + x]!;
-      integral[(y + 1) * W1 + x + 1] = integral[y * W1 + x + 1]! + row;
+      row += src[o + x]!;
+      integral[here + x] = integral[above + x]! + row;
     }
   }
+  // the window's columns clamp only within r of an edge: the middle of each row runs without the clamps
+  // (the flow sums ~30 windows per frame; the same sums in the same order, so the same bits)
+  const mid0 = Math.min(w, r);
+  const mid1 = Math.max(mid0, w - r - 1);
   for (let y = 0; y < h; y++) {
-    const ya = Math.max(0, y - r);
-    const yb = Math.min(h, y + r + 1);
-    for (let x = 0; x < w; x++) {
+    const ra = Math.max(0, y - r) * W1;
+    const rb = Math.min(h, y + r + 1) * W1;
+    const o = y * w;
+    for (let x = 0; x < mid0; x++) {
       const xa = Math.max(0, x - r);
       const xb = Math.min(w, x + r + 1);
-      out[y * w + x] = integral[yb * W1 + xb]! - integral[ya * W1 + xb]! - integral[yb * W1 + xa]! + integral[ya * W1 + xa]!;
+      out[o + x] = integral[rb + xb]! - integral[ra + xb]! - integral[rb + xa]! + integral[ra + xa]!;
     }
+    for (let x = mid0; x < mid1; x++) {
+      const xa = x - r;
+      const xb = x + r + 1;
+      out[o + x] = integral[rb + xb]! - integral[ra + xb]! - integral[rb + xa]! + integral[ra + xa]!;
+    }
+    for (let x = mid1; x < w; x++) {
+      const xa = Math.max(0, x - r);
+      const xb = Math.min(w, x + r + 1);
+      out[o + x] = integral[rb + xb]! - integral[ra + xb]! - integral[rb + xa]! + integral[ra + xa]!;
+    }
+  }
+}
+
+/**
+ * Typed buffers reused from frame to frame, by name and length. Why: a frame's flow used ~15 MB of
+ * short-lived typed arrays; V8 counts them as external memory and ran a full mark-compact about once per
+ * frame (--trace-gc, scripts/temporal-profile.ts), which cost more than the pyramids themselves. A buffer
+ * comes back as its last user left it (not zeroed) unless `zeroed` is asked for. Integral images keep their
+ * zero first row and column because boxSum never writes them.
+ */
+export class Scratch {
+  private readonly f32s = new Map<string, Float32Array>();
+  private readonly f64s = new Map<string, Float64Array>();
+
+  f32(key: string, n: number, zeroed = false): Float32Array {
+    const k = `${key}:${n}`;
+    let b = this.f32s.get(k);
+    if (!b) {
+      b = new Float32Array(n);
+      this.f32s.set(k, b);
+    } else if (zeroed) b.fill(0);
+    return b;
+  }
+
+  f64(key: string, n: number): Float64Array {
+    const k = `${key}:${n}`;
+    let b = this.f64s.get(k);
+    if (!b) {
+      b = new Float64Array(n);
+      this.f64s.set(k, b);
+    }
+    return b;
+  }
+
+  /** An integral image for boxSum over w×h (first row and column zero, as boxSum leaves them). */
+  integral(w: number, h: number): Float64Array {
+    return this.f64(`integral${w}x${h}`, (w + 1) * (h + 1));
   }
 }

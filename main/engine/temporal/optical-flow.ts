@@ -10,7 +10,8 @@
 
 import { applyGroundPrior, type GroundPriorOptions } from './ground-prior.js';
 import type { PlaneMotionFit } from './plane-motion.js';
-import { boxSum, sample } from './image-ops.js';
+import { boxSum, sample, Scratch } from './image-ops.js';
+import type { PhaseProfile } from './phase-profile.js';
 
 export { sample } from './image-ops.js';
 
@@ -32,9 +33,9 @@ export interface FlowField {
   readonly still?: Uint8Array;
 }
 
-/** Luma (BT.601, 0..1) of packed RGB, box-averaged down to outW×outH (any size ≤ the image's). */
-export function lumaResized(rgb: ArrayLike<number>, width: number, height: number, outW: number, outH: number): GreyImage {
-  const data = new Float32Array(outW * outH);
+/** Luma (BT.601, 0..1) of packed RGB, box-averaged down to outW×outH (any size ≤ the image's), into `out` if given. */
+export function lumaResized(rgb: ArrayLike<number>, width: number, height: number, outW: number, outH: number, out?: Float32Array): GreyImage {
+  const data = out && out.length === outW * outH ? out : new Float32Array(outW * outH);
   const fx = width / outW;
   const fy = height / outH;
   for (let y = 0; y < outH; y++) {
@@ -59,10 +60,10 @@ export function lumaOf(rgb: ArrayLike<number>, width: number, height: number, fa
   return lumaResized(rgb, width, height, Math.max(1, Math.floor(width / factor)), Math.max(1, Math.floor(height / factor)));
 }
 
-function halve(im: GreyImage): GreyImage {
+function halve(im: GreyImage, out?: Float32Array): GreyImage {
   const w = Math.max(1, im.width >> 1);
   const h = Math.max(1, im.height >> 1);
-  const data = new Float32Array(w * h);
+  const data = out && out.length === w * h ? out : new Float32Array(w * h);
   const d = im.data;
   for (let y = 0; y < h; y++) {
     const y0 = Math.min(im.height - 1, 2 * y);
@@ -114,7 +115,13 @@ export interface FlowOptions {
   readonly ground?: GroundPriorOptions;
 }
 
-const FLOW_DEFAULTS = { staticThreshold: 0.035, damping: 0, levels: 4, iterations: 3, radius: 3, sigma: 0.04, smoothing: 4, forwardBackward: true, warmStart: true, groundPrior: true, stillBonus: true } as const;
+/**
+ * `iterations` 2 (was 3, session 8): with the warm start and the ground prior a third Gauss–Newton step per
+ * level changed nothing measurable (tuning world, scripts/temporal-tune.ts: GT inconsistency ×0.596 vs
+ * ×0.605, flickerStatic ×0.474 vs ×0.477, ΔmIoU −0.45 both, flow EPE median 1.67 vs 1.72 px) and cost a
+ * quarter of Lucas–Kanade.
+ */
+const FLOW_DEFAULTS = { staticThreshold: 0.035, damping: 0, levels: 4, iterations: 2, radius: 3, sigma: 0.04, smoothing: 4, forwardBackward: true, warmStart: true, groundPrior: true, stillBonus: true } as const;
 
 /** One pyramid level with what Lucas–Kanade needs of it as a template (gradients, structure tensor). */
 interface Level {
@@ -130,16 +137,23 @@ interface Level {
 
 export type Pyramid = readonly Level[];
 
-export function buildPyramid(im: GreyImage, options: FlowOptions = {}): Pyramid {
+/**
+ * The pyramid of `im` with each level's gradients and structure tensor. `reuse`: a pyramid nobody reads
+ * any more whose buffers are overwritten where the sizes match (FlowTracker: no per-frame allocation).
+ */
+export function buildPyramid(im: GreyImage, options: FlowOptions = {}, reuse: Pyramid | null = null, scratch: Scratch = new Scratch()): Pyramid {
   const levels = options.levels ?? FLOW_DEFAULTS.levels;
   const r = options.radius ?? FLOW_DEFAULTS.radius;
   const ims: GreyImage[] = [im];
-  for (let l = 1; l < levels && ims[l - 1]!.width >= 16 && ims[l - 1]!.height >= 16; l++) ims.push(halve(ims[l - 1]!));
-  return ims.map((C) => {
+  for (let l = 1; l < levels && ims[l - 1]!.width >= 16 && ims[l - 1]!.height >= 16; l++) ims.push(halve(ims[l - 1]!, reuse?.[l]?.im.data));
+  const out: Level[] = [];
+  for (let l = 0; l < ims.length; l++) {
+    const C = ims[l]!;
     const { width: w, height: h } = C;
     const n = w * h;
-    const ix = new Float32Array(n);
-    const iy = new Float32Array(n);
+    const old = reuse?.[l]?.ix.length === n ? reuse[l] : undefined;
+    const ix = old?.ix ?? new Float32Array(n);
+    const iy = old?.iy ?? new Float32Array(n);
     const c = C.data;
     for (let y = 0; y < h; y++) {
       const yu = Math.max(0, y - 1);
@@ -151,26 +165,27 @@ export function buildPyramid(im: GreyImage, options: FlowOptions = {}): Pyramid 
         iy[y * w + x] = (c[yd * w + x]! - c[yu * w + x]!) / Math.max(1, yd - yu);
       }
     }
-    const integral = new Float64Array((w + 1) * (h + 1));
-    const tmp = new Float32Array(n);
-    const gxx = new Float32Array(n);
-    const gxy = new Float32Array(n);
-    const gyy = new Float32Array(n);
+    const integral = scratch.integral(w, h);
+    const tmp = scratch.f32('pyr.tmp', n);
+    const gxx = old?.gxx ?? new Float32Array(n);
+    const gxy = old?.gxy ?? new Float32Array(n);
+    const gyy = old?.gyy ?? new Float32Array(n);
     for (let i = 0; i < n; i++) tmp[i] = ix[i]! * ix[i]!;
     boxSum(tmp, w, h, r, gxx, integral);
     for (let i = 0; i < n; i++) tmp[i] = ix[i]! * iy[i]!;
     boxSum(tmp, w, h, r, gxy, integral);
     for (let i = 0; i < n; i++) tmp[i] = iy[i]! * iy[i]!;
     boxSum(tmp, w, h, r, gyy, integral);
-    const texture = new Float32Array(n);
+    const texture = old?.texture ?? new Float32Array(n);
     for (let i = 0; i < n; i++) {
       const a = gxx[i]!;
       const d = gyy[i]!;
       const b = gxy[i]!;
       texture[i] = Math.max(0, (a + d) / 2 - Math.sqrt(((a - d) / 2) ** 2 + b * b));
     }
-    return { im: C, ix, iy, gxx, gxy, gyy, texture };
-  });
+    out.push({ im: C, ix, iy, gxx, gxy, gyy, texture });
+  }
+  return out;
 }
 
 /** Resamples a flow field to w×h (half-pixel centres), scaling the offsets with the size. */
@@ -194,7 +209,13 @@ function resizeFlow(u: Float32Array, v: Float32Array, uw: number, uh: number, w:
  * Flow from the template pyramid `cur` (frame t) back to `prev` (frame t−1): prev(p + (u, v)) ≈ cur(p).
  * `init` (at the finest level's size) is a first guess, e.g. the previous frame's flow.
  */
-export function lucasKanadePyramid(prev: Pyramid, cur: Pyramid, options: FlowOptions = {}, init?: { u: Float32Array; v: Float32Array }): FlowField {
+export function lucasKanadePyramid(
+  prev: Pyramid,
+  cur: Pyramid,
+  options: FlowOptions = {},
+  init?: { u: Float32Array; v: Float32Array },
+  scratch: Scratch = new Scratch(),
+): FlowField {
   const iterations = options.iterations ?? FLOW_DEFAULTS.iterations;
   const r = options.radius ?? FLOW_DEFAULTS.radius;
   const sigma = options.sigma ?? FLOW_DEFAULTS.sigma;
@@ -216,11 +237,11 @@ export function lucasKanadePyramid(prev: Pyramid, cur: Pyramid, options: FlowOpt
     uw = w;
     uh = h;
     const c = T.im.data;
-    const integral = new Float64Array((w + 1) * (h + 1));
-    const tmp = new Float32Array(n);
-    const bx = new Float32Array(n);
-    const by = new Float32Array(n);
-    const et = new Float32Array(n);
+    const integral = scratch.integral(w, h);
+    const tmp = scratch.f32('lk.tmp', n);
+    const bx = scratch.f32('lk.bx', n);
+    const by = scratch.f32('lk.by', n);
+    const et = scratch.f32('lk.et', n);
     for (let it = 0; it < iterations; it++) {
       for (let y = 0; y < h; y++) {
         for (let x = 0; x < w; x++) {
@@ -248,9 +269,9 @@ export function lucasKanadePyramid(prev: Pyramid, cur: Pyramid, options: FlowOpt
     // Flat windows (sky, smooth asphalt) cannot see their own motion (the aperture problem): every level's
     // flow becomes its texture-weighted local mean, so textured neighbours lend them theirs.
     if (spread > 0) {
-      const wsum = new Float32Array(n);
-      const su = new Float32Array(n);
-      const sv = new Float32Array(n);
+      const wsum = scratch.f32('lk.wsum', n);
+      const su = scratch.f32('lk.su', n);
+      const sv = scratch.f32('lk.sv', n);
       boxSum(T.texture, w, h, spread, wsum, integral);
       for (let i = 0; i < n; i++) tmp[i] = T.texture[i]! * u[i]!;
       boxSum(tmp, w, h, spread, su, integral);
@@ -269,8 +290,8 @@ export function lucasKanadePyramid(prev: Pyramid, cur: Pyramid, options: FlowOpt
   const w = C.width;
   const h = C.height;
   const confidence = new Float32Array(w * h);
-  const integral = new Float64Array((w + 1) * (h + 1));
-  const res = new Float32Array(w * h);
+  const integral = scratch.integral(w, h);
+  const res = scratch.f32('lk.res', w * h);
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
       const i = y * w + x;
@@ -278,7 +299,7 @@ export function lucasKanadePyramid(prev: Pyramid, cur: Pyramid, options: FlowOpt
     }
   }
   // the residual averaged over a small window: one noisy pixel does not veto a good match
-  const avg = new Float32Array(w * h);
+  const avg = scratch.f32('lk.avg', w * h);
   boxSum(res, w, h, 1, avg, integral);
   for (let i = 0; i < w * h; i++) confidence[i] = Math.exp(-avg[i]! / 9 / sigma);
   return { width: w, height: h, u, v, confidence };
@@ -319,20 +340,32 @@ export function checkForwardBackward(back: FlowField, fwd: FlowField, tolerance 
 export class FlowTracker {
   private prev: Pyramid | null = null;
   private cur: Pyramid | null = null;
+  /** A pyramid no longer read, whose buffers the next frame's is built into. */
+  private spare: Pyramid | null = null;
+  private readonly scratch = new Scratch();
   private sequence: string | null = null;
   private lastBack: FlowField | null = null;
   private lastFwd: FlowField | null = null;
   private lastPlane: PlaneMotionFit | null = null;
   private readonly options: FlowOptions;
 
-  constructor(options: FlowOptions = {}) {
+  constructor(
+    options: FlowOptions = {},
+    private readonly profile?: PhaseProfile,
+  ) {
     this.options = options;
   }
 
   /** Frame t's packed RGB (width×height), its flow computed at w×h. */
   push(sequence: string, rgb: ArrayLike<number>, width: number, height: number, w: number, h: number): void {
-    const pyr = buildPyramid(lumaResized(rgb, width, height, w, h), this.options);
+    const spare = this.spare;
+    this.spare = null;
+    const luma = lumaResized(rgb, width, height, w, h, spare?.[0]?.im.data);
+    this.profile?.mark('flow: luma');
+    const pyr = buildPyramid(luma, this.options, spare, this.scratch);
+    this.profile?.mark('flow: pyramid');
     const continues = sequence === this.sequence && this.cur !== null && this.cur[0]!.im.width === w && this.cur[0]!.im.height === h;
+    this.spare = continues ? this.prev : this.cur;
     this.prev = continues ? this.cur : null;
     if (!continues) {
       this.lastBack = null;
@@ -348,22 +381,35 @@ export class FlowTracker {
     if (!this.prev || !this.cur) return null;
     const o = this.options;
     const warm = o.warmStart ?? FLOW_DEFAULTS.warmStart;
-    const back = lucasKanadePyramid(this.prev, this.cur, o, warm && this.lastBack ? this.lastBack : undefined);
+    const back = lucasKanadePyramid(this.prev, this.cur, o, warm && this.lastBack ? this.lastBack : undefined, this.scratch);
+    this.profile?.mark('flow: LK backward');
     this.lastBack = back;
     let checked = back;
     if (o.forwardBackward ?? FLOW_DEFAULTS.forwardBackward) {
       // the forward flow t−1 → t starts from the backward flow reversed (a good guess where motion is smooth)
       const fwdInit = this.lastFwd ?? { u: back.u.map((x) => -x), v: back.v.map((x) => -x) };
-      const fwd = lucasKanadePyramid(this.cur, this.prev, o, warm ? fwdInit : undefined);
+      const fwd = lucasKanadePyramid(this.cur, this.prev, o, warm ? fwdInit : undefined, this.scratch);
       this.lastFwd = fwd;
+      this.profile?.mark('flow: LK forward');
       checked = checkForwardBackward(back, fwd);
+      this.profile?.mark('flow: fb check');
     }
     if (!(o.groundPrior ?? FLOW_DEFAULTS.groundPrior)) return this.still(checked, null);
-    const prior = applyGroundPrior(checked, this.prev, this.cur, { ...o.ground, ...(o.groundTie !== undefined ? { tie: o.groundTie } : {}), ...(o.groundAccept !== undefined ? { accept: o.groundAccept } : {}) }, this.lastPlane);
+    const prior = applyGroundPrior(
+      checked,
+      this.prev,
+      this.cur,
+      { ...o.ground, ...(o.groundTie !== undefined ? { tie: o.groundTie } : {}), ...(o.groundAccept !== undefined ? { accept: o.groundAccept } : {}) },
+      this.lastPlane,
+      this.scratch,
+    );
+    this.profile?.mark('flow: ground prior');
     this.lastPlane = prior.fit;
     // the next frame's LK starts from the plane's motion on the road, not from LK's guess there
     if (prior.fit) this.lastBack = { ...back, u: prior.field.u, v: prior.field.v };
-    return this.still(prior.field, prior.onPlane);
+    const out = this.still(prior.field, prior.onPlane);
+    this.profile?.mark('flow: still');
+    return out;
   }
 
   /** Pixels whose luma did not change are still — except ground the plane says moved. */
@@ -374,10 +420,10 @@ export class FlowTracker {
     const b = this.cur![0]!.im.data;
     const { width: w, height: h } = f;
     const n = w * h;
-    const diff = new Float32Array(n);
+    const diff = this.scratch.f32('still.diff', n);
     for (let i = 0; i < n; i++) diff[i] = Math.abs(b[i]! - a[i]!);
-    const avg = new Float32Array(n);
-    boxSum(diff, w, h, 1, avg, new Float64Array((w + 1) * (h + 1)));
+    const avg = this.scratch.f32('still.avg', n);
+    boxSum(diff, w, h, 1, avg, this.scratch.integral(w, h));
     const lim = thr * 9;
     if (this.options.stillBonus ?? FLOW_DEFAULTS.stillBonus) {
       const still = new Uint8Array(n);

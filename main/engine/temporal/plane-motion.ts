@@ -10,7 +10,7 @@
 // road's weak gradients and its few marks do pin the motion down. Why 5 parameters rather than 8: lane
 // lines run towards the focus of expansion, along the very motion they would have to show, and the free
 // homography drifted to half the true motion; the ground model (below) converges to ~0.3 px.
-import { sample } from './image-ops.js';
+import { Scratch } from './image-ops.js';
 
 /** What plane-motion needs of a pyramid level (optical-flow.ts's levels have it). */
 export interface PlaneLevel {
@@ -53,9 +53,9 @@ function toNormal(x: number, y: number, w: number, h: number): [number, number] 
 }
 
 /** The plane's homography in normalised coordinates → the per-pixel offset (frame t → t−1) at w×h. */
-export function planeFlow(Hn: Float64Array, w: number, h: number, fromRow = 0): { u: Float32Array; v: Float32Array; valid: Uint8Array } {
-  const u = new Float32Array(w * h);
-  const v = new Float32Array(w * h);
+export function planeFlow(Hn: Float64Array, w: number, h: number, fromRow = 0, scratch?: Scratch): { u: Float32Array; v: Float32Array; valid: Uint8Array } {
+  const u = scratch ? scratch.f32('plane.u', w * h, true) : new Float32Array(w * h);
+  const v = scratch ? scratch.f32('plane.v', w * h, true) : new Float32Array(w * h);
   const valid = new Uint8Array(w * h);
   for (let y = fromRow; y < h; y++) {
     for (let x = 0; x < w; x++) {
@@ -104,6 +104,7 @@ export function fitPlaneMotion(
   cur: readonly PlaneLevel[],
   init: PlaneMotionInit | null = null,
   options: PlaneMotionOptions = {},
+  scratch: Scratch = new Scratch(),
 ): PlaneMotionFit | null {
   const o = { ...PLANE_MOTION_DEFAULTS, ...options };
   const ground = o.model === 'ground';
@@ -124,9 +125,13 @@ export function fitPlaneMotion(
     const x0 = Math.floor((w * (1 - o.centralWidth)) / 2);
     const x1 = w - x0;
     const cap = Math.max(0, (h - y0) * (x1 - x0));
-    const jac = new Float64Array(cap * 8);
-    const res = new Float64Array(cap);
-    const absRes = new Float64Array(cap);
+    const jac = scratch.f64('plane.jac', cap * 8);
+    const res = scratch.f64('plane.res', cap);
+    const absRes = scratch.f64('plane.absRes', cap);
+    const gxs = P.ix;
+    const gys = P.iy;
+    const pim = P.im.data;
+    const cim = C.data;
     for (let it = 0; it < o.iterations; it++) {
       A.fill(0);
       b.fill(0);
@@ -143,9 +148,30 @@ export function fitPlaneMotion(
           const px = ((X + 1) * w) / 2 - 0.5;
           const py = (Y * w + h) / 2 - 0.5;
           if (px < 0 || py < 0 || px > w - 1 || py > h - 1) continue;
+          // image-ops.ts's bilinear sample of three images at one point, its taps computed once (px, py
+          // are inside the image, so its clamping is the identity; the same arithmetic, the same bits)
+          const sx0 = Math.floor(px);
+          const sy0 = Math.floor(py);
+          const sx1 = sx0 + 1 < w ? sx0 + 1 : w - 1;
+          const sy1 = sy0 + 1 < h ? sy0 + 1 : h - 1;
+          const fx = px - sx0;
+          const fy = py - sy0;
+          const q00 = sy0 * w + sx0;
+          const q01 = sy0 * w + sx1;
+          const q10 = sy1 * w + sx0;
+          const q11 = sy1 * w + sx1;
+          let ta = gxs[q00]! + (gxs[q01]! - gxs[q00]!) * fx;
+          let tb = gxs[q10]! + (gxs[q11]! - gxs[q10]!) * fx;
+          const sgx = ta + (tb - ta) * fy;
+          ta = gys[q00]! + (gys[q01]! - gys[q00]!) * fx;
+          tb = gys[q10]! + (gys[q11]! - gys[q10]!) * fx;
+          const sgy = ta + (tb - ta) * fy;
+          ta = pim[q00]! + (pim[q01]! - pim[q00]!) * fx;
+          tb = pim[q10]! + (pim[q11]! - pim[q10]!) * fx;
+          const sp = ta + (tb - ta) * fy;
           // chain rule: d(pixel)/d(normalised) = w/2 for both axes
-          const gx = (sample(P.ix, w, h, px, py) * w) / 2 / d;
-          const gy = (sample(P.iy, w, h, px, py) * w) / 2 / d;
+          const gx = (sgx * w) / 2 / d;
+          const gy = (sgy * w) / 2 / d;
           const gp = -(gx * X + gy * Y);
           const o8 = m * 8;
           jac[o8] = gx * nx;
@@ -156,7 +182,7 @@ export function fitPlaneMotion(
           jac[o8 + 5] = gy;
           jac[o8 + 6] = gp * nx;
           jac[o8 + 7] = gp * ny;
-          res[m] = sample(P.im.data, w, h, px, py) - C.data[y * w + x]!;
+          res[m] = sp - cim[y * w + x]!;
           absRes[m] = Math.abs(res[m]!);
           m++;
         }
@@ -169,8 +195,7 @@ export function fitPlaneMotion(
       if (energy / m < 1e-8) return null;
       fitted = true;
       // robust scale of this iteration's residuals (MAD), for the Tukey weights
-      const sorted = absRes.subarray(0, m).sort();
-      scale = Math.max(1e-3, 1.4826 * sorted[m >> 1]!);
+      scale = Math.max(1e-3, 1.4826 * selectKth(absRes, m, m >> 1));
       const c = Math.max(o.minCutoff, o.robust * scale);
       // pass 2: the weighted normal equations
       for (let k = 0; k < m; k++) {
@@ -248,6 +273,40 @@ export interface PlaneMotionFit {
   readonly theta: Float64Array | null;
   /** Robust deviation of the last iteration's luma residual. */
   readonly scale: number;
+}
+
+/**
+ * The k-th smallest of a[0..n) (reordering it): what sorting and indexing gave, in linear time (the sort of
+ * each iteration's residuals was a fifth of the fit's cost).
+ */
+export function selectKth(a: Float64Array, n: number, k: number): number {
+  let lo = 0;
+  let hi = n - 1;
+  while (hi > lo) {
+    // median of three as the pivot: the residuals arrive in raster order, often nearly sorted by row
+    const mid = (lo + hi) >> 1;
+    const x = a[lo]!;
+    const y = a[mid]!;
+    const z = a[hi]!;
+    const pivot = x < y ? (y < z ? y : x < z ? z : x) : x < z ? x : y < z ? z : y;
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (a[i]! < pivot) i++;
+      while (a[j]! > pivot) j--;
+      if (i <= j) {
+        const t = a[i]!;
+        a[i] = a[j]!;
+        a[j] = t;
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else return a[k]!;
+  }
+  return a[k]!;
 }
 
 /** n×n linear solve (A overwritten) by Gaussian elimination with partial pivoting. */

@@ -1,22 +1,25 @@
 // `predict --temporal <mode>`: frame-by-frame prediction in temporal order. Each frame's cluster scores are
 // computed at a reduced "state" resolution, filtered with the previous frame's state carried along
 // correspondences (filter.ts: a recursive average plus label hysteresis), then upsampled to the output
-// size for the argmax. 'features' matches the cached backbone patch features (no image is decoded); 'flow'
-// runs Lucas–Kanade on the frames' luma and still uses the features' same-spot similarity to detect cuts.
+// size for the argmax. The correspondences come from link.ts: 'features' matches the cached backbone
+// patch features (no image is decoded); 'flow' runs Lucas–Kanade on the frames' luma and still uses the
+// features' same-spot similarity to detect cuts. A predict job computes them one frame ahead on a helper
+// thread (link-pipeline.ts) and hands them in as `TemporalFrame.link`.
 import type { TemporalMode } from '../../../shared/contract/experiments.js';
 import type { PixelRect, Prediction, Predictor } from '../cause/predict.js';
 import { bilinearTaps, upsampledArgmax } from '../cause/upsample-argmax.js';
-import { correspondenceFromFlow, correspondenceFromPatches, type Correspondence } from './carry.js';
-import { matchPatches, normalizeRows } from './feature-match.js';
+import type { Correspondence } from './carry.js';
 import { TemporalFilter, type FilterOptions } from './filter.js';
-import { FlowTracker, type FlowOptions } from './optical-flow.js';
+import { LINK_DEFAULTS, Linker, type FrameLink, type LinkOptions } from './link.js';
+import type { PhaseProfile } from './phase-profile.js';
+
+export { sameSpotSimilarity } from './link.js';
 
 /** The softmax scale of the confidences (the same 3·cos the per-frame confidence maps use). */
 const PROB_SCALE = 3;
 
 export const TEMPORAL_PREDICTOR_DEFAULTS = {
-  /** The filter's state (and the flow) runs at 1/stateFactor of the output size. */
-  stateFactor: 2,
+  ...LINK_DEFAULTS,
   /**
    * 'flow' mode's filter: a larger hysteresis margin than filter.ts's default (which 'features' keeps),
    * and still pixels hold their same-place label by `stillMargin` instead of taking a zero flow
@@ -24,8 +27,6 @@ export const TEMPORAL_PREDICTOR_DEFAULTS = {
    */
   flowMargin: 0.5,
   flowStillMargin: 0.5,
-  /** The flow's resolution, 1/flowFactor of the output (the state's, 1/stateFactor, unless tuned otherwise). */
-  flowFactor: 2,
 } as const;
 
 export interface TemporalFrame {
@@ -37,29 +38,31 @@ export interface TemporalFrame {
   readonly outW: number;
   readonly outH: number;
   readonly region: PixelRect;
-  /** Packed RGB of the frame at outW×outH ('flow' only). */
+  /** Packed RGB of the frame at outW×outH ('flow' only, unless `link` is given). */
   readonly rgb?: ArrayLike<number>;
   /**
    * Evaluation only (scripts/temporal-tune.ts's oracle): use this correspondence, at the state resolution,
    * instead of computing one.
    */
   readonly correspondence?: Correspondence | null;
+  /**
+   * This frame's link to the previous one, computed elsewhere by a Linker with this predictor's
+   * `linkOptions` that saw the same frames in the same order (link-pipeline.ts); without it the link is
+   * computed here.
+   */
+  readonly link?: FrameLink;
 }
 
-export interface TemporalOptions extends FilterOptions {
-  readonly minSimilarity?: number;
-  readonly stateFactor?: number;
-  /** 'flow': the flow runs at 1/flowFactor of the output size (≥ stateFactor; carried to the state by carry.ts). */
-  readonly flowFactor?: number;
-  readonly flow?: FlowOptions;
+export interface TemporalOptions extends FilterOptions, LinkOptions {
+  /** Diagnostics (scripts/temporal-profile.ts): CPU time per phase. */
+  readonly profile?: PhaseProfile;
 }
 
 export class TemporalPredictor {
   private readonly filter: TemporalFilter;
-  private readonly flow: FlowTracker;
-  private readonly factor: number;
-  private prevGrid: Float32Array | null = null;
-  private prevSequence: string | null = null;
+  private readonly linker: Linker;
+  /** The frame's scores, reused: filtered in place and upsampled before the next frame overwrites them. */
+  private scores: Float32Array | undefined;
 
   constructor(
     private readonly predictor: Predictor,
@@ -71,8 +74,7 @@ export class TemporalPredictor {
       predictor.clusters,
       mode === 'flow' ? { margin: d.flowMargin, stillMargin: d.flowStillMargin, ...options } : options,
     );
-    this.flow = new FlowTracker(options.flow);
-    this.factor = Math.max(1, Math.round(options.stateFactor ?? TEMPORAL_PREDICTOR_DEFAULTS.stateFactor));
+    this.linker = new Linker(mode, options, options.profile);
   }
 
   /** The last frame's correspondence at the state resolution (diagnostics: scripts/temporal-tune.ts). */
@@ -88,40 +90,34 @@ export class TemporalPredictor {
 
   /** The state resolution for an output size. */
   stateSize(outW: number, outH: number): { width: number; height: number } {
-    return { width: Math.max(1, Math.round(outW / this.factor)), height: Math.max(1, Math.round(outH / this.factor)) };
+    return this.linker.stateSize(outW, outH);
+  }
+
+  /** What a Linker elsewhere (link-pipeline.ts) must be built with to give the links this predictor would. */
+  get linkOptions(): LinkOptions {
+    const o = this.options;
+    return {
+      ...(o.minSimilarity !== undefined ? { minSimilarity: o.minSimilarity } : {}),
+      ...(o.stateFactor !== undefined ? { stateFactor: o.stateFactor } : {}),
+      ...(o.flowFactor !== undefined ? { flowFactor: o.flowFactor } : {}),
+      ...(o.flow !== undefined ? { flow: o.flow } : {}),
+    };
   }
 
   predict(f: TemporalFrame): Prediction {
     const K = this.predictor.clusters;
     const { width: sw, height: sh } = this.stateSize(f.outW, f.outH);
-    const ax = sw / f.outW;
-    const ay = sh / f.outH;
-    const region = { x: f.region.x * ax, y: f.region.y * ay, width: f.region.width * ax, height: f.region.height * ay };
-    const scores = this.predictor.gridCosines(f.grid, f.h, f.w, f.dim, sw, sh, region);
-    const same = this.prevSequence === f.sequence && this.prevGrid !== null && this.prevGrid.length === f.grid.length;
-    let corr: Correspondence | null = null;
-    let meanSimilarity: number | null = null;
-    if (this.mode === 'flow' && f.rgb) {
-      const ff = Math.max(this.factor, Math.round(this.options.flowFactor ?? TEMPORAL_PREDICTOR_DEFAULTS.flowFactor));
-      this.flow.push(f.sequence, f.rgb, f.outW, f.outH, Math.max(1, Math.round(f.outW / ff)), Math.max(1, Math.round(f.outH / ff)));
-    }
-    if (same) {
-      if (this.mode === 'features') {
-        const m = matchPatches(this.prevGrid!, f.grid, f.h, f.w, f.dim);
-        meanSimilarity = m.meanSimilarity;
-        if (f.correspondence === undefined) corr = correspondenceFromPatches(m, region, sw, sh, this.options.minSimilarity);
-      } else {
-        meanSimilarity = sameSpotSimilarity(this.prevGrid!, f.grid, f.h * f.w, f.dim);
-        const flow = f.correspondence === undefined ? this.flow.field() : null;
-        if (flow) corr = flow.width === sw && flow.height === sh ? flow : correspondenceFromFlow(flow, sw, sh);
-      }
-      if (f.correspondence !== undefined) corr = f.correspondence;
-    }
-    this.lastCorrespondence = corr;
-    this.filter.step(f.sequence, scores, sw, sh, corr, meanSimilarity);
-    this.prevGrid = f.grid;
-    this.prevSequence = f.sequence;
-    return upsampleArgmax(scores, sw, sh, K, f.outW, f.outH);
+    const prof = this.options.profile;
+    const scores = this.predictor.gridCosines(f.grid, f.h, f.w, f.dim, sw, sh, this.linker.stateRegion(f), this.scores);
+    this.scores = scores;
+    prof?.mark('scores (half size)');
+    const link = f.link ?? this.linker.link(f);
+    this.lastCorrespondence = link.correspondence;
+    this.filter.step(f.sequence, scores, sw, sh, link.correspondence, link.meanSimilarity);
+    prof?.mark('filter');
+    const out = upsampleArgmax(scores, sw, sh, K, f.outW, f.outH);
+    prof?.mark('upsample argmax');
+    return out;
   }
 }
 
@@ -139,16 +135,4 @@ export function upsampleArgmax(scores: Float32Array, sw: number, sh: number, K: 
     confidence,
   );
   return { width: outW, height: outH, clusters, confidence };
-}
-
-/**
- * Mean cosine of each patch with the patch at the same place in the previous frame: a cheap scene-cut
- * signal for the flow mode (consecutive frames of one shot stay far more alike than two shots).
- */
-export function sameSpotSimilarity(prev: Float32Array, cur: Float32Array, n: number, dim: number): number {
-  const a = normalizeRows(prev, n, dim);
-  const b = normalizeRows(cur, n, dim);
-  let s = 0;
-  for (let i = 0; i < n * dim; i++) s += a[i]! * b[i]!;
-  return n > 0 ? s / n : 0;
 }

@@ -97,7 +97,8 @@ describe('experiments through the engine', () => {
 
   it('predicts in sequence with --temporal flow and features: the set records the mode, and labels change no more often than per frame', async () => {
     const id = await train(engine, 'kmeans', 6);
-    const changes = async (temporal: 'none' | 'flow' | 'features'): Promise<number> => {
+    const outputs = new Map<string, Buffer[]>();
+    const changes = async (temporal: 'none' | 'flow' | 'features', key: string = temporal): Promise<number> => {
       const { jobId } = await engine.call('experiments.predict', { id, temporal });
       expect((await engine.call('jobs.wait', { id: jobId })).error).toBeNull();
       const set = (await engine.call('experiments.get', { id })).predictions.find((p) => p.jobId === jobId);
@@ -106,6 +107,7 @@ describe('experiments through the engine', () => {
       const dir = path.join(wsDir, 'experiments', id, 'predictions');
       const files = fs.readdirSync(dir, { recursive: true }).map(String).filter((f) => f.endsWith('.png') && !f.endsWith('.conf.png')).sort();
       expect(files).toHaveLength(8);
+      outputs.set(key, files.map((f) => fs.readFileSync(path.join(dir, f))));
       let changed = 0;
       let prev: Uint8Array | null = null;
       for (const f of files) {
@@ -119,6 +121,14 @@ describe('experiments through the engine', () => {
     const perFrame = await changes('none');
     expect(await changes('flow')).toBeLessThanOrEqual(perFrame);
     expect(await changes('features')).toBeLessThanOrEqual(perFrame);
+    // the links on the job's helper thread (the default) give the same maps as on the job's own thread
+    process.env.CAUSE_TEMPORAL_THREADS = '1';
+    try {
+      await changes('flow', 'flow one thread');
+    } finally {
+      delete process.env.CAUSE_TEMPORAL_THREADS;
+    }
+    expect(outputs.get('flow one thread')).toEqual(outputs.get('flow'));
   });
 
   it('predicts from a chosen feature set (whole frames for a model trained on square crops) and refuses wrong ones', async () => {
