@@ -1,5 +1,5 @@
 // DIAGNOSTIC, never the product path. Does CAUSE-MLP beat k-means once the features are semantic?
-//   npx tsx scripts/feature-quality.ts --workspace /tmp/q-demo [--alphas 0,0.3,0.6,0.9] [--seeds 1,2]
+//   npx tsx scripts/feature-quality.ts --workspace /tmp/q-demo [--alphas 0,0.3,0.6,0.9] [--seeds 1,2] [--eval-feature-set <val set id>]
 //       [--methods class-mean,cause-mlp,kmeans,teacher-kmeans] [--frame-var 0.5] [--noise 1]
 //       [--step2-engine auto|onnxruntime|tfjs] [--step2-epochs N] [--ort-threads 1]
 //   npx tsx scripts/feature-quality.ts --workspace /tmp/q-demo --alphas 0.9,0 --probe-variants release,kmeans,release+centred,release@tau=0.03
@@ -44,6 +44,7 @@ import { Prng } from '../shared/random.js';
 import { initTfBackend } from '../main/engine/tf/backend.js';
 import { openDemoWorkspace, scoreModel, setGrids, STEP3_VARIANTS, type GridSource, type QualityScore } from './lib/demo-eval.js';
 import { diagnosticFeatures } from './lib/diagnostic-features.js';
+import { classMeans } from './lib/class-means.js';
 
 const argv = process.argv.slice(2);
 const opt = (name: string, dflt: string) => {
@@ -483,11 +484,34 @@ if (probeVariants.length) {
   process.exit(0);
 }
 
+// --eval-feature-set <id> (table mode): train on the workspace's set as before, but score every method on
+// another set (the demo's val world, never trained on): its diagnostic features share the class
+// embeddings E (same --feature-seed) and draw their own per-frame offsets and noise. 'class-mean' is
+// then the read-out of the held-out features.
+const evalSetId = opt('eval-feature-set', '');
+if (evalSetId && probeVariants.length) throw new Error('--eval-feature-set applies to the table mode, not --probe-variants');
+if (evalSetId && methods.includes('teacher-kmeans')) throw new Error('--eval-feature-set: leave out teacher-kmeans (it is fitted and scored on one set)');
+const heldOut = evalSetId ? await openDemoWorkspace(wsPath, evalSetId) : null;
+if (heldOut) {
+  if (heldOut.set.dim !== D) throw new Error(`--eval-feature-set ${evalSetId}: ${heldOut.set.dim} channels, the training set has ${D}`);
+  console.log(`held-out scoring on feature set ${heldOut.set.id} (${heldOut.set.backbone}, input ${heldOut.set.preprocessing.width}×${heldOut.set.preprocessing.height}): ${heldOut.labelled.length} frames, grid ${heldOut.set.grid.h}×${heldOut.set.grid.w}`);
+}
+const heldOutDiag = heldOut ? diagnosticFeatures(heldOut, { frameVar, noise, featureSeed, drawSeed: featureSeed + 0x9e3779b9 }) : null;
+
 for (const alpha of alphas) {
   const feats = buildFeatures(alpha);
   const source: FeatureSource = { count: N, h, w, dim: D, read: (i) => feats.subarray(i * T * D, (i + 1) * T * D) };
-  const grids: GridSource = { h, w, dim: D, inputWidth: set.preprocessing.width, inputHeight: set.preprocessing.height, grid: (j) => source.read(j) };
-  if (methods.includes('class-mean')) {
+  const trainGrids: GridSource = { h, w, dim: D, inputWidth: set.preprocessing.width, inputHeight: set.preprocessing.height, grid: (j) => source.read(j) };
+  // What is scored: the training set itself, or the held-out set's features of the same α.
+  const scoreWs = heldOut ?? ws;
+  const grids: GridSource = heldOutDiag ? heldOutDiag.sources(heldOutDiag.build(alpha)).grids : trainGrids;
+  if (methods.includes('class-mean') && heldOutDiag) {
+    const t0 = Date.now();
+    const g = heldOutDiag.sources(heldOutDiag.build(alpha));
+    const centroids = classMeans(heldOutDiag.hist, heldOutDiag.N, heldOutDiag.T, heldOutDiag.C, D, (j) => g.source.read(j));
+    const model: KmeansModel = { method: 'kmeans', grid: { h: heldOut!.set.grid.h, w: heldOut!.set.grid.w }, dim: D, centroids, clusters: centroids.length / D };
+    row(alpha, 'class-mean', seeds[0]!, scoreModel(scoreWs, model, grids), (Date.now() - t0) / 1000);
+  } else if (methods.includes('class-mean')) {
     const t0 = Date.now();
     const sums = new Float64Array(C * D);
     const counts = new Float64Array(C);
@@ -518,7 +542,7 @@ for (const alpha of alphas) {
     if (methods.includes('kmeans')) {
       const t0 = Date.now();
       const km = trainKmeans(source, presetConfig('fast', 'kmeans', K, seed, 'wasm'));
-      row(alpha, 'kmeans', seed, scoreModel(ws, km, grids), (Date.now() - t0) / 1000);
+      row(alpha, 'kmeans', seed, scoreModel(scoreWs, km, grids), (Date.now() - t0) / 1000);
     }
     if (methods.includes('cause-mlp')) {
       const t0 = Date.now();
@@ -531,7 +555,7 @@ for (const alpha of alphas) {
           if (m['step3.clustersUsed'] !== undefined) used = m['step3.clustersUsed'];
         },
       });
-      row(alpha, 'cause-mlp', seed, scoreModel(ws, model, grids), (Date.now() - t0) / 1000, { step3ClustersUsed: used });
+      row(alpha, 'cause-mlp', seed, scoreModel(scoreWs, model, grids), (Date.now() - t0) / 1000, { step3ClustersUsed: used });
       if (methods.includes('teacher-kmeans')) {
         // k-means on the teacher's inference embedding (flip-averaged, as Predictor computes it), scored
         // through the same Predictor with that embedding as the "features": Step 2 without Step 3.
@@ -589,7 +613,7 @@ console.log(
       featureSet: set.id,
       frames: N,
       grid: [h, w, D],
-      params: { alphas, seeds, frameVar, noise, featureSeed, step2Engine, step2Epochs: step2Epochs || 'preset' },
+      params: { alphas, seeds, frameVar, noise, featureSeed, step2Engine, step2Epochs: step2Epochs || 'preset', evalFeatureSet: evalSetId || null },
       oracle: { aligned: { miou: oracleAligned.miou, pixelAccuracy: oracleAligned.pixelAccuracy }, shifted2: { miou: oracleShifted.miou, pixelAccuracy: oracleShifted.pixelAccuracy } },
       rgbKmeans: rgbScores.map((r) => ({ seed: r.seed, miou: r.score.miou, miouPresent: r.score.miouPresent, pixelAccuracy: r.score.pixelAccuracy })),
       rows,

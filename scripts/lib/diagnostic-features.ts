@@ -54,7 +54,12 @@ export function patchClassHistograms(ws: DemoWorkspace): Float32Array {
   return hist;
 }
 
-export function diagnosticFeatures(ws: DemoWorkspace, o: { frameVar: number; noise: number; featureSeed: number }): DiagnosticFeatures {
+/**
+ * `drawSeed`: where the per-frame offsets δ and the token noise ε come from (default: the featureSeed
+ * stream, after E). A held-out world is built with the same class embeddings E (same featureSeed) and its
+ * own δ, ε (another drawSeed), so it is the same feature family without sharing the training world's noise.
+ */
+export function diagnosticFeatures(ws: DemoWorkspace, o: { frameVar: number; noise: number; featureSeed: number; drawSeed?: number }): DiagnosticFeatures {
   const { set, protocol, labelled } = ws;
   const { h, w } = set.grid;
   const D = set.dim;
@@ -83,8 +88,9 @@ export function diagnosticFeatures(ws: DemoWorkspace, o: { frameVar: number; noi
   // Fixed draws (independent of α and of the training seed) so the α curve compares one feature family.
   const rng = new Prng(o.featureSeed);
   const E = rng.normalArray(C * D, 1);
-  const delta = rng.normalArray(N * C * D, o.frameVar);
-  const eps = rng.normalArray(N * T * D, 1);
+  const draws = o.drawSeed === undefined ? rng : new Prng(o.drawSeed);
+  const delta = draws.normalArray(N * C * D, o.frameVar);
+  const eps = draws.normalArray(N * T * D, 1);
   const build = (alpha: number): Float32Array => {
     const out = new Float32Array(N * T * D);
     for (let j = 0; j < N; j++) {
