@@ -6,11 +6,11 @@
 // features' same-spot similarity to detect cuts. A predict job computes them one frame ahead on a helper
 // thread (link-pipeline.ts) and hands them in as `TemporalFrame.link`.
 import type { TemporalMode } from '../../../shared/contract/experiments.js';
-import type { PixelRect, Prediction, Predictor } from '../cause/predict.js';
+import type { Prediction, Predictor } from '../cause/predict.js';
 import { bilinearTaps, upsampledArgmax } from '../cause/upsample-argmax.js';
 import type { Correspondence } from './carry.js';
 import { TemporalFilter, type FilterOptions } from './filter.js';
-import { LINK_DEFAULTS, Linker, type FrameLink, type LinkOptions } from './link.js';
+import { LINK_DEFAULTS, Linker, type FrameLink, type LinkFrame, type LinkOptions } from './link.js';
 import type { PhaseProfile } from './phase-profile.js';
 
 export { sameSpotSimilarity } from './link.js';
@@ -29,22 +29,8 @@ export const TEMPORAL_PREDICTOR_DEFAULTS = {
   flowStillMargin: 0.5,
 } as const;
 
-export interface TemporalFrame {
-  readonly sequence: string;
-  readonly grid: Float32Array;
-  readonly h: number;
-  readonly w: number;
-  readonly dim: number;
-  readonly outW: number;
-  readonly outH: number;
-  readonly region: PixelRect;
-  /** Packed RGB of the frame at outW×outH ('flow' only, unless `link` is given). */
-  readonly rgb?: ArrayLike<number>;
-  /**
-   * Evaluation only (scripts/temporal-tune.ts's oracle): use this correspondence, at the state resolution,
-   * instead of computing one.
-   */
-  readonly correspondence?: Correspondence | null;
+/** A frame as the linker sees it (link.ts), plus the link when another thread computed it. */
+export interface TemporalFrame extends LinkFrame {
   /**
    * This frame's link to the previous one, computed elsewhere by a Linker with this predictor's
    * `linkOptions` that saw the same frames in the same order (link-pipeline.ts); without it the link is
