@@ -170,10 +170,31 @@ export async function runStudy(engine: Pick<Engine, 'call'> & { readonly workspa
     };
   };
 
+  /**
+   * Waits for a predict job of the experiment on the eval world left unfinished by a killed run (the
+   * engine resumes it at start): a new prediction submitted beside it would be replaced when it lands.
+   */
+  const settlePredictions = async (c: StudyCellPlan, expId: string) => {
+    for (const j of await engine.call('jobs.list', { states: ['queued', 'running', 'interrupted'] })) {
+      if (j.kind !== 'experiments.predict') continue;
+      const params = (await engine.call('jobs.get', { id: j.id })).params as { experimentId?: string; datasetId?: string };
+      if (params.experimentId !== expId || params.datasetId !== evalDs.id) continue;
+      log(`${labelOf(c)}: waiting for the unfinished prediction ${j.id}`);
+      try {
+        if (j.state === 'interrupted') await engine.call('jobs.resume', { id: j.id });
+        await wait(j.id, `predict ${labelOf(c)}`);
+      } catch (e) {
+        // A stale prediction that fails is no loss: the mode it was for is predicted again below.
+        log(`${labelOf(c)}: the unfinished prediction ${j.id} did not finish (${(e as Error).message})`);
+      }
+    }
+  };
+
   /** Waits for the cell's training, then scores every refine mode still missing, one row at a time. */
   const finishCell = async (c: StudyCellPlan, trainJob: string | null, missing: readonly RefineMode[], onRow: (cell: StudyCell) => void): Promise<void> => {
     if (trainJob) await wait(trainJob, `train ${labelOf(c)}`);
     const exp = (await engine.call('experiments.list', { datasetId: trainDs.id })).find((e) => e.name === c.experimentName)!;
+    await settlePredictions(c, exp.id);
     // The mode of the set already on the eval world goes first: a resumed study does not predict it again.
     const current = (await engine.call('experiments.get', { id: exp.id })).predictions.find((p) => p.datasetId === evalDs.id && p.temporal === 'none')?.refine;
     const order = [...missing].sort((a, b) => Number(b === current) - Number(a === current));
