@@ -39,10 +39,12 @@ describe('study --refine table', () => {
 
   it('one row per (variant, refine) in the order of the modes; plain rows carry no refine field', () => {
     const rows = studyRows(cells, { variants: ['default'], backbones: ['builtin'], refine: ['none', 'crf'] });
-    expect(rows.map((r) => [r.variant, r.refine ?? 'none', r.seeds, r.miouPresent.mean])).toEqual([
-      ['default', 'none', [2, 3], 0.30000000000000004],
-      ['default', 'crf', [2, 3], 0.4],
+    expect(rows.map((r) => [r.variant, r.refine ?? 'none', r.seeds])).toEqual([
+      ['default', 'none', [2, 3]],
+      ['default', 'crf', [2, 3]],
     ]);
+    expect(rows[0]!.miouPresent.mean).toBeCloseTo(0.3, 12);
+    expect(rows[1]!.miouPresent.mean).toBeCloseTo(0.4, 12);
     expect('refine' in rows[0]!).toBe(false);
     expect(rows[1]!.refine).toBe('crf');
     // The modes given decide the rows: the CRF first, or a plain table that leaves CRF cells out.
