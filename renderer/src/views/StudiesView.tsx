@@ -42,7 +42,7 @@ export function StudiesView() {
   );
 }
 
-function StudyDetail({ study }: { study: StudyResult }) {
+export function StudyDetail({ study }: { study: StudyResult }) {
   const withRefine = (study.refine ?? []).some((m) => m !== 'none') || study.rows.some((r) => refineOf(r) !== 'none');
   return (
     <div data-testid="study-detail">
