@@ -175,7 +175,7 @@ export async function runStudy(engine: Pick<Engine, 'call'> & { readonly workspa
    * engine resumes it at start): a new prediction submitted beside it would be replaced when it lands.
    */
   const settlePredictions = async (c: StudyCellPlan, expId: string) => {
-    for (const j of await engine.call('jobs.list', { states: ['queued', 'running', 'interrupted'] })) {
+    for (const j of await engine.call('jobs.list', { states: ['queued', 'running', 'interrupted'], limit: 1000 })) {
       if (j.kind !== 'experiments.predict') continue;
       const params = (await engine.call('jobs.get', { id: j.id })).params as { experimentId?: string; datasetId?: string };
       if (params.experimentId !== expId || params.datasetId !== evalDs.id) continue;

@@ -1,7 +1,8 @@
 // `cause-studio study --refine none,crf` on two tiny SynthDrive worlds: one cell, trained once, gives a
 // plain and a dense-CRF row, each scored on its own prediction set (the experiment keeps one set per
 // dataset, so eval.run is told the set by its predict job id); a rerun reuses both rows, a missing row
-// is predicted and scored again without training, and eval.run refuses a set that is not the current one.
+// is predicted and scored again without training (or waits for a prediction a killed run left), and
+// eval.run refuses a set that is not the current one.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -148,6 +149,21 @@ describe('cause-studio study --refine none,crf', () => {
       .find((k) => k !== current.jobId)!;
     await expect(engine.call('eval.run', { experimentId: expId, datasetId: evalDatasetId, predictionJobId: replaced })).rejects.toThrow(/no prediction set from job/);
   }, 120_000);
+
+  it('a prediction left unfinished between modes (as by a kill) is waited for and scored, not made twice', async () => {
+    const expId = first.cells[0]!.experimentId;
+    const file = path.join(wsDir, 'studies', 'refined', 'cells.json');
+    const stored = JSON.parse(fs.readFileSync(file, 'utf8')) as { schemaVersion: number; cells: StudyCell[] };
+    fs.writeFileSync(file, JSON.stringify({ ...stored, cells: stored.cells.filter((c) => c.refine !== 'crf') }));
+    // The CRF prediction a killed run had started (the engine resumes such jobs at start).
+    const pending = await engine.call('experiments.predict', { id: expId, datasetId: evalDatasetId, refine: 'crf' });
+    const predicts = await jobsOf('experiments.predict');
+    const resumed = await runStudy(engine, { ...plan(), name: 'refined' });
+    expect(await jobsOf('experiments.predict')).toEqual(predicts);
+    expect(numbers(resumed.cells)).toEqual(numbers(first.cells));
+    const crfHist = (await engine.call('eval.histograms', { experimentId: expId })).filter((h) => h.predictionKey === pending.jobId);
+    expect(crfHist).toHaveLength(1);
+  }, 300_000);
 
   it('the CLI refuses an unknown refine mode with a one-line error', () => {
     const r = spawnSync(process.execPath, [path.join(REPO_ROOT, 'bin', 'cause-studio.js'), '--workspace', wsDir, 'study', '--dataset', 'world-a', '--eval-dataset', 'world-b', '--refine', 'none,bilateral'], { encoding: 'utf8' });
