@@ -136,6 +136,8 @@ export interface LabelFreeReport {
    * exports motion (SynthDrive); absent in reports made before it, null without motion.
    */
   readonly temporalConsistency?: { readonly inconsistency: number | null; readonly framePairs: number; readonly pixels: number } | null;
+  /** The prediction set the signals were computed from (its predict job id, as EvalHistogramSummary.predictionKey). */
+  readonly predictionKey?: string;
   readonly createdAt: string;
 }
 
@@ -178,6 +180,12 @@ export const evalRunArgsSchema = z
     labelFree: z.boolean().default(true),
     /** Recompute even when a histogram for the same predictions exists. */
     force: z.boolean().default(false),
+    /**
+     * The predict job whose set is to be scored: an experiment keeps one set per dataset and a new
+     * prediction (e.g. with --refine crf) replaces it, so a caller that predicted a set names it here and
+     * gets an error, not a score of another set, when it was replaced. Default: the current set.
+     */
+    predictionJobId: id.optional(),
   })
   .strict();
 export type EvalRunArgs = z.input<typeof evalRunArgsSchema>;

@@ -2,6 +2,7 @@
 // world, summarised as mean ± sd per variant and backbone (`cause-studio study`, the Studies view).
 import { z } from 'zod';
 import { method } from './define.js';
+import type { RefineMode } from './experiments.js';
 
 export const STUDY_SCHEMA_VERSION = 1;
 
@@ -24,6 +25,11 @@ export interface StudyCell {
   readonly tuning: boolean;
   /** Ground-truth temporal inconsistency along the true motion (SynthDrive); absent in older studies. */
   readonly temporalInconsistency?: number | null;
+  /**
+   * Post-processing of the prediction this row was scored on (`study --refine`); absent = 'none', which
+   * is how plain rows are written, so studies from before the option read (and print) as they did.
+   */
+  readonly refine?: RefineMode;
 }
 
 export interface MeanSd {
@@ -42,6 +48,8 @@ export interface StudyRow {
   readonly clustersUsed: MeanSd;
   readonly seconds: MeanSd;
   readonly temporalInconsistency?: MeanSd;
+  /** As StudyCell.refine: absent = 'none'. */
+  readonly refine?: RefineMode;
 }
 
 export interface StudyVariantSpec {
@@ -64,6 +72,8 @@ export interface StudyResult {
   readonly variants: readonly StudyVariantSpec[];
   readonly backbones: readonly string[];
   readonly seeds: readonly number[];
+  /** The refine modes every cell was scored with, when not just 'none' (absent = ['none']). */
+  readonly refine?: readonly RefineMode[];
   readonly cells: readonly StudyCell[];
   readonly rows: readonly StudyRow[];
   /** Cells still to run (a study interrupted or still running). */

@@ -2,14 +2,17 @@
 //  --backbones builtin,dinov2-s14 --seeds 1,2,3`: a grid of variants × backbones × seeds, each cell a
 // durable train → predict → eval; prints mean ± sd per variant and backbone and writes study.json,
 // study.md and chart.png. Run it again (same arguments) after a kill: finished cells are reused and an
-// interrupted training resumes from its checkpoint. `study list` / `study show <name>` read stored studies.
+// interrupted training resumes from its checkpoint. `--refine none,crf` scores every trained cell twice,
+// on its plain and its dense-CRF prediction (one row each, the model trained once; the study name and
+// experiment names do not depend on it, so it continues a plain study). `study list` / `study show <name>`
+// read stored studies.
 import path from 'node:path';
 import type { Command } from 'commander';
 import { StudioError } from '../../../shared/contract/errors.js';
 import { TRAIN_PRESETS, type TrainPreset } from '../../../shared/contract/experiments.js';
 import type { StudyResult } from '../../../shared/contract/study.js';
-import { parseVariants, planName } from '../../engine/study/study-plan.js';
-import { rowCells, STUDY_COLUMNS } from '../../engine/study/study-report.js';
+import { parseRefineModes, parseVariants, planName } from '../../engine/study/study-plan.js';
+import { hasRefine, rowCells, studyColumns } from '../../engine/study/study-report.js';
 import { runStudy } from '../../engine/study/study-runner.js';
 import { studyDir } from '../../engine/study/study-store.js';
 import { table, type CliRuntime } from '../runtime.js';
@@ -25,17 +28,19 @@ interface StudyOptions {
   clusters: string;
   head: string;
   overrides?: string;
+  refine: string;
   name?: string;
   out?: string;
 }
 
 function formatStudy(s: StudyResult, dir: string): string {
+  const withRefine = hasRefine(s);
   return [
     `study ${s.name}: train ${s.trainDatasetName}, score ${s.evalDatasetName} (Cityscapes-27, K = ${s.clusters}, preset ${s.preset}, Hungarian)`,
-    table([...STUDY_COLUMNS], s.rows.map(rowCells)),
+    table(studyColumns(withRefine), s.rows.map((r) => rowCells(r, withRefine))),
     s.cells.some((c) => c.tuning) ? 'note: some cells use tuning seeds or worlds (main/engine/cause/step3/tuning.ts); do not report them as held-out figures' : '',
     s.cells.some((c) => c.deadClusters !== null)
-      ? `dead clusters (Step 3, per cell): ${s.cells.map((c) => `${c.variant}/${c.backbone}/s${c.seed} ${c.deadClusters ?? '—'}`).join(', ')}`
+      ? `dead clusters (Step 3, per cell): ${s.cells.map((c) => `${c.variant}/${c.backbone}/s${c.seed}${c.refine && c.refine !== 'none' ? `/${c.refine}` : ''} ${c.deadClusters ?? '—'}`).join(', ')}`
       : '',
     s.pending ? `${s.pending} cells still to run: run the same command again to continue` : '',
     `wrote ${path.join(dir, 'study.json')}, study.md, chart.png`,
@@ -63,6 +68,7 @@ export function register(program: Command, rt: CliRuntime): void {
     .option('--clusters <K>', 'clusters', '27')
     .option('--head <h>', 'mlp | tr: the head of the CAUSE variants', 'mlp')
     .option('--overrides <json>', 'train-config overrides for every CAUSE cell, e.g. {"step2":{"epochs":10}}')
+    .option('--refine <list>', "how each trained cell's predictions are post-processed before scoring, one row per mode: none | crf (the release's dense CRF), e.g. none,crf; each model is trained once", 'none')
     .option('--name <name>', 'study name (default: derived from the arguments, so the same command continues the same study)')
     .option('--out <dir>', 'also write study.json, study.md and chart.png here')
     .action(async (o: StudyOptions) => {
@@ -84,6 +90,7 @@ export function register(program: Command, rt: CliRuntime): void {
           throw new StudioError('bad_request', `--overrides: not JSON (${(e as Error).message})`);
         }
       }
+      const refine = parseRefineModes(o.refine);
       const variants = parseVariants(o.variants.endsWith('.json') ? path.resolve(o.variants) : o.variants, o.head === 'tr' ? 'cause-tr' : 'cause-mlp');
       await rt.withEngine({ runJobs: true }, async (engine) => {
         const plan = {
@@ -95,12 +102,14 @@ export function register(program: Command, rt: CliRuntime): void {
           preset: o.preset as TrainPreset,
           clusters,
           overrides,
+          // Only a non-default list is passed on, so a plain study's plan is the one it always was.
+          ...(refine.length === 1 && refine[0] === 'none' ? {} : { refine }),
         };
         const name = o.name ?? planName(plan);
         const say = (s: string) => {
           if (!rt.json) process.stderr.write(`» ${s}\n`);
         };
-        say(`study ${name}: ${variants.length} variants × ${plan.backbones.length} backbones × ${seeds.length} seeds`);
+        say(`study ${name}: ${variants.length} variants × ${plan.backbones.length} backbones × ${seeds.length} seeds${plan.refine ? ` × refine ${plan.refine.join(',')}` : ''}`);
         const result = await runStudy(engine, {
           ...plan,
           name,

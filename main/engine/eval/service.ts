@@ -323,6 +323,7 @@ export function listLabelFreeReports(db: Database, experimentId: string): LabelF
     datasetId: r.dataset_id,
     split: r.split,
     geometry: r.geometry,
+    predictionKey: r.prediction_key,
     createdAt: r.created_at,
     };
   });

@@ -8,6 +8,7 @@ import { mappingToDocument } from '../../../shared/metrics/mapping-file.js';
 import { getDataset } from '../datasets/frame-source.js';
 import { getProtocol } from '../datasets/protocols.js';
 import { findHistogram, listLabelFree } from '../db/queries/evaluation.js';
+import { listPredictionSets } from '../db/queries/experiments.js';
 import type { EvalJobParams } from '../eval/eval-job.js';
 import { insertExport } from '../db/queries/exports.js';
 import { exportBundle, importBundle } from '../eval/bundle.js';
@@ -105,6 +106,15 @@ export const evaluationHandlers: HandlerGroup<EvalMethods> = {
     const datasetProtocol = dataset.protocolId ? getProtocol(ctx.db, dataset.protocolId) : null;
     if (datasetProtocol || !args.labelFree) checkProtocolFits(protocol, datasetProtocol, dataset.name);
     const source = openPredictionSource(ctx.db, ctx.workspace.root, exp.id, datasetId);
+    // The set's key is the id of the predict job that made it (cause/predict-job.ts).
+    if (args.predictionJobId !== undefined && source.key !== args.predictionJobId) {
+      const current = listPredictionSets(ctx.db, exp.id).find((p) => p.datasetId === datasetId);
+      throw new StudioError(
+        'not_found',
+        `experiment '${exp.id}' has no prediction set from job '${args.predictionJobId}' on dataset '${dataset.name}': its current set there is from job '${source.key}'${current ? ` (refine ${current.refine}, temporal ${current.temporal})` : ''}; predict again to score another set`,
+        { experimentId: exp.id, datasetId, predictionJobId: args.predictionJobId },
+      );
+    }
     const split = args.split ?? null;
     if (!args.force && datasetProtocol) {
       const existing = findHistogram(ctx.db, {

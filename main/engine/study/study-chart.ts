@@ -1,4 +1,4 @@
-// The study's chart: one bar per (backbone, variant) row, its height the mean present-class mIoU over
+// The study's chart: one bar per (backbone, variant, refine) row, its height the mean present-class mIoU over
 // seeds, with an error bar of ± one sd. Drawn on raw pixels with the export's glyph atlas and encoded by
 // sharp, so the image is the same on any machine with or without fonts.
 import sharp from 'sharp';
@@ -56,7 +56,8 @@ export async function studyChartPng(title: string, rows: readonly StudyRow[]): P
     }
     drawText(atlas, rgb, width, height, x, y(m) - 18 - (r.miouPresent.sd !== null ? Math.max(0, y(m) - y(Math.min(top100, m + r.miouPresent.sd))) : 0), (m * 100).toFixed(1), ink);
     // Labels run down under each bar, one short line per piece (variant may be long).
-    const lines = [r.variant.slice(0, 10), r.variant.slice(10, 20), r.variant.slice(20, 30), r.backbone.slice(0, 10)].filter(Boolean);
+    // A refined row says so on its own line, so the plain and CRF bars of a variant tell apart.
+    const lines = [r.variant.slice(0, 10), r.variant.slice(10, 20), r.variant.slice(20, 30), r.refine && r.refine !== 'none' ? `+${r.refine}` : '', r.backbone.slice(0, 10)].filter(Boolean);
     lines.forEach((t, j) => drawText(atlas, rgb, width, height, x - 4, top + plotH + 8 + j * (atlas.cellHeight + 2), t, j === lines.length - 1 ? color : ink));
   });
   drawText(atlas, rgb, width, height, left, height - atlas.cellHeight - 6, 'present-class mIoU %, mean +/- 1 sd over seeds', ink);

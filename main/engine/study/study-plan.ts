@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { StudioError } from '../../../shared/contract/errors.js';
-import { EXPERIMENT_METHODS, presetConfig, type TrainPreset } from '../../../shared/contract/experiments.js';
+import { EXPERIMENT_METHODS, presetConfig, REFINE_MODES, type RefineMode, type TrainPreset } from '../../../shared/contract/experiments.js';
 import type { StudyVariantSpec } from '../../../shared/contract/study.js';
 import { parseStep3Spec, splitStep3Specs } from '../cause/step3/spec.js';
 
@@ -93,6 +93,29 @@ export interface StudyPlanInput {
   readonly clusters: number;
   /** Overrides applied to every CAUSE cell (e.g. a shorter Step 2), under each variant's own. */
   readonly overrides: Readonly<Record<string, unknown>>;
+  /**
+   * How each trained cell's predictions are post-processed before scoring, one measured row per mode
+   * (default ['none']). Not part of planName or the experiment names: a model is trained once and
+   * scored under every mode, and `--refine none,crf` continues the study `--refine none` started.
+   */
+  readonly refine?: readonly RefineMode[];
+}
+
+/** `--refine` text ('none', 'crf', 'none,crf'): the modes in the order given, each once. */
+export function parseRefineModes(text: string): RefineMode[] {
+  const out: RefineMode[] = [];
+  for (const s of text.split(',').map((x) => x.trim()).filter(Boolean)) {
+    if (!(REFINE_MODES as readonly string[]).includes(s)) throw new StudioError('bad_request', `--refine: '${s}' is not one of ${REFINE_MODES.join(', ')}`);
+    if (out.includes(s as RefineMode)) throw new StudioError('bad_request', `--refine: '${s}' is listed twice`);
+    out.push(s as RefineMode);
+  }
+  if (!out.length) throw new StudioError('bad_request', `--refine: give at least one of ${REFINE_MODES.join(', ')}`);
+  return out;
+}
+
+/** The refine modes of a plan (absent or empty = just 'none'). */
+export function planRefine(p: Pick<StudyPlanInput, 'refine'>): readonly RefineMode[] {
+  return p.refine?.length ? p.refine : ['none'];
 }
 
 export interface StudyCellPlan {

@@ -2,18 +2,22 @@
 // jobs. A cell is found again by its experiment name, so a rerun (after `kill -9`, or to reprint the
 // table) resumes an interrupted training job from its checkpoint, redoes a missing prediction or
 // evaluation, and reuses finished cells. Scores come from the engine's evaluation (eval.run + eval.score:
-// Cityscapes-27, reference geometry, Hungarian), on a world the model was not trained on.
+// Cityscapes-27, reference geometry, Hungarian), on a world the model was not trained on. With
+// `--refine none,crf` a cell's model is trained once and scored once per refine mode: the experiment
+// keeps one prediction set per dataset, so each mode predicts (replacing the other's set), is scored on
+// that set by its predict job id, and is stored as its own row before the next mode replaces it.
 import fs from 'node:fs';
 import path from 'node:path';
 import { StudioError } from '../../../shared/contract/errors.js';
+import type { RefineMode } from '../../../shared/contract/experiments.js';
 import type { JobSummary } from '../../../shared/contract/jobs.js';
 import { STUDY_SCHEMA_VERSION, type StudyCell, type StudyResult } from '../../../shared/contract/study.js';
 import { isTuning } from '../cause/step3/tuning.js';
 import type { Engine } from '../engine.js';
 import { QUEUE_ENV } from '../pool/queue-config.js';
 import { writeFileAtomic } from '../workspace.js';
-import { planCells, type StudyCellPlan, type StudyPlanInput } from './study-plan.js';
-import { studyMarkdown, studyRows } from './study-report.js';
+import { planCells, planRefine, type StudyCellPlan, type StudyPlanInput } from './study-plan.js';
+import { hasRefine, studyMarkdown, studyRows } from './study-report.js';
 import { studyChartPng } from './study-chart.js';
 import { readCells, studyDir, writeCells } from './study-store.js';
 
@@ -64,7 +68,11 @@ export async function runStudy(engine: Pick<Engine, 'call'> & { readonly workspa
   const evalDs = await engine.call('datasets.get', { id: o.evalDatasetId });
   const cells = planCells(o.name, o);
   const dir = studyDir(engine.workspace.root, o.name);
-  const measured = new Map(readCells(dir).map((c) => [`${c.variant}|${c.backbone}|${c.seed}`, c]));
+  const modes = planRefine(o);
+  // A plain row keeps the key it had before --refine, so studies measured then are found again.
+  const rowKey = (variant: string, backbone: string, seed: number, refine: RefineMode | undefined) =>
+    `${variant}|${backbone}|${seed}${refine && refine !== 'none' ? `|${refine}` : ''}`;
+  const measured = new Map(readCells(dir).map((c) => [rowKey(c.variant, c.backbone, c.seed, c.refine), c]));
   const evalWorld = worldSeed(evalDs.sourcePath);
 
   const ensureFeatures = async (datasetId: string, backbone: string) => {
@@ -107,27 +115,29 @@ export async function runStudy(engine: Pick<Engine, 'call'> & { readonly workspa
     return job.id;
   };
 
-  /** Waits for the cell's training, then predicts the held-out world and scores it. */
-  const finishCell = async (c: StudyCellPlan, trainJob: string | null): Promise<StudyCell> => {
-    const label = labelOf(c);
-    if (trainJob) await wait(trainJob, `train ${label}`);
-    const exp = (await engine.call('experiments.list', { datasetId: trainDs.id })).find((e) => e.name === c.experimentName)!;
-    let detail = await engine.call('experiments.get', { id: exp.id });
-    let predJob: string | undefined = detail.predictions.find((p) => p.datasetId === evalDs.id)?.jobId;
-    if (!predJob) {
-      log(`${label}: predicting ${evalDs.name}`);
-      const r = await engine.call('experiments.predict', { id: exp.id, datasetId: evalDs.id });
+  /** Predicts the held-out world with `refine` (unless the current set is that) and scores that set. */
+  const scoreMode = async (c: StudyCellPlan, expId: string, refine: RefineMode): Promise<StudyCell> => {
+    const label = `${labelOf(c)}${refine === 'none' ? '' : ` · ${refine}`}`;
+    let detail = await engine.call('experiments.get', { id: expId });
+    let set = detail.predictions.find((p) => p.datasetId === evalDs.id && p.refine === refine && p.temporal === 'none');
+    if (!set) {
+      log(`${label}: predicting ${evalDs.name}${refine === 'none' ? '' : ` (refine ${refine})`}`);
+      const r = await engine.call('experiments.predict', { id: expId, datasetId: evalDs.id, ...(refine === 'none' ? {} : { refine }) });
       await wait(r.jobId, `predict ${label}`);
-      predJob = r.jobId;
-      detail = await engine.call('experiments.get', { id: exp.id });
+      detail = await engine.call('experiments.get', { id: expId });
+      set = detail.predictions.find((p) => p.datasetId === evalDs.id && p.jobId === r.jobId);
+      if (!set) throw new StudioError('conflict', `${label}: the prediction of job ${r.jobId} on ${evalDs.name} was replaced before it was scored`);
     }
-    const ev = await engine.call('eval.run', { experimentId: exp.id, datasetId: evalDs.id, protocol: 'cityscapes-27' });
+    const predJob = set.jobId;
+    // Named by its predict job: eval.run fails rather than score a set another mode has put in its place.
+    const ev = await engine.call('eval.run', { experimentId: expId, datasetId: evalDs.id, protocol: 'cityscapes-27', predictionJobId: predJob });
     let evalSeconds = 0;
     if (ev.jobId) evalSeconds = seconds(await wait(ev.jobId, `eval ${label}`));
-    const hist = (await engine.call('eval.histograms', { experimentId: exp.id }))
-      .filter((h) => h.datasetId === evalDs.id && h.protocolId === 'cityscapes-27')
+    // A histogram's predictionKey is the predict job id of the set it counted (cause/predict-job.ts).
+    const hist = (await engine.call('eval.histograms', { experimentId: expId }))
+      .filter((h) => h.datasetId === evalDs.id && h.protocolId === 'cityscapes-27' && h.geometry === 'reference' && h.split === null && h.predictionKey === predJob)
       .sort((a, b) => b.createdAt.localeCompare(a.createdAt))[0];
-    if (!hist) throw new StudioError('not_found', `${label}: no evaluation histogram on ${evalDs.name}`);
+    if (!hist) throw new StudioError('not_found', `${label}: no evaluation histogram of prediction ${predJob} on ${evalDs.name}`);
     const report = await engine.call('eval.score', { histogramId: hist.id, worstFrames: 0 });
     const data = await engine.call('eval.histogram', { id: hist.id });
     let used = 0;
@@ -139,12 +149,14 @@ export async function runStudy(engine: Pick<Engine, 'call'> & { readonly workspa
     const train = await engine.call('jobs.get', { id: detail.trainJobId! });
     const pred = await engine.call('jobs.get', { id: predJob });
     const dead = detail.summary?.['step3.deadClusters'];
-    const lf = (await engine.call('eval.labelFree', { experimentId: exp.id })).find((r) => r.datasetId === evalDs.id);
+    const lf = (await engine.call('eval.labelFree', { experimentId: expId })).find(
+      (r) => r.datasetId === evalDs.id && r.geometry === 'reference' && r.split === null && r.predictionKey === predJob,
+    );
     return {
       variant: c.variant.name,
       backbone: c.backbone,
       seed: c.seed,
-      experimentId: exp.id,
+      experimentId: expId,
       miouPresent: report.miouPresent,
       miou: report.miou,
       pixelAccuracy: report.pixelAccuracy,
@@ -153,12 +165,45 @@ export async function runStudy(engine: Pick<Engine, 'call'> & { readonly workspa
       seconds: seconds(train) + seconds(pred) + evalSeconds,
       tuning: isTuning(evalWorld, c.seed),
       temporalInconsistency: lf?.temporalConsistency?.inconsistency ?? null,
+      // Plain rows carry no field, so a study without --refine writes cells.json/study.json as before.
+      ...(refine !== 'none' ? { refine } : {}),
     };
   };
 
+  /**
+   * Waits for a predict job of the experiment on the eval world left unfinished by a killed run (the
+   * engine resumes it at start): a new prediction submitted beside it would be replaced when it lands.
+   */
+  const settlePredictions = async (c: StudyCellPlan, expId: string) => {
+    for (const j of await engine.call('jobs.list', { states: ['queued', 'running', 'interrupted'], limit: 1000 })) {
+      if (j.kind !== 'experiments.predict') continue;
+      const params = (await engine.call('jobs.get', { id: j.id })).params as { experimentId?: string; datasetId?: string };
+      if (params.experimentId !== expId || params.datasetId !== evalDs.id) continue;
+      log(`${labelOf(c)}: waiting for the unfinished prediction ${j.id}`);
+      try {
+        if (j.state === 'interrupted') await engine.call('jobs.resume', { id: j.id });
+        await wait(j.id, `predict ${labelOf(c)}`);
+      } catch (e) {
+        // A stale prediction that fails is no loss: the mode it was for is predicted again below.
+        log(`${labelOf(c)}: the unfinished prediction ${j.id} did not finish (${(e as Error).message})`);
+      }
+    }
+  };
+
+  /** Waits for the cell's training, then scores every refine mode still missing, one row at a time. */
+  const finishCell = async (c: StudyCellPlan, trainJob: string | null, missing: readonly RefineMode[], onRow: (cell: StudyCell) => void): Promise<void> => {
+    if (trainJob) await wait(trainJob, `train ${labelOf(c)}`);
+    const exp = (await engine.call('experiments.list', { datasetId: trainDs.id })).find((e) => e.name === c.experimentName)!;
+    await settlePredictions(c, exp.id);
+    // The mode of the set already on the eval world goes first: a resumed study does not predict it again.
+    const current = (await engine.call('experiments.get', { id: exp.id })).predictions.find((p) => p.datasetId === evalDs.id && p.temporal === 'none')?.refine;
+    const order = [...missing].sort((a, b) => Number(b === current) - Number(a === current));
+    for (const refine of order) onRow(await scoreMode(c, exp.id, refine));
+  };
+
   const result = async (): Promise<StudyResult> => {
-    const all = cells.map((c) => measured.get(`${c.variant.name}|${c.backbone}|${c.seed}`)).filter((c): c is StudyCell => !!c);
-    const rows = studyRows(all, { variants: o.variants.map((v) => v.name), backbones: o.backbones });
+    const all = cells.flatMap((c) => modes.map((m) => measured.get(rowKey(c.variant.name, c.backbone, c.seed, m)))).filter((c): c is StudyCell => !!c);
+    const rows = studyRows(all, { variants: o.variants.map((v) => v.name), backbones: o.backbones, refine: modes });
     const res: StudyResult = {
       schemaVersion: STUDY_SCHEMA_VERSION,
       name: o.name,
@@ -172,17 +217,19 @@ export async function runStudy(engine: Pick<Engine, 'call'> & { readonly workspa
       variants: o.variants,
       backbones: o.backbones,
       seeds: o.seeds,
+      ...(modes.some((m) => m !== 'none') ? { refine: modes } : {}),
       cells: all,
       rows,
-      pending: cells.length - all.length,
+      pending: cells.length * modes.length - all.length,
       updatedAt: new Date().toISOString(),
     };
     const title = `Study ${o.name}: train ${trainDs.name}, score ${evalDs.name}`;
     const md = studyMarkdown(title, [
       `Cityscapes-27, K = ${o.clusters}, preset ${o.preset}, Hungarian one-to-one, reference geometry; mean ± sd over seeds ${o.seeds.join(', ')}.`,
       `Present-class mIoU = mean IoU over classes with ground-truth pixels. ${res.pending ? `${res.pending} cells still to run.` : 'All cells measured.'}`,
+      ...(modes.some((m) => m !== 'none') ? [`Refine: ${modes.join(', ')} (crf = the release's dense CRF on the predictions); each model is trained once and scored under every mode.`] : []),
       ...(all.some((c) => c.tuning) ? ['Rows include tuning seeds or worlds (main/engine/cause/step3/tuning.ts): do not report them as held-out figures.'] : []),
-    ], rows);
+    ], rows, hasRefine(res));
     const png = await studyChartPng(title, rows);
     for (const d of [dir, ...(o.outDir ? [o.outDir] : [])]) {
       fs.mkdirSync(d, { recursive: true });
@@ -193,8 +240,8 @@ export async function runStudy(engine: Pick<Engine, 'call'> & { readonly workspa
     return res;
   };
 
-  const keyOf = (c: StudyCellPlan) => `${c.variant.name}|${c.backbone}|${c.seed}`;
-  let todo = cells.filter((c) => !measured.has(keyOf(c)));
+  const missingOf = (c: StudyCellPlan) => modes.filter((m) => !measured.has(rowKey(c.variant.name, c.backbone, c.seed, m)));
+  let todo = cells.filter((c) => missingOf(c).length > 0);
   if (o.stopAfterCells !== undefined) todo = todo.slice(0, Math.max(0, o.stopAfterCells));
   // On the pool, every cell's training is submitted first: N workers train N cells at once while the
   // cells are predicted and scored in order as their trainings finish. Without a pool, one cell at a time.
@@ -203,11 +250,13 @@ export async function runStudy(engine: Pick<Engine, 'call'> & { readonly workspa
     for (const c of todo) started.set(c, await startTraining(c));
   }
   for (const c of todo) {
-    const key = keyOf(c);
-    const cell = await finishCell(c, started.has(c) ? started.get(c)! : await startTraining(c));
-    measured.set(key, cell);
-    writeCells(dir, [...measured.values()]);
-    log(`${key.replaceAll('|', ' · ')}: present-class mIoU ${cell.miouPresent === null ? '—' : (cell.miouPresent * 100).toFixed(1)}, clusters ${cell.clustersUsed}`);
+    // Each row is stored as soon as it is measured: a kill between modes keeps the first mode's row.
+    await finishCell(c, started.has(c) ? started.get(c)! : await startTraining(c), missingOf(c), (cell) => {
+      const key = rowKey(cell.variant, cell.backbone, cell.seed, cell.refine);
+      measured.set(key, cell);
+      writeCells(dir, [...measured.values()]);
+      log(`${key.replaceAll('|', ' · ')}: present-class mIoU ${cell.miouPresent === null ? '—' : (cell.miouPresent * 100).toFixed(1)}, clusters ${cell.clustersUsed}`);
+    });
     await result();
   }
   return result();

@@ -1,6 +1,7 @@
 // Studies: the stored `cause-studio study` results — pick one, see its table (mean ± sd over seeds of
 // present-class mIoU, 27-class mIoU, pixel accuracy, clusters used, time) and the same bar chart the CLI
-// writes (present-class mIoU with ± sd error bars), drawn here as SVG from the same rows.
+// writes (present-class mIoU with ± sd error bars), drawn here as SVG from the same rows. A study run with
+// `--refine none,crf` has a row per refine mode; the table then gets a Refine column and the bars a label.
 import { useState } from 'react';
 import type { MeanSd, StudyResult, StudyRow } from '../../../shared/contract/study.js';
 import { useQuery } from '../state/studio-context.js';
@@ -8,6 +9,9 @@ import { useQuery } from '../state/studio-context.js';
 const pctPm = (m: MeanSd) => (m.mean === null ? '—' : `${(m.mean * 100).toFixed(1)} ± ${m.sd === null ? '—' : (m.sd * 100).toFixed(1)}`);
 const numPm = (m: MeanSd, d = 1) => (m.mean === null ? '—' : `${m.mean.toFixed(d)} ± ${m.sd === null ? '—' : m.sd.toFixed(d)}`);
 const COLORS = ['#4285f4', '#db4437', '#f4b400', '#0f9d58', '#ab47bc', '#00acc1'];
+/** Rows without the field were scored on plain predictions (studies from before `--refine`, and plain rows). */
+const refineOf = (r: StudyRow) => r.refine ?? 'none';
+const rowKey = (r: StudyRow) => `${r.backbone}|${r.variant}|${refineOf(r)}`;
 
 export function StudiesView() {
   const list = useQuery('studies.list', {});
@@ -38,13 +42,15 @@ export function StudiesView() {
   );
 }
 
-function StudyDetail({ study }: { study: StudyResult }) {
+export function StudyDetail({ study }: { study: StudyResult }) {
+  const withRefine = (study.refine ?? []).some((m) => m !== 'none') || study.rows.some((r) => refineOf(r) !== 'none');
   return (
     <div data-testid="study-detail">
       <p className="muted">
         Trained on {study.trainDatasetName}, scored on {study.evalDatasetName}: Cityscapes-27, K = {study.clusters}, preset {study.preset}, Hungarian; mean ± sd over
         seeds {study.seeds.join(', ')}. {study.pending > 0 ? `${study.pending} cells still to run.` : ''}
         {study.cells.some((c) => c.tuning) ? ' Includes tuning seeds or worlds: not held-out figures.' : ''}
+        {withRefine ? ` Refine: ${(study.refine ?? [...new Set(study.rows.map(refineOf))]).join(', ')} (crf = dense CRF on the predictions; each model trained once).` : ''}
       </p>
       <StudyChart rows={study.rows} />
       <div className="table-wrap">
@@ -53,6 +59,7 @@ function StudyDetail({ study }: { study: StudyResult }) {
             <tr>
               <th>Backbone</th>
               <th>Variant</th>
+              {withRefine && <th>Refine</th>}
               <th>Seeds</th>
               <th className="num">Present-class mIoU %</th>
               <th className="num">27-class mIoU %</th>
@@ -64,9 +71,10 @@ function StudyDetail({ study }: { study: StudyResult }) {
           </thead>
           <tbody>
             {study.rows.map((r) => (
-              <tr key={`${r.backbone}|${r.variant}`} data-testid="study-row" data-variant={r.variant}>
+              <tr key={rowKey(r)} data-testid="study-row" data-variant={r.variant} data-refine={refineOf(r)}>
                 <td>{r.backbone}</td>
                 <td>{r.variant}</td>
+                {withRefine && <td>{refineOf(r)}</td>}
                 <td>{r.seeds.join(',')}</td>
                 <td className="num">{pctPm(r.miouPresent)}</td>
                 <td className="num">{pctPm(r.miou)}</td>
@@ -111,9 +119,9 @@ function StudyChart({ rows }: { rows: readonly StudyRow[] }) {
         const sd = r.miouPresent.sd;
         const cx = x + barW / 2;
         return (
-          <g key={`${r.backbone}|${r.variant}`} data-testid="study-bar" data-variant={r.variant}>
+          <g key={rowKey(r)} data-testid="study-bar" data-variant={r.variant} data-refine={refineOf(r)}>
             <rect x={x} y={y(m)} width={barW} height={y(0) - y(m)} fill={COLORS[backbones.indexOf(r.backbone) % COLORS.length]}>
-              <title>{`${r.variant} · ${r.backbone}: ${pctPm(r.miouPresent)}`}</title>
+              <title>{`${r.variant}${refineOf(r) === 'none' ? '' : ` + ${refineOf(r)}`} · ${r.backbone}: ${pctPm(r.miouPresent)}`}</title>
             </rect>
             {sd !== null && (
               <g stroke="currentColor" strokeWidth={1.5}>
@@ -124,6 +132,7 @@ function StudyChart({ rows }: { rows: readonly StudyRow[] }) {
             )}
             <text x={cx} y={top + plotH + 14} textAnchor="middle" fontSize={10} fill="currentColor">
               {r.variant.length > 14 ? `${r.variant.slice(0, 13)}…` : r.variant}
+              {refineOf(r) === 'none' ? '' : ` +${refineOf(r)}`}
             </text>
             <text x={cx} y={top + plotH + 28} textAnchor="middle" fontSize={10} fill="currentColor" opacity={0.7}>
               {r.backbone}
