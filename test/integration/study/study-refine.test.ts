@@ -11,7 +11,7 @@ import type { StudyCell, StudyResult } from '../../../shared/contract/study.js';
 import { createEngine, type Engine } from '../../../main/engine/engine.js';
 import { parseVariants } from '../../../main/engine/study/study-plan.js';
 import { runStudy } from '../../../main/engine/study/study-runner.js';
-import { generateSynthDrive } from '../../../main/engine/synth/generate.js';
+import { importStudyWorlds } from '../../helpers/study-worlds.js';
 import { REPO_ROOT, tempDir } from '../../helpers/temp-workspace.js';
 import { tinyBudget } from '../../helpers/tiny-budget.js';
 
@@ -42,17 +42,7 @@ beforeAll(async () => {
   tmp = tempDir();
   wsDir = path.join(tmp.dir, 'ws');
   engine = await createEngine({ workspace: wsDir, runJobs: true });
-  // 128×64 frames keep the CRF (about a second per 1024×512 frame) to a fraction of a second in all.
-  for (const [seed, name] of [[2, 'world-a'], [5, 'world-b']] as const) {
-    const out = path.join(tmp.dir, name);
-    await generateSynthDrive({ out, sequences: 1, frames: 6, width: 128, height: 64, seed, weather: 'clear', split: 'train' });
-    const imp = await engine.call('datasets.import', { path: out, name });
-    expect((await engine.call('jobs.wait', { id: imp.jobId! })).state).toBe('succeeded');
-    const fx = await engine.call('features.extract', { datasetId: imp.datasetId!, backbone: 'builtin', width: 64, height: 64 });
-    expect((await engine.call('jobs.wait', { id: fx.id })).state).toBe('succeeded');
-    if (name === 'world-a') trainDatasetId = imp.datasetId!;
-    else evalDatasetId = imp.datasetId!;
-  }
+  ({ trainDatasetId, evalDatasetId } = await importStudyWorlds(engine, tmp.dir, 6));
 }, 300_000);
 
 afterAll(async () => {
