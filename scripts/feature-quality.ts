@@ -504,39 +504,17 @@ for (const alpha of alphas) {
   const trainGrids: GridSource = { h, w, dim: D, inputWidth: set.preprocessing.width, inputHeight: set.preprocessing.height, grid: (j) => source.read(j) };
   // What is scored: the training set itself, or the held-out set's features of the same α.
   const scoreWs = heldOut ?? ws;
-  const grids: GridSource = heldOutDiag ? heldOutDiag.sources(heldOutDiag.build(alpha)).grids : trainGrids;
-  if (methods.includes('class-mean') && heldOutDiag) {
+  const heldOutSources = heldOutDiag ? heldOutDiag.sources(heldOutDiag.build(alpha)) : null;
+  const grids: GridSource = heldOutSources ? heldOutSources.grids : trainGrids;
+  if (methods.includes('class-mean')) {
+    // The labelled read-out of the scored set: each token counts for its patch's majority class,
+    // weighted by that class's share (scripts/lib/class-means.ts).
     const t0 = Date.now();
-    const g = heldOutDiag.sources(heldOutDiag.build(alpha));
-    const centroids = classMeans(heldOutDiag.hist, heldOutDiag.N, heldOutDiag.T, heldOutDiag.C, D, (j) => g.source.read(j));
-    const model: KmeansModel = { method: 'kmeans', grid: { h: heldOut!.set.grid.h, w: heldOut!.set.grid.w }, dim: D, centroids, clusters: centroids.length / D };
+    const d = heldOutDiag ?? diag;
+    const read = heldOutSources ? (j: number) => heldOutSources.source.read(j) : (j: number) => source.read(j);
+    const centroids = classMeans(d.hist, d.N, d.T, d.C, D, read);
+    const model: KmeansModel = { method: 'kmeans', grid: { h: scoreWs.set.grid.h, w: scoreWs.set.grid.w }, dim: D, centroids, clusters: centroids.length / D };
     row(alpha, 'class-mean', seeds[0]!, scoreModel(scoreWs, model, grids), (Date.now() - t0) / 1000);
-  } else if (methods.includes('class-mean')) {
-    const t0 = Date.now();
-    const sums = new Float64Array(C * D);
-    const counts = new Float64Array(C);
-    for (let j = 0; j < N; j++) {
-      const g = source.read(j);
-      for (let t = 0; t < T; t++) {
-        // Each token counts for its patch's majority class, weighted by that class's share.
-        let best = 0;
-        let bc = -1;
-        for (let c = 0; c < C; c++) if (hist[(j * T + t) * C + c]! > best) [best, bc] = [hist[(j * T + t) * C + c]!, c];
-        if (bc < 0) continue;
-        let nn = 0;
-        for (let d = 0; d < D; d++) nn += g[t * D + d]! ** 2;
-        const inv = best / Math.sqrt(Math.max(nn, 1e-24));
-        for (let d = 0; d < D; d++) sums[bc * D + d]! += g[t * D + d]! * inv;
-        counts[bc]! += best;
-      }
-    }
-    const present = [...counts.keys()].filter((c) => counts[c]! > 0);
-    const centroids = new Float32Array(present.length * D);
-    present.forEach((c, q) => {
-      for (let d = 0; d < D; d++) centroids[q * D + d] = sums[c * D + d]! / counts[c]!;
-    });
-    const model: KmeansModel = { method: 'kmeans', grid: { h, w }, dim: D, centroids, clusters: present.length };
-    row(alpha, 'class-mean', seeds[0]!, scoreModel(ws, model, grids), (Date.now() - t0) / 1000);
   }
   for (const seed of seeds) {
     if (methods.includes('kmeans')) {
