@@ -69,6 +69,7 @@ export async function runStudy(engine: Pick<Engine, 'call'> & { readonly workspa
   const cells = planCells(o.name, o);
   const dir = studyDir(engine.workspace.root, o.name);
   const modes = planRefine(o);
+  const refined = modes.some((m) => m !== 'none');
   // A plain row keeps the key it had before --refine, so studies measured then are found again.
   const rowKey = (variant: string, backbone: string, seed: number, refine: RefineMode | undefined) =>
     `${variant}|${backbone}|${seed}${refine && refine !== 'none' ? `|${refine}` : ''}`;
@@ -217,7 +218,7 @@ export async function runStudy(engine: Pick<Engine, 'call'> & { readonly workspa
       variants: o.variants,
       backbones: o.backbones,
       seeds: o.seeds,
-      ...(modes.some((m) => m !== 'none') ? { refine: modes } : {}),
+      ...(refined ? { refine: modes } : {}),
       cells: all,
       rows,
       pending: cells.length * modes.length - all.length,
@@ -227,7 +228,7 @@ export async function runStudy(engine: Pick<Engine, 'call'> & { readonly workspa
     const md = studyMarkdown(title, [
       `Cityscapes-27, K = ${o.clusters}, preset ${o.preset}, Hungarian one-to-one, reference geometry; mean ± sd over seeds ${o.seeds.join(', ')}.`,
       `Present-class mIoU = mean IoU over classes with ground-truth pixels. ${res.pending ? `${res.pending} cells still to run.` : 'All cells measured.'}`,
-      ...(modes.some((m) => m !== 'none') ? [`Refine: ${modes.join(', ')} (crf = the release's dense CRF on the predictions); each model is trained once and scored under every mode.`] : []),
+      ...(refined ? [`Refine: ${modes.join(', ')} (crf = the release's dense CRF on the predictions); each model is trained once and scored under every mode.`] : []),
       ...(all.some((c) => c.tuning) ? ['Rows include tuning seeds or worlds (main/engine/cause/step3/tuning.ts): do not report them as held-out figures.'] : []),
     ], rows, hasRefine(res));
     const png = await studyChartPng(title, rows);
