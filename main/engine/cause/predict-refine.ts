@@ -4,7 +4,7 @@
 // the frame and argmaxed. Running at the input scale keeps the release's kernel sizes relative to the
 // content and costs (input/frame)² of a full-resolution CRF; a frame smaller than the input runs at its
 // own size with the spatial σs scaled to match.
-import { denseCrfRefine, REFERENCE_CRF, type CrfSettings } from '../refine/dense-crf.js';
+import { denseCrfRefine, type CrfSettings } from '../refine/dense-crf.js';
 import type { PixelRect, Prediction, Predictor } from './predict.js';
 
 export { REFINE_MODES, type RefineMode } from '../../../shared/contract/experiments.js';
@@ -94,7 +94,6 @@ export async function predictWithCrf(
   inputWidth: number,
   options: CrfOptions = {},
 ): Promise<Prediction> {
-  const settings = options.settings ?? REFERENCE_CRF;
   const { width: cw, height: ch, pixelScale } = crfView(frame.width, frame.height, region, inputWidth, options.maxPixels);
   const sx = cw / frame.width;
   const sy = ch / frame.height;
@@ -103,5 +102,5 @@ export async function predictWithCrf(
   const cos = predictor.cosines(grid, h, w, dim, cw, ch, crfRegion);
   const rgb = cw === frame.width && ch === frame.height ? frame.data : resizeRgb(frame, cw, ch);
   // The mean field and the resampling to the frame, both split over the CRF's threads.
-  return denseCrfRefine(cos, rgb, cw, ch, K, frame.width, frame.height, settings, pixelScale, options.threads);
+  return denseCrfRefine({ cos, rgb, width: cw, height: ch, K }, frame.width, frame.height, { settings: options.settings, pixelScale, threads: options.threads });
 }

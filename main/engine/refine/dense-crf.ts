@@ -5,10 +5,10 @@
 // The bilateral kernel runs on the permutohedral lattice (permutohedral.ts), as in densecrf. The
 // Gaussian kernel is small (σ = 1 px), so it is filtered exactly and separably (taps within 3σ) — cheaper
 // than a 2-D lattice and without its approximation. denseCrf runs the fused mean field of
-// mean-field-plan.ts (denseCrfThreaded: on two threads, crf-threads.ts); denseCrfReference is the same
+// mean-field-plan.ts (denseCrfRefine: on two threads, crf-threads.ts, then resampled to the frame); denseCrfReference is the same
 // mathematics written plainly, which the tests hold the fast path to.
 import { PermutohedralLattice } from './permutohedral.js';
-import { meanFieldThreaded, refineThreaded } from './crf-threads.js';
+import { refineThreaded } from './crf-threads.js';
 import type { LabelMap } from './resample.js';
 import { bilateralFeatures, buildCrfPlan, gaussianTaps, runMeanField } from './mean-field-plan.js';
 
@@ -155,8 +155,29 @@ export function unaryFromCosines(cos: Float32Array, points: number, K: number, s
   return u;
 }
 
+/**
+ * One image's CRF problem: `cos` [points, K] cosines of each pixel's embedding to the centroids, `rgb`
+ * packed 8-bit RGB of the same width × height.
+ */
+export interface CrfImage {
+  readonly cos: Float32Array;
+  readonly rgb: ArrayLike<number>;
+  readonly width: number;
+  readonly height: number;
+  readonly K: number;
+}
+
+/** How a CRF runs: the settings (default the release's), a scale for the spatial σs, the threads. */
+export interface CrfRun {
+  readonly settings?: CrfSettings;
+  /** Multiplies the spatial σs (sxy), for an image at another scale than the one the settings were written for. */
+  readonly pixelScale?: number;
+  /** Threads of the threaded entry points (default: 2 where the machine has them). */
+  readonly threads?: number;
+}
+
 /** The kernels and unary of the reference CRF on one image (see denseCrf), checked and unscaled. */
-function crfInput(cos: Float32Array, rgb: ArrayLike<number>, width: number, height: number, K: number, settings: CrfSettings, pixelScale: number) {
+function crfInput({ cos, rgb, width, height, K }: CrfImage, { settings = REFERENCE_CRF, pixelScale = 1 }: CrfRun) {
   const n = width * height;
   if (cos.length !== n * K) throw new Error(`dense CRF: ${cos.length} cosines are not ${width}×${height} pixels × ${K} clusters`);
   if (rgb.length !== n * 3) throw new Error(`dense CRF: ${rgb.length} colour values are not ${width}×${height} RGB pixels`);
@@ -171,76 +192,36 @@ function crfInput(cos: Float32Array, rgb: ArrayLike<number>, width: number, heig
   };
 }
 
+const iterationsOf = (run: CrfRun) => (run.settings ?? REFERENCE_CRF).iterations;
+
 /**
- * The reference CRF on one image: `cos` [points, K] cosines of each pixel's embedding to the centroids,
- * `rgb` packed 8-bit RGB of the same width × height. `pixelScale` multiplies the spatial σs (sxy), for
- * an image at another scale than the one the settings were written for. Returns Q [points, K].
- * Runs the fused mean field of mean-field-plan.ts on this thread (crf-threads.ts splits it over two).
+ * The reference CRF on one image; returns Q [points, K]. Runs the fused mean field of mean-field-plan.ts
+ * on this thread (denseCrfRefine splits it over two).
  */
-export function denseCrf(
-  cos: Float32Array,
-  rgb: ArrayLike<number>,
-  width: number,
-  height: number,
-  K: number,
-  settings: CrfSettings = REFERENCE_CRF,
-  pixelScale = 1,
-): Float32Array {
-  const plan = buildCrfPlan(crfInput(cos, rgb, width, height, K, settings, pixelScale), 1);
-  return runMeanField(plan, settings.iterations);
-}
-
-/** denseCrf on `threads` threads (default: 2 where the machine has them); same Q, up to float rounding. */
-export async function denseCrfThreaded(
-  cos: Float32Array,
-  rgb: ArrayLike<number>,
-  width: number,
-  height: number,
-  K: number,
-  settings: CrfSettings = REFERENCE_CRF,
-  pixelScale = 1,
-  threads?: number,
-): Promise<Float32Array> {
-  return meanFieldThreaded(crfInput(cos, rgb, width, height, K, settings, pixelScale), settings.iterations, threads);
+export function denseCrf(image: CrfImage, run: CrfRun = {}): Float32Array {
+  const plan = buildCrfPlan(crfInput(image, run), 1);
+  return runMeanField(plan, iterationsOf(run));
 }
 
 /**
- * denseCrfThreaded followed by the marginals' bilinear resampling to outW×outH and argmax
+ * The CRF on `run.threads` threads (crf-threads.ts) followed by the marginals' bilinear resampling to outW×outH and argmax
  * (resample.ts), the resampling split by rows over the same threads.
  */
-export async function denseCrfRefine(
-  cos: Float32Array,
-  rgb: ArrayLike<number>,
-  width: number,
-  height: number,
-  K: number,
-  outW: number,
-  outH: number,
-  settings: CrfSettings = REFERENCE_CRF,
-  pixelScale = 1,
-  threads?: number,
-): Promise<LabelMap> {
-  return refineThreaded(crfInput(cos, rgb, width, height, K, settings, pixelScale), settings.iterations, outW, outH, threads);
+export async function denseCrfRefine(image: CrfImage, outW: number, outH: number, run: CrfRun = {}): Promise<LabelMap> {
+  return refineThreaded(crfInput(image, run), iterationsOf(run), outW, outH, run.threads);
 }
 
 /**
  * The same CRF written plainly (kernel filters, separate normalisation, allocation per step): the
  * readable reference the fast path is tested against.
  */
-export function denseCrfReference(
-  cos: Float32Array,
-  rgb: ArrayLike<number>,
-  width: number,
-  height: number,
-  K: number,
-  settings: CrfSettings = REFERENCE_CRF,
-  pixelScale = 1,
-): Float32Array {
-  const input = crfInput(cos, rgb, width, height, K, settings, pixelScale);
+export function denseCrfReference(image: CrfImage, run: CrfRun = {}): Float32Array {
+  const input = crfInput(image, run);
+  const { width, height, rgb, K } = image;
   const n = width * height;
   const terms: PairwiseTerm[] = [
     { kernel: symmetricNormalised(gaussianGridFilter(width, height, input.gaussian.sxy), n), compat: input.gaussian.compat },
     { kernel: symmetricNormalised(bilateralLatticeFilter(rgb, width, height, input.bilateral.sxy, input.bilateral.srgb), n), compat: input.bilateral.compat },
   ];
-  return meanField(input.unary, n, K, terms, settings.iterations);
+  return meanField(input.unary, n, K, terms, iterationsOf(run));
 }

@@ -172,7 +172,7 @@ describe('dense CRF (mean field)', () => {
 
   it('the lattice CRF cleans the noisy labelling along the colour regions', () => {
     const unaryLabels = argmax(cos, n, K);
-    const Q = denseCrf(cos, rgb, W, H, K, settings);
+    const Q = denseCrf({ cos, rgb, width: W, height: H, K }, { settings });
     expect(accuracy(unaryLabels)).toBeLessThan(0.8);
     expect(accuracy(argmax(Q, n, K))).toBeGreaterThan(0.97);
     for (let i = 0; i < n; i++) expect(Math.abs(Q.subarray(i * K, i * K + K).reduce((a, b) => a + b, 0) - 1)).toBeLessThan(1e-5);
@@ -181,13 +181,13 @@ describe('dense CRF (mean field)', () => {
   it('the fused mean field equals the plain reference (kernels, normalisation, mean field) to float rounding', () => {
     // Release settings at a scale where every kernel matters on a 21×16 image.
     const s = { ...REFERENCE_CRF, gaussian: { sxy: 1.3, compat: 3 }, bilateral: { sxy: 6, srgb: 12, compat: 4 } };
-    const fast = denseCrf(cos, rgb, W, H, K, s);
-    const slow = denseCrfReference(cos, rgb, W, H, K, s);
+    const fast = denseCrf({ cos, rgb, width: W, height: H, K }, { settings: s });
+    const slow = denseCrfReference({ cos, rgb, width: W, height: H, K }, { settings: s });
     let gap = 0;
     for (let i = 0; i < fast.length; i++) gap = Math.max(gap, Math.abs(fast[i]! - slow[i]!));
     expect(gap).toBeLessThan(1e-5);
     // …and the result is not the unary's: the comparison can fail.
-    const unaryQ = denseCrf(cos, rgb, W, H, K, { ...s, iterations: 0 });
+    const unaryQ = denseCrf({ cos, rgb, width: W, height: H, K }, { settings: { ...s, iterations: 0 } });
     let moved = 0;
     for (let i = 0; i < fast.length; i++) moved = Math.max(moved, Math.abs(fast[i]! - unaryQ[i]!));
     expect(moved).toBeGreaterThan(0.1);
@@ -212,8 +212,8 @@ describe('dense CRF (mean field)', () => {
   });
 
   it('rejects arrays of the wrong size', () => {
-    expect(() => denseCrf(cos.subarray(1), rgb, W, H, K)).toThrow(/cosines/);
-    expect(() => denseCrf(cos, rgb.subarray(3), W, H, K)).toThrow(/RGB/);
+    expect(() => denseCrf({ cos: cos.subarray(1), rgb, width: W, height: H, K })).toThrow(/cosines/);
+    expect(() => denseCrf({ cos, rgb: rgb.subarray(3), width: W, height: H, K })).toThrow(/RGB/);
     expect(() => bilateralLatticeFilter(rgb, W, H, 67, 3).filter(new Float32Array(5), 1)).toThrow(/points/);
   });
 });
