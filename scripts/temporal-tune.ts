@@ -4,7 +4,7 @@
 // motion, flickerStatic and CPU time; 'oracle' variants carry along the TRUE motion (an upper bound).
 //
 // Run: npx tsx scripts/temporal-tune.ts --workspace DIR [--seed 4] [--frames N]
-//        [--variants "none;flow;strong=flow:carry=0.95,margin=0.1;o=oracle:carry=0.9"]  (";" between variants)
+//        [--variants "none;flow;back=flow:direction=backward;strong=flow:carry=0.95,margin=0.1;o=oracle:carry=0.9"]  (";" between variants)
 import path from 'node:path';
 import { loadModel } from '../main/engine/cause/model-io.js';
 import { openDatabase } from '../main/engine/db/connection.js';
@@ -13,7 +13,7 @@ import { listFrames } from '../main/engine/datasets/frame-source.js';
 import { openFeatureSet } from '../main/engine/features/feature-reader.js';
 import { TEMPORAL_TUNING } from '../main/engine/temporal/tuning.js';
 import { initTfBackend } from '../main/engine/tf/backend.js';
-import { evaluateTemporal, parseVariant, pct } from './lib/temporal-eval.js';
+import { evaluateTemporal, parseVariant, pct, SPEED_BUCKETS } from './lib/temporal-eval.js';
 
 const arg = (name: string) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -53,6 +53,20 @@ if (arg('diag')) {
     if (n < tot * 0.005) continue;
     const cells = variants.map((v) => `${v.name} ${pct(rows.get(v.name)!.staticByClass!.changed[l]! / n)}`).join('  ');
     console.log(`label ${String(l).padStart(2)}: ${pct(n / tot).padStart(6)}  inv ${pct(none.staticByClass!.invalidMotion[l]! / n).padStart(6)}  ${cells}`);
+  }
+  const by = (v: string) => rows.get(v)!.inconsistencyBy!;
+  console.log('\nGT inconsistency by true labelId: share of the followed pixels %, then inconsistency % per variant');
+  const followed = by('none').classPixels.reduce((a, b) => a + b, 0);
+  for (let l = 0; l < 256; l++) {
+    const n = by('none').classPixels[l]!;
+    if (n < followed * 0.005) continue;
+    console.log(`label ${String(l).padStart(2)}: ${pct(n / followed).padStart(6)}  ${variants.map((v) => `${v.name} ${pct(by(v.name).classChanged[l]! / n)}`).join('  ')}`);
+  }
+  console.log('GT inconsistency by true motion (px/frame): share %, then inconsistency % per variant');
+  for (let b = 0; b <= SPEED_BUCKETS.length; b++) {
+    const n = by('none').speedPixels[b]!;
+    const range = b === 0 ? `< ${SPEED_BUCKETS[0]}` : b === SPEED_BUCKETS.length ? `≥ ${SPEED_BUCKETS[b - 1]}` : `${SPEED_BUCKETS[b - 1]}–${SPEED_BUCKETS[b]}`;
+    console.log(`${range.padEnd(8)} ${pct(n / followed).padStart(6)}  ${variants.map((v) => `${v.name} ${pct(by(v.name).speedChanged[b]! / n)}`).join('  ')}`);
   }
   console.log('\nIoU per class (Cityscapes-27 index): ' + variants.map((v) => v.name).join(' / '));
   none.iou!.forEach((x, c) => {

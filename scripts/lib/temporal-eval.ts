@@ -20,6 +20,7 @@ import { protocolFromSpec } from '../../main/engine/eval/protocol-spec.js';
 import type { FeatureSet } from '../../main/engine/features/feature-reader.js';
 import type { Correspondence } from '../../main/engine/temporal/carry.js';
 import { sample } from '../../main/engine/temporal/optical-flow.js';
+import { sequenceOrder } from '../../main/engine/temporal/sequence-order.js';
 import { TemporalPredictor, type TemporalOptions } from '../../main/engine/temporal/temporal-predictor.js';
 
 export interface TemporalRow {
@@ -32,7 +33,12 @@ export interface TemporalRow {
   /** Diagnostics: per-class IoU (Cityscapes-27 order) and static-pixel flicker at full resolution by true class. */
   iou?: Float64Array;
   staticByClass?: { readonly pixels: Float64Array; readonly changed: Float64Array; readonly invalidMotion: Float64Array };
+  /** The ground-truth inconsistency's pixels and changes by true labelId and by true motion (SPEED_BUCKETS px). */
+  inconsistencyBy?: { readonly classPixels: Float64Array; readonly classChanged: Float64Array; readonly speedPixels: Float64Array; readonly speedChanged: Float64Array };
 }
+
+/** Upper edges (px per frame) of the true-motion buckets of TemporalRow.inconsistencyBy; the last is open. */
+export const SPEED_BUCKETS = [1, 4, 16, 64] as const;
 
 /** The row's scalar figures (what the reports average over experiments). */
 export type TemporalFigure = 'miouPresent' | 'inconsistency' | 'flickerStatic' | 'cpuSeconds' | 'epeMedian';
@@ -40,10 +46,11 @@ export type TemporalFigure = 'miouPresent' | 'inconsistency' | 'flickerStatic' |
 export interface Variant {
   readonly name: string;
   readonly mode: TemporalMode | 'oracle';
+  /** `direction: 'backward'` feeds each sequence last frame first (sequence-order.ts), as the predict job does. */
   readonly options?: TemporalOptions;
 }
 
-/** Parses "name=mode[:key=value,...]" or a bare mode; keys: carry, margin, stateFactor, minSimilarity, flow.<key>, flow.ground.<key>. */
+/** Parses "name=mode[:key=value,...]" or a bare mode; keys: direction (forward | backward), carry, margin, stateFactor, minSimilarity, flow.<key>, flow.ground.<key>. */
 export function parseVariant(s: string): Variant {
   const [head, rest] = s.split(':');
   const [name, modeRaw] = head!.includes('=') ? head!.split('=') : [head!, head!];
@@ -52,7 +59,8 @@ export function parseVariant(s: string): Variant {
   for (const kv of rest ? rest.split(',') : []) {
     const [k, v] = kv.split('=');
     const val = v === 'true' ? true : v === 'false' ? false : Number(v);
-    if (k!.startsWith('flow.ground.')) flow.ground = { ...(flow.ground as object | undefined), [k!.slice(12)]: val };
+    if (k === 'direction') options.direction = v;
+    else if (k!.startsWith('flow.ground.')) flow.ground = { ...(flow.ground as object | undefined), [k!.slice(12)]: val };
     else if (k!.startsWith('flow.')) flow[k!.slice(5)] = val;
     else options[k!] = val;
   }
@@ -123,9 +131,13 @@ export async function evaluateTemporal(
       const tc = new TemporalConsistencyAccumulator((l) => l === 0);
       const epe: number[] = [];
       const sbc = { pixels: new Float64Array(256), changed: new Float64Array(256), invalidMotion: new Float64Array(256) };
-      let prevP: Prediction | null = null;
+      const by = { classPixels: new Float64Array(256), classChanged: new Float64Array(256), speedPixels: new Float64Array(SPEED_BUCKETS.length + 1), speedChanged: new Float64Array(SPEED_BUCKETS.length + 1) };
       let cpu = 0;
-      for (const [i, f] of frames.entries()) {
+      const backward = variant.options?.direction === 'backward';
+      const order = sequenceOrder(frames, backward ? 'backward' : 'forward');
+      const preds: Prediction[] = new Array(frames.length);
+      for (const i of order) {
+        const f = frames[i]!;
         const grid = features.read(itemOf.get(f.id)!);
         const region = centreCropRegion(f.width, f.height, features.preprocessing.width, features.preprocessing.height);
         const g = features.grid;
@@ -135,6 +147,7 @@ export async function evaluateTemporal(
         const rgb = mode === 'flow' ? (await readImageRGB(f.imagePath)).data : undefined;
         let correspondence: Correspondence | null | undefined;
         if (temporal && mode === 'oracle') {
+          if (backward) throw new Error('oracle: the exported motion points backwards only; no reverse oracle');
           const s = temporal.stateSize(f.width, f.height);
           correspondence = t.motion ? oracleCorrespondence(t.motion, f.width, f.height, s.width, s.height) : null;
         }
@@ -143,8 +156,10 @@ export async function evaluateTemporal(
           : predictor.predict(grid, g.h, g.w, features.dim, f.width, f.height, region);
         const c = process.cpuUsage(c0);
         cpu += (c.user + c.system) / 1e6;
+        preds[i] = p;
         const corr = temporal?.lastCorrespondence;
-        if (corr && t.motion && mode !== 'oracle') {
+        // the flow's endpoint error against the true motion (backwards, so forward runs only)
+        if (corr && t.motion && mode !== 'oracle' && !backward) {
           const ax = f.width / corr.width;
           const ay = f.height / corr.height;
           for (let j = 0; j < t.motion.u.length; j += 7) {
@@ -157,6 +172,12 @@ export async function evaluateTemporal(
             epe.push(Math.hypot(sample(corr.u, corr.width, corr.height, sx, sy) * ax - mu, sample(corr.v, corr.width, corr.height, sx, sy) * ay - t.motion.v[j]!));
           }
         }
+      }
+      // the figures, in frame order whichever order the frames were predicted in
+      let prevP: Prediction | null = null;
+      for (const [i, f] of frames.entries()) {
+        const t = truth[i]!;
+        const p = preds[i]!;
         if (prevP && i > 0 && frames[i - 1]!.sequenceId === f.sequenceId) {
           const pl = truth[i - 1]!.luma;
           for (let j = 0; j < p.clusters.length; j++) {
@@ -166,6 +187,31 @@ export async function evaluateTemporal(
             sbc.pixels[l]!++;
             if (p.clusters[j] !== prevP.clusters[j]) sbc.changed[l]!++;
             if (!t.motion || Number.isNaN(t.motion.u[j]!)) sbc.invalidMotion[l]!++;
+          }
+        }
+        if (prevP && i > 0 && frames[i - 1]!.sequenceId === f.sequenceId && t.motion) {
+          // the same pixels as TemporalConsistencyAccumulator counts, broken down
+          const pl = truth[i - 1]!.label.data;
+          for (let y = 0, j = 0; y < p.height; y++) {
+            for (let x = 0; x < p.width; x++, j++) {
+              const u = t.motion.u[j]!;
+              const v = t.motion.v[j]!;
+              if (Number.isNaN(u) || Number.isNaN(v)) continue;
+              const qx = Math.round(x + u);
+              const qy = Math.round(y + v);
+              if (qx < 0 || qy < 0 || qx >= p.width || qy >= p.height) continue;
+              const q = qy * p.width + qx;
+              const l = t.label.data[j]!;
+              if (l === 0 || l !== pl[q]) continue;
+              const changed = p.clusters[j] !== prevP.clusters[q] ? 1 : 0;
+              const speed = Math.hypot(u, v);
+              let b = 0;
+              while (b < SPEED_BUCKETS.length && speed >= SPEED_BUCKETS[b]!) b++;
+              by.classPixels[l]!++;
+              by.classChanged[l]! += changed;
+              by.speedPixels[b]!++;
+              by.speedChanged[b]! += changed;
+            }
           }
         }
         prevP = p;
@@ -184,6 +230,7 @@ export async function evaluateTemporal(
         epeMedian: epe.length ? epe[epe.length >> 1]! : Number.NaN,
         iou: score.iou,
         staticByClass: sbc,
+        inconsistencyBy: by,
       });
     }
   } finally {

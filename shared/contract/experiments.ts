@@ -22,6 +22,14 @@ export type RefineMode = (typeof REFINE_MODES)[number];
  */
 export const TEMPORAL_MODES = ['none', 'features', 'flow'] as const;
 export type TemporalMode = (typeof TEMPORAL_MODES)[number];
+/**
+ * Which way a temporal mode runs through each sequence: 'forward' carries frame t−1 into t (causal, as a
+ * live feed would); 'backward' carries t+1 into t. For a camera that drives forward, backward carries each
+ * surface's label from nearer, larger views of it — better scores and fewer flips on the tuning world
+ * (main/engine/temporal/tuning.ts), so it is the default for recorded drives.
+ */
+export const TEMPORAL_DIRECTIONS = ['backward', 'forward'] as const;
+export type TemporalDirection = (typeof TEMPORAL_DIRECTIONS)[number];
 export const STEP3_INITS = ['uniform', 'kmeans++', 'kmeans'] as const;
 export const STEP3_GRAPHS = ['image', 'batch'] as const;
 /**
@@ -253,6 +261,8 @@ export interface ExperimentPredictionSet {
   readonly refine: RefineMode;
   /** Temporal mode the set was predicted with ('none' for sets made before the option). */
   readonly temporal: TemporalMode;
+  /** Which way the temporal mode ran ('forward' for sets made before the option; meaningless for 'none'). */
+  readonly temporalDirection: TemporalDirection;
 }
 
 export interface ExperimentDetail extends ExperimentSummary {
@@ -316,6 +326,8 @@ export const experimentMethods = {
         featureSetId: z.string().min(1).optional(),
         refine: z.enum(REFINE_MODES).optional(),
         temporal: z.enum(TEMPORAL_MODES).optional(),
+        /** With a temporal mode: which way through each sequence (default 'backward'). */
+        temporalDirection: z.enum(TEMPORAL_DIRECTIONS).optional(),
       })
       .strict(),
   ),

@@ -160,7 +160,9 @@ async function runDemo(engine: Engine, rt: CliRuntime, o: DemoOptions): Promise<
       }
       const detail = await engine.call('experiments.get', { id: experimentId });
       const valSet = valSets.get(m.backbone)!;
-      if (!detail.predictions.some((p) => p.datasetId === val.id && p.featureSetId === valSet && p.temporal === temporal)) {
+      // a temporal set is reused only when it ran the default way (backward); older sets ran forward
+      const same = (p: (typeof detail.predictions)[number]) => p.temporal === temporal && (temporal === 'none' || p.temporalDirection === 'backward');
+      if (!detail.predictions.some((p) => p.datasetId === val.id && p.featureSetId === valSet && same(p))) {
         const args = { id: experimentId, datasetId: val.id, featureSetId: valSet, ...(temporal !== 'none' ? { temporal } : {}) };
         await wait(await engine.call('experiments.predict', args), `predict val ${m.method}/${m.backbone}`);
       }

@@ -1,7 +1,7 @@
 // `cause-studio predict --experiment E [--dataset D] [--feature-set F]`: cluster and confidence maps for every frame.
 import type { Command } from 'commander';
 import { StudioError } from '../../../shared/contract/errors.js';
-import { REFINE_MODES, TEMPORAL_MODES, type RefineMode, type TemporalMode } from '../../../shared/contract/experiments.js';
+import { REFINE_MODES, TEMPORAL_DIRECTIONS, TEMPORAL_MODES, type RefineMode, type TemporalDirection, type TemporalMode } from '../../../shared/contract/experiments.js';
 import type { CliRuntime } from '../runtime.js';
 import { resolveDataset, resolveExperiment } from '../resolve.js';
 
@@ -18,14 +18,22 @@ export function register(program: Command, rt: CliRuntime): void {
       `temporal consistency: ${TEMPORAL_MODES.join(' | ')} (features = a recursive filter of cluster scores with label hysteresis, carried along patch-feature matches; flow = along optical flow)`,
       'none',
     )
+    .option(
+      '--temporal-direction <d>',
+      `with --temporal: ${TEMPORAL_DIRECTIONS.join(' | ')} through each sequence (backward carries t+1 into t: for a forward-driving camera, labels come from nearer views; forward is causal, as for a live feed)`,
+      'backward',
+    )
     .option('--no-wait', 'queue the job and return at once (it runs in `serve`, the app, or a background engine)')
-    .action(async (o: { experiment?: string; dataset?: string; featureSet?: string; refine: string; temporal: string; wait: boolean }) => {
+    .action(async (o: { experiment?: string; dataset?: string; featureSet?: string; refine: string; temporal: string; temporalDirection: string; wait: boolean }) => {
       if (!o.experiment) throw new StudioError('bad_request', 'predict: --experiment is required');
       if (!(REFINE_MODES as readonly string[]).includes(o.refine)) {
         throw new StudioError('bad_request', `predict: --refine must be one of ${REFINE_MODES.join(', ')}, not '${o.refine}'`);
       }
       if (!(TEMPORAL_MODES as readonly string[]).includes(o.temporal)) {
         throw new StudioError('bad_request', `predict: --temporal must be one of ${TEMPORAL_MODES.join(', ')}, not '${o.temporal}'`);
+      }
+      if (!(TEMPORAL_DIRECTIONS as readonly string[]).includes(o.temporalDirection)) {
+        throw new StudioError('bad_request', `predict: --temporal-direction must be one of ${TEMPORAL_DIRECTIONS.join(', ')}, not '${o.temporalDirection}'`);
       }
       await rt.withEngine({ runJobs: o.wait, background: !o.wait }, async (engine) => {
         const id = await resolveExperiment(engine, o.experiment!);
@@ -34,13 +42,13 @@ export function register(program: Command, rt: CliRuntime): void {
           ...(o.dataset ? { datasetId: await resolveDataset(engine, o.dataset) } : {}),
           ...(o.featureSet ? { featureSetId: o.featureSet } : {}),
           ...(o.refine !== 'none' ? { refine: o.refine as RefineMode } : {}),
-          ...(o.temporal !== 'none' ? { temporal: o.temporal as TemporalMode } : {}),
+          ...(o.temporal !== 'none' ? { temporal: o.temporal as TemporalMode, temporalDirection: o.temporalDirection as TemporalDirection } : {}),
         });
         if (!o.wait) return rt.print({ jobId }, () => jobId);
         await rt.runJob(engine, jobId, 'predict');
         const d = await engine.call('experiments.get', { id });
         const set = d.predictions.find((p) => p.jobId === jobId);
-        rt.print(set ?? d.predictions, () => `${set?.frames ?? 0} frames predicted for ${d.id} on ${set?.datasetId ?? '?'}${set?.refine === 'crf' ? ' (dense CRF)' : ''}${set && set.temporal !== 'none' ? ` (temporal ${set.temporal})` : ''}`);
+        rt.print(set ?? d.predictions, () => `${set?.frames ?? 0} frames predicted for ${d.id} on ${set?.datasetId ?? '?'}${set?.refine === 'crf' ? ' (dense CRF)' : ''}${set && set.temporal !== 'none' ? ` (temporal ${set.temporal}, ${set.temporalDirection})` : ''}`);
       });
     });
 }

@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { replacePredictions } from '../db/queries/experiments.js';
 import type { JobKindDefinition } from '../jobs/job-kind.js';
-import { TEMPORAL_MODES, type TemporalMode } from '../../../shared/contract/experiments.js';
+import { TEMPORAL_DIRECTIONS, TEMPORAL_MODES, type TemporalDirection, type TemporalMode } from '../../../shared/contract/experiments.js';
 import { REFINE_MODES, type RefineMode } from './predict-refine.js';
 
 export interface PredictJobParams {
@@ -17,6 +17,8 @@ export interface PredictJobParams {
   readonly refine?: RefineMode;
   /** Temporal carry (main/engine/temporal); absent = none. */
   readonly temporal?: TemporalMode;
+  /** With a temporal mode: which way through each sequence; absent = forward (jobs queued before the option). */
+  readonly temporalDirection?: TemporalDirection;
 }
 
 export interface PredictedFrame {
@@ -42,6 +44,7 @@ const paramsSchema = z
     backend: z.enum(['auto', 'tensorflow', 'wasm', 'cpu']),
     refine: z.enum(REFINE_MODES).optional(),
     temporal: z.enum(TEMPORAL_MODES).optional(),
+    temporalDirection: z.enum(TEMPORAL_DIRECTIONS).optional(),
   })
   .strict();
 
@@ -50,7 +53,7 @@ export const predictJobKind: JobKindDefinition<PredictJobParams> = {
   worker: new URL('./predict-worker.js', import.meta.url),
   heavy: true,
   params: paramsSchema,
-  title: (p) => `Predict ${p.experimentId.slice(0, 8)} on ${p.datasetId}${p.refine === 'crf' ? ' (CRF)' : ''}${p.temporal && p.temporal !== 'none' ? ` (temporal ${p.temporal})` : ''}`,
+  title: (p) => `Predict ${p.experimentId.slice(0, 8)} on ${p.datasetId}${p.refine === 'crf' ? ' (CRF)' : ''}${p.temporal && p.temporal !== 'none' ? ` (temporal ${p.temporal}, ${p.temporalDirection ?? 'forward'})` : ''}`,
   complete(host, job, raw) {
     const r = raw as PredictJobResult;
     replacePredictions(
@@ -58,6 +61,6 @@ export const predictJobKind: JobKindDefinition<PredictJobParams> = {
       { experimentId: job.params.experimentId, datasetId: job.params.datasetId, featureSetId: job.params.featureSetId, jobId: job.id, predictionKey: job.id },
       r.frames.map((f) => ({ frame_id: f.frameId, cluster_file: f.clusterFile, confidence_file: f.confidenceFile, width: f.width, height: f.height })),
     );
-    return { experimentId: job.params.experimentId, datasetId: job.params.datasetId, frames: r.frames.length, backend: r.backend, refine: job.params.refine ?? 'none', temporal: job.params.temporal ?? 'none' };
+    return { experimentId: job.params.experimentId, datasetId: job.params.datasetId, frames: r.frames.length, backend: r.backend, refine: job.params.refine ?? 'none', temporal: job.params.temporal ?? 'none', temporalDirection: job.params.temporalDirection ?? 'forward' };
   },
 };

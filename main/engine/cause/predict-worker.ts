@@ -19,6 +19,7 @@ import { predictWithCrf } from './predict-refine.js';
 import { predictOnPoolIfConfigured } from '../pool/predict-remote.js';
 import { TemporalPredictor } from '../temporal/temporal-predictor.js';
 import { LINK_LOOKAHEAD, LinkPipeline } from '../temporal/link-pipeline.js';
+import { sequenceOrder } from '../temporal/sequence-order.js';
 
 /** The frame's pixels for the CRF's colour kernel; its size must be the one the frame row records. */
 async function frameImage(file: string, width: number, height: number) {
@@ -75,32 +76,39 @@ export async function predictRange(
     if (frames.length === 0) throw new StudioError('not_found', `feature set ${set.id} has no frames of dataset ${params.datasetId}`);
     const outRel = predictionDir(params.experimentId, params.datasetId);
     fs.mkdirSync(path.join(ctx.workspaceRoot, outRel), { recursive: true });
-    const done: PredictedFrame[] = [];
     // A pool task's range starts its own carried state (as a sequence start would).
-    const temporal = params.temporal && params.temporal !== 'none' ? new TemporalPredictor(predictor, params.temporal) : null;
-    let resumeFrom = (ctx.loadCheckpoint() as { step: number } | undefined)?.step ?? 0;
-    // The carried state is not checkpointed: a temporal run resumes at the start of the interrupted sequence.
-    while (temporal && resumeFrom > 0 && resumeFrom < frames.length && frames[resumeFrom - 1]!.sequenceId === frames[resumeFrom]!.sequenceId) resumeFrom--;
+    const direction = params.temporalDirection ?? 'forward';
+    const temporal = params.temporal && params.temporal !== 'none' ? new TemporalPredictor(predictor, params.temporal, { direction }) : null;
     const from = range?.from ?? 0;
     const to = range?.to ?? frames.length;
+    // The frames in the order they are predicted: frames[from, to) as listed, or with a temporal mode each
+    // sequence in `direction`. Progress and checkpoints count positions in this order.
+    const order = temporal ? sequenceOrder(frames, direction, from, to) : Array.from({ length: to - from }, (_, k) => from + k);
+    let resumeFrom = (ctx.loadCheckpoint() as { step: number } | undefined)?.step ?? 0;
+    // The carried state is not checkpointed: a temporal run resumes at the start of the interrupted sequence.
+    const sameSequence = (a: number, b: number) => frames[order[a]!]!.sequenceId === frames[order[b]!]!.sequenceId;
+    while (temporal && resumeFrom > 0 && resumeFrom < order.length && sameSequence(resumeFrom - 1, resumeFrom)) resumeFrom--;
     const files = (f: FrameRecord) => ({ clusterFile: path.join(outRel, `${safeName(f.id)}.png`), confidenceFile: path.join(outRel, `${safeName(f.id)}.conf.png`) });
-    const skip = (i: number) => i < resumeFrom && fs.existsSync(path.join(ctx.workspaceRoot, files(frames[i]!).confidenceFile));
+    const skip = (pos: number) => pos < resumeFrom && fs.existsSync(path.join(ctx.workspaceRoot, files(frames[order[pos]!]!).confidenceFile));
     // temporal: the next frames' links (their flow or patch matches) are computed on a helper thread while
     // this one is predicted (temporal/link-pipeline.ts); frames are submitted LINK_LOOKAHEAD ahead, in
     // order, their image decode under way and their features read once
     const toPredict: number[] = [];
-    for (let i = from; i < to; i++) if (!skip(i)) toPredict.push(i);
+    for (let pos = 0; pos < order.length; pos++) if (!skip(pos)) toPredict.push(order[pos]!);
     if (temporal) links = await LinkPipeline.open(temporal.mode, temporal.linkOptions);
     const grids = new Map<number, Float32Array>();
+    // entries by frame index: the result lists them in the frames' order whatever the prediction order
+    const done = new Map<number, PredictedFrame>();
     let submitted = 0;
     let predicted = 0;
-    for (let i = from; i < to; i++) {
+    for (let pos = 0; pos < order.length; pos++) {
       ctx.throwIfCancelled();
+      const i = order[pos]!;
       const f = frames[i]!;
       const { clusterFile, confidenceFile } = files(f);
       const entry = { frameId: f.id, clusterFile, confidenceFile, width: f.width, height: f.height };
       if (toPredict[predicted] !== i) {
-        done.push(entry);
+        done.set(i, entry);
         continue;
       }
       for (; links && submitted < Math.min(toPredict.length, predicted + 1 + LINK_LOOKAHEAD); submitted++) {
@@ -141,12 +149,12 @@ export async function predictRange(
           : predictor.predict(grid, set.grid.h, set.grid.w, set.dim, f.width, f.height, region);
       writeFileAtomic(path.join(ctx.workspaceRoot, clusterFile), await encodeClusterMap(p.clusters, p.width, p.height, predictor.clusters));
       writeFileAtomic(path.join(ctx.workspaceRoot, confidenceFile), await encodeConfidenceMap(p.confidence, p.width, p.height));
-      done.push(entry);
-      ctx.progress({ step: i + 1, totalSteps: frames.length, stage: 'predict', message: f.name });
-      if ((i + 1) % 25 === 0) ctx.saveCheckpoint(i + 1, null);
+      done.set(i, entry);
+      ctx.progress({ step: pos + 1, totalSteps: order.length, stage: 'predict', message: f.name });
+      if ((pos + 1) % 25 === 0) ctx.saveCheckpoint(pos + 1, null);
     }
-    if (temporal) ctx.log(`temporal ${temporal.mode}: ${temporal.resets} state resets (sequence starts and ${temporal.cuts} scene cuts)`);
-    return { frames: done, backend: choice.name };
+    if (temporal) ctx.log(`temporal ${temporal.mode} (${direction}): ${temporal.resets} state resets (sequence starts and ${temporal.cuts} scene cuts)`);
+    return { frames: [...done.entries()].sort((x, y) => x[0] - y[0]).map(([, e]) => e), backend: choice.name };
   } finally {
     links?.close();
     predictor.dispose();

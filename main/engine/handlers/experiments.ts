@@ -121,7 +121,7 @@ export const experimentHandlers: HandlerGroup<
     return metricSeries(ctx.db, id, { ...(names ? { names } : {}), ...(sinceStep !== undefined ? { sinceStep } : {}) });
   },
 
-  'experiments.predict': ({ id, datasetId, featureSetId, refine, temporal }, ctx) => {
+  'experiments.predict': ({ id, datasetId, featureSetId, refine, temporal, temporalDirection }, ctx) => {
     const row = getExperimentRow(ctx.db, id);
     if (!row) throw new StudioError('not_found', `no experiment '${id}'`);
     if (row.status !== 'trained' || !row.model_file) {
@@ -147,7 +147,7 @@ export const experimentHandlers: HandlerGroup<
       flipAveraging: config.flipAveraging,
       backend: config.backend,
       ...(refine && refine !== 'none' ? { refine } : {}),
-      ...(temporal && temporal !== 'none' ? { temporal } : {}),
+      ...(temporal && temporal !== 'none' ? { temporal, temporalDirection: temporalDirection ?? 'backward' } : {}),
     };
     const job = ctx.jobs.submit('experiments.predict', params);
     return { jobId: job.id };

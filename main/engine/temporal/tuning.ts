@@ -11,5 +11,6 @@ export const TEMPORAL_TUNING = {
   how:
     'scripts/temporal-tune.ts on the demo workspace train split (world seed 5), experiment seed 4, 30 frames; ' +
     'session 7: the ground prior (plane-motion.ts, ground-prior.ts: fromRow, centralWidth, minCutoff, accept, finestLevel) ' +
-    'by scripts/temporal-flow-check.ts and the flow-mode margin / stillMargin by scripts/temporal-tune.ts, both on these frames',
+    'by scripts/temporal-flow-check.ts and the flow-mode margin / stillMargin by scripts/temporal-tune.ts, both on these frames; ' +
+    'session 9: the backward direction and its flow settings (carry 0.9, margin 0.8) by scripts/temporal-tune.ts on all 90 frames of this split',
 } as const;

@@ -2,7 +2,7 @@
 // progress/ETA, cancel/resume, predict/evaluate, each run's score (present-class mIoU first), and a
 // 2–4 run comparison ranked by present-class mIoU.
 import { useMemo, useState } from 'react';
-import type { ExperimentSummary, MetricSeries, TemporalMode } from '../../../shared/contract/experiments.js';
+import type { ExperimentSummary, MetricSeries } from '../../../shared/contract/experiments.js';
 import { Curve } from '../components/Curve.js';
 import { JobProgress } from '../components/JobProgress.js';
 import { NewRunForm } from '../components/NewRunForm.js';
@@ -14,7 +14,7 @@ import { useJobMetrics, useJobs, useQuery, useSelection, useStudio } from '../st
 import { CompareScores, RunScore } from './experiments/RunScore.js';
 import { mergeSeries } from './experiments/merge-series.js';
 import { PretrainRuns } from './experiments/PretrainRuns.js';
-import { TemporalSelect } from './experiments/TemporalSelect.js';
+import { TemporalSelect, type TemporalChoice } from './experiments/TemporalSelect.js';
 
 export function ExperimentsView() {
   const { select } = useStudio();
@@ -145,7 +145,7 @@ function RunDetail({ run }: { run: ExperimentSummary }) {
   const action = useAction();
   const hasPredictions = (detail.data?.predictions.length ?? 0) > 0;
   const [crf, setCrf] = useState(false);
-  const [temporal, setTemporal] = useState<TemporalMode>('none');
+  const [temporal, setTemporal] = useState<TemporalChoice>({ mode: 'none', direction: 'backward' });
 
   return (
     <div className="panel run-detail" data-testid="run-detail">
@@ -192,7 +192,7 @@ function RunDetail({ run }: { run: ExperimentSummary }) {
             data-testid="predict-run"
             onClick={() =>
               void predict.start(() =>
-                call('experiments.predict', { id: run.id, ...(crf ? { refine: 'crf' as const } : {}), ...(temporal !== 'none' ? { temporal } : {}) }),
+                call('experiments.predict', { id: run.id, ...(crf ? { refine: 'crf' as const } : {}), ...(temporal.mode !== 'none' ? { temporal: temporal.mode, temporalDirection: temporal.direction } : {}) }),
               )
             }
           >

@@ -10,6 +10,14 @@ import { createEngine, type Engine } from '../../../main/engine/engine.js';
 import { generateSynthDrive } from '../../../main/engine/synth/generate.js';
 import { tempDir } from '../../helpers/temp-workspace.js';
 import { tinyBudget } from '../../helpers/tiny-budget.js';
+import { loadModel } from '../../../main/engine/cause/model-io.js';
+import { centreCropRegion, Predictor } from '../../../main/engine/cause/predict.js';
+import { encodeClusterMap } from '../../../main/engine/cause/prediction-png.js';
+import { listFrames } from '../../../main/engine/datasets/frame-source.js';
+import { openDatabase } from '../../../main/engine/db/connection.js';
+import { openFeatureSet } from '../../../main/engine/features/feature-reader.js';
+import { sequenceOrder } from '../../../main/engine/temporal/sequence-order.js';
+import { TemporalPredictor } from '../../../main/engine/temporal/temporal-predictor.js';
 
 let tmp: ReturnType<typeof tempDir>;
 let wsDir: string;
@@ -95,14 +103,15 @@ describe('experiments through the engine', () => {
     expect(Math.max(...img.data)).toBeLessThan(5);
   });
 
-  it('predicts in sequence with --temporal flow and features: the set records the mode, and labels change no more often than per frame', async () => {
+  it('predicts in sequence with --temporal flow and features, backward by default: the set records mode and direction, and labels change no more often than per frame', async () => {
     const id = await train(engine, 'kmeans', 6);
     const outputs = new Map<string, Buffer[]>();
-    const changes = async (temporal: 'none' | 'flow' | 'features', key: string = temporal): Promise<number> => {
-      const { jobId } = await engine.call('experiments.predict', { id, temporal });
+    const changes = async (temporal: 'none' | 'flow' | 'features', key: string = temporal, direction?: 'forward' | 'backward'): Promise<number> => {
+      const { jobId } = await engine.call('experiments.predict', { id, temporal, ...(direction ? { temporalDirection: direction } : {}) });
       expect((await engine.call('jobs.wait', { id: jobId })).error).toBeNull();
       const set = (await engine.call('experiments.get', { id })).predictions.find((p) => p.jobId === jobId);
       expect(set?.temporal).toBe(temporal);
+      if (temporal !== 'none') expect(set?.temporalDirection).toBe(direction ?? 'backward');
       expect(set?.frames).toBe(8);
       const dir = path.join(wsDir, 'experiments', id, 'predictions');
       const files = fs.readdirSync(dir, { recursive: true }).map(String).filter((f) => f.endsWith('.png') && !f.endsWith('.conf.png')).sort();
@@ -129,6 +138,35 @@ describe('experiments through the engine', () => {
       delete process.env.CAUSE_TEMPORAL_THREADS;
     }
     expect(outputs.get('flow one thread')).toEqual(outputs.get('flow'));
+    // the direction is applied: forward gives other maps, and the job's backward maps are the predictor's
+    // own, fed the sequence last frame first (and not first frame first)
+    expect(await changes('flow', 'flow forward', 'forward')).toBeLessThanOrEqual(perFrame);
+    expect(outputs.get('flow forward')).not.toEqual(outputs.get('flow'));
+    const inProcess = async (direction: 'forward' | 'backward'): Promise<Buffer[]> => {
+      const set = openFeatureSet(wsDir, (await engine.call('experiments.get', { id })).predictions.at(-1)!.featureSetId);
+      const db = openDatabase(path.join(wsDir, 'studio.db'), { readonly: true });
+      const predictor = new Predictor(loadModel(path.join(wsDir, 'experiments', id, 'model.bin')), true);
+      try {
+        const frames = listFrames(db, datasetId);
+        const temporal = new TemporalPredictor(predictor, 'features', { direction });
+        const maps = new Map<number, Buffer>();
+        for (const i of sequenceOrder(frames, direction)) {
+          const f = frames[i]!;
+          const item = set.items.findIndex((it) => it.frameId === f.id && it.crop === 0);
+          const region = centreCropRegion(f.width, f.height, set.preprocessing.width, set.preprocessing.height);
+          const p = temporal.predict({ sequence: f.sequenceId, grid: set.read(item), h: set.grid.h, w: set.grid.w, dim: set.dim, outW: f.width, outH: f.height, region });
+          maps.set(i, await encodeClusterMap(p.clusters, p.width, p.height, predictor.clusters));
+        }
+        return [...maps.entries()].sort((a, b) => a[0] - b[0]).map(([, m]) => m);
+      } finally {
+        predictor.dispose();
+        set.close();
+        db.close();
+      }
+    };
+    const backward = await inProcess('backward');
+    expect(backward).toEqual(outputs.get('features'));
+    expect(await inProcess('forward')).not.toEqual(backward);
   });
 
   it('predicts from a chosen feature set (whole frames for a model trained on square crops) and refuses wrong ones', async () => {

@@ -189,10 +189,11 @@ export function listPredictionSets(db: Database, experimentId: string): Experime
   const rows = db
     // The refine mode lives in the predict job's params (stored with the job that made the set).
     .prepare(
-      `SELECT p.*, json_extract(j.params, '$.refine') AS refine, json_extract(j.params, '$.temporal') AS temporal FROM experiment_predictions p LEFT JOIN jobs j ON j.id = p.job_id
+      `SELECT p.*, json_extract(j.params, '$.refine') AS refine, json_extract(j.params, '$.temporal') AS temporal,
+       json_extract(j.params, '$.temporalDirection') AS temporal_direction FROM experiment_predictions p LEFT JOIN jobs j ON j.id = p.job_id
        WHERE p.experiment_id = ? ORDER BY p.created_at`,
     )
-    .all(experimentId) as { dataset_id: string; feature_set_id: string; job_id: string | null; frame_count: number; created_at: string; refine: string | null; temporal: string | null }[];
+    .all(experimentId) as { dataset_id: string; feature_set_id: string; job_id: string | null; frame_count: number; created_at: string; refine: string | null; temporal: string | null; temporal_direction: string | null }[];
   return rows.map((r) => ({
     datasetId: r.dataset_id,
     featureSetId: r.feature_set_id,
@@ -201,6 +202,8 @@ export function listPredictionSets(db: Database, experimentId: string): Experime
     createdAt: r.created_at,
     refine: r.refine === 'crf' ? 'crf' : 'none',
     temporal: r.temporal === 'features' || r.temporal === 'flow' ? r.temporal : 'none',
+    // sets predicted before the option ran forward
+    temporalDirection: r.temporal_direction === 'backward' ? 'backward' : 'forward',
   }));
 }
 
