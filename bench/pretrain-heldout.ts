@@ -10,7 +10,7 @@
 //   npx tsx bench/pretrain-heldout.ts [--model FILE.onnx] [--worlds 101,102,103 | tuning] [--frames 8] [--backbones rgb,builtin,builtin-vit]
 import fs from 'node:fs';
 import path from 'node:path';
-import { hungarian } from '../shared/metrics/hungarian.js';
+import { patchPresentClassMiou } from './lib/patch-miou.js';
 import { assignToCentroids, kmeans } from '../main/engine/clustering/kmeans.js';
 import { filterBankFeatures, rgbFeatures } from '../main/engine/backbones/builtin.js';
 import { IMAGENET_MEAN, IMAGENET_STD, type TokenGrid } from '../main/engine/backbones/backbone.js';
@@ -34,35 +34,6 @@ const W = 640;
 const H = 320;
 const plane = W * H;
 
-function presentClassMiou(assign: Int32Array | Uint32Array | number[], gw: number, labels: Uint8Array[], K: number): number {
-  const classes = new Map<number, number>();
-  for (const l of labels) for (const id of l) if (id >= 7 && id <= 33 && !classes.has(id)) classes.set(id, classes.size);
-  const C = classes.size;
-  const hist = new Float64Array(K * C);
-  const per = (H / 8) * gw;
-  labels.forEach((l, f) => {
-    for (let y = 0; y < H; y++)
-      for (let x = 0; x < W; x++) {
-        const c = classes.get(l[y * W + x]!);
-        if (c !== undefined) hist[assign[f * per + ((y / 8) | 0) * gw + ((x / 8) | 0)]! * C + c]! += 1;
-      }
-  });
-  const match = hungarian(hist, K, C, 'max');
-  const rowSum = new Float64Array(K);
-  const colSum = new Float64Array(C);
-  for (let k = 0; k < K; k++) {
-    for (let c = 0; c < C; c++) {
-      rowSum[k]! += hist[k * C + c]!;
-      colSum[c]! += hist[k * C + c]!;
-    }
-  }
-  let sum = 0;
-  for (let k = 0; k < K; k++) {
-    const c = match[k]!;
-    if (c >= 0) sum += hist[k * C + c]! / (rowSum[k]! + colSum[c]! - hist[k * C + c]!);
-  }
-  return sum / C;
-}
 
 const vit = fs.existsSync(model) ? await openOnnxBackbone({ model, label: model, id: 'builtin-vit', family: 'builtin-vit', patchSize: 8, sha256: null, threads: 2, provider: 'cpu' }) : null;
 const totals = new Map<string, number[]>();
@@ -92,7 +63,7 @@ for (const seed of worlds) {
     grids.forEach((g, j) => all.set(g.data, j * per * d));
     const scores = [0, 1].map((ks) => {
       const fit = kmeans(all, grids.length * per, d, { k: 27, seed: ks, maxIterations: 60 });
-      return presentClassMiou(assignToCentroids(all, grids.length * per, d, fit.centroids, 27).assignments, grids[0]!.w, labels, 27);
+      return patchPresentClassMiou(assignToCentroids(all, grids.length * per, d, fit.centroids, 27).assignments, grids[0]!.w, labels, W, H, 27);
     });
     const m = (scores[0]! + scores[1]!) / 2;
     totals.set(name, [...(totals.get(name) ?? []), m]);

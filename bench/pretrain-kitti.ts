@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
-import { hungarian } from '../shared/metrics/hungarian.js';
+import { patchPresentClassMiou } from './lib/patch-miou.js';
 import { assignToCentroids, kmeans } from '../main/engine/clustering/kmeans.js';
 import { filterBankFeatures, rgbFeatures } from '../main/engine/backbones/builtin.js';
 import { IMAGENET_MEAN, IMAGENET_STD, type TokenGrid } from '../main/engine/backbones/backbone.js';
@@ -34,32 +34,7 @@ function score(grid: TokenGrid, seed: number): number {
   const K = 27;
   const fit = kmeans(grid.data, n, grid.dim, { k: K, seed, maxIterations: 100 });
   const { assignments } = assignToCentroids(grid.data, n, grid.dim, fit.centroids, K);
-  const classes = new Map<number, number>();
-  for (const id of labels) if (id >= 7 && id <= 33 && !classes.has(id)) classes.set(id, classes.size);
-  const C = classes.size;
-  const hist = new Float64Array(K * C);
-  for (let y = 0; y < H; y++)
-    for (let x = 0; x < W; x++) {
-      const id = labels[y * W + x]!;
-      const c = classes.get(id);
-      if (c === undefined) continue;
-      hist[assignments[((y / 8) | 0) * grid.w + ((x / 8) | 0)]! * C + c]! += 1;
-    }
-  const match = hungarian(hist, K, C, 'max');
-  const rowSum = new Float64Array(K);
-  const colSum = new Float64Array(C);
-  for (let k = 0; k < K; k++) {
-    for (let c = 0; c < C; c++) {
-      rowSum[k]! += hist[k * C + c]!;
-      colSum[c]! += hist[k * C + c]!;
-    }
-  }
-  let sum = 0;
-  for (let k = 0; k < K; k++) {
-    const c = match[k]!;
-    if (c >= 0) sum += hist[k * C + c]! / (rowSum[k]! + colSum[c]! - hist[k * C + c]!);
-  }
-  return sum / C; // classes without a cluster count as IoU 0
+  return patchPresentClassMiou(assignments, grid.w, [labels], W, H, K);
 }
 
 const grids: [string, TokenGrid][] = [
