@@ -8,14 +8,15 @@
 // wall-clock ratio wall(none)/wall(mode), which needs an otherwise idle machine; the CPU ratio is printed
 // beside it (robust to load, but it counts the helper thread's work as if it ran on this one).
 //
-// Run: npm run bench:temporal -- [--workspace DIR] [--rounds N] [--frames N]
+// Run: npm run bench:temporal -- [--workspace DIR] [--rounds N] [--frames N] [--direction backward|forward]
+// (the temporal modes visit each sequence backward by default, as the predict job does)
 // DIR holds a finished `cause-studio demo` (default $CAUSE_STUDIO_HOME); without one the bench runs
 // `demo --seeds 1` into a temporary workspace first (several minutes).
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { TemporalMode } from '../shared/contract/experiments.js';
+import type { TemporalDirection, TemporalMode } from '../shared/contract/experiments.js';
 import { loadModel } from '../main/engine/cause/model-io.js';
 import { encodeClusterMap, encodeConfidenceMap } from '../main/engine/cause/prediction-png.js';
 import { centreCropRegion, Predictor } from '../main/engine/cause/predict.js';
@@ -24,6 +25,7 @@ import { getExperimentRow, listExperimentSummaries, listPredictionSets } from '.
 import { listFrames, readImageRGB } from '../main/engine/datasets/frame-source.js';
 import { openFeatureSet } from '../main/engine/features/feature-reader.js';
 import { LINK_LOOKAHEAD, LinkPipeline, stopTemporalHelper } from '../main/engine/temporal/link-pipeline.js';
+import { sequenceOrder } from '../main/engine/temporal/sequence-order.js';
 import { TemporalPredictor } from '../main/engine/temporal/temporal-predictor.js';
 import { initTfBackend } from '../main/engine/tf/backend.js';
 import { uptime } from './lib/machine.js';
@@ -34,6 +36,8 @@ const arg = (name: string) => {
   return i >= 0 ? process.argv[i + 1] : undefined;
 };
 const rounds = Number(arg('rounds') ?? 2);
+/** Which way the temporal modes visit each sequence (the predict job's default: backward). */
+const direction: TemporalDirection = arg('direction') === 'forward' ? 'forward' : 'backward';
 let ws = arg('workspace') ?? process.env.CAUSE_STUDIO_HOME;
 if (!ws || !fs.existsSync(path.join(ws, 'studio.db'))) {
   ws = fs.mkdtempSync(path.join(os.tmpdir(), 'cause-temporal-bench-'));
@@ -52,6 +56,7 @@ const row = getExperimentRow(db, exp.id)!;
 const set = listPredictionSets(db, exp.id).find((p) => p.datasetId !== row.dataset_id);
 if (!set) throw new Error(`${ws}: experiment ${exp.id} has no predictions on a held-out dataset`);
 const frames = listFrames(db, set.datasetId).slice(0, Number(arg('frames') ?? Infinity));
+const order = sequenceOrder(frames, direction);
 const features = openFeatureSet(ws, set.featureSetId);
 const itemOf = new Map(features.items.map((it, i) => [it.frameId, i] as const));
 await initTfBackend('auto');
@@ -72,7 +77,7 @@ type Mode = 'none' | 'features 1T' | 'features 2T' | 'flow 1T' | 'flow 2T';
 
 async function runMode(mode: Mode): Promise<{ cpu: number; wall: number; main: number; wait: number }> {
   const tmode: TemporalMode = mode === 'none' ? 'none' : mode.startsWith('features') ? 'features' : 'flow';
-  const temporal = tmode === 'none' ? null : new TemporalPredictor(predictor, tmode);
+  const temporal = tmode === 'none' ? null : new TemporalPredictor(predictor, tmode, { direction });
   const c0 = process.cpuUsage();
   const m0 = mainThreadCpu();
   const t0 = process.hrtime.bigint();
@@ -83,8 +88,9 @@ async function runMode(mode: Mode): Promise<{ cpu: number; wall: number; main: n
   const g = features.grid;
   const grids = new Map<number, Float32Array>();
   const region = (f: (typeof frames)[number]) => centreCropRegion(f.width, f.height, features.preprocessing.width, features.preprocessing.height);
+  // k: a position in the visiting order (each sequence in `direction`, as the predict job visits it)
   const submit = (k: number) => {
-    const f = frames[k];
+    const f = frames[order[k]!];
     if (!links || !f) return;
     const grid = features.read(itemOf.get(f.id)!);
     grids.set(k, grid);
@@ -102,7 +108,8 @@ async function runMode(mode: Mode): Promise<{ cpu: number; wall: number; main: n
   };
   let submitted = 0;
   let wait = 0;
-  for (const [k, f] of frames.entries()) {
+  for (const [k, i] of order.entries()) {
+    const f = frames[i]!;
     for (; submitted <= k + LINK_LOOKAHEAD; submitted++) submit(submitted);
     const grid = grids.get(k) ?? features.read(itemOf.get(f.id)!);
     grids.delete(k);
@@ -122,7 +129,7 @@ async function runMode(mode: Mode): Promise<{ cpu: number; wall: number; main: n
 
 const loadBefore = uptime();
 console.log(`machine: ${os.cpus().length} cores; ${loadBefore}`);
-console.log(`experiment ${exp.id.slice(0, 8)} (${exp.method}), ${frames.length} frames of ${set.datasetId.slice(0, 8)}, ${rounds} rounds`);
+console.log(`experiment ${exp.id.slice(0, 8)} (${exp.method}), ${frames.length} frames of ${set.datasetId.slice(0, 8)}, ${rounds} rounds, temporal modes ${direction}`);
 const modes: Mode[] = ['none', 'features 1T', 'features 2T', 'flow 1T', 'flow 2T'];
 const cpu = new Map<Mode, number>(modes.map((m) => [m, 0]));
 const wall = new Map<Mode, number>(modes.map((m) => [m, 0]));
@@ -158,7 +165,7 @@ console.log(
 );
 console.log(`load: before ${loadBefore.replace(/.*load average/, 'load average')}; after ${uptime().replace(/.*load average/, 'load average')}`);
 const speed = (x: Map<Mode, number>) => Object.fromEntries(modes.slice(1).map((m) => [m, Number(ratio(x, m).toFixed(3))]));
-console.log(`command: npm run bench:temporal -- --workspace ${ws} --rounds ${rounds}${arg('frames') ? ` --frames ${arg('frames')}` : ''}`);
+console.log(`command: npm run bench:temporal -- --workspace ${ws} --rounds ${rounds}${arg('frames') ? ` --frames ${arg('frames')}` : ''} --direction ${direction}`);
 console.log(
   'BENCH ' +
     JSON.stringify({
