@@ -3,7 +3,7 @@
 // way through each sequence (backward by default: labels come from nearer views of the same surfaces).
 import { TEMPORAL_DIRECTIONS, TEMPORAL_MODES, type TemporalDirection, type TemporalMode } from '../../../../shared/contract/experiments.js';
 
-const LABELS: Record<TemporalMode, string> = {
+const MODE_LABELS: Record<TemporalMode, string> = {
   none: 'per frame',
   features: 'temporal: feature matches',
   flow: 'temporal: optical flow',
@@ -19,32 +19,41 @@ export interface TemporalChoice {
   readonly direction: TemporalDirection;
 }
 
+/** A labelled select over a fixed list of values. */
+function Choices<T extends string>(p: { testId: string; title: string; value: T; values: readonly T[]; labels: Record<T, string>; onChange: (v: T) => void }) {
+  return (
+    <label title={p.title}>
+      <select data-testid={p.testId} value={p.value} onChange={(e) => p.onChange(e.target.value as T)}>
+        {p.values.map((v) => (
+          <option key={v} value={v}>
+            {p.labels[v]}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
 export function TemporalSelect({ value, onChange }: { value: TemporalChoice; onChange: (c: TemporalChoice) => void }) {
   return (
     <>
-      <label title="Filter cluster scores over time along label-free correspondences, keeping a pixel's cluster unless the new frame clearly disagrees (less flicker in videos)">
-        <select data-testid="predict-temporal" value={value.mode} onChange={(e) => onChange({ ...value, mode: e.target.value as TemporalMode })}>
-          {TEMPORAL_MODES.map((m) => (
-            <option key={m} value={m}>
-              {LABELS[m]}
-            </option>
-          ))}
-        </select>
-      </label>
+      <Choices
+        testId="predict-temporal"
+        title="Filter cluster scores over time along label-free correspondences, keeping a pixel's cluster unless the new frame clearly disagrees (less flicker in videos)"
+        value={value.mode}
+        values={TEMPORAL_MODES}
+        labels={MODE_LABELS}
+        onChange={(mode) => onChange({ ...value, mode })}
+      />
       {value.mode !== 'none' && (
-        <label title="Backward carries frame t+1 into t: for a camera driving forward, each surface's label comes from nearer views of it. Forward uses only past frames, as a live feed would.">
-          <select
-            data-testid="predict-temporal-direction"
-            value={value.direction}
-            onChange={(e) => onChange({ ...value, direction: e.target.value as TemporalDirection })}
-          >
-            {TEMPORAL_DIRECTIONS.map((d) => (
-              <option key={d} value={d}>
-                {DIRECTION_LABELS[d]}
-              </option>
-            ))}
-          </select>
-        </label>
+        <Choices
+          testId="predict-temporal-direction"
+          title="Backward carries frame t+1 into t: for a camera driving forward, each surface's label comes from nearer views of it. Forward uses only past frames, as a live feed would."
+          value={value.direction}
+          values={TEMPORAL_DIRECTIONS}
+          labels={DIRECTION_LABELS}
+          onChange={(direction) => onChange({ ...value, direction })}
+        />
       )}
     </>
   );
