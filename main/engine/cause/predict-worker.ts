@@ -19,7 +19,7 @@ import { predictWithCrf } from './predict-refine.js';
 import { predictOnPoolIfConfigured } from '../pool/predict-remote.js';
 import { TemporalPredictor } from '../temporal/temporal-predictor.js';
 import { LINK_LOOKAHEAD, LinkPipeline } from '../temporal/link-pipeline.js';
-import { sequenceOrder } from '../temporal/sequence-order.js';
+import { resumePosition, sequenceOrder } from '../temporal/sequence-order.js';
 
 /** The frame's pixels for the CRF's colour kernel; its size must be the one the frame row records. */
 async function frameImage(file: string, width: number, height: number) {
@@ -84,10 +84,9 @@ export async function predictRange(
     // The frames in the order they are predicted: frames[from, to) as listed, or with a temporal mode each
     // sequence in `direction`. Progress and checkpoints count positions in this order.
     const order = temporal ? sequenceOrder(frames, direction, from, to) : Array.from({ length: to - from }, (_, k) => from + k);
-    let resumeFrom = (ctx.loadCheckpoint() as { step: number } | undefined)?.step ?? 0;
+    const checkpoint = (ctx.loadCheckpoint() as { step: number } | undefined)?.step ?? 0;
     // The carried state is not checkpointed: a temporal run resumes at the start of the interrupted sequence.
-    const sameSequence = (a: number, b: number) => frames[order[a]!]!.sequenceId === frames[order[b]!]!.sequenceId;
-    while (temporal && resumeFrom > 0 && resumeFrom < order.length && sameSequence(resumeFrom - 1, resumeFrom)) resumeFrom--;
+    const resumeFrom = temporal ? resumePosition(frames, order, checkpoint) : checkpoint;
     const files = (f: FrameRecord) => ({ clusterFile: path.join(outRel, `${safeName(f.id)}.png`), confidenceFile: path.join(outRel, `${safeName(f.id)}.conf.png`) });
     const skip = (pos: number) => pos < resumeFrom && fs.existsSync(path.join(ctx.workspaceRoot, files(frames[order[pos]!]!).confidenceFile));
     // temporal: the next frames' links (their flow or patch matches) are computed on a helper thread while

@@ -15,3 +15,13 @@ export function sequenceOrder(frames: readonly { readonly sequenceId: string }[]
   }
   return order;
 }
+
+/**
+ * Where a temporal run resumes in `order` after a checkpoint at position `step`: the carried state is not
+ * checkpointed, so at the first position of the sequence that was interrupted (in visiting order).
+ */
+export function resumePosition(frames: readonly { readonly sequenceId: string }[], order: readonly number[], step: number): number {
+  let pos = Math.max(0, Math.min(step, order.length));
+  while (pos > 0 && pos < order.length && frames[order[pos - 1]!]!.sequenceId === frames[order[pos]!]!.sequenceId) pos--;
+  return pos;
+}
