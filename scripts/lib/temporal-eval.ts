@@ -128,10 +128,23 @@ export async function evaluateTemporal(
       const temporal = mode === 'none' ? null : new TemporalPredictor(predictor, mode === 'oracle' ? 'flow' : mode, variant.options);
       const hist = new HistogramBuilder(predictor.clusters, protocol, 'reference');
       const lf = new LabelFreeAccumulator(predictor.clusters, { staticThreshold: 6 });
-      const tc = new TemporalConsistencyAccumulator((l) => l === 0);
+      const by = { classPixels: new Float64Array(256), classChanged: new Float64Array(256), speedPixels: new Float64Array(SPEED_BUCKETS.length + 1), speedChanged: new Float64Array(SPEED_BUCKETS.length + 1) };
+      const tc = new TemporalConsistencyAccumulator(
+        (l) => l === 0,
+        (l, changed, u, v) => {
+          const speed = Math.hypot(u, v);
+          let b = 0;
+          while (b < SPEED_BUCKETS.length && speed >= SPEED_BUCKETS[b]!) b++;
+          by.classPixels[l]!++;
+          by.speedPixels[b]!++;
+          if (changed) {
+            by.classChanged[l]!++;
+            by.speedChanged[b]!++;
+          }
+        },
+      );
       const epe: number[] = [];
       const sbc = { pixels: new Float64Array(256), changed: new Float64Array(256), invalidMotion: new Float64Array(256) };
-      const by = { classPixels: new Float64Array(256), classChanged: new Float64Array(256), speedPixels: new Float64Array(SPEED_BUCKETS.length + 1), speedChanged: new Float64Array(SPEED_BUCKETS.length + 1) };
       let cpu = 0;
       const backward = variant.options?.direction === 'backward';
       const order = sequenceOrder(frames, backward ? 'backward' : 'forward');
@@ -187,31 +200,6 @@ export async function evaluateTemporal(
             sbc.pixels[l]!++;
             if (p.clusters[j] !== prevP.clusters[j]) sbc.changed[l]!++;
             if (!t.motion || Number.isNaN(t.motion.u[j]!)) sbc.invalidMotion[l]!++;
-          }
-        }
-        if (prevP && i > 0 && frames[i - 1]!.sequenceId === f.sequenceId && t.motion) {
-          // the same pixels as TemporalConsistencyAccumulator counts, broken down
-          const pl = truth[i - 1]!.label.data;
-          for (let y = 0, j = 0; y < p.height; y++) {
-            for (let x = 0; x < p.width; x++, j++) {
-              const u = t.motion.u[j]!;
-              const v = t.motion.v[j]!;
-              if (Number.isNaN(u) || Number.isNaN(v)) continue;
-              const qx = Math.round(x + u);
-              const qy = Math.round(y + v);
-              if (qx < 0 || qy < 0 || qx >= p.width || qy >= p.height) continue;
-              const q = qy * p.width + qx;
-              const l = t.label.data[j]!;
-              if (l === 0 || l !== pl[q]) continue;
-              const changed = p.clusters[j] !== prevP.clusters[q] ? 1 : 0;
-              const speed = Math.hypot(u, v);
-              let b = 0;
-              while (b < SPEED_BUCKETS.length && speed >= SPEED_BUCKETS[b]!) b++;
-              by.classPixels[l]!++;
-              by.classChanged[l]! += changed;
-              by.speedPixels[b]!++;
-              by.speedChanged[b]! += changed;
-            }
           }
         }
         prevP = p;

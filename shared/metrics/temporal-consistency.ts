@@ -26,13 +26,20 @@ export interface ConsistencyFrame {
   readonly motion: { readonly u: Float32Array; readonly v: Float32Array } | null;
 }
 
+/** Called for every pixel the measure counts: its true class, whether its cluster changed, its true motion. */
+export type ConsistencyVisitor = (label: number, changed: boolean, u: number, v: number) => void;
+
 export class TemporalConsistencyAccumulator {
   private prev: ConsistencyFrame | null = null;
   private pairs = 0;
   private pixels = 0;
   private changed = 0;
 
-  constructor(private readonly ignore: (label: number) => boolean = () => false) {}
+  /** `visit` (diagnostics) sees each counted pixel, so a breakdown counts exactly the measure's pixels. */
+  constructor(
+    private readonly ignore: (label: number) => boolean = () => false,
+    private readonly visit?: ConsistencyVisitor,
+  ) {}
 
   addFrame(f: ConsistencyFrame): void {
     const p = this.prev;
@@ -52,7 +59,9 @@ export class TemporalConsistencyAccumulator {
           const l = f.labels[i]!;
           if (l !== p.labels[q] || this.ignore(l)) continue;
           counted++;
-          if (f.clusters[i] !== p.clusters[q]) this.changed++;
+          const changed = f.clusters[i] !== p.clusters[q];
+          if (changed) this.changed++;
+          this.visit?.(l, changed, u, v);
         }
       }
       this.pixels += counted;

@@ -80,5 +80,23 @@ describe('LabelFreeAccumulator', () => {
     expect(merged.summary().framePairs).toBe(7);
     expect(mergedTc.summary()).toEqual(wholeTc.summary());
     expect(mergedTc.summary().framePairs).toBe(7);
+    // a visitor sees exactly the counted pixels, with their class, change and motion
+    let seen = 0;
+    let changed = 0;
+    const byLabel = new Map<number, number>();
+    const visited = new TemporalConsistencyAccumulator(
+      (l) => l === 2,
+      (l, c, u, v) => {
+        seen++;
+        if (c) changed++;
+        byLabel.set(l, (byLabel.get(l) ?? 0) + 1);
+        expect([u, v]).toEqual([1, 0]);
+      },
+    );
+    for (const f of frames) visited.addFrame(f);
+    expect(seen).toBe(visited.summary().pixels);
+    expect(seen).toBeGreaterThan(0);
+    expect(changed).toBe(visited.summary().changed);
+    expect([...byLabel.keys()]).toEqual([1]);
   });
 });
