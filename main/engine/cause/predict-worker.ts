@@ -83,7 +83,7 @@ export async function predictRange(
     const to = range?.to ?? frames.length;
     // The frames in the order they are predicted: frames[from, to) as listed, or with a temporal mode each
     // sequence in `direction`. Progress and checkpoints count positions in this order.
-    const order = temporal ? sequenceOrder(frames, direction, from, to) : Array.from({ length: to - from }, (_, k) => from + k);
+    const order = sequenceOrder(frames, temporal ? direction : 'forward', from, to);
     const checkpoint = (ctx.loadCheckpoint() as { step: number } | undefined)?.step ?? 0;
     // The carried state is not checkpointed: a temporal run resumes at the start of the interrupted sequence.
     const resumeFrom = temporal ? resumePosition(frames, order, checkpoint) : checkpoint;
@@ -96,8 +96,8 @@ export async function predictRange(
     for (let pos = 0; pos < order.length; pos++) if (!skip(pos)) toPredict.push(order[pos]!);
     if (temporal) links = await LinkPipeline.open(temporal.mode, temporal.linkOptions);
     const grids = new Map<number, Float32Array>();
-    // entries by frame index: the result lists them in the frames' order whatever the prediction order
-    const done = new Map<number, PredictedFrame>();
+    // by frame index (less `from`): the result lists frames in their own order whatever the prediction order
+    const done: PredictedFrame[] = new Array(to - from);
     let submitted = 0;
     let predicted = 0;
     for (let pos = 0; pos < order.length; pos++) {
@@ -107,7 +107,7 @@ export async function predictRange(
       const { clusterFile, confidenceFile } = files(f);
       const entry = { frameId: f.id, clusterFile, confidenceFile, width: f.width, height: f.height };
       if (toPredict[predicted] !== i) {
-        done.set(i, entry);
+        done[i - from] = entry;
         continue;
       }
       for (; links && submitted < Math.min(toPredict.length, predicted + 1 + LINK_LOOKAHEAD); submitted++) {
@@ -148,12 +148,12 @@ export async function predictRange(
           : predictor.predict(grid, set.grid.h, set.grid.w, set.dim, f.width, f.height, region);
       writeFileAtomic(path.join(ctx.workspaceRoot, clusterFile), await encodeClusterMap(p.clusters, p.width, p.height, predictor.clusters));
       writeFileAtomic(path.join(ctx.workspaceRoot, confidenceFile), await encodeConfidenceMap(p.confidence, p.width, p.height));
-      done.set(i, entry);
+      done[i - from] = entry;
       ctx.progress({ step: pos + 1, totalSteps: order.length, stage: 'predict', message: f.name });
       if ((pos + 1) % 25 === 0) ctx.saveCheckpoint(pos + 1, null);
     }
     if (temporal) ctx.log(`temporal ${temporal.mode} (${direction}): ${temporal.resets} state resets (sequence starts and ${temporal.cuts} scene cuts)`);
-    return { frames: [...done.entries()].sort((x, y) => x[0] - y[0]).map(([, e]) => e), backend: choice.name };
+    return { frames: done, backend: choice.name };
   } finally {
     links?.close();
     predictor.dispose();
