@@ -45,6 +45,7 @@ import { initTfBackend } from '../main/engine/tf/backend.js';
 import { openDemoWorkspace, scoreModel, setGrids, STEP3_VARIANTS, type GridSource, type QualityScore } from './lib/demo-eval.js';
 import { diagnosticFeatures } from './lib/diagnostic-features.js';
 import { classMeans } from './lib/class-means.js';
+import { patchLabelOracle } from './lib/patch-oracle.js';
 
 const argv = process.argv.slice(2);
 const opt = (name: string, dflt: string) => {
@@ -102,38 +103,10 @@ const diag = diagnosticFeatures(ws, { frameVar, noise, featureSeed });
 const { hist } = diag;
 const buildFeatures = (alpha: number): Float32Array => diag.build(alpha);
 
-// --- Alignment check and ceiling: features = h_t, k-means model whose centroid k is class k. ---
-function oracle(shiftX: number): QualityScore {
-  const grids: GridSource = {
-    h,
-    w,
-    dim: C,
-    inputWidth: set.preprocessing.width,
-    inputHeight: set.preprocessing.height,
-    grid: (j) => {
-      const g = new Float32Array(T * C);
-      for (let gy = 0; gy < h; gy++)
-        for (let gx = 0; gx < w; gx++) {
-          const sx = Math.min(w - 1, Math.max(0, gx + shiftX));
-          g.set(hist.subarray((j * T + gy * w + sx) * C, (j * T + gy * w + sx + 1) * C), (gy * w + gx) * C);
-        }
-      // A patch with no labelled pixel gets a uniform histogram so cosine stays defined.
-      for (let t = 0; t < T; t++) {
-        let s = 0;
-        for (let c = 0; c < C; c++) s += g[t * C + c]!;
-        if (s === 0) g.fill(1 / C, t * C, (t + 1) * C);
-      }
-      return g;
-    },
-  };
-  const eye = new Float32Array(C * C);
-  for (let c = 0; c < C; c++) eye[c * C + c] = 1;
-  const model: KmeansModel = { method: 'kmeans', grid: { h, w }, dim: C, centroids: eye, clusters: C };
-  return scoreModel(ws, model, grids);
-}
+// --- Alignment check and ceiling (scripts/lib/patch-oracle.ts). ---
 const pct = (x: number) => (x * 100).toFixed(1);
-const oracleAligned = oracle(0);
-const oracleShifted = oracle(2);
+const oracleAligned = patchLabelOracle(ws, hist, 0);
+const oracleShifted = patchLabelOracle(ws, hist, 2);
 console.log(
   `patch-label oracle (alignment check): mIoU ${pct(oracleAligned.miou)} (present ${pct(oracleAligned.miouPresent)}), acc ${pct(oracleAligned.pixelAccuracy)}; ` +
     `shifted 2 patches right: mIoU ${pct(oracleShifted.miou)}, acc ${pct(oracleShifted.pixelAccuracy)}`,
