@@ -50,7 +50,7 @@ export interface Variant {
   readonly options?: TemporalOptions;
 }
 
-/** Parses "name=mode[:key=value,...]" or a bare mode; keys: direction (forward | backward), carry, margin, stateFactor, minSimilarity, flow.<key>, flow.ground.<key>. */
+/** Parses "name=mode[:key=value,...]" or a bare mode; keys: direction (forward | backward), carry, margin, stateFactor, minSimilarity, flow.<key>, flow.ground.<key>; a/b/c is a list of numbers. */
 export function parseVariant(s: string): Variant {
   const [head, rest] = s.split(':');
   const [name, modeRaw] = head!.includes('=') ? head!.split('=') : [head!, head!];
@@ -58,7 +58,7 @@ export function parseVariant(s: string): Variant {
   const flow: Record<string, unknown> = {};
   for (const kv of rest ? rest.split(',') : []) {
     const [k, v] = kv.split('=');
-    const val = v === 'true' ? true : v === 'false' ? false : Number(v);
+    const val = v === 'true' ? true : v === 'false' ? false : v!.includes('/') ? v!.split('/').map(Number) : Number(v);
     if (k === 'direction') options.direction = v;
     else if (k!.startsWith('flow.ground.')) flow.ground = { ...(flow.ground as object | undefined), [k!.slice(12)]: val };
     else if (k!.startsWith('flow.')) flow[k!.slice(5)] = val;

@@ -56,6 +56,32 @@ export function boxSum(src: Float32Array, w: number, h: number, r: number, out: 
   }
 }
 
+/** src minus its (2r+1)² box mean (edges clamp the window and the mean counts only what it covers), into out. */
+export function highPass(src: Float32Array, w: number, h: number, r: number, out: Float32Array, integral: Float64Array): void {
+  boxSum(src, w, h, r, out, integral);
+  for (let y = 0; y < h; y++) {
+    const ny = Math.min(h, y + r + 1) - Math.max(0, y - r);
+    for (let x = 0; x < w; x++) {
+      const i = y * w + x;
+      out[i] = src[i]! - out[i]! / (ny * (Math.min(w, x + r + 1) - Math.max(0, x - r)));
+    }
+  }
+}
+
+/** Central-difference gradients (one-sided at the edges), as the flow's pyramid computes them. */
+export function gradients(c: Float32Array, w: number, h: number, ix: Float32Array, iy: Float32Array): void {
+  for (let y = 0; y < h; y++) {
+    const yu = Math.max(0, y - 1);
+    const yd = Math.min(h - 1, y + 1);
+    for (let x = 0; x < w; x++) {
+      const xl = Math.max(0, x - 1);
+      const xr = Math.min(w - 1, x + 1);
+      ix[y * w + x] = (c[y * w + xr]! - c[y * w + xl]!) / Math.max(1, xr - xl);
+      iy[y * w + x] = (c[yd * w + x]! - c[yu * w + x]!) / Math.max(1, yd - yu);
+    }
+  }
+}
+
 /**
  * Typed buffers reused from frame to frame, by name and length. Why: a frame's flow used ~15 MB of
  * short-lived typed arrays; V8 counts them as external memory and ran a full mark-compact about once per

@@ -10,7 +10,7 @@
 
 import { applyGroundPrior, type GroundPriorOptions } from './ground-prior.js';
 import type { PlaneMotionFit } from './plane-motion.js';
-import { boxSum, sample, Scratch } from './image-ops.js';
+import { boxSum, gradients, sample, Scratch } from './image-ops.js';
 import type { PhaseProfile } from './phase-profile.js';
 
 export { sample } from './image-ops.js';
@@ -154,17 +154,7 @@ export function buildPyramid(im: GreyImage, options: FlowOptions = {}, reuse: Py
     const old = reuse?.[l]?.ix.length === n ? reuse[l] : undefined;
     const ix = old?.ix ?? new Float32Array(n);
     const iy = old?.iy ?? new Float32Array(n);
-    const c = C.data;
-    for (let y = 0; y < h; y++) {
-      const yu = Math.max(0, y - 1);
-      const yd = Math.min(h - 1, y + 1);
-      for (let x = 0; x < w; x++) {
-        const xl = Math.max(0, x - 1);
-        const xr = Math.min(w - 1, x + 1);
-        ix[y * w + x] = (c[y * w + xr]! - c[y * w + xl]!) / Math.max(1, xr - xl);
-        iy[y * w + x] = (c[yd * w + x]! - c[yu * w + x]!) / Math.max(1, yd - yu);
-      }
-    }
+    gradients(C.data, w, h, ix, iy);
     const integral = scratch.integral(w, h);
     const tmp = scratch.f32('pyr.tmp', n);
     const gxx = old?.gxx ?? new Float32Array(n);

@@ -10,7 +10,7 @@
 // road's weak gradients and its few marks do pin the motion down. Why 5 parameters rather than 8: lane
 // lines run towards the focus of expansion, along the very motion they would have to show, and the free
 // homography drifted to half the true motion; the ground model (below) converges to ~0.3 px.
-import { Scratch } from './image-ops.js';
+import { gradients, highPass, Scratch } from './image-ops.js';
 
 /** What plane-motion needs of a pyramid level (optical-flow.ts's levels have it). */
 export interface PlaneLevel {
@@ -40,9 +40,17 @@ export interface PlaneMotionOptions {
    * scale from it alone would reject the misaligned lane marks — the very pixels that move the fit.
    */
   readonly minCutoff?: number;
+  /**
+   * Fit on each level's luma minus its (2r+1)² box mean (r = this, 0 = raw luma). Why: SynthDrive's road
+   * has shading that stays put in the frame (brightness falling off with distance); on raw luma a still
+   * plane matched it better than the true motion on 2 of 3 frame pairs of the tuning world, and the fit
+   * settled on near-zero motion (road EPE median 7 px, scripts/temporal-flow-check.ts). High-passed, the
+   * true motion scores lower on every pair checked.
+   */
+  readonly highPass?: number;
 }
 
-export const PLANE_MOTION_DEFAULTS = { fromRow: 0.6, centralWidth: 0.5, model: 'ground', iterations: 6, finestLevel: 0, robust: 4.685, minCutoff: 0.15 } as const satisfies Required<PlaneMotionOptions>;
+export const PLANE_MOTION_DEFAULTS = { fromRow: 0.6, centralWidth: 0.5, model: 'ground', iterations: 6, finestLevel: 0, robust: 4.685, minCutoff: 0.15, highPass: 0 } as const satisfies Required<PlaneMotionOptions>;
 
 /**
  * Normalised coordinates shared by every level: x ∈ [−1, 1] across the width, y on the same scale about
@@ -128,10 +136,20 @@ export function fitPlaneMotion(
     const jac = scratch.f64('plane.jac', cap * 8);
     const res = scratch.f64('plane.res', cap);
     const absRes = scratch.f64('plane.absRes', cap);
-    const gxs = P.ix;
-    const gys = P.iy;
-    const pim = P.im.data;
-    const cim = C.data;
+    let gxs = P.ix;
+    let gys = P.iy;
+    let pim = P.im.data;
+    let cim = C.data;
+    if (o.highPass > 0) {
+      const integral = scratch.integral(w, h);
+      pim = scratch.f32('plane.hpP', w * h);
+      cim = scratch.f32('plane.hpC', w * h);
+      highPass(P.im.data, w, h, o.highPass, pim, integral);
+      highPass(C.data, w, h, o.highPass, cim, integral);
+      gxs = scratch.f32('plane.hpIx', w * h);
+      gys = scratch.f32('plane.hpIy', w * h);
+      gradients(pim, w, h, gxs, gys);
+    }
     for (let it = 0; it < o.iterations; it++) {
       A.fill(0);
       b.fill(0);

@@ -28,12 +28,15 @@ export const TEMPORAL_PREDICTOR_DEFAULTS = {
   flowMargin: 0.5,
   flowStillMargin: 0.5,
   /**
-   * 'flow' run backward (sequence-order.ts) carries more and holds labels harder: on all 90 frames of the
-   * tuning world, carry 0.9 / margin 0.8 gave +0.34 mIoU, ground-truth inconsistency ×0.68 and
-   * flickerStatic ×0.50 against per-frame (scripts/temporal-tune.ts, session 9); the forward settings
-   * run backward gave +0.22, ×0.73, ×0.47. 'features' keeps filter.ts's defaults either way.
+   * 'flow' run backward (sequence-order.ts) carries more and holds labels harder. All 90 frames of the
+   * tuning world, against per-frame (scripts/temporal-tune.ts): session 9, carry 0.9 / margin 0.8 gave
+   * +0.34 mIoU, ground-truth inconsistency ×0.68, flickerStatic ×0.50. Session 10, with the ground
+   * prior's high-passed, multi-start plane fit (ground-prior.ts): margin 0.8 / stillMargin 0.5 gave
+   * +0.79, ×0.506, ×0.534; margin 1.0 / stillMargin 0.65 +0.73, ×0.507, ×0.504 (taken: the larger of the
+   * two ratios is the smallest of the grid); 1.2 / 0.65 +0.68, ×0.493, ×0.528; 0.8 / 0.65 +0.69, ×0.531,
+   * ×0.480. 'features' keeps filter.ts's defaults either way.
    */
-  flowBackward: { carry: 0.9, margin: 0.8 },
+  flowBackward: { carry: 0.9, margin: 1.0, stillMargin: 0.65 },
 } as const;
 
 /** A frame as the linker sees it (link.ts), plus the link when another thread computed it. */

@@ -122,3 +122,46 @@ describe('FlowTracker with the ground prior', () => {
     expect(withPrior).toBeLessThan(without / 3);
   });
 });
+
+describe('plane fit against frame-fixed shading, and from several starts', () => {
+  // shading that stays put in the frame (a sky-to-road brightness ramp and a vignette), as SynthDrive's road has
+  const shade = (x: number, y: number) => 0.35 * (y / H) ** 2 - 0.15 * ((x - W / 2) / W) ** 2;
+  function shadedPair(u: Float32Array, v: Float32Array): { prev: GreyImage; cur: GreyImage } {
+    const p = pair(u, v, 0);
+    for (let y = 0; y < H; y++) {
+      for (let x = 0; x < W; x++) {
+        p.prev.data[y * W + x] = p.prev.data[y * W + x]! + shade(x, y);
+        p.cur.data[y * W + x] = p.cur.data[y * W + x]! + shade(x, y);
+      }
+    }
+    return p;
+  }
+  const truth = planeFlow(groundHomography(THETA), W, H);
+  const from = Math.round(H * 0.6);
+
+  it('recovers the motion on high-passed luma where raw luma does worse', () => {
+    const { prev, cur } = shadedPair(truth.u, truth.v);
+    const raw = fitPlaneMotion(buildPyramid(prev), buildPyramid(cur), null, { finestLevel: 0 });
+    const hp = fitPlaneMotion(buildPyramid(prev), buildPyramid(cur), null, { finestLevel: 0, highPass: 4 });
+    const hpErr = meanError(planeFlow(hp!.Hn, W, H), truth, from);
+    expect(hpErr).toBeLessThan(0.5);
+    expect(raw === null ? Infinity : meanError(planeFlow(raw.Hn, W, H), truth, from)).toBeGreaterThan(hpErr);
+  });
+
+  it('leaves a wrong warm start when another start explains the road better, in either direction of travel', () => {
+    for (const theta of [THETA, [-0.3, 0.02, -0.05, 0, 0]]) {
+      const t = planeFlow(groundHomography(theta), W, H);
+      const { prev, cur } = pair(t.u, t.v);
+      const pp = buildPyramid(prev);
+      const pc = buildPyramid(cur);
+      const flow = { width: W, height: H, u: new Float32Array(W * H), v: new Float32Array(W * H), confidence: new Float32Array(W * H).fill(1) };
+      // a warm start of the right sign but far too small a step, from a previous pair
+      const wrong = { Hn: groundHomography([Math.sign(theta[0]!) * 0.02, 0.3, 0.3, 0, 0]), theta: Float64Array.of(Math.sign(theta[0]!) * 0.02, 0.3, 0.3, 0, 0), scale: 0 };
+      const single = applyGroundPrior(flow, pp, pc, { highPass: 4, starts: [] }, wrong);
+      const multi = applyGroundPrior(flow, pp, pc, { highPass: 4, starts: [0.15, 0.3, 0.45] }, wrong);
+      const errMulti = meanError(planeFlow(multi.fit!.Hn, W, H), t, from);
+      expect(errMulti).toBeLessThan(0.5);
+      expect(meanError(planeFlow(single.fit!.Hn, W, H), t, from)).toBeGreaterThan(errMulti);
+    }
+  });
+});
