@@ -8,7 +8,8 @@
 // wall-clock ratio wall(none)/wall(mode), which needs an otherwise idle machine; the CPU ratio is printed
 // beside it (robust to load, but it counts the helper thread's work as if it ran on this one).
 //
-// Run: npm run bench:temporal -- [--workspace DIR] [--rounds N] [--frames N] [--direction backward|forward]
+// Run: npm run bench:temporal -- [--workspace DIR] [--rounds N] [--frames N] [--direction backward|forward|both]
+//   (both: the job's two passes, cause/predict-two-pass.ts, frames encoded as the job encodes them)
 // (the temporal modes visit each sequence backward by default, as the predict job does)
 // DIR holds a finished `cause-studio demo` (default $CAUSE_STUDIO_HOME); without one the bench runs
 // `demo --seeds 1` into a temporary workspace first (several minutes).
@@ -27,6 +28,7 @@ import { openFeatureSet } from '../main/engine/features/feature-reader.js';
 import { LINK_LOOKAHEAD, LinkPipeline, stopTemporalHelper } from '../main/engine/temporal/link-pipeline.js';
 import { sequenceOrder } from '../main/engine/temporal/sequence-order.js';
 import { TemporalPredictor } from '../main/engine/temporal/temporal-predictor.js';
+import { predictBothWays } from '../main/engine/cause/predict-two-pass.js';
 import { initTfBackend } from '../main/engine/tf/backend.js';
 import { uptime } from './lib/machine.js';
 
@@ -37,7 +39,7 @@ const arg = (name: string) => {
 };
 const rounds = Number(arg('rounds') ?? 2);
 /** Which way the temporal modes visit each sequence (the predict job's default: backward). */
-const direction: TemporalDirection = arg('direction') === 'forward' ? 'forward' : 'backward';
+const direction: TemporalDirection = arg('direction') === 'forward' ? 'forward' : arg('direction') === 'both' ? 'both' : 'backward';
 let ws = arg('workspace') ?? process.env.CAUSE_STUDIO_HOME;
 if (!ws || !fs.existsSync(path.join(ws, 'studio.db'))) {
   ws = fs.mkdtempSync(path.join(os.tmpdir(), 'cause-temporal-bench-'));
@@ -81,6 +83,16 @@ async function runMode(mode: Mode): Promise<{ cpu: number; wall: number; main: n
   const c0 = process.cpuUsage();
   const m0 = mainThreadCpu();
   const t0 = process.hrtime.bigint();
+  if (tmode !== 'none' && direction === 'both') {
+    const image = (f: (typeof frames)[number]) => readImageRGB(f.imagePath).then((im) => im.data);
+    const run = { set: features, itemOf, frames, order, predictor, mode: tmode, skip: () => false, image, threads: mode.endsWith('2T') ? 2 : 1 };
+    await predictBothWays(run, async (_i, _pos, p) => {
+      await encodeClusterMap(p!.clusters, p!.width, p!.height, predictor.clusters);
+      await encodeConfidenceMap(p!.confidence, p!.width, p!.height);
+    });
+    const c = process.cpuUsage(c0);
+    return { cpu: (c.user + c.system) / 1e6, wall: Number(process.hrtime.bigint() - t0) / 1e9, main: mainThreadCpu() - m0, wait: 0 };
+  }
   // as predict-worker.ts: the pipeline opened per job, frames submitted LINK_LOOKAHEAD ahead (features
   // read once, the image decode under way)
   const links = temporal ? await LinkPipeline.open(temporal.mode, temporal.linkOptions, mode.endsWith('2T') ? 2 : 1) : null;

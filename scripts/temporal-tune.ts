@@ -3,11 +3,17 @@
 // scored in-process by present-class mIoU, the ground-truth temporal inconsistency along SynthDrive's
 // motion, flickerStatic and CPU time; 'oracle' variants carry along the TRUE motion (an upper bound).
 //
-// Run: npx tsx scripts/temporal-tune.ts --workspace DIR [--seed 4] [--frames N]
+// Run: npx tsx scripts/temporal-tune.ts --workspace DIR [--seed 4] [--frames N] [--dataset NAME]
+//        (--dataset: the experiment's training dataset by name, which must be a SynthDrive world of
+//        TEMPORAL_TUNING.worldSeeds, e.g. w7201 with seed 71 in a study workspace; default: any)
+//        [--eval-dataset NAME]  score on another tuning world's frames (e.g. w7202), as held-out figures are
 //        [--variants "none;flow;back=flow:direction=backward;strong=flow:carry=0.95,margin=0.1;o=oracle:carry=0.9"]  (";" between variants)
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadModel } from '../main/engine/cause/model-io.js';
 import { openDatabase } from '../main/engine/db/connection.js';
+import { findDatasetRow, getDatasetRow } from '../main/engine/db/queries/datasets.js';
+import { getFeatureSet, listFeatureSets } from '../main/engine/db/queries/features.js';
 import { getExperimentRow, listExperimentSummaries } from '../main/engine/db/queries/experiments.js';
 import { listFrames } from '../main/engine/datasets/frame-source.js';
 import { openFeatureSet } from '../main/engine/features/feature-reader.js';
@@ -26,15 +32,31 @@ if (!TEMPORAL_TUNING.trainingSeeds.includes(seed)) throw new Error(`seed ${seed}
 
 const variants = (arg('variants') ?? 'none;features;flow;oracle').split(';').map(parseVariant);
 const db = openDatabase(path.join(ws, 'studio.db'), { readonly: true });
-const exp = listExperimentSummaries(db).find((e) => e.method === 'cause-mlp' && e.status === 'trained' && getExperimentRow(db, e.id)!.seed === seed);
-if (!exp) throw new Error(`no trained cause-mlp experiment of seed ${seed} in ${ws}`);
+const datasetName = arg('dataset');
+const exp = listExperimentSummaries(db)
+  .filter((e) => e.method === 'cause-mlp' && e.status === 'trained' && getExperimentRow(db, e.id)!.seed === seed)
+  .filter((e) => !datasetName || getDatasetRow(db, getExperimentRow(db, e.id)!.dataset_id)?.name === datasetName)
+  // the oldest: a study's default cell comes before its variants
+  .sort((a, b) => a.createdAt.localeCompare(b.createdAt))[0];
+if (!exp) throw new Error(`no trained cause-mlp experiment of seed ${seed}${datasetName ? ` on ${datasetName}` : ''} in ${ws}`);
 const row = getExperimentRow(db, exp.id)!;
-const frames = listFrames(db, row.dataset_id).slice(0, Number(arg('frames') ?? Infinity));
-const set = openFeatureSet(ws, row.feature_set_id);
+const world = worldSeedOf(getDatasetRow(db, row.dataset_id)!.root);
+if (!TEMPORAL_TUNING.worldSeeds.includes(world)) throw new Error(`${exp.id}: its training world ${world} is not a temporal tuning world (main/engine/temporal/tuning.ts)`);
+// --eval-dataset: score the experiment on another tuning world's frames (train ≠ scored, as held out)
+const evalName = arg('eval-dataset');
+const evalDs = evalName ? findDatasetRow(db, evalName) : getDatasetRow(db, row.dataset_id);
+if (!evalDs) throw new Error(`no dataset named ${evalName} in ${ws}`);
+const scoredWorld = worldSeedOf(evalDs.root);
+if (!TEMPORAL_TUNING.worldSeeds.includes(scoredWorld)) throw new Error(`${evalName}: world ${scoredWorld} is not a temporal tuning world (main/engine/temporal/tuning.ts)`);
+const backboneKey = getFeatureSet(db, row.feature_set_id)!.backbone_key;
+const featureSet = evalName ? listFeatureSets(db, evalDs.id).find((f) => f.backbone_key === backboneKey) : getFeatureSet(db, row.feature_set_id);
+if (!featureSet) throw new Error(`no ${backboneKey} features of ${evalName} in ${ws}`);
+const frames = listFrames(db, evalDs.id).slice(0, Number(arg('frames') ?? Infinity));
+const set = openFeatureSet(ws, featureSet.id);
 await initTfBackend('auto');
 const rows = await evaluateTemporal(loadModel(path.join(ws, row.model_file!)), frames, set, variants);
 const base = rows.get('none');
-console.log(`experiment ${exp.id.slice(0, 8)} seed ${seed}, its TRAIN split (${frames.length} frames, tuning world ${TEMPORAL_TUNING.worldSeeds.join(',')})`);
+console.log(`experiment ${exp.id.slice(0, 8)} seed ${seed} (trained on tuning world ${world}), ${frames.length} frames of tuning world ${scoredWorld}`);
 console.log('variant                                   mIoU(p)  Δpts   GT-incons  ×none   flickerSt  ×none   ms/frame  epe(px)');
 for (const v of [{ name: '(truth)', options: undefined }, ...variants]) {
   const r = rows.get(v.name)!;
@@ -76,3 +98,9 @@ if (arg('diag')) {
 }
 set.close();
 db.close();
+
+/** The SynthDrive world seed of a dataset root (its synthdrive.json; the demo's train split is world 5). */
+function worldSeedOf(root: string): number {
+  const meta = JSON.parse(readFileSync(path.join(root, 'synthdrive.json'), 'utf8')) as { worldSeed?: number; params?: { seed?: number } };
+  return Number(meta.worldSeed ?? meta.params?.seed);
+}

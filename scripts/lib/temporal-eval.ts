@@ -22,6 +22,7 @@ import type { Correspondence } from '../../main/engine/temporal/carry.js';
 import { sample } from '../../main/engine/temporal/optical-flow.js';
 import { sequenceOrder } from '../../main/engine/temporal/sequence-order.js';
 import { TemporalPredictor, type TemporalOptions } from '../../main/engine/temporal/temporal-predictor.js';
+import { TwoPassPredictor, twoPassStretches } from '../../main/engine/temporal/two-pass.js';
 
 export interface TemporalRow {
   miouPresent: number;
@@ -46,7 +47,7 @@ export type TemporalFigure = 'miouPresent' | 'inconsistency' | 'flickerStatic' |
 export interface Variant {
   readonly name: string;
   readonly mode: TemporalMode | 'oracle';
-  /** `direction: 'backward'` feeds each sequence last frame first (sequence-order.ts), as the predict job does. */
+  /** `direction: 'backward'` feeds each sequence last frame first (sequence-order.ts), as the predict job does; 'both' runs two-pass.ts. */
   readonly options?: TemporalOptions;
 }
 
@@ -147,9 +148,30 @@ export async function evaluateTemporal(
       const sbc = { pixels: new Float64Array(256), changed: new Float64Array(256), invalidMotion: new Float64Array(256) };
       let cpu = 0;
       const backward = variant.options?.direction === 'backward';
+      const both = variant.options?.direction === 'both';
       const order = sequenceOrder(frames, backward ? 'backward' : 'forward');
       const preds: Prediction[] = new Array(frames.length);
-      for (const i of order) {
+      if (both && mode !== 'none' && mode !== 'oracle') {
+        // the predict job's two passes (two-pass.ts), stretch by stretch, links computed in-process
+        const two = new TwoPassPredictor(predictor, mode, variant.options);
+        for (const stretch of twoPassStretches(frames, order)) {
+          const inputs = await Promise.all(
+            stretch.map(async (i) => {
+              const f = frames[i]!;
+              const rgb = mode === 'flow' ? (await readImageRGB(f.imagePath)).data : undefined;
+              const region = centreCropRegion(f.width, f.height, features.preprocessing.width, features.preprocessing.height);
+              return { sequence: f.sequenceId, grid: features.read(itemOf.get(f.id)!), h: features.grid.h, w: features.grid.w, dim: features.dim, outW: f.width, outH: f.height, region, ...(rgb ? { rgb } : {}) };
+            }),
+          );
+          const c0 = process.cpuUsage();
+          await two.stretch(`${frames[stretch[0]!]!.sequenceId}#${stretch[0]}`, inputs, (k, p) => {
+            preds[stretch[k]!] = p;
+          });
+          const c = process.cpuUsage(c0);
+          cpu += (c.user + c.system) / 1e6;
+        }
+      }
+      for (const i of both ? [] : order) {
         const f = frames[i]!;
         const grid = features.read(itemOf.get(f.id)!);
         const region = centreCropRegion(f.width, f.height, features.preprocessing.width, features.preprocessing.height);

@@ -26,9 +26,10 @@ export type TemporalMode = (typeof TEMPORAL_MODES)[number];
  * Which way a temporal mode runs through each sequence: 'forward' carries frame t−1 into t (causal, as a
  * live feed would); 'backward' carries t+1 into t. For a camera that drives forward, backward carries each
  * surface's label from nearer, larger views of it — better scores and fewer flips on the tuning world
- * (main/engine/temporal/tuning.ts), so it is the default for recorded drives.
+ * (main/engine/temporal/tuning.ts), so it is the default for recorded drives. 'both': a backward pass,
+ * then a forward pass over its filtered scores (main/engine/temporal/two-pass.ts).
  */
-export const TEMPORAL_DIRECTIONS = ['backward', 'forward'] as const;
+export const TEMPORAL_DIRECTIONS = ['backward', 'forward', 'both'] as const;
 export type TemporalDirection = (typeof TEMPORAL_DIRECTIONS)[number];
 export const STEP3_INITS = ['uniform', 'kmeans++', 'kmeans'] as const;
 export const STEP3_GRAPHS = ['image', 'batch'] as const;

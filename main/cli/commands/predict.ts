@@ -20,7 +20,7 @@ export function register(program: Command, rt: CliRuntime): void {
     )
     .option(
       '--temporal-direction <d>',
-      `with --temporal: ${TEMPORAL_DIRECTIONS.join(' | ')} through each sequence (backward carries t+1 into t: for a forward-driving camera, labels come from nearer views; forward is causal, as for a live feed)`,
+      `with --temporal: ${TEMPORAL_DIRECTIONS.join(' | ')} through each sequence (backward carries t+1 into t: for a forward-driving camera, labels come from nearer views; forward is causal, as for a live feed; both runs backward, then forward over the first pass's scores)`,
       'backward',
     )
     .option('--no-wait', 'queue the job and return at once (it runs in `serve`, the app, or a background engine)')

@@ -20,6 +20,7 @@ import { predictOnPoolIfConfigured } from '../pool/predict-remote.js';
 import { TemporalPredictor } from '../temporal/temporal-predictor.js';
 import { LINK_LOOKAHEAD, LinkPipeline } from '../temporal/link-pipeline.js';
 import { resumePosition, sequenceOrder } from '../temporal/sequence-order.js';
+import { predictBothWays } from './predict-two-pass.js';
 
 /** The frame's pixels for the CRF's colour kernel; its size must be the one the frame row records. */
 async function frameImage(file: string, width: number, height: number) {
@@ -78,17 +79,37 @@ export async function predictRange(
     fs.mkdirSync(path.join(ctx.workspaceRoot, outRel), { recursive: true });
     // A pool task's range starts its own carried state (as a sequence start would).
     const direction = params.temporalDirection ?? 'forward';
-    const temporal = params.temporal && params.temporal !== 'none' ? new TemporalPredictor(predictor, params.temporal, { direction }) : null;
+    const mode = params.temporal && params.temporal !== 'none' ? params.temporal : null;
+    const temporal = mode ? new TemporalPredictor(predictor, mode, { direction }) : null;
     const from = range?.from ?? 0;
     const to = range?.to ?? frames.length;
     // The frames in the order they are predicted: frames[from, to) as listed, or with a temporal mode each
-    // sequence in `direction`. Progress and checkpoints count positions in this order.
+    // sequence in `direction` ('both' writes each sequence first to last). Progress and checkpoints count
+    // positions in this order.
     const order = sequenceOrder(frames, temporal ? direction : 'forward', from, to);
     const checkpoint = (ctx.loadCheckpoint() as { step: number } | undefined)?.step ?? 0;
     // The carried state is not checkpointed: a temporal run resumes at the start of the interrupted sequence.
     const resumeFrom = temporal ? resumePosition(frames, order, checkpoint) : checkpoint;
     const files = (f: FrameRecord) => ({ clusterFile: path.join(outRel, `${safeName(f.id)}.png`), confidenceFile: path.join(outRel, `${safeName(f.id)}.conf.png`) });
     const skip = (pos: number) => pos < resumeFrom && fs.existsSync(path.join(ctx.workspaceRoot, files(frames[order[pos]!]!).confidenceFile));
+    const entry = (f: FrameRecord) => ({ frameId: f.id, ...files(f), width: f.width, height: f.height });
+    if (mode && direction === 'both') {
+      const done: PredictedFrame[] = new Array(to - from);
+      const image = (f: FrameRecord) => frameImage(f.imagePath, f.width, f.height).then((im) => im.data);
+      const run = { set, itemOf, frames, order, predictor, mode, skip, image, throwIfCancelled: () => ctx.throwIfCancelled() };
+      const { resets, cuts } = await predictBothWays(run, async (i, pos, p) => {
+        const f = frames[i]!;
+        const e = entry(f);
+        done[i - from] = e;
+        if (!p) return;
+        writeFileAtomic(path.join(ctx.workspaceRoot, e.clusterFile), await encodeClusterMap(p.clusters, p.width, p.height, predictor.clusters));
+        writeFileAtomic(path.join(ctx.workspaceRoot, e.confidenceFile), await encodeConfidenceMap(p.confidence, p.width, p.height));
+        ctx.progress({ step: pos + 1, totalSteps: order.length, stage: 'predict', message: f.name });
+        if ((pos + 1) % 25 === 0) ctx.saveCheckpoint(pos + 1, null);
+      });
+      ctx.log(`temporal ${mode} (both ways): ${resets} state resets (sequence stretches and ${cuts} scene cuts)`);
+      return { frames: done, backend: choice.name };
+    }
     // temporal: the next frames' links (their flow or patch matches) are computed on a helper thread while
     // this one is predicted (temporal/link-pipeline.ts); frames are submitted LINK_LOOKAHEAD ahead, in
     // order, their image decode under way and their features read once
@@ -105,9 +126,8 @@ export async function predictRange(
       const i = order[pos]!;
       const f = frames[i]!;
       const { clusterFile, confidenceFile } = files(f);
-      const entry = { frameId: f.id, clusterFile, confidenceFile, width: f.width, height: f.height };
       if (toPredict[predicted] !== i) {
-        done[i - from] = entry;
+        done[i - from] = entry(f);
         continue;
       }
       for (; links && submitted < Math.min(toPredict.length, predicted + 1 + LINK_LOOKAHEAD); submitted++) {
@@ -148,7 +168,7 @@ export async function predictRange(
           : predictor.predict(grid, set.grid.h, set.grid.w, set.dim, f.width, f.height, region);
       writeFileAtomic(path.join(ctx.workspaceRoot, clusterFile), await encodeClusterMap(p.clusters, p.width, p.height, predictor.clusters));
       writeFileAtomic(path.join(ctx.workspaceRoot, confidenceFile), await encodeConfidenceMap(p.confidence, p.width, p.height));
-      done[i - from] = entry;
+      done[i - from] = entry(f);
       ctx.progress({ step: pos + 1, totalSteps: order.length, stage: 'predict', message: f.name });
       if ((pos + 1) % 25 === 0) ctx.saveCheckpoint(pos + 1, null);
     }

@@ -60,8 +60,8 @@ export interface GroundPriorResult {
 }
 
 /**
- * Fits the ground plane's motion between the two pyramids (from `init`, e.g. the previous pair's) and fills
- * it in where it explains frame t as well as `flow` does. Returns the flow unchanged (Hn null) when the fit
+ * Fits the ground plane's motion between the two pyramids (from `init`, e.g. the previous pair's; or takes
+ * `fixed`) and fills it in where it explains frame t as well as `flow` does. Returns the flow unchanged (Hn null) when the fit
  * fails.
  */
 export function applyGroundPrior(
@@ -71,6 +71,7 @@ export function applyGroundPrior(
   options: GroundPriorOptions = {},
   init: PlaneMotionFit | null = null,
   scratch: Scratch = new Scratch(),
+  fixed: PlaneMotionFit | null = null,
 ): GroundPriorResult {
   const { width: w, height: h } = flow;
   const n = w * h;
@@ -91,7 +92,8 @@ export function applyGroundPrior(
     highPass(prev[0]!.im.data, w, h, o.highPass!, P, scratch.integral(w, h));
     highPass(cur[0]!.im.data, w, h, o.highPass!, C, scratch.integral(w, h));
   }
-  const fit = bestFit(prev, cur, init, o, scratch, P, C);
+  // `fixed`: a plane known already (the reverse of a pair's fit, FlowTracker's reverse field) is not fitted again
+  const fit = fixed ?? bestFit(prev, cur, init, o, scratch, P, C);
   if (!fit) return { field: flow, fit: null, onPlane };
   const top = Math.floor(h * (o.applyFromRow ?? GROUND_PRIOR_DEFAULTS.applyFromRow));
   const plane = planeFlow(fit.Hn, w, h, top, scratch);
@@ -155,9 +157,14 @@ function bestFit(
   // which way this sequence runs; without one, both.
   const k0 = init?.theta?.[0] ?? 0;
   const signs = Math.abs(k0) > 0.05 ? [Math.sign(k0)] : [1, -1];
+  // the previous focus of expansion, and the frame's centre: a fit can drift its focus far off the frame
+  // and then its k towards 0 (a near-still plane), and the next pair starts from there
+  const foes = Math.hypot(ex, yh) > 0.05 ? [[ex, yh], [0, 0]] : [[ex, yh]];
   for (const k of o.starts.flatMap((m) => signs.map((sg) => sg * m))) {
-    const fit = fitPlaneMotion(prev, cur, { theta: [k, ex, yh, 0, 0] }, o, scratch);
-    if (fit) fits.push(fit);
+    for (const [fx, fy] of foes) {
+      const fit = fitPlaneMotion(prev, cur, { theta: [k, fx!, fy!, 0, 0] }, o, scratch);
+      if (fit) fits.push(fit);
+    }
   }
   if (fits.length <= 1) return fits[0] ?? null;
   const { width: w, height: h } = cur[0]!.im;

@@ -23,6 +23,8 @@ export interface LinkOptions {
   /** 'flow': the flow runs at 1/flowFactor of the output size (≥ stateFactor; carried to the state by carry.ts). */
   readonly flowFactor?: number;
   readonly flow?: FlowOptions;
+  /** Also the previous frame's link to this one (FrameLink.reverse): the second pass of two-pass.ts. */
+  readonly reverse?: boolean;
 }
 
 /** One frame as the linker needs it. */
@@ -45,6 +47,11 @@ export interface LinkFrame {
 export interface FrameLink {
   readonly correspondence: Correspondence | null;
   readonly meanSimilarity: number | null;
+  /**
+   * With LinkOptions.reverse: the previous frame's correspondence to this one, from the same flow (its
+   * reverse half, FlowOptions.reverse) or the patch matches the other way; its cut signal is the same.
+   */
+  readonly reverse?: Correspondence | null;
 }
 
 export class Linker {
@@ -60,7 +67,7 @@ export class Linker {
     private readonly options: LinkOptions = {},
     private readonly profile?: PhaseProfile,
   ) {
-    this.flow = new FlowTracker(options.flow, profile);
+    this.flow = new FlowTracker(options.reverse ? { ...options.flow, reverse: true } : options.flow, profile);
     this.factor = Math.max(1, Math.round(options.stateFactor ?? LINK_DEFAULTS.stateFactor));
   }
 
@@ -89,6 +96,7 @@ export class Linker {
     const { width: sw, height: sh } = this.stateSize(f.outW, f.outH);
     const same = this.prevSequence === f.sequence && this.prevGrid !== null && this.prevGrid.length === f.grid.length;
     let corr: Correspondence | null = null;
+    let reverse: Correspondence | null = null;
     let meanSimilarity: number | null = null;
     if (this.mode === 'flow' && f.rgb) {
       const fs = this.flowSize(f.outW, f.outH);
@@ -100,6 +108,7 @@ export class Linker {
         meanSimilarity = m.meanSimilarity;
         prof?.mark('patch match');
         if (f.correspondence === undefined) corr = correspondenceFromPatches(m, this.stateRegion(f), sw, sh, this.options.minSimilarity);
+        if (this.options.reverse) reverse = correspondenceFromPatches(matchPatches(f.grid, this.prevGrid!, f.h, f.w, f.dim), this.stateRegion(f), sw, sh, this.options.minSimilarity);
         prof?.mark('patch correspondence');
       } else {
         const unit = normalizeRows(f.grid, f.h * f.w, f.dim);
@@ -108,6 +117,8 @@ export class Linker {
         prof?.mark('cut signal (same spot)');
         const flow = f.correspondence === undefined ? this.flow.field() : null;
         if (flow) corr = flow.width === sw && flow.height === sh ? flow : correspondenceFromFlow(flow, sw, sh);
+        const back = flow ? this.flow.reverseField() : null;
+        if (back) reverse = back.width === sw && back.height === sh ? back : correspondenceFromFlow(back, sw, sh);
         prof?.mark('flow to state');
       }
       if (f.correspondence !== undefined) corr = f.correspondence;
@@ -115,7 +126,7 @@ export class Linker {
     if (!same || this.mode !== 'flow') this.prevUnit = null;
     this.prevGrid = f.grid;
     this.prevSequence = f.sequence;
-    return { correspondence: corr, meanSimilarity };
+    return { correspondence: corr, meanSimilarity, ...(this.options.reverse ? { reverse } : {}) };
   }
 }
 

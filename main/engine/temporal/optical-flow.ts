@@ -9,7 +9,7 @@
 // corrects it.
 
 import { applyGroundPrior, type GroundPriorOptions } from './ground-prior.js';
-import type { PlaneMotionFit } from './plane-motion.js';
+import { reversePlaneMotion, type PlaneMotionFit } from './plane-motion.js';
 import { boxSum, gradients, sample, Scratch } from './image-ops.js';
 import type { PhaseProfile } from './phase-profile.js';
 
@@ -113,6 +113,12 @@ export interface FlowOptions {
   readonly groundAccept?: number;
   /** FlowTracker: the ground prior's options beyond the tie. */
   readonly ground?: GroundPriorOptions;
+  /**
+   * FlowTracker: also the flow the other way — frame t−1's pixels to frame t — from the same Lucas–Kanade
+   * pair, confirmed the same way, with the ground plane's inverse motion (`reverseField()`). Needs
+   * `forwardBackward`. For the second pass of temporal prediction both ways (two-pass.ts).
+   */
+  readonly reverse?: boolean;
 }
 
 /**
@@ -337,6 +343,7 @@ export class FlowTracker {
   private lastBack: FlowField | null = null;
   private lastFwd: FlowField | null = null;
   private lastPlane: PlaneMotionFit | null = null;
+  private lastReverse: FlowField | null = null;
   private readonly options: FlowOptions;
 
   constructor(
@@ -368,6 +375,7 @@ export class FlowTracker {
 
   /** Frame t's flow to frame t−1 with its confidence (photometric, and forward–backward unless disabled). */
   field(): FlowField | null {
+    this.lastReverse = null;
     if (!this.prev || !this.cur) return null;
     const o = this.options;
     const warm = o.warmStart ?? FLOW_DEFAULTS.warmStart;
@@ -383,23 +391,33 @@ export class FlowTracker {
       this.profile?.mark('flow: LK forward');
       checked = checkForwardBackward(back, fwd);
       this.profile?.mark('flow: fb check');
+      if (o.reverse) this.lastReverse = checkForwardBackward(fwd, back);
     }
-    if (!(o.groundPrior ?? FLOW_DEFAULTS.groundPrior)) return this.still(checked, null);
-    const prior = applyGroundPrior(
-      checked,
-      this.prev,
-      this.cur,
-      { ...o.ground, ...(o.groundTie !== undefined ? { tie: o.groundTie } : {}), ...(o.groundAccept !== undefined ? { accept: o.groundAccept } : {}) },
-      this.lastPlane,
-      this.scratch,
-    );
+    if (!(o.groundPrior ?? FLOW_DEFAULTS.groundPrior)) {
+      if (this.lastReverse) this.lastReverse = this.still(this.lastReverse, null);
+      return this.still(checked, null);
+    }
+    const ground = { ...o.ground, ...(o.groundTie !== undefined ? { tie: o.groundTie } : {}), ...(o.groundAccept !== undefined ? { accept: o.groundAccept } : {}) };
+    const prior = applyGroundPrior(checked, this.prev, this.cur, ground, this.lastPlane, this.scratch);
     this.profile?.mark('flow: ground prior');
     this.lastPlane = prior.fit;
+    if (this.lastReverse) {
+      // frame t−1's pixels to frame t: the pair's plane the other way, judged against the reverse LK flow
+      const inverse = prior.fit ? reversePlaneMotion(prior.fit) : null;
+      const rev = inverse ? applyGroundPrior(this.lastReverse, this.cur, this.prev, ground, null, this.scratch, inverse) : { field: this.lastReverse, onPlane: null };
+      this.lastReverse = this.still(rev.field, rev.onPlane);
+      this.profile?.mark('flow: reverse');
+    }
     // the next frame's LK starts from the plane's motion on the road, not from LK's guess there
     if (prior.fit) this.lastBack = { ...back, u: prior.field.u, v: prior.field.v };
     const out = this.still(prior.field, prior.onPlane);
     this.profile?.mark('flow: still');
     return out;
+  }
+
+  /** After `field()` with the `reverse` option: frame t−1's flow to frame t (null when there was no field). */
+  reverseField(): FlowField | null {
+    return this.lastReverse;
   }
 
   /** Pixels whose luma did not change are still — except ground the plane says moved. */

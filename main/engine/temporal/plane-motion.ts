@@ -278,6 +278,25 @@ export function fitPlaneMotion(
   return { Hn: Float64Array.of(...h8.subarray(0, 8), 1), theta: ground ? th : null, scale };
 }
 
+/** The plane motion the other way (frame t−1 → t): the inverse homography, Hn[8] = 1 (theta null), or null if singular. */
+export function reversePlaneMotion(fit: PlaneMotionFit): PlaneMotionFit | null {
+  const m = fit.Hn;
+  const inv = Float64Array.of(
+    m[4]! * m[8]! - m[5]! * m[7]!,
+    m[2]! * m[7]! - m[1]! * m[8]!,
+    m[1]! * m[5]! - m[2]! * m[4]!,
+    m[5]! * m[6]! - m[3]! * m[8]!,
+    m[0]! * m[8]! - m[2]! * m[6]!,
+    m[2]! * m[3]! - m[0]! * m[5]!,
+    m[3]! * m[7]! - m[4]! * m[6]!,
+    m[1]! * m[6]! - m[0]! * m[7]!,
+    m[0]! * m[4]! - m[1]! * m[3]!,
+  );
+  const d = inv[8]!;
+  if (!(Math.abs(d) > 1e-12) || inv.some((x) => !Number.isFinite(x))) return null;
+  return { Hn: inv.map((x) => x / d), theta: null, scale: fit.scale };
+}
+
 /** Where a fit starts: the previous frame pair's fit (driving motion is smooth). */
 export interface PlaneMotionInit {
   readonly Hn?: Float64Array;

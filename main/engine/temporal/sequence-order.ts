@@ -1,5 +1,6 @@
 // The order a temporal mode visits frames in: every sequence in turn, its frames first to last
-// ('forward') or last to first ('backward'). Sequences are the runs of equal sequenceId in the given list,
+// ('forward'; also 'both', which writes frames in that order and runs its two passes within a sequence,
+// two-pass.ts) or last to first ('backward'). Sequences are the runs of equal sequenceId in the given list,
 // which keeps the dataset's order of its sequences; the carried state never crosses from one to the next.
 import type { TemporalDirection } from '../../../shared/contract/experiments.js';
 

@@ -37,6 +37,13 @@ export const TEMPORAL_PREDICTOR_DEFAULTS = {
    * ×0.480. 'features' keeps filter.ts's defaults either way.
    */
   flowBackward: { carry: 0.9, margin: 1.0, stillMargin: 0.65 },
+  /**
+   * 'flow' run 'both' ways (two-pass.ts): the forward pass over the backward pass's filtered scores. Tuning
+   * worlds (scripts/temporal-tune.ts, session 10): world 5 (demo train split, seed 4) +1.05 mIoU, ground-truth
+   * inconsistency ×0.393, flickerStatic ×0.418; seed 71 trained on 7201, scored on 7202: +1.74, ×0.436,
+   * ×0.452 (the forward pass at carry 0.7 / margin 0.5: +1.02, ×0.426, ×0.408 and +1.67, ×0.465, ×0.446).
+   */
+  flowSecondPass: { carry: 0.9, margin: 0.8 },
 } as const;
 
 /** A frame as the linker sees it (link.ts), plus the link when another thread computed it. */
@@ -71,16 +78,23 @@ export class TemporalPredictor {
     private readonly options: TemporalOptions = {},
   ) {
     const d = TEMPORAL_PREDICTOR_DEFAULTS;
-    const flowDefaults = { margin: d.flowMargin, stillMargin: d.flowStillMargin, ...(options.direction === 'backward' ? d.flowBackward : {}) };
+    // 'both' is two predictors (two-pass.ts): the backward pass's settings here, the second pass's passed in
+    const flowDefaults = { margin: d.flowMargin, stillMargin: d.flowStillMargin, ...(options.direction === 'backward' || options.direction === 'both' ? d.flowBackward : {}) };
     this.filter = new TemporalFilter(predictor.clusters, mode === 'flow' ? { ...flowDefaults, ...options } : options);
     this.linker = new Linker(mode, options, options.profile);
   }
 
   /** The last frame's correspondence at the state resolution (diagnostics: scripts/temporal-tune.ts). */
   lastCorrespondence: Correspondence | null = null;
+  /** The last frame's whole link (two-pass.ts takes its `reverse` for the second pass). */
+  lastLink: FrameLink | null = null;
 
   get resets(): number {
     return this.filter.resets;
+  }
+
+  get clusters(): number {
+    return this.predictor.clusters;
   }
 
   get cuts(): number {
@@ -100,23 +114,48 @@ export class TemporalPredictor {
       ...(o.stateFactor !== undefined ? { stateFactor: o.stateFactor } : {}),
       ...(o.flowFactor !== undefined ? { flowFactor: o.flowFactor } : {}),
       ...(o.flow !== undefined ? { flow: o.flow } : {}),
+      ...(o.reverse ? { reverse: true } : {}),
     };
   }
 
   predict(f: TemporalFrame): Prediction {
-    const K = this.predictor.clusters;
     const { width: sw, height: sh } = this.stateSize(f.outW, f.outH);
-    const prof = this.options.profile;
-    const scores = this.predictor.gridCosines(f.grid, f.h, f.w, f.dim, sw, sh, this.linker.stateRegion(f), this.scores);
-    this.scores = scores;
-    prof?.mark('scores (half size)');
+    const scores = this.decisionScores(f);
+    const out = upsampleArgmax(scores, sw, sh, this.predictor.clusters, f.outW, f.outH);
+    this.options.profile?.mark('upsample argmax');
+    return out;
+  }
+
+  /**
+   * The frame's filtered decision scores [state height·width·K] without the labels (two-pass.ts's first
+   * pass), in `into` when it is given and of the size, else in this predictor's buffer (overwritten by the
+   * next frame).
+   */
+  decisionScores(f: TemporalFrame, into?: Float32Array): Float32Array {
+    const { width: sw, height: sh } = this.stateSize(f.outW, f.outH);
+    const scores = this.predictor.gridCosines(f.grid, f.h, f.w, f.dim, sw, sh, this.linker.stateRegion(f), into ?? this.scores);
+    if (!into) this.scores = scores;
+    this.options.profile?.mark('scores (half size)');
+    this.filterScores(f, scores);
+    return scores;
+  }
+
+  /** Filters given scores [state height·width·K] (in place) as this frame's and returns the labels (two-pass.ts's second pass). */
+  predictFrom(f: TemporalFrame, scores: Float32Array): Prediction {
+    const { width: sw, height: sh } = this.stateSize(f.outW, f.outH);
+    this.filterScores(f, scores);
+    const out = upsampleArgmax(scores, sw, sh, this.predictor.clusters, f.outW, f.outH);
+    this.options.profile?.mark('upsample argmax');
+    return out;
+  }
+
+  private filterScores(f: TemporalFrame, scores: Float32Array): void {
+    const { width: sw, height: sh } = this.stateSize(f.outW, f.outH);
     const link = f.link ?? this.linker.link(f);
+    this.lastLink = link;
     this.lastCorrespondence = link.correspondence;
     this.filter.step(f.sequence, scores, sw, sh, link.correspondence, link.meanSimilarity);
-    prof?.mark('filter');
-    const out = upsampleArgmax(scores, sw, sh, K, f.outW, f.outH);
-    prof?.mark('upsample argmax');
-    return out;
+    this.options.profile?.mark('filter');
   }
 }
 

@@ -18,6 +18,8 @@ import { openDatabase } from '../../../main/engine/db/connection.js';
 import { openFeatureSet } from '../../../main/engine/features/feature-reader.js';
 import { sequenceOrder } from '../../../main/engine/temporal/sequence-order.js';
 import { TemporalPredictor } from '../../../main/engine/temporal/temporal-predictor.js';
+import { TwoPassPredictor, twoPassStretches } from '../../../main/engine/temporal/two-pass.js';
+import type { TemporalDirection } from '../../../shared/contract/experiments.js';
 
 let tmp: ReturnType<typeof tempDir>;
 let wsDir: string;
@@ -103,10 +105,10 @@ describe('experiments through the engine', () => {
     expect(Math.max(...img.data)).toBeLessThan(5);
   });
 
-  it('predicts in sequence with --temporal flow and features, backward by default: the set records mode and direction, and labels change no more often than per frame', async () => {
+  it('predicts in sequence with --temporal flow and features, backward by default or both ways: the set records mode and direction, and labels change no more often than per frame', async () => {
     const id = await train(engine, 'kmeans', 6);
     const outputs = new Map<string, Buffer[]>();
-    const changes = async (temporal: 'none' | 'flow' | 'features', key: string = temporal, direction?: 'forward' | 'backward'): Promise<number> => {
+    const changes = async (temporal: 'none' | 'flow' | 'features', key: string = temporal, direction?: TemporalDirection): Promise<number> => {
       const { jobId } = await engine.call('experiments.predict', { id, temporal, ...(direction ? { temporalDirection: direction } : {}) });
       expect((await engine.call('jobs.wait', { id: jobId })).error).toBeNull();
       const set = (await engine.call('experiments.get', { id })).predictions.find((p) => p.jobId === jobId);
@@ -167,6 +169,43 @@ describe('experiments through the engine', () => {
     const backward = await inProcess('backward');
     expect(backward).toEqual(outputs.get('features'));
     expect(await inProcess('forward')).not.toEqual(backward);
+    // both ways (two-pass.ts): recorded as such, other maps than one pass, the same on one thread and two,
+    // and the job's maps are TwoPassPredictor's over each sequence's stretch in-process
+    expect(await changes('flow', 'flow both', 'both')).toBeLessThanOrEqual(perFrame);
+    expect(outputs.get('flow both')).not.toEqual(outputs.get('flow'));
+    process.env.CAUSE_TEMPORAL_THREADS = '1';
+    try {
+      await changes('flow', 'flow both one thread', 'both');
+    } finally {
+      delete process.env.CAUSE_TEMPORAL_THREADS;
+    }
+    expect(outputs.get('flow both one thread')).toEqual(outputs.get('flow both'));
+    await changes('features', 'features both', 'both');
+    const set = openFeatureSet(wsDir, (await engine.call('experiments.get', { id })).predictions.at(-1)!.featureSetId);
+    const db = openDatabase(path.join(wsDir, 'studio.db'), { readonly: true });
+    const predictor = new Predictor(loadModel(path.join(wsDir, 'experiments', id, 'model.bin')), true);
+    try {
+      const frames = listFrames(db, datasetId);
+      const two = new TwoPassPredictor(predictor, 'features');
+      const maps: Buffer[] = new Array(frames.length);
+      for (const stretch of twoPassStretches(frames, sequenceOrder(frames, 'forward'))) {
+        const inputs = stretch.map((i) => {
+          const f = frames[i]!;
+          const item = set.items.findIndex((it) => it.frameId === f.id && it.crop === 0);
+          const region = centreCropRegion(f.width, f.height, set.preprocessing.width, set.preprocessing.height);
+          return { sequence: f.sequenceId, grid: set.read(item), h: set.grid.h, w: set.grid.w, dim: set.dim, outW: f.width, outH: f.height, region };
+        });
+        await two.stretch(`${frames[stretch[0]!]!.sequenceId}#${stretch[0]}`, inputs, async (k, p) => {
+          maps[stretch[k]!] = await encodeClusterMap(p.clusters, p.width, p.height, predictor.clusters);
+        });
+      }
+      expect(maps).toEqual(outputs.get('features both'));
+      expect(maps).not.toEqual(outputs.get('features'));
+    } finally {
+      predictor.dispose();
+      set.close();
+      db.close();
+    }
   });
 
   it('predicts from a chosen feature set (whole frames for a model trained on square crops) and refuses wrong ones', async () => {

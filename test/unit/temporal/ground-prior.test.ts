@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { applyGroundPrior } from '../../../main/engine/temporal/ground-prior.js';
 import { buildPyramid, FlowTracker, type GreyImage } from '../../../main/engine/temporal/optical-flow.js';
-import { fitPlaneMotion, groundHomography, planeFlow } from '../../../main/engine/temporal/plane-motion.js';
+import { fitPlaneMotion, groundHomography, planeFlow, reversePlaneMotion } from '../../../main/engine/temporal/plane-motion.js';
 import { Prng } from '../../../shared/random.js';
 
 const W = 160;
@@ -120,6 +120,43 @@ describe('FlowTracker with the ground prior', () => {
     const without = meanError(run(false), truth, Math.round(H * 0.6));
     expect(withPrior).toBeLessThan(0.5);
     expect(withPrior).toBeLessThan(without / 3);
+  });
+
+  it('gives the flow the other way too (reverse): frame t−1 to t, the inverse of the road motion', () => {
+    const truth = planeFlow(groundHomography(THETA), W, H);
+    const { prev, cur } = pair(truth.u, truth.v);
+    const rgb = (g: GreyImage) => Uint8Array.from({ length: W * H * 3 }, (_, k) => Math.round(Math.max(0, Math.min(1, g.data[Math.floor(k / 3)]!)) * 255));
+    const t = new FlowTracker({ reverse: true, ground: { finestLevel: 0 } });
+    t.push('s', rgb(prev), W, H, W, H);
+    t.push('s', rgb(cur), W, H, W, H);
+    t.field();
+    const rev = t.reverseField()!;
+    // the true reverse motion: the inverse plane's
+    const inverse = reversePlaneMotion({ Hn: groundHomography(THETA), theta: null, scale: 0 })!;
+    const expected = planeFlow(inverse.Hn, W, H);
+    // rows whose points stay in frame t (the road leaves at the bottom moving forward)
+    expect(meanError(rev, expected, Math.round(H * 0.6))).toBeLessThan(0.6);
+    // without the option there is none
+    const plain = new FlowTracker({ ground: { finestLevel: 0 } });
+    plain.push('s', rgb(prev), W, H, W, H);
+    plain.push('s', rgb(cur), W, H, W, H);
+    plain.field();
+    expect(plain.reverseField()).toBeNull();
+  });
+});
+
+describe('reversePlaneMotion', () => {
+  it('is the inverse homography: there and back is the identity', () => {
+    const fit = { Hn: groundHomography(THETA), theta: null, scale: 0 };
+    const there = planeFlow(fit.Hn, W, H);
+    const back = planeFlow(reversePlaneMotion(fit)!.Hn, W, H);
+    for (const [x, y] of [[10, 50], [80, 70], [150, 60]] as const) {
+      const i = y * W + x;
+      const qx = x + there.u[i]!;
+      const qy = y + there.v[i]!;
+      const j = Math.round(qy) * W + Math.round(qx);
+      expect(Math.hypot(qx + back.u[j]! - x, qy + back.v[j]! - y)).toBeLessThan(1);
+    }
   });
 });
 

@@ -203,7 +203,7 @@ export function listPredictionSets(db: Database, experimentId: string): Experime
     refine: r.refine === 'crf' ? 'crf' : 'none',
     temporal: r.temporal === 'features' || r.temporal === 'flow' ? r.temporal : 'none',
     // sets predicted before the option ran forward
-    temporalDirection: r.temporal_direction === 'backward' ? 'backward' : 'forward',
+    temporalDirection: r.temporal_direction === 'backward' || r.temporal_direction === 'both' ? r.temporal_direction : 'forward',
   }));
 }
 

@@ -12,6 +12,7 @@ const MODE_LABELS: Record<TemporalMode, string> = {
 const DIRECTION_LABELS: Record<TemporalDirection, string> = {
   backward: 'backward (recorded drives)',
   forward: 'forward (causal)',
+  both: 'both ways (backward, then forward)',
 };
 
 export interface TemporalChoice {

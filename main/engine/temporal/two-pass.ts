@@ -1,0 +1,97 @@
+// Temporal prediction 'both' ways (`--temporal-direction both`): a backward pass through a stretch of
+// frames (t+1 carried into t, the default direction's filter), then a forward pass over the backward
+// pass's filtered scores (t−1 carried into t). A smoother rather than a filter: each frame's labels draw
+// on the frames after it and before it.
+//
+// The second pass costs no second flow: the first pass's Lucas–Kanade already runs both ways for its
+// forward–backward check, and its ground plane inverts (FlowOptions.reverse), so each first-pass link
+// carries the correspondence the second pass needs (FrameLink.reverse).
+//
+// Why: one pass halves static-pixel flicker but leaves the ground-truth inconsistency at ×0.55–0.65
+// against per-frame prediction (issue 18 wants ×0.5); the second pass, over scores that already agree
+// with the nearer views, brings it to ×0.39–0.44 on the tuning worlds and raises mIoU there
+// (temporal-predictor.ts's flowSecondPass; main/engine/temporal/README.md).
+//
+// Frames are taken in stretches of at most TWO_PASS_STRETCH of one sequence, each its own carried state:
+// the first pass's scores of a whole stretch are held until the second pass reads them (27 clusters at
+// 256×128 are 3.5 MB a frame), so a long drive does not hold its every frame.
+import type { Prediction } from '../cause/predict.js';
+import type { Predictor } from '../cause/predict.js';
+import type { TemporalMode } from '../../../shared/contract/experiments.js';
+import type { FrameLink } from './link.js';
+import { TEMPORAL_PREDICTOR_DEFAULTS, TemporalPredictor, type TemporalFrame, type TemporalOptions } from './temporal-predictor.js';
+
+/** The most frames of one sequence that share a carried state (and whose scores are held at once). */
+export const TWO_PASS_STRETCH = 32;
+
+/**
+ * Frame indices in the order given (each sequence first to last, sequence-order.ts), cut into stretches:
+ * runs of one sequence of at most `max` frames.
+ */
+export function twoPassStretches(frames: readonly { readonly sequenceId: string }[], order: readonly number[], max = TWO_PASS_STRETCH): number[][] {
+  const out: number[][] = [];
+  for (const i of order) {
+    const last = out[out.length - 1];
+    if (last && last.length < max && frames[last[last.length - 1]!]!.sequenceId === frames[i]!.sequenceId) last.push(i);
+    else out.push([i]);
+  }
+  return out;
+}
+
+export class TwoPassPredictor {
+  readonly first: TemporalPredictor;
+  readonly second: TemporalPredictor;
+  private readonly held: Float32Array[] = [];
+
+  constructor(predictor: Predictor, mode: Exclude<TemporalMode, 'none'>, options: TemporalOptions = {}) {
+    this.first = new TemporalPredictor(predictor, mode, { ...options, direction: 'backward', reverse: true });
+    const second = mode === 'flow' ? TEMPORAL_PREDICTOR_DEFAULTS.flowSecondPass : {};
+    this.second = new TemporalPredictor(predictor, mode, { ...second, ...options, direction: 'forward' });
+  }
+
+  /**
+   * Predicts one stretch (frames of one sequence, first to last; `key` names the stretch, so neither pass
+   * carries state into it from another) and hands each frame's labels to `emit` in order. `backwardLinks`:
+   * the first pass's links computed elsewhere (link-pipeline.ts with `linkOptions`, the stretch submitted
+   * last frame first); without it they are computed here. The second pass needs no links of its own: each
+   * first-pass link carries the reverse correspondence (FrameLink.reverse), from the same flow.
+   * `firstPassDone` is called between the passes.
+   */
+  async stretch(
+    key: string,
+    frames: readonly Omit<TemporalFrame, 'link'>[],
+    emit: (k: number, p: Prediction) => Promise<void> | void,
+    backwardLinks?: () => Promise<FrameLink>,
+    firstPassDone?: () => void,
+  ): Promise<void> {
+    // the first pass's scores, in buffers kept from stretch to stretch (no 3.5 MB allocation per frame)
+    const held = frames.map((_, k) => (this.held[k] ??= new Float32Array(0)));
+    // forward[k]: frame k's link to frame k − 1, i.e. the reverse half of frame k − 1's first-pass link
+    const forward: FrameLink[] = frames.map(() => ({ correspondence: null, meanSimilarity: null }));
+    for (let k = frames.length - 1; k >= 0; k--) {
+      const f = { ...frames[k]!, sequence: key, ...(backwardLinks ? { link: await backwardLinks() } : {}) };
+      const { width: sw, height: sh } = this.first.stateSize(f.outW, f.outH);
+      const n = sw * sh * this.first.clusters;
+      if (held[k]!.length !== n) held[k] = this.held[k] = new Float32Array(n);
+      this.first.decisionScores(f, held[k]);
+      const link = this.first.lastLink!;
+      if (k + 1 < frames.length) forward[k + 1] = { correspondence: link.reverse ?? null, meanSimilarity: link.meanSimilarity };
+    }
+    // the caller can hand the next stretch's frames to the helper thread while this one's second pass runs
+    firstPassDone?.();
+    for (let k = 0; k < frames.length; k++) await emit(k, this.second.predictFrom({ ...frames[k]!, sequence: key, link: forward[k]! }, held[k]!));
+  }
+
+  /** The link options the first pass's Linker is built with (link-pipeline.ts). */
+  get linkOptions(): TemporalPredictor['linkOptions'] {
+    return this.first.linkOptions;
+  }
+
+  get resets(): number {
+    return this.first.resets;
+  }
+
+  get cuts(): number {
+    return this.first.cuts;
+  }
+}
