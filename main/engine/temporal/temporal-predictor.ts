@@ -34,14 +34,17 @@ export const TEMPORAL_PREDICTOR_DEFAULTS = {
    * prior's high-passed, multi-start plane fit (ground-prior.ts): margin 0.8 / stillMargin 0.5 gave
    * +0.79, ×0.506, ×0.534; margin 1.0 / stillMargin 0.65 +0.73, ×0.507, ×0.504 (taken: the larger of the
    * two ratios is the smallest of the grid); 1.2 / 0.65 +0.68, ×0.493, ×0.528; 0.8 / 0.65 +0.69, ×0.531,
-   * ×0.480. 'features' keeps filter.ts's defaults either way.
+   * ×0.480. With the starts compared at pyramid level 1 (the final settings): world 5 +0.68, ×0.513,
+   * ×0.508; seed 71 trained on world 7201, scored on 7202: +1.49, ×0.558, ×0.560. 'features' keeps
+   * filter.ts's defaults either way.
    */
   flowBackward: { carry: 0.9, margin: 1.0, stillMargin: 0.65 },
   /**
    * 'flow' run 'both' ways (two-pass.ts): the forward pass over the backward pass's filtered scores. Tuning
-   * worlds (scripts/temporal-tune.ts, session 10): world 5 (demo train split, seed 4) +1.05 mIoU, ground-truth
-   * inconsistency ×0.393, flickerStatic ×0.418; seed 71 trained on 7201, scored on 7202: +1.74, ×0.436,
-   * ×0.452 (the forward pass at carry 0.7 / margin 0.5: +1.02, ×0.426, ×0.408 and +1.67, ×0.465, ×0.446).
+   * worlds (scripts/temporal-tune.ts, session 10), final settings: world 5 (demo train split, seed 4) +1.00
+   * mIoU, ground-truth inconsistency ×0.400, flickerStatic ×0.424; seed 71 trained on 7201, scored on
+   * 7202: +1.94, ×0.448, ×0.460. Chosen with the second pass computing its own flow: carry 0.9 / margin 0.8
+   * gave ×0.393 / ×0.418 and ×0.436 / ×0.452; carry 0.7 / margin 0.5 ×0.426 / ×0.408 and ×0.465 / ×0.446.
    */
   flowSecondPass: { carry: 0.9, margin: 0.8 },
 } as const;
