@@ -9,12 +9,13 @@
 //                            (its phases are then not in the profile; the labels must not change)
 //        [--compare PREFIX]  counts label / confidence pixels that differ from such a dump (a speed-up that
 //                            should not change what the filter computes must report 0)
+import { temporalFrameOf } from '../main/engine/cause/predict-two-pass.js';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadModel } from '../main/engine/cause/model-io.js';
 import { encodeClusterMap, encodeConfidenceMap } from '../main/engine/cause/prediction-png.js';
-import { centreCropRegion, Predictor } from '../main/engine/cause/predict.js';
+import { Predictor } from '../main/engine/cause/predict.js';
 import { openDatabase } from '../main/engine/db/connection.js';
 import { getExperimentRow, listExperimentSummaries } from '../main/engine/db/queries/experiments.js';
 import { listFrames, readImageRGB } from '../main/engine/datasets/frame-source.js';
@@ -51,16 +52,7 @@ async function run(v: (typeof variants)[number], profile: PhaseProfile): Promise
   const out: Buffer[] = [];
   const temporal = v.mode === 'none' ? null : new TemporalPredictor(predictor, v.mode === 'oracle' ? 'flow' : v.mode, { ...v.options, profile });
   const links = temporal && threads > 1 ? await LinkPipeline.open(temporal.mode, temporal.linkOptions, threads) : null;
-  const frameOf = (f: (typeof frames)[number]) => ({
-    sequence: f.sequenceId,
-    grid: set.read(itemOf.get(f.id)!),
-    h: set.grid.h,
-    w: set.grid.w,
-    dim: set.dim,
-    outW: f.width,
-    outH: f.height,
-    region: centreCropRegion(f.width, f.height, set.preprocessing.width, set.preprocessing.height),
-  });
+  const frameOf = (f: (typeof frames)[number]) => temporalFrameOf(set, itemOf, f);
   if (links) for (const f of frames) links.submit({ ...frameOf(f), ...(v.mode === 'flow' ? { rgb: readImageRGB(f.imagePath).then((im) => im.data) } : {}) });
   for (const f of frames) {
     const { grid, region } = frameOf(f);

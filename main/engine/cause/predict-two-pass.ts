@@ -26,6 +26,20 @@ export interface TwoPassRun {
   readonly threads?: number;
 }
 
+/** A frame as the temporal predictors and linkers take it: its whole-frame features, their region at the frame's size. */
+export function temporalFrameOf(set: FeatureSet, itemOf: ReadonlyMap<string, number>, f: FrameRecord, sequence: string = f.sequenceId) {
+  return {
+    sequence,
+    grid: set.read(itemOf.get(f.id)!),
+    h: set.grid.h,
+    w: set.grid.w,
+    dim: set.dim,
+    outW: f.width,
+    outH: f.height,
+    region: centreCropRegion(f.width, f.height, set.preprocessing.width, set.preprocessing.height),
+  };
+}
+
 /**
  * Predicts the frames of `order` both ways; `emit` gets each frame (index, position in `order`) with its
  * labels, in `order`, or with null when its stretch was skipped. Returns the state resets and scene cuts.
@@ -42,19 +56,7 @@ export async function predictBothWays(r: TwoPassRun, emit: (i: number, pos: numb
   const prepared = new Map<number, ReturnType<typeof prepare>>();
   function prepare(s: number) {
     const stretch = stretches[s]!;
-    const inputs = stretch.map((i) => {
-      const f = frames[i]!;
-      return {
-        sequence: key(stretch),
-        grid: set.read(r.itemOf.get(f.id)!),
-        h: set.grid.h,
-        w: set.grid.w,
-        dim: set.dim,
-        outW: f.width,
-        outH: f.height,
-        region: centreCropRegion(f.width, f.height, set.preprocessing.width, set.preprocessing.height),
-      };
-    });
+    const inputs = stretch.map((i) => temporalFrameOf(set, r.itemOf, frames[i]!, key(stretch)));
     const images = r.mode === 'flow' ? stretch.map((i) => r.image(frames[i]!)) : null;
     for (const im of images ?? []) im.catch(() => undefined);
     for (let k = stretch.length - 1; k >= 0; k--) back.submit({ ...inputs[k]!, ...(images ? { rgb: images[k]! } : {}) });
