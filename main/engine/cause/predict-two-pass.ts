@@ -1,7 +1,7 @@
 // The predict job's `--temporal-direction both` (temporal/two-pass.ts): stretch by stretch, the frames go
 // to the helper thread at once, last first (link-pipeline.ts: the first pass's links, each with the second
-// pass's reverse half); frames come out as the second pass gives them, first to last (the job writes them, the speed
-// bench encodes them).
+// pass's reverse half); frames come out as the second pass gives them, first to last (the job writes them,
+// the speed bench encodes them).
 import type { TemporalMode } from '../../../shared/contract/experiments.js';
 import type { FrameRecord } from '../datasets/frame-source.js';
 import type { FeatureSet } from '../features/feature-reader.js';

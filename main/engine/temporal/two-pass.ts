@@ -15,8 +15,7 @@
 // Frames are taken in stretches of at most TWO_PASS_STRETCH of one sequence, each its own carried state:
 // the first pass's scores of a whole stretch are held until the second pass reads them (27 clusters at
 // 256×128 are 3.5 MB a frame), so a long drive does not hold its every frame.
-import type { Prediction } from '../cause/predict.js';
-import type { Predictor } from '../cause/predict.js';
+import type { Prediction, Predictor } from '../cause/predict.js';
 import type { TemporalMode } from '../../../shared/contract/experiments.js';
 import type { FrameLink } from './link.js';
 import { TEMPORAL_PREDICTOR_DEFAULTS, TemporalPredictor, type TemporalFrame, type TemporalOptions } from './temporal-predictor.js';
