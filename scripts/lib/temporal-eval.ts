@@ -23,6 +23,7 @@ import { sample } from '../../main/engine/temporal/optical-flow.js';
 import { sequenceOrder } from '../../main/engine/temporal/sequence-order.js';
 import { TemporalPredictor, type TemporalOptions } from '../../main/engine/temporal/temporal-predictor.js';
 import { TwoPassPredictor, twoPassStretches } from '../../main/engine/temporal/two-pass.js';
+import { temporalFrameOf } from '../../main/engine/cause/predict-two-pass.js';
 
 export interface TemporalRow {
   miouPresent: number;
@@ -51,7 +52,7 @@ export interface Variant {
   readonly options?: TemporalOptions;
 }
 
-/** Parses "name=mode[:key=value,...]" or a bare mode; keys: direction (forward | backward), carry, margin, stateFactor, minSimilarity, flow.<key>, flow.ground.<key>; a/b/c is a list of numbers. */
+/** Parses "name=mode[:key=value,...]" or a bare mode; keys: direction (forward | backward | both), carry, margin, stateFactor, minSimilarity, flow.<key>, flow.<group>.<key> (ground, epipolar); a/b/c is a list of numbers. */
 export function parseVariant(s: string): Variant {
   const [head, rest] = s.split(':');
   const [name, modeRaw] = head!.includes('=') ? head!.split('=') : [head!, head!];
@@ -61,8 +62,11 @@ export function parseVariant(s: string): Variant {
     const [k, v] = kv.split('=');
     const val = v === 'true' ? true : v === 'false' ? false : v!.includes('/') ? v!.split('/').map(Number) : Number(v);
     if (k === 'direction') options.direction = v;
-    else if (k!.startsWith('flow.ground.')) flow.ground = { ...(flow.ground as object | undefined), [k!.slice(12)]: val };
-    else if (k!.startsWith('flow.')) flow[k!.slice(5)] = val;
+    else if (k!.startsWith('flow.')) {
+      const [group, key] = k!.slice(5).split('.');
+      if (key === undefined) flow[group!] = val;
+      else flow[group!] = { ...(flow[group!] as object | undefined), [key]: val };
+    }
     else options[k!] = val;
   }
   if (Object.keys(flow).length) options.flow = flow;
@@ -159,8 +163,7 @@ export async function evaluateTemporal(
             stretch.map(async (i) => {
               const f = frames[i]!;
               const rgb = mode === 'flow' ? (await readImageRGB(f.imagePath)).data : undefined;
-              const region = centreCropRegion(f.width, f.height, features.preprocessing.width, features.preprocessing.height);
-              return { sequence: f.sequenceId, grid: features.read(itemOf.get(f.id)!), h: features.grid.h, w: features.grid.w, dim: features.dim, outW: f.width, outH: f.height, region, ...(rgb ? { rgb } : {}) };
+              return { ...temporalFrameOf(features, itemOf, f), ...(rgb ? { rgb } : {}) };
             }),
           );
           const c0 = process.cpuUsage();

@@ -31,6 +31,15 @@ export type TemporalMode = (typeof TEMPORAL_MODES)[number];
  */
 export const TEMPORAL_DIRECTIONS = ['backward', 'forward', 'both'] as const;
 export type TemporalDirection = (typeof TEMPORAL_DIRECTIONS)[number];
+/** The direction a temporal mode runs when none is asked for (session 11: 'both'; it was 'backward'). */
+export const DEFAULT_TEMPORAL_DIRECTION: TemporalDirection = 'both';
+/**
+ * What `predict` in the CLI and the predict form start from: `flow` both ways, since session 11 it met
+ * issue 18's gates on held-out frames (main/engine/temporal/README.md). The API (`experiments.predict`)
+ * stays per-frame when no mode is given: studies and scripts score per-frame maps, and the dense CRF
+ * cannot follow a temporal mode.
+ */
+export const PREDICT_TEMPORAL_DEFAULT: { readonly mode: TemporalMode; readonly direction: TemporalDirection } = { mode: 'flow', direction: DEFAULT_TEMPORAL_DIRECTION };
 export const STEP3_INITS = ['uniform', 'kmeans++', 'kmeans'] as const;
 export const STEP3_GRAPHS = ['image', 'batch'] as const;
 /**
@@ -327,7 +336,7 @@ export const experimentMethods = {
         featureSetId: z.string().min(1).optional(),
         refine: z.enum(REFINE_MODES).optional(),
         temporal: z.enum(TEMPORAL_MODES).optional(),
-        /** With a temporal mode: which way through each sequence (default 'backward'). */
+        /** With a temporal mode: which way through each sequence (default DEFAULT_TEMPORAL_DIRECTION, 'both'). */
         temporalDirection: z.enum(TEMPORAL_DIRECTIONS).optional(),
       })
       .strict(),

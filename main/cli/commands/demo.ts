@@ -9,7 +9,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { StudioError } from '../../../shared/contract/errors.js';
 import type { JobSummary } from '../../../shared/contract/index.js';
-import { TEMPORAL_MODES, type ExperimentMethod, type TemporalMode } from '../../../shared/contract/experiments.js';
+import { DEFAULT_TEMPORAL_DIRECTION, TEMPORAL_MODES, type ExperimentMethod, type TemporalMode } from '../../../shared/contract/experiments.js';
 import { splitWorldSeed, type SynthSplit } from '../../../shared/contract/synth.js';
 import type { EngineLink as Engine } from '../runtime.js';
 import { DEMO_DEFAULTS, formatDemoTable, summarizeRuns, trainingSeeds, tunedSeedsUsed, type DemoRun } from '../demo-plan.js';
@@ -47,7 +47,7 @@ export function register(program: Command, rt: CliRuntime): void {
     .option('--world-seed <n>', 'SynthDrive seed (train split; val is built from a seed derived from it)', String(d.worldSeed))
     .option('--seeds <n>', 'training seeds per method (mean ± sd over them)', String(d.seeds))
     .option('--first-seed <n>', 'first training seed (then +1, +2, …)', String(d.firstSeed))
-    .option('--temporal <mode>', `val predictions: ${TEMPORAL_MODES.join(' | ')} (features/flow: cluster scores filtered along matches or optical flow, with label hysteresis)`, 'none')
+    .option('--temporal <mode>', `val predictions: ${TEMPORAL_MODES.join(' | ')} (features/flow: cluster scores filtered along matches or optical flow, with label hysteresis; none by default, so the table compares per-frame maps as the papers do)`, 'none')
     .action(async (o: DemoOptions) => {
       await rt.withEngine({ runJobs: true }, (engine) => runDemo(engine, rt, o));
     });
@@ -160,8 +160,8 @@ async function runDemo(engine: Engine, rt: CliRuntime, o: DemoOptions): Promise<
       }
       const detail = await engine.call('experiments.get', { id: experimentId });
       const valSet = valSets.get(m.backbone)!;
-      // a temporal set is reused only when it ran the default way (backward); older sets ran forward
-      const same = (p: (typeof detail.predictions)[number]) => p.temporal === temporal && (temporal === 'none' || p.temporalDirection === 'backward');
+      // a temporal set is reused only when it ran the default way (DEFAULT_TEMPORAL_DIRECTION); older sets ran otherwise
+      const same = (p: (typeof detail.predictions)[number]) => p.temporal === temporal && (temporal === 'none' || p.temporalDirection === DEFAULT_TEMPORAL_DIRECTION);
       if (!detail.predictions.some((p) => p.datasetId === val.id && p.featureSetId === valSet && same(p))) {
         const args = { id: experimentId, datasetId: val.id, featureSetId: valSet, ...(temporal !== 'none' ? { temporal } : {}) };
         await wait(await engine.call('experiments.predict', args), `predict val ${m.method}/${m.backbone}`);

@@ -80,16 +80,15 @@ export async function predictRange(
     // A pool task's range starts its own carried state (as a sequence start would).
     const direction = params.temporalDirection ?? 'forward';
     const mode = params.temporal && params.temporal !== 'none' ? params.temporal : null;
-    const temporal = mode ? new TemporalPredictor(predictor, mode, { direction }) : null;
     const from = range?.from ?? 0;
     const to = range?.to ?? frames.length;
     // The frames in the order they are predicted: frames[from, to) as listed, or with a temporal mode each
     // sequence in `direction` ('both' writes each sequence first to last). Progress and checkpoints count
     // positions in this order.
-    const order = sequenceOrder(frames, temporal ? direction : 'forward', from, to);
+    const order = sequenceOrder(frames, mode ? direction : 'forward', from, to);
     const checkpoint = (ctx.loadCheckpoint() as { step: number } | undefined)?.step ?? 0;
     // The carried state is not checkpointed: a temporal run resumes at the start of the interrupted sequence.
-    const resumeFrom = temporal ? resumePosition(frames, order, checkpoint) : checkpoint;
+    const resumeFrom = mode ? resumePosition(frames, order, checkpoint) : checkpoint;
     const files = (f: FrameRecord) => ({ clusterFile: path.join(outRel, `${safeName(f.id)}.png`), confidenceFile: path.join(outRel, `${safeName(f.id)}.conf.png`) });
     const skip = (pos: number) => pos < resumeFrom && fs.existsSync(path.join(ctx.workspaceRoot, files(frames[order[pos]!]!).confidenceFile));
     const entry = (f: FrameRecord) => ({ frameId: f.id, ...files(f), width: f.width, height: f.height });
@@ -110,9 +109,10 @@ export async function predictRange(
       ctx.log(`temporal ${mode} (both ways): ${resets} state resets (sequence stretches and ${cuts} scene cuts)`);
       return { frames: done, backend: choice.name };
     }
-    // temporal: the next frames' links (their flow or patch matches) are computed on a helper thread while
+    // one pass: the next frames' links (their flow or patch matches) are computed on a helper thread while
     // this one is predicted (temporal/link-pipeline.ts); frames are submitted LINK_LOOKAHEAD ahead, in
     // order, their image decode under way and their features read once
+    const temporal = mode ? new TemporalPredictor(predictor, mode, { direction }) : null;
     const toPredict: number[] = [];
     for (let pos = 0; pos < order.length; pos++) if (!skip(pos)) toPredict.push(order[pos]!);
     if (temporal) links = await LinkPipeline.open(temporal.mode, temporal.linkOptions);

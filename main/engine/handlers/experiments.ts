@@ -1,7 +1,7 @@
 // experiments.* methods: create/train (queue the training job), list/get, metrics, predict.
 import { randomUUID } from 'node:crypto';
 import { StudioError } from '../../../shared/contract/errors.js';
-import { presetConfig, trainConfigSchema, type TrainConfig } from '../../../shared/contract/experiments.js';
+import { DEFAULT_TEMPORAL_DIRECTION, presetConfig, trainConfigSchema, type TrainConfig } from '../../../shared/contract/experiments.js';
 import type { PredictJobParams } from '../cause/predict-job.js';
 import type { TrainJobParams } from '../cause/train-job.js';
 import { getDatasetRow } from '../db/queries/datasets.js';
@@ -147,7 +147,7 @@ export const experimentHandlers: HandlerGroup<
       flipAveraging: config.flipAveraging,
       backend: config.backend,
       ...(refine && refine !== 'none' ? { refine } : {}),
-      ...(temporal && temporal !== 'none' ? { temporal, temporalDirection: temporalDirection ?? 'backward' } : {}),
+      ...(temporal && temporal !== 'none' ? { temporal, temporalDirection: temporalDirection ?? DEFAULT_TEMPORAL_DIRECTION } : {}),
     };
     const job = ctx.jobs.submit('experiments.predict', params);
     return { jobId: job.id };

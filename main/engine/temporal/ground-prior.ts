@@ -8,8 +8,8 @@
 // all of it. Per pixel the plane replaces the LK flow where it explains frame t about as well as LK does
 // or well enough anyway (`tie`, `accept`), so textured objects off the ground (cars, walls) keep their own
 // flow. Rows above `applyFromRow` (sky, facades above the horizon) are left to LK.
-import { fitPlaneMotion, PLANE_MOTION_DEFAULTS, planeFlow, type PlaneLevel, type PlaneMotionFit, type PlaneMotionOptions } from './plane-motion.js';
-import { boxSum, highPass, sample, Scratch } from './image-ops.js';
+import { fitPlaneMotion, highPassedLevel, PLANE_MOTION_DEFAULTS, planeFlow, type PlaneLevel, type PlaneMotionFit, type PlaneMotionOptions } from './plane-motion.js';
+import { boxSum, sample, Scratch } from './image-ops.js';
 import type { FlowField } from './optical-flow.js';
 
 export interface GroundPriorOptions extends PlaneMotionOptions {
@@ -90,12 +90,10 @@ export function applyGroundPrior(
   };
   let P = prev[0]!.im.data;
   let C = cur[0]!.im.data;
-  if (o.highPass! > 0 && (o.judgeHighPassed || o.starts!.length)) {
+  if (o.highPass! > 0 && (o.judgeHighPassed || (!fixed && o.starts!.length))) {
     // judged on the luma the plane is fitted to: on raw luma the frame-fixed shading favours a still road
-    P = scratch.f32('ground.hpP', n);
-    C = scratch.f32('ground.hpC', n);
-    highPass(prev[0]!.im.data, w, h, o.highPass!, P, scratch.integral(w, h));
-    highPass(cur[0]!.im.data, w, h, o.highPass!, C, scratch.integral(w, h));
+    P = highPassedLevel(prev[0]!, o.highPass!, scratch, 'ground.P').data;
+    C = highPassedLevel(cur[0]!, o.highPass!, scratch, 'ground.C').data;
   }
   // `fixed`: a plane known already (the reverse of a pair's fit, FlowTracker's reverse field) is not fitted again
   const fit = fixed ?? bestFit(prev, cur, init, o, scratch, P, C);

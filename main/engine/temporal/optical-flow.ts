@@ -8,9 +8,10 @@
 // the previous frame's flow initialises the next (driving motion is smooth), so the pyramid search only
 // corrects it.
 
-import { applyGroundPrior, type GroundPriorOptions } from './ground-prior.js';
-import { reversePlaneMotion, type PlaneMotionFit } from './plane-motion.js';
+import { applyGroundPrior, GROUND_PRIOR_DEFAULTS, type GroundPriorOptions } from './ground-prior.js';
+import { highPassInto, reversePlaneMotion, type HighPassed, type PlaneMotionFit } from './plane-motion.js';
 import { boxSum, gradients, sample, Scratch } from './image-ops.js';
+import { applyEpipolar, egoMotionOf, reverseEgoMotion, type EpipolarOptions } from './epipolar.js';
 import type { PhaseProfile } from './phase-profile.js';
 
 export { sample } from './image-ops.js';
@@ -119,6 +120,12 @@ export interface FlowOptions {
    * `forwardBackward`. For the second pass of temporal prediction both ways (two-pass.ts).
    */
   readonly reverse?: boolean;
+  /**
+   * FlowTracker, with the ground prior: off the plane, search each pixel's line through the focus of
+   * expansion for the static scene's flow (epipolar.ts) and take it where it explains the frame as well as
+   * LK. `false` (or no plane fit) keeps LK's flow there.
+   */
+  readonly epipolar?: EpipolarOptions | false;
 }
 
 /**
@@ -127,7 +134,13 @@ export interface FlowOptions {
  * ×0.605, flickerStatic ×0.474 vs ×0.477, ΔmIoU −0.45 both, flow EPE median 1.67 vs 1.72 px) and cost a
  * quarter of Lucas–Kanade.
  */
-const FLOW_DEFAULTS = { staticThreshold: 0.035, damping: 0, levels: 4, iterations: 2, radius: 3, sigma: 0.04, smoothing: 4, forwardBackward: true, warmStart: true, groundPrior: true, stillBonus: true } as const;
+/*
+ * `epipolar` (session 11, chosen on the tuning worlds 5 and 7201 → 7202, scripts/temporal-tune.ts, both
+ * ways, its default ±2 px around LK's shift): ground-truth inconsistency ×0.400 → ×0.346 and ×0.448 →
+ * ×0.382 against per-frame, flickerStatic ×0.424 → ×0.420 and ×0.460 → ×0.452, ΔmIoU +1.00 → +1.25 and
+ * +1.94 → +2.56.
+ */
+const FLOW_DEFAULTS = { staticThreshold: 0.035, damping: 0, levels: 4, iterations: 2, radius: 3, sigma: 0.04, smoothing: 4, forwardBackward: true, warmStart: true, groundPrior: true, stillBonus: true, epipolar: {} } as const;
 
 /** One pyramid level with what Lucas–Kanade needs of it as a template (gradients, structure tensor). */
 interface Level {
@@ -139,6 +152,8 @@ interface Level {
   readonly gyy: Float32Array;
   /** Smaller eigenvalue of the structure tensor: how well the window sees its own motion. */
   readonly texture: Float32Array;
+  /** The level high-passed for the ground prior (FlowTracker computes it once per frame; plane-motion.ts). */
+  readonly hp?: HighPassed;
 }
 
 export type Pyramid = readonly Level[];
@@ -359,7 +374,7 @@ export class FlowTracker {
     this.spare = null;
     const luma = lumaResized(rgb, width, height, w, h, spare?.[0]?.im.data);
     this.profile?.mark('flow: luma');
-    const pyr = buildPyramid(luma, this.options, spare, this.scratch);
+    const pyr = this.withHighPass(buildPyramid(luma, this.options, spare, this.scratch), spare);
     this.profile?.mark('flow: pyramid');
     const continues = sequence === this.sequence && this.cur !== null && this.cur[0]!.im.width === w && this.cur[0]!.im.height === h;
     this.spare = continues ? this.prev : this.cur;
@@ -371,6 +386,24 @@ export class FlowTracker {
     }
     this.cur = pyr;
     this.sequence = sequence;
+  }
+
+  /**
+   * Each level high-passed at the radius the ground prior fits with (into the spare pyramid's buffers): once
+   * per frame, where the fits of a frame pair computed it for every fit, and every frame serves two pairs.
+   */
+  private withHighPass(pyr: Pyramid, spare: Pyramid | null): Pyramid {
+    const o = this.options;
+    if (!(o.groundPrior ?? FLOW_DEFAULTS.groundPrior)) return pyr;
+    const g = o.ground ?? {};
+    const radius = g.highPass ?? Math.round(pyr[0]!.im.width * (g.highPassWidth ?? GROUND_PRIOR_DEFAULTS.highPassWidth));
+    if (!(radius > 0)) return pyr;
+    return pyr.map((level, l) => {
+      const n = level.im.data.length;
+      const old = spare?.[l]?.hp;
+      const buffers = old && old.data.length === n ? old : { data: new Float32Array(n), ix: new Float32Array(n), iy: new Float32Array(n) };
+      return { ...level, hp: highPassInto(level.im, { radius, data: buffers.data, ix: buffers.ix, iy: buffers.iy }, this.scratch) };
+    });
   }
 
   /** Frame t's flow to frame t−1 with its confidence (photometric, and forward–backward unless disabled). */
@@ -401,16 +434,27 @@ export class FlowTracker {
     const prior = applyGroundPrior(checked, this.prev, this.cur, ground, this.lastPlane, this.scratch);
     this.profile?.mark('flow: ground prior');
     this.lastPlane = prior.fit;
+    const epi = o.epipolar ?? FLOW_DEFAULTS.epipolar;
+    const ego = epi && prior.fit?.theta ? egoMotionOf(prior.fit.theta, back.width, back.height) : null;
+    const hpP = this.prev[0]!.hp?.data;
+    const hpC = this.cur[0]!.hp?.data;
+    let field = prior.field;
+    if (epi && ego && hpP && hpC) {
+      field = applyEpipolar(field, prior.onPlane, hpP, hpC, ego, epi, this.scratch).field;
+      this.profile?.mark('flow: epipolar');
+    }
     if (this.lastReverse) {
       // frame t−1's pixels to frame t: the pair's plane the other way, judged against the reverse LK flow
       const inverse = prior.fit ? reversePlaneMotion(prior.fit) : null;
       const rev = inverse ? applyGroundPrior(this.lastReverse, this.cur, this.prev, ground, null, this.scratch, inverse) : { field: this.lastReverse, onPlane: null };
-      this.lastReverse = this.still(rev.field, rev.onPlane);
+      let revField = rev.field;
+      if (epi && ego && hpP && hpC) revField = applyEpipolar(revField, rev.onPlane, hpC, hpP, reverseEgoMotion(ego), epi, this.scratch).field;
+      this.lastReverse = this.still(revField, rev.onPlane);
       this.profile?.mark('flow: reverse');
     }
-    // the next frame's LK starts from the plane's motion on the road, not from LK's guess there
-    if (prior.fit) this.lastBack = { ...back, u: prior.field.u, v: prior.field.v };
-    const out = this.still(prior.field, prior.onPlane);
+    // the next frame's LK starts from the plane's (and the lines') motion, not from LK's guess there
+    if (prior.fit) this.lastBack = { ...back, u: field.u, v: field.v };
+    const out = this.still(field, prior.onPlane);
     this.profile?.mark('flow: still');
     return out;
   }

@@ -12,11 +12,40 @@
 // homography drifted to half the true motion; the ground model (below) converges to ~0.3 px.
 import { gradients, highPass, Scratch } from './image-ops.js';
 
+/** A level's luma minus its (2·radius+1)² box mean, with that image's gradients. */
+export interface HighPassed {
+  readonly radius: number;
+  readonly data: Float32Array;
+  readonly ix: Float32Array;
+  readonly iy: Float32Array;
+}
+
 /** What plane-motion needs of a pyramid level (optical-flow.ts's levels have it). */
 export interface PlaneLevel {
   readonly im: { readonly data: Float32Array; readonly width: number; readonly height: number };
   readonly ix: Float32Array;
   readonly iy: Float32Array;
+  /**
+   * The level high-passed, if its owner computed it already (FlowTracker: once per frame). Why: a frame
+   * pair's fits (the warm start, the starts, the refinement: five to eight) each high-passed every level of
+   * both frames again, and each frame serves two pairs.
+   */
+  readonly hp?: HighPassed;
+}
+
+/** `level` high-passed at `radius`: its own if it carries that, else computed into scratch buffers named by `key`. */
+export function highPassedLevel(level: PlaneLevel, radius: number, scratch: Scratch, key: string): HighPassed {
+  if (level.hp?.radius === radius) return level.hp;
+  const n = level.im.data.length;
+  return highPassInto(level.im, { radius, data: scratch.f32(`${key}.hp`, n), ix: scratch.f32(`${key}.hpIx`, n), iy: scratch.f32(`${key}.hpIy`, n) }, scratch);
+}
+
+/** `im` high-passed at `out.radius`, with its gradients, into `out`'s buffers. */
+export function highPassInto(im: PlaneLevel['im'], out: HighPassed, scratch: Scratch): HighPassed {
+  const { data: src, width: w, height: h } = im;
+  highPass(src, w, h, out.radius, out.data, scratch.integral(w, h));
+  gradients(out.data, w, h, out.ix, out.iy);
+  return out;
 }
 
 export interface PlaneMotionOptions {
@@ -141,14 +170,11 @@ export function fitPlaneMotion(
     let pim = P.im.data;
     let cim = C.data;
     if (o.highPass > 0) {
-      const integral = scratch.integral(w, h);
-      pim = scratch.f32('plane.hpP', w * h);
-      cim = scratch.f32('plane.hpC', w * h);
-      highPass(P.im.data, w, h, o.highPass, pim, integral);
-      highPass(C.data, w, h, o.highPass, cim, integral);
-      gxs = scratch.f32('plane.hpIx', w * h);
-      gys = scratch.f32('plane.hpIy', w * h);
-      gradients(pim, w, h, gxs, gys);
+      const hpP = highPassedLevel(P, o.highPass, scratch, 'plane.P');
+      pim = hpP.data;
+      gxs = hpP.ix;
+      gys = hpP.iy;
+      cim = highPassedLevel(cur[l]!, o.highPass, scratch, 'plane.C').data;
     }
     for (let it = 0; it < o.iterations; it++) {
       A.fill(0);

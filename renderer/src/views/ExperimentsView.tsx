@@ -2,7 +2,7 @@
 // progress/ETA, cancel/resume, predict/evaluate, each run's score (present-class mIoU first), and a
 // 2–4 run comparison ranked by present-class mIoU.
 import { useMemo, useState } from 'react';
-import type { ExperimentSummary, MetricSeries } from '../../../shared/contract/experiments.js';
+import { PREDICT_TEMPORAL_DEFAULT, type ExperimentSummary, type MetricSeries } from '../../../shared/contract/experiments.js';
 import { Curve } from '../components/Curve.js';
 import { JobProgress } from '../components/JobProgress.js';
 import { NewRunForm } from '../components/NewRunForm.js';
@@ -145,7 +145,7 @@ function RunDetail({ run }: { run: ExperimentSummary }) {
   const action = useAction();
   const hasPredictions = (detail.data?.predictions.length ?? 0) > 0;
   const [crf, setCrf] = useState(false);
-  const [temporal, setTemporal] = useState<TemporalChoice>({ mode: 'none', direction: 'backward' });
+  const [temporal, setTemporal] = useState<TemporalChoice>(PREDICT_TEMPORAL_DEFAULT);
 
   return (
     <div className="panel run-detail" data-testid="run-detail">
@@ -185,14 +185,14 @@ function RunDetail({ run }: { run: ExperimentSummary }) {
             Dense CRF
           </label>
         )}
-        {run.status === 'trained' && <TemporalSelect value={temporal} onChange={setTemporal} />}
+        {run.status === 'trained' && <TemporalSelect value={temporal} onChange={setTemporal} disabled={crf} />}
         {run.status === 'trained' && (
           <button
             type="button"
             data-testid="predict-run"
             onClick={() =>
               void predict.start(() =>
-                call('experiments.predict', { id: run.id, ...(crf ? { refine: 'crf' as const } : {}), ...(temporal.mode !== 'none' ? { temporal: temporal.mode, temporalDirection: temporal.direction } : {}) }),
+                call('experiments.predict', { id: run.id, ...(crf ? { refine: 'crf' as const } : {}), ...(!crf && temporal.mode !== 'none' ? { temporal: temporal.mode, temporalDirection: temporal.direction } : {}) }),
               )
             }
           >

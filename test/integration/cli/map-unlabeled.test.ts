@@ -64,6 +64,9 @@ describe('map an unlabeled drive from the CLI', () => {
     const e = await createEngine({ workspace: ws, runJobs: false });
     try {
       sequenceId = (await e.call('datasets.sequences', { id: list[0]!.id }))[0]!.id;
+      // predict's default: flow both ways (the API alone stays per-frame)
+      const sets = (await e.call('experiments.get', { id: expA })).predictions;
+      expect(sets.map((p) => [p.temporal, p.temporalDirection])).toEqual([['flow', 'both']]);
     } finally {
       await e.close();
     }

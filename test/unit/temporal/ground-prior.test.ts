@@ -4,7 +4,8 @@
 import { describe, expect, it } from 'vitest';
 import { applyGroundPrior } from '../../../main/engine/temporal/ground-prior.js';
 import { buildPyramid, FlowTracker, type GreyImage } from '../../../main/engine/temporal/optical-flow.js';
-import { fitPlaneMotion, groundHomography, planeFlow, reversePlaneMotion } from '../../../main/engine/temporal/plane-motion.js';
+import { fitPlaneMotion, groundHomography, highPassedLevel, highPassInto, planeFlow, reversePlaneMotion } from '../../../main/engine/temporal/plane-motion.js';
+import { Scratch } from '../../../main/engine/temporal/image-ops.js';
 import { Prng } from '../../../shared/random.js';
 
 const W = 160;
@@ -200,5 +201,36 @@ describe('plane fit against frame-fixed shading, and from several starts', () =>
       expect(errMulti).toBeLessThan(0.5);
       expect(meanError(planeFlow(single.fit!.Hn, W, H), t, from)).toBeGreaterThan(errMulti);
     }
+  });
+});
+
+describe('high-pass computed once per frame', () => {
+  it('levels that carry their high-pass give the same fit and prior, bit for bit, as levels that do not', () => {
+    const truth = planeFlow(groundHomography(THETA), W, H);
+    const { prev, cur } = pair(truth.u, truth.v);
+    const plain = [buildPyramid(prev), buildPyramid(cur)] as const;
+    const scratch = new Scratch();
+    // as FlowTracker does: each level high-passed at the prior's radius into buffers the level keeps
+    const carry = plain.map((pyr) => pyr.map((l) => ({ ...l, hp: highPassInto(l.im, { radius: 4, data: new Float32Array(l.im.data.length), ix: new Float32Array(l.im.data.length), iy: new Float32Array(l.im.data.length) }, scratch) })));
+    const flow = { width: W, height: H, u: new Float32Array(W * H), v: new Float32Array(W * H), confidence: new Float32Array(W * H).fill(1) };
+    const a = applyGroundPrior(flow, plain[0], plain[1], { highPass: 4, starts: [0.15, 0.3] });
+    const b = applyGroundPrior(flow, carry[0]!, carry[1]!, { highPass: 4, starts: [0.15, 0.3] });
+    expect(Array.from(b.fit!.Hn)).toEqual(Array.from(a.fit!.Hn));
+    expect(b.field.u).toEqual(a.field.u);
+    expect(b.field.confidence).toEqual(a.field.confidence);
+    // a level carrying another radius is high-passed afresh, not taken as it is
+    expect(highPassedLevel(carry[0]![0]!, 5, scratch, 'other')).not.toBe(carry[0]![0]!.hp);
+    expect(highPassedLevel(carry[0]![0]!, 4, scratch, 'same')).toBe(carry[0]![0]!.hp);
+  });
+
+  it('FlowTracker high-passes each frame at the prior’s radius (8 px at 256 px wide: 1/32)', () => {
+    const tracker = new FlowTracker();
+    const rgb = new Uint8Array(W * H * 3).map((_, i) => (i * 37) % 251);
+    tracker.push('s', rgb, W, H, W, H);
+    const levels = (tracker as unknown as { cur: { hp?: { radius: number } }[] }).cur;
+    expect(levels.every((l) => l.hp?.radius === Math.round(W / 32))).toBe(true);
+    const off = new FlowTracker({ groundPrior: false });
+    off.push('s', rgb, W, H, W, H);
+    expect((off as unknown as { cur: { hp?: unknown }[] }).cur.every((l) => l.hp === undefined)).toBe(true);
   });
 });
