@@ -14,5 +14,6 @@ export const TEMPORAL_TUNING = {
     'session 7: the ground prior (plane-motion.ts, ground-prior.ts: fromRow, centralWidth, minCutoff, accept, finestLevel) ' +
     'by scripts/temporal-flow-check.ts and the flow-mode margin / stillMargin by scripts/temporal-tune.ts, both on these frames; ' +
     'session 9: the backward direction and its flow settings (carry 0.9, margin 0.8) by scripts/temporal-tune.ts on all 90 frames of this split; ' +
-    'session 10: the ground prior\'s high-pass and starts (ground-prior.ts) and the backward margin / stillMargin, on all 90 frames of world 5 and checked on world 7201',
+    'session 10: the ground prior\'s high-pass and starts (ground-prior.ts) and the backward margin / stillMargin, on all 90 frames of world 5 and checked on world 7201; ' +
+    'session 11: the line search off the ground plane (epipolar.ts: on, tie 0.005, ±2 px around LK) both ways on world 5 and on 7201 → 7202',
 } as const;
