@@ -55,8 +55,8 @@ export interface EpipolarOptions {
   /** Luma residual at which the line flow's confidence falls to e^−1 (as FlowOptions.sigma). */
   readonly sigma?: number;
   /**
-   * applyEpipolar: search only this many pixels either side of the flow's own shift along the line (its
-   * component across the line dropped); 0 searches the whole line, from −1 to `maxShift`. Why 2: on the
+   * Search only this many pixels either side of the given flow's own shift along the line (its component
+   * across the line dropped; applyEpipolar gives its flow); 0 searches the whole line, from −1 to `maxShift`. Why 2: on the
    * tuning worlds the whole line gave ×0.346 and ×0.364 of per-frame inconsistency (both ways), ±2 gave
    * ×0.346 and ×0.382 — but the whole line's 34 candidates per direction made the flow thread the
    * bottleneck (bench:temporal, both ways: ×0.69 of per-frame speed), and ±2 needs 5.
@@ -68,7 +68,8 @@ export const EPIPOLAR_DEFAULTS = { maxShift: 1 / 8, radius: 3, cap: 0.1, tie: 0.
 
 /**
  * For every pixel of `C` (frame t), the shift along its line that best matches `P` (the other frame):
- * candidates at whole pixels from −1 (a step the wrong way, for the parabola) to maxShift, each summed over
+ * candidates at whole pixels from −1 (a step the wrong way, for the parabola) to maxShift — or, given a
+ * flow `near` and `around` > 0, within ±around of that flow's own shift along the line — each summed over
  * the window, the least refined by a parabola through its neighbours. Returns the flow (offsets to P).
  */
 export function epipolarSearch(
@@ -79,10 +80,12 @@ export function epipolarSearch(
   m: EgoMotion,
   options: EpipolarOptions = {},
   scratch: Scratch = new Scratch(),
-  base: Float32Array | null = null,
+  near: { readonly u: Float32Array; readonly v: Float32Array } | null = null,
 ): { u: Float32Array; v: Float32Array } {
   const o = { ...EPIPOLAR_DEFAULTS, ...options };
   const n = w * h;
+  // `near` (with `around` > 0): only ±around about that flow's own shift along each line
+  const base = near && o.around > 0 ? scratch.f32('epi.base', n) : null;
   const from = base ? -o.around : -1;
   const top = base ? o.around : Math.max(1, Math.ceil(o.maxShift * w));
   // the unit step along each pixel's line (towards e when sign is 1)
@@ -96,6 +99,8 @@ export function epipolarSearch(
       const len = Math.hypot(ax, ay);
       dx[i] = len > 1e-6 ? (m.sign * ax) / len : 0;
       dy[i] = len > 1e-6 ? (m.sign * ay) / len : 0;
+      // the given flow's shift along the line (its component across the line dropped), rounded
+      if (base) base[i] = len > 1e-6 ? Math.round((m.sign * ((near!.u[i]! - m.tx) * ax + (near!.v[i]! - m.ty) * ay)) / len) : 0;
     }
   }
   const res = scratch.f32('epi.res', n);
@@ -178,21 +183,7 @@ export function applyEpipolar(
   const o = { ...EPIPOLAR_DEFAULTS, ...options };
   const { width: w, height: h } = flow;
   const n = w * h;
-  let base: Float32Array | null = null;
-  if (o.around > 0) {
-    // the flow's own shift along each pixel's line (its component across the line dropped), rounded
-    base = scratch.f32('epi.base', n);
-    for (let y = 0; y < h; y++) {
-      for (let x = 0; x < w; x++) {
-        const i = y * w + x;
-        const ax = m.ex - x;
-        const ay = m.ey - y;
-        const len = Math.hypot(ax, ay);
-        base[i] = len > 1e-6 ? Math.round((m.sign * ((flow.u[i]! - m.tx) * ax + (flow.v[i]! - m.ty) * ay)) / len) : 0;
-      }
-    }
-  }
-  const line = epipolarSearch(P, C, w, h, m, o, scratch, base);
+  const line = epipolarSearch(P, C, w, h, m, o, scratch, flow);
   const resE = scratch.f32('epi.resE', n);
   const resL = scratch.f32('epi.resL', n);
   for (let y = 0; y < h; y++) {

@@ -47,6 +47,19 @@ export const TEMPORAL_PREDICTOR_DEFAULTS = {
    * gave ×0.393 / ×0.418 and ×0.436 / ×0.452; carry 0.7 / margin 0.5 ×0.426 / ×0.408 and ×0.465 / ×0.446.
    */
   flowSecondPass: { carry: 0.9, margin: 0.8 },
+  /**
+   * 'flow' both ways, both passes: still pixels hold their same-place label harder (stillMargin 0.8; alone,
+   * the first pass keeps flowBackward's 0.65 and the second filter.ts's 0.5). Session 11, with the line
+   * search (epipolar.ts), chosen on the tuning worlds by the rule of session 10 (the larger of the
+   * ground-truth inconsistency and flickerStatic ratios the smallest), scripts/temporal-tune.ts variants
+   * `flow:direction=both,stillMargin=S`; world 5 / 7201 → 7202, (GT ×, flicker ×, ΔmIoU):
+   * S unset ×0.346, ×0.420, +1.25 / ×0.382, ×0.452, +2.56; 0.75 ×0.359, ×0.385, +1.16 / ×0.393, ×0.409,
+   * +1.96; **0.8** ×0.372, ×0.378, +1.09 / ×0.397, ×0.400, +1.91; 0.9 ×0.382, ×0.360, +1.13 / ×0.407,
+   * ×0.384, +1.45; 1.0 ×0.399, ×0.345, +0.98 / ×0.420, ×0.371, +1.54; 1.2 ×0.449, ×0.342 / ×0.454, ×0.359;
+   * 0.9 with margin 1.2 ×0.354, ×0.379 / ×0.382, ×0.401. Why it was looked at: held out, flickerStatic
+   * was ×0.505 and ×0.511 on worlds 16 and 18 before (README.md, session 11).
+   */
+  flowBothWays: { stillMargin: 0.8 },
 } as const;
 
 /** A frame as the linker sees it (link.ts), plus the link when another thread computed it. */

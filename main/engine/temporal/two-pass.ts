@@ -43,9 +43,10 @@ export class TwoPassPredictor {
   private readonly held: Float32Array[] = [];
 
   constructor(predictor: Predictor, mode: Exclude<TemporalMode, 'none'>, options: TemporalOptions = {}) {
-    this.first = new TemporalPredictor(predictor, mode, { ...options, direction: 'backward', reverse: true });
+    const both = mode === 'flow' ? TEMPORAL_PREDICTOR_DEFAULTS.flowBothWays : {};
+    this.first = new TemporalPredictor(predictor, mode, { ...both, ...options, direction: 'backward', reverse: true });
     const second = mode === 'flow' ? TEMPORAL_PREDICTOR_DEFAULTS.flowSecondPass : {};
-    this.second = new TemporalPredictor(predictor, mode, { ...second, ...options, direction: 'forward' });
+    this.second = new TemporalPredictor(predictor, mode, { ...both, ...second, ...options, direction: 'forward' });
   }
 
   /**
