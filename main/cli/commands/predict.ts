@@ -5,7 +5,7 @@ import { PREDICT_TEMPORAL_DEFAULT, REFINE_MODES, TEMPORAL_DIRECTIONS, TEMPORAL_M
 import type { CliRuntime } from '../runtime.js';
 import { resolveDataset, resolveExperiment } from '../resolve.js';
 
-/** The temporal mode `predict` runs: the one asked for, else flow — or per frame when only the CRF is asked for. */
+/** The temporal mode `predict` runs: the one asked for, else the contract's default — per frame when only the CRF is asked for. */
 export function predictTemporalMode(asked: string | undefined, refine: string): string {
   // the CRF replaces the probabilities a temporal mode carries: asking for it alone means per frame
   return asked ?? (refine === 'crf' ? 'none' : PREDICT_TEMPORAL_DEFAULT.mode);
@@ -21,7 +21,7 @@ export function register(program: Command, rt: CliRuntime): void {
     .option('--refine <mode>', `post-processing: ${REFINE_MODES.join(' | ')} (crf = the release's dense CRF, 10 mean-field iterations)`, 'none')
     .option(
       '--temporal <mode>',
-      `temporal consistency: ${TEMPORAL_MODES.join(' | ')} (features = a recursive filter of cluster scores with label hysteresis, carried along patch-feature matches; flow = along optical flow; default ${PREDICT_TEMPORAL_DEFAULT.mode}, or none with --refine crf; none = every frame on its own)`,
+      `temporal consistency: ${TEMPORAL_MODES.join(' | ')} (features = a recursive filter of cluster scores with label hysteresis, carried along patch-feature matches; flow = along optical flow; none = every frame on its own, the default: ${PREDICT_TEMPORAL_DEFAULT.mode})`,
     )
     .option(
       '--temporal-direction <d>',

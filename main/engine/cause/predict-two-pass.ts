@@ -76,6 +76,10 @@ export async function predictBothWays(r: TwoPassRun, emit: (i: number, pos: numb
       if (!prepared.has(s)) prepared.set(s, prepare(s));
       const inputs = prepared.get(s)!;
       prepared.delete(s);
+      // the next stretch's links are computed on the helper while this thread runs both passes of this one:
+      // handed over only for the second pass (session 10), the helper's flow (~66 ms per frame with the line
+      // search) outlasted that pass (~50 ms), and this thread waited for it at each stretch's start
+      prepareNext(s);
       await two.stretch(
         key(stretch),
         inputs,
@@ -84,8 +88,6 @@ export async function predictBothWays(r: TwoPassRun, emit: (i: number, pos: numb
           await emit(stretch[k]!, posOf.get(stretch[k]!)!, p);
         },
         () => back.next(),
-        // the next stretch's links are computed on the helper while this thread runs the second pass
-        () => prepareNext(s),
       );
     }
   } finally {

@@ -55,14 +55,12 @@ export class TwoPassPredictor {
    * the first pass's links computed elsewhere (link-pipeline.ts with `linkOptions`, the stretch submitted
    * last frame first); without it they are computed here. The second pass needs no links of its own: each
    * first-pass link carries the reverse correspondence (FrameLink.reverse), from the same flow.
-   * `firstPassDone` is called between the passes.
    */
   async stretch(
     key: string,
     frames: readonly Omit<TemporalFrame, 'link'>[],
     emit: (k: number, p: Prediction) => Promise<void> | void,
     backwardLinks?: () => Promise<FrameLink>,
-    firstPassDone?: () => void,
   ): Promise<void> {
     // the first pass's scores, in buffers kept from stretch to stretch (no 3.5 MB allocation per frame)
     const held = frames.map((_, k) => (this.held[k] ??= new Float32Array(0)));
@@ -77,8 +75,6 @@ export class TwoPassPredictor {
       const link = this.first.lastLink!;
       if (k + 1 < frames.length) forward[k + 1] = { correspondence: link.reverse ?? null, meanSimilarity: link.meanSimilarity };
     }
-    // the caller can hand the next stretch's frames to the helper thread while this one's second pass runs
-    firstPassDone?.();
     for (let k = 0; k < frames.length; k++) await emit(k, this.second.predictFrom({ ...frames[k]!, sequence: key, link: forward[k]! }, held[k]!));
   }
 

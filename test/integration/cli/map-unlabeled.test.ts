@@ -10,6 +10,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MappingDetail } from '../../../shared/contract/evaluation.js';
 import type { MappingSuggestionSet } from '../../../shared/contract/mapping.js';
+import { PREDICT_TEMPORAL_DEFAULT } from '../../../shared/contract/experiments.js';
 import { createEngine } from '../../../main/engine/engine.js';
 import { generateSynthDrive } from '../../../main/engine/synth/generate.js';
 import { REPO_ROOT, tempDir } from '../../helpers/temp-workspace.js';
@@ -64,9 +65,9 @@ describe('map an unlabeled drive from the CLI', () => {
     const e = await createEngine({ workspace: ws, runJobs: false });
     try {
       sequenceId = (await e.call('datasets.sequences', { id: list[0]!.id }))[0]!.id;
-      // predict's default: flow both ways (the API alone stays per-frame)
+      // predict's default mode (PREDICT_TEMPORAL_DEFAULT): per frame until issue 18's speed gate holds
       const sets = (await e.call('experiments.get', { id: expA })).predictions;
-      expect(sets.map((p) => [p.temporal, p.temporalDirection])).toEqual([['flow', 'both']]);
+      expect(sets.map((p) => p.temporal)).toEqual([PREDICT_TEMPORAL_DEFAULT.mode]);
     } finally {
       await e.close();
     }

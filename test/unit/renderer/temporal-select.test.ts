@@ -1,6 +1,6 @@
 // The predict form's temporal choice, rendered to markup: per frame shows no direction; a temporal mode
 // shows the direction select with the chosen direction; with the dense CRF ticked both are disabled. The
-// form starts from flow both ways (PREDICT_TEMPORAL_DEFAULT).
+// form starts from PREDICT_TEMPORAL_DEFAULT (per frame; a mode then runs both ways).
 import { createElement, type FunctionComponent } from 'react';
 import { renderToStaticMarkup } from 'react-dom/server';
 import { describe, expect, it } from 'vitest';
@@ -28,13 +28,14 @@ describe('TemporalSelect', () => {
     expect(render({ mode: 'features', direction: 'forward' })).toMatch(/<option value="forward" selected="">forward \(causal\)<\/option>/);
   });
 
-  it('starts from flow both ways; with the CRF ticked the choice is disabled and says why', () => {
-    expect(PREDICT_TEMPORAL_DEFAULT).toEqual({ mode: 'flow', direction: 'both' });
-    const html = render(PREDICT_TEMPORAL_DEFAULT);
+  it('starts per frame, a mode then both ways; with the CRF ticked the choice is disabled and says why', () => {
+    expect(PREDICT_TEMPORAL_DEFAULT).toEqual({ mode: 'none', direction: 'both' });
+    const flow = { ...PREDICT_TEMPORAL_DEFAULT, mode: 'flow' as const };
+    const html = render(flow);
     expect(html).toMatch(/<option value="flow" selected="">temporal: optical flow<\/option>/);
     expect(html).toMatch(/<option value="both" selected="">both ways/);
     expect(html).not.toContain('disabled');
-    const off = render(PREDICT_TEMPORAL_DEFAULT, true);
+    const off = render(flow, true);
     expect(off.match(/<select[^>]*disabled=""/g)).toHaveLength(2);
     expect(off).toContain('The dense CRF replaces the probabilities');
   });
