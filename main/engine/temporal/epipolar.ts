@@ -13,7 +13,7 @@
 // matters: the direction is known, and the search covers the whole range of shifts. What moves on its own
 // (crossing cars) matches no shift on its line and keeps LK's flow.
 import type { FlowField } from './optical-flow.js';
-import { boxSum, sample, Scratch } from './image-ops.js';
+import { boxSum, residualSums, Scratch } from './image-ops.js';
 
 /**
  * The motion of the static scene between two frames at a field's size (pixels): a point p of frame t is at
@@ -184,20 +184,10 @@ export function applyEpipolar(
   const { width: w, height: h } = flow;
   const n = w * h;
   const line = epipolarSearch(P, C, w, h, m, o, scratch, flow);
-  const resE = scratch.f32('epi.resE', n);
-  const resL = scratch.f32('epi.resL', n);
-  for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) {
-      const i = y * w + x;
-      resE[i] = Math.abs(C[i]! - sample(P, w, h, x + line.u[i]!, y + line.v[i]!));
-      resL[i] = Math.abs(C[i]! - sample(P, w, h, x + flow.u[i]!, y + flow.v[i]!));
-    }
-  }
-  const integral = scratch.integral(w, h);
   const avgE = scratch.f32('epi.avgE', n);
   const avgL = scratch.f32('epi.avgL', n);
-  boxSum(resE, w, h, 1, avgE, integral);
-  boxSum(resL, w, h, 1, avgL, integral);
+  residualSums(P, C, w, h, line, scratch.f32('epi.resE', n), avgE, scratch.integral(w, h));
+  residualSums(P, C, w, h, flow, scratch.f32('epi.resL', n), avgL, scratch.integral(w, h));
   const tie = o.tie * 9;
   const u = flow.u.slice();
   const v = flow.v.slice();

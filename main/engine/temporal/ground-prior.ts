@@ -9,7 +9,7 @@
 // or well enough anyway (`tie`, `accept`), so textured objects off the ground (cars, walls) keep their own
 // flow. Rows above `applyFromRow` (sky, facades above the horizon) are left to LK.
 import { fitPlaneMotion, highPassedLevel, PLANE_MOTION_DEFAULTS, planeFlow, type PlaneLevel, type PlaneMotionFit, type PlaneMotionOptions } from './plane-motion.js';
-import { boxSum, sample, Scratch } from './image-ops.js';
+import { residualSums, sample, Scratch } from './image-ops.js';
 import type { FlowField } from './optical-flow.js';
 
 export interface GroundPriorOptions extends PlaneMotionOptions {
@@ -104,23 +104,12 @@ export function applyGroundPrior(
     P = prev[0]!.im.data;
     C = cur[0]!.im.data;
   }
-  // both flows' photometric residuals (3×3 means, as the flow's own confidence)
-  // zeroed: only the rows from `top` where the plane is valid are written, the box sums read all
-  const resP = scratch.f32('ground.resP', n, true);
-  const resL = scratch.f32('ground.resL', n, true);
-  for (let y = top; y < h; y++) {
-    for (let x = 0; x < w; x++) {
-      const i = y * w + x;
-      if (!plane.valid[i]) continue;
-      resP[i] = Math.abs(C[i]! - sample(P, w, h, x + plane.u[i]!, y + plane.v[i]!));
-      resL[i] = Math.abs(C[i]! - sample(P, w, h, x + flow.u[i]!, y + flow.v[i]!));
-    }
-  }
-  const integral = scratch.integral(w, h);
+  // both flows' photometric residuals (3×3 sums, as the flow's own confidence), only from `top` where the plane is valid
+  const valid = { mask: plane.valid, fromRow: top };
   const avgP = scratch.f32('ground.avgP', n);
   const avgL = scratch.f32('ground.avgL', n);
-  boxSum(resP, w, h, 1, avgP, integral);
-  boxSum(resL, w, h, 1, avgL, integral);
+  residualSums(P, C, w, h, plane, scratch.f32('ground.resP', n), avgP, scratch.integral(w, h), valid);
+  residualSums(P, C, w, h, flow, scratch.f32('ground.resL', n), avgL, scratch.integral(w, h), valid);
   const tie = (o.tie ?? GROUND_PRIOR_DEFAULTS.tie) * 9;
   const accept = (o.accept ?? GROUND_PRIOR_DEFAULTS.accept) * 9;
   const sigma = o.sigma ?? GROUND_PRIOR_DEFAULTS.sigma;

@@ -56,6 +56,33 @@ export function boxSum(src: Float32Array, w: number, h: number, r: number, out: 
   }
 }
 
+/**
+ * Each pixel's photometric residual under a flow, |C(p) − P(p + (u, v))|, summed over its 3×3 window, into
+ * `out` (the flow's own confidence, the plane-vs-LK and line-vs-LK choices all judge by it). With `valid`,
+ * only pixels from row `fromRow` where it is set count (the others add 0); `res` holds the residuals.
+ */
+export function residualSums(
+  P: Float32Array,
+  C: Float32Array,
+  w: number,
+  h: number,
+  flow: { readonly u: Float32Array; readonly v: Float32Array },
+  res: Float32Array,
+  out: Float32Array,
+  integral: Float64Array,
+  valid?: { readonly mask: Uint8Array; readonly fromRow: number },
+): void {
+  if (valid) res.fill(0);
+  for (let y = valid?.fromRow ?? 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const i = y * w + x;
+      if (valid && !valid.mask[i]) continue;
+      res[i] = Math.abs(C[i]! - sample(P, w, h, x + flow.u[i]!, y + flow.v[i]!));
+    }
+  }
+  boxSum(res, w, h, 1, out, integral);
+}
+
 /** src minus its (2r+1)² box mean (edges clamp the window and the mean counts only what it covers), into out. */
 export function highPass(src: Float32Array, w: number, h: number, r: number, out: Float32Array, integral: Float64Array): void {
   boxSum(src, w, h, r, out, integral);

@@ -10,7 +10,7 @@
 
 import { applyGroundPrior, GROUND_PRIOR_DEFAULTS, type GroundPriorOptions } from './ground-prior.js';
 import { highPassInto, reversePlaneMotion, type HighPassed, type PlaneMotionFit } from './plane-motion.js';
-import { boxSum, gradients, sample, Scratch } from './image-ops.js';
+import { boxSum, gradients, residualSums, sample, Scratch } from './image-ops.js';
 import { applyEpipolar, egoMotionOf, reverseEgoMotion, type EpipolarOptions } from './epipolar.js';
 import type { PhaseProfile } from './phase-profile.js';
 
@@ -133,8 +133,7 @@ export interface FlowOptions {
  * level changed nothing measurable (tuning world, scripts/temporal-tune.ts: GT inconsistency ×0.596 vs
  * ×0.605, flickerStatic ×0.474 vs ×0.477, ΔmIoU −0.45 both, flow EPE median 1.67 vs 1.72 px) and cost a
  * quarter of Lucas–Kanade.
- */
-/*
+ *
  * `epipolar` (session 11, chosen on the tuning worlds 5 and 7201 → 7202, scripts/temporal-tune.ts, both
  * ways, its default ±2 px around LK's shift): ground-truth inconsistency ×0.400 → ×0.346 and ×0.448 →
  * ×0.382 against per-frame, flickerStatic ×0.424 → ×0.420 and ×0.460 → ×0.452, ΔmIoU +1.00 → +1.25 and
@@ -301,17 +300,9 @@ export function lucasKanadePyramid(
   const w = C.width;
   const h = C.height;
   const confidence = new Float32Array(w * h);
-  const integral = scratch.integral(w, h);
-  const res = scratch.f32('lk.res', w * h);
-  for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) {
-      const i = y * w + x;
-      res[i] = Math.abs(C.data[i]! - sample(P.data, w, h, x + u[i]!, y + v[i]!));
-    }
-  }
   // the residual averaged over a small window: one noisy pixel does not veto a good match
   const avg = scratch.f32('lk.avg', w * h);
-  boxSum(res, w, h, 1, avg, integral);
+  residualSums(P.data, C.data, w, h, { u, v }, scratch.f32('lk.res', w * h), avg, scratch.integral(w, h));
   for (let i = 0; i < w * h; i++) confidence[i] = Math.exp(-avg[i]! / 9 / sigma);
   return { width: w, height: h, u, v, confidence };
 }

@@ -133,12 +133,16 @@ describe('experiments through the engine', () => {
     expect(await changes('flow', 'flow', 'backward')).toBeLessThanOrEqual(perFrame);
     expect(await changes('features', 'features', 'backward')).toBeLessThanOrEqual(perFrame);
     // the links on the job's helper thread (the default) give the same maps as on the job's own thread
-    process.env.CAUSE_TEMPORAL_THREADS = '1';
-    try {
-      await changes('flow', 'flow one thread', 'backward');
-    } finally {
-      delete process.env.CAUSE_TEMPORAL_THREADS;
-    }
+    // the same prediction with the links on the job's own thread (CAUSE_TEMPORAL_THREADS=1)
+    const oneThread = async (key: string, direction: TemporalDirection): Promise<void> => {
+      process.env.CAUSE_TEMPORAL_THREADS = '1';
+      try {
+        await changes('flow', key, direction);
+      } finally {
+        delete process.env.CAUSE_TEMPORAL_THREADS;
+      }
+    };
+    await oneThread('flow one thread', 'backward');
     expect(outputs.get('flow one thread')).toEqual(outputs.get('flow'));
     // the direction is applied: forward gives other maps, and the job's backward maps are the predictor's
     // own, fed the sequence last frame first (and not first frame first)
@@ -174,12 +178,7 @@ describe('experiments through the engine', () => {
     // (no direction asked: both ways is the default)
     expect(await changes('flow', 'flow both')).toBeLessThanOrEqual(perFrame);
     expect(outputs.get('flow both')).not.toEqual(outputs.get('flow'));
-    process.env.CAUSE_TEMPORAL_THREADS = '1';
-    try {
-      await changes('flow', 'flow both one thread', 'both');
-    } finally {
-      delete process.env.CAUSE_TEMPORAL_THREADS;
-    }
+    await oneThread('flow both one thread', 'both');
     expect(outputs.get('flow both one thread')).toEqual(outputs.get('flow both'));
     await changes('features', 'features both', 'both');
     const set = openFeatureSet(wsDir, (await engine.call('experiments.get', { id })).predictions.at(-1)!.featureSetId);
