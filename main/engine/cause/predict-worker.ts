@@ -14,13 +14,13 @@ import { loadModel } from './model-io.js';
 import { predictionDir, safeName } from './paths.js';
 import type { PredictedFrame, PredictJobParams, PredictJobResult } from './predict-job.js';
 import { encodeClusterMap, encodeConfidenceMap } from './prediction-png.js';
-import { centreCropRegion, Predictor } from './predict.js';
+import { Predictor } from './predict.js';
 import { predictWithCrf } from './predict-refine.js';
 import { predictOnPoolIfConfigured } from '../pool/predict-remote.js';
 import { TemporalPredictor } from '../temporal/temporal-predictor.js';
 import { LINK_LOOKAHEAD, LinkPipeline } from '../temporal/link-pipeline.js';
 import { resumePosition, sequenceOrder } from '../temporal/sequence-order.js';
-import { predictBothWays } from './predict-two-pass.js';
+import { predictBothWays, temporalFrameOf } from './predict-two-pass.js';
 
 /** The frame's pixels for the CRF's colour kernel; its size must be the one the frame row records. */
 async function frameImage(file: string, width: number, height: number) {
@@ -116,7 +116,7 @@ export async function predictRange(
     const toPredict: number[] = [];
     for (let pos = 0; pos < order.length; pos++) if (!skip(pos)) toPredict.push(order[pos]!);
     if (temporal) links = await LinkPipeline.open(temporal.mode, temporal.linkOptions);
-    const grids = new Map<number, Float32Array>();
+    const inputs = new Map<number, ReturnType<typeof temporalFrameOf>>();
     // by frame index (less `from`): the result lists frames in their own order whatever the prediction order
     const done: PredictedFrame[] = new Array(to - from);
     let submitted = 0;
@@ -133,36 +133,17 @@ export async function predictRange(
       for (; links && submitted < Math.min(toPredict.length, predicted + 1 + LINK_LOOKAHEAD); submitted++) {
         const k = toPredict[submitted]!;
         const g = frames[k]!;
-        const grid = set.read(itemOf.get(g.id)!);
-        grids.set(k, grid);
-        links.submit({
-          sequence: g.sequenceId,
-          grid,
-          h: set.grid.h,
-          w: set.grid.w,
-          dim: set.dim,
-          outW: g.width,
-          outH: g.height,
-          region: centreCropRegion(g.width, g.height, set.preprocessing.width, set.preprocessing.height),
-          ...(links.mode === 'flow' ? { rgb: frameImage(g.imagePath, g.width, g.height).then((im) => im.data) } : {}),
-        });
+        const input = temporalFrameOf(set, itemOf, g);
+        inputs.set(k, input);
+        links.submit({ ...input, ...(links.mode === 'flow' ? { rgb: frameImage(g.imagePath, g.width, g.height).then((im) => im.data) } : {}) });
       }
       predicted++;
-      const region = centreCropRegion(f.width, f.height, set.preprocessing.width, set.preprocessing.height);
-      const grid = grids.get(i) ?? set.read(itemOf.get(f.id)!);
-      grids.delete(i);
+      // the frame's features read once: when it was submitted for its link, or now
+      const input = inputs.get(i) ?? temporalFrameOf(set, itemOf, f);
+      inputs.delete(i);
+      const { grid, region } = input;
       const p = temporal
-        ? temporal.predict({
-            sequence: f.sequenceId,
-            grid,
-            h: set.grid.h,
-            w: set.grid.w,
-            dim: set.dim,
-            outW: f.width,
-            outH: f.height,
-            region,
-            ...(links ? { link: await links.next() } : {}),
-          })
+        ? temporal.predict({ ...input, ...(links ? { link: await links.next() } : {}) })
         : params.refine === 'crf'
           ? await predictWithCrf(predictor, grid, set.grid.h, set.grid.w, set.dim, await frameImage(f.imagePath, f.width, f.height), region, set.preprocessing.width)
           : predictor.predict(grid, set.grid.h, set.grid.w, set.dim, f.width, f.height, region);
