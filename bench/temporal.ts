@@ -9,7 +9,8 @@
 // beside it (robust to load, but it counts the helper thread's work as if it ran on this one).
 //
 // Run: npm run bench:temporal -- [--workspace DIR] [--rounds N] [--frames N] [--direction backward|forward|both]
-//   (both: the job's two passes, cause/predict-two-pass.ts, frames encoded as the job encodes them)
+//   (both: the job's two passes, cause/predict-two-pass.ts, frames encoded as the job encodes them; '2T'
+//   is then three threads, the second pass on a helper of its own, temporal/second-pass.ts)
 // (the temporal modes visit each sequence backward by default, as the predict job does)
 // DIR holds a finished `cause-studio demo` (default $CAUSE_STUDIO_HOME); without one the bench runs
 // `demo --seeds 1` into a temporary workspace first (several minutes).

@@ -34,14 +34,14 @@ export type TemporalDirection = (typeof TEMPORAL_DIRECTIONS)[number];
 /** The direction a temporal mode runs when none is asked for (session 11: 'both'; it was 'backward'). */
 export const DEFAULT_TEMPORAL_DIRECTION: TemporalDirection = 'both';
 /**
- * What `predict` in the CLI and the predict form start from. The mode stays 'none' until issue 18's gates
- * all hold: since session 11 `flow` both ways meets the quality gates on six held-out worlds but runs at
- * ×0.77 of per-frame speed on two cores, short of ×0.8 (main/engine/temporal/README.md). Choosing a mode
- * starts from `direction`. Flipping `mode` here flips both the CLI and the form; the API
- * (`experiments.predict`) stays per-frame when no mode is given either way, because studies score
- * per-frame maps and the dense CRF cannot follow a temporal mode.
+ * What `predict` in the CLI and the predict form start from: `flow` both ways, since session 12 when it met
+ * all of issue 18's gates — on six held-out worlds it halves the ground-truth inconsistency and
+ * flickerStatic and raises mIoU, and with its second pass on a helper thread of its own it runs at
+ * ≥ ×0.8 of per-frame speed on two cores (main/engine/temporal/README.md). Choosing a mode starts from
+ * `direction`. The API (`experiments.predict`) stays per-frame when no mode is given, because studies
+ * score per-frame maps and the dense CRF cannot follow a temporal mode.
  */
-export const PREDICT_TEMPORAL_DEFAULT: { readonly mode: TemporalMode; readonly direction: TemporalDirection } = { mode: 'none', direction: DEFAULT_TEMPORAL_DIRECTION };
+export const PREDICT_TEMPORAL_DEFAULT: { readonly mode: TemporalMode; readonly direction: TemporalDirection } = { mode: 'flow', direction: DEFAULT_TEMPORAL_DIRECTION };
 export const STEP3_INITS = ['uniform', 'kmeans++', 'kmeans'] as const;
 export const STEP3_GRAPHS = ['image', 'batch'] as const;
 /**

@@ -21,7 +21,7 @@ export function register(program: Command, rt: CliRuntime): void {
     .option('--refine <mode>', `post-processing: ${REFINE_MODES.join(' | ')} (crf = the release's dense CRF, 10 mean-field iterations)`, 'none')
     .option(
       '--temporal <mode>',
-      `temporal consistency: ${TEMPORAL_MODES.join(' | ')} (features = a recursive filter of cluster scores with label hysteresis, carried along patch-feature matches; flow = along optical flow; none = every frame on its own, the default: ${PREDICT_TEMPORAL_DEFAULT.mode})`,
+      `temporal consistency: ${TEMPORAL_MODES.join(' | ')} (features = a recursive filter of cluster scores with label hysteresis, carried along patch-feature matches; flow = along optical flow, needs the frames' images; none = every frame on its own. Default: ${PREDICT_TEMPORAL_DEFAULT.mode} ${PREDICT_TEMPORAL_DEFAULT.direction} ways, or none with --refine crf)`,
     )
     .option(
       '--temporal-direction <d>',

@@ -18,9 +18,9 @@ import { Predictor } from './predict.js';
 import { predictWithCrf } from './predict-refine.js';
 import { predictOnPoolIfConfigured } from '../pool/predict-remote.js';
 import { TemporalPredictor } from '../temporal/temporal-predictor.js';
-import { LINK_LOOKAHEAD, LinkPipeline } from '../temporal/link-pipeline.js';
+import { LINK_LOOKAHEAD, LinkPipeline, prestartLinkHelper } from '../temporal/link-pipeline.js';
 import { resumePosition, sequenceOrder } from '../temporal/sequence-order.js';
-import { predictBothWays, temporalFrameOf } from './predict-two-pass.js';
+import { predictBothWays, prestartBothWays, temporalFrameOf } from './predict-two-pass.js';
 
 /** The frame's pixels for the CRF's colour kernel; its size must be the one the frame row records. */
 async function frameImage(file: string, width: number, height: number) {
@@ -60,6 +60,11 @@ export async function predictRange(
   params: PredictJobParams,
   range?: { from: number; to: number; frames?: readonly FrameRecord[] },
 ): Promise<PredictJobResult> {
+  // the helper threads start (and the flow's warms up) while TensorFlow starts and the model loads
+  if (params.temporal && params.temporal !== 'none') {
+    if (params.temporalDirection === 'both') prestartBothWays(params.temporal);
+    else prestartLinkHelper(params.temporal);
+  }
   const choice = await initTfBackend(params.backend, (m) => ctx.log(m));
   const set = openFeatureSet(ctx.workspaceRoot, params.featureSetId);
   const db = range?.frames ? null : openDatabase(ctx.databasePath, { readonly: true });

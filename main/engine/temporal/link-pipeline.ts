@@ -9,9 +9,8 @@
 // (unreferenced while idle: it never holds the process open); one Linker per pipeline. When threads are
 // not available or the helper fails to start, the links are computed on this thread, in `next()`.
 import os from 'node:os';
-import type { Worker } from 'node:worker_threads';
 import type { TemporalMode } from '../../../shared/contract/experiments.js';
-import { spawnWorker } from '../jobs/spawn-worker.js';
+import { HelperSlot, stopTemporalHelpers, type Helper, type HelperReply } from './helper-thread.js';
 import { Linker, type FrameLink, type LinkFrame, type LinkOptions } from './link.js';
 
 export type LinkRequest =
@@ -23,9 +22,13 @@ export type LinkRequest =
       readonly options: LinkOptions;
       readonly frame: LinkFrame;
     }
-  | { readonly type: 'close'; readonly pipeline: number };
+  | { readonly type: 'close'; readonly pipeline: number }
+  /** Runs the flow over synthetic frames once (warm-up.ts). */
+  | { readonly type: 'warm-up' };
 
-export type LinkReply = { readonly pipeline: number; readonly seq: number; readonly link?: FrameLink; readonly error?: string };
+export interface LinkReply extends HelperReply {
+  readonly link?: FrameLink;
+}
 
 /** One frame for the pipeline: a LinkFrame whose image ('flow') may still be decoding. */
 export interface LinkPipelineFrame extends Omit<LinkFrame, 'rgb' | 'correspondence'> {
@@ -47,55 +50,26 @@ export function temporalThreads(): number {
   return Math.min(2, os.availableParallelism());
 }
 
-interface Helper {
-  readonly worker: Worker;
-  readonly waiting: Map<string, { resolve: (l: FrameLink) => void; reject: (e: Error) => void }>;
-}
+const links = new HelperSlot<LinkReply>(new URL('./link-worker.js', import.meta.url), 'temporal helper');
 
-let helper: Promise<Helper> | null = null;
 let pipelines = 0;
 
-function startHelper(): Promise<Helper> {
-  const worker = spawnWorker(new URL('./link-worker.js', import.meta.url), null);
-  worker.unref();
-  const h: Helper = { worker, waiting: new Map() };
-  const failAll = (e: Error) => {
-    helper = null;
-    for (const w of h.waiting.values()) w.reject(e);
-    h.waiting.clear();
-  };
-  return new Promise((resolve, reject) => {
-    worker.once('message', (m) => {
-      if (m !== 'ready') return reject(new Error(`temporal helper: unexpected ${String(m)}`));
-      worker.on('message', (r: LinkReply) => {
-        const key = `${r.pipeline}:${r.seq}`;
-        const w = h.waiting.get(key);
-        h.waiting.delete(key);
-        // only a pending request keeps the process alive
-        if (h.waiting.size === 0) worker.unref();
-        if (r.link) w?.resolve(r.link);
-        else w?.reject(new Error(`temporal helper: ${r.error ?? 'no link'}`));
-      });
-      resolve(h);
-    });
-    worker.once('error', (e) => {
-      failAll(e);
-      reject(e);
-    });
-    worker.once('exit', () => {
-      const e = new Error('temporal helper exited');
-      failAll(e);
-      reject(e);
-    });
-  });
+/**
+ * Starts the link helper now (on ≥ 2 threads), so its start and, for 'flow', its warm-up (warm-up.ts)
+ * overlap what the caller does before its first frame (a predict job: TensorFlow's start, the model's load).
+ */
+export function prestartLinkHelper(mode: Exclude<TemporalMode, 'none'>, threads = temporalThreads()): void {
+  if (threads < 2) return;
+  links.get().then(
+    (h) => {
+      if (mode === 'flow') h.post({ type: 'warm-up' } satisfies LinkRequest);
+    },
+    () => undefined,
+  );
 }
 
-/** Stops the helper (tests, a clean shutdown); the next threaded pipeline starts a new one. */
-export async function stopTemporalHelper(): Promise<void> {
-  const h = helper;
-  helper = null;
-  if (h) await (await h.catch(() => null))?.worker.terminate();
-}
+/** Stops the helper threads (this file's and second-pass.ts's); the next threaded pipeline starts new ones. */
+export const stopTemporalHelper = stopTemporalHelpers;
 
 /** A copy of `a` that owns its whole buffer: posting a view would copy (or detach) all of its buffer. */
 function own<T extends Float32Array | Uint8Array>(a: T): T {
@@ -119,7 +93,7 @@ export class LinkPipeline {
   private constructor(
     readonly mode: Exclude<TemporalMode, 'none'>,
     private readonly options: LinkOptions,
-    private readonly helper: Helper | null,
+    private readonly helper: Helper<LinkReply> | null,
   ) {
     this.local = helper ? null : new Linker(mode, options);
   }
@@ -128,10 +102,8 @@ export class LinkPipeline {
   static async open(mode: Exclude<TemporalMode, 'none'>, options: LinkOptions = {}, threads = temporalThreads()): Promise<LinkPipeline> {
     if (threads < 2) return new LinkPipeline(mode, options, null);
     try {
-      helper ??= startHelper();
-      return new LinkPipeline(mode, options, await helper);
+      return new LinkPipeline(mode, options, await links.get());
     } catch {
-      helper = null;
       return new LinkPipeline(mode, options, null);
     }
   }
@@ -167,10 +139,11 @@ export class LinkPipeline {
           reject(e as Error);
           return;
         }
-        h.waiting.set(`${this.id}:${seq}`, { resolve, reject });
-        h.worker.ref();
         const frame: LinkFrame = { ...base, grid, ...(rgb ? { rgb: rgb instanceof Uint8Array ? own(rgb) : rgb } : {}) };
-        h.worker.postMessage({ type: 'frame', pipeline: this.id, seq, mode: this.mode, options: this.options, frame } satisfies LinkRequest);
+        h.request({ type: 'frame', pipeline: this.id, seq, mode: this.mode, options: this.options, frame } satisfies LinkRequest).then(
+          (r) => (r.link ? resolve(r.link) : reject(new Error('temporal helper: no link'))),
+          reject,
+        );
       });
     });
     result.catch(() => undefined);
@@ -187,6 +160,6 @@ export class LinkPipeline {
   /** Frees the helper's Linker (the helper itself stays for the next pipeline). */
   close(): void {
     this.pending.length = 0;
-    if (this.helper) this.posted = this.posted.then(() => this.helper!.worker.postMessage({ type: 'close', pipeline: this.id } satisfies LinkRequest));
+    if (this.helper) this.posted = this.posted.then(() => this.helper!.post({ type: 'close', pipeline: this.id } satisfies LinkRequest));
   }
 }

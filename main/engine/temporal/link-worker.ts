@@ -3,14 +3,22 @@
 // filters and writes frame t.
 import { parentPort } from 'node:worker_threads';
 import { Linker } from './link.js';
+import { warmUpFlow } from './warm-up.js';
 import type { LinkReply, LinkRequest } from './link-pipeline.js';
 
 const port = parentPort;
 if (!port) throw new Error('link-worker runs as a worker thread');
 const linkers = new Map<number, Linker>();
+let warm = false;
 port.on('message', (m: LinkRequest) => {
   if (m.type === 'close') {
     linkers.delete(m.pipeline);
+    return;
+  }
+  if (m.type === 'warm-up') {
+    // once per thread; requests that come meanwhile wait for it (warm-up.ts)
+    if (!warm) warmUpFlow();
+    warm = true;
     return;
   }
   let reply: LinkReply;

@@ -7,16 +7,14 @@
 // thread (link-pipeline.ts) and hands them in as `TemporalFrame.link`.
 import type { TemporalDirection, TemporalMode } from '../../../shared/contract/experiments.js';
 import type { Prediction, Predictor } from '../cause/predict.js';
-import { bilinearTaps, upsampledArgmax } from '../cause/upsample-argmax.js';
 import type { Correspondence } from './carry.js';
-import { TemporalFilter, type FilterOptions } from './filter.js';
+import { FILTER_DEFAULTS, TemporalFilter, type FilterOptions } from './filter.js';
 import { LINK_DEFAULTS, Linker, type FrameLink, type LinkFrame, type LinkOptions } from './link.js';
 import type { PhaseProfile } from './phase-profile.js';
+import { upsampleArgmax } from './upsample-labels.js';
 
 export { sameSpotSimilarity } from './link.js';
-
-/** The softmax scale of the confidences (the same 3·cos the per-frame confidence maps use). */
-const PROB_SCALE = 3;
+export { upsampleArgmax } from './upsample-labels.js';
 
 export const TEMPORAL_PREDICTOR_DEFAULTS = {
   ...LINK_DEFAULTS,
@@ -82,6 +80,16 @@ export interface TemporalOptions extends FilterOptions, LinkOptions {
   readonly profile?: PhaseProfile;
 }
 
+/** The filter settings a TemporalPredictor of this mode and these options runs (its mode's defaults under them). */
+export function filterOptionsOf(mode: Exclude<TemporalMode, 'none'>, options: TemporalOptions): Required<FilterOptions> {
+  const d = TEMPORAL_PREDICTOR_DEFAULTS;
+  // 'both' is two filters (two-pass.ts): the backward pass's settings here, the second pass's passed in
+  const flowDefaults = { margin: d.flowMargin, stillMargin: d.flowStillMargin, ...(options.direction === 'backward' || options.direction === 'both' ? d.flowBackward : {}) };
+  const o: FilterOptions = mode === 'flow' ? { ...flowDefaults, ...options } : options;
+  const f = FILTER_DEFAULTS;
+  return { carry: o.carry ?? f.carry, margin: o.margin ?? f.margin, cutDrop: o.cutDrop ?? f.cutDrop, stillMargin: o.stillMargin ?? f.stillMargin };
+}
+
 export class TemporalPredictor {
   private readonly filter: TemporalFilter;
   private readonly linker: Linker;
@@ -93,10 +101,7 @@ export class TemporalPredictor {
     readonly mode: Exclude<TemporalMode, 'none'>,
     private readonly options: TemporalOptions = {},
   ) {
-    const d = TEMPORAL_PREDICTOR_DEFAULTS;
-    // 'both' is two predictors (two-pass.ts): the backward pass's settings here, the second pass's passed in
-    const flowDefaults = { margin: d.flowMargin, stillMargin: d.flowStillMargin, ...(options.direction === 'backward' || options.direction === 'both' ? d.flowBackward : {}) };
-    this.filter = new TemporalFilter(predictor.clusters, mode === 'flow' ? { ...flowDefaults, ...options } : options);
+    this.filter = new TemporalFilter(predictor.clusters, filterOptionsOf(mode, options));
     this.linker = new Linker(mode, options, options.profile);
   }
 
@@ -173,20 +178,4 @@ export class TemporalPredictor {
     this.filter.step(f.sequence, scores, sw, sh, link.correspondence, link.meanSimilarity);
     this.options.profile?.mark('filter');
   }
-}
-
-/**
- * Decision scores [sh·sw·K] → labels and confidences at outW×outH: bilinear upsampling with half-pixel
- * centres, argmax, max softmax(3·score) — per pixel from the two row and two column taps, without an
- * upsampled score tensor (cause/upsample-argmax.ts).
- */
-export function upsampleArgmax(scores: Float32Array, sw: number, sh: number, K: number, outW: number, outH: number): Prediction {
-  const clusters = new Uint16Array(outW * outH);
-  const confidence = new Uint8Array(outW * outH);
-  upsampledArgmax(
-    { embedding: null, h: sh, w: sw, r: 0, dots: scores, clusters: K, rows: bilinearTaps(outH, sh, 0, outH), cols: bilinearTaps(outW, sw, 0, outW), scale: PROB_SCALE },
-    clusters,
-    confidence,
-  );
-  return { width: outW, height: outH, clusters, confidence };
 }

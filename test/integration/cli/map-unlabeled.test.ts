@@ -65,9 +65,10 @@ describe('map an unlabeled drive from the CLI', () => {
     const e = await createEngine({ workspace: ws, runJobs: false });
     try {
       sequenceId = (await e.call('datasets.sequences', { id: list[0]!.id }))[0]!.id;
-      // predict's default mode (PREDICT_TEMPORAL_DEFAULT): per frame until issue 18's speed gate holds
+      // predict's default mode (PREDICT_TEMPORAL_DEFAULT): flow, both ways
       const sets = (await e.call('experiments.get', { id: expA })).predictions;
       expect(sets.map((p) => p.temporal)).toEqual([PREDICT_TEMPORAL_DEFAULT.mode]);
+      expect(PREDICT_TEMPORAL_DEFAULT.mode).toBe('flow');
     } finally {
       await e.close();
     }

@@ -1,5 +1,5 @@
-// `predict`'s temporal mode when none is given: PREDICT_TEMPORAL_DEFAULT's (per frame until issue 18's speed
-// gate holds), and per frame with the dense CRF alone, which replaces the probabilities a temporal mode carries.
+// `predict`'s temporal mode when none is given: PREDICT_TEMPORAL_DEFAULT's (flow, both ways, since issue 18's
+// gates hold), and per frame with the dense CRF alone, which replaces the probabilities a temporal mode carries.
 import { describe, expect, it } from 'vitest';
 import { predictTemporalMode } from '../../../main/cli/commands/predict.js';
 import { PREDICT_TEMPORAL_DEFAULT } from '../../../shared/contract/experiments.js';
@@ -7,6 +7,7 @@ import { PREDICT_TEMPORAL_DEFAULT } from '../../../shared/contract/experiments.j
 describe('predict --temporal default', () => {
   it('is the contract default, or none with --refine crf; an explicit mode always wins', () => {
     expect(predictTemporalMode(undefined, 'none')).toBe(PREDICT_TEMPORAL_DEFAULT.mode);
+    expect(PREDICT_TEMPORAL_DEFAULT.mode).toBe('flow');
     expect(predictTemporalMode(undefined, 'crf')).toBe('none');
     expect(predictTemporalMode('none', 'none')).toBe('none');
     expect(predictTemporalMode('features', 'none')).toBe('features');

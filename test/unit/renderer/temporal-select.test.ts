@@ -1,6 +1,6 @@
 // The predict form's temporal choice, rendered to markup: per frame shows no direction; a temporal mode
 // shows the direction select with the chosen direction; with the dense CRF ticked both are disabled. The
-// form starts from PREDICT_TEMPORAL_DEFAULT (per frame; a mode then runs both ways).
+// form starts from PREDICT_TEMPORAL_DEFAULT (optical flow, both ways).
 import { createElement, type FunctionComponent } from 'react';
 import { renderToStaticMarkup } from 'react-dom/server';
 import { describe, expect, it } from 'vitest';
@@ -28,9 +28,9 @@ describe('TemporalSelect', () => {
     expect(render({ mode: 'features', direction: 'forward' })).toMatch(/<option value="forward" selected="">forward \(causal\)<\/option>/);
   });
 
-  it('starts per frame, a mode then both ways; with the CRF ticked the choice is disabled and says why', () => {
-    expect(PREDICT_TEMPORAL_DEFAULT).toEqual({ mode: 'none', direction: 'both' });
-    const flow = { ...PREDICT_TEMPORAL_DEFAULT, mode: 'flow' as const };
+  it('starts with optical flow both ways; with the CRF ticked the choice is disabled and says why', () => {
+    expect(PREDICT_TEMPORAL_DEFAULT).toEqual({ mode: 'flow', direction: 'both' });
+    const flow = PREDICT_TEMPORAL_DEFAULT;
     const html = render(flow);
     expect(html).toMatch(/<option value="flow" selected="">temporal: optical flow<\/option>/);
     expect(html).toMatch(/<option value="both" selected="">both ways/);

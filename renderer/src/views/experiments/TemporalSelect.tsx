@@ -1,6 +1,6 @@
 // The predict form's temporal mode: every frame on its own, or cluster scores filtered over time with
 // label hysteresis, carried along patch-feature matches or optical flow (main/engine/temporal), and which
-// way through each sequence. The form starts from PREDICT_TEMPORAL_DEFAULT (per frame; a mode, both ways); with the
+// way through each sequence. The form starts from PREDICT_TEMPORAL_DEFAULT (optical flow, both ways); with the
 // dense CRF ticked the choice is shown disabled, since the CRF replaces the probabilities it carries.
 import { TEMPORAL_DIRECTIONS, TEMPORAL_MODES, type TemporalDirection, type TemporalMode } from '../../../../shared/contract/experiments.js';
 
