@@ -21,7 +21,7 @@ import path from 'node:path';
 import type { TemporalDirection, TemporalMode } from '../shared/contract/experiments.js';
 import { loadModel } from '../main/engine/cause/model-io.js';
 import { encodeClusterMap, encodeConfidenceMap } from '../main/engine/cause/prediction-png.js';
-import { centreCropRegion, Predictor } from '../main/engine/cause/predict.js';
+import { Predictor } from '../main/engine/cause/predict.js';
 import { openDatabase } from '../main/engine/db/connection.js';
 import { getExperimentRow, listExperimentSummaries, listPredictionSets } from '../main/engine/db/queries/experiments.js';
 import { listFrames, readImageRGB } from '../main/engine/datasets/frame-source.js';
@@ -29,7 +29,7 @@ import { openFeatureSet } from '../main/engine/features/feature-reader.js';
 import { LINK_LOOKAHEAD, LinkPipeline, stopTemporalHelper } from '../main/engine/temporal/link-pipeline.js';
 import { sequenceOrder } from '../main/engine/temporal/sequence-order.js';
 import { TemporalPredictor } from '../main/engine/temporal/temporal-predictor.js';
-import { predictBothWays } from '../main/engine/cause/predict-two-pass.js';
+import { predictBothWays, temporalFrameOf } from '../main/engine/cause/predict-two-pass.js';
 import { initTfBackend } from '../main/engine/tf/backend.js';
 import { uptime } from './lib/machine.js';
 
@@ -98,40 +98,27 @@ async function runMode(mode: Mode): Promise<{ cpu: number; wall: number; main: n
   // read once, the image decode under way)
   const links = temporal ? await LinkPipeline.open(temporal.mode, temporal.linkOptions, mode.endsWith('2T') ? 2 : 1) : null;
   if (mode.endsWith('2T') && !links!.threaded) throw new Error('the temporal helper thread did not start');
-  const g = features.grid;
-  const grids = new Map<number, Float32Array>();
-  const region = (f: (typeof frames)[number]) => centreCropRegion(f.width, f.height, features.preprocessing.width, features.preprocessing.height);
+  // frames as the job builds them (temporalFrameOf: features read once per frame)
+  const inputs = new Map<number, ReturnType<typeof temporalFrameOf>>();
   // k: a position in the visiting order (each sequence in `direction`, as the predict job visits it)
   const submit = (k: number) => {
     const f = frames[order[k]!];
     if (!links || !f) return;
-    const grid = features.read(itemOf.get(f.id)!);
-    grids.set(k, grid);
-    links.submit({
-      sequence: f.sequenceId,
-      grid,
-      h: g.h,
-      w: g.w,
-      dim: features.dim,
-      outW: f.width,
-      outH: f.height,
-      region: region(f),
-      ...(tmode === 'flow' ? { rgb: readImageRGB(f.imagePath).then((im) => im.data) } : {}),
-    });
+    const input = temporalFrameOf(features, itemOf, f);
+    inputs.set(k, input);
+    links.submit({ ...input, ...(tmode === 'flow' ? { rgb: readImageRGB(f.imagePath).then((im) => im.data) } : {}) });
   };
   let submitted = 0;
   let wait = 0;
   for (const [k, i] of order.entries()) {
     const f = frames[i]!;
     for (; submitted <= k + LINK_LOOKAHEAD; submitted++) submit(submitted);
-    const grid = grids.get(k) ?? features.read(itemOf.get(f.id)!);
-    grids.delete(k);
+    const input = inputs.get(k) ?? temporalFrameOf(features, itemOf, f);
+    inputs.delete(k);
     const w0 = performance.now();
     const link = links ? await links.next() : null;
     wait += performance.now() - w0;
-    const p = temporal
-      ? temporal.predict({ sequence: f.sequenceId, grid, h: g.h, w: g.w, dim: features.dim, outW: f.width, outH: f.height, region: region(f), link: link! })
-      : predictor.predict(grid, g.h, g.w, features.dim, f.width, f.height, region(f));
+    const p = temporal ? temporal.predict({ ...input, link: link! }) : predictor.predict(input.grid, input.h, input.w, input.dim, input.outW, input.outH, input.region);
     await encodeClusterMap(p.clusters, p.width, p.height, predictor.clusters);
     await encodeConfidenceMap(p.confidence, p.width, p.height);
   }
