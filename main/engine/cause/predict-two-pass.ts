@@ -24,8 +24,10 @@ export interface TwoPassRun {
   /** The frame's packed RGB ('flow'). */
   readonly image: (f: FrameRecord) => Promise<ArrayLike<number>>;
   readonly throwIfCancelled?: () => void;
-  /** Threads for the links (link-pipeline.ts; default: the machine's, up to 2). */
+  /** Threads for the links and the second pass (link-pipeline.ts, second-pass.ts; default: the machine's, up to 2). */
   readonly threads?: number;
+  /** Default OVERLAP_BYTES. */
+  readonly overlapBytes?: number;
 }
 
 /** A frame as the temporal predictors and linkers take it: its whole-frame features, their region at the frame's size. */
@@ -126,7 +128,7 @@ export async function predictBothWays(r: TwoPassRun, emit: (i: number, pos: numb
       // 512×256, 27 clusters), and only one when two would pass OVERLAP_BYTES (large frames): then the
       // stretch before is written first
       const bytes = inputs.reduce((b, f) => b + heldBytes(two, f), 0);
-      await written[written.length - (bytes + lastBytes <= OVERLAP_BYTES ? 2 : 1)];
+      await written[written.length - (bytes + lastBytes <= (r.overlapBytes ?? OVERLAP_BYTES) ? 2 : 1)];
       lastBytes = bytes;
       // each frame's link awaited after a turn of the event loop: the writes of the stretch before (the
       // second-pass helper's labels, the PNG encodes) go on between this pass's frames, not after them all

@@ -114,9 +114,9 @@ describe('predictBothWays', () => {
   const order = sequenceOrder(frameList, 'forward');
   const base: Omit<TwoPassRun, 'threads' | 'skip'> = { set, itemOf, frames: frameList, order, predictor, mode: 'features', image: () => Promise.reject(new Error('no images')) };
 
-  async function run(threads: number, skip: (pos: number) => boolean = () => false) {
+  async function run(threads: number, skip: (pos: number) => boolean = () => false, overlapBytes?: number) {
     const out: { i: number; pos: number; labels: number[] | null }[] = [];
-    const counts = await predictBothWays({ ...base, threads, skip }, async (i, pos, p) => {
+    const counts = await predictBothWays({ ...base, threads, skip, ...(overlapBytes !== undefined ? { overlapBytes } : {}) }, async (i, pos, p) => {
       await new Promise((r) => setTimeout(r, 1));
       out.push({ i, pos, labels: p ? Array.from(p.clusters) : null });
     });
@@ -131,6 +131,8 @@ describe('predictBothWays', () => {
     // 40 frames of 'a' are two stretches, 'b' one: three carried states
     expect(one.counts.resets).toBe(3);
     // a skipped stretch (a resumed run) comes out as nulls in its place, the others as before
+    // frames too large for two stretches' scores at once: each stretch written before the next one's first pass
+    expect((await run(2, () => false, 0)).out).toEqual(one.out);
     const resumed = await run(2, (pos) => pos < 32);
     expect(resumed.out.map((o) => o.labels === null)).toEqual(order.map((_, pos) => pos < 32));
     expect(resumed.out.slice(32)).toEqual(one.out.slice(32));
