@@ -93,7 +93,9 @@ export async function predictRange(
     const order = sequenceOrder(frames, mode ? direction : 'forward', from, to);
     const checkpoint = (ctx.loadCheckpoint() as { step: number } | undefined)?.step ?? 0;
     // The carried state is not checkpointed: a temporal run resumes at the start of the interrupted sequence.
-    const resumeFrom = mode ? resumePosition(frames, order, checkpoint) : checkpoint;
+    // Both ways, each stretch (≤ 32 frames) is a carried state of its own (two-pass.ts): a stretch whose frames
+    // are all written is skipped and the interrupted one runs again from its start, with the same labels.
+    const resumeFrom = mode && direction !== 'both' ? resumePosition(frames, order, checkpoint) : checkpoint;
     const files = (f: FrameRecord) => ({ clusterFile: path.join(outRel, `${safeName(f.id)}.png`), confidenceFile: path.join(outRel, `${safeName(f.id)}.conf.png`) });
     const skip = (pos: number) => pos < resumeFrom && fs.existsSync(path.join(ctx.workspaceRoot, files(frames[order[pos]!]!).confidenceFile));
     const entry = (f: FrameRecord) => ({ frameId: f.id, ...files(f), width: f.width, height: f.height });
