@@ -204,7 +204,8 @@ function removeStaleTempFiles(out: string, split: string): void {
       continue;
     }
     for (const name of names) {
-      const m = /\.png\.tmp-(\d+)-/.exec(name);
+      // any output's (PNGs and the motion channel's .bin: missing that one left a killed run's temp file behind)
+      const m = /\.tmp-(\d+)-[0-9a-z]+$/.exec(name);
       // only a dead writer's: a live process (another run into the same folder) may still rename it
       if (m && !processAlive(Number(m[1]))) fs.rmSync(path.join(dir, name), { force: true });
     }

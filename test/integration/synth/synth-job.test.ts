@@ -154,6 +154,21 @@ describe('cause-studio synth', () => {
     expect(c.err).toMatch(/plain-file\/sub: output folder is not writable/);
   });
 
+  it('a resumed run removes the temp files a killed writer left of every output kind, the motion channel too', async () => {
+    const out = path.join(tmp.dir, 'stale-out');
+    const options = { out, sequences: 1, frames: 2, width: 128, height: 64, seed: 3, weather: 'clear' as const, split: 'train' as const };
+    await generateSynthDrive(options);
+    const whole = digest(out);
+    // a writer that is gone: a finished child's pid
+    const dead = spawnSync(process.execPath, ['-e', 'process.pid']).pid!;
+    const p = framePaths(out, 'train', 0, 1);
+    const stale = [p.image, p.labelIds, p.motion].map((f) => `${f}.tmp-${dead}-k3x9q`);
+    for (const f of stale) fs.writeFileSync(f, 'half a write');
+    await generateSynthDrive(options);
+    expect(stale.filter((f) => fs.existsSync(f))).toEqual([]);
+    expect(digest(out)).toBe(whole);
+  });
+
   it('resumes after the CLI process is killed mid-run, ending byte-identical to an uninterrupted run', async () => {
     const out = path.join(tmp.dir, 'killed-out');
     const args = [
