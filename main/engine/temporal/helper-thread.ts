@@ -50,6 +50,15 @@ export class HelperSlot<R extends HelperReply> {
     }
   }
 
+  /**
+   * The helper for a pipeline on `threads` threads, or null when it runs on the caller's thread: one
+   * thread asked for, or a helper that fails to start (the pipeline then computes locally, same results).
+   */
+  async forThreads(threads: number): Promise<Helper<R> | null> {
+    if (threads < 2) return null;
+    return this.get().catch(() => null);
+  }
+
   /** Stops the helper (tests, a clean shutdown); the next `get` starts a new one. */
   async stop(): Promise<void> {
     const s = this.started;

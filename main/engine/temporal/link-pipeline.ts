@@ -100,12 +100,7 @@ export class LinkPipeline {
 
   /** A pipeline on `threads` threads (1: this thread only; a helper that fails to start means 1 too). */
   static async open(mode: Exclude<TemporalMode, 'none'>, options: LinkOptions = {}, threads = temporalThreads()): Promise<LinkPipeline> {
-    if (threads < 2) return new LinkPipeline(mode, options, null);
-    try {
-      return new LinkPipeline(mode, options, await links.get());
-    } catch {
-      return new LinkPipeline(mode, options, null);
-    }
+    return new LinkPipeline(mode, options, await links.forThreads(threads));
   }
 
   /** Whether the links are computed on the helper thread. */

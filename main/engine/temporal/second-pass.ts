@@ -83,12 +83,7 @@ export class SecondPass {
 
   /** A second pass on its own thread (`threads` ≥ 2) or on this one (1, or a helper that fails to start). */
   static async open(clusters: number, options: FilterOptions, threads: number): Promise<SecondPass> {
-    if (threads < 2) return new SecondPass(clusters, options, null);
-    try {
-      return new SecondPass(clusters, options, await slot.get());
-    } catch {
-      return new SecondPass(clusters, options, null);
-    }
+    return new SecondPass(clusters, options, await slot.forThreads(threads));
   }
 
   get threaded(): boolean {
