@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { openDatabase } from '../db/connection.js';
 import { listFrames } from '../datasets/frame-source.js';
-import { neighbourLookup, type SequencedFrame } from '../temporal/neighbours.js';
+import { sequenceNeighbours, type SequencedFrame } from '../temporal/neighbours.js';
 import { openFeatureSet, type FeatureSet } from '../features/feature-reader.js';
 import type { JobContext } from '../jobs/job-kind.js';
 import { initTfBackend } from '../tf/backend.js';
@@ -87,13 +87,15 @@ export async function trainModel(ctx: JobContext, config: TrainJobParams['config
   const choice = await initTfBackend(config.backend, (m) => ctx.log(m));
   await ctx.hostCall('started', { backend: choice.name });
   const set = io.set;
+  // Frames without sequences pair with nothing: no temporal term, and Step 2 keeps the ONNX engine.
+  const neighbour = config.step2.temporal ? sequenceNeighbours(set.items, io.frames(), config.step2.temporal.offset) : null;
   const source: FeatureSource = {
     count: set.items.length,
     h: set.grid.h,
     w: set.grid.w,
     dim: set.dim,
     read: (i) => set.read(i),
-    ...(config.step2.temporal ? { neighbour: neighbourLookup(set.items, io.frames()) } : {}),
+    ...(neighbour ? { neighbour } : {}),
   };
   const outAbs = io.outAbs;
   fs.mkdirSync(path.dirname(outAbs), { recursive: true });

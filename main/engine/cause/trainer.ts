@@ -115,8 +115,9 @@ export async function trainCause(source: FeatureSource, config: TrainConfig, hoo
     ...(hooks.ortThreads ? { threads: hooks.ortThreads } : {}),
     ...(hooks.log ? { log: (m: string) => hooks.log!(m) } : {}),
   };
-  // Temporal positives exist on the tfjs Step 2 only (not in the ONNX graphs).
-  const step2Engine = config.step2.temporal ? 'tfjs' : (hooks.step2Engine ?? 'auto');
+  // Temporal positives exist on the tfjs Step 2 only (not in the ONNX graphs). A source that knows no
+  // neighbours (frames without sequences) has no temporal term, so it keeps the faster engine.
+  const step2Engine = config.step2.temporal && source.neighbour ? 'tfjs' : (hooks.step2Engine ?? 'auto');
   const engines = new TrainingEngines(ctx, { step1: hooks.step1Engine ?? 'auto', step2: step2Engine });
   const step3 = step3VariantFor(config);
   const step3Context = (): Step3Context => ({

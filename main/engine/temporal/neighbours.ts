@@ -28,3 +28,13 @@ export function neighbourLookup(
     return null;
   };
 }
+
+/** `neighbourLookup`, or null when no item has a neighbour `offset` frames away (frames without sequences). */
+export function sequenceNeighbours(
+  items: readonly { readonly frameId: string; readonly crop: number }[],
+  frames: readonly SequencedFrame[],
+  offset: number,
+): ((item: number, offset: number) => number | null) | null {
+  const neighbour = neighbourLookup(items, frames);
+  return items.some((_, i) => neighbour(i, offset) !== null) ? neighbour : null;
+}

@@ -48,4 +48,13 @@ describe('engine fallback: onnxruntime and tfjs train the same model for the sam
       expect(Math.abs(offLosses[0]! - ort.series[0]!['step2.loss']!) / Math.abs(offLosses[0]!)).toBeGreaterThan(1e-3);
     });
   }
+
+  it('temporal positives move Step 2 to tfjs only when the source knows neighbours', async () => {
+    const src = plantedFeatures(8, 8, 8, 16);
+    const config = tinyConfig('cause-mlp', { step2: { lr: 2e-3, epochs: 1, temporal: { offset: 1, minSimilarity: 0.6 } } });
+    const lone = await trainCause(src, config);
+    expect(lone.step2Engine).toMatch(/^onnxruntime-/);
+    const sequenced = await trainCause({ ...src, neighbour: (i) => (i + 1) % src.count }, config);
+    expect(sequenced.step2Engine).toBe('tfjs');
+  });
 });

@@ -7,11 +7,20 @@ import { planContrastive, contrastiveSum } from '../../../main/engine/cause/cont
 import type { FeatureSource } from '../../../main/engine/cause/features.js';
 import { l2normalize } from '../../../main/engine/cause/ops.js';
 import { temporalMasks, temporalMatches } from '../../../main/engine/cause/temporal-positives.js';
-import { neighbourLookup } from '../../../main/engine/temporal/neighbours.js';
+import { neighbourLookup, sequenceNeighbours } from '../../../main/engine/temporal/neighbours.js';
 import { resolveStep2Loss, step2LossLabel } from '../../../shared/contract/step2-loss.js';
 import { Prng } from '../../../shared/random.js';
 
 describe('temporal positives', () => {
+  it('pairs nothing when no frame has a neighbour that far (frames without sequences, or sequences too short)', () => {
+    const lone = [0, 1, 2].map((i) => ({ id: `f${i}`, sequenceId: `s${i}`, index: 0 }));
+    const items = lone.map((f) => ({ frameId: f.id, crop: 0 }));
+    expect(sequenceNeighbours(items, lone, 1)).toBeNull();
+    const run = [0, 1, 2].map((i) => ({ id: `f${i}`, sequenceId: 'A', index: i }));
+    expect(sequenceNeighbours(items, run, 3)).toBeNull();
+    expect(sequenceNeighbours(items, run, 2)!(0, 2)).toBe(2);
+  });
+
   it('finds each item neighbour in its own sequence, the same crop, earlier at the end', () => {
     const frames = [
       { id: 'a0', sequenceId: 'A', index: 0 },

@@ -39,6 +39,16 @@ describe('study plan', () => {
     fs.rmSync(dir, { recursive: true });
   });
 
+  it('every variants file under scripts/studies parses, with unique names', () => {
+    const dir = 'scripts/studies';
+    const files = fs.readdirSync(dir).filter((f) => f.endsWith('.json'));
+    expect(files.length).toBeGreaterThan(3);
+    for (const f of files) {
+      const names = parseVariants(path.join(dir, f)).map((v) => v.name);
+      expect(new Set(names).size, f).toBe(names.length);
+    }
+  });
+
   it('cells: seed-major grid, step overrides merged over the preset, the same plan has the same name; one world is refused', () => {
     const p = { trainDatasetId: 'a', evalDatasetId: 'b', variants: parseVariants('release,balanced'), backbones: ['builtin'], seeds: [2, 3], preset: 'fast' as const, clusters: 27, overrides: { step2: { epochs: 5 } } };
     const cells = planCells('s', p);
